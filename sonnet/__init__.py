@@ -1,0 +1,21 @@
+# Copyright 2026 The Sonnet Authors. All Rights Reserved.
+# Licensed under the Apache License, Version 2.0.
+"""Sonnet: modules that own their variables, for building neural networks on TensorFlow.
+
+`import sonnet as snt`. Everything public is re-exported here explicitly; nothing under
+`sonnet.src` is public API.
+"""
+
+__version__ = "2.0.0.dev0"
+
+__all__ = ["__version__"]
+
+# --- Module core (errors, AbstractModule, variables, nest, utilities) ---------------------
+
+# --- Layers (basic, convolution, normalisation, embedding, attention) ---------------------
+
+# --- Recurrent cores and unrolling --------------------------------------------------------
+
+# --- Ops (resampler) ----------------------------------------------------------------------
+
+# --- Spatial transformers -----------------------------------------------------------------
