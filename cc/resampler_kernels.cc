@@ -1,0 +1,452 @@
+// Copyright 2026 The Sonnet Authors. All Rights Reserved.
+// Licensed under the Apache License, Version 2.0.
+//
+// CPU kernels of Sonnet>Resampler and Sonnet>ResamplerGrad.
+//
+// Every input is validated here at run time (the shape functions prove very
+// little). Sizes are int64 throughout, empty tensors of every kind give fully
+// initialised results, and coordinates are range-checked in floating point
+// before any float-to-int conversion, so NaN, +-Inf and huge values give 0.
+//
+// Threading: the forward pass is sharded over all B * P sampling points. The
+// gradient is sharded over (batch, slice of points) units; when there are
+// fewer batch entries than threads, the points of one batch entry are split
+// into slices and every slice but the first accumulates into its own scratch
+// copy of that entry's grad_data, reduced afterwards. No two threads ever
+// write the same memory, so no atomics are needed and results are
+// deterministic. Small problems run inline, without any thread hand-off.
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+
+#include "tensorflow/core/framework/op_kernel.h"
+#include "tensorflow/core/framework/register_types.h"
+#include "tensorflow/core/framework/tensor.h"
+#include "tensorflow/core/framework/tensor_shape.h"
+#include "tensorflow/core/platform/threadpool.h"
+
+namespace sonnet {
+namespace {
+
+using ::tensorflow::DataTypeToEnum;
+using ::tensorflow::OpKernel;
+using ::tensorflow::OpKernelConstruction;
+using ::tensorflow::OpKernelContext;
+using ::tensorflow::Tensor;
+using ::tensorflow::TensorShape;
+using ::tensorflow::thread::ThreadPool;
+
+constexpr char kDataRankForward[] =
+    "Only bilinear interpolation is currently supported. The input data shape "
+    "must be [batch_size, data_height, data_width, data_channels], but is: ";
+constexpr char kDataRankGrad[] =
+    "Only bilinear interpolation is supported, the input data tensor must be "
+    "a batch of 2d data; data shape should have 4 entries corresponding to "
+    "[batch_size, data_height, data_width, data_channels], but is: ";
+constexpr char kWarpRank[] = "warp should be at least a matrix, got shape ";
+constexpr char kWarpLastDim[] =
+    "Only bilinear interpolation is supported, warping coordinates must be "
+    "2D; warp shape last entry should be 2, but shape vector is: ";
+constexpr char kBatchMismatch[] =
+    "Batch size of data and warp tensor must be the same, but input shapes "
+    "are: ";
+constexpr char kGradOutputShape[] =
+    "grad_output shape is not consistent with data and warp shapes; it should "
+    "be ";
+constexpr char kTooLarge[] =
+    "Resampler sizes are too large: the number of sampling points times the "
+    "number of channels overflows int64; data shape ";
+
+// Work (sampled channel values) below which we never hand off to threads.
+constexpr int64_t kMinParallelWork = 1 << 15;
+// Work per shard we aim for at least, so hand-off costs stay negligible.
+constexpr int64_t kMinWorkPerShard = 1 << 14;
+
+// Float16 arithmetic happens in float32; float and double stay as they are.
+template <typename T>
+struct Accumulator {
+  using type = float;
+};
+template <>
+struct Accumulator<double> {
+  using type = double;
+};
+
+struct Geometry {
+  int64_t batch = 0;
+  int64_t height = 0;
+  int64_t width = 0;
+  int64_t channels = 0;
+  int64_t num_points = 0;  // sampling points per batch entry
+  TensorShape output_shape;
+};
+
+int64_t CheckedMultiply(int64_t a, int64_t b) {
+  int64_t result;
+  if (__builtin_mul_overflow(a, b, &result)) return -1;
+  return result;
+}
+
+// Validates data and warp; fills `geometry`. Shared by both kernels.
+absl::Status ValidateInputs(const TensorShape& data, const TensorShape& warp,
+                            bool for_grad, Geometry* geometry) {
+  if (data.dims() != 4) {
+    return absl::UnimplementedError(absl::StrCat(
+        for_grad ? kDataRankGrad : kDataRankForward, data.DebugString()));
+  }
+  if (warp.dims() < 2) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(kWarpRank, warp.DebugString()));
+  }
+  if (warp.dim_size(warp.dims() - 1) != 2) {
+    return absl::UnimplementedError(
+        absl::StrCat(kWarpLastDim, warp.DebugString()));
+  }
+  if (data.dim_size(0) != warp.dim_size(0)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        kBatchMismatch, data.DebugString(), ", ", warp.DebugString()));
+  }
+  geometry->batch = data.dim_size(0);
+  geometry->height = data.dim_size(1);
+  geometry->width = data.dim_size(2);
+  geometry->channels = data.dim_size(3);
+  // Product of the middle warp dimensions; no division, so B = 0 is fine.
+  int64_t num_points = 1;
+  for (int i = 1; i < warp.dims() - 1; ++i) {
+    num_points = CheckedMultiply(num_points, warp.dim_size(i));
+  }
+  geometry->num_points = num_points;
+  TensorShape output_shape;
+  for (int i = 0; i < warp.dims() - 1; ++i) {
+    output_shape.AddDim(warp.dim_size(i));
+  }
+  const int64_t total = CheckedMultiply(
+      CheckedMultiply(geometry->batch, num_points), geometry->channels);
+  absl::Status status = output_shape.AddDimWithStatus(geometry->channels);
+  if (total < 0 || !status.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        kTooLarge, data.DebugString(), ", warp shape ", warp.DebugString()));
+  }
+  geometry->output_shape = output_shape;
+  return absl::OkStatus();
+}
+
+// The bilinear footprint of one sampling point: four corners, their weights
+// and whether each lies inside the image (outside corners count as zeros).
+template <typename Acc>
+struct Footprint {
+  int64_t offset00 = 0;  // element offset of corner (x0, y0) in one image
+  Acc ax = 0, ay = 0;    // fractional parts of x and y
+  bool x0_in = false, x1_in = false, y0_in = false, y1_in = false;
+
+  // Returns false when the point is outside (-1, W) x (-1, H) or NaN.
+  bool Init(Acc x, Acc y, int64_t height, int64_t width, int64_t channels) {
+    if (!(x > Acc(-1) && y > Acc(-1) && x < static_cast<Acc>(width) &&
+          y < static_cast<Acc>(height))) {
+      return false;
+    }
+    // In range, so floor() is in [-1, W-1] and converts to int64 safely.
+    const Acc fx = std::floor(x);
+    const Acc fy = std::floor(y);
+    const int64_t x0 = static_cast<int64_t>(fx);
+    const int64_t y0 = static_cast<int64_t>(fy);
+    ax = x - fx;
+    ay = y - fy;
+    x0_in = x0 >= 0;
+    y0_in = y0 >= 0;
+    x1_in = x0 + 1 < width;
+    y1_in = y0 + 1 < height;
+    offset00 = (y0 * width + x0) * channels;
+    return true;
+  }
+  bool AllIn() const { return x0_in && x1_in && y0_in && y1_in; }
+};
+
+// Number of shards for `work` units of cost spread over `num_threads`.
+int64_t NumShards(int64_t work, int num_threads) {
+  if (num_threads <= 1 || work < kMinParallelWork) return 1;
+  return std::max<int64_t>(
+      1, std::min<int64_t>(4 * num_threads, work / kMinWorkPerShard));
+}
+
+// Runs fn(begin, end) over [0, total) in `num_shards` blocks.
+template <typename Fn>
+void RunSharded(ThreadPool* pool, int64_t total, int64_t num_shards, Fn fn) {
+  if (num_shards <= 1 || total <= 1) {
+    fn(0, total);
+    return;
+  }
+  const int64_t block = (total + num_shards - 1) / num_shards;
+  pool->ParallelFor(total, ThreadPool::SchedulingParams::Fixed(block),
+                    [&fn](int64_t begin, int64_t end) { fn(begin, end); });
+}
+
+template <typename T>
+class ResamplerOp : public OpKernel {
+ public:
+  using Acc = typename Accumulator<T>::type;
+
+  explicit ResamplerOp(OpKernelConstruction* context) : OpKernel(context) {}
+
+  void Compute(OpKernelContext* context) override {
+    const Tensor& data = context->input(0);
+    const Tensor& warp = context->input(1);
+    Geometry g;
+    OP_REQUIRES_OK(context, ValidateInputs(data.shape(), warp.shape(),
+                                           /*for_grad=*/false, &g));
+    Tensor* output = nullptr;
+    OP_REQUIRES_OK(context,
+                   context->allocate_output(0, g.output_shape, &output));
+    const int64_t total_points = g.batch * g.num_points;
+    if (output->NumElements() == 0) return;
+    T* out = output->flat<T>().data();
+    if (data.NumElements() == 0) {  // H or W is 0: nothing to sample.
+      std::fill(out, out + output->NumElements(), T(0));
+      return;
+    }
+    const T* image_base = data.flat<T>().data();
+    const T* coords = warp.flat<T>().data();
+    const int64_t H = g.height, W = g.width, C = g.channels, P = g.num_points;
+    const int64_t image_size = H * W * C;
+    auto sample_range = [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) {
+        const T* image = image_base + (i / P) * image_size;
+        T* o = out + i * C;
+        Footprint<Acc> f;
+        if (!f.Init(static_cast<Acc>(coords[2 * i]),
+                    static_cast<Acc>(coords[2 * i + 1]), H, W, C)) {
+          std::fill(o, o + C, T(0));
+          continue;
+        }
+        const Acc w00 = (1 - f.ax) * (1 - f.ay), w10 = f.ax * (1 - f.ay);
+        const Acc w01 = (1 - f.ax) * f.ay, w11 = f.ax * f.ay;
+        const T* p00 = image + f.offset00;
+        const T* p10 = p00 + C;
+        const T* p01 = p00 + W * C;
+        const T* p11 = p01 + C;
+        if (f.AllIn()) {
+          for (int64_t c = 0; c < C; ++c) {
+            o[c] = static_cast<T>(w00 * static_cast<Acc>(p00[c]) +
+                                  w10 * static_cast<Acc>(p10[c]) +
+                                  w01 * static_cast<Acc>(p01[c]) +
+                                  w11 * static_cast<Acc>(p11[c]));
+          }
+          continue;
+        }
+        const bool in00 = f.x0_in && f.y0_in, in10 = f.x1_in && f.y0_in;
+        const bool in01 = f.x0_in && f.y1_in, in11 = f.x1_in && f.y1_in;
+        for (int64_t c = 0; c < C; ++c) {
+          Acc v = 0;
+          if (in00) v += w00 * static_cast<Acc>(p00[c]);
+          if (in10) v += w10 * static_cast<Acc>(p10[c]);
+          if (in01) v += w01 * static_cast<Acc>(p01[c]);
+          if (in11) v += w11 * static_cast<Acc>(p11[c]);
+          o[c] = static_cast<T>(v);
+        }
+      }
+    };
+    auto* workers = context->device()->tensorflow_cpu_worker_threads();
+    RunSharded(workers->workers, total_points,
+               NumShards(total_points * std::max<int64_t>(C, 1),
+                         workers->num_threads),
+               sample_range);
+  }
+};
+
+template <typename T>
+class ResamplerGradOp : public OpKernel {
+ public:
+  using Acc = typename Accumulator<T>::type;
+  static constexpr bool kAccumulateInOutput = std::is_same<T, Acc>::value;
+
+  explicit ResamplerGradOp(OpKernelConstruction* context)
+      : OpKernel(context) {}
+
+  void Compute(OpKernelContext* context) override {
+    const Tensor& data = context->input(0);
+    const Tensor& warp = context->input(1);
+    const Tensor& grad_output = context->input(2);
+    Geometry g;
+    OP_REQUIRES_OK(context, ValidateInputs(data.shape(), warp.shape(),
+                                           /*for_grad=*/true, &g));
+    OP_REQUIRES(context, grad_output.shape() == g.output_shape,
+                absl::InvalidArgumentError(absl::StrCat(
+                    kGradOutputShape, g.output_shape.DebugString(), " but is ",
+                    grad_output.shape().DebugString())));
+    Tensor* grad_data_tensor = nullptr;
+    Tensor* grad_warp_tensor = nullptr;
+    OP_REQUIRES_OK(context, context->allocate_output(0, data.shape(),
+                                                     &grad_data_tensor));
+    OP_REQUIRES_OK(context, context->allocate_output(1, warp.shape(),
+                                                     &grad_warp_tensor));
+    T* grad_data = grad_data_tensor->flat<T>().data();
+    T* grad_warp = grad_warp_tensor->flat<T>().data();
+    const int64_t B = g.batch, H = g.height, W = g.width, C = g.channels;
+    const int64_t P = g.num_points;
+    const int64_t image_size = H * W * C;
+    if (B * P == 0 || image_size == 0) {
+      // Nothing to sample: every gradient is zero.
+      std::fill(grad_data, grad_data + data.NumElements(), T(0));
+      std::fill(grad_warp, grad_warp + warp.NumElements(), T(0));
+      return;
+    }
+    auto* workers = context->device()->tensorflow_cpu_worker_threads();
+    const int num_threads = workers->num_threads;
+    const int64_t work = B * P * C;
+    const bool parallel = num_threads > 1 && work >= kMinParallelWork;
+
+    // Slices per batch entry: enough units to keep every thread busy.
+    int64_t slices = 1;
+    if (parallel && B < 2 * num_threads) {
+      slices = std::min<int64_t>((2 * num_threads + B - 1) / B,
+                                 std::max<int64_t>(1, work / B / kMinWorkPerShard));
+      slices = std::max<int64_t>(slices, 1);
+    }
+    // float/double accumulate slice 0 straight into grad_data; half always
+    // accumulates in float scratch.
+    const int64_t scratch_copies = kAccumulateInOutput ? slices - 1 : slices;
+    Tensor scratch;
+    Acc* scratch_base = nullptr;
+    if (scratch_copies > 0) {
+      const int64_t scratch_size = CheckedMultiply(
+          CheckedMultiply(scratch_copies, B), image_size);
+      OP_REQUIRES(context, scratch_size >= 0,
+                  absl::InvalidArgumentError(absl::StrCat(
+                      kTooLarge, data.shape().DebugString(), ", warp shape ",
+                      warp.shape().DebugString())));
+      OP_REQUIRES_OK(context, context->allocate_temp(
+                                  DataTypeToEnum<Acc>::value,
+                                  TensorShape({scratch_size}), &scratch));
+      scratch_base = scratch.flat<Acc>().data();
+    }
+    auto buffer = [&](int64_t slice, int64_t b) -> Acc* {
+      if constexpr (kAccumulateInOutput) {
+        if (slice == 0) return grad_data + b * image_size;
+        return scratch_base + ((slice - 1) * B + b) * image_size;
+      } else {
+        return scratch_base + (slice * B + b) * image_size;
+      }
+    };
+
+    const T* image_base = data.flat<T>().data();
+    const T* coords = warp.flat<T>().data();
+    const T* grad_out = grad_output.flat<T>().data();
+    auto run_units = [&](int64_t begin, int64_t end) {
+      for (int64_t unit = begin; unit < end; ++unit) {
+        const int64_t b = unit / slices, slice = unit % slices;
+        Acc* acc = buffer(slice, b);
+        std::fill(acc, acc + image_size, Acc(0));
+        const int64_t first = b * P + slice * P / slices;
+        const int64_t last = b * P + (slice + 1) * P / slices;
+        AccumulateRange(image_base + b * image_size, coords, grad_out, H, W, C,
+                        first, last, acc, grad_warp);
+      }
+    };
+    RunSharded(workers->workers, B * slices, parallel ? B * slices : 1,
+               run_units);
+
+    if (scratch_copies == 0) return;
+    // Reduce the slices (and convert half) into grad_data, in parallel.
+    const int64_t num_elements = B * image_size;
+    auto reduce = [&](int64_t begin, int64_t end) {
+      for (int64_t b = 0; b < B; ++b) {
+        const int64_t lo = std::max(begin, b * image_size);
+        const int64_t hi = std::min(end, (b + 1) * image_size);
+        for (int64_t e = lo; e < hi; ++e) {
+          const int64_t k = e - b * image_size;
+          Acc sum = 0;
+          for (int64_t s = 0; s < slices; ++s) sum += buffer(s, b)[k];
+          grad_data[e] = static_cast<T>(sum);
+        }
+      }
+    };
+    RunSharded(workers->workers, num_elements,
+               NumShards(num_elements * slices, num_threads), reduce);
+  }
+
+ private:
+  // Gradients of points [first, last) of one batch entry; grad_data
+  // contributions go to `acc` (this unit's own buffer).
+  static void AccumulateRange(const T* image, const T* coords,
+                              const T* grad_out, int64_t H, int64_t W,
+                              int64_t C, int64_t first, int64_t last, Acc* acc,
+                              T* grad_warp) {
+    for (int64_t i = first; i < last; ++i) {
+      Footprint<Acc> f;
+      if (!f.Init(static_cast<Acc>(coords[2 * i]),
+                  static_cast<Acc>(coords[2 * i + 1]), H, W, C)) {
+        grad_warp[2 * i] = T(0);
+        grad_warp[2 * i + 1] = T(0);
+        continue;
+      }
+      const Acc ax = f.ax, ay = f.ay;
+      const Acc w00 = (1 - ax) * (1 - ay), w10 = ax * (1 - ay);
+      const Acc w01 = (1 - ax) * ay, w11 = ax * ay;
+      const T* p00 = image + f.offset00;
+      const T* p10 = p00 + C;
+      const T* p01 = p00 + W * C;
+      const T* p11 = p01 + C;
+      Acc* a00 = acc + f.offset00;
+      Acc* a10 = a00 + C;
+      Acc* a01 = a00 + W * C;
+      Acc* a11 = a01 + C;
+      const T* go = grad_out + i * C;
+      Acc gx = 0, gy = 0;
+      if (f.AllIn()) {
+        for (int64_t c = 0; c < C; ++c) {
+          const Acc gc = static_cast<Acc>(go[c]);
+          const Acc i00 = static_cast<Acc>(p00[c]);
+          const Acc i10 = static_cast<Acc>(p10[c]);
+          const Acc i01 = static_cast<Acc>(p01[c]);
+          const Acc i11 = static_cast<Acc>(p11[c]);
+          gx += gc * ((1 - ay) * (i10 - i00) + ay * (i11 - i01));
+          gy += gc * ((1 - ax) * (i01 - i00) + ax * (i11 - i10));
+          a00[c] += gc * w00;
+          a10[c] += gc * w10;
+          a01[c] += gc * w01;
+          a11[c] += gc * w11;
+        }
+      } else {
+        const bool in00 = f.x0_in && f.y0_in, in10 = f.x1_in && f.y0_in;
+        const bool in01 = f.x0_in && f.y1_in, in11 = f.x1_in && f.y1_in;
+        for (int64_t c = 0; c < C; ++c) {
+          const Acc gc = static_cast<Acc>(go[c]);
+          const Acc i00 = in00 ? static_cast<Acc>(p00[c]) : Acc(0);
+          const Acc i10 = in10 ? static_cast<Acc>(p10[c]) : Acc(0);
+          const Acc i01 = in01 ? static_cast<Acc>(p01[c]) : Acc(0);
+          const Acc i11 = in11 ? static_cast<Acc>(p11[c]) : Acc(0);
+          gx += gc * ((1 - ay) * (i10 - i00) + ay * (i11 - i01));
+          gy += gc * ((1 - ax) * (i01 - i00) + ax * (i11 - i10));
+          if (in00) a00[c] += gc * w00;
+          if (in10) a10[c] += gc * w10;
+          if (in01) a01[c] += gc * w01;
+          if (in11) a11[c] += gc * w11;
+        }
+      }
+      grad_warp[2 * i] = static_cast<T>(gx);
+      grad_warp[2 * i + 1] = static_cast<T>(gy);
+    }
+  }
+};
+
+#define SONNET_REGISTER_RESAMPLER(T)                                  \
+  REGISTER_KERNEL_BUILDER(Name("Sonnet>Resampler")                    \
+                              .Device(::tensorflow::DEVICE_CPU)       \
+                              .TypeConstraint<T>("T"),                \
+                          ResamplerOp<T>);                            \
+  REGISTER_KERNEL_BUILDER(Name("Sonnet>ResamplerGrad")                \
+                              .Device(::tensorflow::DEVICE_CPU)       \
+                              .TypeConstraint<T>("T"),                \
+                          ResamplerGradOp<T>);
+
+using ::tensorflow::register_kernel::Name;
+SONNET_REGISTER_RESAMPLER(Eigen::half)
+SONNET_REGISTER_RESAMPLER(float)
+SONNET_REGISTER_RESAMPLER(double)
+#undef SONNET_REGISTER_RESAMPLER
+
+}  // namespace
+}  // namespace sonnet
