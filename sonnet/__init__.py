@@ -17,5 +17,10 @@ __all__ = ["__version__"]
 # --- Recurrent cores and unrolling --------------------------------------------------------
 
 # --- Ops (resampler) ----------------------------------------------------------------------
+# The C++ op library is loaded lazily on the first call, so this import never needs it.
+from sonnet.src.ops.resampler import resampler
+from sonnet.src.ops.resampler import resampler_is_available
+
+__all__ += ["resampler", "resampler_is_available"]
 
 # --- Spatial transformers -----------------------------------------------------------------

@@ -1,0 +1,266 @@
+# Copyright 2026 The Sonnet Authors. All Rights Reserved.
+# Licensed under the Apache License, Version 2.0.
+"""`resampler`: bilinear sampling of images at arbitrary points (C++ op).
+
+The op library `_resampler_ops.so` is looked up next to this file (installed
+wheel, or copied there by `tools/test.sh`), then in the source tree's
+`bazel-bin/cc/`. It is loaded lazily, once, on first use, so `import sonnet`
+never needs it. Before loading, the TensorFlow version and C++ ABI flag it was
+compiled against (its build record `_build_info.json`) are compared with the
+running TensorFlow: a library built for another TensorFlow would fail with
+undefined symbols, or load and then crash.
+
+SavedModels that contain the op need the library loaded before
+`tf.saved_model.load`: call `snt.resampler_is_available()` first.
+"""
+
+import json
+import os
+import threading
+from typing import Optional, Sequence
+
+import tensorflow as tf
+
+LIBRARY_NAME = "_resampler_ops.so"
+BUILD_INFO_NAME = "_build_info.json"
+OP_NAME = "Sonnet>Resampler"
+GRAD_OP_NAME = "Sonnet>ResamplerGrad"
+
+REBUILD_COMMAND = (
+    "bash tools/test.sh (source tree), or ./configure && bazel build :install "
+    "&& ./bazel-bin/install DIR && pip install DIR/*.whl")
+
+MISSING_LIBRARY_MESSAGE = (
+    "The Sonnet resampler op library {name} was not found; looked in: {paths}. "
+    "Build it with: {command}")
+MISSING_BUILD_INFO_MESSAGE = (
+    "The Sonnet resampler op library {library} has no build record {info} "
+    "next to it, so it cannot be checked against the running TensorFlow. "
+    "Rebuild it with: {command}")
+VERSION_MISMATCH_MESSAGE = (
+    "The Sonnet resampler op library {library} was built against TensorFlow "
+    "{built} (C++11 ABI flag {built_abi}), but the running TensorFlow is "
+    "{running} (C++11 ABI flag {running_abi}); custom ops must be rebuilt for "
+    "each TensorFlow release. Rebuild it with: {command}")
+LOAD_FAILED_MESSAGE = (
+    "The Sonnet resampler op library {library} could not be loaded: {error}. "
+    "If it is corrupt or was built elsewhere, rebuild it with: {command}. "
+    "An 'undefined symbol' error usually means a TensorFlow version or C++ ABI "
+    "mismatch; 'libtensorflow_framework.so.2' missing means TensorFlow "
+    "{expected} must be installed in this environment.")
+NO_WRAPPERS_MESSAGE = (
+    "The op {op} was already registered by another copy of the library, so "
+    "{library} gave no Python wrappers. Load Sonnet's op library from one "
+    "place only.")
+SECOND_ORDER_MESSAGE = (
+    "Second-order gradients of snt.resampler are not implemented (the op "
+    "Sonnet>ResamplerGrad has no gradient).")
+
+
+def _default_search_dirs() -> Sequence[str]:
+  here = os.path.dirname(os.path.abspath(__file__))
+  repo_root = os.path.dirname(os.path.dirname(os.path.dirname(here)))
+  return (here, os.path.join(repo_root, "bazel-bin", "cc"))
+
+
+def _major_minor(version: str) -> str:
+  return ".".join(version.split(".")[:2])
+
+
+class OpLibraryLoader:
+  """Finds, checks and loads the op library once; thread-safe."""
+
+  def __init__(self, search_dirs: Sequence[str]):
+    self._search_dirs = tuple(search_dirs)
+    self._lock = threading.Lock()
+    self._module = None
+
+  def find(self) -> str:
+    """Returns the path of the first library found.
+
+    Raises:
+      ImportError: naming the directories searched if there is none.
+    """
+    for directory in self._search_dirs:
+      path = os.path.join(directory, LIBRARY_NAME)
+      if os.path.isfile(path):
+        return path
+    raise ImportError(MISSING_LIBRARY_MESSAGE.format(
+        name=LIBRARY_NAME, paths=", ".join(self._search_dirs),
+        command=REBUILD_COMMAND))
+
+  def check_build_info(self, library_path: str) -> dict:
+    """Compares the library's build record with the running TensorFlow.
+
+    Args:
+      library_path: path of the op library.
+
+    Returns:
+      The build record.
+
+    Raises:
+      ImportError: if the record is missing or unreadable, or names another
+        TensorFlow release (major.minor) or C++ ABI.
+    """
+    info_path = os.path.join(os.path.dirname(library_path), BUILD_INFO_NAME)
+    try:
+      with open(info_path) as f:
+        info = json.load(f)
+      built = str(info["tf_version"])
+      built_abi = int(info["cxx11_abi_flag"])
+    except (OSError, ValueError, KeyError, TypeError) as e:
+      raise ImportError(MISSING_BUILD_INFO_MESSAGE.format(
+          library=library_path, info=info_path,
+          command=REBUILD_COMMAND)) from e
+    running = tf.__version__
+    running_abi = int(tf.sysconfig.CXX11_ABI_FLAG)
+    if _major_minor(built) != _major_minor(running) or built_abi != running_abi:
+      raise ImportError(VERSION_MISMATCH_MESSAGE.format(
+          library=library_path, built=built, built_abi=built_abi,
+          running=running, running_abi=running_abi, command=REBUILD_COMMAND))
+    return info
+
+  def load(self):
+    """Returns the loaded op module (its generated wrappers), loading once.
+
+    Raises:
+      ImportError: the library is missing, built for another TensorFlow, or
+        does not load. Failures are not cached: a later call retries.
+    """
+    with self._lock:
+      if self._module is not None:
+        return self._module
+      path = self.find()
+      info = self.check_build_info(path)
+      try:
+        module = tf.load_op_library(path)
+      except (tf.errors.OpError, OSError) as e:
+        raise ImportError(LOAD_FAILED_MESSAGE.format(
+            library=path, error=getattr(e, "message", str(e)),
+            command=REBUILD_COMMAND, expected=info["tf_version"])) from e
+      if not hasattr(module, "sonnet_resampler"):
+        raise ImportError(NO_WRAPPERS_MESSAGE.format(op=OP_NAME, library=path))
+      _register_gradients(module)
+      self._module = module
+      return module
+
+
+_gradients_registered = False
+
+
+def _register_gradients(module) -> None:
+  """Registers the gradient functions once per process."""
+  global _gradients_registered
+  if _gradients_registered:
+    return
+
+  def resampler_grad(op, grad_output):
+    data, warp = op.inputs
+    grad_data, grad_warp = module.sonnet_resampler_grad(
+        data=data, warp=warp, grad_output=grad_output, name="ResamplerGrad")
+    return [grad_data, grad_warp]
+
+  def resampler_grad_grad(op, *unused_grads):
+    raise NotImplementedError(SECOND_ORDER_MESSAGE)
+
+  for op_name, fn in ((OP_NAME, resampler_grad),
+                      (GRAD_OP_NAME, resampler_grad_grad)):
+    try:
+      tf.RegisterGradient(op_name)(fn)
+    except KeyError:  # Already registered (e.g. the module was reloaded).
+      pass
+  _gradients_registered = True
+
+
+_LOADER = OpLibraryLoader(_default_search_dirs())
+
+
+def load_op_library():
+  """Loads the op library (once) and returns its generated wrappers.
+
+  Returns:
+    The module returned by `tf.load_op_library`.
+
+  Raises:
+    ImportError: see `OpLibraryLoader.load`.
+  """
+  return _LOADER.load()
+
+
+def resampler_is_available() -> bool:
+  """Returns True if the resampler op library loads in this process.
+
+  Loading it (which this does) also registers the op, so SavedModels that use
+  it can be loaded afterwards.
+
+  Returns:
+    Whether `resampler` can be used.
+  """
+  try:
+    _LOADER.load()
+  except ImportError:
+    return False
+  return True
+
+
+def resampler(data: tf.Tensor,
+              warp: tf.Tensor,
+              name: Optional[str] = "resampler") -> tf.Tensor:
+  """Samples `data` bilinearly at the points `warp`.
+
+  `warp[..., 0]` is x (the column, along width) and `warp[..., 1]` is y (the
+  row, along height), in pixels, with pixel centres at integer coordinates.
+  Each of the four corners outside the image counts as zero, so the output is
+  exactly 0 unless -1 < x < W and -1 < y < H and fades linearly to 0 within one
+  pixel outside the image; an identity warp returns `data` exactly. Gradients
+  flow to both `data` and `warp`; at integer coordinates the warp gradient is
+  the forward difference, and points outside the range get zero gradient.
+  Second-order gradients are not implemented.
+
+  Args:
+    data: float16, float32 or float64 tensor `[B, H, W, C]`.
+    warp: tensor `[B, d_0, ..., d_n, 2]` of the same dtype (not cast).
+    name: name scope of the op.
+
+  Returns:
+    Tensor `[B, d_0, ..., d_n, C]` of `data`'s dtype.
+
+  Raises:
+    ImportError: if the op library is missing or was built for another
+      TensorFlow (the message says how to rebuild it).
+    tf.errors.UnimplementedError: `data` is not 4-D, or `warp`'s last
+      dimension is not 2 (at run time; eager raises at once).
+    tf.errors.InvalidArgumentError: `warp` has rank < 2, the batch sizes
+      differ, or the dtypes differ or are not floating point.
+    ValueError: in graph mode, when static shapes already prove a batch
+      mismatch.
+  """
+  module = load_op_library()
+  with tf.name_scope(name or "resampler"):
+    data = tf.convert_to_tensor(data, name="data")
+    warp = tf.convert_to_tensor(warp, name="warp")
+    return module.sonnet_resampler(data=data, warp=warp, name="Resampler")
+
+
+def resampler_grad(data: tf.Tensor, warp: tf.Tensor, grad_output: tf.Tensor,
+                   name: Optional[str] = "resampler_grad"):
+  """Calls the gradient op directly: returns `(grad_data, grad_warp)`.
+
+  Args:
+    data: `[B, H, W, C]`.
+    warp: `[B, ..., 2]`.
+    grad_output: `[B, ..., C]`, the gradient of the resampler's output.
+    name: name scope of the op.
+
+  Returns:
+    Tuple of tensors shaped like `data` and `warp`.
+
+  Raises:
+    ImportError: if the op library cannot be loaded.
+    tf.errors.OpError: on invalid inputs (the same checks as `resampler`, and
+      `grad_output` must have shape `warp.shape[:-1] + [C]`).
+  """
+  module = load_op_library()
+  with tf.name_scope(name or "resampler_grad"):
+    return tuple(module.sonnet_resampler_grad(
+        data=data, warp=warp, grad_output=grad_output, name="ResamplerGrad"))
