@@ -1,0 +1,270 @@
+# Copyright 2026 The Sonnet Authors. All Rights Reserved.
+# Licensed under the Apache License, Version 2.0.
+"""BatchNormV2: batch normalisation with a data format and saner defaults (Sonnet 1.16+)."""
+
+from typing import Any, Mapping, Optional
+
+import tensorflow as tf
+
+from sonnet.src import base
+from sonnet.src import batch_norm
+from sonnet.src import errors
+from sonnet.src import layer_norm
+from sonnet.src import util
+from sonnet.src import variables
+
+SUPPORTED_DATA_FORMATS = ("NC", "NWC", "NCW", "NHWC", "NCHW", "NDHWC", "NCDHW")
+
+ERR_DATA_FORMAT = "`data_format` must be None or one of {formats}, got {value!r}."
+ERR_RANK_DATA_FORMAT = (
+    "{module}: `input_batch` of rank {rank} (shape {shape}) does not match data_format "
+    "{data_format!r}, which needs rank {expected}.")
+ERR_RANK_NO_FORMAT = (
+    "{module}: `input_batch` must have rank 2 to 5 when data_format is None, got rank "
+    "{rank} (shape {shape}).")
+ERR_UNKNOWN_CHANNELS = (
+    "{module}: the channel dimension (axis {axis}) of `input_batch` must be known, got "
+    "shape {shape}.")
+
+_DEFAULT_FORMATS = {2: "NC", 3: "NWC", 4: "NHWC", 5: "NDHWC"}
+
+
+class BatchNormV2(base.AbstractModule):
+  """Batch normalisation over every dimension but the channels of `data_format`.
+
+  Differences from `snt.BatchNorm` (as in Sonnet 1's BatchNormV2): the channel axis is
+  given by `data_format` (None: channels last, from the rank), the statistics variables
+  have shape `[channels]`, `update_ops_collection` defaults to None (updates are applied
+  with the output), `fused=True`, and `test_local_stats` defaults to False, so the moving
+  statistics are used at test time. `is_training` must be given.
+  """
+
+  GAMMA = "gamma"
+  BETA = "beta"
+  MOVING_MEAN = "moving_mean"
+  MOVING_VARIANCE = "moving_variance"
+  POSSIBLE_INITIALIZER_KEYS = {GAMMA, BETA, MOVING_MEAN, MOVING_VARIANCE}
+  POSSIBLE_PARTITIONER_KEYS = {GAMMA, BETA}
+  POSSIBLE_REGULARIZER_KEYS = {GAMMA, BETA}
+
+  def __init__(self,
+               data_format: Optional[str] = None,
+               offset: bool = True,
+               scale: bool = False,
+               decay_rate: float = 0.999,
+               eps: float = 1e-3,
+               initializers: Optional[Mapping[str, Any]] = None,
+               partitioners: Optional[Mapping[str, Any]] = None,
+               regularizers: Optional[Mapping[str, Any]] = None,
+               update_ops_collection: Optional[str] = None,
+               fused: bool = True,
+               custom_getter: Any = None,
+               name: str = "batch_norm"):
+    """Constructs a BatchNormV2 module.
+
+    Args:
+      data_format: None (channels last, inferred from the rank) or one of
+        `SUPPORTED_DATA_FORMATS`.
+      offset: whether to add a learnt offset `beta` (zeros).
+      scale: whether to multiply by a learnt scale `gamma` (ones).
+      decay_rate: decay of the moving averages, in [0, 1].
+      eps: small positive number added to the variance.
+      initializers: optional dict, keys 'gamma', 'beta', 'moving_mean', 'moving_variance'.
+      partitioners: optional dict, keys 'gamma', 'beta'.
+      regularizers: optional dict, keys 'gamma', 'beta'.
+      update_ops_collection: graph mode only: None (updates are control dependencies of
+        the output) or the collection to add the update ops to.
+      fused: use TensorFlow's fused kernel for 4-D float16/bfloat16/float32 inputs (other
+        inputs take the unfused path, which computes the same numbers).
+      custom_getter: optional custom getter (callable or dict).
+      name: name of the module.
+
+    Raises:
+      ValueError: unknown `data_format`, `decay_rate` outside [0, 1], `eps` not positive.
+      TypeError, KeyError: bad dict arguments or `update_ops_collection`.
+    """
+    super().__init__(name=name, custom_getter=custom_getter)
+    if data_format is not None and data_format not in SUPPORTED_DATA_FORMATS:
+      raise ValueError(ERR_DATA_FORMAT.format(formats=SUPPORTED_DATA_FORMATS,
+                                              value=data_format))
+    self._data_format = data_format
+    self._offset = bool(offset)
+    self._scale = bool(scale)
+    if (isinstance(decay_rate, bool) or not isinstance(decay_rate, (int, float))
+        or not 0.0 <= decay_rate <= 1.0):
+      raise ValueError(batch_norm.ERR_DECAY.format(decay=decay_rate))
+    self._decay_rate = float(decay_rate)
+    self._eps = layer_norm.check_eps(eps)
+    if update_ops_collection is not None and not isinstance(update_ops_collection, str):
+      raise TypeError(batch_norm.ERR_COLLECTION.format(value=update_ops_collection))
+    self._update_ops_collection = update_ops_collection
+    self._fused = bool(fused)
+    self._initializers = util.check_initializers(initializers, self.POSSIBLE_INITIALIZER_KEYS)
+    self._partitioners = util.check_partitioners(partitioners, self.POSSIBLE_PARTITIONER_KEYS)
+    self._regularizers = util.check_regularizers(regularizers, self.POSSIBLE_REGULARIZER_KEYS)
+    self._moving_mean = self._moving_variance = self._gamma = self._beta = None
+
+  def _resolve_format(self, shape: tf.TensorShape) -> str:
+    rank = shape.rank
+    if self._data_format is None:
+      if rank not in _DEFAULT_FORMATS:
+        raise errors.IncompatibleShapeError(ERR_RANK_NO_FORMAT.format(
+            module=self.module_name, rank=rank, shape=shape))
+      return _DEFAULT_FORMATS[rank]
+    if rank != len(self._data_format):
+      raise errors.IncompatibleShapeError(ERR_RANK_DATA_FORMAT.format(
+          module=self.module_name, rank=rank, shape=shape, data_format=self._data_format,
+          expected=len(self._data_format)))
+    return self._data_format
+
+  def _get(self, key, shape, dtype, default, trainable):
+    return variables.get_variable(
+        key, shape=shape, dtype=dtype,
+        initializer=self._initializers.get(key, default),
+        partitioner=self._partitioners.get(key), regularizer=self._regularizers.get(key),
+        trainable=trainable)
+
+  def _build(self, input_batch: tf.Tensor, is_training, test_local_stats=False) -> tf.Tensor:
+    """Normalises `input_batch`; when training, updates the moving statistics.
+
+    Args:
+      input_batch: float tensor of rank 2 to 5 matching `data_format`; the channel
+        dimension must be known.
+      is_training: Python bool or boolean scalar tensor.
+      test_local_stats: Python bool or boolean scalar tensor: when not training, use the
+        batch statistics (True) instead of the moving ones (False, the default).
+
+    Returns:
+      The normalised tensor, with the shape and dtype of `input_batch`.
+
+    Raises:
+      TypeError: non-float input or non-bool flags.
+      snt.IncompatibleShapeError: the rank does not match `data_format`.
+      snt.UnderspecifiedError: the channel dimension is unknown.
+    """
+    input_batch = tf.convert_to_tensor(input_batch)
+    layer_norm.check_float_input(self.module_name, input_batch, "input_batch")
+    is_training = batch_norm.check_bool_flag(self.module_name, "is_training", is_training)
+    test_local_stats = batch_norm.check_bool_flag(self.module_name, "test_local_stats",
+                                                  test_local_stats)
+    shape = input_batch.shape
+    if shape.rank is None:
+      raise errors.IncompatibleShapeError(batch_norm.ERR_RANK_UNKNOWN.format(
+          module=self.module_name, shape=shape))
+    data_format = self._resolve_format(shape)
+    channel_axis = 1 if data_format.startswith("NC") else shape.rank - 1
+    channels = shape[channel_axis]
+    if channels is None:
+      raise errors.UnderspecifiedError(ERR_UNKNOWN_CHANNELS.format(
+          module=self.module_name, axis=channel_axis, shape=shape))
+    axis = tuple(i for i in range(shape.rank) if i != channel_axis)
+    dtype = layer_norm.statistics_dtype(input_batch.dtype)
+
+    self._moving_mean = self._get(self.MOVING_MEAN, [channels], dtype,
+                                  tf.zeros_initializer(), False)
+    self._moving_variance = self._get(self.MOVING_VARIANCE, [channels], dtype,
+                                      tf.ones_initializer(), False)
+    if batch_norm.in_graph_mode():
+      collection = tf.compat.v1.GraphKeys.MOVING_AVERAGE_VARIABLES
+      for var in (self._moving_mean, self._moving_variance):
+        if var not in tf.compat.v1.get_collection(collection):
+          tf.compat.v1.add_to_collection(collection, var)
+    if self._scale:
+      self._gamma = self._get(self.GAMMA, [channels], dtype, tf.ones_initializer(), True)
+    if self._offset:
+      self._beta = self._get(self.BETA, [channels], dtype, tf.zeros_initializer(), True)
+
+    use_batch_stats = batch_norm.flag_or(is_training, test_local_stats)
+    fused = (self._fused and shape.rank == 4
+             and input_batch.dtype.base_dtype in batch_norm.FUSED_DTYPES)
+
+    if fused:
+      def batch_branch():
+        return batch_norm.fused_batch_norm(input_batch, self._gamma, self._beta, None, None,
+                                           self._eps, data_format, True, channels, dtype)
+
+      def moving_branch():
+        out = batch_norm.fused_batch_norm(
+            input_batch, self._gamma, self._beta, self._moving_mean, self._moving_variance,
+            self._eps, data_format, False, channels, dtype)[0]
+        return out, tf.zeros([channels]), tf.ones([channels]), tf.constant(0)
+
+      outputs, mean, variance, count = batch_norm.smart_cond(use_batch_stats, batch_branch,
+                                                             moving_branch)
+    else:
+      x = tf.cast(input_batch, dtype)
+      broadcast_shape = [1] * shape.rank
+      broadcast_shape[channel_axis] = channels
+
+      def batch_stats():
+        return batch_norm.safe_moments(x, axis)
+
+      def moving_stats():
+        return (tf.reshape(self._moving_mean, broadcast_shape),
+                tf.reshape(self._moving_variance, broadcast_shape), tf.constant(0))
+
+      mean, variance, count = batch_norm.smart_cond(use_batch_stats, batch_stats,
+                                                    moving_stats)
+      gamma = None if self._gamma is None else tf.reshape(self._gamma, broadcast_shape)
+      beta = None if self._beta is None else tf.reshape(self._beta, broadcast_shape)
+      outputs = tf.nn.batch_normalization(x, mean, variance, beta, gamma, self._eps)
+      outputs = tf.cast(outputs, input_batch.dtype)
+
+    def make_updates():
+      return batch_norm.moving_average_updates(self._moving_mean, self._moving_variance,
+                                               mean, variance, count, self._decay_rate)
+
+    return batch_norm.apply_updates(self.module_name, outputs, make_updates, is_training,
+                                    self._update_ops_collection)
+
+  @property
+  def moving_mean(self):
+    """The moving mean variable, shape [channels] (NotConnectedError before a call)."""
+    self._ensure_is_connected()
+    return self._moving_mean
+
+  @property
+  def moving_variance(self):
+    """The moving variance variable, shape [channels] (NotConnectedError before a call)."""
+    self._ensure_is_connected()
+    return self._moving_variance
+
+  @property
+  def beta(self):
+    """The offset variable; `snt.Error` if the module has no offset."""
+    self._ensure_is_connected()
+    if not self._offset:
+      raise errors.Error(batch_norm.ERR_NO_OFFSET)
+    return self._beta
+
+  @property
+  def gamma(self):
+    """The scale variable; `snt.Error` if the module has no scale."""
+    self._ensure_is_connected()
+    if not self._scale:
+      raise errors.Error(batch_norm.ERR_NO_SCALE)
+    return self._gamma
+
+  @property
+  def data_format(self) -> Optional[str]:
+    return self._data_format
+
+  @property
+  def decay_rate(self) -> float:
+    return self._decay_rate
+
+  @property
+  def eps(self) -> float:
+    return self._eps
+
+  @property
+  def initializers(self):
+    return self._initializers
+
+  @property
+  def partitioners(self):
+    return self._partitioners
+
+  @property
+  def regularizers(self):
+    return self._regularizers
