@@ -1,0 +1,652 @@
+# Copyright 2026 The Sonnet Authors. All Rights Reserved.
+# Licensed under the Apache License, Version 2.0.
+"""Gated recurrent cores: `LSTM` (with `LSTMState`), `GRU`, and their dropout / zoneout
+variants (`lstm_with_recurrent_dropout`, `lstm_with_zoneout`)."""
+
+import collections
+import numbers
+from typing import Any, Callable, Mapping, Optional, Tuple
+
+import tensorflow as tf
+
+from sonnet.src import errors
+from sonnet.src import initializers as initializers_lib
+from sonnet.src import rnn_core
+from sonnet.src import util
+from sonnet.src import variables
+
+ERR_POSITIVE_INT = "{module}: {arg} must be a positive integer, got {value!r}."
+ERR_CLIP_VALUE = "{module}: {arg} must be None or a positive number, got {value!r}."
+ERR_INPUT_RANK = (
+    "{module}: inputs must have shape [batch_size, input_size] (rank 2), got shape {shape}.")
+ERR_INPUT_UNKNOWN = (
+    "{module}: the input size (last dimension of inputs) must be known statically, got "
+    "shape {shape}.")
+ERR_INPUT_DTYPE = "{module}: inputs must be floating point, got dtype {dtype}."
+ERR_INPUT_SIZE = (
+    "{module}: inputs have size {actual} on the last axis, but the module was first "
+    "connected to inputs of size {expected}.")
+ERR_KEEP_PROB = "{arg} must be None or a number in (0, 1], got {value!r}."
+
+LSTMState = collections.namedtuple("LSTMState", ("hidden", "cell"))
+LSTMState.__doc__ = """State of an `snt.LSTM`: `hidden` (the output, `[B, H]` or `[B, P]` with
+a projection) and `cell` (`[B, H]`)."""
+LSTMState.hidden.__doc__ = "The hidden state (equal to the core's output)."
+LSTMState.cell.__doc__ = "The cell state."
+
+
+def check_positive_int(module: str, arg: str, value: Any) -> int:
+  if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
+    raise ValueError(ERR_POSITIVE_INT.format(module=module, arg=arg, value=value))
+  return int(value)
+
+
+def _check_clip(module: str, arg: str, value: Any) -> Optional[float]:
+  if value is None:
+    return None
+  if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
+    raise ValueError(ERR_CLIP_VALUE.format(module=module, arg=arg, value=value))
+  return float(value)
+
+
+def check_rank2_inputs(module: str, inputs: Any, expected_size: Optional[int]) -> tf.Tensor:
+  """Checks `[batch, input_size]` float inputs; returns them as a tensor.
+
+  Raises:
+    snt.IncompatibleShapeError: wrong rank, or a size other than `expected_size`.
+    snt.UnderspecifiedError: unknown input size.
+    TypeError: non-float inputs.
+  """
+  inputs = tf.convert_to_tensor(inputs)
+  if inputs.shape.rank != 2:
+    raise errors.IncompatibleShapeError(ERR_INPUT_RANK.format(module=module,
+                                                              shape=inputs.shape))
+  if inputs.shape[1] is None:
+    raise errors.UnderspecifiedError(ERR_INPUT_UNKNOWN.format(module=module,
+                                                              shape=inputs.shape))
+  if not inputs.dtype.is_floating:
+    raise TypeError(ERR_INPUT_DTYPE.format(module=module, dtype=inputs.dtype.name))
+  if expected_size is not None and inputs.shape[1] != expected_size:
+    raise errors.IncompatibleShapeError(ERR_INPUT_SIZE.format(
+        module=module, actual=inputs.shape[1], expected=expected_size))
+  return inputs
+
+
+def check_sequence_inputs(module: str, input_sequence: Any,
+                          expected_size: Optional[int]) -> tf.Tensor:
+  """As `check_rank2_inputs`, for a time-major `[T, B, input_size]` sequence."""
+  input_sequence = tf.convert_to_tensor(input_sequence)
+  shape = input_sequence.shape
+  if shape.rank != 3:
+    raise errors.IncompatibleShapeError(ERR_INPUT_RANK.format(
+        module=module, shape=shape[1:] if shape.rank else shape))
+  step = tf.TensorShape(shape[1:])
+  if step[1] is None:
+    raise errors.UnderspecifiedError(ERR_INPUT_UNKNOWN.format(module=module, shape=step))
+  if not input_sequence.dtype.is_floating:
+    raise TypeError(ERR_INPUT_DTYPE.format(module=module, dtype=input_sequence.dtype.name))
+  if expected_size is not None and step[1] != expected_size:
+    raise errors.IncompatibleShapeError(ERR_INPUT_SIZE.format(
+        module=module, actual=step[1], expected=expected_size))
+  return input_sequence
+
+
+def project_sequence(sequence: tf.Tensor, weights: tf.Tensor,
+                     bias: Optional[tf.Tensor]) -> tf.Tensor:
+  """`sequence @ weights (+ bias)` for a `[T, B, in]` sequence, as one matrix product."""
+  shape = tf.shape(sequence)
+  flat = tf.reshape(sequence, [-1, sequence.shape[-1]])
+  projected = tf.matmul(flat, weights)
+  if bias is not None:
+    projected = tf.nn.bias_add(projected, bias)
+  result = tf.reshape(projected, tf.concat([shape[:2], [weights.shape[-1]]], 0))
+  result.set_shape(sequence.shape[:2].concatenate([weights.shape[-1]]))
+  return result
+
+
+class ProjectedInputs:
+  """One step of an input sequence already transformed by `RNNCore._prepare_unroll`.
+
+  Passed as `inputs` to the core's own `__call__` so the step runs in the core's scope;
+  `extras` holds loop-invariant tensors computed once (e.g. weight slices).
+  """
+
+  __slots__ = ("value", "extras")
+
+  def __init__(self, value: tf.Tensor, extras: Mapping[str, tf.Tensor]):
+    self.value = value
+    self.extras = extras
+
+
+def _layer_norm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor,
+                eps: float = 1e-5) -> tf.Tensor:
+  mean, variance = tf.nn.moments(x, axes=[1], keepdims=True)
+  return tf.nn.batch_normalization(x, mean, variance, beta, gamma, eps)
+
+
+def _default_w(fan_in: int):
+  return initializers_lib.truncated_normal(stddev=variables.fan_in_stddev(fan_in))
+
+
+class LSTM(rnn_core.RNNCore):
+  """Long short-term memory core (Hochreiter & Schmidhuber, 1997), peepholes optional.
+
+  `gates = [x, h] @ w_gates (+ b_gates)`, split into `i, j, f, o`;
+  `c' = sigmoid(f + forget_bias) * c + sigmoid(i) * tanh(j)`;
+  `h' = tanh(c') * sigmoid(o)`. With peepholes, `f += w_f_diag * c`, `i += w_i_diag * c`
+  and `o += w_o_diag * c'` (Gers & Schmidhuber; Sonnet 1 instead added `w_o_diag * c'` to
+  the cell output, a quirk fixed here). With layer norm, the gate pre-activations are
+  normalised (`gamma`, `beta` of size 4H) before the bias. With `projection_size` P,
+  `h' = h' @ w_h_projection`, so hidden state and output have size P.
+  """
+
+  W_GATES = "w_gates"
+  B_GATES = "b_gates"
+  W_F_DIAG = "w_f_diag"
+  W_I_DIAG = "w_i_diag"
+  W_O_DIAG = "w_o_diag"
+  W_H_PROJECTION = "w_h_projection"
+  GAMMA = "gamma"
+  BETA = "beta"
+  POSSIBLE_INITIALIZER_KEYS = {W_GATES, B_GATES, W_F_DIAG, W_I_DIAG, W_O_DIAG,
+                               W_H_PROJECTION, GAMMA, BETA}
+
+  def __init__(self,
+               hidden_size: int,
+               forget_bias: float = 1.0,
+               initializers: Optional[Mapping[str, Any]] = None,
+               partitioners: Optional[Mapping[str, Any]] = None,
+               regularizers: Optional[Mapping[str, Any]] = None,
+               use_peepholes: bool = False,
+               use_layer_norm: bool = False,
+               hidden_clip_value: Optional[float] = None,
+               projection_size: Optional[int] = None,
+               cell_clip_value: Optional[float] = None,
+               custom_getter: Any = None,
+               name: str = "lstm"):
+    """Constructs the LSTM.
+
+    Args:
+      hidden_size: H, the size of the cell state (and of the hidden state without a
+        projection).
+      forget_bias: added to the forget gate's pre-activation.
+      initializers: dict with keys from `get_possible_initializer_keys(...)`. Defaults:
+        `w_gates` truncated normal with stddev 1/sqrt(input_size + hidden), biases and
+        `beta` zeros, `gamma` ones, peepholes truncated normal 1/sqrt(H),
+        `w_h_projection` truncated normal 1/sqrt(H).
+      partitioners: dict of partitioners (graph mode only), same keys.
+      regularizers: dict of regularizers, same keys.
+      use_peepholes: whether to use peephole connections.
+      use_layer_norm: whether to layer-normalise the gate pre-activations.
+      hidden_clip_value: if given, the incoming hidden state is clipped to
+        [-value, value] before use.
+      projection_size: if given, P: the hidden state is projected to this size.
+      cell_clip_value: if given, the incoming cell state is clipped to [-value, value].
+      custom_getter: custom getter(s) for the variables.
+      name: module name.
+
+    Raises:
+      ValueError: for a non-positive `hidden_size` / `projection_size` or clip value.
+      KeyError: for initializer/partitioner/regularizer keys the configuration does not
+        use.
+      TypeError: for non-dict or non-callable initializers etc.
+    """
+    super().__init__(name=name, custom_getter=custom_getter)
+    self._hidden_size = check_positive_int(self.module_name, "hidden_size", hidden_size)
+    self._projection_size = (None if projection_size is None else check_positive_int(
+        self.module_name, "projection_size", projection_size))
+    self._forget_bias = forget_bias
+    self._use_peepholes = bool(use_peepholes)
+    self._use_layer_norm = bool(use_layer_norm)
+    self._hidden_clip_value = _check_clip(self.module_name, "hidden_clip_value",
+                                          hidden_clip_value)
+    self._cell_clip_value = _check_clip(self.module_name, "cell_clip_value",
+                                        cell_clip_value)
+    keys = self.get_possible_initializer_keys(
+        use_peepholes=use_peepholes, use_projection=projection_size is not None,
+        use_layer_norm=use_layer_norm)
+    self._initializers = util.check_initializers(initializers, keys)
+    self._partitioners = util.check_partitioners(partitioners, keys)
+    self._regularizers = util.check_regularizers(regularizers, keys)
+    self._input_size = None
+
+  @classmethod
+  def get_possible_initializer_keys(cls, use_peepholes: bool = False,
+                                    use_projection: bool = False,
+                                    use_layer_norm: bool = False, **unused_kwargs) -> set:
+    """Returns the variable names a configuration uses.
+
+    Args:
+      use_peepholes: peephole weights `w_f_diag`, `w_i_diag`, `w_o_diag`.
+      use_projection: `w_h_projection`.
+      use_layer_norm: `gamma`, `beta`.
+
+    Returns:
+      A set of keys.
+    """
+    keys = {cls.W_GATES, cls.B_GATES}
+    if use_peepholes:
+      keys |= {cls.W_F_DIAG, cls.W_I_DIAG, cls.W_O_DIAG}
+    if use_projection:
+      keys.add(cls.W_H_PROJECTION)
+    if use_layer_norm:
+      keys |= {cls.GAMMA, cls.BETA}
+    return keys
+
+  def _var(self, name: str, shape, dtype, default):
+    return variables.get_variable(
+        name, shape=shape, dtype=dtype, initializer=self._initializers.get(name, default),
+        regularizer=self._regularizers.get(name), partitioner=self._partitioners.get(name))
+
+  def _create_variables(self, input_size: int, dtype: tf.DType) -> None:
+    hidden, out = self._hidden_size, self._projection_size or self._hidden_size
+    self._w_gates = self._var(self.W_GATES, [input_size + out, 4 * hidden], dtype,
+                              _default_w(input_size + out))
+    self._b_gates = self._var(self.B_GATES, [4 * hidden], dtype, initializers_lib.zeros)
+    if self._use_peepholes:
+      for key in (self.W_F_DIAG, self.W_I_DIAG, self.W_O_DIAG):
+        setattr(self, "_" + key, self._var(key, [hidden], dtype, _default_w(hidden)))
+    if self._use_layer_norm:
+      self._gamma = self._var(self.GAMMA, [4 * hidden], dtype, initializers_lib.ones)
+      self._beta = self._var(self.BETA, [4 * hidden], dtype, initializers_lib.zeros)
+    if self._projection_size is not None:
+      self._w_h_projection = self._var(self.W_H_PROJECTION, [hidden, out], dtype,
+                                       _default_w(hidden))
+
+  def _build(self, inputs: Any, prev_state: Any) -> Tuple[tf.Tensor, LSTMState]:
+    """Runs one step.
+
+    Args:
+      inputs: `[batch_size, input_size]` tensor.
+      prev_state: `LSTMState(hidden, cell)` (or a `(hidden, cell)` tuple).
+
+    Returns:
+      `(output, next_state)`: output `[B, P or H]`, next_state an `LSTMState`.
+
+    Raises:
+      snt.IncompatibleShapeError: inputs of the wrong rank or of another size than at the
+        first connection; a state component of the wrong size or batch.
+      snt.UnderspecifiedError: unknown input size.
+      ValueError: a state without the structure `(hidden, cell)`.
+    """
+    if isinstance(inputs, ProjectedInputs):
+      prev_state = self._check_prev_state(prev_state, inputs.value)
+      gates_x = inputs.value
+      w_h = inputs.extras["w_h"]
+    else:
+      inputs = check_rank2_inputs(self.module_name, inputs, self._input_size)
+      prev_state = self._check_prev_state(prev_state, inputs)
+      input_size = inputs.shape[1]
+      self._create_variables(input_size, inputs.dtype)
+      gates_x, w_h = None, None
+    hidden, cell = prev_state
+    if self._hidden_clip_value is not None:
+      hidden = tf.clip_by_value(hidden, -self._hidden_clip_value, self._hidden_clip_value)
+    if self._cell_clip_value is not None:
+      cell = tf.clip_by_value(cell, -self._cell_clip_value, self._cell_clip_value)
+    if gates_x is None:
+      gates = tf.matmul(tf.concat([inputs, hidden], axis=1), self._w_gates)
+      if not self._use_layer_norm:
+        gates = tf.nn.bias_add(gates, self._b_gates)
+    else:
+      gates = gates_x + tf.matmul(hidden, w_h)
+    if self._use_layer_norm:
+      gates = tf.nn.bias_add(_layer_norm(gates, self._gamma, self._beta), self._b_gates)
+    i, j, f, o = tf.split(gates, 4, axis=1)
+    if self._use_peepholes:
+      f += self._w_f_diag * cell
+      i += self._w_i_diag * cell
+    forget_gate = tf.sigmoid(f + self._forget_bias)
+    next_cell = forget_gate * cell + tf.sigmoid(i) * tf.tanh(j)
+    if self._use_peepholes:
+      o += self._w_o_diag * next_cell
+    next_hidden = tf.tanh(next_cell) * tf.sigmoid(o)
+    if self._projection_size is not None:
+      next_hidden = tf.matmul(next_hidden, self._w_h_projection)
+    if not isinstance(inputs, ProjectedInputs):
+      self._input_size = inputs.shape[1]
+    return next_hidden, LSTMState(hidden=next_hidden, cell=next_cell)
+
+  def _prepare_unroll(self, input_sequence: Any):
+    """Projects the whole input sequence with one matrix product (see `RNNCore`)."""
+    if tf.nest.is_nested(input_sequence):
+      return input_sequence, self
+    sequence = check_sequence_inputs(self.module_name, input_sequence, self._input_size)
+    input_size = sequence.shape[2]
+    with self._enter_variable_scope():
+      with tf.name_scope(self.module_name + "_input_projection"):
+        self._create_variables(input_size, sequence.dtype)
+        w_x, w_h = self._w_gates[:input_size], self._w_gates[input_size:]
+        bias = None if self._use_layer_norm else self._b_gates
+        projected = project_sequence(sequence, w_x, bias)
+    self._input_size = input_size
+    extras = {"w_h": w_h}
+    return projected, lambda x_t, state: self(ProjectedInputs(x_t, extras), state)
+
+  @property
+  def state_size(self) -> LSTMState:
+    """`LSTMState(hidden=[P or H], cell=[H])`."""
+    out = self._projection_size or self._hidden_size
+    return LSTMState(hidden=tf.TensorShape([out]), cell=tf.TensorShape([self._hidden_size]))
+
+  @property
+  def output_size(self) -> tf.TensorShape:
+    """`[P or H]`."""
+    return tf.TensorShape([self._projection_size or self._hidden_size])
+
+  @property
+  def hidden_size(self) -> int:
+    return self._hidden_size
+
+  @property
+  def use_peepholes(self) -> bool:
+    return self._use_peepholes
+
+  @property
+  def use_layer_norm(self) -> bool:
+    return self._use_layer_norm
+
+  @property
+  def w_gates(self) -> tf.Variable:
+    self._ensure_is_connected()
+    return self._w_gates
+
+  @property
+  def b_gates(self) -> tf.Variable:
+    self._ensure_is_connected()
+    return self._b_gates
+
+
+class GRU(rnn_core.RNNCore):
+  """Gated recurrent unit core (Cho et al., 2014).
+
+  `z = sigmoid(x wz + h uz + bz)`, `r = sigmoid(x wr + h ur + br)`,
+  `h~ = tanh(x wh + (r * h) uh + bh)`, `h' = (1 - z) * h + z * h~`; output = state = h'.
+  """
+
+  WZ, UZ, BZ, WR, UR, BR, WH, UH, BH = "wz", "uz", "bz", "wr", "ur", "br", "wh", "uh", "bh"
+  POSSIBLE_INITIALIZER_KEYS = {WZ, UZ, BZ, WR, UR, BR, WH, UH, BH}
+  POSSIBLE_KEYS = POSSIBLE_INITIALIZER_KEYS
+
+  def __init__(self,
+               hidden_size: int,
+               initializers: Optional[Mapping[str, Any]] = None,
+               partitioners: Optional[Mapping[str, Any]] = None,
+               regularizers: Optional[Mapping[str, Any]] = None,
+               custom_getter: Any = None,
+               name: str = "gru"):
+    """Constructs the GRU.
+
+    Args:
+      hidden_size: H.
+      initializers: dict with keys in `POSSIBLE_INITIALIZER_KEYS`. Defaults: `w*`
+        truncated normal 1/sqrt(input_size), `u*` truncated normal 1/sqrt(H), `b*` zeros.
+      partitioners: dict of partitioners (graph mode only).
+      regularizers: dict of regularizers.
+      custom_getter: custom getter(s) for the variables.
+      name: module name.
+
+    Raises:
+      ValueError: for a non-positive `hidden_size`.
+      KeyError, TypeError: for bad initializers / partitioners / regularizers.
+    """
+    super().__init__(name=name, custom_getter=custom_getter)
+    self._hidden_size = check_positive_int(self.module_name, "hidden_size", hidden_size)
+    keys = self.POSSIBLE_INITIALIZER_KEYS
+    self._initializers = util.check_initializers(initializers, keys)
+    self._partitioners = util.check_partitioners(partitioners, keys)
+    self._regularizers = util.check_regularizers(regularizers, keys)
+    self._input_size = None
+
+  def _create_variables(self, input_size: int, dtype: tf.DType) -> None:
+    hidden = self._hidden_size
+    shapes = {self.WZ: [input_size, hidden], self.WR: [input_size, hidden],
+              self.WH: [input_size, hidden], self.UZ: [hidden, hidden],
+              self.UR: [hidden, hidden], self.UH: [hidden, hidden], self.BZ: [hidden],
+              self.BR: [hidden], self.BH: [hidden]}
+    for key in (self.WZ, self.UZ, self.BZ, self.WR, self.UR, self.BR, self.WH, self.UH,
+                self.BH):
+      if key.startswith("w"):
+        default = _default_w(input_size)
+      elif key.startswith("u"):
+        default = _default_w(hidden)
+      else:
+        default = initializers_lib.zeros
+      setattr(self, "_" + key, variables.get_variable(
+          key, shape=shapes[key], dtype=dtype,
+          initializer=self._initializers.get(key, default),
+          regularizer=self._regularizers.get(key),
+          partitioner=self._partitioners.get(key)))
+
+  def _build(self, inputs: Any, prev_state: Any) -> Tuple[tf.Tensor, tf.Tensor]:
+    """Runs one step.
+
+    Args:
+      inputs: `[batch_size, input_size]` tensor.
+      prev_state: `[batch_size, hidden_size]` tensor.
+
+    Returns:
+      `(output, next_state)`, both the new hidden state `[B, H]`.
+
+    Raises:
+      snt.IncompatibleShapeError: inputs of the wrong rank or size; a state of the wrong
+        size or batch.
+      snt.UnderspecifiedError: unknown input size.
+    """
+    if isinstance(inputs, ProjectedInputs):
+      prev_state = self._check_prev_state(prev_state, inputs.value)
+      x_zrh = inputs.value
+      u_zr = inputs.extras["u_zr"]
+    else:
+      inputs = check_rank2_inputs(self.module_name, inputs, self._input_size)
+      prev_state = self._check_prev_state(prev_state, inputs)
+      self._create_variables(inputs.shape[1], inputs.dtype)
+      w_zrh = tf.concat([self._wz, self._wr, self._wh], axis=1)
+      b_zrh = tf.concat([self._bz, self._br, self._bh], axis=0)
+      x_zrh = tf.nn.bias_add(tf.matmul(inputs, w_zrh), b_zrh)
+      u_zr = tf.concat([self._uz, self._ur], axis=1)
+    hidden = prev_state
+    x_zr, x_h = x_zrh[:, :2 * self._hidden_size], x_zrh[:, 2 * self._hidden_size:]
+    z, r = tf.split(tf.sigmoid(x_zr + tf.matmul(hidden, u_zr)), 2, axis=1)
+    candidate = tf.tanh(x_h + tf.matmul(r * hidden, self._uh))
+    next_hidden = (1 - z) * hidden + z * candidate
+    if not isinstance(inputs, ProjectedInputs):
+      self._input_size = inputs.shape[1]
+    return next_hidden, next_hidden
+
+  def _prepare_unroll(self, input_sequence: Any):
+    """Projects the whole input sequence with one matrix product (see `RNNCore`)."""
+    if tf.nest.is_nested(input_sequence):
+      return input_sequence, self
+    sequence = check_sequence_inputs(self.module_name, input_sequence, self._input_size)
+    with self._enter_variable_scope():
+      with tf.name_scope(self.module_name + "_input_projection"):
+        self._create_variables(sequence.shape[2], sequence.dtype)
+        w_zrh = tf.concat([self._wz, self._wr, self._wh], axis=1)
+        b_zrh = tf.concat([self._bz, self._br, self._bh], axis=0)
+        projected = project_sequence(sequence, w_zrh, b_zrh)
+        extras = {"u_zr": tf.concat([self._uz, self._ur], axis=1)}
+    self._input_size = sequence.shape[2]
+    return projected, lambda x_t, state: self(ProjectedInputs(x_t, extras), state)
+
+  @property
+  def state_size(self) -> tf.TensorShape:
+    return tf.TensorShape([self._hidden_size])
+
+  @property
+  def output_size(self) -> tf.TensorShape:
+    return tf.TensorShape([self._hidden_size])
+
+  @property
+  def hidden_size(self) -> int:
+    return self._hidden_size
+
+
+# ----------------------------------------------------------------------------------------
+# Recurrent dropout and zoneout.
+
+
+def _check_keep_prob(arg: str, value: Any) -> Optional[float]:
+  if value is None:
+    return None
+  if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value <= 1:
+    raise ValueError(ERR_KEEP_PROB.format(arg=arg, value=value))
+  return float(value)
+
+
+class RecurrentDropoutWrapper(rnn_core.RNNCore):
+  """Applies the same dropout mask to a core's incoming state at every step (Gal, 2016).
+
+  The masks are sampled by `initial_state` and carried in the state:
+  `state = (core_state, masks)`, so each sequence uses one mask throughout.
+  """
+
+  def __init__(self, core: rnn_core.RNNCore, keep_probs: Any, name: Optional[str] = None):
+    """Constructs the wrapper.
+
+    Args:
+      core: the core to wrap.
+      keep_probs: a nest with the structure of `core.state_size` of keep probabilities
+        (None for components not dropped out).
+      name: module name (default "recurrent_dropout_wrapper").
+
+    Raises:
+      ValueError: if `keep_probs` does not match the core's state or a probability is not
+        in (0, 1].
+    """
+    super().__init__(name=name or "recurrent_dropout_wrapper")
+    self._core = core
+    try:
+      flat = tf.nest.flatten_up_to(core.state_size, keep_probs, check_types=False)
+    except (TypeError, ValueError) as e:
+      raise ValueError("keep_probs must have the structure of the core's state_size {}: "
+                       "{}".format(core.state_size, e))
+    self._keep_probs = [_check_keep_prob("keep_probs", p) for p in flat]
+
+  def initial_state(self, batch_size, dtype=tf.float32, trainable=False,
+                    trainable_initializers=None, trainable_regularizers=None, name=None,
+                    **unused_kwargs):
+    """Returns `(core initial state, dropout masks)`; masks are sampled here (scaled by
+    1/keep_prob), None-probability components get a mask of ones."""
+    core_state = self._core.initial_state(
+        batch_size, dtype=dtype, trainable=trainable,
+        trainable_initializers=trainable_initializers,
+        trainable_regularizers=trainable_regularizers, name=name)
+    ones = rnn_core.zero_state_for(self._core.state_size, batch_size, dtype)
+    masks = [
+        tf.ones_like(z) if p is None else tf.nn.dropout(tf.ones_like(z), rate=1 - p)
+        for z, p in zip(tf.nest.flatten(ones), self._keep_probs)]
+    return core_state, tf.nest.pack_sequence_as(self._core.state_size, masks)
+
+  def _build(self, inputs: Any, prev_state: Any):
+    """Runs the core on its state multiplied by the masks; masks are passed on."""
+    core_state, masks = prev_state
+    dropped = tf.nest.map_structure(lambda s, m: s * m, core_state, masks)
+    output, next_core_state = self._core(inputs, dropped)
+    return output, (next_core_state, masks)
+
+  @property
+  def state_size(self):
+    return (self._core.state_size, self._core.state_size)
+
+  @property
+  def output_size(self):
+    return self._core.output_size
+
+
+class ZoneoutWrapper(rnn_core.RNNCore):
+  """Zoneout (Krueger et al., 2016): each state unit keeps its previous value at random.
+
+  Training: `next = prev + mask * (new - prev)`, mask ~ Bernoulli(keep_prob) per unit and
+  step. Testing: the expectation, `next = keep_prob * new + (1 - keep_prob) * prev`.
+  """
+
+  def __init__(self, core: rnn_core.RNNCore, keep_probs: Any, is_training: bool = True,
+               name: Optional[str] = None):
+    """Constructs the wrapper.
+
+    Args:
+      core: the core to wrap.
+      keep_probs: a nest with the structure of `core.state_size` of probabilities that a
+        unit is updated (None: always updated).
+      is_training: sample masks (True) or use the expectation (False).
+      name: module name (default "zoneout_wrapper").
+
+    Raises:
+      ValueError: if `keep_probs` does not match the core's state or a probability is not
+        in (0, 1].
+    """
+    super().__init__(name=name or "zoneout_wrapper")
+    self._core = core
+    try:
+      flat = tf.nest.flatten_up_to(core.state_size, keep_probs, check_types=False)
+    except (TypeError, ValueError) as e:
+      raise ValueError("keep_probs must have the structure of the core's state_size {}: "
+                       "{}".format(core.state_size, e))
+    self._keep_probs = [_check_keep_prob("keep_probs", p) for p in flat]
+    self._is_training = is_training
+
+  def _build(self, inputs: Any, prev_state: Any):
+    """Runs the core, then mixes its new state with `prev_state` unit by unit."""
+    output, next_state = self._core(inputs, prev_state)
+    mixed = []
+    for new, prev, p in zip(tf.nest.flatten(next_state), tf.nest.flatten(prev_state),
+                            self._keep_probs):
+      if p is None:
+        mixed.append(new)
+      elif self._is_training:
+        mask = tf.cast(tf.random.uniform(tf.shape(new)) < p, new.dtype)
+        mixed.append(prev + mask * (new - prev))
+      else:
+        mixed.append(p * new + (1 - p) * prev)
+    return output, tf.nest.pack_sequence_as(next_state, mixed)
+
+  def initial_state(self, *args, **kwargs):
+    return self._core.initial_state(*args, **kwargs)
+
+  @property
+  def state_size(self):
+    return self._core.state_size
+
+  @property
+  def output_size(self):
+    return self._core.output_size
+
+
+def lstm_with_recurrent_dropout(hidden_size: int, keep_prob: float = 0.5,
+                                **kwargs) -> Tuple[RecurrentDropoutWrapper, LSTM]:
+  """An LSTM with recurrent dropout on its hidden state, and the same LSTM without it.
+
+  Args:
+    hidden_size: the LSTM's hidden size.
+    keep_prob: keep probability of the hidden-state dropout.
+    **kwargs: other `snt.LSTM` arguments.
+
+  Returns:
+    `(train_core, test_core)`: `train_core` applies dropout (its state is
+    `(LSTMState, masks)`, build it with `train_core.initial_state`), `test_core` is the
+    plain LSTM sharing the variables.
+  """
+  lstm = LSTM(hidden_size, **kwargs)
+  return RecurrentDropoutWrapper(lstm, LSTMState(keep_prob, None)), lstm
+
+
+def lstm_with_zoneout(hidden_size: int, keep_prob_c: float = 0.5,
+                      keep_prob_h: float = 0.95,
+                      **kwargs) -> Tuple[ZoneoutWrapper, ZoneoutWrapper]:
+  """An LSTM with zoneout on cell and hidden state, for training and for testing.
+
+  Args:
+    hidden_size: the LSTM's hidden size.
+    keep_prob_c: probability that a cell unit is updated at a step.
+    keep_prob_h: probability that a hidden unit is updated at a step.
+    **kwargs: other `snt.LSTM` arguments.
+
+  Returns:
+    `(train_core, test_core)` sharing one LSTM's variables: random zoneout, and its
+    expectation.
+  """
+  lstm = LSTM(hidden_size, **kwargs)
+  keep_probs = LSTMState(keep_prob_h, keep_prob_c)
+  return (ZoneoutWrapper(lstm, keep_probs, is_training=True),
+          ZoneoutWrapper(lstm, keep_probs, is_training=False))

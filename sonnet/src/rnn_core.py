@@ -1,0 +1,506 @@
+# Copyright 2026 The Sonnet Authors. All Rights Reserved.
+# Licensed under the Apache License, Version 2.0.
+"""The recurrent core protocol: `RNNCore`, initial states and state checks.
+
+A recurrent core maps `(inputs, prev_state)` to `(output, next_state)`. States and outputs
+are nests (tuples, namedtuples, dicts) of tensors whose sizes, without the batch dimension,
+are given by `state_size` and `output_size` (nests of `tf.TensorShape`). Swapping one core
+for another therefore needs no other change in the user's code.
+"""
+
+import abc
+import collections
+import warnings
+from typing import Any, Callable, Optional, Sequence, Tuple
+
+import tensorflow as tf
+
+from sonnet.src import base
+from sonnet.src import errors
+from sonnet.src import variables
+
+ERR_STATE_STRUCTURE = (
+    "{module}: {arg} does not have the structure of the core's state_size {state_size}: "
+    "{difference}.")
+ERR_STATE_RANK = (
+    "{module}: {arg} component {path} should have rank {expected} ([batch] + {size}), but has "
+    "shape {shape}.")
+ERR_STATE_SIZE = (
+    "{module}: {arg} component {path} should have size {size} after the batch dimension, but "
+    "has shape {shape}.")
+ERR_STATE_BATCH = (
+    "{module}: {arg} component {path} has batch size {actual}, but the inputs have batch size "
+    "{expected}.")
+ERR_INITIALIZERS_NOT_CALLABLE = "Not all the passed initializers are callable objects."
+ERR_REGULARIZERS_NOT_CALLABLE = "Not all the passed regularizers are callable objects."
+ERR_TRAINABLE_STRUCTURE = (
+    "{arg} must be None or a nest with the structure of the state {state_size}: {error}")
+ERR_MASK_TYPE = "Mask should be None or a list of boolean values."
+ERR_BATCH_SIZE = "batch_size must be a non-negative integer or an integer scalar tensor, got {!r}."
+
+
+# ----------------------------------------------------------------------------------------
+# Paths into nests, so that error messages can name the offending state component.
+
+
+def _is_namedtuple(value: Any) -> bool:
+  return isinstance(value, tuple) and hasattr(value, "_fields")
+
+
+def _children(value: Any):
+  """Yields `(path_suffix, child)` for the sub-structures tf.nest would recurse into."""
+  if _is_namedtuple(value):
+    for field in value._fields:
+      yield "." + field, getattr(value, field)
+  elif isinstance(value, (tuple, list)):
+    for i, child in enumerate(value):
+      yield "[{}]".format(i), child
+  elif isinstance(value, collections.abc.Mapping):
+    for key in sorted(value):
+      yield "[{!r}]".format(key), value[key]
+
+
+def _is_structure(value: Any) -> bool:
+  return (not isinstance(value, tf.TensorShape)) and tf.nest.is_nested(value)
+
+
+def flatten_with_paths(structure: Any, prefix: str) -> Sequence[Tuple[str, Any]]:
+  """Flattens a nest (in `tf.nest.flatten` order) into `(path, leaf)` pairs.
+
+  Args:
+    structure: a nest; `tf.TensorShape`s are leaves.
+    prefix: the name of the whole structure, e.g. `"prev_state"`.
+
+  Returns:
+    A list of `(path, leaf)`, paths like `"prev_state.cell"` or `"prev_state[1].hidden"`.
+  """
+  if not _is_structure(structure):
+    return [(prefix, structure)]
+  result = []
+  for suffix, child in _children(structure):
+    result.extend(flatten_with_paths(child, prefix + suffix))
+  return result
+
+
+def _describe(value: Any) -> str:
+  if _is_structure(value):
+    if _is_namedtuple(value):
+      return "a {} with fields {}".format(type(value).__name__, value._fields)
+    if isinstance(value, collections.abc.Mapping):
+      return "a {} with keys {}".format(type(value).__name__, sorted(value))
+    return "a {} of length {}".format(type(value).__name__, len(value))
+  if isinstance(value, tf.TensorShape):
+    return "a tensor of size {}".format(value)
+  return "a leaf ({})".format(type(value).__name__)
+
+
+def first_structure_difference(expected: Any, actual: Any, prefix: str) -> Optional[str]:
+  """Returns a message naming the first place where two nests differ, or None.
+
+  Sequence types are not compared (a tuple may stand for a namedtuple), only nesting,
+  lengths and dict keys.
+  """
+  if not _is_structure(expected):
+    if _is_structure(actual):
+      return "{}: expected a tensor but got {}".format(prefix, _describe(actual))
+    return None
+  if not _is_structure(actual):
+    return "{}: expected {} but got a tensor".format(prefix, _describe(expected))
+  exp_mapping = isinstance(expected, collections.abc.Mapping)
+  act_mapping = isinstance(actual, collections.abc.Mapping)
+  if exp_mapping != act_mapping or len(expected) != len(actual) or (
+      exp_mapping and sorted(expected) != sorted(actual)):
+    return "{}: expected {} but got {}".format(prefix, _describe(expected), _describe(actual))
+  for (suffix, exp_child), (_, act_child) in zip(_children(expected), _children(actual)):
+    difference = first_structure_difference(exp_child, act_child, prefix + suffix)
+    if difference is not None:
+      return difference
+  return None
+
+
+def _as_shape(size: Any) -> tf.TensorShape:
+  return size if isinstance(size, tf.TensorShape) else tf.TensorShape(size)
+
+
+def check_state(state: Any,
+                state_size: Any,
+                *,
+                module_name: str,
+                arg_name: str,
+                batch_size: Any = None) -> Any:
+  """Checks a state against a core's `state_size` and packs it into the same structure.
+
+  Checks run on static shapes, so they cost nothing at run time; dimensions not known
+  statically are not checked.
+
+  Args:
+    state: the state given by the user (a nest of tensors, arrays or variables).
+    state_size: the core's `state_size`.
+    module_name: name of the core, for messages.
+    arg_name: name of the argument, e.g. `"prev_state"` or `"initial_state"`.
+    batch_size: the batch size of the inputs, if statically known (else None).
+
+  Returns:
+    `state` packed into the structure of `state_size` (so a plain tuple given for an
+    `LSTMState` comes back as an `LSTMState`), leaves converted to tensors.
+
+  Raises:
+    ValueError: if the nesting differs, naming the first differing component.
+    snt.IncompatibleShapeError: if a component has the wrong rank, size or batch size.
+  """
+  difference = first_structure_difference(state_size, state, arg_name)
+  if difference is not None:
+    raise ValueError(ERR_STATE_STRUCTURE.format(
+        module=module_name, arg=arg_name, state_size=state_size, difference=difference))
+  flat_sizes = flatten_with_paths(state_size, arg_name)
+  flat_state = [tf.convert_to_tensor(leaf) for leaf in tf.nest.flatten(state)]
+  for (path, size), leaf in zip(flat_sizes, flat_state):
+    size = _as_shape(size)
+    shape = leaf.shape
+    if shape.rank is None or size.rank is None:
+      continue
+    if shape.rank != size.rank + 1:
+      raise errors.IncompatibleShapeError(ERR_STATE_RANK.format(
+          module=module_name, arg=arg_name, path=path, expected=size.rank + 1,
+          size=size.as_list(), shape=shape))
+    if not size.is_compatible_with(shape[1:]):
+      raise errors.IncompatibleShapeError(ERR_STATE_SIZE.format(
+          module=module_name, arg=arg_name, path=path, size=size.as_list(), shape=shape))
+    if (batch_size is not None and shape[0] is not None and
+        int(shape[0]) != int(batch_size)):
+      raise errors.IncompatibleShapeError(ERR_STATE_BATCH.format(
+          module=module_name, arg=arg_name, path=path, actual=shape[0],
+          expected=batch_size))
+  return tf.nest.pack_sequence_as(state_size, flat_state)
+
+
+# ----------------------------------------------------------------------------------------
+# Zero and trainable initial states.
+
+
+def _check_batch_size(batch_size: Any) -> Any:
+  if isinstance(batch_size, (int,)) and not isinstance(batch_size, bool):
+    if batch_size < 0:
+      raise ValueError(ERR_BATCH_SIZE.format(batch_size))
+    return batch_size
+  if tf.is_tensor(batch_size) and batch_size.dtype.is_integer and batch_size.shape.rank in (
+      0, None):
+    return batch_size
+  if hasattr(batch_size, "__index__") and not isinstance(batch_size, bool):
+    return int(batch_size)
+  raise ValueError(ERR_BATCH_SIZE.format(batch_size))
+
+
+def _batched_shape(batch_size: Any, size: tf.TensorShape) -> Any:
+  if isinstance(batch_size, int):
+    return [batch_size] + size.as_list()
+  return tf.concat([tf.reshape(tf.cast(batch_size, tf.int32), [1]),
+                    tf.constant(size.as_list(), tf.int32)], axis=0)
+
+
+def zero_state_for(state_size: Any, batch_size: Any, dtype: Any = tf.float32) -> Any:
+  """Zeros of shape `[batch_size] + size` for every leaf of `state_size`.
+
+  Args:
+    state_size: a nest of `tf.TensorShape` (or lists of ints).
+    batch_size: a Python int or an int scalar tensor.
+    dtype: a dtype, or a nest of dtypes with the structure of `state_size`.
+
+  Returns:
+    A nest of zero tensors with the structure of `state_size`.
+  """
+  batch_size = _check_batch_size(batch_size)
+  sizes = tf.nest.flatten(state_size)
+  if tf.nest.is_nested(dtype):
+    dtypes = tf.nest.flatten_up_to(state_size, dtype)
+  else:
+    dtypes = [dtype] * len(sizes)
+  zeros = []
+  for size, leaf_dtype in zip(sizes, dtypes):
+    size = _as_shape(size)
+    zero = tf.zeros(_batched_shape(batch_size, size), dtype=leaf_dtype)
+    if not isinstance(batch_size, int):
+      static_batch = tf.get_static_value(batch_size)
+      zero.set_shape(tf.TensorShape([static_batch]).concatenate(size))
+    zeros.append(zero)
+  return tf.nest.pack_sequence_as(state_size, zeros)
+
+
+def _leaf_suffixes(state_size: Any) -> Sequence[str]:
+  """Variable-name suffixes per state leaf: field names for a flat namedtuple, else indices."""
+  flat = tf.nest.flatten(state_size)
+  if _is_namedtuple(state_size) and len(state_size._fields) == len(flat):
+    return list(state_size._fields)
+  return [str(i) for i in range(len(flat))]
+
+
+def _flatten_options(options: Any, state_size: Any, arg: str, error: str) -> Sequence[Any]:
+  if options is None:
+    return [None] * len(tf.nest.flatten(state_size))
+  try:
+    flat = tf.nest.flatten_up_to(state_size, options, check_types=False)
+  except (TypeError, ValueError) as e:
+    raise ValueError(ERR_TRAINABLE_STRUCTURE.format(arg=arg, state_size=state_size, error=e))
+  if not all(option is None or callable(option) for option in flat):
+    raise ValueError(error)
+  return flat
+
+
+def trainable_initial_state(batch_size: Any,
+                            state_size: Any,
+                            dtype: Any = tf.float32,
+                            initializers: Any = None,
+                            regularizers: Any = None,
+                            name: Optional[str] = None) -> Any:
+  """Creates (or reuses) one trainable vector per state leaf and tiles it to the batch.
+
+  The variables are made with `snt.get_variable` in the current module's scope, named
+  `initial_state_<suffix>` (`suffix` is the field name for a flat namedtuple state such as
+  `LSTMState`, the leaf index otherwise), shape `[1] + size`, zeros unless an initializer is
+  given. Called again in the same scope it returns the same variables, not new ones (unlike
+  Sonnet 1). Normally used through `core.initial_state(batch, trainable=True)`, which runs it
+  inside the core's scope so the variables belong to the core.
+
+  Args:
+    batch_size: Python int or int scalar tensor.
+    state_size: a nest of `tf.TensorShape`.
+    dtype: the variables' dtype.
+    initializers: None, or a nest with the structure of `state_size` of initializers (or
+      None entries for the default, zeros).
+    regularizers: None, or likewise a nest of regularizers.
+    name: name scope for the tiling ops (default "trainable_initial_state").
+
+  Returns:
+    A nest with the structure of `state_size` of tensors `[batch_size] + size`.
+
+  Raises:
+    ValueError: if the initializers or regularizers do not match the state's structure
+      or are not callable.
+  """
+  batch_size = _check_batch_size(batch_size)
+  flat_sizes = [_as_shape(s) for s in tf.nest.flatten(state_size)]
+  flat_init = _flatten_options(initializers, state_size, "initializers",
+                               ERR_INITIALIZERS_NOT_CALLABLE)
+  flat_reg = _flatten_options(regularizers, state_size, "regularizers",
+                              ERR_REGULARIZERS_NOT_CALLABLE)
+  suffixes = _leaf_suffixes(state_size)
+  tiled = []
+  with tf.name_scope(name or "trainable_initial_state"):
+    for size, init, reg, suffix in zip(flat_sizes, flat_init, flat_reg, suffixes):
+      variable = variables.get_variable(
+          "initial_state_" + suffix, shape=[1] + size.as_list(), dtype=dtype,
+          initializer=init or tf.zeros_initializer(), regularizer=reg, trainable=True)
+      multiples = [batch_size] + [1] * size.rank
+      tiled.append(tf.tile(variable, multiples, name="state_{}_tiled".format(suffix)))
+  return tf.nest.pack_sequence_as(state_size, tiled)
+
+
+# ----------------------------------------------------------------------------------------
+# The protocol.
+
+
+class RNNCore(base.AbstractModule, metaclass=abc.ABCMeta):
+  """Base class for recurrent cores.
+
+  Subclasses implement `_build(inputs, prev_state) -> (output, next_state)` and the
+  properties `state_size` and `output_size` (nests of `tf.TensorShape` without the batch
+  dimension). Cores can be unrolled with `snt.dynamic_unroll` / `snt.static_unroll`, and in
+  graph mode also passed to `tf.compat.v1.nn.dynamic_rnn` / `static_rnn` (they duck-type
+  TensorFlow's RNN cells).
+  """
+
+  @property
+  @abc.abstractmethod
+  def state_size(self) -> Any:
+    """Nest of `tf.TensorShape`: the state's sizes, without the batch dimension."""
+
+  @property
+  @abc.abstractmethod
+  def output_size(self) -> Any:
+    """Nest of `tf.TensorShape`: the output's sizes, without the batch dimension."""
+
+  def initial_state(self,
+                    batch_size: Any,
+                    dtype: Any = tf.float32,
+                    trainable: bool = False,
+                    trainable_initializers: Any = None,
+                    trainable_regularizers: Any = None,
+                    name: Optional[str] = None,
+                    **unused_kwargs) -> Any:
+    """Returns an initial state for this core.
+
+    Args:
+      batch_size: Python int or int scalar tensor.
+      dtype: the state's dtype.
+      trainable: if True, the initial state is learned: one variable per state leaf, owned
+        by this core (`<core scope>/initial_state_<suffix>`), created on the first call and
+        reused by later calls.
+      trainable_initializers: with `trainable`, a nest matching `state_size` of
+        initializers (default zeros).
+      trainable_regularizers: with `trainable`, a nest matching `state_size` of
+        regularizers.
+      name: name scope for the ops (default `<module_name>_initial_state`).
+      **unused_kwargs: accepted and ignored, so wrappers can forward options.
+
+    Returns:
+      A nest with the structure of `state_size` of tensors `[batch_size] + size`.
+
+    Raises:
+      ValueError: for a bad batch size, or initializers/regularizers that do not match the
+        state's structure.
+    """
+    del unused_kwargs
+    name = name or "{}_initial_state".format(self.module_name)
+    if not trainable:
+      with tf.name_scope(name):
+        return self.zero_state(batch_size, dtype)
+    with self._enter_variable_scope():
+      return trainable_initial_state(
+          batch_size, self.state_size, dtype, initializers=trainable_initializers,
+          regularizers=trainable_regularizers, name=name)
+
+  def zero_state(self, batch_size: Any, dtype: Any = tf.float32) -> Any:
+    """Returns a state of zeros, `[batch_size] + size` per leaf of `state_size`.
+
+    Args:
+      batch_size: Python int or int scalar tensor.
+      dtype: the dtype (or a nest of dtypes matching `state_size`).
+
+    Returns:
+      A nest with the structure of `state_size`.
+    """
+    return zero_state_for(self.state_size, batch_size, dtype)
+
+  def _check_prev_state(self, prev_state: Any, inputs: Any = None) -> Any:
+    """Checks `prev_state` against `state_size` (static shapes) and returns it packed."""
+    batch = None
+    if inputs is not None:
+      first = tf.nest.flatten(inputs)[0]
+      if first.shape.rank:
+        batch = first.shape[0]
+    return check_state(prev_state, self.state_size, module_name=self.module_name,
+                       arg_name="prev_state", batch_size=batch)
+
+  def _prepare_unroll(self, input_sequence: Any) -> Tuple[Any, Callable[[Any, Any], Any]]:
+    """Hook for `snt.dynamic_unroll`: work done once per sequence instead of once per step.
+
+    The default does nothing: it returns `(input_sequence, self)`. A core whose step starts
+    with an input-only transformation (e.g. the input projection of an LSTM) can apply it to
+    the whole time-major sequence in one large operation and return the transformed
+    sequence with a step function consuming it. The step function must compute exactly
+    what `self(inputs_t, prev_state)` computes.
+
+    Args:
+      input_sequence: the time-major input sequence, a nest of `[T, B, ...]` tensors.
+
+    Returns:
+      `(step_input_sequence, step_fn)`, `step_fn(step_inputs_t, prev_state)` returning
+      `(output, next_state)`.
+    """
+    return input_sequence, self
+
+
+class TrainableInitialState(base.AbstractModule):
+  """Deprecated: a learned initial state initialised from a given state.
+
+  Use `core.initial_state(batch_size, trainable=True)` instead.
+  """
+
+  def __init__(self, initial_state: Any, mask: Any = None,
+               name: str = "trainable_initial_state"):
+    """Constructs the module.
+
+    Args:
+      initial_state: a nest of tensors `[batch, ...]` whose rows are all equal; the first
+        row initialises the variables.
+      mask: None, or a nest of Python bools with the structure of `initial_state`; False
+        leaves are returned unchanged instead of being learned.
+      name: module name.
+
+    Raises:
+      TypeError: if `mask` is not None or a nest of bools matching `initial_state`.
+    """
+    super().__init__(name=name)
+    warnings.warn("Use the trainable flag in initial_state instead.", DeprecationWarning,
+                  stacklevel=2)
+    if mask is not None:
+      flat_mask = tf.nest.flatten(mask)
+      if not all(isinstance(m, bool) for m in flat_mask):
+        raise TypeError(ERR_MASK_TYPE)
+      try:
+        tf.nest.assert_same_structure(initial_state, mask, check_types=False)
+      except (TypeError, ValueError):
+        raise TypeError(ERR_MASK_TYPE)
+    self._initial_state = initial_state
+    self._mask = mask
+
+  def _build(self) -> Any:
+    """Returns the learned initial state, tiled to the batch of the given state.
+
+    Returns:
+      A nest with the structure of the given initial state.
+
+    Raises:
+      tf.errors.InvalidArgumentError: (at run time) if the rows of the given state differ.
+    """
+    flat_state = [tf.convert_to_tensor(s) for s in tf.nest.flatten(self._initial_state)]
+    flat_mask = (tf.nest.flatten(self._mask) if self._mask is not None
+                 else [True] * len(flat_state))
+    outputs = []
+    for i, (state, learn) in enumerate(zip(flat_state, flat_mask)):
+      if not learn:
+        outputs.append(state)
+        continue
+      first_row = state[:1]
+      check = tf.debugging.assert_equal(
+          state, tf.broadcast_to(first_row, tf.shape(state)),
+          message="All rows of initial_state[{}] must be equal.".format(i))
+      variable = variables.get_variable(
+          "initial_state_{}".format(i), shape=first_row.shape, dtype=state.dtype,
+          initializer=_constant_initializer_from(first_row))
+      with tf.control_dependencies([check]):
+        multiples = tf.concat([tf.shape(state)[:1], tf.ones([state.shape.rank - 1],
+                                                             tf.int32)], 0)
+        outputs.append(tf.tile(variable, multiples))
+    return tf.nest.pack_sequence_as(self._initial_state, outputs)
+
+
+def _constant_initializer_from(value: tf.Tensor) -> Callable[..., tf.Tensor]:
+  def initializer(shape, dtype=None, **unused_kwargs):
+    del unused_kwargs
+    return tf.reshape(tf.cast(value, dtype or value.dtype), shape)
+  return initializer
+
+
+class CoreWithExtraBuildArgs(RNNCore):
+  """Wraps a core, passing fixed keyword arguments (e.g. `is_training`) on every call."""
+
+  def __init__(self, core: RNNCore, name: Optional[str] = None, **kwargs):
+    """Constructs the wrapper.
+
+    Args:
+      core: the core to wrap.
+      name: module name (default `<core name>_with_extra_args`).
+      **kwargs: keyword arguments passed to `core` on every call.
+    """
+    super().__init__(name=name or "{}_with_extra_args".format(
+        getattr(core, "module_name", "core")))
+    self._core = core
+    self._kwargs = kwargs
+
+  def _build(self, inputs: Any, prev_state: Any) -> Tuple[Any, Any]:
+    return self._core(inputs, prev_state, **self._kwargs)
+
+  @property
+  def state_size(self) -> Any:
+    return self._core.state_size
+
+  @property
+  def output_size(self) -> Any:
+    return self._core.output_size
+
+  def initial_state(self, *args, **kwargs) -> Any:
+    return self._core.initial_state(*args, **kwargs)
+
+  def zero_state(self, batch_size: Any, dtype: Any = tf.float32) -> Any:
+    return self._core.zero_state(batch_size, dtype)
