@@ -1,0 +1,112 @@
+# Copyright 2026 The Sonnet Authors. All Rights Reserved.
+# Licensed under the Apache License, Version 2.0.
+"""Warps a synthetic test image with `snt.resampler` and checks gradients flow.
+
+Draws a test pattern (checkerboard, rings and a colour ramp), rotates and
+zooms it by sampling at transformed pixel coordinates, checks the result
+against a direct numpy evaluation of the same bilinear formula, and takes one
+gradient step on the warp to show gradients reach both the image and the
+coordinates. Writes input and output PNGs when --output_dir is given.
+
+  python examples/resampler_demo.py --output_dir=/tmp/resampler_demo
+"""
+
+import os
+
+from absl import app
+from absl import flags
+import numpy as np
+import sonnet as snt
+import tensorflow as tf
+
+_SIZE = flags.DEFINE_integer("size", 96, "Height and width of the test image.")
+_ANGLE = flags.DEFINE_float("angle", 30.0, "Rotation in degrees.")
+_ZOOM = flags.DEFINE_float("zoom", 1.25, "Zoom factor (>1 magnifies).")
+_OUTPUT_DIR = flags.DEFINE_string("output_dir", None,
+                                  "Where to write input.png and warped.png.")
+
+
+def test_pattern(size: int) -> np.ndarray:
+  """Returns a [size, size, 3] float32 image in [0, 1]."""
+  y, x = np.mgrid[0:size, 0:size].astype(np.float32)
+  checker = ((x // 8 + y // 8) % 2).astype(np.float32)
+  radius = np.hypot(x - size / 2, y - size / 2)
+  rings = 0.5 + 0.5 * np.cos(radius / 3.0)
+  ramp = x / (size - 1)
+  return np.stack([checker, rings, ramp], axis=-1).astype(np.float32)
+
+
+def rotation_warp(size: int, angle_degrees: float, zoom: float) -> np.ndarray:
+  """Returns [size, size, 2] (x, y) sampling coordinates of a rotated zoom."""
+  centre = (size - 1) / 2.0
+  y, x = np.mgrid[0:size, 0:size].astype(np.float32)
+  theta = np.deg2rad(angle_degrees)
+  u, v = (x - centre) / zoom, (y - centre) / zoom
+  source_x = np.cos(theta) * u - np.sin(theta) * v + centre
+  source_y = np.sin(theta) * u + np.cos(theta) * v + centre
+  return np.stack([source_x, source_y], axis=-1).astype(np.float32)
+
+
+def bilinear_reference(image: np.ndarray, warp: np.ndarray) -> np.ndarray:
+  """Zero-padded bilinear sampling in numpy (for checking the op)."""
+  height, width, _ = image.shape
+  padded = np.pad(image, ((1, 1), (1, 1), (0, 0)))
+  x, y = warp[..., 0], warp[..., 1]
+  inside = (x > -1) & (x < width) & (y > -1) & (y < height)
+  x, y = np.where(inside, x, -1), np.where(inside, y, -1)
+  x0, y0 = np.floor(x), np.floor(y)
+  ax, ay = (x - x0)[..., None], (y - y0)[..., None]
+  x0, y0 = x0.astype(int) + 1, y0.astype(int) + 1
+  x1, y1 = np.minimum(x0 + 1, width + 1), np.minimum(y0 + 1, height + 1)
+  out = ((1 - ax) * (1 - ay) * padded[y0, x0] + ax * (1 - ay) * padded[y0, x1]
+         + (1 - ax) * ay * padded[y1, x0] + ax * ay * padded[y1, x1])
+  return np.where(inside[..., None], out, 0.0)
+
+
+def save_png(path: str, image: np.ndarray) -> None:
+  from PIL import Image  # pylint: disable=g-import-not-at-top
+  Image.fromarray((np.clip(image, 0, 1) * 255).astype(np.uint8)).save(path)
+
+
+def main(argv):
+  del argv
+  if not snt.resampler_is_available():
+    snt.resampler(tf.zeros([1, 1, 1, 1]), tf.zeros([1, 1, 2]))  # Raises why.
+  size = _SIZE.value
+  image = test_pattern(size)
+  warp = rotation_warp(size, _ANGLE.value, _ZOOM.value)
+
+  data = tf.constant(image[None])
+  coords = tf.Variable(warp[None])
+  with tf.GradientTape(persistent=True) as tape:
+    tape.watch(data)
+    warped = snt.resampler(data, coords)
+    loss = tf.reduce_mean(tf.square(warped - data))
+  grad_data, grad_warp = tape.gradient(loss, [data, coords])
+
+  expected = bilinear_reference(image, warp)
+  max_error = float(np.max(np.abs(warped.numpy()[0] - expected)))
+  print("warped %s image %s -> %s, max |op - numpy| = %.2e" %
+        (tuple(image.shape), tuple(data.shape), tuple(warped.shape), max_error))
+  if max_error > 1e-5:
+    raise SystemExit("resampler output disagrees with the numpy reference")
+  print("loss %.5f, |grad data| %.4e, |grad warp| %.4e" %
+        (float(loss), float(tf.norm(grad_data)), float(tf.norm(grad_warp))))
+  if not (np.isfinite(grad_warp.numpy()).all() and float(tf.norm(grad_warp)) > 0
+          and float(tf.norm(grad_data)) > 0):
+    raise SystemExit("gradients do not flow through the resampler")
+  coords.assign_sub(10.0 * grad_warp)  # One descent step on the coordinates.
+  new_loss = float(tf.reduce_mean(tf.square(snt.resampler(data, coords) - data)))
+  print("after one gradient step on the warp: loss %.5f (was %.5f)" %
+        (new_loss, float(loss)))
+
+  if _OUTPUT_DIR.value:
+    os.makedirs(_OUTPUT_DIR.value, exist_ok=True)
+    save_png(os.path.join(_OUTPUT_DIR.value, "input.png"), image)
+    save_png(os.path.join(_OUTPUT_DIR.value, "warped.png"), warped.numpy()[0])
+    print("wrote input.png and warped.png to %s" % _OUTPUT_DIR.value)
+  print("OK: snt.resampler works and gradients flow.")
+
+
+if __name__ == "__main__":
+  app.run(main)

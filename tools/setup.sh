@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# From a fresh Debian 12 machine to a working `import sonnet as snt`:
+# system packages, .venv, ./configure, `bazel build :install`,
+# `./bazel-bin/install dist`, pip-install the wheel into .venv, then run the
+# main example from outside the source tree. Idempotent.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
+
+# The example run at the end (from outside the source tree, installed wheel).
+MAIN_EXAMPLE="${SONNET_MAIN_EXAMPLE:-examples/resampler_demo.py}"
+
+cleanup() { (cd "$SONNET_ROOT" && bazel shutdown >/dev/null 2>&1) || true; }
+trap cleanup EXIT
+
+sonnet_bootstrap
+sonnet_build :install
+cd "$SONNET_ROOT"
+rm -f dist/sonnet-*.whl
+./bazel-bin/install dist
+WHEEL="$(ls dist/sonnet-*.whl | head -n1)"
+"$SONNET_VENV/bin/python" -m pip install -q --disable-pip-version-check \
+  --no-deps --force-reinstall "$WHEEL"
+sonnet_log "installed $WHEEL into $SONNET_VENV"
+
+EXAMPLE_PATH="$SONNET_ROOT/$MAIN_EXAMPLE"
+RUN_DIR="$(mktemp -d)"
+trap 'cleanup; rm -rf "$RUN_DIR"' EXIT
+sonnet_log "running $MAIN_EXAMPLE from $RUN_DIR"
+(cd "$RUN_DIR" && "$SONNET_VENV/bin/python" "$EXAMPLE_PATH" \
+  --output_dir="$SONNET_ROOT/examples/output")

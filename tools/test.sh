@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: bootstrap (idempotent), ./configure, bazel build,
+# copy the op library and its build record into sonnet/src/ops/, then pytest
+# over the repository (pytest.ini). Extra arguments go to pytest. Exits
+# non-zero on any failure; no Bazel server outlives it.
+#
+# SONNET_PYTEST_WORKERS: pytest-xdist workers (default 2; 0 = no xdist).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
+
+cleanup() { (cd "$SONNET_ROOT" && bazel shutdown >/dev/null 2>&1) || true; }
+trap cleanup EXIT
+
+sonnet_bootstrap
+sonnet_build :install
+cd "$SONNET_ROOT"
+for name in _resampler_ops.so _build_info.json; do
+  install -m 0644 "bazel-bin/cc/$name" "sonnet/src/ops/$name"
+done
+# The wheel test reuses this build instead of starting Bazel again.
+export SONNET_INSTALL_BINARY="$SONNET_ROOT/bazel-bin/install"
+cleanup
+
+WORKERS="${SONNET_PYTEST_WORKERS:-2}"
+XDIST=()
+if [[ "$WORKERS" != 0 ]]; then
+  XDIST=(-n "$WORKERS")
+fi
+"$SONNET_VENV/bin/python" -m pytest -q "${XDIST[@]}" "$@"
