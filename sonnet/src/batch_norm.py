@@ -32,6 +32,10 @@ ERR_FUSED_AXIS = (
 ERR_NO_OFFSET = "Batch normalization doesn't have an offset, so no beta"
 ERR_NO_SCALE = "Batch normalization doesn't have a scale, so no gamma"
 
+# Graph mode: where the moving statistics are listed, as in Sonnet 1.
+MOVING_STATS_COLLECTIONS = (tf.compat.v1.GraphKeys.GLOBAL_VARIABLES,
+                            tf.compat.v1.GraphKeys.MOVING_AVERAGE_VARIABLES)
+
 # Types TensorFlow's fused kernel accepts for the input.
 FUSED_DTYPES = (tf.float16, tf.bfloat16, tf.float32)
 
@@ -95,7 +99,7 @@ def safe_moments(x: tf.Tensor, axes: Sequence[int]):
 def moving_average_updates(moving_mean, moving_variance, mean, variance, count, decay_rate):
   """Assigns `m <- decay * m + (1 - decay) * stat`; a batch with no elements changes nothing.
 
-  Returns the list of assign results (tensors in graph mode).
+  Returns the list of assign operations (graph mode; None entries in eager mode).
   """
   has_data = count > 0
   updates = []
@@ -103,7 +107,7 @@ def moving_average_updates(moving_mean, moving_variance, mean, variance, count, 
     stat = tf.reshape(tf.cast(stat, moving.dtype), moving.shape)
     stat = tf.where(has_data, stat, tf.convert_to_tensor(moving))
     delta = (tf.convert_to_tensor(moving) - stat) * tf.cast(1.0 - decay_rate, moving.dtype)
-    updates.append(moving.assign_sub(delta))
+    updates.append(moving.assign_sub(delta, read_value=False))
   return updates
 
 
@@ -119,14 +123,12 @@ def apply_updates(module_name, outputs, make_updates, is_training, update_ops_co
   if training is False:
     return outputs
 
-  def do_updates():
-    return tf.group(*make_updates())
-
   if not in_graph_mode():
     if training:
       make_updates()
     else:
-      tf.cond(is_training, do_updates, tf.no_op)
+      # Only inside tf.function: an eager tensor flag is always static.
+      tf.cond(is_training, lambda: tf.group(*make_updates()), tf.no_op)
     return outputs
 
   if training:
@@ -284,16 +286,11 @@ class BatchNorm(base.AbstractModule):
     self._moving_mean = variables.get_variable(
         self.MOVING_MEAN, shape=mean_shape, dtype=dtype,
         initializer=self._initializers.get(self.MOVING_MEAN, tf.zeros_initializer()),
-        trainable=False)
+        trainable=False, collections=MOVING_STATS_COLLECTIONS)
     self._moving_variance = variables.get_variable(
         self.MOVING_VARIANCE, shape=mean_shape, dtype=dtype,
         initializer=self._initializers.get(self.MOVING_VARIANCE, tf.ones_initializer()),
-        trainable=False)
-    if in_graph_mode():
-      collection = tf.compat.v1.GraphKeys.MOVING_AVERAGE_VARIABLES
-      for var in (self._moving_mean, self._moving_variance):
-        if var not in tf.compat.v1.get_collection(collection):
-          tf.compat.v1.add_to_collection(collection, var)
+        trainable=False, collections=MOVING_STATS_COLLECTIONS)
     if self._scale:
       self._gamma = variables.get_variable(
           self.GAMMA, shape=mean_shape, dtype=dtype,

@@ -117,12 +117,12 @@ class BatchNormV2(base.AbstractModule):
           expected=len(self._data_format)))
     return self._data_format
 
-  def _get(self, key, shape, dtype, default, trainable):
+  def _get(self, key, shape, dtype, default, trainable, collections=None):
     return variables.get_variable(
         key, shape=shape, dtype=dtype,
         initializer=self._initializers.get(key, default),
         partitioner=self._partitioners.get(key), regularizer=self._regularizers.get(key),
-        trainable=trainable)
+        trainable=trainable, collections=collections)
 
   def _build(self, input_batch: tf.Tensor, is_training, test_local_stats=False) -> tf.Tensor:
     """Normalises `input_batch`; when training, updates the moving statistics.
@@ -161,14 +161,11 @@ class BatchNormV2(base.AbstractModule):
     dtype = layer_norm.statistics_dtype(input_batch.dtype)
 
     self._moving_mean = self._get(self.MOVING_MEAN, [channels], dtype,
-                                  tf.zeros_initializer(), False)
+                                  tf.zeros_initializer(), False,
+                                  batch_norm.MOVING_STATS_COLLECTIONS)
     self._moving_variance = self._get(self.MOVING_VARIANCE, [channels], dtype,
-                                      tf.ones_initializer(), False)
-    if batch_norm.in_graph_mode():
-      collection = tf.compat.v1.GraphKeys.MOVING_AVERAGE_VARIABLES
-      for var in (self._moving_mean, self._moving_variance):
-        if var not in tf.compat.v1.get_collection(collection):
-          tf.compat.v1.add_to_collection(collection, var)
+                                      tf.ones_initializer(), False,
+                                      batch_norm.MOVING_STATS_COLLECTIONS)
     if self._scale:
       self._gamma = self._get(self.GAMMA, [channels], dtype, tf.ones_initializer(), True)
     if self._offset:

@@ -267,7 +267,7 @@ class VectorQuantizerEMA(_VectorQuantizerBase):
       n = tf.reduce_sum(cluster_size)
       smoothed = ((cluster_size + self._epsilon)
                   / (n + self._num_embeddings * self._epsilon) * n)
-      return [self._w.assign(ema_w / tf.reshape(smoothed, [1, -1]))]
+      return [self._w.assign(ema_w / tf.reshape(smoothed, [1, -1]), read_value=False)]
 
     # No update collection: like Sonnet 1, graph-mode updates are control dependencies.
     loss = batch_norm.apply_updates(self.module_name, loss, make_updates, is_training, None)

@@ -1,0 +1,525 @@
+# Copyright 2026 The Sonnet Authors. All Rights Reserved.
+# Licensed under the Apache License, Version 2.0.
+"""ConvNet2D and ConvNet2DTranspose: stacks of convolutions with optional normalisation."""
+
+import collections.abc
+import inspect
+from typing import Any, Callable, Iterable, Mapping, Optional, Union
+
+import tensorflow as tf
+
+from sonnet.src import base
+from sonnet.src import batch_norm
+from sonnet.src import batch_norm_v2
+from sonnet.src import conv
+from sonnet.src import conv_transpose
+from sonnet.src import errors
+from sonnet.src import group_norm
+from sonnet.src import layer_norm
+from sonnet.src import util
+
+ERR_NOT_ITERABLE = "`{arg}` must be iterable, got {value!r}."
+ERR_EMPTY = "`output_channels` must not be empty."
+ERR_LENGTH = "`{arg}` must be of length 1 or len(output_channels) = {n}, got length {length}."
+ERR_ACTIVATION = "Input 'activation' must be callable, got {value!r}."
+ERR_MAPPING = "`{arg}` must be a mapping, e.g. `dict`, got {value!r}."
+ERR_USE_BIAS = "`use_bias` must be a bool or an iterable of bools, got {value!r}."
+ERR_NORM_CTOR = (
+    "`normalization_ctor` must be None, a callable returning a module, or one of the names "
+    "{names}, got {value!r}.")
+ERR_BOTH_NORMS = (
+    "Give either `normalization_ctor`/`normalization_kwargs` or the deprecated "
+    "`use_batch_norm`/`batch_norm_config`, not both.")
+ERR_MISSING_BUILD_ARG = (
+    "{module}: the normalisation module {norm} needs `{arg}` when the network is called, "
+    "e.g. `net(inputs, {arg}=True)`.")
+ERR_OUTPUT_CHANNELS_LENGTH = (
+    "Iterable output_channels length must match the number of layers ({n}), but is "
+    "{length} instead.")
+ERR_TRANSPOSE_DILATED = "{module}: cannot transpose a network with dilated layers (rates={rates})."
+ERR_DATA_FORMAT = "`data_format` must be 'NHWC' or 'NCHW', got {value!r}."
+
+NORMALIZATION_NAMES = {
+    "batch_norm": batch_norm.BatchNorm,
+    "BatchNorm": batch_norm.BatchNorm,
+    "batch_norm_v2": batch_norm_v2.BatchNormV2,
+    "BatchNormV2": batch_norm_v2.BatchNormV2,
+    "layer_norm": layer_norm.LayerNorm,
+    "LayerNorm": layer_norm.LayerNorm,
+    "group_norm": group_norm.GroupNorm,
+    "GroupNorm": group_norm.GroupNorm,
+    "instance_norm": group_norm.InstanceNorm,
+    "InstanceNorm": group_norm.InstanceNorm,
+}
+
+
+def _as_tuple(arg: str, value: Any) -> tuple:
+  if isinstance(value, (str, bytes)) or not isinstance(value, collections.abc.Iterable):
+    raise TypeError(ERR_NOT_ITERABLE.format(arg=arg, value=value))
+  return tuple(value)
+
+
+def _replicate(arg: str, values: tuple, n: int) -> tuple:
+  """Repeats a length-1 tuple n times; other lengths must be n."""
+  if len(values) == 1:
+    return values * n
+  if len(values) != n:
+    raise ValueError(ERR_LENGTH.format(arg=arg, n=n, length=len(values)))
+  return values
+
+
+def _resolve_normalization(normalization_ctor, normalization_kwargs, use_batch_norm,
+                           batch_norm_config):
+  """Folds the deprecated batch-norm arguments into (ctor, kwargs)."""
+  if use_batch_norm is not None or batch_norm_config is not None:
+    if normalization_ctor is not None or normalization_kwargs is not None:
+      raise ValueError(ERR_BOTH_NORMS)
+    if use_batch_norm:
+      normalization_ctor = batch_norm.BatchNorm
+    normalization_kwargs = batch_norm_config
+  if isinstance(normalization_ctor, str):
+    if normalization_ctor not in NORMALIZATION_NAMES:
+      raise ValueError(ERR_NORM_CTOR.format(names=sorted(NORMALIZATION_NAMES),
+                                            value=normalization_ctor))
+    normalization_ctor = NORMALIZATION_NAMES[normalization_ctor]
+  if normalization_ctor is not None and not callable(normalization_ctor):
+    raise TypeError(ERR_NORM_CTOR.format(names=sorted(NORMALIZATION_NAMES),
+                                         value=normalization_ctor))
+  if normalization_kwargs is None:
+    normalization_kwargs = {}
+  if not isinstance(normalization_kwargs, collections.abc.Mapping):
+    raise TypeError(ERR_MAPPING.format(arg="normalization_kwargs", value=normalization_kwargs))
+  return normalization_ctor, dict(normalization_kwargs)
+
+
+def _build_params(module: Any):
+  """(accepted keyword names or None for **kwargs, required names) of `module`'s call."""
+  fn = module._build if isinstance(module, base.AbstractModule) else module  # pylint: disable=protected-access
+  try:
+    params = list(inspect.signature(fn).parameters.values())[1:]  # skip the input
+  except (TypeError, ValueError):
+    return None, ()
+  if any(p.kind == p.VAR_KEYWORD for p in params):
+    return None, ()
+  names = {p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+  required = tuple(p.name for p in params
+                   if p.default is p.empty and p.kind in (p.POSITIONAL_OR_KEYWORD,
+                                                          p.KEYWORD_ONLY))
+  return names, required
+
+
+class _ConvNet2DBase(base.AbstractModule, base.Transposable):
+  """Argument handling and the layer loop shared by ConvNet2D and ConvNet2DTranspose."""
+
+  POSSIBLE_INITIALIZER_KEYS = {"w", "b"}
+
+  def _init_common(self, output_channels, kernel_shapes, strides, paddings, activation,
+                   activate_final, normalization_ctor, normalization_kwargs,
+                   normalize_final, initializers, partitioners, regularizers,
+                   use_batch_norm, use_bias, batch_norm_config, data_format):
+    output_channels = _as_tuple("output_channels", output_channels)
+    if not output_channels:
+      raise ValueError(ERR_EMPTY)
+    n = len(output_channels)
+    self._output_channels = output_channels
+    self._num_layers = n
+    self._kernel_shapes = _replicate("kernel_shapes", _as_tuple("kernel_shapes",
+                                                                kernel_shapes), n)
+    self._strides = _replicate("strides", _as_tuple("strides", strides), n)
+    self._paddings = _replicate("paddings", _as_tuple("paddings", paddings), n)
+    if isinstance(use_bias, bool):
+      use_bias = (use_bias,)
+    elif isinstance(use_bias, collections.abc.Iterable) and not isinstance(use_bias, str):
+      use_bias = tuple(use_bias)
+      if not all(isinstance(b, bool) for b in use_bias):
+        raise TypeError(ERR_USE_BIAS.format(value=use_bias))
+    else:
+      raise TypeError(ERR_USE_BIAS.format(value=use_bias))
+    self._use_bias = _replicate("use_bias", use_bias, n)
+    if not callable(activation):
+      raise TypeError(ERR_ACTIVATION.format(value=activation))
+    self._activation = activation
+    self._activate_final = bool(activate_final)
+    self._normalization_ctor, self._normalization_kwargs = _resolve_normalization(
+        normalization_ctor, normalization_kwargs, use_batch_norm, batch_norm_config)
+    self._normalize_final = (self._activate_final if normalize_final is None
+                             else bool(normalize_final))
+    if data_format not in ("NHWC", "NCHW"):
+      raise ValueError(ERR_DATA_FORMAT.format(value=data_format))
+    self._data_format = data_format
+    self._initializers = util.check_initializers(initializers, self.POSSIBLE_INITIALIZER_KEYS)
+    self._partitioners = util.check_partitioners(partitioners, self.POSSIBLE_INITIALIZER_KEYS)
+    self._regularizers = util.check_regularizers(regularizers, self.POSSIBLE_INITIALIZER_KEYS)
+    self._normalizers = None
+    self._input_shape = None
+
+  def _normalizer_kwargs(self):
+    """Constructor kwargs of the normalisers, with the channel axis of `data_format`."""
+    kwargs = dict(self._normalization_kwargs)
+    ctor = self._normalization_ctor
+    if self._data_format == "NCHW":
+      if ctor is batch_norm.BatchNorm and "axis" not in kwargs:
+        kwargs["axis"] = (0, 2, 3)
+      elif (ctor in (batch_norm_v2.BatchNormV2, group_norm.GroupNorm,
+                     group_norm.InstanceNorm) and "data_format" not in kwargs):
+        kwargs["data_format"] = "NCHW"
+    return kwargs
+
+  def _make_normalizers(self):
+    normalizers = []
+    for i in range(self._num_layers):
+      if self._normalization_ctor is not None and (i != self._num_layers - 1
+                                                   or self._normalize_final):
+        # Named batch_norm_{i} whatever the normaliser, as in Sonnet 1.
+        normalizers.append(self._normalization_ctor(name="batch_norm_{}".format(i),
+                                                    **self._normalizer_kwargs()))
+      else:
+        normalizers.append(None)
+    return tuple(normalizers)
+
+  def _build(self, inputs: tf.Tensor, **normalization_build_kwargs: Any) -> tf.Tensor:
+    """Applies the layers, normalisers and activations to `inputs`.
+
+    Args:
+      inputs: a 4-D float tensor in `data_format`.
+      **normalization_build_kwargs: passed to each normalisation module that accepts them
+        (e.g. `is_training=True, test_local_stats=False` for BatchNorm); ignored by
+        modules that do not take them.
+
+    Returns:
+      A 4-D tensor in `data_format`.
+
+    Raises:
+      ValueError: a normaliser needs an argument that was not given (e.g. `is_training`).
+      snt.IncompatibleShapeError, snt.UnderspecifiedError, TypeError: from the layers.
+    """
+    inputs = tf.convert_to_tensor(inputs)
+    if self._normalizers is None:
+      self._normalizers = self._make_normalizers()
+    self._input_shape = tuple(inputs.shape.as_list()) if inputs.shape.rank else None
+    net = inputs
+    final_index = self._num_layers - 1
+    for i, (layer, normalizer) in enumerate(zip(self._layers, self._normalizers)):
+      net = layer(net)
+      if normalizer is not None:
+        accepted, required = _build_params(normalizer)
+        for arg in required:
+          if arg not in normalization_build_kwargs:
+            raise ValueError(ERR_MISSING_BUILD_ARG.format(
+                module=self.module_name, norm=type(normalizer).__name__, arg=arg))
+        kwargs = {k: v for k, v in normalization_build_kwargs.items()
+                  if accepted is None or k in accepted}
+        net = normalizer(net, **kwargs)
+      if i != final_index or self._activate_final:
+        net = self._activation(net)
+    return net
+
+  # --- properties ---------------------------------------------------------------------
+
+  @property
+  def layers(self) -> tuple:
+    """The convolution modules, first to last."""
+    return self._layers
+
+  @property
+  def normalizers(self) -> tuple:
+    """The normalisation modules (None where a layer has none); NotConnectedError before
+    the first call."""
+    self._ensure_is_connected()
+    return self._normalizers
+
+  @property
+  def output_channels(self) -> tuple:
+    return tuple(c() if callable(c) else c for c in self._output_channels)
+
+  @property
+  def kernel_shapes(self) -> tuple:
+    return self._kernel_shapes
+
+  @property
+  def strides(self) -> tuple:
+    return self._strides
+
+  @property
+  def paddings(self) -> tuple:
+    return self._paddings
+
+  @property
+  def use_bias(self) -> tuple:
+    return self._use_bias
+
+  @property
+  def activation(self) -> Callable:
+    return self._activation
+
+  @property
+  def activate_final(self) -> bool:
+    return self._activate_final
+
+  @property
+  def normalization_ctor(self):
+    return self._normalization_ctor
+
+  @property
+  def normalization_kwargs(self) -> dict:
+    return dict(self._normalization_kwargs)
+
+  @property
+  def normalize_final(self) -> bool:
+    return self._normalize_final
+
+  @property
+  def use_batch_norm(self) -> bool:
+    """Sonnet 1 compatibility: whether the normaliser is `snt.BatchNorm`."""
+    return self._normalization_ctor is batch_norm.BatchNorm
+
+  @property
+  def data_format(self) -> str:
+    return self._data_format
+
+  @property
+  def initializers(self):
+    return self._initializers
+
+  @property
+  def partitioners(self):
+    return self._partitioners
+
+  @property
+  def regularizers(self):
+    return self._regularizers
+
+  @property
+  def input_shape(self) -> tuple:
+    """Shape of the input at the last call (NotConnectedError before the first)."""
+    self._ensure_is_connected()
+    return self._input_shape
+
+  def _common_transpose_kwargs(self, activate_final):
+    return dict(
+        kernel_shapes=tuple(reversed(self._kernel_shapes)),
+        strides=tuple(reversed(self._strides)),
+        paddings=tuple(reversed(self._paddings)),
+        activation=self._activation,
+        activate_final=self._activate_final if activate_final is None else activate_final,
+        normalization_ctor=self._normalization_ctor,
+        normalization_kwargs=self._normalization_kwargs,
+        normalize_final=None if activate_final is not None else self._normalize_final,
+        initializers=self._initializers,
+        partitioners=self._partitioners,
+        regularizers=self._regularizers,
+        use_bias=tuple(reversed(self._use_bias)),
+        data_format=self._data_format)
+
+  def _transposed_channels(self, output_channels):
+    if output_channels is None:
+      return [lambda l=layer: l.input_channels for layer in reversed(self._layers)]
+    output_channels = _as_tuple("output_channels", output_channels)
+    if len(output_channels) != self._num_layers:
+      raise ValueError(ERR_OUTPUT_CHANNELS_LENGTH.format(n=self._num_layers,
+                                                         length=len(output_channels)))
+    return output_channels
+
+  def _spatial(self, shape):
+    return tuple(shape[2:]) if self._data_format == "NCHW" else tuple(shape[1:-1])
+
+
+class ConvNet2D(_ConvNet2DBase):
+  """A stack of `Conv2D` layers (`conv_2d_{i}`), each optionally followed by a
+  normalisation module (`batch_norm_{i}`) and an activation.
+
+  By default neither normalisation nor activation are applied after the last layer.
+  """
+
+  def __init__(self,
+               output_channels: Iterable[Union[int, Callable[[], int]]],
+               kernel_shapes: Iterable[Any],
+               strides: Iterable[Any],
+               paddings: Iterable[str],
+               rates: Iterable[Any] = (1,),
+               activation: Callable[[tf.Tensor], tf.Tensor] = tf.nn.relu,
+               activate_final: bool = False,
+               normalization_ctor: Union[None, str, Callable[..., Any]] = None,
+               normalization_kwargs: Optional[Mapping[str, Any]] = None,
+               normalize_final: Optional[bool] = None,
+               initializers: Optional[Mapping[str, Any]] = None,
+               partitioners: Optional[Mapping[str, Any]] = None,
+               regularizers: Optional[Mapping[str, Any]] = None,
+               use_batch_norm: Optional[bool] = None,
+               use_bias: Union[bool, Iterable[bool]] = True,
+               batch_norm_config: Optional[Mapping[str, Any]] = None,
+               data_format: str = "NHWC",
+               custom_getter: Any = None,
+               name: str = "conv_net_2d"):
+    """Constructs a ConvNet2D.
+
+    Args:
+      output_channels: iterable of output channel counts (ints or callables), one per
+        layer.
+      kernel_shapes: iterable of kernel shapes (as `snt.Conv2D`); length 1 is repeated.
+      strides: iterable of strides; length 1 is repeated.
+      paddings: iterable of paddings (`snt.SAME`, `snt.VALID`, ...); length 1 is repeated.
+      rates: iterable of dilation rates; length 1 is repeated.
+      activation: activation applied after every layer but the last.
+      activate_final: whether to apply the activation after the last layer too.
+      normalization_ctor: None, a callable building a normalisation module (e.g.
+        `snt.BatchNorm`, `snt.LayerNorm`), or one of the names in `NORMALIZATION_NAMES`.
+      normalization_kwargs: constructor kwargs for the normalisation modules.
+      normalize_final: whether to normalise after the last layer; default
+        `activate_final`.
+      initializers: optional dict with keys 'w', 'b' for all layers.
+      partitioners: optional dict with keys 'w', 'b' (graph mode only).
+      regularizers: optional dict with keys 'w', 'b'.
+      use_batch_norm: deprecated (Sonnet 1): True means `normalization_ctor=snt.BatchNorm`.
+      use_bias: bool or iterable of bools (length 1 is repeated).
+      batch_norm_config: deprecated (Sonnet 1): the BatchNorm constructor kwargs.
+      data_format: 'NHWC' or 'NCHW'.
+      custom_getter: optional custom getter (callable or dict) for all layers.
+      name: name of the module.
+
+    Raises:
+      TypeError: non-iterable sequences, non-callable activation, non-mapping kwargs.
+      ValueError: empty `output_channels`, lengths that are not 1 or the number of
+        layers, conflicting normalisation arguments, unknown names or data format.
+      KeyError: unknown dict keys.
+    """
+    super().__init__(name=name, custom_getter=custom_getter)
+    self._init_common(output_channels, kernel_shapes, strides, paddings, activation,
+                      activate_final, normalization_ctor, normalization_kwargs,
+                      normalize_final, initializers, partitioners, regularizers,
+                      use_batch_norm, use_bias, batch_norm_config, data_format)
+    self._rates = _replicate("rates", _as_tuple("rates", rates), self._num_layers)
+    with self._enter_variable_scope():
+      self._layers = tuple(
+          conv.Conv2D(output_channels=self._output_channels[i],
+                      kernel_shape=self._kernel_shapes[i],
+                      stride=self._strides[i],
+                      rate=self._rates[i],
+                      padding=self._paddings[i],
+                      use_bias=self._use_bias[i],
+                      initializers=self._initializers,
+                      partitioners=self._partitioners,
+                      regularizers=self._regularizers,
+                      data_format=self._data_format,
+                      name="conv_2d_{}".format(i))
+          for i in range(self._num_layers))
+
+  @property
+  def rates(self) -> tuple:
+    return self._rates
+
+  def transpose(self, name: Optional[str] = None, output_channels: Optional[Iterable[Any]] = None,
+                activate_final: Optional[bool] = None) -> "ConvNet2DTranspose":
+    """Returns a ConvNet2DTranspose mapping this network's outputs to its input shape.
+
+    Args:
+      name: name of the new module; default `<module_name>_transpose`.
+      output_channels: optional output channels of the new layers; default the input
+        channels of this network's layers (read when the transpose is connected).
+      activate_final: default this network's `activate_final`.
+
+    Returns:
+      A `ConvNet2DTranspose`, sharing no variables with this network.
+
+    Raises:
+      ValueError: `output_channels` has the wrong length.
+      snt.NotSupportedError: the network has dilated layers.
+    """
+    if any(max(conv.fill_shape(r, 2, "rate", self.module_name)) > 1 for r in self._rates):
+      raise errors.NotSupportedError(ERR_TRANSPOSE_DILATED.format(module=self.module_name,
+                                                                  rates=self._rates))
+    output_shapes = [lambda l=layer: self._spatial(l.input_shape)
+                     for layer in reversed(self._layers)]
+    return ConvNet2DTranspose(
+        output_channels=self._transposed_channels(output_channels),
+        output_shapes=output_shapes,
+        name=name or self.module_name + "_transpose",
+        **self._common_transpose_kwargs(activate_final))
+
+
+class ConvNet2DTranspose(_ConvNet2DBase):
+  """A stack of `Conv2DTranspose` layers (`conv_2d_transpose_{i}`), each optionally
+  followed by a normalisation module and an activation."""
+
+  def __init__(self,
+               output_channels: Iterable[Union[int, Callable[[], int]]],
+               output_shapes: Iterable[Any],
+               kernel_shapes: Iterable[Any],
+               strides: Iterable[Any],
+               paddings: Iterable[str],
+               activation: Callable[[tf.Tensor], tf.Tensor] = tf.nn.relu,
+               activate_final: bool = False,
+               normalization_ctor: Union[None, str, Callable[..., Any]] = None,
+               normalization_kwargs: Optional[Mapping[str, Any]] = None,
+               normalize_final: Optional[bool] = None,
+               initializers: Optional[Mapping[str, Any]] = None,
+               partitioners: Optional[Mapping[str, Any]] = None,
+               regularizers: Optional[Mapping[str, Any]] = None,
+               use_batch_norm: Optional[bool] = None,
+               use_bias: Union[bool, Iterable[bool]] = True,
+               batch_norm_config: Optional[Mapping[str, Any]] = None,
+               data_format: str = "NHWC",
+               custom_getter: Any = None,
+               name: str = "conv_net_2d_transpose"):
+    """Constructs a ConvNet2DTranspose.
+
+    Args:
+      output_channels: iterable of output channel counts (ints or callables).
+      output_shapes: iterable of output spatial shapes `(height, width)` (or callables
+        returning them, or None to infer); length 1 is repeated.
+      kernel_shapes, strides, paddings, activation, activate_final, normalization_ctor,
+      normalization_kwargs, normalize_final, initializers, partitioners, regularizers,
+      use_batch_norm, use_bias, batch_norm_config, data_format, custom_getter: as
+        `ConvNet2D`.
+      name: name of the module.
+
+    Raises:
+      TypeError, ValueError, KeyError: as `ConvNet2D`.
+    """
+    super().__init__(name=name, custom_getter=custom_getter)
+    self._init_common(output_channels, kernel_shapes, strides, paddings, activation,
+                      activate_final, normalization_ctor, normalization_kwargs,
+                      normalize_final, initializers, partitioners, regularizers,
+                      use_batch_norm, use_bias, batch_norm_config, data_format)
+    self._output_shapes = _replicate("output_shapes", _as_tuple("output_shapes",
+                                                                output_shapes),
+                                     self._num_layers)
+    with self._enter_variable_scope():
+      self._layers = tuple(
+          conv_transpose.Conv2DTranspose(output_channels=self._output_channels[i],
+                                         output_shape=self._output_shapes[i],
+                                         kernel_shape=self._kernel_shapes[i],
+                                         stride=self._strides[i],
+                                         padding=self._paddings[i],
+                                         use_bias=self._use_bias[i],
+                                         initializers=self._initializers,
+                                         partitioners=self._partitioners,
+                                         regularizers=self._regularizers,
+                                         data_format=self._data_format,
+                                         name="conv_2d_transpose_{}".format(i))
+          for i in range(self._num_layers))
+
+  @property
+  def output_shapes(self) -> tuple:
+    return tuple(s() if callable(s) else s for s in self._output_shapes)
+
+  def transpose(self, name: Optional[str] = None, output_channels: Optional[Iterable[Any]] = None,
+                activate_final: Optional[bool] = None) -> ConvNet2D:
+    """Returns a ConvNet2D mapping this network's outputs back to its input shape.
+
+    Args:
+      name: name of the new module; default `<module_name>_transpose`.
+      output_channels: optional output channels; default the input channels of this
+        network's layers (read when the transpose is connected).
+      activate_final: default this network's `activate_final`.
+
+    Returns:
+      A `ConvNet2D`, sharing no variables with this network.
+
+    Raises:
+      ValueError: `output_channels` has the wrong length.
+    """
+    return ConvNet2D(
+        output_channels=self._transposed_channels(output_channels),
+        name=name or self.module_name + "_transpose",
+        **self._common_transpose_kwargs(activate_final))
