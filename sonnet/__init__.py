@@ -24,3 +24,10 @@ from sonnet.src.ops.resampler import resampler_is_available
 __all__ += ["resampler", "resampler_is_available"]
 
 # --- Spatial transformers -----------------------------------------------------------------
+from sonnet.src.affine_warp_constraints import AffineWarpConstraints
+from sonnet.src.spatial_transformer import AffineGridWarper
+from sonnet.src.spatial_transformer import AffineGridWarperInverse
+from sonnet.src.spatial_transformer import GridWarper
+
+__all__ += ["AffineGridWarper", "AffineGridWarperInverse", "AffineWarpConstraints",
+            "GridWarper"]
