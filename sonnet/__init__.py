@@ -11,6 +11,54 @@ __version__ = "2.0.0.dev0"
 __all__ = ["__version__"]
 
 # --- Module core (errors, AbstractModule, variables, nest, utilities) ---------------------
+from sonnet import nets
+from sonnet.src import custom_getters
+from sonnet.src import initializers
+from sonnet.src import nest
+from sonnet.src.base import AbstractModule
+from sonnet.src.base import Module
+from sonnet.src.base import reuse_variables
+from sonnet.src.base import Transposable
+from sonnet.src.errors import DifferentGraphError
+from sonnet.src.errors import Error
+from sonnet.src.errors import IncompatibleShapeError
+from sonnet.src.errors import NotConnectedError
+from sonnet.src.errors import NotInitializedError
+from sonnet.src.errors import NotSupportedError
+from sonnet.src.errors import ParentNotBuiltError
+from sonnet.src.errors import UnderspecifiedError
+from sonnet.src.linear import Linear
+from sonnet.src.util import check_initializers
+from sonnet.src.util import check_partitioners
+from sonnet.src.util import check_regularizers
+from sonnet.src.variable_utils import count_parameters
+from sonnet.src.variable_utils import count_parameters_by_module
+from sonnet.src.variable_utils import format_variable_map
+from sonnet.src.variable_utils import format_variables
+from sonnet.src.variable_utils import get_normalized_variable_map
+from sonnet.src.variable_utils import get_saver
+from sonnet.src.variable_utils import get_variables_in_module
+from sonnet.src.variable_utils import get_variables_in_scope
+from sonnet.src.variable_utils import log_variables
+from sonnet.src.variable_utils import restore_initializer
+from sonnet.src.variable_utils import variable_map_items
+from sonnet.src.variables import get_regularization_loss
+from sonnet.src.variables import get_variable
+
+__all__ += [
+    "nets", "custom_getters", "initializers", "nest",
+    "AbstractModule", "Module", "reuse_variables", "Transposable",
+    "DifferentGraphError", "Error", "IncompatibleShapeError", "NotConnectedError",
+    "NotInitializedError", "NotSupportedError", "ParentNotBuiltError", "UnderspecifiedError",
+    "Linear",
+    "check_initializers", "check_partitioners", "check_regularizers",
+    "count_parameters", "count_parameters_by_module", "format_variable_map",
+    "format_variables", "get_normalized_variable_map", "get_saver",
+    "get_variables_in_module", "get_variables_in_scope", "log_variables",
+    "restore_initializer", "variable_map_items",
+    "get_regularization_loss", "get_variable",
+]
+
 
 # --- Layers (basic, convolution, normalisation, embedding, attention) ---------------------
 

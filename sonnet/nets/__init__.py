@@ -5,5 +5,9 @@
 __all__ = []
 
 # --- MLP (module core) --------------------------------------------------------------------
+from sonnet.src.nets.mlp import MLP
+
+__all__ += ["MLP"]
+
 
 # --- ConvNets, AlexNet, Dilation, VectorQuantizer (layers) ---------------------------------

@@ -1,0 +1,551 @@
+# Copyright 2026 The Sonnet Authors. All Rights Reserved.
+# Licensed under the Apache License, Version 2.0.
+"""`snt.AbstractModule`, `snt.Module`, `snt.Transposable` and `snt.reuse_variables`.
+
+A module owns its variables: they are created (through `snt.get_variable`) on the first
+successful call, with shapes inferred from the inputs, and reused by every later call, in
+eager mode, in `tf.function` and in `tf.compat.v1` graph mode alike. Modules are
+`tf.Module`s, so `tf.train.Checkpoint`, SavedModel and `tf.distribute` track their
+variables and sub-modules.
+"""
+
+import abc
+import collections
+import contextlib
+import copy
+import functools
+import inspect
+from typing import Any, Callable, Dict, Iterator, Optional, Sequence, Tuple, Union
+
+import tensorflow as tf
+
+from sonnet.src import custom_getters as custom_getters_lib
+from sonnet.src import errors
+from sonnet.src import naming
+from sonnet.src import variables as variables_lib
+
+ERR_NOT_INITIALIZED = (
+    "{cls}: the module's __init__ did not run AbstractModule.__init__. You may have "
+    "forgotten to call super().__init__(name=name) at the start of your __init__ method.")
+ERR_NOT_CONNECTED = (
+    "Variables in {scope} not instantiated yet, __call__ the module first.")
+ERR_DIFFERENT_GRAPH = (
+    "Cannot connect module {module} to multiple Graphs: it was first connected in {first} "
+    "and is now called in {now}.")
+ERR_SUBGRAPHS_EAGER = (
+    "{module}: connected subgraphs are only recorded in tf.compat.v1 graph mode; they are "
+    "not supported in eager mode or inside a tf.function called eagerly.")
+ERR_NO_SUBGRAPH = "{module}: the module has not been connected to a graph yet."
+ERR_PICKLE = (
+    "Sonnet AbstractModule instances cannot be serialized with pickle or copied with "
+    "copy.deepcopy ({module}). Save variables with tf.train.Checkpoint(model=module) and "
+    "restore them into a newly constructed module, or clone the module (e.g. "
+    "Linear.clone()).")
+ERR_MODULE_NOT_CALLABLE = "Input 'build' must be callable, got {!r}."
+ERR_REUSE_NOT_METHOD = "reuse_variables can only be used with methods, got {!r}."
+ERR_REUSE_NOT_MODULE = (
+    "reuse_variables can only decorate methods of Sonnet modules "
+    "(snt.AbstractModule); {!r} is not one.")
+
+SubgraphInputs = collections.namedtuple("SubgraphInputs", ("args", "kwargs"))
+ConnectedSubGraph = collections.namedtuple(
+    "ConnectedSubGraph", ("module", "name_scope", "inputs", "outputs"))
+
+
+class _ModuleState:
+  """Untracked bookkeeping of a module (kept out of checkpoints and SavedModels)."""
+
+  def __init__(self, scope_name: str, module_name: str, custom_getters: Tuple[Any, ...]):
+    self.scope_name = scope_name
+    self.module_name = module_name
+    self.custom_getters = custom_getters
+    self.graph: Any = None  # naming.EAGER or the tf.Graph of the first connection.
+    self.is_connected = False
+    self.connected_subgraphs: list = []
+    self.variable_owners: Dict[str, str] = {}
+    self.regularizers: Dict[str, Callable[[Any], Any]] = {}
+    self.graph_regularization_losses: Dict[str, Any] = {}
+    self.called_methods: set = set()
+
+
+def _graph_description(graph: Any) -> str:
+  if graph is naming.EAGER:
+    return "eager mode"
+  return f"graph {graph!r}"
+
+
+class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
+  """Base class for Sonnet modules.
+
+  Subclasses call `super().__init__(name=name)` first in `__init__`, and implement
+  `_build(*args, **kwargs)`, creating variables with `snt.get_variable`. Calling the
+  module runs `_build` in the module's scope; variables are created by the first
+  successful call and reused by every later one.
+
+  ```python
+  class Scale(snt.AbstractModule):
+    def __init__(self, name=None):
+      super().__init__(name=name)
+
+    def _build(self, inputs):
+      scale = snt.get_variable("scale", shape=[inputs.shape[-1]], dtype=inputs.dtype,
+                               initializer=snt.initializers.ones)
+      return inputs * scale
+  ```
+  """
+
+  _TF_MODULE_IGNORED_PROPERTIES = frozenset(
+      tuple(tf.Module._TF_MODULE_IGNORED_PROPERTIES) + ("_snt_state",))  # pylint: disable=protected-access
+
+  def __init__(self, *, name: Optional[str] = None,
+               custom_getter: Union[None, Callable[..., Any], Dict[str, Any]] = None):
+    """Constructs the module and fixes its scope name.
+
+    Args:
+      name: the module's name; default: the snake_case of the class name (`MLP` ->
+        `mlp`). The scope name is `<enclosing scope>/<name>`, made unique per graph.
+      custom_getter: a callable `getter(getter, name, *args, **kwargs)` or a dict mapping
+        regular expressions (matched against the variable name relative to this module)
+        to such callables; applied to every variable this module and its sub-modules get.
+
+    Raises:
+      TypeError: if `name` is not a string or `custom_getter` is neither callable nor a
+        dict of callables.
+      ValueError: if `name` is not a valid Python identifier.
+    """
+    if name is None:
+      name = naming.camel_to_snake(type(self).__name__)
+    naming.validate_name(name)
+    graph = naming.outer_graph()
+    parent_frame = naming.current_frame()
+    prefix = naming.enclosing_scope_name()
+    scope_name = naming.unique_scope_name(prefix, name, graph)
+    module_name = scope_name.rpartition("/")[2]
+    parent_getters: Tuple[Any, ...] = ()
+    if parent_frame is not None:
+      parent_getters = parent_frame.module._snt_state.custom_getters  # pylint: disable=protected-access
+    getter = custom_getters_lib.normalize_custom_getter(custom_getter, scope_name)
+    own_getters = parent_getters + ((getter,) if getter is not None else ())
+    # tf.Module.__init__ opens a name scope; do it in a throwaway graph so that the user's
+    # graph keeps the name free for this module's first connection.
+    with tf.Graph().as_default():
+      super().__init__(name=module_name)
+    self._name_scope = tf.name_scope(scope_name + "/")
+    self._snt_state = _ModuleState(scope_name, module_name, own_getters)
+    self._custom_getter = custom_getter
+    self._snt_variables: Dict[str, tf.Variable] = {}
+    self._snt_submodules: list = []
+    naming.register_module(self)
+    if parent_frame is not None:
+      parent_frame.module._snt_submodules.append(self)  # pylint: disable=protected-access
+      parent_frame.created.append((self, None))
+    doc = getattr(type(self)._build, "__doc__", None)  # pylint: disable=protected-access
+    if doc:
+      self.__doc__ = doc
+
+  # --- Connection ---------------------------------------------------------------------
+
+  def _state(self) -> _ModuleState:
+    state = self.__dict__.get("_snt_state")
+    if state is None:
+      raise errors.NotInitializedError(ERR_NOT_INITIALIZED.format(cls=type(self).__name__))
+    return state
+
+  def _check_same_graph(self, state: _ModuleState) -> None:
+    graph = naming.outer_graph()
+    if state.graph is None:
+      return
+    if graph is not state.graph:
+      raise errors.DifferentGraphError(ERR_DIFFERENT_GRAPH.format(
+          module=state.scope_name, first=_graph_description(state.graph),
+          now=_graph_description(graph)))
+
+  @abc.abstractmethod
+  def _build(self, *args: Any, **kwargs: Any) -> Any:
+    """Connects the module: computes outputs from inputs, creating variables as needed."""
+
+  @tf.autograph.experimental.do_not_convert
+  def __call__(self, *args: Any, **kwargs: Any) -> Any:
+    """Connects the module to the inputs: runs `_build` in the module's scope.
+
+    Args:
+      *args: passed to `_build`.
+      **kwargs: passed to `_build`.
+
+    Returns:
+      What `_build` returns.
+
+    Raises:
+      snt.NotInitializedError: if the subclass did not call `super().__init__()`.
+      snt.DifferentGraphError: if the module was connected in another graph before.
+    """
+    state = self._state()
+    self._check_same_graph(state)
+    with self._connection_scope("_build") as frame:
+      with tf.name_scope(state.module_name) as name_scope:
+        outputs = self._call_and_undo_on_error(frame, self._build, args, kwargs)
+    if state.graph is None:
+      state.graph = naming.outer_graph()
+    state.is_connected = True
+    if (state.graph is not naming.EAGER and
+        tf.compat.v1.get_default_graph() is state.graph):
+      state.connected_subgraphs.append(ConnectedSubGraph(
+          self, name_scope, SubgraphInputs(args, kwargs), outputs))
+    return outputs
+
+  @contextlib.contextmanager
+  def _connection_scope(self, owner: str) -> Iterator[naming.Frame]:
+    """Pushes this module on the module stack (and its TF1 variable scope in graph mode)."""
+    state = self._state()
+    with naming.push_frame(self, owner) as frame:
+      graph = naming.outer_graph()
+      if graph is not naming.EAGER and tf.compat.v1.get_default_graph() is graph:
+        # Sonnet 1 code calling tf.compat.v1.get_variable inside _build keeps working.
+        tf1_scope = tf.compat.v1.VariableScope(
+            reuse=tf.compat.v1.AUTO_REUSE, name=state.scope_name)
+        getter = functools.partial(_record_tf1_variable, frame)
+        with tf.compat.v1.variable_scope(tf1_scope, custom_getter=getter,
+                                         auxiliary_name_scope=False):
+          yield frame
+      else:
+        yield frame
+
+  def _call_and_undo_on_error(self, frame: naming.Frame, fn: Callable[..., Any],
+                              args: Sequence[Any], kwargs: Dict[str, Any]) -> Any:
+    try:
+      return fn(*args, **kwargs)
+    except BaseException:
+      _undo_creations(frame.created)
+      frame.created.clear()
+      raise
+
+  @contextlib.contextmanager
+  def _enter_variable_scope(self, reuse: Any = None) -> Iterator[None]:
+    """Enters the module's scope, so sub-modules constructed inside it nest under it.
+
+    Use it in `__init__` to build sub-modules: `mlp/linear_0`.
+
+    Args:
+      reuse: accepted for Sonnet 1 compatibility and ignored (sharing is automatic).
+
+    Yields:
+      None.
+
+    Raises:
+      snt.NotInitializedError: if the subclass did not call `super().__init__()`.
+    """
+    del reuse
+    self._state()
+    with self._connection_scope("_build"):
+      yield
+
+  # --- Names and status ---------------------------------------------------------------
+
+  @property
+  def module_name(self) -> str:
+    """The module's name (last component of `scope_name`, after uniquification)."""
+    return self._state().module_name
+
+  @property
+  def scope_name(self) -> str:
+    """The module's full scope name, e.g. `mlp/linear_0`; fixed at construction."""
+    return self._state().scope_name
+
+  @property
+  def is_connected(self) -> bool:
+    """Whether the module has been called successfully at least once."""
+    return self._state().is_connected
+
+  @property
+  def graph(self) -> Optional[tf.Graph]:
+    """The `tf.Graph` the module was connected in; None in eager mode or before."""
+    graph = self._state().graph
+    return None if graph is naming.EAGER else graph
+
+  def _ensure_is_connected(self) -> None:
+    """Raises `snt.NotConnectedError` unless the module has been connected.
+
+    Raises:
+      snt.NotConnectedError: before the first successful call.
+    """
+    if not self._state().is_connected:
+      raise errors.NotConnectedError(ERR_NOT_CONNECTED.format(scope=self.scope_name))
+
+  def _check_subgraphs_supported(self) -> _ModuleState:
+    state = self._state()
+    eager = (state.graph is naming.EAGER or
+             (state.graph is None and naming.outer_graph() is naming.EAGER))
+    if eager:
+      raise errors.NotSupportedError(ERR_SUBGRAPHS_EAGER.format(module=self.module_name))
+    return state
+
+  @property
+  def connected_subgraphs(self) -> Tuple[ConnectedSubGraph, ...]:
+    """Graph mode only: one `ConnectedSubGraph` per connection, oldest first.
+
+    Raises:
+      snt.NotSupportedError: in eager mode.
+    """
+    return tuple(self._check_subgraphs_supported().connected_subgraphs)
+
+  @property
+  def last_connected_subgraph(self) -> ConnectedSubGraph:
+    """Graph mode only: the `ConnectedSubGraph` of the latest connection.
+
+    Raises:
+      snt.NotSupportedError: in eager mode.
+      snt.NotConnectedError: before the first connection.
+    """
+    state = self._check_subgraphs_supported()
+    if not state.connected_subgraphs:
+      raise errors.NotConnectedError(ERR_NO_SUBGRAPH.format(module=self.module_name))
+    return state.connected_subgraphs[-1]
+
+  @property
+  def name_scopes(self) -> Tuple[str, ...]:
+    """Graph mode only: the name scope of each connection."""
+    return tuple(s.name_scope for s in self.connected_subgraphs)
+
+  @classmethod
+  def get_possible_initializer_keys(cls, **unused_kwargs: Any) -> set:
+    """Returns the keys the `initializers` (etc.) dicts of this class accept.
+
+    Returns:
+      `cls.POSSIBLE_INITIALIZER_KEYS`, or an empty set.
+    """
+    return set(getattr(cls, "POSSIBLE_INITIALIZER_KEYS", set()))
+
+  # --- Variables ----------------------------------------------------------------------
+
+  def _all_modules(self) -> list:
+    return [self] + [m for m in self.submodules if isinstance(m, tf.Module)]
+
+  def _used_variables(self, predicate: Callable[[Any], bool]) -> Tuple[tf.Variable, ...]:
+    seen = set()
+    found = []
+    for variable in super().variables:
+      if id(variable) not in seen and predicate(variable):
+        seen.add(id(variable))
+        found.append(variable)
+    return tuple(sorted(found, key=lambda v: v.name))
+
+  @property
+  def variables(self) -> Tuple[tf.Variable, ...]:
+    """Every variable this module uses: its own, its sub-modules' and those of modules
+    passed in at construction; no duplicates, sorted by name."""
+    return self._used_variables(lambda v: True)
+
+  @property
+  def trainable_variables(self) -> Tuple[tf.Variable, ...]:
+    """The trainable ones of `variables`."""
+    return self._used_variables(lambda v: v.trainable)
+
+  @property
+  def non_trainable_variables(self) -> Tuple[tf.Variable, ...]:
+    """The non-trainable ones of `variables`."""
+    return self._used_variables(lambda v: not v.trainable)
+
+  def get_variables(self, collection: str = tf.compat.v1.GraphKeys.TRAINABLE_VARIABLES
+                    ) -> Tuple[tf.Variable, ...]:
+    """Returns the variables created under this module's scope (Sonnet 1 semantics).
+
+    Sub-modules built inside this module count; modules passed in at construction do not
+    (use `variables` for everything the module uses). In graph mode the graph collection
+    is filtered by the scope prefix; in eager mode the variables the modules recorded are.
+
+    Args:
+      collection: `TRAINABLE_VARIABLES` (default), `GLOBAL_VARIABLES`, or another graph
+        collection name (in eager mode, `LOCAL_VARIABLES` and other names select nothing).
+
+    Returns:
+      A tuple of variables, sorted by name.
+
+    Raises:
+      snt.NotConnectedError: before the first successful call.
+    """
+    self._ensure_is_connected()
+    return self.get_all_variables(collection)
+
+  def get_all_variables(self, collection: str = tf.compat.v1.GraphKeys.TRAINABLE_VARIABLES
+                        ) -> Tuple[tf.Variable, ...]:
+    """Like `get_variables`, without requiring a connection (sorted by name).
+
+    Args:
+      collection: as for `get_variables`.
+
+    Returns:
+      A tuple of variables, sorted by name.
+    """
+    # Imported here: variable_utils builds on this module.
+    from sonnet.src import variable_utils  # pylint: disable=g-import-not-at-top
+    state = self._state()
+    if state.graph is not None and state.graph is not naming.EAGER:
+      with state.graph.as_default():
+        return variable_utils.get_variables_in_scope(self.scope_name, collection)
+    return variable_utils.get_variables_in_scope(self.scope_name, collection)
+
+  # --- Serialization ------------------------------------------------------------------
+
+  def __reduce_ex__(self, protocol):
+    raise errors.NotSupportedError(ERR_PICKLE.format(module=self.__dict__.get(
+        "_snt_state").scope_name if "_snt_state" in self.__dict__ else type(self).__name__))
+
+  def __deepcopy__(self, memo):
+    return self.__reduce_ex__(2)
+
+  def __copy__(self):
+    return self.__reduce_ex__(2)
+
+
+def _record_tf1_variable(frame: naming.Frame, getter: Callable[..., Any], name: str,
+                         *args: Any, **kwargs: Any) -> Any:
+  """TF1 variable-scope custom getter: records `tf.compat.v1.get_variable` results."""
+  module = frame.module
+
+  def recording_getter(name, *args, **kwargs):
+    variable = getter(name, *args, **kwargs)
+    store = variables_lib._ModuleVariableStore(frame)  # pylint: disable=protected-access
+    key = store.key_for(name)
+    if key not in module._snt_variables:  # pylint: disable=protected-access
+      with tf.init_scope():
+        module._snt_variables[key] = variable  # pylint: disable=protected-access
+      module._snt_state.variable_owners[key] = frame.owner  # pylint: disable=protected-access
+      if kwargs.get("regularizer") is not None:
+        module._snt_state.regularizers[key] = kwargs["regularizer"]  # pylint: disable=protected-access
+      frame.created.append((module, key))
+    return variable
+
+  chained = variables_lib.getter_for_frame(frame, base=recording_getter)
+  return chained(*args, name=name, **kwargs)
+
+
+def _undo_creations(created: Sequence[Tuple[Any, Optional[str]]]) -> None:
+  """Forgets the variables and sub-modules created by a call that then failed."""
+  for module, key in reversed(created):
+    state = module.__dict__.get("_snt_state")
+    if key is None:
+      # A sub-module constructed during the failed call: detach it from its parent.
+      for parent_frame in naming.frames():
+        submodules = parent_frame.module._snt_submodules  # pylint: disable=protected-access
+        for i in range(len(submodules) - 1, -1, -1):
+          if submodules[i] is module:
+            del submodules[i]
+      continue
+    variable = module._snt_variables.pop(key, None)  # pylint: disable=protected-access
+    state.variable_owners.pop(key, None)
+    state.regularizers.pop(key, None)
+    loss = state.graph_regularization_losses.pop(key, None)
+    graph = getattr(variable, "graph", None)
+    if graph is None or tf.executing_eagerly() and graph is None:
+      continue
+    try:
+      keys = graph.get_all_collection_keys()
+    except AttributeError:
+      continue
+    for collection_key in keys:
+      items = graph.get_collection_ref(collection_key)
+      items[:] = [x for x in items if x is not variable and x is not loss]
+
+
+class Module(AbstractModule):
+  """Turns a function into a module whose variables are shared across calls.
+
+  ```python
+  def build(inputs):
+    w = snt.get_variable("w", shape=[inputs.shape[-1], 3])
+    return tf.matmul(inputs, w)
+  module = snt.Module(build)
+  ```
+  """
+
+  def __init__(self, build: Callable[..., Any], *, name: Optional[str] = None,
+               custom_getter: Union[None, Callable[..., Any], Dict[str, Any]] = None):
+    """Constructs the module.
+
+    Args:
+      build: the function; variables created inside it with `snt.get_variable` (or
+        `tf.compat.v1.get_variable` in graph mode) belong to the module.
+      name: the module's name; default: the function's name (`module` for lambdas).
+      custom_getter: as for `AbstractModule`.
+
+    Raises:
+      TypeError: if `build` is not callable.
+    """
+    if name is None:
+      name = _name_for_callable(build)
+    super().__init__(name=name, custom_getter=custom_getter)
+    if not callable(build):
+      raise TypeError(ERR_MODULE_NOT_CALLABLE.format(build))
+    self._build_function = build
+    doc = getattr(build, "__doc__", None)
+    if doc:
+      self.__doc__ = doc
+
+  def _build(self, *args: Any, **kwargs: Any) -> Any:
+    return self._build_function(*args, **kwargs)
+
+
+def _name_for_callable(build: Any) -> str:
+  while isinstance(build, functools.partial):
+    build = build.func
+  name = getattr(build, "__name__", None)
+  if not isinstance(name, str) or not name.isidentifier():
+    return "module"
+  return naming.camel_to_snake(name)
+
+
+class Transposable(metaclass=abc.ABCMeta):
+  """Interface of modules that can build their transpose (`Linear`, `MLP`, ...).
+
+  Sizes the transpose needs from the original (e.g. its input size) are passed as
+  callables evaluated when the transposed module is first connected; connecting it before
+  the original raises `snt.NotConnectedError` (or `snt.ParentNotBuiltError`).
+  """
+
+  @abc.abstractmethod
+  def transpose(self, name: Optional[str] = None, **kwargs: Any) -> AbstractModule:
+    """Returns the transposed module (its variables are not shared with this one)."""
+
+  @property
+  @abc.abstractmethod
+  def input_shape(self) -> Tuple[Optional[int], ...]:
+    """The shape of the input the module was first connected to."""
+
+
+def reuse_variables(method: Callable[..., Any]) -> Callable[..., Any]:
+  """Lets any method of a module create variables on its first call and reuse them later.
+
+  Inside the decorated method `snt.get_variable` creates variables in the module's scope
+  (`<scope_name>/<name>`), owned by that method, in eager mode, `tf.function` and graph
+  mode alike. Ops are created in the name scope `<module_name>/<method name>`.
+
+  Args:
+    method: a method of an `snt.AbstractModule` subclass (first argument `self`).
+
+  Returns:
+    The wrapped method (same name, docstring and signature).
+
+  Raises:
+    TypeError: if `method` does not take `self` first; at call time if `self` is not a
+      Sonnet module.
+  """
+  params = list(inspect.signature(method).parameters)
+  if not params or params[0] != "self":
+    raise TypeError(ERR_REUSE_NOT_METHOD.format(method))
+  method_name = method.__name__.lstrip("_") or "method"
+
+  @functools.wraps(method)
+  @tf.autograph.experimental.do_not_convert
+  def wrapper(self, *args, **kwargs):
+    if not isinstance(self, AbstractModule):
+      raise TypeError(ERR_REUSE_NOT_MODULE.format(self))
+    state = self._state()  # pylint: disable=protected-access
+    self._check_same_graph(state)  # pylint: disable=protected-access
+    with self._connection_scope(method.__name__) as frame:  # pylint: disable=protected-access
+      with tf.name_scope(state.module_name), tf.name_scope(method_name):
+        outputs = self._call_and_undo_on_error(frame, method, (self,) + args, kwargs)  # pylint: disable=protected-access
+    if state.graph is None:
+      state.graph = naming.outer_graph()
+    return outputs
+
+  return wrapper

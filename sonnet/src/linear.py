@@ -1,0 +1,259 @@
+# Copyright 2026 The Sonnet Authors. All Rights Reserved.
+# Licensed under the Apache License, Version 2.0.
+"""`snt.Linear`: a fully connected layer, `outputs = inputs @ w + b`."""
+
+from typing import Any, Callable, Dict, Optional, Tuple, Union
+
+import tensorflow as tf
+
+from sonnet.src import base
+from sonnet.src import errors
+from sonnet.src import initializers as initializers_lib
+from sonnet.src import util
+from sonnet.src import variables
+
+ERR_RANK = "{scope}: rank of shape must be 2 not: {rank}"
+ERR_RANK_MANY = "{scope}: rank of shape must be at least 2 not: {rank}"
+ERR_INPUT_SIZE_UNKNOWN = "{scope}: Input size must be specified at module build time"
+ERR_INPUT_SIZE_CHANGED = (
+    "{scope}: Input shape must be [batch_size, {expected}] not: [batch_size, {actual}]")
+ERR_NOT_FLOAT = "{scope}: Expected floating point type for inputs, got {dtype}."
+ERR_OUTPUT_SIZE = "{scope}: output_size must be a positive integer, got {value!r}."
+ERR_OUTPUT_SIZE_TYPE = (
+    "output_size must be a positive integer or a callable returning one, got {value!r}.")
+ERR_NO_BIAS = "No bias Variable in Linear Module when `use_bias=False`."
+
+
+class Linear(base.AbstractModule, base.Transposable):
+  """Linear module: `outputs = inputs @ w + b` (Sonnet 1's `snt.Linear`).
+
+  ```python
+  linear = snt.Linear(10)
+  train_out = linear(train_inputs)   # creates linear/w [in, 10] and linear/b [10]
+  test_out = linear(test_inputs)     # the same variables
+  ```
+  """
+
+  def __init__(self,
+               output_size: Union[int, Callable[[], int]],
+               use_bias: bool = True,
+               initializers: Optional[Dict[str, Any]] = None,
+               partitioners: Optional[Dict[str, Any]] = None,
+               regularizers: Optional[Dict[str, Any]] = None,
+               custom_getter: Any = None,
+               allow_many_batch_dims: bool = False,
+               name: str = "linear"):
+    """Constructs a Linear module.
+
+    Args:
+      output_size: the output size, or a callable returning it (evaluated once, when
+        `output_size` is first needed, e.g. for a transposed module).
+      use_bias: whether to add a bias `b`.
+      initializers: optional dict with keys `w` and `b` (without bias: `w`). Defaults:
+        `w` truncated normal with stddev `1/sqrt(input_size)`, `b` zeros.
+      partitioners: optional dict of `tf.compat.v1` partitioners (graph mode only).
+      regularizers: optional dict of callables `regularizer(variable) -> loss`.
+      custom_getter: a custom getter or dict of them (see `snt.AbstractModule`).
+      allow_many_batch_dims: accept inputs `[..., input_size]` of any rank >= 2.
+      name: the module's name.
+
+    Raises:
+      KeyError: for an unknown key in `initializers`, `partitioners` or `regularizers`.
+      TypeError: for a non-callable entry, or an `output_size` of the wrong type.
+      ValueError: for an `output_size` <= 0.
+      snt.NotSupportedError: for partitioners in eager mode.
+    """
+    super().__init__(name=name, custom_getter=custom_getter)
+    if callable(output_size):
+      self._output_size: Any = output_size
+    elif isinstance(output_size, bool) or not isinstance(output_size, int):
+      raise TypeError(ERR_OUTPUT_SIZE_TYPE.format(value=output_size))
+    elif output_size <= 0:
+      raise ValueError(ERR_OUTPUT_SIZE.format(scope=self.scope_name, value=output_size))
+    else:
+      self._output_size = output_size
+    self._use_bias = bool(use_bias)
+    self._allow_many_batch_dims = bool(allow_many_batch_dims)
+    keys = self.get_possible_initializer_keys(use_bias=use_bias)
+    self._initializers = util.check_initializers(initializers, keys)
+    # What the user gave, without the defaults filled in at the first connection: clones
+    # and transposes compute their own defaults from their own input size.
+    self._given_initializers = dict(self._initializers)
+    self._partitioners = util.check_partitioners(partitioners, keys)
+    self._regularizers = util.check_regularizers(regularizers, keys)
+    self._input_shape: Optional[Tuple[Optional[int], ...]] = None
+
+  @classmethod
+  def get_possible_initializer_keys(cls, use_bias: bool = True, **unused_kwargs) -> set:
+    """Returns `{'w', 'b'}`, or `{'w'}` when `use_bias=False`."""
+    return {"w", "b"} if use_bias else {"w"}
+
+  def _build(self, inputs: tf.Tensor) -> tf.Tensor:
+    """Computes `inputs @ w + b`.
+
+    Args:
+      inputs: a float tensor `[batch_size, input_size]` (`[..., input_size]` with
+        `allow_many_batch_dims=True`).
+
+    Returns:
+      A tensor `[batch_size, output_size]` (`[..., output_size]`) of the input's dtype.
+
+    Raises:
+      snt.IncompatibleShapeError: for a wrong rank, an unknown input size, or an input size
+        other than at the first connection.
+      ValueError: for a non-floating input dtype.
+    """
+    inputs = tf.convert_to_tensor(inputs)
+    input_shape = inputs.shape
+    rank = input_shape.rank
+    if self._allow_many_batch_dims:
+      if rank is None or rank < 2:
+        raise errors.IncompatibleShapeError(ERR_RANK_MANY.format(
+            scope=self.scope_name, rank=rank if rank is not None else "unknown"))
+    elif rank != 2:
+      raise errors.IncompatibleShapeError(ERR_RANK.format(
+          scope=self.scope_name, rank=rank if rank is not None else "unknown"))
+    input_size = input_shape[-1]
+    if input_size is None:
+      raise errors.IncompatibleShapeError(ERR_INPUT_SIZE_UNKNOWN.format(scope=self.scope_name))
+    if self._input_shape is not None and input_size != self._input_shape[-1]:
+      raise errors.IncompatibleShapeError(ERR_INPUT_SIZE_CHANGED.format(
+          scope=self.scope_name, expected=self._input_shape[-1], actual=input_size))
+    dtype = inputs.dtype
+    if not dtype.is_floating:
+      raise ValueError(ERR_NOT_FLOAT.format(scope=self.scope_name, dtype=dtype.name))
+    output_size = self.output_size
+
+    if "w" not in self._initializers:
+      self._initializers["w"] = initializers_lib.truncated_normal(
+          stddev=variables.fan_in_stddev(input_size))
+    if "b" not in self._initializers and self._use_bias:
+      self._initializers["b"] = initializers_lib.zeros
+    w = variables.get_variable(
+        "w", shape=[input_size, output_size], dtype=dtype,
+        initializer=self._initializers["w"], partitioner=self._partitioners.get("w"),
+        regularizer=self._regularizers.get("w"))
+    if self._allow_many_batch_dims and rank != 2:
+      flat = tf.reshape(inputs, [-1, input_size])
+    else:
+      flat = inputs
+    outputs = tf.matmul(flat, w)
+    if self._use_bias:
+      b = variables.get_variable(
+          "b", shape=[output_size], dtype=dtype, initializer=self._initializers["b"],
+          partitioner=self._partitioners.get("b"), regularizer=self._regularizers.get("b"))
+      outputs += b
+    if self._allow_many_batch_dims and rank != 2:
+      batch_shape = tf.shape(inputs)[:-1]
+      outputs = tf.reshape(outputs, tf.concat([batch_shape, [output_size]], axis=0))
+      outputs.set_shape(input_shape[:-1].concatenate([output_size]))
+    if self._input_shape is None:
+      self._input_shape = tuple(input_shape.as_list())
+    return outputs
+
+  @property
+  def w(self) -> tf.Variable:
+    """The weight variable `[input_size, output_size]`.
+
+    Raises:
+      snt.NotConnectedError: before the first call.
+    """
+    self._ensure_is_connected()
+    return self._snt_variables["w"]
+
+  @property
+  def b(self) -> tf.Variable:
+    """The bias variable `[output_size]`.
+
+    Raises:
+      snt.NotConnectedError: before the first call.
+      AttributeError: when the module has no bias.
+    """
+    self._ensure_is_connected()
+    if not self._use_bias:
+      raise AttributeError(ERR_NO_BIAS)
+    return self._snt_variables["b"]
+
+  @property
+  def output_size(self) -> int:
+    """The output size (a callable `output_size` is evaluated once, here).
+
+    Raises:
+      ValueError: if a callable returned a non-positive or non-integer size.
+    """
+    if callable(self._output_size):
+      value = self._output_size()
+      if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(ERR_OUTPUT_SIZE.format(scope=self.scope_name, value=value))
+      self._output_size = value
+    return self._output_size
+
+  @property
+  def has_bias(self) -> bool:
+    """Whether the module adds a bias."""
+    return self._use_bias
+
+  @property
+  def use_bias(self) -> bool:
+    """Whether the module adds a bias."""
+    return self._use_bias
+
+  @property
+  def initializers(self) -> Dict[str, Any]:
+    """The initializers (defaults filled in at the first connection)."""
+    return self._initializers
+
+  @property
+  def partitioners(self) -> Dict[str, Any]:
+    """The partitioners."""
+    return self._partitioners
+
+  @property
+  def regularizers(self) -> Dict[str, Any]:
+    """The regularizers."""
+    return self._regularizers
+
+  @property
+  def input_shape(self) -> Tuple[Optional[int], ...]:
+    """The shape of the first input, e.g. `(None, 4)`.
+
+    Raises:
+      snt.NotConnectedError: before the first call.
+    """
+    self._ensure_is_connected()
+    return self._input_shape
+
+  def clone(self, name: Optional[str] = None) -> "Linear":
+    """Returns a new, unconnected Linear with the same configuration (own variables).
+
+    Args:
+      name: the clone's name; default `<module_name>_clone`.
+
+    Returns:
+      The new module.
+    """
+    if name is None:
+      name = self.module_name + "_clone"
+    return Linear(output_size=self.output_size, use_bias=self._use_bias,
+                  initializers=self._given_initializers, partitioners=self._partitioners,
+                  regularizers=self._regularizers, custom_getter=self._custom_getter,
+                  allow_many_batch_dims=self._allow_many_batch_dims, name=name)
+
+  def transpose(self, name: Optional[str] = None) -> "Linear":
+    """Returns a Linear mapping this module's outputs back to its input size.
+
+    The output size is read from this module's `input_shape` when the transpose is first
+    connected, so connecting it before this module raises `snt.NotConnectedError`.
+
+    Args:
+      name: the transpose's name; default `<module_name>_transpose`.
+
+    Returns:
+      The transposed module (its variables are not shared with this one).
+    """
+    if name is None:
+      name = self.module_name + "_transpose"
+    return Linear(output_size=lambda: self.input_shape[-1], use_bias=self._use_bias,
+                  initializers=self._given_initializers, partitioners=self._partitioners,
+                  regularizers=self._regularizers, custom_getter=self._custom_getter,
+                  allow_many_batch_dims=self._allow_many_batch_dims, name=name)

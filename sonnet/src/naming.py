@@ -1,0 +1,200 @@
+# Copyright 2026 The Sonnet Authors. All Rights Reserved.
+# Licensed under the Apache License, Version 2.0.
+"""Module names, scope names and the stack of modules currently being built.
+
+A module's scope name is fixed when it is constructed: `<enclosing scope>/<name>`, made
+unique per graph (all eager execution counts as one graph), so two `Linear`s are called
+`linear` and `linear_1`. The enclosing scope is the module on top of the module stack (a
+sub-module built in `__init__` under `_enter_variable_scope()` or inside `_build`), or,
+when no module is active, the current `tf.compat.v1.variable_scope` name (TF1-style code).
+"""
+
+import collections
+import contextlib
+import re
+import threading
+import weakref
+from typing import Any, Iterator, List, Optional
+
+import tensorflow as tf
+
+ERR_NAME_NOT_STRING = "Name must be a string, not {!r} of type {}."
+ERR_NAME_NOT_IDENTIFIER = (
+    "{!r} is not a valid module name. Module names must be valid Python identifiers "
+    "(e.g. 'linear', 'encoder_2').")
+
+_CAMEL_TO_SNAKE_RE = re.compile(r"((?<=[a-z0-9])[A-Z]|(?!^)[A-Z](?=[a-z]))")
+
+
+def camel_to_snake(name: str) -> str:
+  """Converts a class name to snake_case, keeping acronyms whole.
+
+  Args:
+    name: a CamelCase name, e.g. `"ConvNet"` or `"MLP"`.
+
+  Returns:
+    The snake_case name, e.g. `"conv_net"` or `"mlp"`.
+  """
+  return _CAMEL_TO_SNAKE_RE.sub(r"_\1", name).lower()
+
+
+def validate_name(name: Any) -> str:
+  """Checks a user-given module name.
+
+  Args:
+    name: the name to check.
+
+  Returns:
+    The name.
+
+  Raises:
+    TypeError: if `name` is not a string.
+    ValueError: if `name` is not a valid Python identifier.
+  """
+  if not isinstance(name, str):
+    raise TypeError(ERR_NAME_NOT_STRING.format(name, type(name).__name__))
+  if not name.isidentifier():
+    raise ValueError(ERR_NAME_NOT_IDENTIFIER.format(name))
+  return name
+
+
+class _EagerGraphKey:
+  """Stands in for 'the graph' of all eager execution."""
+
+
+EAGER = _EagerGraphKey()
+
+# graph (or EAGER) -> Counter of scope names already handed out in it.
+_used_names: "weakref.WeakKeyDictionary[Any, collections.Counter]" = (
+    weakref.WeakKeyDictionary())
+_used_names_lock = threading.Lock()
+
+
+def outer_graph() -> Any:
+  """Returns the graph variables are created in: a `tf.Graph`, or `EAGER`.
+
+  This is the graph outside any `tf.function` being traced (what `tf.init_scope` lifts to).
+  """
+  with tf.init_scope():
+    if tf.executing_eagerly():
+      return EAGER
+    return tf.compat.v1.get_default_graph()
+
+
+def unique_scope_name(prefix: str, name: str, graph: Any) -> str:
+  """Returns `<prefix>/<name>` (or `<name>`), made unique within `graph`.
+
+  Args:
+    prefix: the enclosing scope name ("" at the top level).
+    name: the requested module name.
+    graph: the graph the name must be unique in (`EAGER` for eager mode).
+
+  Returns:
+    The full scope name; a suffix `_1`, `_2`, ... is added to `name` when needed.
+  """
+  base = f"{prefix}/{name}" if prefix else name
+  with _used_names_lock:
+    used = _used_names.setdefault(graph, collections.Counter())
+    candidate = base
+    index = used[base]  # Next suffix worth trying for this base name.
+    while candidate in used:
+      index += 1
+      candidate = f"{base}_{index}"
+    used[base] = max(used[base], index)
+    used.setdefault(candidate, 0)
+    return candidate
+
+
+def reset_eager_names() -> None:
+  """Forgets the scope names handed out in eager mode (for tests and notebooks)."""
+  with _used_names_lock:
+    _used_names.pop(EAGER, None)
+
+
+class _ModuleStack(threading.local):
+
+  def __init__(self):
+    super().__init__()
+    self.frames: List["Frame"] = []
+
+
+class Frame:
+  """One entry of the module stack: a module and the owner tag of what it creates.
+
+  Attributes:
+    module: the module being built.
+    owner: which method of the module is running (`"_build"` or a method name decorated
+      with `snt.reuse_variables`); a variable belongs to the method that created it.
+    created: variables created while this frame was active, as `(module, key)` pairs, so a
+      failed call can be undone.
+  """
+
+  __slots__ = ("module", "owner", "created")
+
+  def __init__(self, module: Any, owner: str):
+    self.module = module
+    self.owner = owner
+    self.created: List[Any] = []
+
+
+_stack = _ModuleStack()
+
+
+def current_frame() -> Optional[Frame]:
+  """Returns the innermost active frame, or None outside any module."""
+  frames = _stack.frames
+  return frames[-1] if frames else None
+
+
+def frames() -> List[Frame]:
+  """Returns the active frames, outermost first (do not mutate)."""
+  return _stack.frames
+
+
+@contextlib.contextmanager
+def push_frame(module: Any, owner: str) -> Iterator[Frame]:
+  """Makes `module` the innermost active module while the context is open."""
+  frame = Frame(module, owner)
+  _stack.frames.append(frame)
+  try:
+    yield frame
+  finally:
+    popped = _stack.frames.pop()
+    assert popped is frame, "module stack corrupted"
+    # Creations inside an inner frame also belong to the enclosing call.
+    if _stack.frames:
+      _stack.frames[-1].created.extend(frame.created)
+
+
+def enclosing_scope_name() -> str:
+  """Returns the scope a module constructed now nests in ("" at the top level)."""
+  frame = current_frame()
+  if frame is not None:
+    return frame.module.scope_name
+  return tf.compat.v1.get_variable_scope().name
+
+
+# Every live module, so scope-based look-ups work in eager mode (no graph collections).
+_live_modules: "weakref.WeakSet[Any]" = weakref.WeakSet()
+
+
+def register_module(module: Any) -> None:
+  """Remembers `module` (weakly) for `live_modules()`."""
+  _live_modules.add(module)
+
+
+def live_modules() -> List[Any]:
+  """Returns the modules that are still alive."""
+  return list(_live_modules)
+
+
+def snapshot_names(graph: Any) -> Any:
+  """Returns a copy of the scope names handed out in `graph` (for `restore_names`)."""
+  with _used_names_lock:
+    return collections.Counter(_used_names.get(graph, collections.Counter()))
+
+
+def restore_names(graph: Any, snapshot: Any) -> None:
+  """Restores the scope names handed out in `graph` to a snapshot."""
+  with _used_names_lock:
+    _used_names[graph] = collections.Counter(snapshot)

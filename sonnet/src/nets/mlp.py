@@ -1,0 +1,224 @@
+# Copyright 2026 The Sonnet Authors. All Rights Reserved.
+# Licensed under the Apache License, Version 2.0.
+"""`snt.nets.MLP`: a multi-layer perceptron made of `snt.Linear` sub-modules."""
+
+from typing import Any, Callable, Dict, Iterable, Optional, Sequence, Tuple, Union
+
+import tensorflow as tf
+
+from sonnet.src import base
+from sonnet.src import linear
+from sonnet.src import util
+
+ERR_EMPTY = "output_sizes must not be empty."
+ERR_OUTPUT_SIZES_TYPE = (
+    "output_sizes must be an iterable of positive integers (or callables returning them), "
+    "got {!r}.")
+ERR_ACTIVATION = "activation must be callable, got {!r}."
+ERR_DROPOUT_RATE = "dropout_keep_prob must be in (0, 1], got {!r}."
+
+
+class MLP(base.AbstractModule, base.Transposable):
+  """A multi-layer perceptron: Linear layers with an activation between them.
+
+  Sub-modules are named `linear_0`, `linear_1`, ..., nested in the MLP's scope
+  (`mlp/linear_0/w:0`).
+  """
+
+  def __init__(self,
+               output_sizes: Iterable[Union[int, Callable[[], int]]],
+               activation: Callable[[tf.Tensor], tf.Tensor] = tf.nn.relu,
+               activate_final: bool = False,
+               initializers: Optional[Dict[str, Any]] = None,
+               partitioners: Optional[Dict[str, Any]] = None,
+               regularizers: Optional[Dict[str, Any]] = None,
+               use_bias: bool = True,
+               use_dropout: bool = False,
+               custom_getter: Any = None,
+               name: str = "mlp"):
+    """Constructs an MLP.
+
+    Args:
+      output_sizes: the output size of each layer (ints, or callables returning ints).
+      activation: applied after every layer but the last (and the last too with
+        `activate_final=True`).
+      activate_final: whether to apply `activation` to the output.
+      initializers: optional dict with keys `w`, `b`, used by every layer.
+      partitioners: optional dict with keys `w`, `b` (graph mode only).
+      regularizers: optional dict with keys `w`, `b`.
+      use_bias: whether the layers have biases.
+      use_dropout: apply dropout to the hidden activations when `is_training`.
+      custom_getter: a custom getter or dict of them, for every layer.
+      name: the module's name.
+
+    Raises:
+      ValueError: if `output_sizes` is empty or holds a size <= 0.
+      TypeError: if `activation` is not callable or a size has the wrong type.
+      KeyError: for unknown keys in the dicts.
+    """
+    super().__init__(name=name, custom_getter=custom_getter)
+    if isinstance(output_sizes, (str, bytes)) or not isinstance(output_sizes, Iterable):
+      raise TypeError(ERR_OUTPUT_SIZES_TYPE.format(output_sizes))
+    output_sizes = tuple(output_sizes)
+    if not output_sizes:
+      raise ValueError(ERR_EMPTY)
+    if not callable(activation):
+      raise TypeError(ERR_ACTIVATION.format(activation))
+    self._output_sizes = output_sizes
+    self._activation = activation
+    self._activate_final = bool(activate_final)
+    self._use_bias = bool(use_bias)
+    self._use_dropout = bool(use_dropout)
+    keys = self.get_possible_initializer_keys(use_bias=use_bias)
+    self._initializers = util.check_initializers(initializers, keys)
+    self._partitioners = util.check_partitioners(partitioners, keys)
+    self._regularizers = util.check_regularizers(regularizers, keys)
+    self._custom_getter_arg = custom_getter
+    layers = []
+    with self._enter_variable_scope():
+      for index, output_size in enumerate(output_sizes):
+        layers.append(linear.Linear(
+            output_size=output_size, use_bias=use_bias, initializers=self._initializers,
+            partitioners=self._partitioners, regularizers=self._regularizers,
+            name=f"linear_{index}"))
+    self._layers = tuple(layers)
+    self._input_shape: Optional[Tuple[Optional[int], ...]] = None
+
+  @classmethod
+  def get_possible_initializer_keys(cls, use_bias: bool = True, **unused_kwargs) -> set:
+    """Returns `{'w', 'b'}`, or `{'w'}` when `use_bias=False`."""
+    return {"w", "b"} if use_bias else {"w"}
+
+  def _build(self, inputs: tf.Tensor, is_training: bool = True,
+             dropout_keep_prob: float = 0.5) -> tf.Tensor:
+    """Applies the layers.
+
+    Args:
+      inputs: a float tensor `[batch_size, input_size]`.
+      is_training: with `use_dropout`, whether to apply dropout.
+      dropout_keep_prob: the probability of keeping a hidden unit.
+
+    Returns:
+      A tensor `[batch_size, output_sizes[-1]]`.
+
+    Raises:
+      snt.IncompatibleShapeError: for inputs the first layer cannot take.
+      ValueError: for a keep probability outside (0, 1].
+    """
+    if self._use_dropout and isinstance(dropout_keep_prob, (int, float)) and not (
+        0 < dropout_keep_prob <= 1):
+      raise ValueError(ERR_DROPOUT_RATE.format(dropout_keep_prob))
+    outputs = inputs
+    last = len(self._layers) - 1
+    for index, layer in enumerate(self._layers):
+      outputs = layer(outputs)
+      if index < last or self._activate_final:
+        if self._use_dropout and index < last and is_training:
+          outputs = tf.nn.dropout(outputs, rate=1.0 - dropout_keep_prob)
+        outputs = self._activation(outputs)
+    if self._input_shape is None:
+      self._input_shape = tuple(tf.convert_to_tensor(inputs).shape.as_list())
+    return outputs
+
+  @property
+  def layers(self) -> Tuple[linear.Linear, ...]:
+    """The Linear sub-modules."""
+    return self._layers
+
+  @property
+  def output_sizes(self) -> Tuple[int, ...]:
+    """The output size of each layer (callables evaluated)."""
+    return tuple(layer.output_size for layer in self._layers)
+
+  @property
+  def output_size(self) -> int:
+    """The output size of the last layer."""
+    return self._layers[-1].output_size
+
+  @property
+  def activation(self) -> Callable[[tf.Tensor], tf.Tensor]:
+    """The activation function."""
+    return self._activation
+
+  @property
+  def activate_final(self) -> bool:
+    """Whether the output is activated."""
+    return self._activate_final
+
+  @property
+  def use_bias(self) -> bool:
+    """Whether the layers have biases."""
+    return self._use_bias
+
+  @property
+  def use_dropout(self) -> bool:
+    """Whether dropout is applied in training."""
+    return self._use_dropout
+
+  @property
+  def initializers(self) -> Dict[str, Any]:
+    """The initializers given."""
+    return self._initializers
+
+  @property
+  def partitioners(self) -> Dict[str, Any]:
+    """The partitioners given."""
+    return self._partitioners
+
+  @property
+  def regularizers(self) -> Dict[str, Any]:
+    """The regularizers given."""
+    return self._regularizers
+
+  @property
+  def input_shape(self) -> Tuple[Optional[int], ...]:
+    """The shape of the first input.
+
+    Raises:
+      snt.NotConnectedError: before the first call.
+    """
+    self._ensure_is_connected()
+    return self._input_shape
+
+  def _config(self) -> Dict[str, Any]:
+    return dict(activation=self._activation, initializers=self._initializers,
+                partitioners=self._partitioners, regularizers=self._regularizers,
+                use_bias=self._use_bias, use_dropout=self._use_dropout,
+                custom_getter=self._custom_getter_arg)
+
+  def clone(self, name: Optional[str] = None) -> "MLP":
+    """Returns a new, unconnected MLP with the same configuration (own variables).
+
+    Args:
+      name: default `<module_name>_clone`.
+
+    Returns:
+      The new MLP.
+    """
+    if name is None:
+      name = self.module_name + "_clone"
+    return MLP(output_sizes=self.output_sizes, activate_final=self._activate_final,
+               name=name, **self._config())
+
+  def transpose(self, name: Optional[str] = None,
+                activate_final: Optional[bool] = None) -> "MLP":
+    """Returns the MLP mapping outputs back to inputs: reversed layer sizes.
+
+    Layer `i` of the transpose has the input size of layer `n-1-i` of this MLP, read at
+    the transpose's first connection (`snt.NotConnectedError` before this MLP is built).
+
+    Args:
+      name: default `<module_name>_transpose`.
+      activate_final: default: this MLP's `activate_final`.
+
+    Returns:
+      The transposed MLP (variables not shared).
+    """
+    if name is None:
+      name = self.module_name + "_transpose"
+    if activate_final is None:
+      activate_final = self._activate_final
+    output_sizes = [lambda layer=layer: layer.input_shape[-1] for layer in self._layers]
+    output_sizes.reverse()
+    return MLP(output_sizes=output_sizes, activate_final=activate_final, name=name,
+               **self._config())

@@ -1,0 +1,159 @@
+# Copyright 2026 The Sonnet Authors. All Rights Reserved.
+# Licensed under the Apache License, Version 2.0.
+"""Helpers for testing modules the same way in eager, `tf.function` and graph mode.
+
+```python
+class MyTest(tf.test.TestCase, parameterized.TestCase):
+
+  @test_utils.run_in_modes
+  def test_output(self, mode):
+    out = test_utils.evaluate_in_mode(mode, lambda: snt.Linear(3)(tf.ones([2, 4])))
+    self.assertEqual(out.shape, (2, 3))
+```
+"""
+
+import contextlib
+from typing import Any, Callable, Iterator, Optional, Type
+
+from absl.testing import parameterized
+import numpy as np
+import tensorflow as tf
+
+from sonnet.src import naming
+from sonnet.src import variables
+
+MODES = ("eager", "tf_function", "graph")
+
+ERR_BAD_MODE = "mode must be one of {}, got {!r}."
+
+run_in_modes = parameterized.named_parameters(*[(mode, mode) for mode in MODES])
+"""Decorator: runs a test method once per mode, passing `mode` as an argument."""
+
+
+def _check_mode(mode: str) -> None:
+  if mode not in MODES:
+    raise ValueError(ERR_BAD_MODE.format(MODES, mode))
+
+
+def _to_numpy(value: Any) -> Any:
+  if value is None:
+    return None
+  if hasattr(value, "numpy"):
+    return value.numpy()
+  return np.asarray(value)
+
+
+def evaluate_in_mode(mode: str, fn: Callable[[], Any]) -> Any:
+  """Runs `fn` in a mode and returns its outputs as numpy.
+
+  Args:
+    mode: `"eager"` (call `fn()`), `"tf_function"` (call `tf.function(fn)()`), or
+      `"graph"` (call `fn()` inside a fresh `tf.Graph`, initialize all global and local
+      variables, and run the outputs in a `tf.compat.v1.Session`).
+    fn: a function without arguments that builds and/or calls modules and returns a nest
+      of tensors (or variables, or None).
+
+  Returns:
+    The nest of outputs, with numpy arrays in place of tensors.
+
+  Raises:
+    ValueError: for an unknown mode.
+  """
+  _check_mode(mode)
+  if mode == "eager":
+    return tf.nest.map_structure(_to_numpy, fn())
+  if mode == "tf_function":
+    return tf.nest.map_structure(_to_numpy, _call_as_tf_function(fn))
+  with tf.Graph().as_default():
+    outputs = fn()
+    flat = tf.nest.flatten(outputs)
+    fetch_indices = [i for i, x in enumerate(flat)
+                     if isinstance(x, (tf.Tensor, tf.Variable, tf.Operation))]
+    with tf.compat.v1.Session() as session:
+      session.run([tf.compat.v1.global_variables_initializer(),
+                   tf.compat.v1.local_variables_initializer()])
+      fetched = session.run([flat[i] for i in fetch_indices])
+    values = list(flat)
+    for i, value in zip(fetch_indices, fetched):
+      values[i] = value
+    values = [None if x is None else np.asarray(x) for x in values]
+    return tf.nest.pack_sequence_as(outputs, values)
+
+
+def _call_as_tf_function(fn: Callable[[], Any]) -> Any:
+  """Calls `tf.function(fn)()`; modules constructed inside `fn` are allowed.
+
+  When its first trace creates variables, `tf.function` traces `fn` a second time. Modules
+  constructed by that second trace get the scope names of the first trace's modules (the
+  name counters are reset before each trace) and adopt their variables by name, so `fn`
+  behaves as if its modules had been constructed once.
+  """
+  graph = naming.outer_graph()
+  names = naming.snapshot_names(graph)
+
+  def traced():
+    naming.restore_names(graph, names)
+    return fn()
+
+  with variables.reuse_variables_by_full_name():
+    return tf.function(traced)()
+
+
+def assert_raises_in_mode(test_case: tf.test.TestCase, mode: str, fn: Callable[[], Any],
+                          expected_exception: Type[BaseException],
+                          expected_regex: Optional[str] = None) -> None:
+  """Asserts that `evaluate_in_mode(mode, fn)` raises (at trace, build or run time).
+
+  Args:
+    test_case: the test case (for its assertions).
+    mode: one of `MODES`.
+    fn: as for `evaluate_in_mode`.
+    expected_exception: the exception type expected.
+    expected_regex: optional regular expression the message must match (`re.search`).
+  """
+  if expected_regex is None:
+    with test_case.assertRaises(expected_exception):
+      evaluate_in_mode(mode, fn)
+  else:
+    with test_case.assertRaisesRegex(expected_exception, expected_regex):
+      evaluate_in_mode(mode, fn)
+
+
+@contextlib.contextmanager
+def graph_mode_if(mode: str) -> Iterator[Optional[tf.Graph]]:
+  """Opens a fresh `tf.Graph` when `mode == "graph"`, does nothing otherwise.
+
+  Useful when a test constructs modules outside `evaluate_in_mode` and calls them in it
+  several times: in graph mode, modules must be built and connected in the same graph.
+
+  Args:
+    mode: one of `MODES`.
+
+  Yields:
+    The graph, or None.
+  """
+  _check_mode(mode)
+  if mode == "graph":
+    with tf.Graph().as_default() as graph:
+      yield graph
+  else:
+    yield None
+
+
+def run_fn_in_mode(mode: str, fn: Callable[..., Any], *args: Any) -> Any:
+  """Calls `fn(*args)` eagerly or through `tf.function`, returning tensors (no numpy).
+
+  In graph mode (inside `graph_mode_if("graph")`) it just calls `fn`.
+
+  Args:
+    mode: one of `MODES`.
+    fn: the function.
+    *args: its arguments.
+
+  Returns:
+    What `fn` returns.
+  """
+  _check_mode(mode)
+  if mode == "tf_function":
+    return tf.function(fn)(*args)
+  return fn(*args)

@@ -1,0 +1,337 @@
+# Copyright 2026 The Sonnet Authors. All Rights Reserved.
+# Licensed under the Apache License, Version 2.0.
+"""Finding, naming, printing, counting, saving and restoring the variables of modules.
+
+In `tf.compat.v1` graph mode, scope look-ups read the graph collections, exactly as in
+Sonnet 1. In eager mode there are no collections: they read the variables that the live
+Sonnet modules created (`GLOBAL_VARIABLES` = all of them, `TRAINABLE_VARIABLES` = the
+trainable ones, any other collection = none).
+"""
+
+import collections
+import re
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+
+from absl import logging
+import numpy as np
+import tensorflow as tf
+
+from sonnet.src import errors
+from sonnet.src import naming
+
+GLOBAL_VARIABLES = tf.compat.v1.GraphKeys.GLOBAL_VARIABLES
+TRAINABLE_VARIABLES = tf.compat.v1.GraphKeys.TRAINABLE_VARIABLES
+
+ERR_NOT_PREFIXED = "Scope '{scope}' is not prefixed by '{context}'."
+ERR_SAVER_EAGER = (
+    "get_saver needs tf.compat.v1 graph mode (a tf.compat.v1.train.Saver works on graph "
+    "collections). In eager mode and in tf.function use tf.train.Checkpoint(model=module) "
+    "instead.")
+ERR_BAD_SCOPE = "Expected a module, a tf.compat.v1.VariableScope or a string, got {!r}."
+ERR_RESTORE_SHAPE = (
+    "restore_initializer: checkpoint tensor {name!r} in {filename!r} has shape {saved}, "
+    "but the variable has shape {requested}.")
+
+_PART_RE = re.compile(r"^(.*)/part_\d+$")
+
+
+def _scope_name_of(scope: Any) -> str:
+  if isinstance(scope, str):
+    return scope
+  if hasattr(scope, "_snt_state"):
+    return scope.scope_name
+  if isinstance(scope, tf.compat.v1.VariableScope):
+    return scope.name
+  raise TypeError(ERR_BAD_SCOPE.format(scope))
+
+
+def _op_name(variable: Any) -> str:
+  name = variable.name
+  return name[:-2] if name.endswith(":0") else name.rsplit(":", 1)[0]
+
+
+def _sorted_unique(variables: Iterable[Any]) -> Tuple[Any, ...]:
+  seen = set()
+  unique = []
+  for variable in variables:
+    if id(variable) not in seen:
+      seen.add(id(variable))
+      unique.append(variable)
+  return tuple(sorted(unique, key=lambda v: v.name))
+
+
+def _eager_variables(collection: str) -> List[Any]:
+  if collection not in (GLOBAL_VARIABLES, TRAINABLE_VARIABLES):
+    return []
+  found = []
+  for module in naming.live_modules():
+    store = module.__dict__.get("_snt_variables")
+    if not store:
+      continue
+    for variable in store.values():
+      if collection == TRAINABLE_VARIABLES and not getattr(variable, "trainable", True):
+        continue
+      found.append(variable)
+  return found
+
+
+def get_variables_in_scope(scope: Any, collection: str = TRAINABLE_VARIABLES
+                           ) -> Tuple[tf.Variable, ...]:
+  """Returns the variables whose names start with `<scope>/`, sorted by name.
+
+  The scope is matched literally (`prefix` does not match `prefix_more`).
+
+  Args:
+    scope: a scope name, a `tf.compat.v1.VariableScope` or a module.
+    collection: the graph collection to search (see the module docstring for eager mode).
+
+  Returns:
+    A tuple of variables.
+  """
+  prefix = _scope_name_of(scope).rstrip("/") + "/"
+  if tf.executing_eagerly() or naming.outer_graph() is naming.EAGER:
+    candidates = _eager_variables(collection)
+  else:
+    with tf.init_scope():
+      candidates = tf.compat.v1.get_collection(collection)
+  return _sorted_unique(v for v in candidates if v.name.startswith(prefix))
+
+
+def get_variables_in_module(module: Any, collection: str = TRAINABLE_VARIABLES
+                            ) -> Tuple[tf.Variable, ...]:
+  """Returns `module.get_variables(collection)`: variables created in its scope.
+
+  Args:
+    module: a Sonnet module.
+    collection: the collection (see `get_variables_in_scope`).
+
+  Returns:
+    A tuple of variables, sorted by name.
+
+  Raises:
+    snt.NotConnectedError: if the module has not been connected.
+  """
+  return module.get_variables(collection)
+
+
+def get_normalized_variable_map(scope_or_module: Any,
+                                collection: str = GLOBAL_VARIABLES,
+                                context: Any = None,
+                                group_sliced_variables: bool = True
+                                ) -> Dict[str, Any]:
+  """Maps variable names relative to `context` (no `:0`) to the variables of a scope.
+
+  Args:
+    scope_or_module: a module, `tf.compat.v1.VariableScope` or scope name.
+    collection: the collection to search.
+    context: the scope names are made relative to (default: `scope_or_module` itself).
+    group_sliced_variables: map the parts `w/part_0`, `w/part_1`, ... of a partitioned
+      variable to one key `w` with a list of parts.
+
+  Returns:
+    A dict, e.g. `{"w": <w>, "b": <b>}` for a Linear.
+
+  Raises:
+    ValueError: if the scope is not inside `context`.
+  """
+  scope_name = _scope_name_of(scope_or_module)
+  context_name = scope_name if context is None else _scope_name_of(context)
+  prefix = context_name + "/" if context_name else ""
+  if context_name and not (scope_name + "/").startswith(prefix):
+    raise ValueError(ERR_NOT_PREFIXED.format(scope=scope_name, context=context_name))
+  variables = get_variables_in_scope(scope_name, collection)
+  result: Dict[str, Any] = {}
+  for variable in variables:
+    name = _op_name(variable)[len(prefix):]
+    match = _PART_RE.match(name) if group_sliced_variables else None
+    if match:
+      result.setdefault(match.group(1), []).append(variable)
+    else:
+      result[name] = variable
+  return result
+
+
+def variable_map_items(variable_map: Mapping[str, Any]) -> Iterator[Tuple[str, Any]]:
+  """Yields `(key, variable)` for a variable map, one pair per part of a list value.
+
+  Args:
+    variable_map: a dict from names to variables or lists of variables.
+
+  Yields:
+    `(key, variable)` pairs.
+  """
+  for key, value in variable_map.items():
+    if isinstance(value, (list, tuple)):
+      for part in value:
+        yield key, part
+    else:
+      yield key, value
+
+
+def _location(variable: Any) -> str:
+  device = getattr(variable, "device", "") or ""
+  return device or "(default)"
+
+
+def _shape(variable: Any) -> str:
+  shape = variable.shape
+  if shape.is_fully_defined():
+    return "x".join(str(d) for d in shape.as_list()) or "scalar"
+  return "undefined"
+
+
+def _format_table(rows: Sequence[Sequence[str]], join_lines: bool) -> Union[str, List[str]]:
+  widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+  lines = ["   ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
+           for row in rows]
+  return "\n".join(lines) if join_lines else lines
+
+
+def format_variables(variables: Iterable[Any], join_lines: bool = True
+                     ) -> Union[str, List[str]]:
+  """Formats variables as a table: name, shape, dtype, trainable, device.
+
+  Args:
+    variables: the variables.
+    join_lines: return one string (True) or a list of lines.
+
+  Returns:
+    The table.
+  """
+  rows = [("Variable", "Shape", "Type", "Trainable", "Device")]
+  for variable in sorted(variables, key=lambda v: v.name):
+    rows.append((_op_name(variable), _shape(variable), variable.dtype.base_dtype.name,
+                 str(bool(getattr(variable, "trainable", True))), _location(variable)))
+  return _format_table(rows, join_lines)
+
+
+def format_variable_map(variable_map: Mapping[str, Any], join_lines: bool = True
+                        ) -> Union[str, List[str]]:
+  """Formats a variable map as a table: key, variable name, shape, dtype, device.
+
+  Args:
+    variable_map: a dict from names to variables (or lists of parts).
+    join_lines: return one string (True) or a list of lines.
+
+  Returns:
+    The table.
+  """
+  rows = [("Key", "Variable", "Shape", "Type", "Device")]
+  for key, variable in sorted(variable_map_items(variable_map), key=lambda kv: kv[0]):
+    rows.append((key, _op_name(variable), _shape(variable),
+                 variable.dtype.base_dtype.name, _location(variable)))
+  return _format_table(rows, join_lines)
+
+
+def log_variables(variables: Optional[Iterable[Any]] = None) -> None:
+  """Logs a table of variables with `absl.logging.info`.
+
+  Args:
+    variables: the variables; default: all global variables of the default graph (graph
+      mode) or of the live Sonnet modules (eager mode).
+  """
+  if variables is None:
+    variables = get_variables_in_scope("", GLOBAL_VARIABLES) if naming.outer_graph(
+    ) is naming.EAGER else tf.compat.v1.global_variables()
+  for line in format_variables(variables, join_lines=False):
+    logging.info(line)
+
+
+def _num_elements(variable: Any) -> int:
+  shape = variable.shape
+  return int(np.prod(shape.as_list())) if shape.is_fully_defined() else 0
+
+
+def count_parameters(module_or_variables: Any, *, trainable_only: bool = False) -> int:
+  """Counts the scalar parameters of a module (all variables it uses) or of variables.
+
+  Args:
+    module_or_variables: a module (its `variables`) or an iterable of variables.
+    trainable_only: count only trainable variables.
+
+  Returns:
+    The total number of elements.
+  """
+  if hasattr(module_or_variables, "_snt_state") or isinstance(module_or_variables, tf.Module):
+    variables = (module_or_variables.trainable_variables if trainable_only
+                 else module_or_variables.variables)
+  else:
+    variables = [v for v in module_or_variables
+                 if not trainable_only or getattr(v, "trainable", True)]
+  return sum(_num_elements(v) for v in _sorted_unique(variables))
+
+
+def count_parameters_by_module(module: Any, *, trainable_only: bool = False
+                               ) -> Dict[str, int]:
+  """Counts parameters per module: `{scope_name: count}` for the module and sub-modules.
+
+  Each count includes the sub-modules of that module (like `count_parameters`).
+
+  Args:
+    module: a Sonnet module.
+    trainable_only: count only trainable variables.
+
+  Returns:
+    An ordered dict from scope name to parameter count, the module itself first.
+  """
+  counts: Dict[str, int] = collections.OrderedDict()
+  for m in [module] + sorted(
+      (s for s in module.submodules if hasattr(s, "_snt_state")), key=lambda s: s.scope_name):
+    counts[m.scope_name] = count_parameters(m, trainable_only=trainable_only)
+  return counts
+
+
+def get_saver(scope_or_module: Any,
+              collections: Sequence[str] = (GLOBAL_VARIABLES,),
+              context: Any = None,
+              **kwargs: Any) -> "tf.compat.v1.train.Saver":
+  """Graph mode: a `tf.compat.v1.train.Saver` over a module's (or scope's) variables.
+
+  Keys are the names relative to `context` (default the scope), so a checkpoint saved
+  from one module restores into another module of the same structure and another name.
+
+  Args:
+    scope_or_module: a module, `tf.compat.v1.VariableScope` or scope name.
+    collections: the collections to take variables from.
+    context: see `get_normalized_variable_map`.
+    **kwargs: passed to `tf.compat.v1.train.Saver`.
+
+  Returns:
+    The saver.
+
+  Raises:
+    snt.NotSupportedError: in eager mode (use `tf.train.Checkpoint`).
+  """
+  if naming.outer_graph() is naming.EAGER:
+    raise errors.NotSupportedError(ERR_SAVER_EAGER)
+  variable_map = {}
+  for collection in collections:
+    variable_map.update(get_normalized_variable_map(
+        scope_or_module, collection, context, group_sliced_variables=False))
+  return tf.compat.v1.train.Saver(var_list=variable_map, **kwargs)
+
+
+def restore_initializer(filename: str, name: str):
+  """Returns an initializer that loads tensor `name` from a checkpoint.
+
+  Args:
+    filename: a checkpoint path (or directory holding one).
+    name: the tensor's key in the checkpoint (see `tf.train.list_variables`).
+
+  Returns:
+    An initializer `(shape, dtype) -> Tensor`, for `initializers={"w": ...}`.
+
+  Raises:
+    (when called) ValueError: if the saved shape differs from the variable's.
+  """
+
+  def initializer(shape, dtype=tf.float32, **unused_kwargs):
+    value = tf.train.load_variable(filename, name)
+    requested = tf.TensorShape(shape)
+    if not requested.is_compatible_with(value.shape):
+      raise ValueError(ERR_RESTORE_SHAPE.format(name=name, filename=filename,
+                                                saved=list(value.shape),
+                                                requested=requested.as_list()))
+    return tf.constant(value, dtype=dtype)
+
+  return initializer

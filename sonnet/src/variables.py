@@ -1,0 +1,350 @@
+# Copyright 2026 The Sonnet Authors. All Rights Reserved.
+# Licensed under the Apache License, Version 2.0.
+"""`snt.get_variable`: the one way a module creates (and later reuses) its variables.
+
+This is the TensorFlow 2 counterpart of calling `tf.get_variable` inside a Sonnet 1
+module's variable scope. Called inside `_build` (or inside a method decorated with
+`snt.reuse_variables`), it
+
+* creates `<module scope_name>/<name>` on the first request, lifted out of any
+  `tf.function` being traced with `tf.init_scope()`, so the variable exists exactly once
+  whatever the mode (eager, `tf.function`, `tf.compat.v1` graph);
+* returns the same variable on every later request, after checking shape and dtype;
+* applies the custom getters of the module and of the modules it is nested in;
+* records the variable (and its regularizer) in the module, for `module.variables`,
+  checkpoints and `snt.get_regularization_loss`.
+"""
+
+import contextlib
+import functools
+import math
+import threading
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Union
+
+import tensorflow as tf
+
+from sonnet.src import errors
+from sonnet.src import naming
+
+ERR_OUTSIDE_MODULE = (
+    "snt.get_variable({!r}) was called outside of any module. Call it inside a module's "
+    "_build method, inside a method decorated with snt.reuse_variables, or inside a "
+    "function wrapped by snt.Module.")
+ERR_SHAPE_MISMATCH = (
+    "{module}: Trying to share variable {name}, but the requested shape {requested} is "
+    "not the shape {existing} it was created with.")
+ERR_DTYPE_MISMATCH = (
+    "{module}: Trying to share variable {name}, but the requested dtype {requested} is "
+    "not the dtype {existing} it was created with.")
+ERR_SHAPE_UNKNOWN = (
+    "{module}: Shape of a new variable {name} must be fully defined, but got {shape}.")
+ERR_OWNER = (
+    "{module}: Variable {name} was created by {existing}; {requested} cannot create a "
+    "variable with the same name. Each method decorated with snt.reuse_variables must own "
+    "its variables.")
+ERR_PARTITIONER_EAGER = (
+    "{module}: Partitioned variables are only supported in tf.compat.v1 graph mode; "
+    "TensorFlow 2 has no partitioned variables in eager mode or in tf.function (use "
+    "tf.distribute instead). Got a partitioner for variable {name}.")
+ERR_INITIALIZER_NOT_CALLABLE = (
+    "{module}: initializer for variable {name} must be a callable (shape, dtype) -> "
+    "Tensor, or a Tensor/array value, but got {initializer!r}.")
+
+
+class _ReuseByName(threading.local):
+
+  def __init__(self):
+    super().__init__()
+    self.cache: Optional[Dict[str, Any]] = None
+
+
+_reuse_by_name = _ReuseByName()
+
+
+@contextlib.contextmanager
+def reuse_variables_by_full_name() -> Iterator[Dict[str, Any]]:
+  """Testing aid: new variables with a name seen before in this context are reused.
+
+  Used by `test_utils.evaluate_in_mode("tf_function", fn)` where `fn` constructs modules:
+  `tf.function` traces `fn` twice when the first trace creates variables, and the modules
+  constructed by the second trace (which get the same scope names) must find the first
+  trace's variables instead of creating new ones, like a TF1 variable store would.
+
+  Yields:
+    The name -> variable cache.
+  """
+  previous = _reuse_by_name.cache
+  _reuse_by_name.cache = {}
+  try:
+    yield _reuse_by_name.cache
+  finally:
+    _reuse_by_name.cache = previous
+
+
+def _as_shape(shape: Any) -> tf.TensorShape:
+  return tf.TensorShape(shape)
+
+
+def _default_initializer(name: str, dtype: tf.DType) -> Callable[..., tf.Tensor]:
+  if dtype.is_floating or dtype.is_complex:
+    return tf.compat.v1.glorot_uniform_initializer()
+  if dtype.is_integer or dtype.is_unsigned or dtype == tf.bool:
+    return tf.compat.v1.zeros_initializer()
+  raise ValueError(f"An initializer for variable {name} of dtype {dtype.name} is required.")
+
+
+def _is_value(initializer: Any) -> bool:
+  return isinstance(initializer, (tf.Tensor, tf.Variable)) or hasattr(initializer, "__array__")
+
+
+class _ModuleVariableStore:
+  """Creates and looks up the variables of one call frame's module."""
+
+  def __init__(self, frame: naming.Frame):
+    self._frame = frame
+    self._module = frame.module
+
+  def key_for(self, full_name: str) -> str:
+    prefix = self._module.scope_name + "/"
+    return full_name[len(prefix):] if full_name.startswith(prefix) else full_name
+
+  def __call__(self,
+               name: str,
+               shape: Any = None,
+               dtype: Any = tf.float32,
+               initializer: Any = None,
+               regularizer: Optional[Callable[[Any], Any]] = None,
+               trainable: bool = True,
+               partitioner: Optional[Callable[..., Any]] = None,
+               collections: Optional[Sequence[str]] = None,
+               synchronization: Any = tf.VariableSynchronization.AUTO,
+               aggregation: Any = tf.VariableAggregation.NONE,
+               **unused_kwargs: Any) -> Any:
+    """The base getter: returns the existing variable or creates it."""
+    module = self._module
+    state = module._snt_state  # pylint: disable=protected-access
+    store = module._snt_variables  # pylint: disable=protected-access
+    key = self.key_for(name)
+    dtype = tf.as_dtype(dtype) if dtype is not None else None
+    existing = store.get(key)
+    if existing is not None:
+      owner = state.variable_owners.get(key)
+      if owner is not None and owner != self._frame.owner:
+        raise ValueError(ERR_OWNER.format(
+            module=module.module_name, name=name, existing=owner,
+            requested=self._frame.owner))
+      self._check_compatible(name, existing, shape, dtype)
+      return existing
+    return self._create(key, name, shape, dtype, initializer, regularizer, trainable,
+                        partitioner, collections, synchronization, aggregation)
+
+  def _check_compatible(self, name, existing, shape, dtype):
+    if shape is not None:
+      requested = _as_shape(shape)
+      if not requested.is_compatible_with(existing.shape):
+        raise errors.IncompatibleShapeError(ERR_SHAPE_MISMATCH.format(
+            module=self._module.module_name, name=name, requested=requested.as_list()
+            if requested.rank is not None else None, existing=existing.shape.as_list()))
+    if dtype is not None and dtype.base_dtype != existing.dtype.base_dtype:
+      raise errors.IncompatibleShapeError(ERR_DTYPE_MISMATCH.format(
+          module=self._module.module_name, name=name, requested=dtype.name,
+          existing=existing.dtype.base_dtype.name))
+
+  def _create(self, key, name, shape, dtype, initializer, regularizer, trainable,
+              partitioner, collections, synchronization, aggregation):
+    module = self._module
+    if initializer is not None and _is_value(initializer):
+      value = initializer
+      initializer = None
+      if shape is None:
+        shape = tf.TensorShape(getattr(value, "shape", None))
+    else:
+      value = None
+    shape = _as_shape(shape if shape is not None else [])
+    if not shape.is_fully_defined():
+      raise errors.UnderspecifiedError(ERR_SHAPE_UNKNOWN.format(
+          module=module.module_name, name=name,
+          shape=shape.as_list() if shape.rank is not None else "unknown rank"))
+    if dtype is None:
+      dtype = tf.float32
+    if value is None:
+      if initializer is None:
+        initializer = _default_initializer(name, dtype)
+      elif not callable(initializer):
+        raise TypeError(ERR_INITIALIZER_NOT_CALLABLE.format(
+            module=module.module_name, name=name, initializer=initializer))
+    graph = naming.outer_graph()
+    if partitioner is not None and graph is naming.EAGER:
+      raise errors.NotSupportedError(ERR_PARTITIONER_EAGER.format(
+          module=module.module_name, name=name))
+    scope, _, leaf = name.rpartition("/")
+    shape_list = shape.as_list()
+
+    def initial_value():
+      if value is not None:
+        return tf.convert_to_tensor(value, dtype=dtype)
+      return initializer(shape_list, dtype=dtype)
+
+    reuse_cache = _reuse_by_name.cache
+    with tf.init_scope():
+      with tf.compat.v1.name_scope(scope + "/" if scope else None):
+        if reuse_cache is not None and name in reuse_cache:
+          variable = reuse_cache[name]
+          self._check_compatible(name, variable, shape, dtype)
+        elif partitioner is not None:
+          variable = self._create_partitioned(name, shape_list, dtype, initializer, value,
+                                              trainable, partitioner, collections)
+        elif graph is naming.EAGER:
+          variable = tf.Variable(initial_value, name=leaf, dtype=dtype, trainable=trainable,
+                                 synchronization=synchronization, aggregation=aggregation)
+        else:
+          variable = tf.compat.v1.Variable(
+              initial_value, name=leaf, dtype=dtype, trainable=trainable,
+              collections=collections, use_resource=True,
+              synchronization=synchronization, aggregation=aggregation)
+        if reuse_cache is not None:
+          reuse_cache[name] = variable
+      # Tracking inside init_scope: a pending checkpoint restore applies here, eagerly.
+      module._snt_variables[key] = variable  # pylint: disable=protected-access
+      module._snt_state.variable_owners[key] = self._frame.owner  # pylint: disable=protected-access
+      self._frame.created.append((module, key))
+      if regularizer is not None:
+        module._snt_state.regularizers[key] = regularizer  # pylint: disable=protected-access
+        if graph is not naming.EAGER:
+          with tf.compat.v1.name_scope(name + "/Regularizer/"):
+            loss = regularizer(variable)
+          if loss is not None:
+            tf.compat.v1.add_to_collection(tf.compat.v1.GraphKeys.REGULARIZATION_LOSSES, loss)
+            module._snt_state.graph_regularization_losses[key] = loss  # pylint: disable=protected-access
+    return variable
+
+  def _create_partitioned(self, name, shape_list, dtype, initializer, value, trainable,
+                          partitioner, collections):
+    if value is not None:
+      initializer = tf.compat.v1.constant_initializer(value)
+    scope = tf.compat.v1.VariableScope(reuse=False, name="")
+    with tf.compat.v1.variable_scope(scope, auxiliary_name_scope=False):
+      with tf.compat.v1.name_scope(None):
+        return tf.compat.v1.get_variable(
+            name, shape=shape_list, dtype=dtype, initializer=initializer,
+            trainable=trainable, collections=collections, partitioner=partitioner,
+            use_resource=True)
+
+
+def _chain_getters(base: Callable[..., Any],
+                   custom_getters: Iterable[Callable[..., Any]]) -> Callable[..., Any]:
+  """Wraps `base` so that the last getter is called first (TF1 variable-scope order)."""
+  getter = base
+  for custom_getter in custom_getters:
+    getter = functools.partial(custom_getter, getter)
+  return getter
+
+
+def getter_for_frame(frame: naming.Frame, base: Optional[Callable[..., Any]] = None):
+  """Returns the full getter chain for the innermost module of `frame`."""
+  if base is None:
+    base = _ModuleVariableStore(frame)
+  return _chain_getters(base, frame.module._snt_state.custom_getters)  # pylint: disable=protected-access
+
+
+@tf.autograph.experimental.do_not_convert
+def get_variable(name: str,
+                 shape: Any = None,
+                 dtype: Any = tf.float32,
+                 initializer: Any = None,
+                 regularizer: Optional[Callable[[Any], Any]] = None,
+                 partitioner: Optional[Callable[..., Any]] = None,
+                 trainable: bool = True,
+                 collections: Optional[Sequence[str]] = None,
+                 **kwargs: Any) -> Any:
+  """Creates a variable of the current module on first use, returns it afterwards.
+
+  Call it inside `_build`, inside a method decorated with `snt.reuse_variables`, or inside
+  a function wrapped by `snt.Module`. The variable is named `<module scope>/<name>` (e.g.
+  `mlp/linear_0/w:0`).
+
+  Args:
+    name: the variable's name relative to the module (e.g. `"w"`).
+    shape: the variable's shape; must be fully defined when the variable is created. May be
+      None when `initializer` is a value (Tensor or array).
+    dtype: the variable's dtype.
+    initializer: a callable `initializer(shape, dtype=dtype)` returning the initial value,
+      or the initial value itself. Default: Glorot uniform for floating dtypes, zeros
+      otherwise (as `tf.compat.v1.get_variable`).
+    regularizer: a callable `regularizer(variable) -> scalar Tensor` or None. The loss is
+      available in every mode through `snt.get_regularization_loss(module)`, and in graph
+      mode also in `tf.compat.v1.GraphKeys.REGULARIZATION_LOSSES`.
+    partitioner: a `tf.compat.v1` partitioner; only supported in `tf.compat.v1` graph mode.
+    trainable: whether the variable is trainable.
+    collections: graph mode only: the collections to add the variable to (default
+      `GLOBAL_VARIABLES`, plus `TRAINABLE_VARIABLES` when trainable).
+    **kwargs: passed on to custom getters (e.g. `synchronization`, `aggregation`).
+
+  Returns:
+    The variable, or whatever the custom getters of the module (and of the modules it is
+    nested in) return for it, e.g. a `tf.stop_gradient` tensor.
+
+  Raises:
+    snt.Error: if called outside any module.
+    snt.IncompatibleShapeError: if the variable exists with another shape or dtype.
+    snt.UnderspecifiedError: if the shape of a new variable is not fully defined.
+    snt.NotSupportedError: if a partitioner is given outside `tf.compat.v1` graph mode.
+    ValueError: if another method decorated with `snt.reuse_variables` owns the name.
+  """
+  frame = naming.current_frame()
+  if frame is None:
+    raise errors.Error(ERR_OUTSIDE_MODULE.format(name))
+  full_name = f"{frame.module.scope_name}/{name}"
+  getter = getter_for_frame(frame)
+  return getter(name=full_name, shape=shape, dtype=dtype, initializer=initializer,
+                regularizer=regularizer, trainable=trainable, partitioner=partitioner,
+                collections=collections, **kwargs)
+
+
+def get_regularization_loss(
+    module_or_modules: Union[Any, Sequence[Any]],
+    *,
+    name: str = "regularization_loss") -> tf.Tensor:
+  """Sums the regularization losses of the variables of modules and their sub-modules.
+
+  Works in every mode: the losses are computed from the variables where this is called
+  (eagerly, inside a `tf.function`, or in the current graph). In `tf.compat.v1` graph mode
+  the same losses were also added to `tf.compat.v1.GraphKeys.REGULARIZATION_LOSSES` when
+  the variables were created.
+
+  Args:
+    module_or_modules: a module or a sequence of modules.
+    name: the name of the returned op.
+
+  Returns:
+    A scalar float32 tensor (0.0 when there are no regularizers).
+
+  Raises:
+    TypeError: if an element is not a Sonnet module.
+  """
+  if isinstance(module_or_modules, (list, tuple)):
+    roots = list(module_or_modules)
+  else:
+    roots = [module_or_modules]
+  losses: List[tf.Tensor] = []
+  seen = set()
+  for root in roots:
+    if not hasattr(root, "_snt_variables"):
+      raise TypeError(f"get_regularization_loss expects Sonnet modules, got {root!r}.")
+    for module in [root] + list(root.submodules):
+      if id(module) in seen or not hasattr(module, "_snt_state"):
+        continue
+      seen.add(id(module))
+      for key, regularizer in module._snt_state.regularizers.items():  # pylint: disable=protected-access
+        loss = regularizer(module._snt_variables[key])  # pylint: disable=protected-access
+        if loss is not None:
+          losses.append(tf.cast(loss, tf.float32))
+  with tf.name_scope(name):
+    if not losses:
+      return tf.constant(0.0, dtype=tf.float32)
+    return tf.add_n(losses)
+
+
+def fan_in_stddev(fan_in: int) -> float:
+  """Returns `1/sqrt(fan_in)`, Sonnet's default weight stddev."""
+  return 1.0 / math.sqrt(max(int(fan_in), 1))
