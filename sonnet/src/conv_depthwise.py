@@ -1,0 +1,457 @@
+# Copyright 2026 The Sonnet Authors. All Rights Reserved.
+# Licensed under the Apache License, Version 2.0.
+"""Per-channel convolutions: `DepthwiseConv2D`, `InPlaneConv2D`, `SeparableConv1D`,
+`SeparableConv2D`."""
+
+from typing import Any, Dict, Optional, Tuple
+
+import tensorflow as tf
+
+from sonnet.src import base
+from sonnet.src import conv
+from sonnet.src import errors
+from sonnet.src import util
+from sonnet.src import variables
+
+ERR_MULTIPLIER = ("{module}: channel_multiplier must be a positive integer, but got "
+                  "{value!r}.")
+
+
+def _per_channel_conv(inputs, w_dw, w_pw, kernel_shape, stride, rate, paddings,
+                      data_format):
+  """Depthwise (w_pw None) or separable 2-D convolution, NHWC or NCHW."""
+  fallback = conv.use_channels_last_fallback(data_format)
+  if fallback:
+    inputs = conv.to_channels_last(inputs)
+    data_format = conv.channels_last_format(data_format)
+  inputs, op_padding = conv.apply_padding(inputs, paddings, kernel_shape, rate, data_format)
+  strides = ((1, 1) + stride) if conv.channels_first(data_format) else (
+      (1,) + stride + (1,))
+
+  def run():
+    if w_pw is None:
+      return tf.nn.depthwise_conv2d(inputs, w_dw, strides=strides, padding=op_padding,
+                                    data_format=data_format, dilations=rate)
+    return tf.nn.separable_conv2d(inputs, w_dw, w_pw, strides=strides, padding=op_padding,
+                                  data_format=data_format, dilations=rate)
+
+  out_channels = w_dw.shape[-2] * w_dw.shape[-1] if w_pw is None else w_pw.shape[-1]
+  outputs = conv.guard_empty_batch(run, inputs, kernel_shape, stride, rate, op_padding,
+                                   data_format, out_channels)
+  if fallback:
+    outputs = conv.to_channels_first(outputs)
+  return outputs
+
+
+class _PerChannelConv(base.AbstractModule):
+  """Shared configuration and properties of the depthwise / separable modules."""
+
+  _N = 2
+  _KEYS = ("w",)
+
+  def __init__(self, kernel_shape, stride, rate, padding, use_bias, initializers,
+               partitioners, regularizers, data_format, custom_getter, name, ctor_kwargs):
+    super().__init__(name=name, custom_getter=custom_getter)
+    label = type(self).__name__
+    n = self._N
+    self._data_format = conv.check_data_format(data_format, n, label)
+    self._kernel_shape = conv.fill_shape(kernel_shape, n, "kernel", label)
+    self._stride = conv.fill_stride(stride, n, self._data_format, label)
+    self._rate = conv.fill_shape(rate, n, "rate", label)
+    conv.check_stride_and_rate(self._stride, self._rate, label)
+    self._padding = conv.fill_padding(padding, n, label)
+    self._use_bias = bool(use_bias)
+    keys = self.get_possible_initializer_keys(use_bias=use_bias)
+    self._initializers = util.check_initializers(initializers, keys)
+    self._partitioners = util.check_partitioners(partitioners, keys)
+    self._regularizers = util.check_regularizers(regularizers, keys)
+    self._input_shape = None
+    self._input_channels = None
+    self._b = None
+    self._ctor_kwargs = dict(ctor_kwargs, kernel_shape=kernel_shape, stride=stride,
+                             padding=padding, use_bias=use_bias, initializers=initializers,
+                             partitioners=partitioners, regularizers=regularizers,
+                             data_format=self._data_format, custom_getter=custom_getter)
+
+  @classmethod
+  def get_possible_initializer_keys(cls, use_bias: bool = True):
+    """Returns the keys the `initializers` (etc.) dicts may have."""
+    return set(cls._KEYS) | ({"b"} if use_bias else set())
+
+  def _variable(self, key, shape, dtype, default_initializer):
+    return variables.get_variable(
+        key, shape=shape, dtype=dtype,
+        initializer=self._initializers.get(key, default_initializer),
+        regularizer=self._regularizers.get(key),
+        partitioner=self._partitioners.get(key))
+
+  def _check_input(self, inputs) -> int:
+    channels = conv.check_input(inputs, self._data_format, self.module_name)
+    if self._input_channels is not None and channels != self._input_channels:
+      raise errors.IncompatibleShapeError(conv.ERR_CHANNELS_CHANGED.format(
+          module=self.module_name, expected=self._input_channels, actual=channels))
+    return channels
+
+  def _bias(self, outputs, out_channels, dtype):
+    if not self._use_bias:
+      return outputs, None
+    b = self._variable("b", (out_channels,), dtype, conv.bias_initializer())
+    return conv.add_bias(outputs, b, self._data_format), b
+
+  @property
+  def kernel_shape(self) -> Tuple[int, ...]:
+    """Kernel size per spatial dimension."""
+    return self._kernel_shape
+
+  @property
+  def stride(self) -> Tuple[int, ...]:
+    """Full-rank stride as in Sonnet 1, e.g. `(1, s_h, s_w, 1)` for NHWC."""
+    if conv.channels_first(self._data_format):
+      return (1, 1) + self._stride
+    return (1,) + self._stride + (1,)
+
+  @property
+  def rate(self) -> Tuple[int, ...]:
+    """Dilation rate per spatial dimension."""
+    return self._rate
+
+  @property
+  def padding(self):
+    """The padding name if it is the same for all dimensions, else one per dimension."""
+    return self._padding[0] if len(set(self._padding)) == 1 else self._padding
+
+  @property
+  def has_bias(self) -> bool:
+    """Whether the module adds a bias."""
+    return self._use_bias
+
+  @property
+  def data_format(self) -> str:
+    """The layout of inputs and outputs."""
+    return self._data_format
+
+  @property
+  def initializers(self) -> Dict[str, Any]:
+    """The initializers given to the constructor."""
+    return self._initializers
+
+  @property
+  def partitioners(self) -> Dict[str, Any]:
+    """The partitioners given to the constructor."""
+    return self._partitioners
+
+  @property
+  def regularizers(self) -> Dict[str, Any]:
+    """The regularizers given to the constructor."""
+    return self._regularizers
+
+  @property
+  def b(self):
+    """The bias variable, `(output_channels,)`.
+
+    Raises:
+      errors.NotConnectedError: before the first call.
+      AttributeError: if the module has no bias.
+    """
+    self._ensure_is_connected()
+    if not self._use_bias:
+      raise AttributeError(conv.ERR_NO_BIAS.format(cls=type(self).__name__))
+    return self._b
+
+  @property
+  def input_channels(self) -> int:
+    """Channels of the input seen at the first call (NotConnectedError before)."""
+    self._ensure_is_connected()
+    return self._input_channels
+
+  @property
+  def input_shape(self):
+    """Full static shape of the last input (NotConnectedError before the first call)."""
+    self._ensure_is_connected()
+    return self._input_shape
+
+  def clone(self, name: Optional[str] = None):
+    """Returns a module of the same configuration with its own variables.
+
+    Args:
+      name: name of the clone; default `<module_name>_clone`.
+
+    Returns:
+      A new, unconnected module.
+    """
+    return type(self)(name=name or self.module_name + "_clone", **self._ctor_kwargs)
+
+
+def _check_multiplier(value, label):
+  if not conv.check_positive_int(value):
+    raise ValueError(ERR_MULTIPLIER.format(module=label, value=value))
+  return int(value)
+
+
+class DepthwiseConv2D(_PerChannelConv):
+  """Depthwise 2-D convolution: each input channel gets `channel_multiplier` filters.
+
+  Output channels = input channels * `channel_multiplier`. Weight `w` has shape
+  `kernel_shape + (input_channels, channel_multiplier)`, bias `b` `(output_channels,)`.
+
+  Args:
+    channel_multiplier: filters per input channel (positive int).
+    kernel_shape: int or pair.
+    stride: int, pair, or the legacy 4-element form.
+    rate: dilation rate (not together with stride > 1).
+    padding: `SAME`, `VALID`, `FULL`, `CAUSAL` or `REVERSE_CAUSAL` (or one per dim).
+    use_bias: whether to add a bias.
+    initializers, partitioners, regularizers: dicts keyed by "w" / "b".
+    data_format: "NHWC" or "NCHW".
+    custom_getter: custom getter(s) applied to the variables.
+    name: module name (default "conv_2d_depthwise").
+
+  Raises:
+    ValueError: bad channel_multiplier, padding or data_format.
+    errors.IncompatibleShapeError: bad kernel, stride or rate.
+    errors.NotSupportedError: stride > 1 together with rate > 1.
+  """
+
+  def __init__(self, channel_multiplier, kernel_shape, stride=1, rate=1, padding=conv.SAME,
+               use_bias=True, initializers=None, partitioners=None, regularizers=None,
+               data_format="NHWC", custom_getter=None, name="conv_2d_depthwise"):
+    self._channel_multiplier = _check_multiplier(channel_multiplier, type(self).__name__)
+    super().__init__(kernel_shape, stride, rate, padding, use_bias, initializers,
+                     partitioners, regularizers, data_format, custom_getter, name,
+                     dict(channel_multiplier=channel_multiplier, rate=rate))
+    self._w = None
+
+  def _build(self, inputs):
+    """Applies the depthwise convolution.
+
+    Args:
+      inputs: a rank-4 floating point tensor with a known channel count.
+
+    Returns:
+      The output, with `input_channels * channel_multiplier` channels.
+
+    Raises:
+      errors.IncompatibleShapeError, errors.UnderspecifiedError, ValueError: bad input.
+    """
+    inputs = tf.convert_to_tensor(inputs)
+    channels = self._check_input(inputs)
+    dtype = inputs.dtype
+    w = self._variable("w", self._kernel_shape + (channels, self._channel_multiplier), dtype,
+                       conv.weight_initializer(self._kernel_shape))
+    outputs = _per_channel_conv(inputs, w, None, self._kernel_shape, self._stride,
+                                self._rate, self._padding, self._data_format)
+    outputs, b = self._bias(outputs, channels * self._channel_multiplier, dtype)
+    self._w, self._b = w, b
+    self._input_channels = channels
+    self._input_shape = tuple(inputs.shape.as_list())
+    return outputs
+
+  @property
+  def channel_multiplier(self) -> int:
+    """Filters per input channel."""
+    return self._channel_multiplier
+
+  @property
+  def output_channels(self) -> int:
+    """input_channels * channel_multiplier (NotConnectedError before the first call)."""
+    return self.input_channels * self._channel_multiplier
+
+  @property
+  def w(self):
+    """The depthwise weights (NotConnectedError before the first call)."""
+    self._ensure_is_connected()
+    return self._w
+
+
+class InPlaneConv2D(_PerChannelConv):
+  """One `kernel_shape + (1, 1)` filter shared by (tiled over) all input channels.
+
+  Output channels = input channels. Arguments as `DepthwiseConv2D` without
+  `channel_multiplier` and `rate`. Default name "in_plane_conv2d".
+  """
+
+  def __init__(self, kernel_shape, stride=1, padding=conv.SAME, use_bias=True,
+               initializers=None, partitioners=None, regularizers=None, data_format="NHWC",
+               custom_getter=None, name="in_plane_conv2d"):
+    super().__init__(kernel_shape, stride, 1, padding, use_bias, initializers, partitioners,
+                     regularizers, data_format, custom_getter, name, {})
+    self._w = None
+
+  def _build(self, inputs):
+    """Applies the shared filter to every channel.
+
+    Args:
+      inputs: a rank-4 floating point tensor with a known channel count.
+
+    Returns:
+      The output, with as many channels as the input.
+
+    Raises:
+      errors.IncompatibleShapeError, errors.UnderspecifiedError, ValueError: bad input.
+    """
+    inputs = tf.convert_to_tensor(inputs)
+    channels = self._check_input(inputs)
+    dtype = inputs.dtype
+    w = self._variable("w", self._kernel_shape + (1, 1), dtype,
+                       conv.weight_initializer(self._kernel_shape))
+    tiled = tf.tile(w, [1, 1, channels, 1])
+    outputs = _per_channel_conv(inputs, tiled, None, self._kernel_shape, self._stride,
+                                self._rate, self._padding, self._data_format)
+    outputs, b = self._bias(outputs, channels, dtype)
+    self._w, self._b = w, b
+    self._input_channels = channels
+    self._input_shape = tuple(inputs.shape.as_list())
+    return outputs
+
+  @property
+  def output_channels(self) -> int:
+    """Equal to the input channels (NotConnectedError before the first call)."""
+    return self.input_channels
+
+  @property
+  def w(self):
+    """The shared `kernel_shape + (1, 1)` filter (NotConnectedError before connection)."""
+    self._ensure_is_connected()
+    return self._w
+
+
+class SeparableConv2D(_PerChannelConv):
+  """Depthwise convolution followed by a 1x1 (pointwise) convolution.
+
+  Weights: `w_dw` `kernel_shape + (input_channels, channel_multiplier)`, `w_pw`
+  `(1, 1, input_channels * channel_multiplier, output_channels)`, bias `b`
+  `(output_channels,)`.
+
+  Args:
+    output_channels: number of output channels (positive int).
+    channel_multiplier: depthwise filters per input channel.
+    kernel_shape, stride, rate, padding, use_bias: as `DepthwiseConv2D`.
+    initializers, partitioners, regularizers: dicts keyed by "w_dw", "w_pw", "b".
+    data_format: "NHWC" or "NCHW".
+    custom_getter: custom getter(s) applied to the variables.
+    name: module name (default "separable_conv_2d"; Sonnet 1 used "Separable_conv2d").
+
+  Raises:
+    ValueError: bad output_channels, channel_multiplier, padding or data_format.
+    errors.IncompatibleShapeError: bad kernel, stride or rate.
+    errors.NotSupportedError: stride > 1 together with rate > 1.
+  """
+
+  _KEYS = ("w_dw", "w_pw")
+
+  def __init__(self, output_channels, channel_multiplier, kernel_shape, stride=1, rate=1,
+               padding=conv.SAME, use_bias=True, initializers=None, partitioners=None,
+               regularizers=None, data_format="NHWC", custom_getter=None,
+               name="separable_conv_2d"):
+    label = type(self).__name__
+    self._output_channels = conv.resolve_output_channels(output_channels, label)
+    self._channel_multiplier = _check_multiplier(channel_multiplier, label)
+    super().__init__(kernel_shape, stride, rate, padding, use_bias, initializers,
+                     partitioners, regularizers, data_format, custom_getter, name,
+                     dict(output_channels=output_channels,
+                          channel_multiplier=channel_multiplier, rate=rate))
+    self._w_dw = None
+    self._w_pw = None
+
+  def _weights(self, channels, dtype):
+    dw_shape = self._kernel_shape + (channels, self._channel_multiplier)
+    pw_shape = (1,) * self._N + (channels * self._channel_multiplier, self._output_channels)
+    w_dw = self._variable("w_dw", dw_shape, dtype, conv.weight_initializer(self._kernel_shape))
+    w_pw = self._variable("w_pw", pw_shape, dtype,
+                          conv.weight_initializer((channels * self._channel_multiplier,)))
+    return w_dw, w_pw
+
+  def _build(self, inputs):
+    """Applies the separable convolution.
+
+    Args:
+      inputs: a rank-4 floating point tensor with a known channel count.
+
+    Returns:
+      The output, with `output_channels` channels.
+
+    Raises:
+      errors.IncompatibleShapeError, errors.UnderspecifiedError, ValueError: bad input.
+    """
+    inputs = tf.convert_to_tensor(inputs)
+    channels = self._check_input(inputs)
+    w_dw, w_pw = self._weights(channels, inputs.dtype)
+    outputs = _per_channel_conv(inputs, w_dw, w_pw, self._kernel_shape, self._stride,
+                                self._rate, self._padding, self._data_format)
+    outputs, b = self._bias(outputs, self._output_channels, inputs.dtype)
+    self._w_dw, self._w_pw, self._b = w_dw, w_pw, b
+    self._input_channels = channels
+    self._input_shape = tuple(inputs.shape.as_list())
+    return outputs
+
+  @property
+  def output_channels(self) -> int:
+    """Number of output channels."""
+    return self._output_channels
+
+  @property
+  def channel_multiplier(self) -> int:
+    """Depthwise filters per input channel."""
+    return self._channel_multiplier
+
+  @property
+  def w_dw(self):
+    """The depthwise weights (NotConnectedError before the first call)."""
+    self._ensure_is_connected()
+    return self._w_dw
+
+  @property
+  def w_pw(self):
+    """The pointwise weights (NotConnectedError before the first call)."""
+    self._ensure_is_connected()
+    return self._w_pw
+
+
+class SeparableConv1D(SeparableConv2D):
+  """1-D separable convolution over NWC (default) or NCW inputs.
+
+  Weights: `w_dw` `(k, input_channels, channel_multiplier)`, `w_pw`
+  `(1, input_channels * channel_multiplier, output_channels)`, bias `b`. Runs as a 2-D
+  separable convolution of height 1. Other arguments as `SeparableConv2D`. Default name
+  "separable_conv_1d".
+  """
+
+  _N = 1
+
+  def __init__(self, output_channels, channel_multiplier, kernel_shape, stride=1, rate=1,
+               padding=conv.SAME, use_bias=True, initializers=None, partitioners=None,
+               regularizers=None, data_format="NWC", custom_getter=None,
+               name="separable_conv_1d"):
+    super().__init__(output_channels, channel_multiplier, kernel_shape, stride=stride,
+                     rate=rate, padding=padding, use_bias=use_bias,
+                     initializers=initializers, partitioners=partitioners,
+                     regularizers=regularizers, data_format=data_format,
+                     custom_getter=custom_getter, name=name)
+
+  def _build(self, inputs):
+    """Applies the separable convolution.
+
+    Args:
+      inputs: a rank-3 floating point tensor with a known channel count.
+
+    Returns:
+      The output, with `output_channels` channels.
+
+    Raises:
+      errors.IncompatibleShapeError, errors.UnderspecifiedError, ValueError: bad input.
+    """
+    inputs = tf.convert_to_tensor(inputs)
+    channels = self._check_input(inputs)
+    w_dw, w_pw = self._weights(channels, inputs.dtype)
+    first = conv.channels_first(self._data_format)
+    data_format_2d = "NCHW" if first else "NHWC"
+    x = tf.expand_dims(inputs, 2 if first else 1)
+    outputs = _per_channel_conv(
+        x, w_dw[None], w_pw[None], (1,) + self._kernel_shape, (1,) + self._stride,
+        (1,) + self._rate, (self._padding[0],) + self._padding, data_format_2d)
+    outputs = tf.squeeze(outputs, [2 if first else 1])
+    outputs, b = self._bias(outputs, self._output_channels, inputs.dtype)
+    self._w_dw, self._w_pw, self._b = w_dw, w_pw, b
+    self._input_channels = channels
+    self._input_shape = tuple(inputs.shape.as_list())
+    return outputs

@@ -1,0 +1,414 @@
+# Copyright 2026 The Sonnet Authors. All Rights Reserved.
+# Licensed under the Apache License, Version 2.0.
+"""Transposed convolutions: `Conv1DTranspose`, `Conv2DTranspose`, `Conv3DTranspose`."""
+
+from typing import Any, Callable, Dict, Optional, Sequence, Tuple, Union
+
+import tensorflow as tf
+
+from sonnet.src import base
+from sonnet.src import conv
+from sonnet.src import errors
+from sonnet.src import util
+from sonnet.src import variables
+
+ERR_KERNEL_REQUIRED = "{module}: kernel_shape must be given."
+ERR_OUTPUT_SHAPE = ("{module}: invalid output_shape {value!r}. Expected None (inferred from "
+                    "the input), a sequence of {n} positive integers (None entries are "
+                    "inferred), or a callable returning one.")
+ERR_OUTPUT_SHAPE_MISMATCH = (
+    "{module}: output_shape {output_shape} cannot give the input's spatial shape {input_shape} "
+    "with stride {stride}, kernel {kernel} and padding {padding}: a forward convolution of "
+    "the output would have spatial shape {expected}.")
+
+
+def _forward_size(out: int, kernel: int, stride: int, padding: str) -> int:
+  """Spatial size a forward convolution gives for an input of size `out`."""
+  if padding == conv.SAME:
+    return -(-out // stride)
+  return max(-(-(out - kernel + 1) // stride), 0)
+
+
+def _default_size(size: int, kernel: int, stride: int, padding: str) -> int:
+  """The largest output size that maps back to `size` (Sonnet 1's default)."""
+  out = size * stride
+  if padding == conv.VALID:
+    out += max(kernel - stride, 0)
+  return out
+
+
+def _default_size_tensor(size: tf.Tensor, kernel: int, stride: int, padding: str):
+  out = size * stride
+  if padding == conv.VALID:
+    out += max(kernel - stride, 0)
+  return out
+
+
+class _ConvNDTranspose(base.AbstractModule, base.Transposable):
+  """N-dimensional transposed convolution with bias (`tf.nn.conv_transpose`)."""
+
+  _N = 2
+
+  def __init__(self, output_channels: Union[int, Callable[[], int]],
+               output_shape: Any = None,
+               kernel_shape: Union[int, Sequence[int], None] = None,
+               stride: Union[int, Sequence[int]] = 1,
+               padding: str = conv.SAME,
+               use_bias: bool = True,
+               initializers: Optional[Dict[str, Any]] = None,
+               partitioners: Optional[Dict[str, Any]] = None,
+               regularizers: Optional[Dict[str, Any]] = None,
+               data_format: Optional[str] = None,
+               custom_getter: Any = None,
+               name: Optional[str] = None):
+    super().__init__(name=name, custom_getter=custom_getter)
+    n = self._N
+    label = type(self).__name__
+    if data_format is None:
+      data_format = conv.DATA_FORMATS[n][0]
+    self._data_format = conv.check_data_format(data_format, n, label)
+    if not callable(output_channels):
+      conv.resolve_output_channels(output_channels, label)
+    self._output_channels = output_channels
+    if kernel_shape is None:
+      raise ValueError(ERR_KERNEL_REQUIRED.format(module=label))
+    self._kernel_shape = conv.fill_shape(kernel_shape, n, "kernel", label)
+    self._stride = conv.fill_stride(stride, n, self._data_format, label)
+    self._padding = conv.fill_padding(padding, n, label, allowed=conv.CONV_OP_PADDINGS)
+    if len(set(self._padding)) != 1:
+      raise ValueError(conv.ERR_PADDING.format(
+          module=label, value=padding, allowed=list(conv.CONV_OP_PADDINGS), n=1))
+    self._output_shape = (output_shape if output_shape is None or callable(output_shape)
+                          else self._check_output_shape(output_shape, label))
+    self._use_bias = bool(use_bias)
+    keys = self.get_possible_initializer_keys(use_bias=use_bias)
+    self._initializers = util.check_initializers(initializers, keys)
+    self._partitioners = util.check_partitioners(partitioners, keys)
+    self._regularizers = util.check_regularizers(regularizers, keys)
+    self._input_shape = None
+    self._input_channels = None
+    self._w = None
+    self._b = None
+    self._ctor_kwargs = dict(
+        output_channels=output_channels, output_shape=output_shape,
+        kernel_shape=kernel_shape, stride=stride, padding=padding, use_bias=use_bias,
+        initializers=initializers, partitioners=partitioners, regularizers=regularizers,
+        data_format=self._data_format, custom_getter=custom_getter)
+
+  @classmethod
+  def get_possible_initializer_keys(cls, use_bias: bool = True):
+    """Returns the keys the `initializers` (etc.) dicts may have: {"w", "b"} or {"w"}."""
+    return {"w", "b"} if use_bias else {"w"}
+
+  def _check_output_shape(self, value, label) -> Tuple[Optional[int], ...]:
+    n = self._N
+    if conv.check_positive_int(value):
+      return (int(value),) * n
+    if isinstance(value, tf.TensorShape):
+      value = value.as_list()
+    if (isinstance(value, (list, tuple)) and len(value) == n and
+        all(v is None or conv.check_positive_int(v) for v in value)):
+      return tuple(None if v is None else int(v) for v in value)
+    raise errors.IncompatibleShapeError(
+        ERR_OUTPUT_SHAPE.format(module=label, value=value, n=n))
+
+  def _build(self, inputs: tf.Tensor) -> tf.Tensor:
+    """Applies the transposed convolution to `inputs`.
+
+    Args:
+      inputs: a tensor of rank N+2 in `data_format` with a known channel count. Batch
+        (and, when `output_shape` is inferred, spatial) sizes may be unknown.
+
+    Returns:
+      The output tensor with spatial shape `output_shape` (inferred as
+      `input * stride` for SAME, `input * stride + max(kernel - stride, 0)` for VALID).
+
+    Raises:
+      errors.IncompatibleShapeError: wrong rank, changed channel count, or an
+        `output_shape` that does not map back to the input's spatial shape.
+      errors.UnderspecifiedError: unknown channel count.
+      ValueError: non floating point input.
+    """
+    label = self.module_name
+    inputs = tf.convert_to_tensor(inputs)
+    channels = conv.check_input(inputs, self._data_format, label)
+    if self._input_channels is not None and channels != self._input_channels:
+      raise errors.IncompatibleShapeError(conv.ERR_CHANNELS_CHANGED.format(
+          module=label, expected=self._input_channels, actual=channels))
+    output_channels = conv.resolve_output_channels(self._output_channels, label)
+    first = conv.channels_first(self._data_format)
+    static = inputs.shape.as_list()
+    in_spatial = static[2:] if first else static[1:-1]
+    output_spatial = self._output_shape
+    if callable(output_spatial):
+      output_spatial = self._check_output_shape(output_spatial(), label)
+    padding = self._padding[0]
+    if output_spatial is None:
+      output_spatial = (None,) * self._N
+    output_spatial = tuple(
+        o if o is not None else
+        (_default_size(i, k, s, padding) if i is not None else None)
+        for o, i, k, s in zip(output_spatial, in_spatial, self._kernel_shape, self._stride))
+    expected = tuple(None if o is None else _forward_size(o, k, s, padding)
+                     for o, k, s in zip(output_spatial, self._kernel_shape, self._stride))
+    if any(i is not None and e is not None and i != e
+           for i, e in zip(in_spatial, expected)):
+      raise errors.IncompatibleShapeError(ERR_OUTPUT_SHAPE_MISMATCH.format(
+          module=label, output_shape=output_spatial, input_shape=tuple(in_spatial),
+          stride=self._stride, kernel=self._kernel_shape, padding=padding,
+          expected=expected))
+
+    dtype = inputs.dtype
+    w = variables.get_variable(
+        "w", shape=self._kernel_shape + (output_channels, channels), dtype=dtype,
+        initializer=self._initializers.get(
+            "w", conv.weight_initializer(self._kernel_shape + (channels,))),
+        regularizer=self._regularizers.get("w"),
+        partitioner=self._partitioners.get("w"))
+    b = None
+    if self._use_bias:
+      b = variables.get_variable(
+          "b", shape=(output_channels,), dtype=dtype,
+          initializer=self._initializers.get("b", conv.bias_initializer()),
+          regularizer=self._regularizers.get("b"),
+          partitioner=self._partitioners.get("b"))
+
+    fallback = conv.use_channels_last_fallback(self._data_format)
+    data_format = self._data_format
+    x = inputs
+    if fallback:
+      x = conv.to_channels_last(x)
+      data_format = conv.channels_last_format(data_format)
+      first = False
+    dynamic = tf.shape(x)
+    batch = static[0] if static[0] is not None else dynamic[0]
+    spatial_dynamic = dynamic[2:] if first else dynamic[1:-1]
+    spatial = [
+        o if o is not None else _default_size_tensor(spatial_dynamic[i], k, s, padding)
+        for i, (o, k, s) in enumerate(zip(output_spatial, self._kernel_shape, self._stride))]
+    full = ([batch, output_channels] + spatial) if first else (
+        [batch] + spatial + [output_channels])
+    if all(isinstance(d, int) for d in full):
+      output_shape_arg = full
+    else:
+      output_shape_arg = tf.stack([tf.cast(d, tf.int32) for d in full])
+    outputs = tf.nn.conv_transpose(x, w, output_shape_arg, strides=self._stride,
+                                   padding=padding, data_format=data_format)
+    if fallback:
+      outputs = conv.to_channels_first(outputs)
+    static_out = ([static[0], output_channels] + list(output_spatial)
+                  if conv.channels_first(self._data_format) else
+                  [static[0]] + list(output_spatial) + [output_channels])
+    outputs.set_shape(static_out)
+    if b is not None:
+      outputs = conv.add_bias(outputs, b, self._data_format)
+
+    self._w, self._b = w, b
+    self._input_channels = channels
+    self._output_channels = output_channels
+    self._input_shape = tuple(static)
+    return outputs
+
+  # --- properties ---------------------------------------------------------------------
+
+  @property
+  def output_channels(self) -> int:
+    """Number of output channels (a callable given to the constructor is evaluated)."""
+    if callable(self._output_channels):
+      self._output_channels = conv.resolve_output_channels(self._output_channels,
+                                                           self.module_name)
+    return self._output_channels
+
+  @property
+  def output_shape(self):
+    """The spatial output shape given to the constructor (None: inferred)."""
+    if callable(self._output_shape):
+      return self._check_output_shape(self._output_shape(), self.module_name)
+    return self._output_shape
+
+  @property
+  def kernel_shape(self) -> Tuple[int, ...]:
+    """Kernel size per spatial dimension."""
+    return self._kernel_shape
+
+  @property
+  def stride(self) -> Tuple[int, ...]:
+    """Full-rank stride as in Sonnet 1, e.g. `(1, s_h, s_w, 1)` for NHWC."""
+    if conv.channels_first(self._data_format):
+      return (1, 1) + self._stride
+    return (1,) + self._stride + (1,)
+
+  @property
+  def padding(self) -> str:
+    """`SAME` or `VALID`."""
+    return self._padding[0]
+
+  @property
+  def has_bias(self) -> bool:
+    """Whether the module adds a bias."""
+    return self._use_bias
+
+  @property
+  def data_format(self) -> str:
+    """The layout of inputs and outputs."""
+    return self._data_format
+
+  @property
+  def initializers(self) -> Dict[str, Any]:
+    """The initializers given to the constructor."""
+    return self._initializers
+
+  @property
+  def partitioners(self) -> Dict[str, Any]:
+    """The partitioners given to the constructor."""
+    return self._partitioners
+
+  @property
+  def regularizers(self) -> Dict[str, Any]:
+    """The regularizers given to the constructor."""
+    return self._regularizers
+
+  @property
+  def w(self):
+    """The weight variable, `kernel_shape + (output_channels, input_channels)`.
+
+    Raises:
+      errors.NotConnectedError: before the first call.
+    """
+    self._ensure_is_connected()
+    return self._w
+
+  @property
+  def b(self):
+    """The bias variable, `(output_channels,)`.
+
+    Raises:
+      errors.NotConnectedError: before the first call.
+      AttributeError: if the module has no bias.
+    """
+    self._ensure_is_connected()
+    if not self._use_bias:
+      raise AttributeError(conv.ERR_NO_BIAS.format(cls=type(self).__name__))
+    return self._b
+
+  @property
+  def input_channels(self) -> int:
+    """Channels of the input seen at the first call (NotConnectedError before)."""
+    self._ensure_is_connected()
+    return self._input_channels
+
+  @property
+  def input_shape(self) -> Tuple[Optional[int], ...]:
+    """Full static shape of the last input (NotConnectedError before the first call)."""
+    self._ensure_is_connected()
+    return self._input_shape
+
+  def clone(self, name: Optional[str] = None) -> "_ConvNDTranspose":
+    """Returns a module of the same configuration with its own variables.
+
+    Args:
+      name: name of the clone; default `<module_name>_clone`.
+
+    Returns:
+      A new, unconnected module.
+    """
+    return type(self)(name=name or self.module_name + "_clone", **self._ctor_kwargs)
+
+  def transpose(self, name: Optional[str] = None) -> "conv._ConvND":
+    """Returns the forward convolution mapping this module's outputs back to its inputs.
+
+    Args:
+      name: name of the new module; default `<module_name>_transpose`.
+
+    Returns:
+      A `Conv{N}D` whose output channel count is read from this module when it is
+      connected.
+    """
+    cls = {1: conv.Conv1D, 2: conv.Conv2D, 3: conv.Conv3D}[self._N]
+    return cls(output_channels=lambda: self.input_channels,
+               kernel_shape=self._kernel_shape,
+               stride=self._stride,
+               padding=self._padding[0],
+               use_bias=self._use_bias,
+               initializers=self._ctor_kwargs["initializers"],
+               partitioners=self._ctor_kwargs["partitioners"],
+               regularizers=self._ctor_kwargs["regularizers"],
+               data_format=self._data_format,
+               custom_getter=self._ctor_kwargs["custom_getter"],
+               name=name or self.module_name + "_transpose")
+
+
+class Conv1DTranspose(_ConvNDTranspose):
+  """1-D transposed convolution over NWC (default) or NCW inputs.
+
+  Args:
+    output_channels: number of output channels, or a callable returning it.
+    output_shape: output width `(L,)` / `L`, a callable returning it, or None to infer it
+      from the input, stride and padding. The batch size may be unknown.
+    kernel_shape: kernel width (required).
+    stride: stride (int, `(s,)` or the legacy `[1, s, 1]`).
+    padding: `SAME` or `VALID`.
+    use_bias: whether to add a bias `b` of shape `(output_channels,)`.
+    initializers, partitioners, regularizers: dicts keyed by "w" / "b".
+    data_format: "NWC" or "NCW".
+    custom_getter: custom getter(s) applied to the variables.
+    name: module name (default "conv_1d_transpose").
+
+  Raises:
+    errors.IncompatibleShapeError: bad kernel, stride or output shape.
+    ValueError: bad padding, data_format, output_channels or a missing kernel_shape.
+    KeyError, TypeError: bad initializer / partitioner / regularizer dicts.
+  """
+
+  _N = 1
+
+  def __init__(self, output_channels, output_shape=None, kernel_shape=None, stride=1,
+               padding=conv.SAME, use_bias=True, initializers=None, partitioners=None,
+               regularizers=None, data_format="NWC", custom_getter=None,
+               name="conv_1d_transpose"):
+    super().__init__(output_channels, output_shape, kernel_shape, stride=stride,
+                     padding=padding, use_bias=use_bias, initializers=initializers,
+                     partitioners=partitioners, regularizers=regularizers,
+                     data_format=data_format, custom_getter=custom_getter, name=name)
+
+
+class Conv2DTranspose(_ConvNDTranspose):
+  """2-D transposed convolution over NHWC (default) or NCHW inputs.
+
+  Arguments as `Conv1DTranspose`; `output_shape` is `(height, width)`. Default name
+  "conv_2d_transpose".
+  """
+
+  _N = 2
+
+  def __init__(self, output_channels, output_shape=None, kernel_shape=None, stride=1,
+               padding=conv.SAME, use_bias=True, initializers=None, partitioners=None,
+               regularizers=None, data_format="NHWC", custom_getter=None,
+               name="conv_2d_transpose"):
+    super().__init__(output_channels, output_shape, kernel_shape, stride=stride,
+                     padding=padding, use_bias=use_bias, initializers=initializers,
+                     partitioners=partitioners, regularizers=regularizers,
+                     data_format=data_format, custom_getter=custom_getter, name=name)
+
+
+class Conv3DTranspose(_ConvNDTranspose):
+  """3-D transposed convolution over NDHWC (default) or NCDHW inputs.
+
+  Arguments as `Conv1DTranspose`; `output_shape` is `(depth, height, width)`. The bias
+  defaults to zeros (Sonnet 1 used a random truncated normal). Default name
+  "conv_3d_transpose".
+  """
+
+  _N = 3
+
+  def __init__(self, output_channels, output_shape=None, kernel_shape=None, stride=1,
+               padding=conv.SAME, use_bias=True, initializers=None, partitioners=None,
+               regularizers=None, data_format="NDHWC", custom_getter=None,
+               name="conv_3d_transpose"):
+    super().__init__(output_channels, output_shape, kernel_shape, stride=stride,
+                     padding=padding, use_bias=use_bias, initializers=initializers,
+                     partitioners=partitioners, regularizers=regularizers,
+                     data_format=data_format, custom_getter=custom_getter, name=name)
+
+
+TRANSPOSE_CLASSES = {1: Conv1DTranspose, 2: Conv2DTranspose, 3: Conv3DTranspose}
