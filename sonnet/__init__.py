@@ -61,6 +61,31 @@ __all__ += [
 
 
 # --- Layers (basic, convolution, normalisation, embedding, attention) ---------------------
+# layers: basic, conv
+from sonnet.src.conv import CAUSAL
+from sonnet.src.conv import Conv1D
+from sonnet.src.conv import Conv2D
+from sonnet.src.conv import Conv3D
+from sonnet.src.conv import CausalConv1D
+from sonnet.src.conv import FULL
+from sonnet.src.conv import REVERSE_CAUSAL
+from sonnet.src.conv import SAME
+from sonnet.src.conv import VALID
+from sonnet.src.conv_depthwise import DepthwiseConv2D
+from sonnet.src.conv_depthwise import InPlaneConv2D
+from sonnet.src.conv_depthwise import SeparableConv1D
+from sonnet.src.conv_depthwise import SeparableConv2D
+from sonnet.src.conv_transpose import Conv1DTranspose
+from sonnet.src.conv_transpose import Conv2DTranspose
+from sonnet.src.conv_transpose import Conv3DTranspose
+from sonnet.src.gradients import clip_gradient
+from sonnet.src.gradients import scale_gradient
+
+__all__ += ["CAUSAL", "FULL", "REVERSE_CAUSAL", "SAME", "VALID", "CausalConv1D", "Conv1D",
+            "Conv1DTranspose", "Conv2D", "Conv2DTranspose", "Conv3D", "Conv3DTranspose",
+            "DepthwiseConv2D", "InPlaneConv2D", "SeparableConv1D", "SeparableConv2D",
+            "clip_gradient", "scale_gradient"]
+# end layers: basic, conv
 
 # --- Recurrent cores and unrolling --------------------------------------------------------
 
