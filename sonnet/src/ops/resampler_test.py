@@ -1,0 +1,515 @@
+# Copyright 2026 The Sonnet Authors. All Rights Reserved.
+# Licensed under the Apache License, Version 2.0.
+"""Tests of the Sonnet>Resampler op, its gradient op and the Python wrapper.
+
+Everything is checked against a float64 numpy reference of the forward pass
+and of both gradients (zero-padded bilinear interpolation).
+"""
+
+from absl.testing import parameterized
+import numpy as np
+import sonnet as snt
+from sonnet.src.ops import resampler as resampler_lib
+import tensorflow as tf
+
+DTYPES = (np.float16, np.float32, np.float64)
+MODES = ("eager", "function", "graph")
+# Absolute tolerances for data in [0, 1] (float16 works in float32 inside).
+TOLERANCE = {np.float16: 1e-2, np.float32: 2e-5, np.float64: 1e-12}
+
+
+# ----------------------------------------------------------------------------
+# numpy reference (float64)
+# ----------------------------------------------------------------------------
+def _footprint(warp, height, width):
+  x = warp[..., 0].astype(np.float64)
+  y = warp[..., 1].astype(np.float64)
+  with np.errstate(invalid="ignore"):
+    inside = (x > -1) & (y > -1) & (x < width) & (y < height)
+  x = np.where(inside, x, 0.0)
+  y = np.where(inside, y, 0.0)
+  x0, y0 = np.floor(x), np.floor(y)
+  return inside, x0.astype(np.int64), y0.astype(np.int64), x - x0, y - y0
+
+
+def _corners(x0, y0):
+  # (dx, dy, weight function of (ax, ay)) for the four corners.
+  return ((0, 0, lambda ax, ay: (1 - ax) * (1 - ay)),
+          (1, 0, lambda ax, ay: ax * (1 - ay)),
+          (0, 1, lambda ax, ay: (1 - ax) * ay),
+          (1, 1, lambda ax, ay: ax * ay))
+
+
+def _pixels(image, xi, yi):
+  """image[yi, xi] with zeros outside; image is [H, W, C]."""
+  height, width, channels = image.shape
+  valid = (xi >= 0) & (xi < width) & (yi >= 0) & (yi < height)
+  if image.size == 0:
+    return np.zeros(xi.shape + (channels,)), valid
+  values = image[np.clip(yi, 0, height - 1), np.clip(xi, 0, width - 1)]
+  return np.where(valid[..., None], values, 0.0), valid
+
+
+def reference_forward(data, warp):
+  data = np.asarray(data, np.float64)
+  batch, height, width, channels = data.shape
+  out = np.zeros(warp.shape[:-1] + (channels,))
+  for b in range(batch):
+    inside, x0, y0, ax, ay = _footprint(warp[b], height, width)
+    for dx, dy, weight in _corners(x0, y0):
+      values, _ = _pixels(data[b], x0 + dx, y0 + dy)
+      out[b] += weight(ax, ay)[..., None] * values
+    out[b][~inside] = 0.0
+  return out
+
+
+def reference_grads(data, warp, grad_output):
+  """Returns (grad_data, grad_warp) in float64."""
+  data = np.asarray(data, np.float64)
+  grad_output = np.asarray(grad_output, np.float64)
+  batch, height, width, channels = data.shape
+  grad_data = np.zeros_like(data)
+  grad_warp = np.zeros(warp.shape, np.float64)
+  for b in range(batch):
+    inside, x0, y0, ax, ay = _footprint(warp[b], height, width)
+    g = np.where(inside[..., None], grad_output[b], 0.0)
+    i = {}
+    for dx, dy, weight in _corners(x0, y0):
+      values, valid = _pixels(data[b], x0 + dx, y0 + dy)
+      i[dx, dy] = values
+      contribution = weight(ax, ay)[..., None] * g
+      mask = valid & inside
+      np.add.at(grad_data[b], ((y0 + dy)[mask], (x0 + dx)[mask]),
+                contribution[mask])
+    axc, ayc = ax[..., None], ay[..., None]
+    gx = (1 - ayc) * (i[1, 0] - i[0, 0]) + ayc * (i[1, 1] - i[0, 1])
+    gy = (1 - axc) * (i[0, 1] - i[0, 0]) + axc * (i[1, 1] - i[1, 0])
+    grad_warp[b, ..., 0] = np.where(inside, np.sum(g * gx, -1), 0.0)
+    grad_warp[b, ..., 1] = np.where(inside, np.sum(g * gy, -1), 0.0)
+  return grad_data, grad_warp
+
+
+def random_warp(rng, shape, height, width, dtype, margin=1.5):
+  x = rng.uniform(-margin, width - 1 + margin, shape)
+  y = rng.uniform(-margin, height - 1 + margin, shape)
+  return np.stack([x, y], -1).astype(dtype)
+
+
+def run_in_mode(mode, fn, *args):
+  """Runs fn(*tensors) eagerly, in a tf.function or in a v1 Session."""
+  if mode == "eager":
+    tensors = [tf.constant(a) for a in args]
+    return tf.nest.map_structure(lambda t: t.numpy(), fn(*tensors))
+  if mode == "function":
+    specs = [tf.TensorSpec(None, tf.as_dtype(a.dtype)) for a in args]
+    result = tf.function(fn, input_signature=specs)(*args)
+    return tf.nest.map_structure(lambda t: t.numpy(), result)
+  with tf.Graph().as_default():
+    placeholders = [tf.compat.v1.placeholder(tf.as_dtype(a.dtype), None)
+                    for a in args]
+    outputs = fn(*placeholders)
+    with tf.compat.v1.Session() as session:
+      return session.run(outputs, dict(zip(placeholders, args)))
+
+
+class ResamplerForwardTest(tf.test.TestCase, parameterized.TestCase):
+
+  def test_library_loads(self):
+    self.assertTrue(snt.resampler_is_available())
+
+  @parameterized.product(dtype=DTYPES, mode=MODES)
+  def test_random_shapes_match_reference(self, dtype, mode):
+    rng = np.random.RandomState(0)
+    for data_shape, warp_inner in (([2, 5, 7, 3], [4]), ([1, 3, 4, 1], [2, 3]),
+                                   ([3, 6, 2, 5], [1, 2, 2])):
+      data = rng.uniform(size=data_shape).astype(dtype)
+      warp = random_warp(rng, [data_shape[0]] + warp_inner, data_shape[1],
+                         data_shape[2], dtype)
+      out = run_in_mode(mode, snt.resampler, data, warp)
+      self.assertEqual(out.dtype, dtype)
+      self.assertAllClose(out, reference_forward(data, warp),
+                          atol=TOLERANCE[dtype], rtol=0)
+
+  @parameterized.parameters(*DTYPES)
+  def test_edge_coordinates(self, dtype):
+    height, width = 4, 5
+    rng = np.random.RandomState(1)
+    data = rng.uniform(0.5, 1.0, [1, height, width, 2]).astype(dtype)
+
+    def edges(size):
+      up = lambda v: np.nextafter(dtype(v), dtype(np.inf))
+      down = lambda v: np.nextafter(dtype(v), dtype(-np.inf))
+      return [dtype(-1), up(-1), dtype(-0.5), dtype(0), dtype(1.5),
+              dtype(size - 1), dtype(size - 0.5), down(size), dtype(size),
+              dtype(np.nan), dtype(np.inf), dtype(-np.inf)]
+
+    xs, ys = np.meshgrid(edges(width), edges(height))
+    warp = np.stack([xs, ys], -1)[None].astype(dtype)
+    out = snt.resampler(data, warp).numpy()
+    expected = reference_forward(data, warp)
+    self.assertAllClose(out, expected, atol=TOLERANCE[dtype], rtol=0)
+    # Exactly zero at and beyond -1 / W / H and for non-finite coordinates.
+    x, y = warp[0, ..., 0], warp[0, ..., 1]
+    with np.errstate(invalid="ignore"):
+      outside = ~((x > -1) & (x < width) & (y > -1) & (y < height))
+    self.assertTrue(outside.any())
+    self.assertAllEqual(out[0][outside], np.zeros_like(out[0][outside]))
+    # Inside the range the output is not zero (data >= 0.5): fades, not cut.
+    self.assertTrue((np.abs(out[0][~outside]) > 0).all())
+
+  @parameterized.parameters(*DTYPES)
+  def test_huge_and_non_finite_coordinates_give_zero(self, dtype):
+    finfo = np.finfo(dtype)
+    values = [np.nan, np.inf, -np.inf, finfo.max, -finfo.max, 6e4, -6e4]
+    if dtype != np.float16:
+      values += [1e30, -1e30]
+    coords = np.array([[v, 1.0] for v in values] + [[1.0, v] for v in values],
+                      dtype)[None]
+    data = np.ones([1, 3, 3, 2], dtype)
+    with tf.GradientTape() as tape:
+      warp = tf.constant(coords)
+      data_t = tf.constant(data)
+      tape.watch([warp, data_t])
+      out = snt.resampler(data_t, warp)
+    self.assertAllEqual(out, np.zeros([1, len(coords[0]), 2], dtype))
+    grad_data, grad_warp = tape.gradient(out, [data_t, warp])
+    self.assertAllEqual(grad_warp, np.zeros_like(coords))
+    self.assertAllEqual(grad_data, np.zeros_like(data))
+
+  @parameterized.parameters(*DTYPES)
+  def test_identity_warp_is_exact(self, dtype):
+    rng = np.random.RandomState(2)
+    data = rng.normal(size=[2, 5, 6, 3]).astype(dtype)
+    ys, xs = np.meshgrid(np.arange(5), np.arange(6), indexing="ij")
+    warp = np.tile(np.stack([xs, ys], -1)[None], [2, 1, 1, 1]).astype(dtype)
+    self.assertAllEqual(snt.resampler(data, warp), data)
+
+  def test_same_tensor_as_data_and_warp(self):
+    value = tf.constant([[[[0.25, 0.0]]]])  # data [1,1,1,2], warp [1,1,1,2]
+    out = snt.resampler(value, value)
+    self.assertAllClose(out, reference_forward(value.numpy(), value.numpy()))
+
+  def test_transposed_input(self):
+    rng = np.random.RandomState(3)
+    data = tf.transpose(tf.constant(rng.uniform(size=[2, 4, 3, 5])),
+                        [0, 2, 1, 3])[:, ::2]
+    warp = random_warp(rng, [2, 6], 2, 4, np.float64)
+    self.assertAllClose(snt.resampler(data, warp),
+                        reference_forward(data.numpy(), warp))
+
+  def test_parallel_paths_match_reference(self):
+    # Work large enough to be sharded over threads: one batch entry (points
+    # split into slices with scratch buffers) and several.
+    rng = np.random.RandomState(4)
+    for dtype in DTYPES:
+      for batch in (1, 3):
+        data = rng.uniform(size=[batch, 16, 16, 8]).astype(dtype)
+        warp = random_warp(rng, [batch, 64, 64], 16, 16, dtype)
+        grad_output = rng.uniform(size=[batch, 64, 64, 8]).astype(dtype)
+        out = snt.resampler(data, warp)
+        self.assertAllClose(out, reference_forward(data, warp),
+                            atol=TOLERANCE[dtype], rtol=0)
+        grad_data, grad_warp = resampler_lib.resampler_grad(
+            data, warp, grad_output)
+        ref_data, ref_warp = reference_grads(data, warp, grad_output)
+        scale = 100 if dtype == np.float16 else 1
+        self.assertAllClose(grad_data, ref_data, atol=TOLERANCE[dtype] * scale,
+                            rtol=TOLERANCE[dtype])
+        self.assertAllClose(grad_warp, ref_warp, atol=TOLERANCE[dtype] * scale,
+                            rtol=TOLERANCE[dtype])
+        # Deterministic: no atomics, fixed reduction order.
+        again, _ = resampler_lib.resampler_grad(data, warp, grad_output)
+        self.assertAllEqual(grad_data, again)
+
+  def test_readme_line_2017_graph_mode(self):
+    with tf.Graph().as_default():
+      out = snt.resampler(tf.constant([0.]), tf.constant([0.]))
+      self.assertEqual(out.shape.as_list(), [1])
+      self.assertEqual(out.dtype, tf.float32)
+      self.assertEqual(out.name, "resampler/Resampler:0")
+      with tf.compat.v1.Session() as session:
+        with self.assertRaisesRegex(tf.errors.UnimplementedError,
+                                    r"data shape must be .* but is: \[1\]"):
+          session.run(out)
+
+  def test_readme_line_2017_eager_raises_at_once(self):
+    with self.assertRaisesRegex(tf.errors.UnimplementedError,
+                                r"data shape must be .* but is: \[1\]"):
+      snt.resampler(tf.constant([0.]), tf.constant([0.]))
+
+  def test_tf_function_unknown_batch(self):
+    rng = np.random.RandomState(5)
+    fn = tf.function(snt.resampler, input_signature=[
+        tf.TensorSpec([None, 4, 4, 2], tf.float32),
+        tf.TensorSpec([None, 3, 2], tf.float32)])
+    for batch in (0, 1, 3):
+      data = rng.uniform(size=[batch, 4, 4, 2]).astype(np.float32)
+      warp = random_warp(rng, [batch, 3], 4, 4, np.float32)
+      self.assertAllClose(fn(data, warp), reference_forward(data, warp))
+    self.assertEqual(fn.experimental_get_tracing_count(), 1)
+
+
+class ResamplerShapeFunctionTest(tf.test.TestCase, parameterized.TestCase):
+
+  def _shape(self, data_shape, warp_shape):
+    with tf.Graph().as_default():
+      data = tf.compat.v1.placeholder(tf.float32, data_shape)
+      warp = tf.compat.v1.placeholder(tf.float32, warp_shape)
+      return snt.resampler(data, warp).shape
+
+  @parameterized.parameters(
+      ([2, 5, 5, 3], [2, 7, 2], [2, 7, 3]),
+      ([None, 5, 5, 3], [2, 4, 4, 2], [2, 4, 4, 3]),
+      ([2, None, None, None], [None, 4, 2], [2, 4, None]),
+      ([None, 5, 5, 3], [None, None, 2], [None, None, 3]),
+      (None, [2, 4, 2], [2, 4, None]),
+      ([2, 5, 5, 3], None, None),
+      ([1], [1], [1]),
+  )
+  def test_static_shape(self, data_shape, warp_shape, expected):
+    shape = self._shape(data_shape, warp_shape)
+    if expected is None:
+      self.assertIsNone(shape.rank)
+    else:
+      self.assertEqual(shape.as_list(), expected)
+
+  def test_static_batch_mismatch_raises_at_construction(self):
+    with self.assertRaisesRegex(ValueError, "Batch size of data and warp"):
+      self._shape([2, 5, 5, 3], [3, 4, 2])
+
+  def test_rank_zero_raises_at_construction(self):
+    with self.assertRaisesRegex(ValueError, "must be at least rank 1"):
+      self._shape([], [2, 2])
+
+
+class ResamplerErrorTest(tf.test.TestCase, parameterized.TestCase):
+
+  @parameterized.product(mode=MODES, data_shape=([2, 3, 3], [2, 3, 3, 1, 1]))
+  def test_data_rank(self, mode, data_shape):
+    data = np.zeros(data_shape, np.float32)
+    warp = np.zeros([2, 4, 2], np.float32)
+    with self.assertRaisesRegex(
+        tf.errors.UnimplementedError,
+        "Only bilinear interpolation is currently supported. The input data "
+        r"shape must be \[batch_size, data_height, data_width, data_channels\]"
+        r", but is: \[%s\]" % ",".join(map(str, data_shape))):
+      run_in_mode(mode, snt.resampler, data, warp)
+    grad_output = np.zeros([2, 4, 1], np.float32)
+    with self.assertRaisesRegex(
+        tf.errors.UnimplementedError,
+        r"the input data tensor must be a batch of 2d data; data shape should "
+        r"have 4 entries .* but is: \[%s\]" % ",".join(map(str, data_shape))):
+      run_in_mode(mode, resampler_lib.resampler_grad, data, warp, grad_output)
+
+  @parameterized.product(mode=MODES, warp_shape=([], [2]))
+  def test_warp_rank(self, mode, warp_shape):
+    data = np.zeros([2, 3, 3, 1], np.float32)
+    warp = np.zeros(warp_shape, np.float32)
+    pattern = r"warp should be at least a matrix, got shape \[%s\]" % (
+        ",".join(map(str, warp_shape)))
+    with self.assertRaisesRegex(tf.errors.InvalidArgumentError, pattern):
+      run_in_mode(mode, snt.resampler, data, warp)
+    with self.assertRaisesRegex(tf.errors.InvalidArgumentError, pattern):
+      run_in_mode(mode, resampler_lib.resampler_grad, data, warp,
+                  np.zeros([2, 1], np.float32))
+
+  @parameterized.product(mode=MODES, last=(0, 1, 3))
+  def test_warp_last_dimension(self, mode, last):
+    data = np.zeros([2, 3, 3, 1], np.float32)
+    warp = np.zeros([2, 4, last], np.float32)
+    pattern = (r"warping coordinates must be 2D; warp shape last entry should "
+               r"be 2, but shape vector is: \[2,4,%d\]" % last)
+    with self.assertRaisesRegex(tf.errors.UnimplementedError, pattern):
+      run_in_mode(mode, snt.resampler, data, warp)
+    with self.assertRaisesRegex(tf.errors.UnimplementedError, pattern):
+      run_in_mode(mode, resampler_lib.resampler_grad, data, warp,
+                  np.zeros([2, 4, 1], np.float32))
+
+  @parameterized.product(mode=MODES, batches=((2, 3), (3, 2)))
+  def test_batch_mismatch(self, mode, batches):
+    data = np.zeros([batches[0], 3, 3, 1], np.float32)
+    warp = np.zeros([batches[1], 4, 2], np.float32)
+    pattern = (r"Batch size of data and warp tensor must be the same, but "
+               r"input shapes are: \[%d,3,3,1\], \[%d,4,2\]" % batches)
+    with self.assertRaisesRegex(tf.errors.InvalidArgumentError, pattern):
+      run_in_mode(mode, snt.resampler, data, warp)
+    with self.assertRaisesRegex(tf.errors.InvalidArgumentError, pattern):
+      run_in_mode(mode, resampler_lib.resampler_grad, data, warp,
+                  np.zeros([batches[1], 4, 1], np.float32))
+
+  @parameterized.product(mode=MODES,
+                         grad_shape=([2, 4, 2], [2, 4], [2, 5, 1], [1, 4, 1]))
+  def test_grad_output_shape(self, mode, grad_shape):
+    data = np.zeros([2, 3, 3, 1], np.float32)
+    warp = np.zeros([2, 4, 2], np.float32)
+    with self.assertRaisesRegex(
+        tf.errors.InvalidArgumentError,
+        r"grad_output shape is not consistent with data and warp shapes; it "
+        r"should be \[2,4,1\] but is \[%s\]" % ",".join(map(str, grad_shape))):
+      run_in_mode(mode, resampler_lib.resampler_grad, data, warp,
+                  np.zeros(grad_shape, np.float32))
+
+  @parameterized.parameters(*MODES)
+  def test_sizes_that_overflow(self, mode):
+    # No elements in data, but B * P * C = 4 * 2**62 overflows int64. The
+    # shape is fed at run time (constant folding would rewrite it).
+    huge_empty_shape = np.array([1, 0, 1, 2**62], np.int64)
+    warp = np.zeros([1, 4, 2], np.float32)
+    with self.assertRaisesRegex(tf.errors.InvalidArgumentError,
+                                "Resampler sizes are too large"):
+      run_in_mode(mode, lambda s, w: snt.resampler(tf.zeros(s), w),
+                  huge_empty_shape, warp)
+    with self.assertRaisesRegex(tf.errors.InvalidArgumentError,
+                                "Resampler sizes are too large"):
+      run_in_mode(mode, lambda s, w, g: resampler_lib.resampler_grad(
+          tf.zeros(s), w, g), huge_empty_shape, warp,
+                  np.zeros([1, 4, 1], np.float32))
+
+  @parameterized.parameters(np.int32, np.int64, np.bool_, np.complex64)
+  def test_unsupported_dtype(self, dtype):
+    with self.assertRaisesRegex((tf.errors.InvalidArgumentError, TypeError),
+                                "not in the list of allowed values"):
+      snt.resampler(np.zeros([1, 2, 2, 1], dtype), np.zeros([1, 1, 2], dtype))
+
+  def test_bfloat16_not_listed(self):
+    with self.assertRaisesRegex((tf.errors.InvalidArgumentError, TypeError),
+                                "not in the list of allowed values"):
+      snt.resampler(tf.zeros([1, 2, 2, 1], tf.bfloat16),
+                    tf.zeros([1, 1, 2], tf.bfloat16))
+
+  def test_mixed_dtypes_are_not_cast(self):
+    with self.assertRaises((tf.errors.InvalidArgumentError, TypeError)):
+      snt.resampler(np.zeros([1, 2, 2, 1], np.float32),
+                    np.zeros([1, 1, 2], np.float64))
+
+
+class ResamplerEmptyTest(tf.test.TestCase, parameterized.TestCase):
+
+  @parameterized.product(
+      mode=MODES,
+      shapes=(([0, 3, 3, 2], [0, 4, 2]),      # B = 0
+              ([2, 0, 3, 2], [2, 4, 2]),      # H = 0, non-empty warp
+              ([2, 3, 0, 2], [2, 4, 2]),      # W = 0
+              ([2, 0, 0, 2], [2, 5, 3, 2]),
+              ([2, 3, 3, 0], [2, 4, 2]),      # C = 0
+              ([2, 3, 3, 2], [2, 0, 2]),      # no sampling points
+              ([2, 3, 3, 2], [2, 3, 0, 2])))
+  def test_empty(self, mode, shapes):
+    data_shape, warp_shape = shapes
+    rng = np.random.RandomState(6)
+    data = rng.uniform(size=data_shape).astype(np.float32)
+    # Points that would be inside a non-empty image, and some outside.
+    warp = rng.uniform(-0.9, 0.9, warp_shape).astype(np.float32)
+    out_shape = warp_shape[:-1] + [data_shape[-1]]
+    grad_output = np.ones(out_shape, np.float32)
+
+    def forward_and_grads(d, w, g):
+      return (snt.resampler(d, w),) + resampler_lib.resampler_grad(d, w, g)
+
+    out, grad_data, grad_warp = run_in_mode(
+        mode, forward_and_grads, data, warp, grad_output)
+    self.assertAllEqual(out, np.zeros(out_shape, np.float32))
+    expected_grad_data, _ = reference_grads(data, warp, grad_output)
+    self.assertAllEqual(grad_data.shape, data_shape)
+    self.assertAllClose(grad_data, expected_grad_data)
+    self.assertAllEqual(grad_warp, np.zeros(warp_shape, np.float32))
+
+  def test_grad_with_empty_warp_zeroes_grad_data(self):
+    # Repeat so that a recycled, non-zero buffer would be noticed.
+    for _ in range(3):
+      filler = tf.fill([4, 8, 8, 3], 7.0) + 0.0  # Dirty the allocator.
+      del filler
+      grad_data, grad_warp = resampler_lib.resampler_grad(
+          tf.ones([4, 8, 8, 3]), tf.zeros([4, 0, 2]), tf.zeros([4, 0, 3]))
+      self.assertAllEqual(grad_data, np.zeros([4, 8, 8, 3]))
+      self.assertEqual(grad_warp.shape, (4, 0, 2))
+
+
+class ResamplerGradientTest(tf.test.TestCase, parameterized.TestCase):
+
+  @parameterized.parameters(*DTYPES)
+  def test_grads_match_reference(self, dtype):
+    rng = np.random.RandomState(7)
+    data = rng.uniform(size=[2, 4, 5, 3]).astype(dtype)
+    warp = random_warp(rng, [2, 3, 4], 4, 5, dtype)
+    grad_output = rng.uniform(size=[2, 3, 4, 3]).astype(dtype)
+    grad_data, grad_warp = resampler_lib.resampler_grad(data, warp, grad_output)
+    ref_data, ref_warp = reference_grads(data, warp, grad_output)
+    self.assertEqual(grad_data.dtype, dtype)
+    self.assertAllClose(grad_data, ref_data, atol=TOLERANCE[dtype] * 5, rtol=0)
+    self.assertAllClose(grad_warp, ref_warp, atol=TOLERANCE[dtype] * 5, rtol=0)
+
+  @parameterized.parameters(*MODES)
+  def test_registered_gradient(self, mode):
+    rng = np.random.RandomState(8)
+    data = rng.uniform(size=[2, 4, 5, 3])
+    warp = random_warp(rng, [2, 6], 4, 5, np.float64)
+    grad_output = rng.uniform(size=[2, 6, 3])
+
+    def grads(d, w, g):
+      if mode == "graph":
+        return tf.gradients(snt.resampler(d, w), [d, w], grad_ys=g)
+      with tf.GradientTape() as tape:
+        tape.watch([d, w])
+        out = snt.resampler(d, w)
+      return tape.gradient(out, [d, w], output_gradients=g)
+
+    grad_data, grad_warp = run_in_mode(mode, grads, data, warp, grad_output)
+    ref_data, ref_warp = reference_grads(data, warp, grad_output)
+    self.assertAllClose(grad_data, ref_data)
+    self.assertAllClose(grad_warp, ref_warp)
+
+  def test_compute_gradient_float64(self):
+    rng = np.random.RandomState(9)
+    height, width = 4, 5
+    data = tf.constant(rng.uniform(size=[2, height, width, 2]))
+    # Coordinates kept away from integers (kinks) and from -1 / W / H.
+    cells_x = rng.randint(-1, width, [2, 6])
+    cells_y = rng.randint(-1, height, [2, 6])
+    warp = tf.constant(np.stack([cells_x + rng.uniform(0.2, 0.8, [2, 6]),
+                                 cells_y + rng.uniform(0.2, 0.8, [2, 6])], -1))
+    theoretical, numerical = tf.test.compute_gradient(
+        snt.resampler, [data, warp], delta=1e-6)
+    for t, n in zip(theoretical, numerical):
+      self.assertAllClose(t, n, atol=1e-6, rtol=1e-6)
+
+  def test_integer_coordinates_use_forward_difference(self):
+    data = np.arange(12, dtype=np.float64).reshape([1, 3, 4, 1]) ** 2
+    warp = np.array([[[1.0, 1.0], [3.0, 2.0], [0.0, 0.5]]])
+    grad_output = np.ones([1, 3, 1])
+    _, grad_warp = resampler_lib.resampler_grad(data, warp, grad_output)
+    image = data[0, ..., 0]
+    expected = [[image[1, 2] - image[1, 1], image[2, 1] - image[1, 1]],
+                [0.0 - image[2, 3], 0.0 - image[2, 3]],  # zero padding
+                [image[0, 1] * 0.5 + image[1, 1] * 0.5
+                 - image[0, 0] * 0.5 - image[1, 0] * 0.5,
+                 image[1, 0] - image[0, 0]]]
+    self.assertAllClose(grad_warp[0], expected)
+
+  def test_nan_grad_output_stays_local(self):
+    data = np.ones([1, 6, 6, 1], np.float32)
+    warp = np.array([[[1.5, 1.5], [4.5, 4.5]]], np.float32)
+    grad_output = np.array([[[np.nan], [1.0]]], np.float32)
+    grad_data, grad_warp = resampler_lib.resampler_grad(data, warp, grad_output)
+    grad_data = grad_data.numpy()[0, ..., 0]
+    self.assertTrue(np.isnan(grad_data[1:3, 1:3]).all())
+    self.assertEqual(np.isnan(grad_data).sum(), 4)
+    self.assertTrue(np.isnan(grad_warp[0, 0]).all())
+    self.assertAllClose(grad_warp[0, 1], [0.0, 0.0])
+
+  def test_second_order_gradient_raises(self):
+    data = tf.ones([1, 3, 3, 1])
+    warp = tf.constant([[[0.5, 0.5]]])
+    with self.assertRaisesRegex(NotImplementedError,
+                                "Second-order gradients of snt.resampler"):
+      with tf.GradientTape() as outer:
+        outer.watch(warp)
+        with tf.GradientTape() as inner:
+          inner.watch(warp)
+          out = snt.resampler(data, warp)
+        grad = inner.gradient(out, warp)
+      outer.gradient(grad, warp)
+
+
+if __name__ == "__main__":
+  tf.test.main()
