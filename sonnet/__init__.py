@@ -86,6 +86,19 @@ __all__ += ["CAUSAL", "FULL", "REVERSE_CAUSAL", "SAME", "VALID", "CausalConv1D",
             "DepthwiseConv2D", "InPlaneConv2D", "SeparableConv1D", "SeparableConv2D",
             "clip_gradient", "scale_gradient"]
 # end layers: basic, conv
+# layers: normalisation, embedding, attention
+from sonnet.src.attention import AttentionOutput
+from sonnet.src.attention import AttentiveRead
+from sonnet.src.batch_norm import BatchNorm
+from sonnet.src.batch_norm_v2 import BatchNormV2
+from sonnet.src.embed import Embed
+from sonnet.src.group_norm import GroupNorm
+from sonnet.src.group_norm import InstanceNorm
+from sonnet.src.layer_norm import LayerNorm
+
+__all__ += ["AttentionOutput", "AttentiveRead", "BatchNorm", "BatchNormV2", "Embed",
+            "GroupNorm", "InstanceNorm", "LayerNorm"]
+# end layers: normalisation, embedding, attention
 
 # --- Recurrent cores and unrolling --------------------------------------------------------
 

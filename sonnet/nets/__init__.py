@@ -11,3 +11,17 @@ __all__ += ["MLP"]
 
 
 # --- ConvNets, AlexNet, Dilation, VectorQuantizer (layers) ---------------------------------
+from sonnet.src.nets.alexnet import AlexNet
+from sonnet.src.nets.alexnet import AlexNetFull
+from sonnet.src.nets.alexnet import AlexNetMini
+from sonnet.src.nets.convnet import ConvNet2D
+from sonnet.src.nets.convnet import ConvNet2DTranspose
+from sonnet.src.nets.dilation import Dilation
+from sonnet.src.nets.dilation import identity_kernel_initializer
+from sonnet.src.nets.dilation import noisy_identity_kernel_initializer
+from sonnet.src.nets.vqvae import VectorQuantizer
+from sonnet.src.nets.vqvae import VectorQuantizerEMA
+
+__all__ += ["AlexNet", "AlexNetFull", "AlexNetMini", "ConvNet2D", "ConvNet2DTranspose",
+            "Dilation", "identity_kernel_initializer", "noisy_identity_kernel_initializer",
+            "VectorQuantizer", "VectorQuantizerEMA"]
