@@ -1,0 +1,136 @@
+# Copyright 2026 The Sonnet Authors. All Rights Reserved.
+# Licensed under the Apache License, Version 2.0.
+"""Tests of the op library loader: lazy loading, the version guard, errors."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+from absl.testing import parameterized
+from sonnet.src.ops import resampler as resampler_lib
+import tensorflow as tf
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.dirname(os.path.abspath(__file__)))))
+
+
+def _write_library_dir(directory, tf_version=None, abi_flag=None,
+                       library_bytes=b"", build_info=True):
+  with open(os.path.join(directory, resampler_lib.LIBRARY_NAME), "wb") as f:
+    f.write(library_bytes)
+  if build_info:
+    info = {
+        "tf_version": tf_version or tf.__version__,
+        "cxx11_abi_flag": (int(tf.sysconfig.CXX11_ABI_FLAG)
+                           if abi_flag is None else abi_flag),
+    }
+    with open(os.path.join(directory, resampler_lib.BUILD_INFO_NAME), "w") as f:
+      json.dump(info, f)
+
+
+class LoaderTest(tf.test.TestCase, parameterized.TestCase):
+
+  def setUp(self):
+    super().setUp()
+    self.directory = self._make_tempdir()
+
+  def _make_tempdir(self):
+    # tempfile, not create_tempdir(): absl flags are not parsed under pytest.
+    directory = tempfile.mkdtemp()
+    self.addCleanup(shutil.rmtree, directory, ignore_errors=True)
+    return directory
+
+  def test_missing_library_names_paths_and_build_command(self):
+    other = self._make_tempdir()
+    loader = resampler_lib.OpLibraryLoader([self.directory, other])
+    with self.assertRaises(ImportError) as raised:
+      loader.load()
+    message = str(raised.exception)
+    self.assertIn(self.directory, message)
+    self.assertIn(other, message)
+    self.assertIn("_resampler_ops.so was not found", message)
+    self.assertIn("bash tools/test.sh", message)
+    self.assertIn("bazel build :install", message)
+
+  @parameterized.parameters("2.20.0", "2.22.0", "1.15.0", "3.21.0")
+  def test_version_mismatch_names_both_versions(self, built):
+    _write_library_dir(self.directory, tf_version=built)
+    loader = resampler_lib.OpLibraryLoader([self.directory])
+    with self.assertRaises(ImportError) as raised:
+      loader.load()
+    message = str(raised.exception)
+    self.assertIn("built against TensorFlow %s" % built, message)
+    self.assertIn("running TensorFlow is %s" % tf.__version__, message)
+    self.assertIn("Rebuild it with: bash tools/test.sh", message)
+
+  def test_patch_release_difference_is_accepted_by_the_guard(self):
+    major, minor = tf.__version__.split(".")[:2]
+    _write_library_dir(self.directory, tf_version="%s.%s.99" % (major, minor))
+    loader = resampler_lib.OpLibraryLoader([self.directory])
+    info = loader.check_build_info(loader.find())
+    self.assertEqual(info["tf_version"], "%s.%s.99" % (major, minor))
+
+  def test_abi_mismatch(self):
+    _write_library_dir(self.directory,
+                       abi_flag=1 - int(tf.sysconfig.CXX11_ABI_FLAG))
+    loader = resampler_lib.OpLibraryLoader([self.directory])
+    with self.assertRaisesRegex(ImportError, "C\\+\\+11 ABI flag"):
+      loader.load()
+
+  @parameterized.parameters("", "{not json", '{"tf_version": "2.21.0"}')
+  def test_missing_or_broken_build_record(self, text):
+    _write_library_dir(self.directory, build_info=False)
+    if text:
+      with open(os.path.join(self.directory, "_build_info.json"), "w") as f:
+        f.write(text)
+    loader = resampler_lib.OpLibraryLoader([self.directory])
+    with self.assertRaisesRegex(ImportError, "has no build record"):
+      loader.load()
+
+  @parameterized.parameters(b"", b"not an ELF file at all" * 10)
+  def test_corrupt_library(self, contents):
+    _write_library_dir(self.directory, library_bytes=contents)
+    loader = resampler_lib.OpLibraryLoader([self.directory])
+    with self.assertRaises(ImportError) as raised:
+      loader.load()
+    message = str(raised.exception)
+    self.assertIn("could not be loaded", message)
+    self.assertIn(os.path.join(self.directory, "_resampler_ops.so"), message)
+    # Failures are not cached: the next call retries and fails the same way.
+    with self.assertRaisesRegex(ImportError, "could not be loaded"):
+      loader.load()
+
+  def test_real_library_loads_once(self):
+    first = resampler_lib.load_op_library()
+    self.assertIs(first, resampler_lib.load_op_library())
+    self.assertTrue(hasattr(first, "sonnet_resampler"))
+    self.assertTrue(resampler_lib.resampler_is_available())
+
+  def test_import_without_library(self):
+    # A copy of the pure-Python package, with no op library anywhere near it.
+    root = self._make_tempdir()
+    shutil.copytree(os.path.join(REPO_ROOT, "sonnet"),
+                    os.path.join(root, "sonnet"),
+                    ignore=shutil.ignore_patterns("*.so", "*.json",
+                                                  "__pycache__"))
+    script = (
+        "import sonnet as snt\n"
+        "assert not snt.resampler_is_available()\n"
+        "try:\n"
+        "  snt.resampler([[[[0.]]]], [[[0., 0.]]])\n"
+        "except ImportError as e:\n"
+        "  print('IMPORT ERROR:', e)\n")
+    env = dict(os.environ, PYTHONPATH=root, TF_CPP_MIN_LOG_LEVEL="2")
+    result = subprocess.run([sys.executable, "-c", script], cwd=root, env=env,
+                            capture_output=True, text=True, timeout=300)
+    self.assertEqual(result.returncode, 0, result.stderr)
+    self.assertIn("IMPORT ERROR: The Sonnet resampler op library "
+                  "_resampler_ops.so was not found", result.stdout)
+    self.assertIn(os.path.join(root, "sonnet", "src", "ops"), result.stdout)
+
+
+if __name__ == "__main__":
+  tf.test.main()
