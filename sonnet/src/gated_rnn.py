@@ -296,7 +296,9 @@ class LSTM(rnn_core.RNNCore):
     if self._use_peepholes:
       f += self._w_f_diag * cell
       i += self._w_i_diag * cell
-    forget_gate = tf.sigmoid(f + self._forget_bias)
+    if gates_x is None or not inputs.extras["forget_bias_included"]:
+      f += self._forget_bias
+    forget_gate = tf.sigmoid(f)
     next_cell = forget_gate * cell + tf.sigmoid(i) * tf.tanh(j)
     if self._use_peepholes:
       o += self._w_o_diag * next_cell
@@ -317,10 +319,17 @@ class LSTM(rnn_core.RNNCore):
       with tf.name_scope(self.module_name + "_input_projection"):
         self._create_variables(input_size, sequence.dtype)
         w_x, w_h = self._w_gates[:input_size], self._w_gates[input_size:]
-        bias = None if self._use_layer_norm else self._b_gates
+        if self._use_layer_norm:
+          bias = None
+        else:
+          # The forget bias joins the projection's bias: one op less per step.
+          hidden = self._hidden_size
+          bias = self._b_gates + tf.constant(
+              [0.0] * (2 * hidden) + [self._forget_bias] * hidden + [0.0] * hidden,
+              dtype=sequence.dtype)
         projected = project_sequence(sequence, w_x, bias)
     self._input_size = input_size
-    extras = {"w_h": w_h}
+    extras = {"w_h": w_h, "forget_bias_included": not self._use_layer_norm}
     return projected, lambda x_t, state: self(ProjectedInputs(x_t, extras), state)
 
   @property

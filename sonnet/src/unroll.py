@@ -242,8 +242,14 @@ def dynamic_unroll(core: Any,
         next_state = _select(valid, next_state, state)
       return output, next_state
 
+    # Reading steps from TensorArrays keeps the gradient sparse: slicing a captured
+    # sequence would make every step's gradient a dense [T, B, ...] tensor.
+    input_arrays = [
+        tf.TensorArray(x.dtype, size=num_steps_t, element_shape=x.shape[1:]).unstack(x)
+        for x in flat_step_inputs]
+
     def inputs_at(t):
-      return tf.nest.pack_sequence_as(step_inputs, [x[t] for x in flat_step_inputs])
+      return tf.nest.pack_sequence_as(step_inputs, [ta.read(t) for ta in input_arrays])
 
     if num_steps is not None and num_steps > 0:
       # First step outside the loop: creates variables, gives the output structure.

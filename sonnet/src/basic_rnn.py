@@ -1,0 +1,667 @@
+# Copyright 2026 The Sonnet Authors. All Rights Reserved.
+# Licensed under the Apache License, Version 2.0.
+"""Basic recurrent cores and core combinators: `VanillaRNN`, `DeepRNN`, `ModelRNN`,
+`ResidualCore`, `SkipConnectionCore`, `HighwayCore` and `BidirectionalRNN`."""
+
+import collections
+import inspect
+from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Tuple
+
+import tensorflow as tf
+
+from sonnet.src import base
+from sonnet.src import errors
+from sonnet.src import gated_rnn
+from sonnet.src import initializers as initializers_lib
+from sonnet.src import linear
+from sonnet.src import rnn_core
+from sonnet.src import unroll
+from sonnet.src import util
+from sonnet.src import variables
+
+ERR_CORES_NOT_ITERABLE = "Cores should be an iterable object, got {!r}."
+ERR_NO_CORES = "DeepRNN needs at least one core."
+ERR_SKIP_NOT_ALL_RNN = (
+    "skip_connections are enabled but not all cores are `snt.RNNCore`s, which is not "
+    "supported. The following cores were specified: {}.")
+ERR_SKIP_OUTPUT_SIZES = (
+    "With skip connections, all core outputs must agree beyond the first dimension to be "
+    "concatenated; core {index} has output_size {actual}, core 0 has {expected}.")
+ERR_NO_OUTPUT_SIZE = "None of the 'cores' have output_size information."
+ERR_NUM_INITIALIZERS = (
+    "The number of {kind} and recurrent cores should be the same: got {got} {kind} for "
+    "{expected} recurrent cores.")
+ERR_MODEL_NOT_CALLABLE = "Model must be callable, got {!r}."
+ERR_MODEL_IS_CORE = "Model should not be an RNNCore (it maps state to state), got {!r}."
+ERR_MODEL_OUTPUT_SIZE = "Model {!r} must have an output_size attribute."
+ERR_SKIP_OUTPUT_UNKNOWN = (
+    "Output size unknown. You must provide an input_shape to SkipConnectionCore or connect "
+    "it before asking for its output_size.")
+ERR_HIGHWAY_LAYERS = "num_layers must be a positive integer, got {!r}."
+
+
+def _is_recurrent(core: Any) -> bool:
+  return isinstance(core, rnn_core.RNNCore) or (
+      hasattr(core, "state_size") and hasattr(core, "initial_state"))
+
+
+def _build_signature(core: Any):
+  fn = core._build if isinstance(core, base.AbstractModule) else core  # pylint: disable=protected-access
+  try:
+    return inspect.signature(fn)
+  except (TypeError, ValueError):
+    return None
+
+
+def _supported_kwargs(core: Any, kwargs: Mapping[str, Any]) -> dict:
+  """The subset of `kwargs` that `core` accepts (all of them if it takes **kwargs)."""
+  if not kwargs:
+    return {}
+  signature = _build_signature(core)
+  if signature is None:
+    return {}
+  params = signature.parameters
+  if any(p.kind == inspect.Parameter.VAR_KEYWORD for p in params.values()):
+    return dict(kwargs)
+  return {k: v for k, v in kwargs.items() if k in params}
+
+
+def _as_shape(size: Any) -> tf.TensorShape:
+  if isinstance(size, tf.TensorShape):
+    return size
+  if isinstance(size, int):
+    return tf.TensorShape([size])
+  return tf.TensorShape(size)
+
+
+def _concat_sizes(sizes: Sequence[Any]) -> Any:
+  def concat(*leaves):
+    shapes = [_as_shape(s) for s in leaves]
+    first = sum(int(s[0]) for s in shapes)
+    return tf.TensorShape([first]).concatenate(shapes[0][1:])
+  return tf.nest.map_structure(concat, *sizes)
+
+
+def _concat_last(*tensors: tf.Tensor) -> tf.Tensor:
+  return tf.concat(tensors, axis=-1)
+
+
+class VanillaRNN(rnn_core.RNNCore):
+  """Basic fully connected recurrent core: `h' = activation(in_to_hidden(x) +
+  hidden_to_hidden(h))`; output = state = h'."""
+
+  IN_TO_HIDDEN = "in_to_hidden"
+  HIDDEN_TO_HIDDEN = "hidden_to_hidden"
+  POSSIBLE_INITIALIZER_KEYS = {IN_TO_HIDDEN, HIDDEN_TO_HIDDEN}
+
+  def __init__(self,
+               hidden_size: int,
+               activation: Callable[[tf.Tensor], tf.Tensor] = tf.tanh,
+               initializers: Optional[Mapping[str, Any]] = None,
+               partitioners: Optional[Mapping[str, Any]] = None,
+               regularizers: Optional[Mapping[str, Any]] = None,
+               custom_getter: Any = None,
+               name: str = "vanilla_rnn"):
+    """Constructs the core.
+
+    Args:
+      hidden_size: H.
+      activation: the non-linearity.
+      initializers: dict with keys `in_to_hidden` / `hidden_to_hidden`, each a dict for the
+        corresponding `snt.Linear` (keys `w`, `b`).
+      partitioners: likewise (graph mode only).
+      regularizers: likewise.
+      custom_getter: custom getter(s) for the variables.
+      name: module name.
+
+    Raises:
+      ValueError: for a non-positive `hidden_size`.
+      KeyError, TypeError: for bad initializers / partitioners / regularizers.
+    """
+    super().__init__(name=name, custom_getter=custom_getter)
+    self._hidden_size = gated_rnn.check_positive_int(self.module_name, "hidden_size",
+                                                     hidden_size)
+    self._activation = activation
+    keys = self.POSSIBLE_INITIALIZER_KEYS
+    self._initializers = util.check_initializers(initializers, keys)
+    self._partitioners = util.check_partitioners(partitioners, keys)
+    self._regularizers = util.check_regularizers(regularizers, keys)
+    with self._enter_variable_scope():
+      self._in_to_hidden_linear = linear.Linear(
+          hidden_size, allow_many_batch_dims=True, name=self.IN_TO_HIDDEN,
+          initializers=self._initializers.get(self.IN_TO_HIDDEN),
+          partitioners=self._partitioners.get(self.IN_TO_HIDDEN),
+          regularizers=self._regularizers.get(self.IN_TO_HIDDEN))
+      self._hidden_to_hidden_linear = linear.Linear(
+          hidden_size, name=self.HIDDEN_TO_HIDDEN,
+          initializers=self._initializers.get(self.HIDDEN_TO_HIDDEN),
+          partitioners=self._partitioners.get(self.HIDDEN_TO_HIDDEN),
+          regularizers=self._regularizers.get(self.HIDDEN_TO_HIDDEN))
+
+  def _build(self, inputs: Any, prev_state: Any) -> Tuple[tf.Tensor, tf.Tensor]:
+    """Runs one step.
+
+    Args:
+      inputs: `[batch_size, input_size]`.
+      prev_state: `[batch_size, hidden_size]`.
+
+    Returns:
+      `(output, next_state)`, both `[batch_size, hidden_size]`.
+
+    Raises:
+      snt.IncompatibleShapeError: inputs of the wrong rank or size; a state of the wrong
+        size or batch.
+    """
+    if isinstance(inputs, gated_rnn.ProjectedInputs):
+      prev_state = self._check_prev_state(prev_state, inputs.value)
+      in_to_hidden = inputs.value
+    else:
+      inputs = tf.convert_to_tensor(inputs)
+      if inputs.shape.rank != 2:
+        raise errors.IncompatibleShapeError(gated_rnn.ERR_INPUT_RANK.format(
+            module=self.module_name, shape=inputs.shape))
+      prev_state = self._check_prev_state(prev_state, inputs)
+      in_to_hidden = self._in_to_hidden_linear(inputs)
+    next_state = self._activation(in_to_hidden + self._hidden_to_hidden_linear(prev_state))
+    return next_state, next_state
+
+  def _prepare_unroll(self, input_sequence: Any):
+    """Applies `in_to_hidden` to the whole sequence at once (see `RNNCore`)."""
+    if tf.nest.is_nested(input_sequence):
+      return input_sequence, self
+    sequence = tf.convert_to_tensor(input_sequence)
+    if sequence.shape.rank != 3:
+      return input_sequence, self  # The step reports the error.
+    projected = self._in_to_hidden_linear(sequence)
+    return projected, lambda x_t, state: self(gated_rnn.ProjectedInputs(x_t, {}), state)
+
+  @property
+  def state_size(self) -> tf.TensorShape:
+    return tf.TensorShape([self._hidden_size])
+
+  @property
+  def output_size(self) -> tf.TensorShape:
+    return tf.TensorShape([self._hidden_size])
+
+  @property
+  def in_to_hidden_linear(self) -> linear.Linear:
+    return self._in_to_hidden_linear
+
+  @property
+  def hidden_to_hidden_linear(self) -> linear.Linear:
+    return self._hidden_to_hidden_linear
+
+  @property
+  def in_to_hidden_variables(self) -> Tuple[tf.Variable, ...]:
+    self._ensure_is_connected()
+    return self._in_to_hidden_linear.variables
+
+  @property
+  def hidden_to_hidden_variables(self) -> Tuple[tf.Variable, ...]:
+    self._ensure_is_connected()
+    return self._hidden_to_hidden_linear.variables
+
+
+class DeepRNN(rnn_core.RNNCore):
+  """Stacks cores (and non-recurrent modules or ops) into one core.
+
+  Without skip connections, each core's output is the next one's input, and non-recurrent
+  callables (e.g. `tf.tanh`, `snt.Linear`) may sit between recurrent cores. With skip
+  connections (the default), every core is recurrent, core i > 0 gets the concatenation of
+  the input and core i-1's output, and the output is the concatenation of all cores'
+  outputs (or only the last, with `concat_final_output_if_skip=False`). The state is a
+  tuple with one entry per recurrent core. Keyword arguments of a call are passed to the
+  cores that accept them (e.g. `is_training` for a `BatchNormLSTM`).
+  """
+
+  def __init__(self,
+               cores: Iterable[Any],
+               skip_connections: bool = True,
+               concat_final_output_if_skip: bool = True,
+               name: str = "deep_rnn"):
+    """Constructs the deep core.
+
+    Args:
+      cores: an iterable of cores, modules or callables.
+      skip_connections: whether to use skip connections (see above).
+      concat_final_output_if_skip: with skip connections, whether the output is the
+        concatenation of all cores' outputs (True) or the last core's output.
+      name: module name.
+
+    Raises:
+      ValueError: if `cores` is not iterable or empty; with skip connections, if a core is
+        not recurrent or the cores' output sizes cannot be concatenated.
+    """
+    super().__init__(name=name)
+    if isinstance(cores, (str, bytes)) or not isinstance(cores, collections.abc.Iterable):
+      raise ValueError(ERR_CORES_NOT_ITERABLE.format(cores))
+    self._cores = tuple(cores)
+    if not self._cores:
+      raise ValueError(ERR_NO_CORES)
+    self._is_recurrent = tuple(_is_recurrent(core) for core in self._cores)
+    self._skip_connections = bool(skip_connections)
+    self._concat_final_output_if_skip = bool(concat_final_output_if_skip)
+    if self._skip_connections:
+      if not all(self._is_recurrent):
+        raise ValueError(ERR_SKIP_NOT_ALL_RNN.format(self._cores))
+      self._check_output_sizes()
+
+  def _check_output_sizes(self) -> None:
+    try:
+      sizes = [tf.nest.flatten(core.output_size) for core in self._cores]
+    except (errors.Error, AttributeError, ValueError):
+      return  # Unknown before connection: checked by the concatenation.
+    for index, size in enumerate(sizes[1:], 1):
+      for leaf, first in zip(size, sizes[0]):
+        leaf, first = _as_shape(leaf), _as_shape(first)
+        if leaf[1:] != first[1:]:
+          raise ValueError(ERR_SKIP_OUTPUT_SIZES.format(index=index, actual=leaf,
+                                                        expected=first))
+
+  @property
+  def _recurrent_cores(self) -> Tuple[Any, ...]:
+    return tuple(c for c, r in zip(self._cores, self._is_recurrent) if r)
+
+  def _build(self, inputs: Any, prev_state: Any, **kwargs) -> Tuple[Any, Tuple[Any, ...]]:
+    """Runs one step through all cores.
+
+    Args:
+      inputs: the input nest.
+      prev_state: a tuple with one state per recurrent core.
+      **kwargs: passed to each core that accepts them.
+
+    Returns:
+      `(output, next_state)`, next_state a tuple with one state per recurrent core.
+
+    Raises:
+      ValueError: if `prev_state` does not have one state per recurrent core.
+      snt.IncompatibleShapeError: if a state component has the wrong size or batch.
+    """
+    prev_state = rnn_core.check_state(prev_state, self.state_size,
+                                      module_name=self.module_name, arg_name="prev_state")
+    current_input = inputs
+    next_states = []
+    outputs = []
+    recurrent_index = 0
+    for index, (core, recurrent) in enumerate(zip(self._cores, self._is_recurrent)):
+      if self._skip_connections and index > 0:
+        current_input = tf.nest.map_structure(_concat_last, inputs, current_input)
+      core_kwargs = _supported_kwargs(core, kwargs)
+      if recurrent:
+        output, state = core(current_input, prev_state[recurrent_index], **core_kwargs)
+        next_states.append(state)
+        recurrent_index += 1
+      else:
+        output = core(current_input, **core_kwargs)
+      outputs.append(output)
+      current_input = output
+    if self._skip_connections and self._concat_final_output_if_skip:
+      output = tf.nest.map_structure(_concat_last, *outputs)
+    else:
+      output = outputs[-1]
+    return output, tuple(next_states)
+
+  @property
+  def state_size(self) -> Tuple[Any, ...]:
+    return tuple(core.state_size for core in self._recurrent_cores)
+
+  @property
+  def output_size(self) -> Any:
+    if self._skip_connections and self._concat_final_output_if_skip:
+      return _concat_sizes([core.output_size for core in self._cores])
+    for core in reversed(self._cores):
+      if hasattr(core, "output_size"):
+        return tf.nest.map_structure(_as_shape, core.output_size)
+    raise ValueError(ERR_NO_OUTPUT_SIZE)
+
+  @property
+  def cores(self) -> Tuple[Any, ...]:
+    return self._cores
+
+  def initial_state(self,
+                    batch_size: Any,
+                    dtype: Any = tf.float32,
+                    trainable: bool = False,
+                    trainable_initializers: Optional[Sequence[Any]] = None,
+                    trainable_regularizers: Optional[Sequence[Any]] = None,
+                    name: Optional[str] = None,
+                    **unused_kwargs) -> Tuple[Any, ...]:
+    """Returns a tuple of the recurrent cores' initial states.
+
+    Args:
+      batch_size: Python int or int scalar tensor.
+      dtype: the states' dtype.
+      trainable: whether the cores' initial states are learned (each core owns its
+        variables).
+      trainable_initializers: None, or a sequence with one entry per recurrent core.
+      trainable_regularizers: None, or a sequence with one entry per recurrent core.
+      name: name scope (default `<module_name>_initial_state`).
+      **unused_kwargs: ignored.
+
+    Returns:
+      A tuple with one initial state per recurrent core.
+
+    Raises:
+      ValueError: if the initializers or regularizers are not one per recurrent core.
+    """
+    cores = self._recurrent_cores
+    for kind, given in (("initializers", trainable_initializers),
+                        ("regularizers", trainable_regularizers)):
+      if given is not None and len(given) != len(cores):
+        raise ValueError(ERR_NUM_INITIALIZERS.format(kind=kind, got=len(given),
+                                                     expected=len(cores)))
+    initializers = trainable_initializers or [None] * len(cores)
+    regularizers = trainable_regularizers or [None] * len(cores)
+    with tf.name_scope(name or "{}_initial_state".format(self.module_name)):
+      return tuple(
+          core.initial_state(batch_size, dtype=dtype, trainable=trainable,
+                             trainable_initializers=init, trainable_regularizers=reg)
+          for core, init, reg in zip(cores, initializers, regularizers))
+
+  def zero_state(self, batch_size: Any, dtype: Any = tf.float32) -> Tuple[Any, ...]:
+    return tuple(core.zero_state(batch_size, dtype) for core in self._recurrent_cores)
+
+
+class ModelRNN(rnn_core.RNNCore):
+  """A core that ignores its input: `next_state = output = model(prev_state)`."""
+
+  def __init__(self, model: Any, name: str = "model_rnn"):
+    """Constructs the core.
+
+    Args:
+      model: a callable (e.g. a module) mapping a state to the next state, with an
+        `output_size` attribute.
+      name: module name.
+
+    Raises:
+      TypeError: if `model` is not callable or is itself an `RNNCore`.
+      AttributeError: if `model` has no `output_size`.
+    """
+    super().__init__(name=name)
+    if not callable(model):
+      raise TypeError(ERR_MODEL_NOT_CALLABLE.format(model))
+    if isinstance(model, rnn_core.RNNCore):
+      raise TypeError(ERR_MODEL_IS_CORE.format(model))
+    if not hasattr(model, "output_size"):
+      raise AttributeError(ERR_MODEL_OUTPUT_SIZE.format(model))
+    self._model = model
+
+  def _build(self, inputs: Any, prev_state: Any) -> Tuple[Any, Any]:
+    """Returns `(model(prev_state), model(prev_state))`; `inputs` is ignored."""
+    del inputs
+    next_state = self._model(prev_state)
+    return next_state, next_state
+
+  @property
+  def state_size(self) -> Any:
+    return tf.nest.map_structure(_as_shape, self._model.output_size)
+
+  @property
+  def output_size(self) -> Any:
+    return self.state_size
+
+
+class _WrapperCore(rnn_core.RNNCore):
+  """A core around a base core, whose state it passes through."""
+
+  def __init__(self, base_core: rnn_core.RNNCore, name: str):
+    super().__init__(name=name)
+    self._base_core = base_core
+
+  @property
+  def state_size(self) -> Any:
+    return self._base_core.state_size
+
+  def initial_state(self, *args, **kwargs) -> Any:
+    return self._base_core.initial_state(*args, **kwargs)
+
+  def zero_state(self, batch_size: Any, dtype: Any = tf.float32) -> Any:
+    return self._base_core.zero_state(batch_size, dtype)
+
+
+class ResidualCore(_WrapperCore):
+  """Adds a core's input to its output: `output = base(x) + x` (over nests)."""
+
+  def __init__(self, base_core: rnn_core.RNNCore, name: str = "residual_core"):
+    """Args:
+      base_core: the core; its output must have the input's structure and sizes.
+      name: module name.
+    """
+    super().__init__(base_core, name)
+
+  def _build(self, inputs: Any, prev_state: Any, **kwargs) -> Tuple[Any, Any]:
+    """Returns `(base output + inputs, base next state)`."""
+    output, next_state = self._base_core(inputs, prev_state, **kwargs)
+    return tf.nest.map_structure(lambda o, i: o + i, output, inputs), next_state
+
+  @property
+  def output_size(self) -> Any:
+    return self._base_core.output_size
+
+
+class SkipConnectionCore(_WrapperCore):
+  """Concatenates a core's input to its output on the last axis (over nests)."""
+
+  def __init__(self, base_core: rnn_core.RNNCore, input_shape: Any = None,
+               name: str = "skip_connection_core"):
+    """Args:
+      base_core: the core.
+      input_shape: optional nest of `tf.TensorShape` (without batch) of the inputs, so that
+        `output_size` is known before the first connection.
+      name: module name.
+    """
+    super().__init__(base_core, name)
+    if input_shape is None or isinstance(input_shape, tf.TensorShape):
+      self._input_shape = input_shape
+    elif isinstance(input_shape, (list, tuple)) and all(
+        d is None or isinstance(d, int) for d in input_shape):
+      self._input_shape = tf.TensorShape(input_shape)
+    else:
+      self._input_shape = tf.nest.map_structure(_as_shape, input_shape)
+
+  def _build(self, inputs: Any, prev_state: Any, **kwargs) -> Tuple[Any, Any]:
+    """Returns `(concat([inputs, base output], -1), base next state)`."""
+    output, next_state = self._base_core(inputs, prev_state, **kwargs)
+    if self._input_shape is None:
+      self._input_shape = tf.nest.map_structure(lambda x: x.shape[1:], inputs)
+    return tf.nest.map_structure(_concat_last, inputs, output), next_state
+
+  @property
+  def output_size(self) -> Any:
+    if self._input_shape is None:
+      raise ValueError(ERR_SKIP_OUTPUT_UNKNOWN)
+    return tf.nest.map_structure(
+        lambda i, o: _concat_sizes([i, o]), self._input_shape,
+        tf.nest.map_structure(_as_shape, self._base_core.output_size))
+
+
+class HighwayCore(rnn_core.RNNCore):
+  """Recurrent highway network core (Zilly et al., 2016), coupled carry gate.
+
+  For each of `num_layers` layers l: `t = sigmoid(s wt_l + bt_l)`, `h = tanh(s wh_l + bh_l)`
+  (layer 0 also adds `x wt` and `x wh`), `s = s * (1 - t) + h * t`. Output = state = s.
+  """
+
+  def __init__(self,
+               hidden_size: int,
+               num_layers: int,
+               initializers: Optional[Mapping[str, Any]] = None,
+               partitioners: Optional[Mapping[str, Any]] = None,
+               regularizers: Optional[Mapping[str, Any]] = None,
+               custom_getter: Any = None,
+               name: str = "highway_core"):
+    """Constructs the core.
+
+    Args:
+      hidden_size: H.
+      num_layers: number of highway layers per step.
+      initializers: dict with keys from `get_possible_initializer_keys(num_layers)`:
+        `wt`, `wh` and `wt_<l>`, `bt_<l>`, `wh_<l>`, `bh_<l>` per layer.
+      partitioners: likewise (graph mode only).
+      regularizers: likewise.
+      custom_getter: custom getter(s) for the variables.
+      name: module name.
+
+    Raises:
+      ValueError: for a non-positive `hidden_size` or `num_layers`.
+      KeyError, TypeError: for bad initializers / partitioners / regularizers.
+    """
+    super().__init__(name=name, custom_getter=custom_getter)
+    self._hidden_size = gated_rnn.check_positive_int(self.module_name, "hidden_size",
+                                                     hidden_size)
+    self._num_layers = gated_rnn.check_positive_int(self.module_name, "num_layers",
+                                                    num_layers)
+    keys = self.get_possible_initializer_keys(num_layers)
+    self._initializers = util.check_initializers(initializers, keys)
+    self._partitioners = util.check_partitioners(partitioners, keys)
+    self._regularizers = util.check_regularizers(regularizers, keys)
+    self._input_size = None
+
+  @classmethod
+  def get_possible_initializer_keys(cls, num_layers: int = 1, **unused_kwargs) -> set:
+    """Returns `{wt, wh}` and `wt_l, bt_l, wh_l, bh_l` for every layer l."""
+    keys = {"wt", "wh"}
+    for layer in range(num_layers):
+      keys |= {"wt_%d" % layer, "bt_%d" % layer, "wh_%d" % layer, "bh_%d" % layer}
+    return keys
+
+  def _var(self, name, shape, dtype, fan_in):
+    default = (initializers_lib.zeros if name.startswith("b") else
+               initializers_lib.truncated_normal(stddev=variables.fan_in_stddev(fan_in)))
+    return variables.get_variable(
+        name, shape=shape, dtype=dtype, initializer=self._initializers.get(name, default),
+        regularizer=self._regularizers.get(name), partitioner=self._partitioners.get(name))
+
+  def _build(self, inputs: Any, prev_state: Any) -> Tuple[tf.Tensor, tf.Tensor]:
+    """Runs one step.
+
+    Args:
+      inputs: `[batch_size, input_size]`.
+      prev_state: `[batch_size, hidden_size]`.
+
+    Returns:
+      `(output, next_state)`, both `[batch_size, hidden_size]`.
+
+    Raises:
+      snt.IncompatibleShapeError: inputs of the wrong rank or size; a bad state.
+    """
+    inputs = gated_rnn.check_rank2_inputs(self.module_name, inputs, self._input_size)
+    state = self._check_prev_state(prev_state, inputs)
+    input_size, hidden, dtype = inputs.shape[1], self._hidden_size, inputs.dtype
+    wt = self._var("wt", [input_size, hidden], dtype, input_size)
+    wh = self._var("wh", [input_size, hidden], dtype, input_size)
+    for layer in range(self._num_layers):
+      wt_l = self._var("wt_%d" % layer, [hidden, hidden], dtype, hidden)
+      bt_l = self._var("bt_%d" % layer, [hidden], dtype, hidden)
+      wh_l = self._var("wh_%d" % layer, [hidden, hidden], dtype, hidden)
+      bh_l = self._var("bh_%d" % layer, [hidden], dtype, hidden)
+      transform = tf.matmul(state, wt_l) + bt_l
+      highway = tf.matmul(state, wh_l) + bh_l
+      if layer == 0:
+        transform += tf.matmul(inputs, wt)
+        highway += tf.matmul(inputs, wh)
+      transform = tf.sigmoid(transform)
+      state = state * (1 - transform) + tf.tanh(highway) * transform
+    self._input_size = input_size
+    return state, state
+
+  @property
+  def state_size(self) -> tf.TensorShape:
+    return tf.TensorShape([self._hidden_size])
+
+  @property
+  def output_size(self) -> tf.TensorShape:
+    return tf.TensorShape([self._hidden_size])
+
+
+def highway_core_with_recurrent_dropout(hidden_size: int, num_layers: int,
+                                        keep_prob: float = 0.5, **kwargs):
+  """A `HighwayCore` with recurrent dropout on its state, and the same core without.
+
+  Args:
+    hidden_size: the core's hidden size.
+    num_layers: its number of layers.
+    keep_prob: keep probability of the state dropout.
+    **kwargs: other `HighwayCore` arguments.
+
+  Returns:
+    `(train_core, test_core)` sharing variables.
+  """
+  core = HighwayCore(hidden_size, num_layers, **kwargs)
+  return gated_rnn.RecurrentDropoutWrapper(core, keep_prob), core
+
+
+class BidirectionalRNN(base.AbstractModule):
+  """Runs one core forward and another backward over a sequence.
+
+  Returns `{"outputs": {"forward": ..., "backward": ...}, "state": {"forward": ...,
+  "backward": ...}}`; both output sequences are aligned with the input's time order, and
+  the states are the final ones (the backward core's after reading the first step).
+  """
+
+  def __init__(self, forward_core: Any, backward_core: Any, name: str = "bidir_rnn"):
+    """Args:
+      forward_core: the core reading the sequence from first to last step.
+      backward_core: the core reading it from last to first step.
+      name: module name.
+    """
+    super().__init__(name=name)
+    self._forward_core = forward_core
+    self._backward_core = backward_core
+
+  def _build(self, input_sequence: Any, state: Tuple[Any, Any], sequence_length: Any = None,
+             time_major: bool = True) -> Mapping[str, Mapping[str, Any]]:
+    """Unrolls both cores with `snt.dynamic_unroll`.
+
+    Args:
+      input_sequence: nest of `[T, B, ...]` tensors (`[B, T, ...]` if not time_major).
+      state: `(forward_initial_state, backward_initial_state)`.
+      sequence_length: optional `[B]` valid lengths; the backward core reads each
+        sequence from its own last valid step.
+      time_major: layout of inputs and outputs.
+
+    Returns:
+      The dict described in the class docstring.
+
+    Raises:
+      ValueError: if `state` is not a pair of states.
+    """
+    if not isinstance(state, (tuple, list)) or len(state) != 2:
+      raise ValueError("{}: state must be (forward_state, backward_state), got {!r}.".format(
+          self.module_name, state))
+    forward_state, backward_state = state
+    output_f, state_f = unroll.dynamic_unroll(
+        self._forward_core, input_sequence, forward_state, sequence_length=sequence_length,
+        time_major=time_major, name="forward_rnn")
+    time_axis, batch_axis = (0, 1) if time_major else (1, 0)
+
+    def reverse(x):
+      if sequence_length is None:
+        return tf.reverse(x, [time_axis])
+      return tf.reverse_sequence(x, tf.cast(sequence_length, tf.int64), seq_axis=time_axis,
+                                 batch_axis=batch_axis)
+
+    reversed_inputs = tf.nest.map_structure(reverse, input_sequence)
+    output_b, state_b = unroll.dynamic_unroll(
+        self._backward_core, reversed_inputs, backward_state,
+        sequence_length=sequence_length, time_major=time_major, name="backward_rnn")
+    output_b = tf.nest.map_structure(reverse, output_b)
+    return {"outputs": {"forward": output_f, "backward": output_b},
+            "state": {"forward": state_f, "backward": state_b}}
+
+  def initial_state(self, batch_size: Any, dtype: Any = tf.float32, trainable: bool = False,
+                    name: Optional[str] = None, **kwargs) -> Tuple[Any, Any]:
+    """Returns `(forward core initial state, backward core initial state)`."""
+    with tf.name_scope(name or "{}_initial_state".format(self.module_name)):
+      return (self._forward_core.initial_state(batch_size, dtype=dtype, trainable=trainable,
+                                               **kwargs),
+              self._backward_core.initial_state(batch_size, dtype=dtype,
+                                                trainable=trainable, **kwargs))
+
+  @property
+  def forward_core(self) -> Any:
+    return self._forward_core
+
+  @property
+  def backward_core(self) -> Any:
+    return self._backward_core
