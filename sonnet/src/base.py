@@ -30,8 +30,8 @@ ERR_NOT_INITIALIZED = (
 ERR_NOT_CONNECTED = (
     "Variables in {scope} not instantiated yet, __call__ the module first.")
 ERR_DIFFERENT_GRAPH = (
-    "Cannot connect module {module} to multiple Graphs: it was first connected in {first} "
-    "and is now called in {now}.")
+    "Cannot connect module to multiple Graphs. Module {module} was first connected in "
+    "{first} and is now called in {now}.")
 ERR_SUBGRAPHS_EAGER = (
     "{module}: connected subgraphs are only recorded in tf.compat.v1 graph mode; they are "
     "not supported in eager mode or inside a tf.function called eagerly.")
@@ -62,10 +62,23 @@ class _ModuleState:
     self.graph: Any = None  # naming.EAGER or the tf.Graph of the first connection.
     self.is_connected = False
     self.connected_subgraphs: list = []
+    # Shared with later incarnations (see `canonical`):
     self.variable_owners: Dict[str, str] = {}
     self.regularizers: Dict[str, Callable[[Any], Any]] = {}
     self.graph_regularization_losses: Dict[str, Any] = {}
-    self.called_methods: set = set()
+    self.call_children: Dict[str, Any] = {}  # scope name -> first module built in a call
+    # Scope names of sub-modules built in __init__ (never reused by call-built ones).
+    self.permanent_children: set = set()
+    # For a module rebuilt by a later call of its parent: the first one built. Both hold
+    # the same variables.
+    self.canonical: Any = None
+
+  def adopt(self, first: "_ModuleState", first_module: Any) -> None:
+    self.variable_owners = first.variable_owners
+    self.regularizers = first.regularizers
+    self.graph_regularization_losses = first.graph_regularization_losses
+    self.call_children = first.call_children
+    self.canonical = first_module
 
 
 def _graph_description(graph: Any) -> str:
@@ -118,8 +131,14 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
     naming.validate_name(name)
     graph = naming.outer_graph()
     parent_frame = naming.current_frame()
-    prefix = naming.enclosing_scope_name()
-    scope_name = naming.unique_scope_name(prefix, name, graph)
+    if parent_frame is not None and parent_frame.in_call:
+      parent_state = parent_frame.module._snt_state  # pylint: disable=protected-access
+      scope_name = naming.call_scope_name(parent_frame, parent_state.permanent_children,
+                                          name)
+    else:
+      scope_name = naming.unique_scope_name(naming.enclosing_scope_name(), name, graph)
+      if parent_frame is not None:
+        parent_frame.module._snt_state.permanent_children.add(scope_name)  # pylint: disable=protected-access
     module_name = scope_name.rpartition("/")[2]
     parent_getters: Tuple[Any, ...] = ()
     if parent_frame is not None:
@@ -131,14 +150,26 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
     with tf.Graph().as_default():
       super().__init__(name=module_name)
     self._name_scope = tf.name_scope(scope_name + "/")
-    self._snt_state = _ModuleState(scope_name, module_name, own_getters)
+    self._snt_state = state = _ModuleState(scope_name, module_name, own_getters)
     self._custom_getter = custom_getter
-    self._snt_variables: Dict[str, tf.Variable] = {}
     self._snt_submodules: list = []
-    naming.register_module(self)
-    if parent_frame is not None:
-      parent_frame.module._snt_submodules.append(self)  # pylint: disable=protected-access
-      parent_frame.created.append((self, None))
+    first = None
+    if parent_frame is not None and parent_frame.in_call:
+      siblings = parent_frame.module._snt_state.call_children  # pylint: disable=protected-access
+      first = siblings.get(scope_name)
+      if first is None:
+        siblings[scope_name] = self
+    if first is not None:
+      # Sonnet 1 semantics: a sub-module rebuilt by a later call of its parent (same
+      # scope name) uses the variables of the one the first call built.
+      state.adopt(first._snt_state, first)  # pylint: disable=protected-access
+      self._snt_variables = first._snt_variables  # pylint: disable=protected-access
+    else:
+      self._snt_variables: Dict[str, tf.Variable] = {}
+      naming.register_module(self)
+      if parent_frame is not None:
+        parent_frame.module._snt_submodules.append(self)  # pylint: disable=protected-access
+        parent_frame.created.append((self, parent_frame.module))
     doc = getattr(type(self)._build, "__doc__", None)  # pylint: disable=protected-access
     if doc:
       self.__doc__ = doc
@@ -181,6 +212,7 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
     """
     state = self._state()
     self._check_same_graph(state)
+    _track_use(self, state)
     with self._connection_scope("_build") as frame:
       with tf.name_scope(state.module_name) as name_scope:
         outputs = self._call_and_undo_on_error(frame, self._build, args, kwargs)
@@ -190,14 +222,14 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
     if (state.graph is not naming.EAGER and
         tf.compat.v1.get_default_graph() is state.graph):
       state.connected_subgraphs.append(ConnectedSubGraph(
-          self, name_scope, SubgraphInputs(args, kwargs), outputs))
+          self, name_scope.rstrip("/"), SubgraphInputs(args, kwargs), outputs))
     return outputs
 
   @contextlib.contextmanager
-  def _connection_scope(self, owner: str) -> Iterator[naming.Frame]:
+  def _connection_scope(self, owner: str, is_call: bool = True) -> Iterator[naming.Frame]:
     """Pushes this module on the module stack (and its TF1 variable scope in graph mode)."""
     state = self._state()
-    with naming.push_frame(self, owner) as frame:
+    with naming.push_frame(self, owner, is_call) as frame:
       graph = naming.outer_graph()
       if graph is not naming.EAGER and tf.compat.v1.get_default_graph() is graph:
         # Sonnet 1 code calling tf.compat.v1.get_variable inside _build keeps working.
@@ -236,7 +268,7 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
     """
     del reuse
     self._state()
-    with self._connection_scope("_build"):
+    with self._connection_scope("_build", is_call=False):
       yield
 
   # --- Names and status ---------------------------------------------------------------
@@ -323,10 +355,13 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
   def _used_variables(self, predicate: Callable[[Any], bool]) -> Tuple[tf.Variable, ...]:
     seen = set()
     found = []
-    for variable in super().variables:
-      if id(variable) not in seen and predicate(variable):
-        seen.add(id(variable))
-        found.append(variable)
+    candidates = self._flatten(predicate=_is_variable_or_partitioned, expand_composites=False)
+    for candidate in candidates:
+      parts = list(candidate) if _is_partitioned(candidate) else [candidate]
+      for variable in parts:
+        if id(variable) not in seen and predicate(variable):
+          seen.add(id(variable))
+          found.append(variable)
     return tuple(sorted(found, key=lambda v: v.name))
 
   @property
@@ -397,6 +432,34 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
     return self.__reduce_ex__(2)
 
 
+def _track_use(module: AbstractModule, state: _ModuleState) -> None:
+  """Records `module` as used by the module whose call is running (if any).
+
+  So `variables` and checkpoints of the caller include modules it only reaches through a
+  closure or an argument (e.g. `snt.Module(lambda x: a(x) + b(x))`).
+  """
+  frame = naming.current_frame()
+  if frame is None or frame.module is module:
+    return
+  used = module if state.canonical is None else state.canonical
+  caller = frame.module
+  caller_state = caller._snt_state  # pylint: disable=protected-access
+  if caller_state.canonical is not None:
+    caller = caller_state.canonical
+  if used is caller or any(m is used for m in caller._snt_submodules):  # pylint: disable=protected-access
+    return
+  caller._snt_submodules.append(used)  # pylint: disable=protected-access
+
+
+def _is_partitioned(value: Any) -> bool:
+  # tf.compat.v1 has no public PartitionedVariable class to test against.
+  return type(value).__name__ == "PartitionedVariable"
+
+
+def _is_variable_or_partitioned(value: Any) -> bool:
+  return isinstance(value, tf.Variable) or _is_partitioned(value)
+
+
 def _record_tf1_variable(frame: naming.Frame, getter: Callable[..., Any], name: str,
                          *args: Any, **kwargs: Any) -> Any:
   """TF1 variable-scope custom getter: records `tf.compat.v1.get_variable` results."""
@@ -423,13 +486,16 @@ def _undo_creations(created: Sequence[Tuple[Any, Optional[str]]]) -> None:
   """Forgets the variables and sub-modules created by a call that then failed."""
   for module, key in reversed(created):
     state = module.__dict__.get("_snt_state")
-    if key is None:
+    if isinstance(key, AbstractModule):
       # A sub-module constructed during the failed call: detach it from its parent.
-      for parent_frame in naming.frames():
-        submodules = parent_frame.module._snt_submodules  # pylint: disable=protected-access
-        for i in range(len(submodules) - 1, -1, -1):
-          if submodules[i] is module:
-            del submodules[i]
+      parent = key
+      submodules = parent._snt_submodules  # pylint: disable=protected-access
+      for i in range(len(submodules) - 1, -1, -1):
+        if submodules[i] is module:
+          del submodules[i]
+      siblings = parent._snt_state.call_children  # pylint: disable=protected-access
+      if siblings.get(state.scope_name) is module:
+        del siblings[state.scope_name]
       continue
     variable = module._snt_variables.pop(key, None)  # pylint: disable=protected-access
     state.variable_owners.pop(key, None)
@@ -541,6 +607,7 @@ def reuse_variables(method: Callable[..., Any]) -> Callable[..., Any]:
       raise TypeError(ERR_REUSE_NOT_MODULE.format(self))
     state = self._state()  # pylint: disable=protected-access
     self._check_same_graph(state)  # pylint: disable=protected-access
+    _track_use(self, state)
     with self._connection_scope(method.__name__) as frame:  # pylint: disable=protected-access
       with tf.name_scope(state.module_name), tf.name_scope(method_name):
         outputs = self._call_and_undo_on_error(frame, method, (self,) + args, kwargs)  # pylint: disable=protected-access

@@ -105,6 +105,28 @@ def unique_scope_name(prefix: str, name: str, graph: Any) -> str:
     return candidate
 
 
+def call_scope_name(frame: "Frame", reserved: Any, name: str) -> str:
+  """Scope name for a module constructed during a call: the same on every call.
+
+  Args:
+    frame: the innermost frame (its module is the parent).
+    reserved: scope names the parent's permanent sub-modules already use.
+    name: the requested module name.
+
+  Returns:
+    `<parent scope>/<name>`, with a suffix `_1`, `_2`, ... for the 2nd, 3rd, ... module of
+    that name constructed during the same call.
+  """
+  base = f"{frame.module.scope_name}/{name}"
+  candidate = base
+  index = 0
+  while candidate in frame.call_names or candidate in reserved:
+    index += 1
+    candidate = f"{base}_{index}"
+  frame.call_names[candidate] += 1
+  return candidate
+
+
 def reset_eager_names() -> None:
   """Forgets the scope names handed out in eager mode (for tests and notebooks)."""
   with _used_names_lock:
@@ -125,16 +147,21 @@ class Frame:
     module: the module being built.
     owner: which method of the module is running (`"_build"` or a method name decorated
       with `snt.reuse_variables`); a variable belongs to the method that created it.
-    created: variables created while this frame was active, as `(module, key)` pairs, so a
-      failed call can be undone.
+    created: what was created while this frame was active, so a failed call can be
+      undone: `(module, variable key)` and `(sub-module, parent module)` pairs.
   """
 
-  __slots__ = ("module", "owner", "created")
+  __slots__ = ("module", "owner", "created", "in_call", "call_names")
 
-  def __init__(self, module: Any, owner: str):
+  def __init__(self, module: Any, owner: str, in_call: bool):
     self.module = module
     self.owner = owner
     self.created: List[Any] = []
+    # Whether a module's call (of _build or a reuse_variables method) is running in this
+    # frame or below it: modules constructed then are rebuilt on every call, and get the
+    # same names (and variables) each time, as in Sonnet 1.
+    self.in_call = in_call
+    self.call_names: "collections.Counter" = collections.Counter()
 
 
 _stack = _ModuleStack()
@@ -152,9 +179,19 @@ def frames() -> List[Frame]:
 
 
 @contextlib.contextmanager
-def push_frame(module: Any, owner: str) -> Iterator[Frame]:
-  """Makes `module` the innermost active module while the context is open."""
-  frame = Frame(module, owner)
+def push_frame(module: Any, owner: str, is_call: bool) -> Iterator[Frame]:
+  """Makes `module` the innermost active module while the context is open.
+
+  Args:
+    module: the module.
+    owner: the method running (owner tag of the variables created).
+    is_call: whether this is a call of the module (False for `_enter_variable_scope`).
+
+  Yields:
+    The new frame.
+  """
+  outer = current_frame()
+  frame = Frame(module, owner, is_call or (outer is not None and outer.in_call))
   _stack.frames.append(frame)
   try:
     yield frame

@@ -1,0 +1,233 @@
+# Copyright 2026 The Sonnet Authors. All Rights Reserved.
+# Licensed under the Apache License, Version 2.0.
+"""Tests for snt.Linear."""
+
+from absl.testing import parameterized
+import numpy as np
+import sonnet as snt
+from sonnet.src import test_utils
+import tensorflow as tf
+
+
+def _constant_linear(output_size=3, **kwargs):
+  return snt.Linear(output_size, initializers={
+      "w": snt.initializers.constant(np.arange(12, dtype=np.float32).reshape(4, 3)[:, :output_size] / 10.0),
+      "b": snt.initializers.constant(np.arange(output_size, dtype=np.float32))}, **kwargs)
+
+
+class LinearTest(parameterized.TestCase, tf.test.TestCase):
+
+  @test_utils.run_in_modes
+  def test_numpy_reference(self, mode):
+    x = np.random.RandomState(0).randn(5, 4).astype(np.float32)
+
+    def fn():
+      module = _constant_linear()
+      return module(tf.constant(x)), module.w, module.b
+    out, w, b = test_utils.evaluate_in_mode(mode, fn)
+    self.assertAllClose(out, x @ w + b, rtol=1e-6)
+    self.assertAllClose(w, np.arange(12).reshape(4, 3) / 10.0)
+
+  @parameterized.parameters((np.float16, 1e-2), (np.float32, 1e-6), (np.float64, 1e-12))
+  def test_dtypes(self, dtype, tol):
+    x = np.random.RandomState(1).randn(3, 4).astype(dtype)
+    module = snt.Linear(2)
+    out = module(tf.constant(x))
+    self.assertEqual(out.dtype, tf.as_dtype(dtype))
+    self.assertEqual(module.w.dtype, tf.as_dtype(dtype))
+    expected = x.astype(np.float64) @ module.w.numpy().astype(np.float64)
+    self.assertAllClose(out, expected, rtol=tol, atol=tol)
+
+  def test_gradients_float64(self):
+    module = snt.Linear(3)
+    x = tf.constant(np.random.RandomState(2).randn(2, 4))
+    module(x)
+    theoretical, numerical = tf.test.compute_gradient(module, [x])
+    self.assertAllClose(theoretical, numerical, atol=1e-8)
+
+  @test_utils.run_in_modes
+  def test_variables_names_and_shapes(self, mode):
+    def fn():
+      module = snt.Linear(3, name="lin")
+      module(tf.ones([2, 4]))
+      self.assertEqual([v.name for v in module.variables],
+                       [f"{module.scope_name}/b:0", f"{module.scope_name}/w:0"])
+      self.assertEqual(module.w.shape, (4, 3))
+      self.assertEqual(module.b.shape, (3,))
+      self.assertEqual(module.input_shape, (2, 4))
+      no_bias = snt.Linear(3, use_bias=False)
+      no_bias(tf.ones([2, 4]))
+      self.assertLen(no_bias.variables, 1)
+      with self.assertRaisesRegex(AttributeError, "No bias Variable"):
+        _ = no_bias.b
+      return tf.constant(0)
+    test_utils.evaluate_in_mode(mode, fn)
+
+  @test_utils.run_in_modes
+  def test_unknown_batch_size_signature(self, mode):
+    x = np.ones([0, 4], np.float32)
+    if mode == "graph":
+      with tf.Graph().as_default():
+        module = snt.Linear(3)
+        placeholder = tf.compat.v1.placeholder(tf.float32, [None, 4])
+        out = module(placeholder)
+        self.assertEqual(out.shape.as_list(), [None, 3])
+        with tf.compat.v1.Session() as session:
+          session.run(tf.compat.v1.global_variables_initializer())
+          self.assertEqual(session.run(out, {placeholder: x}).shape, (0, 3))
+          self.assertEqual(session.run(out, {placeholder: np.ones([7, 4])}).shape, (7, 3))
+      return
+    module = snt.Linear(3)
+    function = tf.function(module, input_signature=[tf.TensorSpec([None, 4])])
+    if mode == "eager":
+      function = module
+    self.assertEqual(function(tf.constant(x)).shape, (0, 3))
+    self.assertEqual(function(tf.ones([7, 4])).shape, (7, 3))
+
+  @test_utils.run_in_modes
+  def test_input_size_change_error(self, mode):
+    with test_utils.graph_mode_if(mode):
+      module = snt.Linear(2, name="lin")
+      test_utils.run_fn_in_mode(mode, module, tf.ones([1, 4]))
+      with self.assertRaisesRegex(
+          snt.IncompatibleShapeError,
+          r"Input shape must be \[batch_size, 4\] not: \[batch_size, 5\]"):
+        test_utils.run_fn_in_mode(mode, module, tf.ones([1, 5]))
+      self.assertLen(module.variables, 2)
+
+  @test_utils.run_in_modes
+  def test_rank_error(self, mode):
+    with test_utils.graph_mode_if(mode):
+      module = snt.Linear(2)
+      with self.assertRaisesRegex(snt.IncompatibleShapeError, "rank of shape must be 2 not: 3"):
+        test_utils.run_fn_in_mode(mode, module, tf.ones([1, 2, 4]))
+      with self.assertRaisesRegex(snt.IncompatibleShapeError, "rank of shape must be 2 not: 1"):
+        test_utils.run_fn_in_mode(mode, module, tf.ones([4]))
+      self.assertFalse(module.is_connected)
+
+  def test_unknown_input_size(self):
+    with tf.Graph().as_default():
+      module = snt.Linear(2)
+      with self.assertRaisesRegex(snt.IncompatibleShapeError,
+                                  "Input size must be specified at module build time"):
+        module(tf.compat.v1.placeholder(tf.float32, [None, None]))
+    function = tf.function(snt.Linear(2), input_signature=[tf.TensorSpec([None, None])])
+    with self.assertRaisesRegex(snt.IncompatibleShapeError, "Input size must be specified"):
+      function(tf.ones([1, 2]))
+    function = tf.function(snt.Linear(2), input_signature=[tf.TensorSpec(None)])
+    with self.assertRaisesRegex(snt.IncompatibleShapeError, "not: unknown"):
+      function(tf.ones([1, 2]))
+
+  def test_integer_input(self):
+    with self.assertRaisesRegex(ValueError, "Expected floating point type"):
+      snt.Linear(2)(tf.ones([1, 2], tf.int32))
+
+  @parameterized.parameters((0, ValueError), (-1, ValueError), (2.5, TypeError),
+                            ("3", TypeError), (True, TypeError))
+  def test_bad_output_size(self, output_size, error):
+    with self.assertRaisesRegex(error, "output_size"):
+      snt.Linear(output_size)
+
+  def test_bad_dicts(self):
+    with self.assertRaisesRegex(KeyError, "Invalid initializer keys 'x'"):
+      snt.Linear(2, initializers={"x": snt.initializers.zeros})
+    with self.assertRaisesRegex(KeyError, "Invalid initializer keys 'b'"):
+      snt.Linear(2, use_bias=False, initializers={"b": snt.initializers.zeros})
+    with self.assertRaisesRegex(TypeError, "Initializer for 'w' is not a callable"):
+      snt.Linear(2, initializers={"w": 3})
+    with self.assertRaisesRegex(TypeError, "A dict of regularizers was expected"):
+      snt.Linear(2, regularizers=lambda w: w)
+    with self.assertRaisesRegex(KeyError, "Invalid partitioner keys"):
+      snt.Linear(2, partitioners={"q": None})
+    with self.assertRaisesRegex(snt.NotSupportedError, "graph mode"):
+      snt.Linear(2, partitioners={"w": tf.compat.v1.fixed_size_partitioner(2)})
+
+  def test_user_initializers_dict_not_mutated(self):
+    given = {"w": snt.initializers.zeros}
+    module = snt.Linear(2, initializers=given)
+    module(tf.ones([1, 3]))
+    self.assertEqual(list(given), ["w"])
+    self.assertIn("b", module.initializers)
+
+  def test_partitioners_in_graph_mode(self):
+    with tf.Graph().as_default():
+      module = snt.Linear(3, partitioners={"w": tf.compat.v1.fixed_size_partitioner(2)})
+      out = module(tf.ones([2, 4]))
+      names = [v.name for v in tf.compat.v1.trainable_variables()]
+      self.assertEqual(names, ["linear/w/part_0:0", "linear/w/part_1:0", "linear/b:0"])
+      with tf.compat.v1.Session() as session:
+        session.run(tf.compat.v1.global_variables_initializer())
+        self.assertEqual(session.run(out).shape, (2, 3))
+
+  @test_utils.run_in_modes
+  def test_allow_many_batch_dims(self, mode):
+    x = np.random.RandomState(3).randn(2, 3, 4).astype(np.float32)
+
+    def fn():
+      module = _constant_linear(allow_many_batch_dims=True)
+      out = module(tf.constant(x))
+      self.assertEqual(out.shape.as_list(), [2, 3, 3])
+      return out, module.w, module.b
+    out, w, b = test_utils.evaluate_in_mode(mode, fn)
+    self.assertAllClose(out, x @ w + b, rtol=1e-6)
+    module = snt.Linear(2, allow_many_batch_dims=True)
+    with self.assertRaisesRegex(snt.IncompatibleShapeError, "at least 2 not: 1"):
+      module(tf.ones([4]))
+
+  def test_callable_output_size(self):
+    module = snt.Linear(lambda: 5)
+    self.assertEqual(module(tf.ones([1, 2])).shape, (1, 5))
+    self.assertEqual(module.output_size, 5)
+    with self.assertRaisesRegex(ValueError, "output_size"):
+      snt.Linear(lambda: 0)(tf.ones([1, 2]))
+
+  def test_clone(self):
+    with tf.Graph().as_default():
+      module = snt.Linear(3, name="lin")
+      clone = module.clone()
+      self.assertEqual(clone.module_name, "lin_clone")
+      module(tf.ones([1, 4]))
+      clone(tf.ones([1, 4]))
+      self.assertLen(tf.compat.v1.trainable_variables(), 4)
+      self.assertEqual(clone.output_size, 3)
+      self.assertEqual(module.clone(name="other").module_name, "other")
+
+  @test_utils.run_in_modes
+  def test_transpose(self, mode):
+    with test_utils.graph_mode_if(mode):
+      with tf.compat.v1.variable_scope("scope1"):
+        module = snt.Linear(3)
+      with tf.compat.v1.variable_scope("scope2"):
+        transposed = module.transpose()
+      if mode == "graph":
+        self.assertEqual(transposed.scope_name, "scope2/linear_transpose")
+      self.assertEqual(transposed.module_name.split("_transpose")[0] + "_transpose",
+                       module.module_name + "_transpose")
+      with self.assertRaises(snt.NotConnectedError):
+        test_utils.run_fn_in_mode(mode, transposed, tf.ones([1, 3]))
+      self.assertFalse(transposed.is_connected)
+      x = tf.ones([2, 6])
+      y = test_utils.run_fn_in_mode(mode, module, x)
+      back = test_utils.run_fn_in_mode(mode, transposed, y)
+      self.assertEqual(back.shape.as_list(), [2, 6])
+
+  def test_input_shape_not_connected(self):
+    with self.assertRaises(snt.NotConnectedError):
+      _ = snt.Linear(2).input_shape
+
+  def test_possible_keys(self):
+    self.assertEqual(snt.Linear.get_possible_initializer_keys(), {"w", "b"})
+    self.assertEqual(snt.Linear.get_possible_initializer_keys(use_bias=False), {"w"})
+
+  def test_regularizers_and_default_initializers(self):
+    module = snt.Linear(2, regularizers={"w": tf.nn.l2_loss})
+    module(tf.ones([3, 400]))
+    std = float(np.std(module.w.numpy()))
+    # truncated_normal(1/sqrt(400)) has std ~0.88/20.
+    self.assertBetween(std, 0.6 / 20, 1.1 / 20)
+    self.assertAllEqual(module.b, np.zeros([2]))
+    self.assertAllClose(snt.get_regularization_loss(module), tf.nn.l2_loss(module.w))
+
+
+if __name__ == "__main__":
+  tf.test.main()
