@@ -1,0 +1,117 @@
+"""End-to-end test of the wheel: build it, install it into a throwaway virtual
+environment, import it from another directory and run the resampler.
+
+Uses `./bazel-bin/install` (built by tools/test.sh, which also sets
+SONNET_INSTALL_BINARY). The throwaway environment sees the running
+TensorFlow through a .pth file, so nothing is downloaded.
+"""
+
+import email.parser
+import os
+import shutil
+import site
+import subprocess
+import sys
+import tempfile
+import unittest
+import zipfile
+
+import pytest
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+INSTALL_BINARY = os.environ.get(
+    "SONNET_INSTALL_BINARY", os.path.join(REPO_ROOT, "bazel-bin", "install"))
+
+CHECK_SCRIPT = """
+import os, sys
+import numpy as np
+import sonnet as snt
+import tensorflow as tf
+assert snt.__file__.startswith(sys.prefix), (snt.__file__, sys.prefix)
+data = np.arange(12, dtype=np.float32).reshape([1, 3, 4, 1])
+warp = np.array([[[1.5, 0.5], [3.0, 2.0], [-0.5, 0.0]]], np.float32)
+with tf.GradientTape() as tape:
+  warp_t = tf.constant(warp)
+  tape.watch(warp_t)
+  out = snt.resampler(data, warp_t)
+grad = tape.gradient(out, warp_t)
+print("RESULT", out.numpy().ravel().tolist(), grad.numpy().ravel().tolist())
+print("LOADED_FROM", os.path.dirname(snt.__file__))
+"""
+
+
+@pytest.mark.slow
+@unittest.skipUnless(os.path.exists(INSTALL_BINARY),
+                     "run tools/test.sh (or bazel build :install) first")
+class WheelTest(unittest.TestCase):
+
+  @classmethod
+  def setUpClass(cls):
+    cls.tmp = tempfile.mkdtemp()
+    dist = os.path.join(cls.tmp, "dist")
+    subprocess.run([INSTALL_BINARY, dist, sys.executable], check=True,
+                   capture_output=True, timeout=300)
+    wheels = [n for n in os.listdir(dist) if n.endswith(".whl")]
+    assert len(wheels) == 1, wheels
+    cls.wheel = os.path.join(dist, wheels[0])
+
+  @classmethod
+  def tearDownClass(cls):
+    shutil.rmtree(cls.tmp, ignore_errors=True)
+
+  def test_wheel_is_platform_tagged(self):
+    name = os.path.basename(self.wheel)
+    self.assertNotIn("none-any", name)
+    self.assertRegex(name, r"^sonnet-[^-]+\+tf\d+\.\d+-py3-none-linux_\w+\.whl$")
+
+  def test_wheel_contents(self):
+    with zipfile.ZipFile(self.wheel) as wheel:
+      names = wheel.namelist()
+      metadata_name = [n for n in names if n.endswith(".dist-info/METADATA")][0]
+      metadata = email.parser.Parser().parsestr(
+          wheel.read(metadata_name).decode())
+      wheel_name = [n for n in names if n.endswith(".dist-info/WHEEL")][0]
+      wheel_text = wheel.read(wheel_name).decode()
+    self.assertIn("sonnet/__init__.py", names)
+    self.assertIn("sonnet/src/ops/resampler.py", names)
+    self.assertIn("sonnet/src/ops/_resampler_ops.so", names)
+    self.assertIn("sonnet/src/ops/_build_info.json", names)
+    self.assertFalse([n for n in names if "libtensorflow" in n])
+    self.assertFalse([n for n in names if n.endswith("_test.py")])
+    self.assertIn("Root-Is-Purelib: false", wheel_text)
+    import tensorflow as tf  # pylint: disable=g-import-not-at-top
+    minor = ".".join(tf.__version__.split(".")[:2])
+    self.assertIn("built for TensorFlow %s" % tf.__version__,
+                  metadata["Summary"])
+    self.assertIn('tensorflow-cpu==%s.*; extra == "cpu"' % minor,
+                  metadata.get_all("Requires-Dist"))
+
+  def test_install_into_fresh_venv_and_run_elsewhere(self):
+    venv = os.path.join(self.tmp, "venv")
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv],
+                   check=True, timeout=120)
+    python = os.path.join(venv, "bin", "python")
+    # The throwaway environment uses the running TensorFlow (no download).
+    venv_site = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True, capture_output=True, text=True).stdout.strip()
+    with open(os.path.join(venv_site, "_running_tf.pth"), "w") as f:
+      f.write("\n".join(site.getsitepackages()) + "\n")
+    subprocess.run([sys.executable, "-m", "pip", "--python", python, "install",
+                    "-q", "--no-deps", "--no-index", "--disable-pip-version-check",
+                    self.wheel], check=True, timeout=300)
+    workdir = os.path.join(self.tmp, "elsewhere")
+    os.makedirs(workdir)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["TF_CPP_MIN_LOG_LEVEL"] = "2"
+    result = subprocess.run([python, "-c", CHECK_SCRIPT], cwd=workdir, env=env,
+                            capture_output=True, text=True, timeout=300)
+    self.assertEqual(result.returncode, 0, result.stderr)
+    self.assertIn("RESULT [3.5, 11.0, 0.0] [1.0, 4.0, -11.0, -11.0, 0.0, 2.0]",
+                  result.stdout)
+    self.assertIn("LOADED_FROM " + os.path.join(venv_site, "sonnet"),
+                  result.stdout)
+
+
+if __name__ == "__main__":
+  unittest.main()
