@@ -501,7 +501,8 @@ class ConvNet2DTranspose(_ConvNet2DBase):
 
   @property
   def output_shapes(self) -> tuple:
-    return tuple(s() if callable(s) else s for s in self._output_shapes)
+    shapes = (s() if callable(s) else s for s in self._output_shapes)
+    return tuple(None if s is None else tuple(s) for s in shapes)
 
   def transpose(self, name: Optional[str] = None, output_channels: Optional[Iterable[Any]] = None,
                 activate_final: Optional[bool] = None) -> ConvNet2D:
