@@ -1,0 +1,272 @@
+# Copyright 2026 The Sonnet Authors. All Rights Reserved.
+# Licensed under the Apache License, Version 2.0.
+"""Convolutional LSTM cores (Shi et al., 2015): `Conv1DLSTM`, `Conv2DLSTM`, `Conv3DLSTM`.
+
+The gates are `conv(x, w_input) + conv(h, w_hidden) + b`, split on the channel axis into
+`i, j, f, o`. Unlike Sonnet 1, whose two convolutions each had a bias (so the bias was
+effectively added twice), the bias is added once.
+"""
+
+import numbers
+from typing import Any, Mapping, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import tensorflow as tf
+
+from sonnet.src import errors
+from sonnet.src import gated_rnn
+from sonnet.src import initializers as initializers_lib
+from sonnet.src import rnn_core
+from sonnet.src import util
+from sonnet.src import variables
+
+ERR_CONV_NDIMS = "conv_ndims must be 1, 2 or 3, got {!r}."
+ERR_INPUT_SHAPE = (
+    "{module}: input_shape must have {expected} entries (spatial dimensions and channels), "
+    "got {actual!r}.")
+ERR_KERNEL_SHAPE = (
+    "{module}: kernel_shape must be a positive int or a sequence of {ndims} positive ints, "
+    "got {actual!r}.")
+ERR_STRIDE = (
+    "{module}: stride must be 1: the state keeps the input's spatial shape, got {actual!r}.")
+ERR_PADDING = (
+    "{module}: padding must be 'SAME': the state keeps the input's spatial shape, got "
+    "{actual!r}.")
+ERR_INPUTS_SHAPE = (
+    "{module}: inputs must have shape [batch] + {expected}, got shape {actual}.")
+
+
+def _int_tuple(module: str, value: Any, ndims: int, arg: str, error: str) -> Tuple[int, ...]:
+  if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+    value = (int(value),) * ndims
+  try:
+    value = tuple(value)
+  except TypeError:
+    raise ValueError(error.format(module=module, ndims=ndims, actual=value))
+  if len(value) != ndims or not all(
+      isinstance(v, numbers.Integral) and not isinstance(v, bool) and v > 0 for v in value):
+    raise ValueError(error.format(module=module, ndims=ndims, actual=value))
+  return tuple(int(v) for v in value)
+
+
+class ConvLSTM(rnn_core.RNNCore):
+  """Convolutional LSTM over `conv_ndims` spatial dimensions (channels last)."""
+
+  def __init__(self,
+               conv_ndims: int,
+               input_shape: Sequence[int],
+               output_channels: int,
+               kernel_shape: Union[int, Sequence[int]],
+               stride: Union[int, Sequence[int]] = 1,
+               rate: Union[int, Sequence[int]] = 1,
+               padding: str = "SAME",
+               use_bias: bool = True,
+               forget_bias: float = 1.0,
+               initializers: Optional[Mapping[str, Any]] = None,
+               partitioners: Optional[Mapping[str, Any]] = None,
+               regularizers: Optional[Mapping[str, Any]] = None,
+               custom_getter: Any = None,
+               name: str = "conv_lstm"):
+    """Constructs the core.
+
+    Args:
+      conv_ndims: 1, 2 or 3 spatial dimensions.
+      input_shape: the inputs' shape without the batch: spatial dims + channels.
+      output_channels: C, channels of the hidden and cell states.
+      kernel_shape: int or sequence of `conv_ndims` ints.
+      stride: must be 1 (kept for Sonnet 1's signature).
+      rate: dilation rate, int or sequence of `conv_ndims` ints.
+      padding: must be "SAME".
+      use_bias: whether to add the bias `b` (once).
+      forget_bias: added to the forget gate's pre-activation.
+      initializers: dict with keys `w` (both kernels `w_input` and `w_hidden`; default
+        truncated normal 1/sqrt(fan_in)) and `b` (default zeros).
+      partitioners: dict of partitioners (graph mode only).
+      regularizers: dict of regularizers.
+      custom_getter: custom getter(s) for the variables.
+      name: module name.
+
+    Raises:
+      ValueError: for a bad `conv_ndims`, `input_shape`, `kernel_shape`, `rate`,
+        `stride` or `padding`, or a non-positive `output_channels`.
+      KeyError, TypeError: for bad initializers / partitioners / regularizers.
+    """
+    super().__init__(name=name, custom_getter=custom_getter)
+    if conv_ndims not in (1, 2, 3) or isinstance(conv_ndims, bool):
+      raise ValueError(ERR_CONV_NDIMS.format(conv_ndims))
+    module = self.module_name
+    self._conv_ndims = conv_ndims
+    try:
+      input_shape = tuple(int(d) for d in input_shape)
+    except (TypeError, ValueError):
+      raise ValueError(ERR_INPUT_SHAPE.format(module=module, expected=conv_ndims + 1,
+                                              actual=input_shape))
+    if len(input_shape) != conv_ndims + 1 or min(input_shape) <= 0:
+      raise ValueError(ERR_INPUT_SHAPE.format(module=module, expected=conv_ndims + 1,
+                                              actual=input_shape))
+    self._input_shape = input_shape
+    self._output_channels = gated_rnn.check_positive_int(module, "output_channels",
+                                                         output_channels)
+    self._kernel_shape = _int_tuple(module, kernel_shape, conv_ndims, "kernel_shape",
+                                    ERR_KERNEL_SHAPE)
+    self._rate = _int_tuple(module, rate, conv_ndims, "rate",
+                            ERR_KERNEL_SHAPE.replace("kernel_shape", "rate"))
+    if _int_tuple(module, stride, conv_ndims, "stride", ERR_STRIDE) != (1,) * conv_ndims:
+      raise ValueError(ERR_STRIDE.format(module=module, actual=stride))
+    if not isinstance(padding, str) or padding.upper() != "SAME":
+      raise ValueError(ERR_PADDING.format(module=module, actual=padding))
+    self._use_bias = bool(use_bias)
+    self._forget_bias = forget_bias
+    keys = self.get_possible_initializer_keys(use_bias=use_bias)
+    self._initializers = util.check_initializers(initializers, keys)
+    self._partitioners = util.check_partitioners(partitioners, keys)
+    self._regularizers = util.check_regularizers(regularizers, keys)
+
+  @classmethod
+  def get_possible_initializer_keys(cls, use_bias: bool = True, **unused_kwargs) -> set:
+    """Returns `{'w', 'b'}` (`{'w'}` without bias)."""
+    return {"w", "b"} if use_bias else {"w"}
+
+  def _kernel(self, name: str, in_channels: int, dtype: tf.DType) -> tf.Variable:
+    fan_in = int(np.prod(self._kernel_shape)) * in_channels
+    default = initializers_lib.truncated_normal(stddev=variables.fan_in_stddev(fan_in))
+    return variables.get_variable(
+        name, shape=self._kernel_shape + (in_channels, 4 * self._output_channels),
+        dtype=dtype, initializer=self._initializers.get("w", default),
+        regularizer=self._regularizers.get("w"), partitioner=self._partitioners.get("w"))
+
+  def _create_variables(self, dtype: tf.DType) -> None:
+    self._w_input = self._kernel("w_input", self._input_shape[-1], dtype)
+    self._w_hidden = self._kernel("w_hidden", self._output_channels, dtype)
+    if self._use_bias:
+      self._b = variables.get_variable(
+          "b", shape=[4 * self._output_channels], dtype=dtype,
+          initializer=self._initializers.get("b", initializers_lib.zeros),
+          regularizer=self._regularizers.get("b"), partitioner=self._partitioners.get("b"))
+
+  def _conv(self, x: tf.Tensor, w: tf.Tensor) -> tf.Tensor:
+    return tf.nn.convolution(x, w, strides=1, padding="SAME", dilations=self._rate)
+
+  def _conv_inputs(self, x: tf.Tensor) -> tf.Tensor:
+    gates_x = self._conv(x, self._w_input)
+    if self._use_bias:
+      gates_x = tf.nn.bias_add(gates_x, self._b)
+    return gates_x
+
+  def _check_inputs(self, inputs: Any, extra_leading: int = 1) -> tf.Tensor:
+    inputs = tf.convert_to_tensor(inputs)
+    expected = list(self._input_shape)
+    shape = inputs.shape
+    if (shape.rank != len(expected) + extra_leading or
+        not tf.TensorShape(expected).is_compatible_with(shape[extra_leading:])):
+      raise errors.IncompatibleShapeError(ERR_INPUTS_SHAPE.format(
+          module=self.module_name, expected=expected,
+          actual=shape[extra_leading - 1:] if shape.rank else shape))
+    if not inputs.dtype.is_floating:
+      raise TypeError(gated_rnn.ERR_INPUT_DTYPE.format(module=self.module_name,
+                                                       dtype=inputs.dtype.name))
+    return inputs
+
+  def _build(self, inputs: Any, prev_state: Any) -> Tuple[tf.Tensor, gated_rnn.LSTMState]:
+    """Runs one step.
+
+    Args:
+      inputs: `[batch_size] + input_shape`.
+      prev_state: `LSTMState(hidden, cell)`, each `[batch_size] + spatial +
+        [output_channels]`.
+
+    Returns:
+      `(output, next_state)`: output is the new hidden state.
+
+    Raises:
+      snt.IncompatibleShapeError: inputs not of shape `[batch] + input_shape`; a state
+        component of the wrong size or batch.
+    """
+    if isinstance(inputs, gated_rnn.ProjectedInputs):
+      prev_state = self._check_prev_state(prev_state, inputs.value)
+      gates_x = inputs.value
+    else:
+      inputs = self._check_inputs(inputs)
+      prev_state = self._check_prev_state(prev_state, inputs)
+      self._create_variables(inputs.dtype)
+      gates_x = self._conv_inputs(inputs)
+    hidden, cell = prev_state
+    gates = gates_x + self._conv(hidden, self._w_hidden)
+    i, j, f, o = tf.split(gates, 4, axis=-1)
+    next_cell = tf.sigmoid(f + self._forget_bias) * cell + tf.sigmoid(i) * tf.tanh(j)
+    next_hidden = tf.tanh(next_cell) * tf.sigmoid(o)
+    return next_hidden, gated_rnn.LSTMState(hidden=next_hidden, cell=next_cell)
+
+  def _prepare_unroll(self, input_sequence: Any):
+    """Convolves all time steps' inputs at once (see `RNNCore`)."""
+    if tf.nest.is_nested(input_sequence):
+      return input_sequence, self
+    sequence = self._check_inputs(input_sequence, extra_leading=2)
+    with self._enter_variable_scope():
+      with tf.name_scope(self.module_name + "_input_convolution"):
+        self._create_variables(sequence.dtype)
+        leading = tf.shape(sequence)[:2]
+        merged = tf.reshape(sequence, tf.concat([[-1], self._input_shape], 0))
+        gates_x = self._conv_inputs(merged)
+        gates_x = tf.reshape(gates_x, tf.concat([leading, tf.shape(gates_x)[1:]], 0))
+        gates_x.set_shape(sequence.shape[:2].concatenate(
+            self._input_shape[:-1] + (4 * self._output_channels,)))
+    return gates_x, lambda x_t, state: self(gated_rnn.ProjectedInputs(x_t, {}), state)
+
+  @property
+  def state_size(self) -> gated_rnn.LSTMState:
+    shape = tf.TensorShape(self._input_shape[:-1] + (self._output_channels,))
+    return gated_rnn.LSTMState(hidden=shape, cell=shape)
+
+  @property
+  def output_size(self) -> tf.TensorShape:
+    return tf.TensorShape(self._input_shape[:-1] + (self._output_channels,))
+
+
+class Conv1DLSTM(ConvLSTM):
+  """1-D convolutional LSTM; inputs `[batch, width, channels]`."""
+
+  def __init__(self, input_shape: Sequence[int], output_channels: int,
+               kernel_shape: Union[int, Sequence[int]], name: str = "conv_1d_lstm",
+               **kwargs):
+    """Args:
+      input_shape: `(width, channels)`.
+      output_channels: channels of the state.
+      kernel_shape: int or `(k,)`.
+      name: module name.
+      **kwargs: other `ConvLSTM` arguments (stride, rate, padding, use_bias,
+        forget_bias, initializers, partitioners, regularizers, custom_getter).
+    """
+    super().__init__(1, input_shape, output_channels, kernel_shape, name=name, **kwargs)
+
+
+class Conv2DLSTM(ConvLSTM):
+  """2-D convolutional LSTM; inputs `[batch, height, width, channels]`."""
+
+  def __init__(self, input_shape: Sequence[int], output_channels: int,
+               kernel_shape: Union[int, Sequence[int]], name: str = "conv_2d_lstm",
+               **kwargs):
+    """Args:
+      input_shape: `(height, width, channels)`.
+      output_channels: channels of the state.
+      kernel_shape: int or `(kh, kw)`.
+      name: module name.
+      **kwargs: other `ConvLSTM` arguments.
+    """
+    super().__init__(2, input_shape, output_channels, kernel_shape, name=name, **kwargs)
+
+
+class Conv3DLSTM(ConvLSTM):
+  """3-D convolutional LSTM; inputs `[batch, depth, height, width, channels]`."""
+
+  def __init__(self, input_shape: Sequence[int], output_channels: int,
+               kernel_shape: Union[int, Sequence[int]], name: str = "conv_3d_lstm",
+               **kwargs):
+    """Args:
+      input_shape: `(depth, height, width, channels)`.
+      output_channels: channels of the state.
+      kernel_shape: int or `(kd, kh, kw)`.
+      name: module name.
+      **kwargs: other `ConvLSTM` arguments.
+    """
+    super().__init__(3, input_shape, output_channels, kernel_shape, name=name, **kwargs)
