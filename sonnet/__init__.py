@@ -62,6 +62,11 @@ __all__ += [
 
 # --- Layers (basic, convolution, normalisation, embedding, attention) ---------------------
 # layers: basic, conv
+from sonnet.src.basic import AddBias
+from sonnet.src.basic import ConcatLinear
+from sonnet.src.basic import SelectInput
+from sonnet.src.basic import TrainableVariable
+from sonnet.src.batch_apply import BatchApply
 from sonnet.src.conv import CAUSAL
 from sonnet.src.conv import Conv1D
 from sonnet.src.conv import Conv2D
@@ -80,11 +85,25 @@ from sonnet.src.conv_transpose import Conv2DTranspose
 from sonnet.src.conv_transpose import Conv3DTranspose
 from sonnet.src.gradients import clip_gradient
 from sonnet.src.gradients import scale_gradient
+from sonnet.src.reshape import BatchFlatten
+from sonnet.src.reshape import BatchReshape
+from sonnet.src.reshape import FlattenTrailingDimensions
+from sonnet.src.reshape import MergeDims
+from sonnet.src.reshape import SliceByDim
+from sonnet.src.reshape import TileByDim
+from sonnet.src.reshape import merge_leading_dims
+from sonnet.src.reshape import split_leading_dim
+from sonnet.src.sequential import Residual
+from sonnet.src.sequential import Sequential
 
 __all__ += ["CAUSAL", "FULL", "REVERSE_CAUSAL", "SAME", "VALID", "CausalConv1D", "Conv1D",
             "Conv1DTranspose", "Conv2D", "Conv2DTranspose", "Conv3D", "Conv3DTranspose",
             "DepthwiseConv2D", "InPlaneConv2D", "SeparableConv1D", "SeparableConv2D",
             "clip_gradient", "scale_gradient"]
+__all__ += ["AddBias", "BatchApply", "BatchFlatten", "BatchReshape", "ConcatLinear",
+            "FlattenTrailingDimensions", "MergeDims", "Residual", "SelectInput", "Sequential",
+            "SliceByDim", "TileByDim", "TrainableVariable", "merge_leading_dims",
+            "split_leading_dim"]
 # end layers: basic, conv
 # layers: normalisation, embedding, attention
 from sonnet.src.attention import AttentionOutput
