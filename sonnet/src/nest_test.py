@@ -1,0 +1,217 @@
+# Copyright 2026 The Sonnet Authors. All Rights Reserved.
+# Licensed under the Apache License, Version 2.0.
+"""Tests for snt.nest."""
+
+import collections
+
+from absl.testing import parameterized
+import numpy as np
+import sonnet as snt
+import tensorflow as tf
+
+nest = snt.nest
+
+Pair = collections.namedtuple("Pair", ["first", "second"])
+Empty = collections.namedtuple("Empty", [])
+
+
+_Field = collections.namedtuple("_Field", ["name"])
+
+
+class Point:
+  """What an `@attr.s` class looks like to tf.nest (attrs itself is not a dependency)."""
+
+  __attrs_attrs__ = (_Field("x"), _Field("y"))
+
+  def __init__(self, x, y):
+    self.x = x
+    self.y = y
+
+  def __eq__(self, other):
+    return type(other) is Point and (self.x, self.y) == (other.x, other.y)
+
+  def __repr__(self):
+    return f"Point({self.x!r}, {self.y!r})"
+
+
+def _structures():
+  return [
+      1,
+      None,
+      "string",
+      np.arange(3),
+      [],
+      (),
+      {},
+      Empty(),
+      [1, (2, 3), [4]],
+      Pair(first=1, second=[2, 3]),
+      {"b": 1, "a": (2, None), "c": {"z": 3, "y": 4}},
+      collections.OrderedDict([("z", 1), ("a", 2)]),
+      collections.defaultdict(int, {"q": 1, "p": 2}),
+      Point(x=[1, 2], y={"k": 3}),
+      [tf.constant(1.0), {"t": tf.ones([2])}],
+  ]
+
+
+class NestTest(parameterized.TestCase, tf.test.TestCase):
+
+  def test_same_leaf_order_as_tf_nest_and_round_trip(self):
+    for structure in _structures():
+      flat = nest.flatten(structure)
+      self.assertEqual(len(flat), len(tf.nest.flatten(structure)))
+      for a, b in zip(flat, tf.nest.flatten(structure)):
+        self.assertIs(a, b)
+      packed = nest.pack_sequence_as(structure, flat)
+      tf.nest.assert_same_structure(packed, structure)
+      self.assertEqual(type(packed), type(structure))
+      # What tf.nest flattens, snt.nest packs, and the reverse.
+      tf.nest.assert_same_structure(tf.nest.pack_sequence_as(structure, flat), packed)
+
+  def test_dict_order(self):
+    structure = {"b": 1, "a": 2, "c": 3}
+    self.assertEqual(nest.flatten(structure), [2, 1, 3])
+    ordered = collections.OrderedDict([("b", 1), ("a", 2)])
+    self.assertEqual(nest.flatten(ordered), [2, 1])  # Sorted, like tf.nest.
+    packed = nest.pack_sequence_as(structure, [10, 20, 30])
+    self.assertEqual(list(packed), ["b", "a", "c"])  # Key order of the structure kept.
+    self.assertEqual(packed, {"a": 10, "b": 20, "c": 30})
+    packed = nest.pack_sequence_as(ordered, [10, 20])
+    self.assertIsInstance(packed, collections.OrderedDict)
+    self.assertEqual(list(packed.items()), [("b", 20), ("a", 10)])
+
+  def test_leaves(self):
+    for leaf in ("abc", b"abc", np.zeros([2, 2]), tf.zeros([3]), None, 3.5, {1, 2}):
+      self.assertFalse(nest.is_sequence(leaf))
+      self.assertFalse(nest.is_iterable(leaf))
+      self.assertEqual(len(nest.flatten(leaf)), 1)
+      self.assertIs(nest.flatten(leaf)[0], leaf)
+    self.assertTrue(nest.is_sequence([1]))
+    self.assertTrue(nest.is_sequence({"a": 1}))
+    self.assertTrue(nest.is_sequence(Point(1, 2)))
+
+  def test_sonnet1_flatten_iterable_example(self):
+    structure = ["z", Pair(3, 4), {"c": [1, collections.OrderedDict([("b", 3), ("a", 2)])],
+                                   "b": 5}, 17]
+    self.assertEqual(nest.flatten_iterable(structure), ["z", 3, 4, 5, 1, 2, 3, 17])
+    packed = nest.pack_iterable_as(structure, nest.flatten_iterable(structure))
+    self.assertEqual(packed, structure)
+
+  def test_map(self):
+    structure = {"b": [1, 2], "a": Pair(3, (4,))}
+    doubled = nest.map(lambda x: 2 * x, structure)
+    self.assertEqual(doubled, {"b": [2, 4], "a": Pair(6, (8,))})
+    summed = nest.map(lambda x, y: x + y, structure, doubled)
+    self.assertEqual(summed, {"b": [3, 6], "a": Pair(9, (12,))})
+    self.assertEqual(nest.map(lambda x: x, Empty()), Empty())
+    self.assertEqual(nest.map(lambda x: x, []), [])
+    self.assertEqual(nest.map(lambda x: x + 1, Point([1], {"k": 2})), Point([2], {"k": 3}))
+    self.assertIsNone(nest.map(lambda x: x, None))
+
+  def test_map_call_order_is_flatten_order(self):
+    seen = []
+    nest.map(seen.append, {"b": 1, "a": [2, 3], "c": Pair(4, 5)})
+    self.assertEqual(seen, [2, 3, 1, 4, 5])
+
+  def test_map_errors(self):
+    with self.assertRaisesRegex(ValueError, "at least one structure"):
+      nest.map(lambda x: x)
+    with self.assertRaisesRegex(TypeError, "callable"):
+      nest.map(3, [1])
+    with self.assertRaisesRegex(ValueError, r"First difference at \['a'\]\[1\]: lengths"):
+      nest.map(lambda x, y: x, {"a": [1, (2, 3)]}, {"a": [1, (2, 3, 4)]})
+    with self.assertRaisesRegex(ValueError, r"First difference at \[1\]"):
+      nest.map(lambda x, y: x, [1, 2], [1, [2]])
+    with self.assertRaisesRegex(TypeError, r"First difference at \(root\): types differ"):
+      nest.map(lambda x, y: x, [1, 2], (1, 2))
+    self.assertEqual(nest.map(lambda x, y: x + y, [1, 2], (1, 2), check_types=False), [2, 4])
+    with self.assertRaisesRegex(ValueError, r"keys differ: \['c'\] only in the first, \['b'\] only in the second"):
+      nest.map(lambda x, y: x, {"a": 1, "c": 2}, {"a": 1, "b": 2})
+
+  def test_namedtuple_vs_tuple(self):
+    with self.assertRaisesRegex(TypeError, "types differ: Pair vs tuple"):
+      nest.assert_same_structure(Pair(1, 2), (1, 2))
+    nest.assert_same_structure(Pair(1, 2), (1, 2), check_types=False)
+
+  def test_unsortable_keys(self):
+    structure = {1: "a", "b": 2}
+    with self.assertRaisesRegex(TypeError, "not supported between instances"):
+      nest.flatten(structure)  # tf.nest.flatten's own error.
+    with self.assertRaisesRegex(TypeError, "sortable keys"):
+      nest.pack_sequence_as(structure, [1, 2])
+    with self.assertRaisesRegex(TypeError, "sortable keys"):
+      nest.map(lambda x: x, structure)
+
+  def test_pack_errors(self):
+    with self.assertRaisesRegex(ValueError, "Structure had 2 leaves, but flat_sequence had 3"):
+      nest.pack_sequence_as([1, 2], [1, 2, 3])
+    with self.assertRaisesRegex(ValueError, "Structure had 3 leaves, but flat_sequence had 2"):
+      nest.pack_sequence_as({"a": [1, 2], "b": 3}, [1, 2])
+    with self.assertRaisesRegex(ValueError, "Structure had 1 leaves, but flat_sequence had 2"):
+      nest.pack_sequence_as(1, [1, 2])
+    with self.assertRaisesRegex(TypeError, "must be a sequence"):
+      nest.pack_sequence_as([1], 1)
+    with self.assertRaisesRegex(ValueError, "Structure had 3 leaves"):
+      nest.pack_sequence_as(Point([1, 2], 3), [1])
+    self.assertEqual(nest.pack_sequence_as([1, 2], np.array([5, 6])), [5, 6])
+
+  def test_shallow_structure_errors_sonnet1_texts(self):
+    with self.assertRaisesRegex(
+        TypeError, "If shallow structure is a sequence, input must also be a sequence. "
+        "Input has type: <class 'str'>."):
+      nest.assert_shallow_structure(["a", "b"], "ab")
+    with self.assertRaisesRegex(
+        TypeError, "The two structures don't have the same sequence type. Input structure "
+        "has type <class 'tuple'>, while shallow structure has type <class 'list'>."):
+      nest.assert_shallow_structure(["a"], ("a",))
+    with self.assertRaisesRegex(
+        ValueError, "The two structures don't have the same sequence length. Input "
+        "structure has length 2, while shallow structure has length 3."):
+      nest.assert_shallow_structure(["a", "b", "c"], ["a", "b"])
+    with self.assertRaisesRegex(ValueError, r"same keys.*\(at \[0\]\)"):
+      nest.assert_shallow_structure([{"a": 1}], [{"b": 1}])
+    nest.assert_shallow_structure(["a"], ("a",), check_types=False)
+
+  def test_flatten_up_to_and_map_up_to(self):
+    shallow = Pair(first=None, second=[None, None])
+    deep = Pair(first=(1, 2), second=[{"a": 3}, "string"])
+    self.assertEqual(nest.flatten_up_to(shallow, deep), [(1, 2), {"a": 3}, "string"])
+    self.assertEqual(nest.flatten_up_to(1, [1, 2]), [[1, 2]])
+    lengths = nest.map_up_to(shallow, lambda x: len(x), deep)
+    self.assertEqual(lengths, Pair(first=2, second=[1, 6]))
+    summed = nest.map_up_to([None, None], lambda x, y: x + y, [(1,), "a"], [(2,), "b"])
+    self.assertEqual(summed, [(1, 2), "ab"])
+    with self.assertRaisesRegex(ValueError, "at least one structure"):
+      nest.map_up_to([1], lambda x: x)
+
+  def test_flatten_dict_items(self):
+    self.assertEqual(nest.flatten_dict_items({(4, 5, (6, 8)): ("a", "b", ("c", "d")),
+                                              "k": [1, 2]}),
+                     {4: "a", 5: "b", 6: "c", 8: "d", "k": [1, 2]})
+    with self.assertRaisesRegex(TypeError, "must be a dictionary"):
+      nest.flatten_dict_items([1])
+    with self.assertRaisesRegex(ValueError, "same structure"):
+      nest.flatten_dict_items({(1, 2): (3,)})
+    with self.assertRaisesRegex(ValueError, "not unique"):
+      nest.flatten_dict_items({(1, 2): (3, 4), 1: 5})
+
+  def test_through_tf_function_keeps_leaf_order(self):
+    structure = collections.OrderedDict([("z", tf.constant(1)), ("a", tf.constant(2))])
+
+    @tf.function
+    def identity(s):
+      return s
+    out = identity(structure)
+    self.assertEqual([int(x) for x in nest.flatten(out)],
+                     [int(x) for x in nest.flatten(structure)])
+    repacked = nest.pack_sequence_as(structure, tf.nest.flatten(out))
+    self.assertEqual(list(repacked), ["z", "a"])
+
+  def test_tensors_are_leaves_in_map(self):
+    out = nest.map(lambda t: t * 2, {"a": tf.ones([2]), "b": [tf.zeros([1])]})
+    self.assertAllEqual(out["a"], [2.0, 2.0])
+    self.assertAllEqual(out["b"][0], [0.0])
+
+
+if __name__ == "__main__":
+  tf.test.main()
