@@ -11,6 +11,7 @@ from sonnet.src import conv_reference
 from sonnet.src import errors
 from sonnet.src import initializers
 from sonnet.src import test_utils
+from sonnet.src import variables
 
 CLASSES = {1: conv.Conv1D, 2: conv.Conv2D, 3: conv.Conv3D}
 RANDOM = {"w": initializers.random_normal(stddev=1.0),
@@ -221,6 +222,35 @@ class ConvModuleTest(tf.test.TestCase, parameterized.TestCase):
     self.assertEqual(back.shape, x.shape)
     self.assertEqual(transposed.w.shape, module.w.shape)
     self.assertEqual(transposed.transpose()(back).shape, y.shape)
+
+  def test_partitioners_regularizers_in_graph_mode(self):
+    part = tf.compat.v1.fixed_size_partitioner(2)
+    with tf.Graph().as_default():
+      module = conv.Conv2D(4, 3, partitioners={"w": part, "b": part}, mask=np.ones([3, 3]),
+                           regularizers={"w": lambda w: tf.reduce_sum(tf.convert_to_tensor(w))})
+      out = module(tf.ones([1, 5, 5, 3]))
+      self.assertEqual(type(module.w).__name__, "PartitionedVariable")
+      self.assertEqual(module.w.get_shape(), (3, 3, 3, 4))
+      losses = tf.compat.v1.get_collection(tf.compat.v1.GraphKeys.REGULARIZATION_LOSSES)
+      self.assertLen(losses, 1)
+      with tf.compat.v1.Session() as session:
+        session.run(tf.compat.v1.global_variables_initializer())
+        self.assertEqual(session.run(out).shape, (1, 5, 5, 4))
+
+  def test_custom_getter_and_regularizer_eager(self):
+    def stop_gradient(getter, *args, **kwargs):
+      return tf.stop_gradient(getter(*args, **kwargs))
+
+    module = conv.Conv1D(2, 3, custom_getter={"w": stop_gradient},
+                         regularizers={"b": lambda b: tf.reduce_sum(b + 1.0)})
+    x = tf.ones([1, 4, 2])
+    with tf.GradientTape() as tape:
+      loss = tf.reduce_sum(module(x))
+    grads = dict(zip([v.name for v in module.variables],
+                     tape.gradient(loss, module.variables)))
+    self.assertIsNone(grads[module.scope_name + "/w:0"])
+    self.assertIsNotNone(grads[module.scope_name + "/b:0"])
+    self.assertAllClose(variables.get_regularization_loss(module), 2.0)
 
   def test_transpose_errors(self):
     with self.assertRaisesRegex(errors.NotSupportedError, "dilated"):
