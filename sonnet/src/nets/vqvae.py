@@ -243,8 +243,10 @@ class VectorQuantizerEMA(_VectorQuantizerBase):
     def ema_dw_initializer(shape, dtype=None, **unused_kwargs):
       del shape, dtype
       if batch_norm.in_graph_mode():
-        # The initializer ops of a session run in any order: read w after its own init.
-        return w_initial.initialized_value()
+        # Initializers of one session run go in any order: w's value if it is set, else
+        # w's initial value (the same random draw when both are initialised together).
+        return tf.cond(tf.compat.v1.is_variable_initialized(w_initial),
+                       w_initial.read_value, lambda: w_initial.initial_value)
       return tf.convert_to_tensor(w_initial)
 
     self._ema_w = variables.get_variable(
@@ -267,7 +269,9 @@ class VectorQuantizerEMA(_VectorQuantizerBase):
       n = tf.reduce_sum(cluster_size)
       smoothed = ((cluster_size + self._epsilon)
                   / (n + self._num_embeddings * self._epsilon) * n)
-      return [self._w.assign(ema_w / tf.reshape(smoothed, [1, -1]), read_value=False)]
+      # Graph mode: the codebook must be read for this call's outputs before it changes.
+      with tf.control_dependencies([quantized, e_latent_loss, encodings]):
+        return [self._w.assign(ema_w / tf.reshape(smoothed, [1, -1]), read_value=False)]
 
     # No update collection: like Sonnet 1, graph-mode updates are control dependencies.
     loss = batch_norm.apply_updates(self.module_name, loss, make_updates, is_training, None)
