@@ -526,7 +526,7 @@ class RecurrentDropoutWrapper(rnn_core.RNNCore):
     super().__init__(name=name or "recurrent_dropout_wrapper")
     self._core = core
     try:
-      flat = tf.nest.flatten_up_to(core.state_size, keep_probs, check_types=False)
+      flat = rnn_core.flatten_up_to(core.state_size, keep_probs, "keep_probs")
     except (TypeError, ValueError) as e:
       raise ValueError("keep_probs must have the structure of the core's state_size {}: "
                        "{}".format(core.state_size, e))
@@ -588,7 +588,7 @@ class ZoneoutWrapper(rnn_core.RNNCore):
     super().__init__(name=name or "zoneout_wrapper")
     self._core = core
     try:
-      flat = tf.nest.flatten_up_to(core.state_size, keep_probs, check_types=False)
+      flat = rnn_core.flatten_up_to(core.state_size, keep_probs, "keep_probs")
     except (TypeError, ValueError) as e:
       raise ValueError("keep_probs must have the structure of the core's state_size {}: "
                        "{}".format(core.state_size, e))

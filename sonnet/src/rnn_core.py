@@ -118,6 +118,25 @@ def first_structure_difference(expected: Any, actual: Any, prefix: str) -> Optio
   return None
 
 
+def flatten_up_to(shallow: Any, value: Any, arg_name: str = "value") -> Sequence[Any]:
+  """Flattens `value` down to the leaves of `shallow` (whose leaves may be structures
+  in `value`); sequence types are not compared.
+
+  Raises:
+    ValueError: if `value` does not have the structure of `shallow` down to its leaves.
+  """
+  if not _is_structure(shallow):
+    return [value]
+  difference = first_structure_difference(
+      tf.nest.map_structure(lambda _: None, shallow), value, arg_name)
+  if difference is not None and "expected a tensor" not in difference:
+    raise ValueError(difference)
+  result = []
+  for (_, shallow_child), (_, child) in zip(_children(shallow), _children(value)):
+    result.extend(flatten_up_to(shallow_child, child))
+  return result
+
+
 def _as_shape(size: Any) -> tf.TensorShape:
   return size if isinstance(size, tf.TensorShape) else tf.TensorShape(size)
 
@@ -212,7 +231,7 @@ def zero_state_for(state_size: Any, batch_size: Any, dtype: Any = tf.float32) ->
   batch_size = _check_batch_size(batch_size)
   sizes = tf.nest.flatten(state_size)
   if tf.nest.is_nested(dtype):
-    dtypes = tf.nest.flatten_up_to(state_size, dtype)
+    dtypes = flatten_up_to(state_size, dtype, "dtype")
   else:
     dtypes = [dtype] * len(sizes)
   zeros = []
@@ -238,7 +257,7 @@ def _flatten_options(options: Any, state_size: Any, arg: str, error: str) -> Seq
   if options is None:
     return [None] * len(tf.nest.flatten(state_size))
   try:
-    flat = tf.nest.flatten_up_to(state_size, options, check_types=False)
+    flat = flatten_up_to(state_size, options, arg)
   except (TypeError, ValueError) as e:
     raise ValueError(ERR_TRAINABLE_STRUCTURE.format(arg=arg, state_size=state_size, error=e))
   if not all(option is None or callable(option) for option in flat):
