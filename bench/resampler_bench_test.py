@@ -1,0 +1,35 @@
+"""Checks the benchmark's alternatives compute what the op computes (no timing)."""
+
+import numpy as np
+import sonnet as snt
+import tensorflow as tf
+
+from bench import resampler_bench
+
+
+class BenchAgreementTest(tf.test.TestCase):
+
+  def test_pure_tf_version_matches_op(self):
+    rng = np.random.RandomState(0)
+    data = rng.uniform(size=[2, 6, 5, 3]).astype(np.float32)
+    warp = resampler_bench.jittered_grid(2, 6, 5, 4, 7, rng)
+    self.assertAllClose(resampler_bench.tf_gather_resampler(data, warp),
+                        snt.resampler(data, warp), atol=1e-6)
+    # The grid spans [-1, W] x [-1, H], so some points fall outside.
+    self.assertLess(warp[..., 0].min(), 0.0)
+    self.assertGreater(warp[..., 1].max(), 5.0)
+
+  def test_torch_matches_op_when_installed(self):
+    if resampler_bench.torch is None:
+      self.skipTest("torch not installed (benchmark-only extra)")
+    rng = np.random.RandomState(1)
+    data = rng.uniform(size=[2, 6, 5, 3]).astype(np.float32)
+    warp = resampler_bench.jittered_grid(2, 6, 5, 4, 7, rng)
+    grad = rng.uniform(size=[2, 4, 7, 3]).astype(np.float32)
+    case = resampler_bench.TorchGridSample(data, warp, grad)
+    self.assertAllClose(case.forward().permute(0, 2, 3, 1).numpy(),
+                        snt.resampler(data, warp), atol=1e-5)
+
+
+if __name__ == "__main__":
+  tf.test.main()
