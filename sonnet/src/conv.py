@@ -46,6 +46,9 @@ ERR_CHANNELS = ("{module}: number of input channels must be known at module buil
                 "input shape was {shape} with data_format {data_format}.")
 ERR_DTYPE = ("{module}: Expected floating point type for inputs (float16, bfloat16, float32 "
              "or float64), got {dtype}.")
+ERR_TOO_SMALL = ("{module}: input spatial size {size} in dimension {dim} (after {padding} "
+                 "padding: {padded}) is smaller than the dilated kernel size {kernel}; input "
+                 "shape was {shape}.")
 ERR_CHANNELS_CHANGED = ("{module}: number of input channels must stay {expected} (the value "
                         "at the first call), but was {actual}.")
 ERR_MASK_TYPE = ("{module}: invalid type for mask: {type}. Expected a numpy array, list or "
@@ -140,6 +143,26 @@ def check_input(inputs: tf.Tensor, data_format: str, module: str) -> int:
     raise errors.UnderspecifiedError(ERR_CHANNELS.format(
         module=module, shape=_shape_str(shape), data_format=data_format))
   return int(channels)
+
+
+def check_spatial_sizes(inputs: tf.Tensor, data_format: str, kernel_shape, rate,
+                        paddings: Sequence[str], module: str) -> None:
+  """Rejects statically known spatial sizes too small for the (dilated) kernel.
+
+  Raises:
+    errors.IncompatibleShapeError: naming the dimension, its size and the kernel size.
+  """
+  static = inputs.shape.as_list()
+  spatial = static[2:] if channels_first(data_format) else static[1:-1]
+  for dim, (size, k, r, p) in enumerate(zip(spatial, kernel_shape, rate, paddings)):
+    if size is None or p == SAME:
+      continue
+    padded = size + sum(pad_amounts(p, k, r))
+    effective = (k - 1) * r + 1
+    if padded < effective:
+      raise errors.IncompatibleShapeError(ERR_TOO_SMALL.format(
+          module=module, size=size, dim=dim, padding=p, padded=padded, kernel=effective,
+          shape=tuple(static)))
 
 
 def _shape_str(shape) -> str:
@@ -357,6 +380,8 @@ class _ConvND(base.AbstractModule, base.Transposable):
     if self._input_channels is not None and channels != self._input_channels:
       raise errors.IncompatibleShapeError(ERR_CHANNELS_CHANGED.format(
           module=label, expected=self._input_channels, actual=channels))
+    check_spatial_sizes(inputs, self._data_format, self._kernel_shape, self._rate,
+                        self._padding, label)
     output_channels = resolve_output_channels(self._output_channels, label)
     dtype = inputs.dtype
     w_shape = self._kernel_shape + (channels, output_channels)

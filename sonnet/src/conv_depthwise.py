@@ -87,6 +87,8 @@ class _PerChannelConv(base.AbstractModule):
 
   def _check_input(self, inputs) -> int:
     channels = conv.check_input(inputs, self._data_format, self.module_name)
+    conv.check_spatial_sizes(inputs, self._data_format, self._kernel_shape, self._rate,
+                             self._padding, self.module_name)
     if self._input_channels is not None and channels != self._input_channels:
       raise errors.IncompatibleShapeError(conv.ERR_CHANNELS_CHANGED.format(
           module=self.module_name, expected=self._input_channels, actual=channels))

@@ -303,6 +303,9 @@ class ConvErrorsTest(tf.test.TestCase, parameterized.TestCase):
          r"must have rank 4 corresponding to data_format NHWC, but its shape was \(2, 4, 3\)"),
         (lambda: conv.Conv1D(2, 3)(tf.ones([2, 4, 3], tf.int32)), ValueError,
          "Expected floating point type for inputs .* got int32"),
+        (lambda: conv.Conv2D(2, 3, rate=2, padding="VALID")(tf.ones([1, 5, 4, 1])),
+         errors.IncompatibleShapeError, r"size 4 in dimension 1 \(after VALID padding: 4\) "
+         "is smaller than the dilated kernel size 5"),
         (lambda: conv.Conv2D(2, 3, mask=np.ones([3, 3, 2, 5]))(tf.ones([1, 4, 4, 2])),
          errors.IncompatibleShapeError, "does not match the weight shape"),
     ]
