@@ -1,0 +1,138 @@
+# Copyright 2026 The Sonnet Authors. All Rights Reserved.
+# Licensed under the Apache License, Version 2.0.
+"""Tests for the variable utilities (scope look-ups, maps, tables, counting, saving)."""
+
+import os
+
+from absl import logging
+from absl.testing import parameterized
+import numpy as np
+import sonnet as snt
+import tensorflow as tf
+
+
+class ScopeTest(parameterized.TestCase, tf.test.TestCase):
+
+  def test_get_variables_in_scope_graph_mode_prefix_is_literal(self):
+    with tf.Graph().as_default():
+      snt.Linear(2, name="prefix")(tf.ones([1, 3]))
+      snt.Linear(2, name="prefix_more")(tf.ones([1, 3]))
+      names = [v.name for v in snt.get_variables_in_scope("prefix")]
+      self.assertEqual(names, ["prefix/b:0", "prefix/w:0"])
+      scope = tf.compat.v1.VariableScope(reuse=False, name="prefix_more")
+      self.assertLen(snt.get_variables_in_scope(scope), 2)
+
+  def test_get_variables_in_scope_eager(self):
+    module = snt.Linear(2, name="eager_scope_test")
+    module(tf.ones([1, 3]))
+    self.assertEqual(snt.get_variables_in_scope(module.scope_name), module.variables)
+    self.assertEqual(snt.get_variables_in_module(module), module.variables)
+    self.assertEmpty(snt.get_variables_in_scope(
+        module.scope_name, tf.compat.v1.GraphKeys.LOCAL_VARIABLES))
+
+  def test_bad_scope(self):
+    with self.assertRaisesRegex(TypeError, "Expected a module"):
+      snt.get_variables_in_scope(3)
+
+  def test_normalized_variable_map(self):
+    with tf.Graph().as_default():
+      with tf.compat.v1.variable_scope("prefix1"):
+        mlp = snt.nets.MLP([2], name="mlp")
+      mlp(tf.ones([1, 3]))
+      self.assertEqual(sorted(snt.get_normalized_variable_map(mlp)),
+                       ["linear_0/b", "linear_0/w"])
+      self.assertEqual(
+          sorted(snt.get_normalized_variable_map(mlp.layers[0], context="prefix1")),
+          ["mlp/linear_0/b", "mlp/linear_0/w"])
+      with self.assertRaisesRegex(ValueError, "is not prefixed by 'other'"):
+        snt.get_normalized_variable_map(mlp, context="other")
+
+  def test_normalized_map_groups_partitions(self):
+    with tf.Graph().as_default():
+      module = snt.Linear(3, partitioners={"w": tf.compat.v1.fixed_size_partitioner(2)})
+      module(tf.ones([1, 4]))
+      grouped = snt.get_normalized_variable_map(module)
+      self.assertLen(grouped["w"], 2)
+      self.assertLen(list(snt.variable_map_items(grouped)), 3)
+      ungrouped = snt.get_normalized_variable_map(module, group_sliced_variables=False)
+      self.assertEqual(sorted(ungrouped), ["b", "w/part_0", "w/part_1"])
+
+
+class FormatTest(tf.test.TestCase):
+
+  def test_format_variables_table(self):
+    with tf.Graph().as_default():
+      module = snt.Linear(3, name="lin")
+      with tf.device("/cpu:0"):
+        module(tf.ones([1, 4]))
+      lines = snt.format_variables(module.variables, join_lines=False)
+      self.assertEqual(lines[0].split(), ["Variable", "Shape", "Type", "Trainable", "Device"])
+      self.assertEqual(lines[1].split()[:4], ["lin/b", "3", "float32", "True"])
+      self.assertEqual(lines[2].split()[:4], ["lin/w", "4x3", "float32", "True"])
+      self.assertIn("CPU:0", lines[2].upper())
+      table = snt.format_variable_map(snt.get_normalized_variable_map(module))
+      self.assertRegex(table, r"Key\s+Variable\s+Shape\s+Type\s+Device\nb\s+lin/b\s+3\s+")
+
+  def test_log_variables(self):
+    module = snt.Linear(3)
+    module(tf.ones([1, 4]))
+    with self.assertLogs(level="INFO") as logs:
+      logging.get_absl_logger().propagate = True
+      snt.log_variables(module.variables)
+    self.assertTrue(any("4x3" in line for line in logs.output))
+
+
+class CountTest(tf.test.TestCase):
+
+  def test_count_parameters(self):
+    mlp = snt.nets.MLP([5, 2])
+    mlp(tf.ones([1, 3]))
+    self.assertEqual(snt.count_parameters(mlp), 3 * 5 + 5 + 5 * 2 + 2)
+    self.assertEqual(snt.count_parameters(mlp.layers[0].variables), 20)
+    by_module = snt.count_parameters_by_module(mlp)
+    self.assertEqual(list(by_module.values()), [32, 20, 12])
+    self.assertEqual(list(by_module)[0], mlp.scope_name)
+
+
+class SaverTest(tf.test.TestCase):
+
+  def test_get_saver_round_trip_between_differently_named_modules(self):
+    path = os.path.join(self.get_temp_dir(), "model.ckpt")
+    with tf.Graph().as_default():
+      module = snt.Linear(3, name="first")
+      out = module(tf.ones([2, 4]))
+      saver = snt.get_saver(module)
+      with tf.compat.v1.Session() as session:
+        session.run(tf.compat.v1.global_variables_initializer())
+        expected = session.run(out)
+        saver.save(session, path)
+    with tf.Graph().as_default():
+      module = snt.Linear(3, name="second")
+      out = module(tf.ones([2, 4]))
+      with tf.compat.v1.Session() as session:
+        snt.get_saver(module).restore(session, path)
+        self.assertAllClose(session.run(out), expected)
+
+  def test_get_saver_eager_not_supported(self):
+    module = snt.Linear(3)
+    module(tf.ones([1, 2]))
+    with self.assertRaisesRegex(snt.NotSupportedError, "tf.train.Checkpoint"):
+      snt.get_saver(module)
+
+  def test_restore_initializer(self):
+    source = snt.Linear(3)
+    source(tf.ones([1, 4]))
+    path = tf.train.Checkpoint(model=source).save(os.path.join(self.get_temp_dir(), "ck"))
+    key = "model/_snt_variables/w/.ATTRIBUTES/VARIABLE_VALUE"
+    target = snt.Linear(3, initializers={"w": snt.restore_initializer(path, key)})
+    target(tf.ones([1, 4]))
+    self.assertAllEqual(target.w, source.w)
+    wrong = snt.Linear(2, initializers={"w": snt.restore_initializer(path, key)})
+    with self.assertRaisesRegex(ValueError, r"has shape \[4, 3\], but the variable has "
+                                r"shape \[4, 2\]"):
+      wrong(tf.ones([1, 4]))
+    self.assertEmpty(wrong.variables)
+
+
+if __name__ == "__main__":
+  tf.test.main()
