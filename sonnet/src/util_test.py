@@ -1,0 +1,54 @@
+# Copyright 2026 The Sonnet Authors. All Rights Reserved.
+# Licensed under the Apache License, Version 2.0.
+"""Tests for check_initializers / check_regularizers / check_partitioners."""
+
+from absl.testing import parameterized
+import sonnet as snt
+import tensorflow as tf
+
+
+class CheckDictsTest(parameterized.TestCase, tf.test.TestCase):
+
+  @parameterized.parameters(("initializer", snt.check_initializers),
+                            ("regularizer", snt.check_regularizers))
+  def test_checks(self, kind, check):
+    self.assertEqual(check(None, {"w"}), {})
+    given = {"w": tf.zeros}
+    checked = check(given, {"w", "b"})
+    self.assertEqual(checked, given)
+    self.assertIsNot(checked, given)
+    with self.assertRaisesRegex(
+        KeyError, f"Invalid {kind} keys 'a', 'x', {kind}s can only be provided for 'b', 'w'"):
+      check({"x": tf.zeros, "a": tf.zeros}, {"w", "b"})
+    with self.assertRaisesRegex(TypeError, f"{kind.capitalize()} for 'w' is not a callable"):
+      check({"w": 1}, {"w"})
+    with self.assertRaisesRegex(TypeError, f"A dict of {kind}s was expected"):
+      check(tf.zeros, {"w"})
+    nested = check({"w": {"inner": tf.zeros}}, {"w"})
+    self.assertIn("inner", nested["w"])
+    with self.assertRaisesRegex(TypeError, "'inner' is not a callable"):
+      check({"w": {"inner": 3}}, {"w"})
+
+  def test_partitioners(self):
+    partitioner = tf.compat.v1.fixed_size_partitioner(2)
+    self.assertEqual(snt.check_partitioners(None, {"w"}), {})
+    with self.assertRaisesRegex(snt.NotSupportedError, "graph mode"):
+      snt.check_partitioners({"w": partitioner}, {"w"})
+    with tf.Graph().as_default():
+      self.assertEqual(snt.check_partitioners({"w": partitioner}, {"w"}), {"w": partitioner})
+      with self.assertRaisesRegex(KeyError, "Invalid partitioner keys 'b'"):
+        snt.check_partitioners({"b": partitioner}, {"w"})
+      with self.assertRaisesRegex(TypeError, "Partitioner for 'w'"):
+        snt.check_partitioners({"w": 2}, {"w"})
+
+  def test_partitioners_refused_inside_eager_tf_function(self):
+    @tf.function
+    def construct():
+      snt.check_partitioners({"w": tf.compat.v1.fixed_size_partitioner(2)}, {"w"})
+      return 0
+    with self.assertRaises(snt.NotSupportedError):
+      construct()
+
+
+if __name__ == "__main__":
+  tf.test.main()
