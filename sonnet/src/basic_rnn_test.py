@@ -1,0 +1,246 @@
+# Copyright 2026 The Sonnet Authors. All Rights Reserved.
+# Licensed under the Apache License, Version 2.0.
+"""Tests for VanillaRNN, DeepRNN, ModelRNN, ResidualCore, SkipConnectionCore, HighwayCore
+and BidirectionalRNN."""
+
+from absl.testing import parameterized
+import numpy as np
+import tensorflow as tf
+
+import sonnet as snt
+from sonnet.src import test_utils
+
+B, IN, H = 2, 3, 4
+
+
+def _const(value):
+  return lambda shape, dtype=tf.float32, **unused: tf.constant(value, dtype)
+
+
+class ScaleCore(snt.RNNCore):
+  """Output = state = prev_state * scale + sum(inputs); accepts a `scale` keyword."""
+
+  def __init__(self, size, name=None):
+    super().__init__(name=name)
+    self._size = size
+
+  def _build(self, inputs, prev_state, scale=1.0):
+    next_state = prev_state * scale + tf.reduce_sum(inputs, 1, keepdims=True)
+    return next_state, next_state
+
+  @property
+  def state_size(self):
+    return tf.TensorShape([self._size])
+
+  @property
+  def output_size(self):
+    return tf.TensorShape([self._size])
+
+
+class VanillaRNNTest(tf.test.TestCase, parameterized.TestCase):
+
+  @test_utils.run_in_modes
+  def test_matches_numpy(self, mode):
+    rng = np.random.RandomState(0)
+    w_ih, b_ih = rng.randn(IN, H), rng.randn(H)
+    w_hh, b_hh = rng.randn(H, H), rng.randn(H)
+    x, h = rng.randn(B, IN).astype(np.float32), rng.randn(B, H).astype(np.float32)
+
+    def fn():
+      rnn = snt.VanillaRNN(H, initializers={
+          "in_to_hidden": {"w": _const(w_ih), "b": _const(b_ih)},
+          "hidden_to_hidden": {"w": _const(w_hh), "b": _const(b_hh)}})
+      return rnn(tf.constant(x), tf.constant(h))
+
+    output, state = test_utils.evaluate_in_mode(mode, fn)
+    expected = np.tanh(x @ w_ih + b_ih + h @ w_hh + b_hh)
+    self.assertAllClose(output, expected, atol=1e-5)
+    self.assertAllClose(state, expected, atol=1e-5)
+
+  def test_variables_and_unroll(self):
+    rnn = snt.VanillaRNN(H)
+    x = tf.random.normal([5, B, IN])
+    dynamic, _ = snt.dynamic_unroll(rnn, x, rnn.initial_state(B))
+    static, _ = snt.static_unroll(rnn, x, rnn.initial_state(B))
+    self.assertAllClose(dynamic, static, atol=1e-6)
+    names = sorted(v.name for v in rnn.variables)
+    self.assertEqual(names, [rnn.scope_name + "/" + n + ":0" for n in (
+        "hidden_to_hidden/b", "hidden_to_hidden/w", "in_to_hidden/b", "in_to_hidden/w")])
+    self.assertLen(rnn.in_to_hidden_variables, 2)
+
+  def test_bad_input(self):
+    rnn = snt.VanillaRNN(H)
+    with self.assertRaises(snt.IncompatibleShapeError):
+      rnn(tf.zeros([B, IN, 1]), rnn.initial_state(B))
+    with self.assertRaisesRegex(KeyError, "in_to_hidden"):
+      snt.VanillaRNN(H, initializers={"w": tf.zeros_initializer()})
+
+
+class DeepRNNTest(tf.test.TestCase, parameterized.TestCase):
+
+  @test_utils.run_in_modes
+  def test_skip_connections_concatenate(self, mode):
+    x = np.arange(B * IN, dtype=np.float32).reshape(B, IN)
+
+    def fn():
+      cores = [ScaleCore(1, name="a"), ScaleCore(2, name="b"), ScaleCore(1, name="c")]
+      deep = snt.DeepRNN(cores)
+      state = (tf.ones([B, 1]), tf.ones([B, 2]), tf.ones([B, 1]))
+      return deep(tf.constant(x), state), deep.output_size
+
+    (output, state), output_size = test_utils.evaluate_in_mode(mode, fn)
+    out0 = 1 + x.sum(1, keepdims=True)
+    in1 = np.concatenate([x, out0], 1)
+    out1 = np.ones([B, 2]) + in1.sum(1, keepdims=True)
+    in2 = np.concatenate([x, out1], 1)
+    out2 = 1 + in2.sum(1, keepdims=True)
+    self.assertAllClose(output, np.concatenate([out0, out1, out2], 1))
+    self.assertAllClose(state[1], out1)
+    self.assertEqual(output_size, tf.TensorShape([4]))
+
+  def test_last_output_only(self):
+    deep = snt.DeepRNN([snt.LSTM(3), snt.GRU(5)], concat_final_output_if_skip=False)
+    output, _ = deep(tf.zeros([B, IN]), deep.initial_state(B))
+    self.assertEqual(output.shape, [B, 5])
+    self.assertEqual(deep.output_size, tf.TensorShape([5]))
+
+  def test_without_skip_connections_allows_ops_between_cores(self):
+    deep = snt.DeepRNN([snt.LSTM(3), tf.tanh, snt.Linear(2), snt.GRU(4)],
+                       skip_connections=False)
+    self.assertEqual(deep.output_size, tf.TensorShape([4]))
+    self.assertLen(deep.state_size, 2)
+    outputs, final = snt.dynamic_unroll(deep, tf.ones([3, B, IN]), deep.initial_state(B))
+    self.assertEqual(outputs.shape, [3, B, 4])
+    self.assertIsInstance(final[0], snt.LSTMState)
+    self.assertLen(deep.trainable_variables, 2 + 2 + 9)
+
+  def test_kwargs_forwarded_to_cores_that_accept_them(self):
+    deep = snt.DeepRNN([ScaleCore(1), tf.identity, ScaleCore(1)], skip_connections=False)
+    state = (tf.ones([B, 1]), tf.ones([B, 1]))
+    output, _ = deep(tf.zeros([B, IN]), state, scale=3.0)
+    # Core 0: 1 * 3 + 0; identity; core 2: 1 * 3 + 3 (without forwarding: 2).
+    self.assertAllClose(output, np.full([B, 1], 6.0))
+
+  def test_trainable_initial_state(self):
+    lstm, gru = snt.LSTM(3), snt.GRU(2)
+    deep = snt.DeepRNN([lstm, gru])
+    init = snt.LSTMState(_const(np.ones([1, 3])), _const(np.full([1, 3], 2.0)))
+    state = deep.initial_state(B, trainable=True, trainable_initializers=[init, None])
+    self.assertAllClose(state[0].cell, np.full([B, 3], 2.0))
+    self.assertAllClose(state[1], np.zeros([B, 2]))
+    deep.initial_state(B, trainable=True)
+    self.assertLen(lstm.variables, 2)  # Owned by the cores, created once.
+    with self.assertRaisesRegex(ValueError, "number of initializers and recurrent cores"):
+      deep.initial_state(B, trainable=True, trainable_initializers=[init])
+
+  def test_bad_construction(self):
+    with self.assertRaisesRegex(ValueError, "iterable"):
+      snt.DeepRNN(snt.LSTM(3))
+    with self.assertRaisesRegex(ValueError, "not all cores are"):
+      snt.DeepRNN([snt.LSTM(3), tf.tanh])
+    with self.assertRaisesRegex(ValueError, "agree beyond the first dimension"):
+      snt.DeepRNN([snt.LSTM(3), snt.Conv1DLSTM((4, 2), 3, 1)])
+
+  def test_bad_state_names_component(self):
+    deep = snt.DeepRNN([snt.LSTM(3), snt.GRU(2)])
+    with self.assertRaisesRegex(snt.IncompatibleShapeError, r"prev_state\[0\].cell"):
+      deep(tf.zeros([B, IN]), (snt.LSTMState(tf.zeros([B, 3]), tf.zeros([B, 4])),
+                               tf.zeros([B, 2])))
+
+
+class WrapperCoresTest(tf.test.TestCase):
+
+  def test_model_rnn(self):
+    linear = snt.Linear(3)
+    core = snt.ModelRNN(linear)
+    output, state = core(tf.ones([B, 7]), tf.ones([B, 3]))
+    self.assertAllClose(output, linear(tf.ones([B, 3])))
+    self.assertEqual(core.state_size, tf.TensorShape([3]))
+    with self.assertRaises(TypeError):
+      snt.ModelRNN(3)
+    with self.assertRaises(AttributeError):
+      snt.ModelRNN(tf.tanh)
+    with self.assertRaises(TypeError):
+      snt.ModelRNN(snt.LSTM(3))
+
+  def test_residual_core(self):
+    lstm = snt.LSTM(IN)
+    core = snt.ResidualCore(lstm)
+    x = tf.random.normal([B, IN])
+    state = lstm.initial_state(B)
+    output, next_state = core(x, state)
+    expected, expected_state = lstm(x, state)
+    self.assertAllClose(output, expected + x)
+    self.assertAllClose(next_state, expected_state)
+    self.assertEqual(core.output_size, lstm.output_size)
+
+  def test_skip_connection_core(self):
+    lstm = snt.LSTM(H)
+    core = snt.SkipConnectionCore(lstm)
+    with self.assertRaisesRegex(ValueError, "Output size unknown"):
+      core.output_size  # pylint: disable=pointless-statement
+    x = tf.random.normal([B, IN])
+    output, _ = core(x, core.initial_state(B))
+    self.assertAllClose(output[:, :IN], x)
+    self.assertEqual(core.output_size, tf.TensorShape([IN + H]))
+    self.assertEqual(snt.SkipConnectionCore(snt.GRU(2), input_shape=[5]).output_size,
+                     tf.TensorShape([7]))
+
+
+class HighwayCoreTest(tf.test.TestCase, parameterized.TestCase):
+
+  @test_utils.run_in_modes
+  def test_matches_numpy(self, mode):
+    rng = np.random.RandomState(1)
+    keys = snt.HighwayCore.get_possible_initializer_keys(num_layers=2)
+    values = {k: rng.randn(*((H,) if k.startswith("b") else
+                             (IN if k in ("wt", "wh") else H, H))) for k in keys}
+    x, h = rng.randn(B, IN).astype(np.float32), rng.randn(B, H).astype(np.float32)
+
+    def fn():
+      core = snt.HighwayCore(H, 2, initializers={k: _const(v) for k, v in values.items()})
+      return core(tf.constant(x), tf.constant(h))
+
+    output, _ = test_utils.evaluate_in_mode(mode, fn)
+    s = h
+    for layer in range(2):
+      t = s @ values["wt_%d" % layer] + values["bt_%d" % layer]
+      hh = s @ values["wh_%d" % layer] + values["bh_%d" % layer]
+      if layer == 0:
+        t, hh = t + x @ values["wt"], hh + x @ values["wh"]
+      t = 1 / (1 + np.exp(-t))
+      s = s * (1 - t) + np.tanh(hh) * t
+    self.assertAllClose(output, s, atol=1e-5)
+
+  def test_with_recurrent_dropout(self):
+    train, test = snt.highway_core_with_recurrent_dropout(H, 2, keep_prob=0.5)
+    outputs, _ = snt.dynamic_unroll(train, tf.ones([3, B, IN]), train.initial_state(B))
+    self.assertEqual(outputs.shape, [3, B, H])
+    self.assertLen(test.variables, 2 + 4 * 2)
+
+
+class BidirectionalRNNTest(tf.test.TestCase):
+
+  def test_outputs_and_states(self):
+    forward, backward = snt.LSTM(3), snt.GRU(2)
+    bidir = snt.BidirectionalRNN(forward, backward)
+    x = tf.random.normal([4, B, IN])
+    lengths = tf.constant([4, 2])
+    result = bidir(x, bidir.initial_state(B), sequence_length=lengths)
+    expected_f, state_f = snt.dynamic_unroll(forward, x, forward.initial_state(B),
+                                             sequence_length=lengths)
+    self.assertAllClose(result["outputs"]["forward"], expected_f)
+    self.assertAllClose(result["state"]["forward"], state_f)
+    # Sequence 1 read backwards: steps 1, 0; outputs aligned with the input's time.
+    seq1 = tf.reverse(x[:2, 1:2], [0])
+    expected_b, state_b = snt.static_unroll(backward, seq1, backward.initial_state(1))
+    self.assertAllClose(result["outputs"]["backward"][:2, 1], tf.reverse(expected_b, [0])[:, 0],
+                        atol=1e-6)
+    self.assertAllEqual(result["outputs"]["backward"][2:, 1], np.zeros([2, 2]))
+    self.assertAllClose(result["state"]["backward"][1], state_b[0], atol=1e-6)
+    with self.assertRaisesRegex(ValueError, "forward_state, backward_state"):
+      bidir(x, tf.zeros([B, 3]))
+
+
+if __name__ == "__main__":
+  tf.test.main()
