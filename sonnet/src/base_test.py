@@ -179,7 +179,7 @@ class ConnectionTest(parameterized.TestCase, tf.test.TestCase):
   @test_utils.run_in_modes
   def test_sharing_over_many_calls(self, mode):
     module = Scale()
-    calls = 1000 if mode != "tf_function" else 6
+    calls = 1000
     inputs = [np.full([1 + i % 3, 2], i, np.float32) for i in range(calls)]
     outputs = _call_repeatedly(mode, module, inputs)
     self.assertLen(module.variables, 1)

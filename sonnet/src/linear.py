@@ -75,10 +75,9 @@ class Linear(base.AbstractModule, base.Transposable):
     self._use_bias = bool(use_bias)
     self._allow_many_batch_dims = bool(allow_many_batch_dims)
     keys = self.get_possible_initializer_keys(use_bias=use_bias)
+    # What the user gave; defaults are computed at the first call from the input size (so
+    # clones and transposes compute their own), and never written back here.
     self._initializers = util.check_initializers(initializers, keys)
-    # What the user gave, without the defaults filled in at the first connection: clones
-    # and transposes compute their own defaults from their own input size.
-    self._given_initializers = dict(self._initializers)
     self._partitioners = util.check_partitioners(partitioners, keys)
     self._regularizers = util.check_regularizers(regularizers, keys)
     self._input_shape: Optional[Tuple[Optional[int], ...]] = None
@@ -124,14 +123,13 @@ class Linear(base.AbstractModule, base.Transposable):
       raise ValueError(ERR_NOT_FLOAT.format(scope=self.scope_name, dtype=dtype.name))
     output_size = self.output_size
 
-    if "w" not in self._initializers:
-      self._initializers["w"] = initializers_lib.truncated_normal(
+    w_initializer = self._initializers.get("w")
+    if w_initializer is None:
+      w_initializer = initializers_lib.truncated_normal(
           stddev=variables.fan_in_stddev(input_size))
-    if "b" not in self._initializers and self._use_bias:
-      self._initializers["b"] = initializers_lib.zeros
     w = variables.get_variable(
         "w", shape=[input_size, output_size], dtype=dtype,
-        initializer=self._initializers["w"], partitioner=self._partitioners.get("w"),
+        initializer=w_initializer, partitioner=self._partitioners.get("w"),
         regularizer=self._regularizers.get("w"))
     if self._allow_many_batch_dims and rank != 2:
       flat = tf.reshape(inputs, [-1, input_size])
@@ -140,7 +138,8 @@ class Linear(base.AbstractModule, base.Transposable):
     outputs = tf.matmul(flat, w)
     if self._use_bias:
       b = variables.get_variable(
-          "b", shape=[output_size], dtype=dtype, initializer=self._initializers["b"],
+          "b", shape=[output_size], dtype=dtype,
+          initializer=self._initializers.get("b", initializers_lib.zeros),
           partitioner=self._partitioners.get("b"), regularizer=self._regularizers.get("b"))
       outputs += b
     if self._allow_many_batch_dims and rank != 2:
@@ -200,7 +199,7 @@ class Linear(base.AbstractModule, base.Transposable):
 
   @property
   def initializers(self) -> Dict[str, Any]:
-    """The initializers (defaults filled in at the first connection)."""
+    """The initializers given to the constructor (defaults are not filled in)."""
     return self._initializers
 
   @property
@@ -235,7 +234,7 @@ class Linear(base.AbstractModule, base.Transposable):
     if name is None:
       name = self.module_name + "_clone"
     return Linear(output_size=self.output_size, use_bias=self._use_bias,
-                  initializers=self._given_initializers, partitioners=self._partitioners,
+                  initializers=self._initializers, partitioners=self._partitioners,
                   regularizers=self._regularizers, custom_getter=self._custom_getter,
                   allow_many_batch_dims=self._allow_many_batch_dims, name=name)
 
@@ -254,6 +253,6 @@ class Linear(base.AbstractModule, base.Transposable):
     if name is None:
       name = self.module_name + "_transpose"
     return Linear(output_size=lambda: self.input_shape[-1], use_bias=self._use_bias,
-                  initializers=self._given_initializers, partitioners=self._partitioners,
+                  initializers=self._initializers, partitioners=self._partitioners,
                   regularizers=self._regularizers, custom_getter=self._custom_getter,
                   allow_many_batch_dims=self._allow_many_batch_dims, name=name)
