@@ -145,7 +145,10 @@ class ConvLSTM(rnn_core.RNNCore):
           regularizer=self._regularizers.get("b"), partitioner=self._partitioners.get("b"))
 
   def _conv(self, x: tf.Tensor, w: tf.Tensor) -> tf.Tensor:
-    return tf.nn.convolution(x, w, strides=1, padding="SAME", dilations=self._rate)
+    # An explicit data_format: the eager Conv3D gradient fails without one (TF 2.21).
+    data_format = {1: "NWC", 2: "NHWC", 3: "NDHWC"}[self._conv_ndims]
+    return tf.nn.convolution(x, w, strides=1, padding="SAME", dilations=self._rate,
+                             data_format=data_format)
 
   def _conv_inputs(self, x: tf.Tensor) -> tf.Tensor:
     gates_x = self._conv(x, self._w_input)
