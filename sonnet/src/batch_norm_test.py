@@ -356,6 +356,15 @@ class BatchNormTest(tf.test.TestCase, parameterized.TestCase):
       bn(tf.ones([2, 2]))  # pylint: disable=no-value-for-parameter
     self.assertFalse(bn.is_connected)
 
+  def test_custom_getter(self):
+    bn = batch_norm.BatchNorm(scale=True, custom_getter={
+        "gamma": lambda getter, *a, **k: tf.stop_gradient(getter(*a, **k))})
+    with tf.GradientTape() as tape:
+      loss = tf.reduce_sum(bn(tf.constant([[1., 2.], [3., 5.]]), is_training=True) ** 3)
+    grad_gamma, grad_beta = tape.gradient(loss, [bn._gamma, bn._beta])  # pylint: disable=protected-access
+    self.assertIsNone(grad_gamma)
+    self.assertIsNotNone(grad_beta)
+
   def test_regularizers(self):
     bn = batch_norm.BatchNorm(scale=True, regularizers={
         "gamma": lambda v: tf.reduce_sum(v) * 2., "beta": lambda v: tf.reduce_sum(v) + 1.})

@@ -127,6 +127,11 @@ class LayerNormTest(tf.test.TestCase, parameterized.TestCase):
     with self.assertRaises(errors.IncompatibleShapeError):
       ln(tf.ones([2, 4]))
 
+  def test_custom_getter(self):
+    ln = layer_norm.LayerNorm(custom_getter=lambda getter, *a, **k: getter(*a, **k) * 2.)
+    x = np.array([[1., 2., 3.]], np.float32)
+    self.assertAllClose(ln(x), _numpy_layer_norm(x, (1,)) * 2., atol=1e-4)
+
   def test_gradients(self):
     ln = layer_norm.LayerNorm(initializers={"gamma": tf.constant_initializer([1., 2., 3.])})
     x = tf.constant(np.random.RandomState(3).randn(2, 3))

@@ -111,6 +111,18 @@ class ConvNet2DTest(tf.test.TestCase, parameterized.TestCase):
     self.assertLen(grads, 8)  # 2 convs (w, b) + 2 layer norms (gamma, beta)
     self.assertNotIn(None, grads)
 
+  def test_custom_getter_reaches_layers(self):
+    # Keys match the variable name relative to the network: "conv_2d_0/w".
+    net = convnet.ConvNet2D([2, 3], [3], [1], ["SAME"], custom_getter={
+        ".*/w$": lambda getter, *a, **k: tf.stop_gradient(getter(*a, **k))})
+    with tf.GradientTape() as tape:
+      loss = tf.reduce_sum(net(tf.ones([1, 4, 4, 1])) ** 2)
+    variables = net.trainable_variables
+    grads = tape.gradient(loss, variables)
+    self.assertLen(variables, 4)
+    for var, grad in zip(variables, grads):
+      self.assertEqual(grad is None, var.name.endswith("/w:0"), var.name)
+
   def test_transpose_round_trip(self):
     net = convnet.ConvNet2D([4, 6], [3, 2], [2, 1], ["SAME", "VALID"])
     x = tf.ones([2, 7, 7, 3])

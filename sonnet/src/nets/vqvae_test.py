@@ -47,6 +47,15 @@ class VectorQuantizerTest(tf.test.TestCase, parameterized.TestCase):
     bound = np.sqrt(3. / D)  # uniform unit scaling
     self.assertLessEqual(np.abs(w).max(), bound)
 
+  @parameterized.parameters(tf.float16, tf.bfloat16, tf.float64)
+  def test_dtypes(self, dtype):
+    x = np.random.RandomState(5).randn(4, D)
+    for vq in (vqvae.VectorQuantizer(D, K, 0.25), vqvae.VectorQuantizerEMA(D, K, 0.25, 0.9)):
+      out = vq(tf.constant(x, dtype), is_training=True)
+      for key in ("quantize", "loss", "perplexity", "encodings"):
+        self.assertEqual(out[key].dtype, dtype)
+      self.assertEqual(vq.embeddings.dtype, dtype)
+
   def test_gradients_and_quantize(self):
     vq = vqvae.VectorQuantizer(D, K, commitment_cost=0.5)
     x = tf.constant(np.random.RandomState(1).randn(6, D).astype(np.float32))
