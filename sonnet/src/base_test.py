@@ -235,6 +235,40 @@ class ConnectionTest(parameterized.TestCase, tf.test.TestCase):
       with self.assertRaisesRegex(snt.NotConnectedError, "linear"):
         _ = module.w
 
+  def test_failed_call_then_success_tracks_submodule_once(self):
+    attempts = []
+
+    def build(x):
+      y = snt.Linear(2, name="child")(x)
+      if not attempts:
+        attempts.append(1)
+        raise RuntimeError("first attempt fails")
+      return y
+
+    module = snt.Module(build)
+    with self.assertRaises(RuntimeError):
+      module(tf.ones([1, 3]))
+    self.assertEmpty(module.submodules)
+    module(tf.ones([1, 3]))
+    module(tf.ones([1, 3]))
+    self.assertLen(module.submodules, 1)
+    self.assertLen(module.variables, 2)
+
+  def test_modules_in_tf_distribute(self):
+    strategy = tf.distribute.MirroredStrategy(["/cpu:0"])
+    outside = snt.Linear(3)
+    with strategy.scope():
+      inside = snt.Linear(3)
+
+      @tf.function
+      def step(x):
+        return strategy.run(lambda v: inside(v) + outside(v), args=(x,))
+      out = step(tf.ones([2, 4]))
+    self.assertEqual(out.shape, (2, 3))
+    expected = tf.ones([2, 4]) @ (inside.w + outside.w) + inside.b + outside.b
+    self.assertAllClose(out, expected)
+    self.assertLen(inside.variables + outside.variables, 4)
+
   def test_not_initialized(self):
     module = NoSuperInit()
     with self.assertRaisesRegex(snt.NotInitializedError, "super"):

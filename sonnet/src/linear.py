@@ -124,7 +124,7 @@ class Linear(base.AbstractModule, base.Transposable):
     output_size = self.output_size
 
     w_initializer = self._initializers.get("w")
-    if w_initializer is None:
+    if w_initializer is None and "w" not in self._snt_variables:
       w_initializer = initializers_lib.truncated_normal(
           stddev=variables.fan_in_stddev(input_size))
     w = variables.get_variable(

@@ -75,6 +75,8 @@ def outer_graph() -> Any:
 
   This is the graph outside any `tf.function` being traced (what `tf.init_scope` lifts to).
   """
+  if tf.executing_eagerly():
+    return EAGER  # Fast path: nothing to lift out of.
   with tf.init_scope():
     if tf.executing_eagerly():
       return EAGER
