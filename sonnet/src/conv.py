@@ -2,12 +2,10 @@
 # Licensed under the Apache License, Version 2.0.
 """N-dimensional convolutions: `Conv1D`, `Conv2D`, `Conv3D`, `CausalConv1D`.
 
-Also holds the argument checks and helpers shared by the transposed, depthwise and
-separable convolutions (`conv_transpose.py`, `conv_depthwise.py`).
+The padding constants and argument checks live in `conv_utils.py`; the ones other modules
+use are re-exported here (`conv.SAME`, `conv.fill_shape`, ...).
 """
 
-import math
-import numbers
 from typing import Any, Callable, Dict, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -15,295 +13,40 @@ import tensorflow as tf
 
 from sonnet.src import base
 from sonnet.src import errors
-from sonnet.src import initializers as snt_initializers
 from sonnet.src import util
 from sonnet.src import variables
-
-SAME = "SAME"
-VALID = "VALID"
-FULL = "FULL"
-CAUSAL = "CAUSAL"
-REVERSE_CAUSAL = "REVERSE_CAUSAL"
-CONV_OP_PADDINGS = (SAME, VALID)
-ALLOWED_PADDINGS = (SAME, VALID, FULL, CAUSAL, REVERSE_CAUSAL)
-
-DATA_FORMATS = {
-    1: ("NWC", "NCW"),
-    2: ("NHWC", "NCHW"),
-    3: ("NDHWC", "NCDHW"),
-}
-
-ERR_SHAPE_ARG = ("{module}: invalid {label} shape: {value!r}. Expected a positive integer or "
-                 "a sequence of {n} positive integers.")
-ERR_PADDING = ("{module}: invalid padding {value!r}. Expected one of {allowed}, or a "
-               "sequence of {n} of them.")
-ERR_DATA_FORMAT = "{module}: invalid data_format {value!r}. Expected one of {allowed}."
-ERR_STRIDE_AND_RATE = ("{module}: cannot have stride > 1 with rate > 1 (stride={stride}, "
-                       "rate={rate}).")
-ERR_RANK = ("{module}: input tensor must have rank {rank} corresponding to data_format "
-            "{data_format}, but its shape was {shape} (rank {actual}).")
-ERR_CHANNELS = ("{module}: number of input channels must be known at module build time; "
-                "input shape was {shape} with data_format {data_format}.")
-ERR_DTYPE = ("{module}: Expected floating point type for inputs (float16, bfloat16, float32 "
-             "or float64), got {dtype}.")
-ERR_TOO_SMALL = ("{module}: input spatial size {size} in dimension {dim} (after {padding} "
-                 "padding: {padded}) is smaller than the dilated kernel size {kernel}; input "
-                 "shape was {shape}.")
-ERR_CHANNELS_CHANGED = ("{module}: number of input channels must stay {expected} (the value "
-                        "at the first call), but was {actual}.")
-ERR_MASK_TYPE = ("{module}: invalid type for mask: {type}. Expected a numpy array, list or "
-                 "tuple.")
-ERR_MASK_SHAPE = ("{module}: invalid mask shape {shape}. Expected the kernel shape {kernel} "
-                  "or the full weight shape {kernel} + (input_channels, output_channels).")
-ERR_MASK_WEIGHT_SHAPE = ("{module}: mask shape {shape} does not match the weight shape "
-                         "{w_shape}.")
-ERR_OUTPUT_CHANNELS = ("{module}: output_channels must be a positive integer (or a callable "
-                       "returning one), but got {value!r}.")
-ERR_TRANSPOSE_DILATED = "{module}: cannot transpose a dilated convolution module (rate={rate})."
-ERR_TRANSPOSE_PADDING = ("{module}: cannot transpose a convolution with padding {padding}; "
-                         "only SAME and VALID convolutions have a transpose.")
-ERR_NO_BIAS = "No bias Variable in {cls} Module when `use_bias=False`."
-
-
-def check_positive_int(value: Any) -> bool:
-  return (isinstance(value, numbers.Integral) and not isinstance(value, bool) and value > 0)
-
-
-def fill_shape(value: Any, n: int, label: str, module: str) -> Tuple[int, ...]:
-  """Expands an int or checks a sequence of `n` positive ints (kernel, stride, rate).
-
-  Raises:
-    errors.IncompatibleShapeError: naming `label`, for anything else.
-  """
-  if check_positive_int(value):
-    return (int(value),) * n
-  if isinstance(value, (list, tuple, np.ndarray)) and len(value) == n and all(
-      check_positive_int(v) for v in value):
-    return tuple(int(v) for v in value)
-  raise errors.IncompatibleShapeError(
-      ERR_SHAPE_ARG.format(module=module, label=label, value=value, n=n))
-
-
-def fill_stride(stride: Any, n: int, data_format: str, module: str) -> Tuple[int, ...]:
-  """Like `fill_shape`, also accepting Sonnet 1's full-rank form `[1, s..., 1]`."""
-  if (isinstance(stride, (list, tuple)) and len(stride) == n + 2 and
-      all(check_positive_int(v) for v in stride)):
-    c = data_format.index("C")
-    if stride[0] == 1 and stride[c] == 1:
-      return tuple(int(v) for i, v in enumerate(stride) if i not in (0, c))
-  return fill_shape(stride, n, "stride", module)
-
-
-def fill_padding(padding: Any, n: int, module: str,
-                 allowed: Sequence[str] = ALLOWED_PADDINGS) -> Tuple[str, ...]:
-  """Returns one padding name per spatial dimension.
-
-  Raises:
-    ValueError: for an unknown padding name or a sequence of the wrong length.
-  """
-  if isinstance(padding, str) and padding in allowed:
-    return (padding,) * n
-  if (isinstance(padding, (list, tuple)) and len(padding) == n and
-      all(isinstance(p, str) and p in allowed for p in padding)):
-    return tuple(padding)
-  raise ValueError(ERR_PADDING.format(module=module, value=padding, allowed=list(allowed), n=n))
-
-
-def check_data_format(data_format: Any, n: int, module: str) -> str:
-  allowed = DATA_FORMATS[n]
-  if data_format not in allowed:
-    raise ValueError(ERR_DATA_FORMAT.format(module=module, value=data_format,
-                                            allowed=list(allowed)))
-  return data_format
-
-
-def check_stride_and_rate(stride, rate, module: str) -> None:
-  if max(stride) > 1 and max(rate) > 1:
-    raise errors.NotSupportedError(
-        ERR_STRIDE_AND_RATE.format(module=module, stride=stride, rate=rate))
-
-
-def check_input(inputs: tf.Tensor, data_format: str, module: str) -> int:
-  """Checks rank, dtype and channel count of a convolution input; returns the channels.
-
-  Raises:
-    errors.IncompatibleShapeError: wrong rank.
-    ValueError: non floating point dtype.
-    errors.UnderspecifiedError: unknown channel count.
-  """
-  shape = inputs.shape
-  if shape.rank != len(data_format):
-    raise errors.IncompatibleShapeError(ERR_RANK.format(
-        module=module, rank=len(data_format), data_format=data_format,
-        shape=_shape_str(shape), actual=shape.rank))
-  if not inputs.dtype.is_floating:
-    raise ValueError(ERR_DTYPE.format(module=module, dtype=inputs.dtype.name))
-  channels = shape[data_format.index("C")]
-  if channels is None:
-    raise errors.UnderspecifiedError(ERR_CHANNELS.format(
-        module=module, shape=_shape_str(shape), data_format=data_format))
-  return int(channels)
-
-
-def check_spatial_sizes(inputs: tf.Tensor, data_format: str, kernel_shape, rate,
-                        paddings: Sequence[str], module: str) -> None:
-  """Rejects statically known spatial sizes too small for the (dilated) kernel.
-
-  Raises:
-    errors.IncompatibleShapeError: naming the dimension, its size and the kernel size.
-  """
-  static = inputs.shape.as_list()
-  spatial = static[2:] if channels_first(data_format) else static[1:-1]
-  for dim, (size, k, r, p) in enumerate(zip(spatial, kernel_shape, rate, paddings)):
-    if size is None or p == SAME:
-      continue
-    padded = size + sum(pad_amounts(p, k, r))
-    effective = (k - 1) * r + 1
-    if padded < effective:
-      raise errors.IncompatibleShapeError(ERR_TOO_SMALL.format(
-          module=module, size=size, dim=dim, padding=p, padded=padded, kernel=effective,
-          shape=tuple(static)))
-
-
-def _shape_str(shape) -> str:
-  if shape.rank is None:
-    return "<unknown>"
-  return str(tuple(shape.as_list()))
-
-
-def resolve_output_channels(value: Any, module: str) -> int:
-  if callable(value):
-    value = value()
-  if not check_positive_int(value):
-    raise ValueError(ERR_OUTPUT_CHANNELS.format(module=module, value=value))
-  return int(value)
-
-
-def weight_initializer(fan_in_shape: Sequence[int]) -> Callable[..., tf.Tensor]:
-  """Sonnet 1's default: truncated normal with stddev 1/sqrt(fan_in)."""
-  stddev = 1.0 / math.sqrt(float(np.prod(fan_in_shape)))
-  return snt_initializers.truncated_normal(stddev=stddev)
-
-
-def bias_initializer() -> Callable[..., tf.Tensor]:
-  return snt_initializers.zeros()
-
-
-def check_mask(mask: Any, kernel_shape: Tuple[int, ...], module: str) -> Optional[np.ndarray]:
-  """Checks a weight mask: kernel shape, or kernel shape + (in, out)."""
-  if mask is None:
-    return None
-  if not isinstance(mask, (np.ndarray, list, tuple)):
-    raise TypeError(ERR_MASK_TYPE.format(module=module, type=type(mask).__name__))
-  mask = np.asarray(mask)
-  n = len(kernel_shape)
-  if mask.shape != kernel_shape and not (mask.ndim == n + 2 and
-                                         mask.shape[:n] == kernel_shape):
-    raise errors.IncompatibleShapeError(
-        ERR_MASK_SHAPE.format(module=module, shape=mask.shape, kernel=kernel_shape))
-  return mask
-
-
-def channels_first(data_format: str) -> bool:
-  return data_format[1] == "C"
-
-
-def channels_last_format(data_format: str) -> str:
-  return "N" + data_format[2:] + "C" if channels_first(data_format) else data_format
-
-
-def use_channels_last_fallback(data_format: str) -> bool:
-  """True when a channels-first op must run channels-last (no GPU visible).
-
-  TensorFlow's CPU kernels do not implement most channels-first convolutions
-  (e.g. "The Conv2D op currently only supports the NHWC tensor format on the CPU" for
-  float16/float64). Without a GPU we transpose to channels-last, run the op, and transpose
-  back, so NCHW-style modules work everywhere with the same variables and results.
-  """
-  return channels_first(data_format) and not tf.config.list_logical_devices("GPU")
-
-
-def to_channels_last(x: tf.Tensor) -> tf.Tensor:
-  rank = x.shape.rank
-  return tf.transpose(x, [0] + list(range(2, rank)) + [1])
-
-
-def to_channels_first(x: tf.Tensor) -> tf.Tensor:
-  rank = x.shape.rank
-  return tf.transpose(x, [0, rank - 1] + list(range(1, rank - 1)))
-
-
-def pad_amounts(padding: str, kernel: int, rate: int) -> Tuple[int, int]:
-  """Explicit (before, after) padding of one dimension, for stride-1 geometry."""
-  total = (kernel - 1) * rate
-  if padding == SAME:
-    return total // 2, total - total // 2
-  if padding == FULL:
-    return total, total
-  if padding == CAUSAL:
-    return total, 0
-  if padding == REVERSE_CAUSAL:
-    return 0, total
-  return 0, 0
-
-
-def apply_padding(inputs: tf.Tensor, paddings: Tuple[str, ...], kernel_shape, rate,
-                  data_format: str) -> Tuple[tf.Tensor, str]:
-  """Pads explicitly where the op cannot; returns (inputs, padding for the op)."""
-  if len(set(paddings)) == 1 and paddings[0] in CONV_OP_PADDINGS:
-    return inputs, paddings[0]
-  spatial = [pad_amounts(p, k, r) for p, k, r in zip(paddings, kernel_shape, rate)]
-  if channels_first(data_format):
-    full = [(0, 0), (0, 0)] + spatial
-  else:
-    full = [(0, 0)] + spatial + [(0, 0)]
-  return tf.pad(inputs, full), VALID
-
-
-def _output_size(size, kernel: int, stride: int, rate: int, padding: str):
-  """Output length of one dimension (works for ints and scalar tensors)."""
-  if padding == SAME:
-    return (size + stride - 1) // stride
-  return (size - ((kernel - 1) * rate + 1)) // stride + 1
-
-
-def guard_empty_batch(run: Callable[[], tf.Tensor], op_inputs: tf.Tensor, kernel_shape,
-                      stride, rate, op_padding: str, data_format: str,
-                      out_channels: int) -> tf.Tensor:
-  """Runs the convolution `run()`, giving an empty batch its correct output.
-
-  TensorFlow 2.21's oneDNN CPU kernels return the (padded) input unchanged when the
-  batch is empty ([0, 7, 7, 3] instead of [0, 3, 3, 4]). When the batch is statically
-  positive the op runs as is; when it is statically 0 we return zeros of the right
-  shape; when it is unknown a `tf.cond` picks one of the two at run time.
-  """
-  batch = op_inputs.shape[0]
-  if batch is not None and batch > 0:
-    return run()
-  first = channels_first(data_format)
-  static = op_inputs.shape.as_list()
-  static_spatial = static[2:] if first else static[1:-1]
-  dynamic = tf.shape(op_inputs)
-  spatial = []
-  for i, (size, k, s, r) in enumerate(zip(static_spatial, kernel_shape, stride, rate)):
-    if size is None:
-      size = dynamic[(2 if first else 1) + i]
-    spatial.append(tf.maximum(_output_size(size, k, s, r, op_padding), 0))
-  batch_size = dynamic[0] if batch is None else 0
-  shape = [batch_size, out_channels] + spatial if first else [batch_size] + spatial + [
-      out_channels]
-
-  def zeros():
-    return tf.zeros(tf.stack([tf.cast(d, tf.int32) for d in shape]), dtype=op_inputs.dtype)
-
-  if batch == 0:
-    return zeros()
-  return tf.cond(dynamic[0] > 0, run, zeros)
-
-
-def add_bias(outputs: tf.Tensor, bias: tf.Tensor, data_format: str) -> tf.Tensor:
-  return tf.nn.bias_add(outputs, bias,
-                        data_format="NC..." if channels_first(data_format) else "N...C")
+# Padding constants and checks other modules use as `conv.<name>`.
+from sonnet.src.conv_utils import CAUSAL
+from sonnet.src.conv_utils import CONV_OP_PADDINGS
+from sonnet.src.conv_utils import DATA_FORMATS
+from sonnet.src.conv_utils import ERR_CHANNELS_CHANGED
+from sonnet.src.conv_utils import ERR_MASK_WEIGHT_SHAPE
+from sonnet.src.conv_utils import ERR_NO_BIAS
+from sonnet.src.conv_utils import ERR_TRANSPOSE_DILATED
+from sonnet.src.conv_utils import ERR_TRANSPOSE_PADDING
+from sonnet.src.conv_utils import FULL
+from sonnet.src.conv_utils import REVERSE_CAUSAL
+from sonnet.src.conv_utils import SAME
+from sonnet.src.conv_utils import VALID
+from sonnet.src.conv_utils import add_bias
+from sonnet.src.conv_utils import apply_padding
+from sonnet.src.conv_utils import bias_initializer
+from sonnet.src.conv_utils import channels_first
+from sonnet.src.conv_utils import channels_last_format
+from sonnet.src.conv_utils import check_data_format
+from sonnet.src.conv_utils import check_input
+from sonnet.src.conv_utils import check_mask
+from sonnet.src.conv_utils import check_spatial_sizes
+from sonnet.src.conv_utils import check_stride_and_rate
+from sonnet.src.conv_utils import fill_padding
+from sonnet.src.conv_utils import fill_shape
+from sonnet.src.conv_utils import fill_stride
+from sonnet.src.conv_utils import guard_empty_batch
+from sonnet.src.conv_utils import resolve_output_channels
+from sonnet.src.conv_utils import to_channels_first
+from sonnet.src.conv_utils import to_channels_last
+from sonnet.src.conv_utils import use_channels_last_fallback
+from sonnet.src.conv_utils import weight_initializer
 
 
 class _ConvND(base.AbstractModule, base.Transposable):

@@ -8,7 +8,7 @@ from typing import Any, Dict, Optional, Tuple
 import tensorflow as tf
 
 from sonnet.src import base
-from sonnet.src import conv
+from sonnet.src import conv_utils
 from sonnet.src import errors
 from sonnet.src import util
 from sonnet.src import variables
@@ -20,12 +20,12 @@ ERR_MULTIPLIER = ("{module}: channel_multiplier must be a positive integer, but 
 def _per_channel_conv(inputs, w_dw, w_pw, kernel_shape, stride, rate, paddings,
                       data_format):
   """Depthwise (w_pw None) or separable 2-D convolution, NHWC or NCHW."""
-  fallback = conv.use_channels_last_fallback(data_format)
+  fallback = conv_utils.use_channels_last_fallback(data_format)
   if fallback:
-    inputs = conv.to_channels_last(inputs)
-    data_format = conv.channels_last_format(data_format)
-  inputs, op_padding = conv.apply_padding(inputs, paddings, kernel_shape, rate, data_format)
-  strides = ((1, 1) + stride) if conv.channels_first(data_format) else (
+    inputs = conv_utils.to_channels_last(inputs)
+    data_format = conv_utils.channels_last_format(data_format)
+  inputs, op_padding = conv_utils.apply_padding(inputs, paddings, kernel_shape, rate, data_format)
+  strides = ((1, 1) + stride) if conv_utils.channels_first(data_format) else (
       (1,) + stride + (1,))
 
   def run():
@@ -36,10 +36,10 @@ def _per_channel_conv(inputs, w_dw, w_pw, kernel_shape, stride, rate, paddings,
                                   data_format=data_format, dilations=rate)
 
   out_channels = w_dw.shape[-2] * w_dw.shape[-1] if w_pw is None else w_pw.shape[-1]
-  outputs = conv.guard_empty_batch(run, inputs, kernel_shape, stride, rate, op_padding,
+  outputs = conv_utils.guard_empty_batch(run, inputs, kernel_shape, stride, rate, op_padding,
                                    data_format, out_channels)
   if fallback:
-    outputs = conv.to_channels_first(outputs)
+    outputs = conv_utils.to_channels_first(outputs)
   return outputs
 
 
@@ -54,12 +54,12 @@ class _PerChannelConv(base.AbstractModule):
     super().__init__(name=name, custom_getter=custom_getter)
     label = type(self).__name__
     n = self._N
-    self._data_format = conv.check_data_format(data_format, n, label)
-    self._kernel_shape = conv.fill_shape(kernel_shape, n, "kernel", label)
-    self._stride = conv.fill_stride(stride, n, self._data_format, label)
-    self._rate = conv.fill_shape(rate, n, "rate", label)
-    conv.check_stride_and_rate(self._stride, self._rate, label)
-    self._padding = conv.fill_padding(padding, n, label)
+    self._data_format = conv_utils.check_data_format(data_format, n, label)
+    self._kernel_shape = conv_utils.fill_shape(kernel_shape, n, "kernel", label)
+    self._stride = conv_utils.fill_stride(stride, n, self._data_format, label)
+    self._rate = conv_utils.fill_shape(rate, n, "rate", label)
+    conv_utils.check_stride_and_rate(self._stride, self._rate, label)
+    self._padding = conv_utils.fill_padding(padding, n, label)
     self._use_bias = bool(use_bias)
     keys = self.get_possible_initializer_keys(use_bias=use_bias)
     self._initializers = util.check_initializers(initializers, keys)
@@ -86,19 +86,19 @@ class _PerChannelConv(base.AbstractModule):
         partitioner=self._partitioners.get(key))
 
   def _check_input(self, inputs) -> int:
-    channels = conv.check_input(inputs, self._data_format, self.module_name)
-    conv.check_spatial_sizes(inputs, self._data_format, self._kernel_shape, self._rate,
+    channels = conv_utils.check_input(inputs, self._data_format, self.module_name)
+    conv_utils.check_spatial_sizes(inputs, self._data_format, self._kernel_shape, self._rate,
                              self._padding, self.module_name)
     if self._input_channels is not None and channels != self._input_channels:
-      raise errors.IncompatibleShapeError(conv.ERR_CHANNELS_CHANGED.format(
+      raise errors.IncompatibleShapeError(conv_utils.ERR_CHANNELS_CHANGED.format(
           module=self.module_name, expected=self._input_channels, actual=channels))
     return channels
 
   def _bias(self, outputs, out_channels, dtype):
     if not self._use_bias:
       return outputs, None
-    b = self._variable("b", (out_channels,), dtype, conv.bias_initializer())
-    return conv.add_bias(outputs, b, self._data_format), b
+    b = self._variable("b", (out_channels,), dtype, conv_utils.bias_initializer())
+    return conv_utils.add_bias(outputs, b, self._data_format), b
 
   @property
   def kernel_shape(self) -> Tuple[int, ...]:
@@ -108,7 +108,7 @@ class _PerChannelConv(base.AbstractModule):
   @property
   def stride(self) -> Tuple[int, ...]:
     """Full-rank stride as in Sonnet 1, e.g. `(1, s_h, s_w, 1)` for NHWC."""
-    if conv.channels_first(self._data_format):
+    if conv_utils.channels_first(self._data_format):
       return (1, 1) + self._stride
     return (1,) + self._stride + (1,)
 
@@ -157,7 +157,7 @@ class _PerChannelConv(base.AbstractModule):
     """
     self._ensure_is_connected()
     if not self._use_bias:
-      raise AttributeError(conv.ERR_NO_BIAS.format(cls=type(self).__name__))
+      raise AttributeError(conv_utils.ERR_NO_BIAS.format(cls=type(self).__name__))
     return self._b
 
   @property
@@ -185,7 +185,7 @@ class _PerChannelConv(base.AbstractModule):
 
 
 def _check_multiplier(value, label):
-  if not conv.check_positive_int(value):
+  if not conv_utils.check_positive_int(value):
     raise ValueError(ERR_MULTIPLIER.format(module=label, value=value))
   return int(value)
 
@@ -214,7 +214,7 @@ class DepthwiseConv2D(_PerChannelConv):
     errors.NotSupportedError: stride > 1 together with rate > 1.
   """
 
-  def __init__(self, channel_multiplier, kernel_shape, stride=1, rate=1, padding=conv.SAME,
+  def __init__(self, channel_multiplier, kernel_shape, stride=1, rate=1, padding=conv_utils.SAME,
                use_bias=True, initializers=None, partitioners=None, regularizers=None,
                data_format="NHWC", custom_getter=None, name="conv_2d_depthwise"):
     self._channel_multiplier = _check_multiplier(channel_multiplier, type(self).__name__)
@@ -239,7 +239,7 @@ class DepthwiseConv2D(_PerChannelConv):
     channels = self._check_input(inputs)
     dtype = inputs.dtype
     w = self._variable("w", self._kernel_shape + (channels, self._channel_multiplier), dtype,
-                       conv.weight_initializer(self._kernel_shape))
+                       conv_utils.weight_initializer(self._kernel_shape))
     outputs = _per_channel_conv(inputs, w, None, self._kernel_shape, self._stride,
                                 self._rate, self._padding, self._data_format)
     outputs, b = self._bias(outputs, channels * self._channel_multiplier, dtype)
@@ -272,7 +272,7 @@ class InPlaneConv2D(_PerChannelConv):
   `channel_multiplier` and `rate`. Default name "in_plane_conv2d".
   """
 
-  def __init__(self, kernel_shape, stride=1, padding=conv.SAME, use_bias=True,
+  def __init__(self, kernel_shape, stride=1, padding=conv_utils.SAME, use_bias=True,
                initializers=None, partitioners=None, regularizers=None, data_format="NHWC",
                custom_getter=None, name="in_plane_conv2d"):
     super().__init__(kernel_shape, stride, 1, padding, use_bias, initializers, partitioners,
@@ -295,7 +295,7 @@ class InPlaneConv2D(_PerChannelConv):
     channels = self._check_input(inputs)
     dtype = inputs.dtype
     w = self._variable("w", self._kernel_shape + (1, 1), dtype,
-                       conv.weight_initializer(self._kernel_shape))
+                       conv_utils.weight_initializer(self._kernel_shape))
     tiled = tf.tile(w, [1, 1, channels, 1])
     outputs = _per_channel_conv(inputs, tiled, None, self._kernel_shape, self._stride,
                                 self._rate, self._padding, self._data_format)
@@ -342,11 +342,11 @@ class SeparableConv2D(_PerChannelConv):
   _KEYS = ("w_dw", "w_pw")
 
   def __init__(self, output_channels, channel_multiplier, kernel_shape, stride=1, rate=1,
-               padding=conv.SAME, use_bias=True, initializers=None, partitioners=None,
+               padding=conv_utils.SAME, use_bias=True, initializers=None, partitioners=None,
                regularizers=None, data_format="NHWC", custom_getter=None,
                name="separable_conv_2d"):
     label = type(self).__name__
-    self._output_channels = conv.resolve_output_channels(output_channels, label)
+    self._output_channels = conv_utils.resolve_output_channels(output_channels, label)
     self._channel_multiplier = _check_multiplier(channel_multiplier, label)
     super().__init__(kernel_shape, stride, rate, padding, use_bias, initializers,
                      partitioners, regularizers, data_format, custom_getter, name,
@@ -358,9 +358,9 @@ class SeparableConv2D(_PerChannelConv):
   def _weights(self, channels, dtype):
     dw_shape = self._kernel_shape + (channels, self._channel_multiplier)
     pw_shape = (1,) * self._N + (channels * self._channel_multiplier, self._output_channels)
-    w_dw = self._variable("w_dw", dw_shape, dtype, conv.weight_initializer(self._kernel_shape))
+    w_dw = self._variable("w_dw", dw_shape, dtype, conv_utils.weight_initializer(self._kernel_shape))
     w_pw = self._variable("w_pw", pw_shape, dtype,
-                          conv.weight_initializer((channels * self._channel_multiplier,)))
+                          conv_utils.weight_initializer((channels * self._channel_multiplier,)))
     return w_dw, w_pw
 
   def _build(self, inputs):
@@ -421,7 +421,7 @@ class SeparableConv1D(SeparableConv2D):
   _N = 1
 
   def __init__(self, output_channels, channel_multiplier, kernel_shape, stride=1, rate=1,
-               padding=conv.SAME, use_bias=True, initializers=None, partitioners=None,
+               padding=conv_utils.SAME, use_bias=True, initializers=None, partitioners=None,
                regularizers=None, data_format="NWC", custom_getter=None,
                name="separable_conv_1d"):
     super().__init__(output_channels, channel_multiplier, kernel_shape, stride=stride,
@@ -445,7 +445,7 @@ class SeparableConv1D(SeparableConv2D):
     inputs = tf.convert_to_tensor(inputs)
     channels = self._check_input(inputs)
     w_dw, w_pw = self._weights(channels, inputs.dtype)
-    first = conv.channels_first(self._data_format)
+    first = conv_utils.channels_first(self._data_format)
     data_format_2d = "NCHW" if first else "NHWC"
     x = tf.expand_dims(inputs, 2 if first else 1)
     outputs = _per_channel_conv(

@@ -8,6 +8,7 @@ import tensorflow as tf
 
 from sonnet.src import base
 from sonnet.src import conv
+from sonnet.src import conv_utils
 from sonnet.src import errors
 from sonnet.src import util
 from sonnet.src import variables
@@ -24,7 +25,7 @@ ERR_OUTPUT_SHAPE_MISMATCH = (
 
 def _forward_size(out: int, kernel: int, stride: int, padding: str) -> int:
   """Spatial size a forward convolution gives for an input of size `out`."""
-  if padding == conv.SAME:
+  if padding == conv_utils.SAME:
     return -(-out // stride)
   return max(-(-(out - kernel + 1) // stride), 0)
 
@@ -36,7 +37,7 @@ def _default_size(size, kernel: int, stride: int, padding: str):
   tensors.
   """
   out = size * stride
-  if padding == conv.VALID:
+  if padding == conv_utils.VALID:
     out += kernel - 1
   return out
 
@@ -50,7 +51,7 @@ class _ConvNDTranspose(base.AbstractModule, base.Transposable):
                output_shape: Any = None,
                kernel_shape: Union[int, Sequence[int], None] = None,
                stride: Union[int, Sequence[int]] = 1,
-               padding: str = conv.SAME,
+               padding: str = conv_utils.SAME,
                use_bias: bool = True,
                initializers: Optional[Dict[str, Any]] = None,
                partitioners: Optional[Dict[str, Any]] = None,
@@ -62,19 +63,19 @@ class _ConvNDTranspose(base.AbstractModule, base.Transposable):
     n = self._N
     label = type(self).__name__
     if data_format is None:
-      data_format = conv.DATA_FORMATS[n][0]
-    self._data_format = conv.check_data_format(data_format, n, label)
+      data_format = conv_utils.DATA_FORMATS[n][0]
+    self._data_format = conv_utils.check_data_format(data_format, n, label)
     if not callable(output_channels):
-      conv.resolve_output_channels(output_channels, label)
+      conv_utils.resolve_output_channels(output_channels, label)
     self._output_channels = output_channels
     if kernel_shape is None:
       raise ValueError(ERR_KERNEL_REQUIRED.format(module=label))
-    self._kernel_shape = conv.fill_shape(kernel_shape, n, "kernel", label)
-    self._stride = conv.fill_stride(stride, n, self._data_format, label)
-    self._padding = conv.fill_padding(padding, n, label, allowed=conv.CONV_OP_PADDINGS)
+    self._kernel_shape = conv_utils.fill_shape(kernel_shape, n, "kernel", label)
+    self._stride = conv_utils.fill_stride(stride, n, self._data_format, label)
+    self._padding = conv_utils.fill_padding(padding, n, label, allowed=conv_utils.CONV_OP_PADDINGS)
     if len(set(self._padding)) != 1:
-      raise ValueError(conv.ERR_PADDING.format(
-          module=label, value=padding, allowed=list(conv.CONV_OP_PADDINGS), n=1))
+      raise ValueError(conv_utils.ERR_PADDING.format(
+          module=label, value=padding, allowed=list(conv_utils.CONV_OP_PADDINGS), n=1))
     self._output_shape = (output_shape if output_shape is None or callable(output_shape)
                           else self._check_output_shape(output_shape, label))
     self._use_bias = bool(use_bias)
@@ -99,12 +100,12 @@ class _ConvNDTranspose(base.AbstractModule, base.Transposable):
 
   def _check_output_shape(self, value, label) -> Tuple[Optional[int], ...]:
     n = self._N
-    if conv.check_positive_int(value):
+    if conv_utils.check_positive_int(value):
       return (int(value),) * n
     if isinstance(value, tf.TensorShape):
       value = value.as_list()
     if (isinstance(value, (list, tuple)) and len(value) == n and
-        all(v is None or conv.check_positive_int(v) for v in value)):
+        all(v is None or conv_utils.check_positive_int(v) for v in value)):
       return tuple(None if v is None else int(v) for v in value)
     raise errors.IncompatibleShapeError(
         ERR_OUTPUT_SHAPE.format(module=label, value=value, n=n))
@@ -128,12 +129,12 @@ class _ConvNDTranspose(base.AbstractModule, base.Transposable):
     """
     label = self.module_name
     inputs = tf.convert_to_tensor(inputs)
-    channels = conv.check_input(inputs, self._data_format, label)
+    channels = conv_utils.check_input(inputs, self._data_format, label)
     if self._input_channels is not None and channels != self._input_channels:
-      raise errors.IncompatibleShapeError(conv.ERR_CHANNELS_CHANGED.format(
+      raise errors.IncompatibleShapeError(conv_utils.ERR_CHANNELS_CHANGED.format(
           module=label, expected=self._input_channels, actual=channels))
-    output_channels = conv.resolve_output_channels(self._output_channels, label)
-    first = conv.channels_first(self._data_format)
+    output_channels = conv_utils.resolve_output_channels(self._output_channels, label)
+    first = conv_utils.channels_first(self._data_format)
     static = inputs.shape.as_list()
     in_spatial = static[2:] if first else static[1:-1]
     output_spatial = self._output_shape
@@ -159,23 +160,23 @@ class _ConvNDTranspose(base.AbstractModule, base.Transposable):
     w = variables.get_variable(
         "w", shape=self._kernel_shape + (output_channels, channels), dtype=dtype,
         initializer=self._initializers.get(
-            "w", conv.weight_initializer(self._kernel_shape + (channels,))),
+            "w", conv_utils.weight_initializer(self._kernel_shape + (channels,))),
         regularizer=self._regularizers.get("w"),
         partitioner=self._partitioners.get("w"))
     b = None
     if self._use_bias:
       b = variables.get_variable(
           "b", shape=(output_channels,), dtype=dtype,
-          initializer=self._initializers.get("b", conv.bias_initializer()),
+          initializer=self._initializers.get("b", conv_utils.bias_initializer()),
           regularizer=self._regularizers.get("b"),
           partitioner=self._partitioners.get("b"))
 
-    fallback = conv.use_channels_last_fallback(self._data_format)
+    fallback = conv_utils.use_channels_last_fallback(self._data_format)
     data_format = self._data_format
     x = inputs
     if fallback:
-      x = conv.to_channels_last(x)
-      data_format = conv.channels_last_format(data_format)
+      x = conv_utils.to_channels_last(x)
+      data_format = conv_utils.channels_last_format(data_format)
       first = False
     dynamic = tf.shape(x)
     batch = static[0] if static[0] is not None else dynamic[0]
@@ -192,13 +193,13 @@ class _ConvNDTranspose(base.AbstractModule, base.Transposable):
     outputs = tf.nn.conv_transpose(x, w, output_shape_arg, strides=self._stride,
                                    padding=padding, data_format=data_format)
     if fallback:
-      outputs = conv.to_channels_first(outputs)
+      outputs = conv_utils.to_channels_first(outputs)
     static_out = ([static[0], output_channels] + list(output_spatial)
-                  if conv.channels_first(self._data_format) else
+                  if conv_utils.channels_first(self._data_format) else
                   [static[0]] + list(output_spatial) + [output_channels])
     outputs.set_shape(static_out)
     if b is not None:
-      outputs = conv.add_bias(outputs, b, self._data_format)
+      outputs = conv_utils.add_bias(outputs, b, self._data_format)
 
     self._w, self._b = w, b
     self._input_channels = channels
@@ -212,7 +213,7 @@ class _ConvNDTranspose(base.AbstractModule, base.Transposable):
   def output_channels(self) -> int:
     """Number of output channels (a callable given to the constructor is evaluated)."""
     if callable(self._output_channels):
-      self._output_channels = conv.resolve_output_channels(self._output_channels,
+      self._output_channels = conv_utils.resolve_output_channels(self._output_channels,
                                                            self.module_name)
     return self._output_channels
 
@@ -231,7 +232,7 @@ class _ConvNDTranspose(base.AbstractModule, base.Transposable):
   @property
   def stride(self) -> Tuple[int, ...]:
     """Full-rank stride as in Sonnet 1, e.g. `(1, s_h, s_w, 1)` for NHWC."""
-    if conv.channels_first(self._data_format):
+    if conv_utils.channels_first(self._data_format):
       return (1, 1) + self._stride
     return (1,) + self._stride + (1,)
 
@@ -285,7 +286,7 @@ class _ConvNDTranspose(base.AbstractModule, base.Transposable):
     """
     self._ensure_is_connected()
     if not self._use_bias:
-      raise AttributeError(conv.ERR_NO_BIAS.format(cls=type(self).__name__))
+      raise AttributeError(conv_utils.ERR_NO_BIAS.format(cls=type(self).__name__))
     return self._b
 
   @property
@@ -360,7 +361,7 @@ class Conv1DTranspose(_ConvNDTranspose):
   _N = 1
 
   def __init__(self, output_channels, output_shape=None, kernel_shape=None, stride=1,
-               padding=conv.SAME, use_bias=True, initializers=None, partitioners=None,
+               padding=conv_utils.SAME, use_bias=True, initializers=None, partitioners=None,
                regularizers=None, data_format="NWC", custom_getter=None,
                name="conv_1d_transpose"):
     super().__init__(output_channels, output_shape, kernel_shape, stride=stride,
@@ -379,7 +380,7 @@ class Conv2DTranspose(_ConvNDTranspose):
   _N = 2
 
   def __init__(self, output_channels, output_shape=None, kernel_shape=None, stride=1,
-               padding=conv.SAME, use_bias=True, initializers=None, partitioners=None,
+               padding=conv_utils.SAME, use_bias=True, initializers=None, partitioners=None,
                regularizers=None, data_format="NHWC", custom_getter=None,
                name="conv_2d_transpose"):
     super().__init__(output_channels, output_shape, kernel_shape, stride=stride,
@@ -399,7 +400,7 @@ class Conv3DTranspose(_ConvNDTranspose):
   _N = 3
 
   def __init__(self, output_channels, output_shape=None, kernel_shape=None, stride=1,
-               padding=conv.SAME, use_bias=True, initializers=None, partitioners=None,
+               padding=conv_utils.SAME, use_bias=True, initializers=None, partitioners=None,
                regularizers=None, data_format="NDHWC", custom_getter=None,
                name="conv_3d_transpose"):
     super().__init__(output_channels, output_shape, kernel_shape, stride=stride,
