@@ -119,11 +119,17 @@ class ConcatLinearTest(tf.test.TestCase, parameterized.TestCase):
 
     def fn():
       module = basic.ConcatLinear(5, initializers={"b": NORMAL})
-      return module([a, b]), module.w, module.b
+      with tf.GradientTape() as tape:
+        out = module([a, b])
+        loss = tf.reduce_sum(out)
+      return out, module.w, module.b, tape.gradient(loss, [module.w, module.b])
 
-    out, w, bias = test_utils.evaluate_in_mode(mode, fn)
+    out, w, bias, (grad_w, grad_b) = test_utils.evaluate_in_mode(mode, fn)
     self.assertEqual(w.shape, (7, 5))
     self.assertAllClose(out, np.concatenate([a, b], 1) @ w + bias, atol=1e-5)
+    self.assertAllClose(grad_b, np.full([5], 2.0))
+    self.assertAllClose(grad_w, np.tile(np.concatenate([a, b], 1).sum(0)[:, None], [1, 5]),
+                        atol=1e-5)
 
   def test_module_basics(self):
     module = basic.ConcatLinear(2, use_bias=False, name="cl")
