@@ -1,6 +1,6 @@
 # Copyright 2026 The Sonnet Authors. All Rights Reserved.
 # Licensed under the Apache License, Version 2.0.
-"""Test helpers for the layers: numpy convolutions and `evaluate_module`.
+"""Plain numpy convolutions, the references the convolution tests compare against.
 
 Written with loops over kernel offsets, independent of TensorFlow's ops. Channels-last
 layout throughout: inputs `[B, *spatial, C]`.
@@ -81,16 +81,3 @@ def depthwise_as_dense(w_dw: np.ndarray) -> np.ndarray:
     dense[..., c, c * mult:(c + 1) * mult] = w_dw[..., c, :]
   return dense
 
-
-def evaluate_module(mode: str, build, call):
-  """Runs `call(build())` in a mode of `test_utils.evaluate_in_mode`; returns numpy.
-
-  In "tf_function" mode the module is built outside the function (a `tf.function` may
-  trace twice, and a module constructed inside it would create its variables twice); in
-  "graph" mode it is built inside the fresh graph.
-  """
-  from sonnet.src import test_utils  # pylint: disable=g-import-not-at-top
-  if mode == "tf_function":
-    module = build()
-    return test_utils.evaluate_in_mode(mode, lambda: call(module))
-  return test_utils.evaluate_in_mode(mode, lambda: call(build()))
