@@ -80,4 +80,3 @@ def depthwise_as_dense(w_dw: np.ndarray) -> np.ndarray:
   for c in range(channels):
     dense[..., c, c * mult:(c + 1) * mult] = w_dw[..., c, :]
   return dense
-
