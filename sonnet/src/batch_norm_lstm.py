@@ -162,12 +162,20 @@ class BatchNormLSTM(rnn_core.RNNCore):
     return mean, variance
 
   def _batch_norm(self, x: tf.Tensor, suffix: str, index: tf.Tensor, is_training: Any,
-                  test_local_stats: Any) -> tf.Tensor:
-    """Normalises `x` ([B, D]) with the statistics of time-step slot `index`."""
+                  test_local_stats: Any, after: Any) -> tf.Tensor:
+    """Normalises `x` ([B, D]) with the statistics of time-step slot `index`.
+
+    `after` (the previous state) orders the update after the previous step's updates:
+    in tf.compat.v1 graph mode a while loop body gets no automatic control dependencies.
+    """
     moving_mean, moving_variance = self._stats_variables(suffix, x.shape[-1], x.dtype)
     mean, variance = tf.nn.moments(x, axes=[0])
 
     def update():
+      with tf.control_dependencies(after):
+        return _update()
+
+    def _update():
       decay = tf.constant(self._decay_rate, x.dtype)
       new_mean = decay * tf.gather(moving_mean, index) + (1 - decay) * mean
       new_variance = decay * tf.gather(moving_variance, index) + (1 - decay) * variance
@@ -243,7 +251,7 @@ class BatchNormLSTM(rnn_core.RNNCore):
     b = self._var(self.B_GATES, self.B_GATES, [4 * hidden_size], dtype,
                   initializers_lib.zeros)
     gamma_default = initializers_lib.constant(0.1)
-    flags = (is_training, test_local_stats)
+    flags = (is_training, test_local_stats, [hidden, cell])
     gates_h = tf.matmul(hidden, w_h)
     if self._use_batch_norm_h:
       gamma_h = self._var(self.GAMMA_H, self.GAMMA_H, [4 * hidden_size], dtype,
