@@ -40,6 +40,7 @@ from sonnet.src.variable_utils import get_saver
 from sonnet.src.variable_utils import get_variables_in_module
 from sonnet.src.variable_utils import get_variables_in_scope
 from sonnet.src.variable_utils import log_variables
+from sonnet.src.variable_utils import restore_checkpoint
 from sonnet.src.variable_utils import restore_initializer
 from sonnet.src.variable_utils import variable_map_items
 from sonnet.src.variables import get_regularization_loss
@@ -55,7 +56,7 @@ __all__ += [
     "count_parameters", "count_parameters_by_module", "format_variable_map",
     "format_variables", "get_normalized_variable_map", "get_saver",
     "get_variables_in_module", "get_variables_in_scope", "log_variables",
-    "restore_initializer", "variable_map_items",
+    "restore_checkpoint", "restore_initializer", "variable_map_items",
     "get_regularization_loss", "get_variable",
 ]
 

@@ -335,3 +335,72 @@ def restore_initializer(filename: str, name: str):
     return tf.constant(value, dtype=dtype)
 
   return initializer
+
+
+ERR_RESTORE_MISMATCH = (
+    "Checkpoint {path!r} does not fit the variables it would restore; nothing was "
+    "restored:\n{details}")
+
+
+def _escape_checkpoint_name(name: str) -> str:
+  # Object-graph checkpoint keys escape "." as ".." and "/" as ".S".
+  return name.replace(".", "..").replace("/", ".S")
+
+
+def _variables_by_checkpoint_key(root: Any) -> Dict[str, Any]:
+  """Maps the checkpoint key of every variable reachable from `root` to the variable."""
+  view = tf.train.TrackableView(root)
+  found: Dict[str, Any] = {}
+  seen = {id(root)}
+  queue = [(root, "")]
+  while queue:
+    obj, prefix = queue.pop(0)
+    for name, child in view.children(obj).items():
+      if id(child) in seen:
+        continue
+      seen.add(id(child))
+      path = f"{prefix}{_escape_checkpoint_name(name)}"
+      if isinstance(child, tf.Variable):
+        found[f"{path}/.ATTRIBUTES/VARIABLE_VALUE"] = child
+      queue.append((child, path + "/"))
+  return found
+
+
+def restore_checkpoint(checkpoint: tf.train.Checkpoint, path: str) -> Any:
+  """Restores a checkpoint all-or-nothing for the variables that exist now.
+
+  `checkpoint.restore(path)` restores variable by variable, so a checkpoint that fits only
+  some of the module's variables changes those before it fails. This checks every existing
+  variable's shape and dtype against the checkpoint first.
+
+  Args:
+    checkpoint: e.g. `tf.train.Checkpoint(model=module)`.
+    path: the checkpoint path (as returned by `save`) or a directory holding one.
+
+  Returns:
+    The status returned by `checkpoint.restore(path)` (e.g. call `assert_consumed()`).
+    Variables created later are restored when created, as with `checkpoint.restore`.
+
+  Raises:
+    ValueError: if an existing variable's shape or dtype differs from the saved value; no
+      variable is changed.
+  """
+  if tf.io.gfile.isdir(path):
+    path = tf.train.latest_checkpoint(path)
+  reader = tf.train.load_checkpoint(path)
+  shapes = reader.get_variable_to_shape_map()
+  dtypes = reader.get_variable_to_dtype_map()
+  problems = []
+  for key, variable in sorted(_variables_by_checkpoint_key(checkpoint).items()):
+    if key not in shapes:
+      continue
+    saved_shape = tf.TensorShape(shapes[key])
+    if not saved_shape.is_compatible_with(variable.shape):
+      problems.append(f"  {variable.name}: shape {variable.shape.as_list()} in the module, "
+                      f"{saved_shape.as_list()} in the checkpoint ({key})")
+    elif dtypes[key].base_dtype != variable.dtype.base_dtype:
+      problems.append(f"  {variable.name}: dtype {variable.dtype.base_dtype.name} in the "
+                      f"module, {dtypes[key].name} in the checkpoint ({key})")
+  if problems:
+    raise ValueError(ERR_RESTORE_MISMATCH.format(path=path, details="\n".join(problems)))
+  return checkpoint.restore(path)

@@ -136,5 +136,40 @@ class SaverTest(tf.test.TestCase):
     self.assertEmpty(wrong.variables)
 
 
+class RestoreCheckpointTest(tf.test.TestCase):
+
+  def test_all_or_nothing(self):
+    source = snt.nets.MLP([3, 2])
+    source(tf.ones([1, 4]))
+    path = tf.train.Checkpoint(model=source).save(os.path.join(self.get_temp_dir(), "ck"))
+    target = snt.nets.MLP([3, 5])  # linear_0 fits, linear_1 does not.
+    target(tf.ones([1, 4]))
+    before = [v.numpy() for v in target.variables]
+    with self.assertRaisesRegex(ValueError, r"linear_1/w:0: shape \[3, 5\] in the module, "
+                                r"\[3, 2\] in the checkpoint"):
+      snt.restore_checkpoint(tf.train.Checkpoint(model=target), path)
+    for old, v in zip(before, target.variables):
+      self.assertAllEqual(old, v)
+    # Plain tf.train.Checkpoint.restore changes linear_0 before failing on linear_1.
+    with self.assertRaises(ValueError):
+      tf.train.Checkpoint(model=target).restore(path)
+    self.assertNotAllClose(before[1], target.variables[1])
+
+  def test_dtype_mismatch_and_success(self):
+    source = snt.Linear(2)
+    source(tf.ones([1, 3]))
+    path = tf.train.Checkpoint(model=source).save(os.path.join(self.get_temp_dir(), "ck"))
+    wrong = snt.Linear(2)
+    wrong(tf.ones([1, 3], tf.float64))
+    with self.assertRaisesRegex(ValueError, "dtype float64 in the module, float32"):
+      snt.restore_checkpoint(tf.train.Checkpoint(model=wrong), path)
+    right = snt.Linear(2)
+    status = snt.restore_checkpoint(tf.train.Checkpoint(model=right),
+                                    os.path.dirname(path))
+    right(tf.ones([1, 3]))  # Deferred: restored on creation.
+    status.assert_consumed()
+    self.assertAllEqual(right.w, source.w)
+
+
 if __name__ == "__main__":
   tf.test.main()
