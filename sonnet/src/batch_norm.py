@@ -111,14 +111,13 @@ def moving_average_updates(moving_mean, moving_variance, mean, variance, count, 
   return updates
 
 
-def apply_updates(module_name, outputs, make_updates, is_training, update_ops_collection):
+def apply_updates(outputs, make_updates, is_training, update_ops_collection):
   """Runs or registers the moving-average updates as Sonnet 1 did.
 
   In eager mode and `tf.function` the updates run with this call (exactly once). In graph
   mode they are added to `update_ops_collection`, or, when it is None, made control
   dependencies of the returned output. A statically False `is_training` adds nothing.
   """
-  del module_name
   training = static_bool(is_training)
   if training is False:
     return outputs
@@ -374,7 +373,7 @@ class BatchNorm(base.AbstractModule):
       return moving_average_updates(self._moving_mean, self._moving_variance, mean, variance,
                                     count, self._decay_rate)
 
-    return apply_updates(self.module_name, outputs, make_updates, is_training,
+    return apply_updates(outputs, make_updates, is_training,
                          self._update_ops_collection)
 
   @property

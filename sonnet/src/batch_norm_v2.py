@@ -211,7 +211,7 @@ class BatchNormV2(base.AbstractModule):
       return batch_norm.moving_average_updates(self._moving_mean, self._moving_variance,
                                                mean, variance, count, self._decay_rate)
 
-    return batch_norm.apply_updates(self.module_name, outputs, make_updates, is_training,
+    return batch_norm.apply_updates(outputs, make_updates, is_training,
                                     self._update_ops_collection)
 
   @property

@@ -274,7 +274,7 @@ class VectorQuantizerEMA(_VectorQuantizerBase):
         return [self._w.assign(ema_w / tf.reshape(smoothed, [1, -1]), read_value=False)]
 
     # No update collection: like Sonnet 1, graph-mode updates are control dependencies.
-    loss = batch_norm.apply_updates(self.module_name, loss, make_updates, is_training, None)
+    loss = batch_norm.apply_updates(loss, make_updates, is_training, None)
     return self._outputs(inputs, quantized, loss, encodings, encoding_indices)
 
   @property
