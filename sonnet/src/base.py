@@ -12,7 +12,6 @@ variables and sub-modules.
 import abc
 import collections
 import contextlib
-import copy
 import functools
 import inspect
 from typing import Any, Callable, Dict, Iterator, Optional, Sequence, Tuple, Union
@@ -235,7 +234,7 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
         # Sonnet 1 code calling tf.compat.v1.get_variable inside _build keeps working.
         tf1_scope = tf.compat.v1.VariableScope(
             reuse=tf.compat.v1.AUTO_REUSE, name=state.scope_name)
-        getter = functools.partial(_record_tf1_variable, frame)
+        getter = functools.partial(variables_lib.record_tf1_variable, frame)
         with tf.compat.v1.variable_scope(tf1_scope, custom_getter=getter,
                                          auxiliary_name_scope=False):
           yield frame
@@ -247,7 +246,7 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
     try:
       return fn(*args, **kwargs)
     except BaseException:
-      _undo_creations(frame.created)
+      variables_lib.undo_creations(frame.created)
       frame.created.clear()
       raise
 
@@ -458,59 +457,6 @@ def _is_partitioned(value: Any) -> bool:
 
 def _is_variable_or_partitioned(value: Any) -> bool:
   return isinstance(value, tf.Variable) or _is_partitioned(value)
-
-
-def _record_tf1_variable(frame: naming.Frame, getter: Callable[..., Any], name: str,
-                         *args: Any, **kwargs: Any) -> Any:
-  """TF1 variable-scope custom getter: records `tf.compat.v1.get_variable` results."""
-  module = frame.module
-
-  def recording_getter(name, *args, **kwargs):
-    variable = getter(name, *args, **kwargs)
-    store = variables_lib._ModuleVariableStore(frame)  # pylint: disable=protected-access
-    key = store.key_for(name)
-    if key not in module._snt_variables:  # pylint: disable=protected-access
-      with tf.init_scope():
-        module._snt_variables[key] = variable  # pylint: disable=protected-access
-      module._snt_state.variable_owners[key] = frame.owner  # pylint: disable=protected-access
-      if kwargs.get("regularizer") is not None:
-        module._snt_state.regularizers[key] = kwargs["regularizer"]  # pylint: disable=protected-access
-      frame.created.append((module, key))
-    return variable
-
-  chained = variables_lib.getter_for_frame(frame, base=recording_getter)
-  return chained(*args, name=name, **kwargs)
-
-
-def _undo_creations(created: Sequence[Tuple[Any, Optional[str]]]) -> None:
-  """Forgets the variables and sub-modules created by a call that then failed."""
-  for module, key in reversed(created):
-    state = module.__dict__.get("_snt_state")
-    if isinstance(key, AbstractModule):
-      # A sub-module constructed during the failed call: detach it from its parent.
-      parent = key
-      submodules = parent._snt_submodules  # pylint: disable=protected-access
-      for i in range(len(submodules) - 1, -1, -1):
-        if submodules[i] is module:
-          del submodules[i]
-      siblings = parent._snt_state.call_children  # pylint: disable=protected-access
-      if siblings.get(state.scope_name) is module:
-        del siblings[state.scope_name]
-      continue
-    variable = module._snt_variables.pop(key, None)  # pylint: disable=protected-access
-    state.variable_owners.pop(key, None)
-    state.regularizers.pop(key, None)
-    loss = state.graph_regularization_losses.pop(key, None)
-    graph = getattr(variable, "graph", None)
-    if graph is None or tf.executing_eagerly() and graph is None:
-      continue
-    try:
-      keys = graph.get_all_collection_keys()
-    except AttributeError:
-      continue
-    for collection_key in keys:
-      items = graph.get_collection_ref(collection_key)
-      items[:] = [x for x in items if x is not variable and x is not loss]
 
 
 class Module(AbstractModule):

@@ -22,7 +22,7 @@ iterables are leaves.
 """
 
 import collections
-from typing import Any, Callable, Dict, Iterator, List, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Sequence, Tuple
 
 import tensorflow as tf
 

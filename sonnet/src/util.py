@@ -5,7 +5,6 @@
 import collections.abc
 from typing import Any, Dict, Iterable, Mapping, Optional
 
-import tensorflow as tf
 
 from sonnet.src import errors
 from sonnet.src import naming

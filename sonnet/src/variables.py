@@ -19,7 +19,7 @@ import contextlib
 import functools
 import math
 import threading
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 import tensorflow as tf
 
@@ -245,6 +245,59 @@ def getter_for_frame(frame: naming.Frame, base: Optional[Callable[..., Any]] = N
   if base is None:
     base = _ModuleVariableStore(frame)
   return _chain_getters(base, frame.module._snt_state.custom_getters)  # pylint: disable=protected-access
+
+
+def record_tf1_variable(frame: naming.Frame, getter: Callable[..., Any], name: str,
+                         *args: Any, **kwargs: Any) -> Any:
+  """TF1 variable-scope custom getter: records `tf.compat.v1.get_variable` results."""
+  module = frame.module
+
+  def recording_getter(name, *args, **kwargs):
+    variable = getter(name, *args, **kwargs)
+    store = _ModuleVariableStore(frame)
+    key = store.key_for(name)
+    if key not in module._snt_variables:  # pylint: disable=protected-access
+      with tf.init_scope():
+        module._snt_variables[key] = variable  # pylint: disable=protected-access
+      module._snt_state.variable_owners[key] = frame.owner  # pylint: disable=protected-access
+      if kwargs.get("regularizer") is not None:
+        module._snt_state.regularizers[key] = kwargs["regularizer"]  # pylint: disable=protected-access
+      frame.created.append((module, key))
+    return variable
+
+  chained = getter_for_frame(frame, base=recording_getter)
+  return chained(*args, name=name, **kwargs)
+
+
+def undo_creations(created: Sequence[Tuple[Any, Any]]) -> None:
+  """Forgets the variables and sub-modules created by a call that then failed."""
+  for module, key in reversed(created):
+    state = module.__dict__.get("_snt_state")
+    if hasattr(key, "_snt_state"):
+      # A sub-module constructed during the failed call: detach it from its parent.
+      parent = key
+      submodules = parent._snt_submodules  # pylint: disable=protected-access
+      for i in range(len(submodules) - 1, -1, -1):
+        if submodules[i] is module:
+          del submodules[i]
+      siblings = parent._snt_state.call_children  # pylint: disable=protected-access
+      if siblings.get(state.scope_name) is module:
+        del siblings[state.scope_name]
+      continue
+    variable = module._snt_variables.pop(key, None)  # pylint: disable=protected-access
+    state.variable_owners.pop(key, None)
+    state.regularizers.pop(key, None)
+    loss = state.graph_regularization_losses.pop(key, None)
+    graph = getattr(variable, "graph", None)
+    if graph is None or tf.executing_eagerly() and graph is None:
+      continue
+    try:
+      keys = graph.get_all_collection_keys()
+    except AttributeError:
+      continue
+    for collection_key in keys:
+      items = graph.get_collection_ref(collection_key)
+      items[:] = [x for x in items if x is not variable and x is not loss]
 
 
 @tf.autograph.experimental.do_not_convert

@@ -2,7 +2,7 @@
 # Licensed under the Apache License, Version 2.0.
 """`snt.nets.MLP`: a multi-layer perceptron made of `snt.Linear` sub-modules."""
 
-from typing import Any, Callable, Dict, Iterable, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, Optional, Tuple, Union
 
 import tensorflow as tf
 
