@@ -157,10 +157,10 @@ class DepthwiseTest(tf.test.TestCase, parameterized.TestCase):
       (lambda: conv_depthwise.DepthwiseConv2D(1, 3, stride=2, rate=2),
        errors.NotSupportedError, "stride > 1 with rate > 1"),
       (lambda: conv_depthwise.SeparableConv1D(1, 1, (3, 3)), errors.IncompatibleShapeError,
-       "invalid kernel"),
-      (lambda: conv_depthwise.InPlaneConv2D(3, padding="BAD"), ValueError, "invalid padding"),
+       "Invalid kernel"),
+      (lambda: conv_depthwise.InPlaneConv2D(3, padding="BAD"), ValueError, "Invalid padding"),
       (lambda: conv_depthwise.SeparableConv2D(1, 1, 3, data_format="NCW"), ValueError,
-       "invalid data_format"),
+       "Invalid data_format"),
       (lambda: conv_depthwise.SeparableConv2D(1, 1, 3, initializers={"w": NORMAL}), KeyError,
        "Invalid initializer keys 'w'"))
   def test_constructor_errors(self, make, error, regex):

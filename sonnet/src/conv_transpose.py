@@ -14,7 +14,7 @@ from sonnet.src import util
 from sonnet.src import variables
 
 ERR_KERNEL_REQUIRED = "{module}: kernel_shape must be given."
-ERR_OUTPUT_SHAPE = ("{module}: invalid output_shape {value!r}. Expected None (inferred from "
+ERR_OUTPUT_SHAPE = ("{module}: Invalid output_shape {value!r}. Expected None (inferred from "
                     "the input), a sequence of {n} positive integers (None entries are "
                     "inferred), or a callable returning one.")
 ERR_OUTPUT_SHAPE_MISMATCH = (

@@ -156,11 +156,11 @@ class ConvTransposeTest(tf.test.TestCase, parameterized.TestCase):
 
   @parameterized.parameters(
       (dict(kernel_shape=None), ValueError, "kernel_shape must be given"),
-      (dict(padding="FULL"), ValueError, "invalid padding"),
-      (dict(output_shape=(3, 3, 3)), errors.IncompatibleShapeError, "invalid output_shape"),
-      (dict(output_shape=(0, 3)), errors.IncompatibleShapeError, "invalid output_shape"),
-      (dict(stride=(1, 2, 3)), errors.IncompatibleShapeError, "invalid stride"),
-      (dict(data_format="NHCW"), ValueError, "invalid data_format"),
+      (dict(padding="FULL"), ValueError, "Invalid padding"),
+      (dict(output_shape=(3, 3, 3)), errors.IncompatibleShapeError, "Invalid output_shape"),
+      (dict(output_shape=(0, 3)), errors.IncompatibleShapeError, "Invalid output_shape"),
+      (dict(stride=(1, 2, 3)), errors.IncompatibleShapeError, "Invalid stride"),
+      (dict(data_format="NHCW"), ValueError, "Invalid data_format"),
       (dict(initializers={"w_dw": None}), KeyError, "Invalid initializer keys"))
   def test_constructor_errors(self, kwargs, error, regex):
     all_kwargs = dict(output_channels=2, kernel_shape=3)

@@ -31,34 +31,34 @@ DATA_FORMATS = {
     3: ("NDHWC", "NCDHW"),
 }
 
-ERR_SHAPE_ARG = ("{module}: invalid {label} shape: {value!r}. Expected a positive integer or "
+ERR_SHAPE_ARG = ("{module}: Invalid {label} shape: {value!r}. Expected a positive integer or "
                  "a sequence of {n} positive integers.")
-ERR_PADDING = ("{module}: invalid padding {value!r}. Expected one of {allowed}, or a "
+ERR_PADDING = ("{module}: Invalid padding {value!r}. Expected one of {allowed}, or a "
                "sequence of {n} of them.")
-ERR_DATA_FORMAT = "{module}: invalid data_format {value!r}. Expected one of {allowed}."
-ERR_STRIDE_AND_RATE = ("{module}: cannot have stride > 1 with rate > 1 (stride={stride}, "
+ERR_DATA_FORMAT = "{module}: Invalid data_format {value!r}. Expected one of {allowed}."
+ERR_STRIDE_AND_RATE = ("{module}: Cannot have stride > 1 with rate > 1 (stride={stride}, "
                        "rate={rate}).")
-ERR_RANK = ("{module}: input tensor must have rank {rank} corresponding to data_format "
-            "{data_format}, but its shape was {shape} (rank {actual}).")
-ERR_CHANNELS = ("{module}: number of input channels must be known at module build time; "
+ERR_RANK = ("{module}: Input Tensor must have rank {rank} corresponding to data_format "
+            "{data_format}, but instead was {shape} of rank {actual}.")
+ERR_CHANNELS = ("{module}: Number of input channels must be known at module build time; "
                 "input shape was {shape} with data_format {data_format}.")
 ERR_DTYPE = ("{module}: Expected floating point type for inputs (float16, bfloat16, float32 "
              "or float64), got {dtype}.")
-ERR_TOO_SMALL = ("{module}: input spatial size {size} in dimension {dim} (after {padding} "
+ERR_TOO_SMALL = ("{module}: Input spatial size {size} in dimension {dim} (after {padding} "
                  "padding: {padded}) is smaller than the dilated kernel size {kernel}; input "
                  "shape was {shape}.")
-ERR_CHANNELS_CHANGED = ("{module}: number of input channels must stay {expected} (the value "
+ERR_CHANNELS_CHANGED = ("{module}: Number of input channels must stay {expected} (the value "
                         "at the first call), but was {actual}.")
-ERR_MASK_TYPE = ("{module}: invalid type for mask: {type}. Expected a numpy array, list or "
+ERR_MASK_TYPE = ("{module}: Invalid type for mask: {type}. Expected a numpy array, list or "
                  "tuple.")
-ERR_MASK_SHAPE = ("{module}: invalid mask shape {shape}. Expected the kernel shape {kernel} "
+ERR_MASK_SHAPE = ("{module}: Invalid mask shape: {shape}. Expected the kernel shape {kernel} "
                   "or the full weight shape {kernel} + (input_channels, output_channels).")
-ERR_MASK_WEIGHT_SHAPE = ("{module}: mask shape {shape} does not match the weight shape "
+ERR_MASK_WEIGHT_SHAPE = ("{module}: Mask shape {shape} does not match the weight shape "
                          "{w_shape}.")
 ERR_OUTPUT_CHANNELS = ("{module}: output_channels must be a positive integer (or a callable "
                        "returning one), but got {value!r}.")
-ERR_TRANSPOSE_DILATED = "{module}: cannot transpose a dilated convolution module (rate={rate})."
-ERR_TRANSPOSE_PADDING = ("{module}: cannot transpose a convolution with padding {padding}; "
+ERR_TRANSPOSE_DILATED = "{module}: Cannot transpose a dilated convolution module (rate={rate})."
+ERR_TRANSPOSE_PADDING = ("{module}: Cannot transpose a convolution with padding {padding}; "
                          "only SAME and VALID convolutions have a transpose.")
 ERR_NO_BIAS = "No bias Variable in {cls} Module when `use_bias=False`."
 

@@ -13,15 +13,16 @@ import tensorflow as tf
 from sonnet.src import base
 
 ERR_PRESERVE_DIMS = "{name}: preserve_dims must be an integer >= 1, but got {value!r}."
-ERR_SHAPE_ENTRIES = ("{name}: desired shape can only contain positive integers and the "
-                     "wildcard -1 (at most once), but got {shape!r}.")
+ERR_SHAPE_ENTRIES = ("{name}: Desired shape can only contain positive integral numbers and "
+                     "the wildcard -1 (at most once), but got {shape!r}.")
 ERR_RANK_TOO_SMALL = ("{name}: input has {rank} dimensions (shape {shape}), but it needs at "
                       "least {needed} ({why}).")
 ERR_UNKNOWN_TRAILING = ("{name}: unknown non-preserved dimensions are not allowed in the "
                         "input unless there is only one and the desired shape is (-1,); "
                         "non-preserved input shape was {shape}.")
-ERR_INCOMPATIBLE = ("{name}: output shape {shape} is incompatible with the non-preserved "
-                    "input shape {input_shape} ({size} elements).")
+ERR_INCOMPATIBLE = ("{name}: Output shape is incompatible with input shape: the desired "
+                    "shape {shape} does not fit the non-preserved input shape {input_shape} "
+                    "({size} elements).")
 ERR_DIM_FROM = "{name}: dim_from must be an integer >= 1, but got {value!r}."
 ERR_MERGE_SIZE = "{name}: size must be an integer > 1, but got {value!r}."
 ERR_MERGE_START = "{name}: start must be an integer >= 0, but got {value!r}."

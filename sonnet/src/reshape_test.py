@@ -64,8 +64,8 @@ class BatchReshapeTest(tf.test.TestCase, parameterized.TestCase):
 
   @parameterized.parameters(
       (lambda: reshape.BatchReshape((-1, -1)), "wildcard -1"),
-      (lambda: reshape.BatchReshape((0, 2)), "positive integers"),
-      (lambda: reshape.BatchReshape((2.5,)), "positive integers"),
+      (lambda: reshape.BatchReshape((0, 2)), "positive integral numbers"),
+      (lambda: reshape.BatchReshape((2.5,)), "positive integral numbers"),
       (lambda: reshape.BatchReshape((2,), preserve_dims=0), "preserve_dims must be"),
       (lambda: reshape.FlattenTrailingDimensions(0), "dim_from must be"),
       (lambda: reshape.MergeDims(0, 1), "size must be an integer > 1"),
@@ -81,7 +81,7 @@ class BatchReshapeTest(tf.test.TestCase, parameterized.TestCase):
   @parameterized.parameters(*test_utils.MODES)
   def test_call_errors(self, mode):
     cases = [
-        (lambda: reshape.BatchReshape((7, -1))(X), r"output shape \(7, -1\) is incompatible"),
+        (lambda: reshape.BatchReshape((7, -1))(X), r"Output shape is incompatible with input shape: the desired shape \(7, -1\)"),
         (lambda: reshape.BatchReshape((61,))(X), "incompatible"),
         (lambda: reshape.BatchReshape((5,), preserve_dims=5)(X), "needs at least 5"),
         (lambda: reshape.BatchReshape((2, 2))(tf.ones([2, 5])), "incompatible"),
