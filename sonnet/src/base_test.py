@@ -357,6 +357,19 @@ class ConnectionTest(parameterized.TestCase, tf.test.TestCase):
     with self.assertRaisesRegex(snt.IncompatibleShapeError, "dtype float64"):
       module(tf.ones([2], tf.float64))
 
+  @test_utils.run_in_modes
+  def test_initializer_returning_wrong_shape(self, mode):
+    def fn():
+      module = snt.Linear(2, initializers={"w": lambda shape, dtype: tf.zeros([5, 5], dtype)})
+      with self.assertRaisesRegex(snt.IncompatibleShapeError,
+                                  r"returned a value of shape \[5, 5\], but the variable "
+                                  r"has shape \[3, 2\]"):
+        module(tf.ones([1, 3]))
+      self.assertEmpty(module.variables)
+      self.assertFalse(module.is_connected)
+      return tf.constant(0)
+    test_utils.evaluate_in_mode(mode, fn)
+
   def test_get_variable_unknown_shape(self):
     module = snt.Module(lambda x: snt.get_variable("w", shape=[None]) * x)
     with self.assertRaisesRegex(snt.UnderspecifiedError, "must be fully defined"):

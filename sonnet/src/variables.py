@@ -46,6 +46,9 @@ ERR_PARTITIONER_EAGER = (
     "{module}: Partitioned variables are only supported in tf.compat.v1 graph mode; "
     "TensorFlow 2 has no partitioned variables in eager mode or in tf.function (use "
     "tf.distribute instead). Got a partitioner for variable {name}.")
+ERR_INITIAL_VALUE_SHAPE = (
+    "{module}: the initializer of variable {name} returned a value of shape {actual}, but "
+    "the variable has shape {shape}.")
 ERR_INITIALIZER_NOT_CALLABLE = (
     "{module}: initializer for variable {name} must be a callable (shape, dtype) -> "
     "Tensor, or a Tensor/array value, but got {initializer!r}.")
@@ -182,8 +185,14 @@ class _ModuleVariableStore:
 
     def initial_value():
       if value is not None:
-        return tf.convert_to_tensor(value, dtype=dtype)
-      return initializer(shape_list, dtype=dtype)
+        result = tf.convert_to_tensor(value, dtype=dtype)
+      else:
+        result = tf.convert_to_tensor(initializer(shape_list, dtype=dtype), dtype=dtype)
+      if not result.shape.is_compatible_with(shape):
+        raise errors.IncompatibleShapeError(ERR_INITIAL_VALUE_SHAPE.format(
+            module=module.module_name, name=name, shape=shape_list,
+            actual=result.shape.as_list() if result.shape.rank is not None else None))
+      return result
 
     reuse_cache = _reuse_by_name.cache
     with tf.init_scope():
