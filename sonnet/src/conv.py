@@ -367,11 +367,34 @@ class Conv1D(_ConvND):
 
 
 class Conv2D(_ConvND):
-  """2-D convolution over NHWC (default) or NCHW inputs; see `Conv1D` for the arguments.
+  """2-D convolution over NHWC (default) or NCHW inputs.
 
-  `kernel_shape`, `stride` and `rate` take an int or a pair; `stride` also accepts the
-  legacy `[1, s_h, s_w, 1]` form. `data_format` is "NHWC" or "NCHW" (channels-first runs
-  channels-last internally when no GPU is visible). Default name "conv_2d".
+  ```python
+  conv = snt.Conv2D(output_channels=16, kernel_shape=3, stride=2)
+  outputs = conv(images)            # [B, H, W, C] -> [B, ceil(H/2), ceil(W/2), 16]
+  back = conv.transpose()(outputs)  # a Conv2DTranspose: [B, H, W, C] again
+  ```
+
+  Args:
+    output_channels: number of output channels, or a callable returning it.
+    kernel_shape: int or (height, width).
+    stride: int, (height, width), or the legacy `[1, s_h, s_w, 1]`.
+    rate: dilation rate, int or pair; rate > 1 with stride > 1 is not supported.
+    padding: `SAME`, `VALID`, `FULL`, `CAUSAL` or `REVERSE_CAUSAL`, or one per dimension.
+    use_bias: whether to add a bias `b` of shape `(output_channels,)`.
+    initializers, partitioners, regularizers: dicts keyed by "w" / "b".
+    mask: optional numpy array of shape `kernel_shape` (or the full weight shape) that
+      multiplies the weights elementwise.
+    data_format: "NHWC" or "NCHW" (channels-first runs channels-last internally when no
+      GPU is visible).
+    custom_getter: custom getter(s) applied to the variables.
+    name: module name (default "conv_2d").
+
+  Raises:
+    errors.IncompatibleShapeError: bad kernel, stride, rate or mask shape.
+    errors.NotSupportedError: stride > 1 together with rate > 1.
+    ValueError: bad padding, data_format or output_channels.
+    KeyError, TypeError: bad initializer / partitioner / regularizer dicts or mask type.
   """
 
   _N = 2
@@ -386,9 +409,23 @@ class Conv2D(_ConvND):
 
 
 class Conv3D(_ConvND):
-  """3-D convolution over NDHWC (default) or NCDHW inputs; see `Conv1D` for the arguments.
+  """3-D convolution over NDHWC (default) or NCDHW inputs.
 
-  Default name "conv_3d".
+  Args:
+    output_channels: number of output channels, or a callable returning it.
+    kernel_shape: int or (depth, height, width).
+    stride: int, triple, or the legacy 5-element form.
+    rate: dilation rate, int or triple; rate > 1 with stride > 1 is not supported.
+    padding: `SAME`, `VALID`, `FULL`, `CAUSAL` or `REVERSE_CAUSAL`, or one per dimension.
+    use_bias: whether to add a bias `b` of shape `(output_channels,)`.
+    initializers, partitioners, regularizers: dicts keyed by "w" / "b".
+    mask: optional numpy array of the kernel shape (or the full weight shape).
+    data_format: "NDHWC" or "NCDHW".
+    custom_getter: custom getter(s) applied to the variables.
+    name: module name (default "conv_3d").
+
+  Raises:
+    As `Conv2D`.
   """
 
   _N = 3
@@ -405,8 +442,22 @@ class Conv3D(_ConvND):
 class CausalConv1D(_ConvND):
   """1-D convolution padded on the left only: output `t` sees inputs `<= t`.
 
-  Same arguments as `Conv1D` except `padding` (always `CAUSAL`). Default name
-  "causal_conv_1d". It has no transpose.
+  It has no transpose (`transpose()` raises `NotSupportedError`).
+
+  Args:
+    output_channels: number of output channels, or a callable returning it.
+    kernel_shape: kernel width.
+    stride: stride (int, `(s,)` or `[1, s, 1]`).
+    rate: dilation rate; rate > 1 with stride > 1 is not supported.
+    use_bias: whether to add a bias.
+    initializers, partitioners, regularizers: dicts keyed by "w" / "b".
+    mask: optional numpy array of the kernel shape (or the full weight shape).
+    data_format: "NWC" or "NCW".
+    custom_getter: custom getter(s) applied to the variables.
+    name: module name (default "causal_conv_1d").
+
+  Raises:
+    As `Conv1D`.
   """
 
   _N = 1

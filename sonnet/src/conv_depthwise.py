@@ -268,8 +268,21 @@ class DepthwiseConv2D(_PerChannelConv):
 class InPlaneConv2D(_PerChannelConv):
   """One `kernel_shape + (1, 1)` filter shared by (tiled over) all input channels.
 
-  Output channels = input channels. Arguments as `DepthwiseConv2D` without
-  `channel_multiplier` and `rate`. Default name "in_plane_conv2d".
+  Output channels = input channels.
+
+  Args:
+    kernel_shape: int or pair.
+    stride: int, pair, or the legacy 4-element form.
+    padding: `SAME`, `VALID`, `FULL`, `CAUSAL` or `REVERSE_CAUSAL` (or one per dim).
+    use_bias: whether to add a bias of shape `(input_channels,)`.
+    initializers, partitioners, regularizers: dicts keyed by "w" / "b".
+    data_format: "NHWC" or "NCHW".
+    custom_getter: custom getter(s) applied to the variables.
+    name: module name (default "in_plane_conv2d").
+
+  Raises:
+    ValueError: bad padding or data_format.
+    errors.IncompatibleShapeError: bad kernel or stride.
   """
 
   def __init__(self, kernel_shape, stride=1, padding=conv_utils.SAME, use_bias=True,
@@ -414,8 +427,22 @@ class SeparableConv1D(SeparableConv2D):
 
   Weights: `w_dw` `(k, input_channels, channel_multiplier)`, `w_pw`
   `(1, input_channels * channel_multiplier, output_channels)`, bias `b`. Runs as a 2-D
-  separable convolution of height 1. Other arguments as `SeparableConv2D`. Default name
-  "separable_conv_1d".
+  separable convolution of height 1.
+
+  Args:
+    output_channels: number of output channels (positive int).
+    channel_multiplier: depthwise filters per input channel.
+    kernel_shape: kernel width.
+    stride, rate: int or `(s,)`; rate > 1 with stride > 1 is not supported.
+    padding: `SAME`, `VALID`, `FULL`, `CAUSAL` or `REVERSE_CAUSAL`.
+    use_bias: whether to add a bias.
+    initializers, partitioners, regularizers: dicts keyed by "w_dw", "w_pw", "b".
+    data_format: "NWC" or "NCW".
+    custom_getter: custom getter(s) applied to the variables.
+    name: module name (default "separable_conv_1d").
+
+  Raises:
+    As `SeparableConv2D`.
   """
 
   _N = 1

@@ -373,8 +373,22 @@ class Conv1DTranspose(_ConvNDTranspose):
 class Conv2DTranspose(_ConvNDTranspose):
   """2-D transposed convolution over NHWC (default) or NCHW inputs.
 
-  Arguments as `Conv1DTranspose`; `output_shape` is `(height, width)`. Default name
-  "conv_2d_transpose".
+  Args:
+    output_channels: number of output channels, or a callable returning it.
+    output_shape: `(height, width)` (an int is used for both), a callable returning it,
+      or None to infer it: `input * stride` (SAME) or `input * stride + kernel - 1`
+      (VALID); None entries are inferred too. Batch and spatial sizes may be unknown.
+    kernel_shape: int or (height, width) (required).
+    stride: int, pair, or the legacy `[1, s_h, s_w, 1]`.
+    padding: `SAME` or `VALID`.
+    use_bias: whether to add a bias `b` of shape `(output_channels,)`.
+    initializers, partitioners, regularizers: dicts keyed by "w" / "b".
+    data_format: "NHWC" or "NCHW".
+    custom_getter: custom getter(s) applied to the variables.
+    name: module name (default "conv_2d_transpose").
+
+  Raises:
+    As `Conv1DTranspose`.
   """
 
   _N = 2
@@ -392,9 +406,22 @@ class Conv2DTranspose(_ConvNDTranspose):
 class Conv3DTranspose(_ConvNDTranspose):
   """3-D transposed convolution over NDHWC (default) or NCDHW inputs.
 
-  Arguments as `Conv1DTranspose`; `output_shape` is `(depth, height, width)`. The bias
-  defaults to zeros (Sonnet 1 used a random truncated normal). Default name
-  "conv_3d_transpose".
+  The bias defaults to zeros (Sonnet 1 used a random truncated normal).
+
+  Args:
+    output_channels: number of output channels, or a callable returning it.
+    output_shape: `(depth, height, width)`, a callable returning it, or None to infer it.
+    kernel_shape: int or triple (required).
+    stride: int, triple, or the legacy 5-element form.
+    padding: `SAME` or `VALID`.
+    use_bias: whether to add a bias `b` of shape `(output_channels,)`.
+    initializers, partitioners, regularizers: dicts keyed by "w" / "b".
+    data_format: "NDHWC" or "NCDHW".
+    custom_getter: custom getter(s) applied to the variables.
+    name: module name (default "conv_3d_transpose").
+
+  Raises:
+    As `Conv1DTranspose`.
   """
 
   _N = 3
