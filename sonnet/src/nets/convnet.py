@@ -33,11 +33,18 @@ ERR_BOTH_NORMS = (
 ERR_MISSING_BUILD_ARG = (
     "{module}: the normalisation module {norm} needs `{arg}` when the network is called, "
     "e.g. `net(inputs, {arg}=True)`.")
+ERR_UNKNOWN_BUILD_ARGS = (
+    "{module}: unexpected keyword arguments {args}; the normalisation modules accept "
+    "{accepted}.")
 ERR_OUTPUT_CHANNELS_LENGTH = (
     "Iterable output_channels length must match the number of layers ({n}), but is "
     "{length} instead.")
 ERR_TRANSPOSE_DILATED = "{module}: cannot transpose a network with dilated layers (rates={rates})."
 ERR_DATA_FORMAT = "`data_format` must be 'NHWC' or 'NCHW', got {value!r}."
+
+# Accepted (and ignored when no normaliser takes them) so that training loops can always
+# pass them, as with Sonnet 1's ConvNet2D.
+COMMON_BUILD_KWARGS = ("is_training", "test_local_stats")
 
 NORMALIZATION_NAMES = {
     "batch_norm": batch_norm.BatchNorm,
@@ -184,18 +191,21 @@ class _ConvNet2DBase(base.AbstractModule, base.Transposable):
       inputs: a 4-D float tensor in `data_format`.
       **normalization_build_kwargs: passed to each normalisation module that accepts them
         (e.g. `is_training=True, test_local_stats=False` for BatchNorm); ignored by
-        modules that do not take them.
+        modules that do not take them. `is_training` and `test_local_stats` are always
+        accepted; other names must be taken by at least one normaliser.
 
     Returns:
       A 4-D tensor in `data_format`.
 
     Raises:
       ValueError: a normaliser needs an argument that was not given (e.g. `is_training`).
+      TypeError: a keyword argument that no normaliser takes.
       snt.IncompatibleShapeError, snt.UnderspecifiedError, TypeError: from the layers.
     """
     inputs = tf.convert_to_tensor(inputs)
     if self._normalizers is None:
       self._normalizers = self._make_normalizers()
+    self._check_build_kwargs(normalization_build_kwargs)
     self._input_shape = tuple(inputs.shape.as_list()) if inputs.shape.rank else None
     net = inputs
     final_index = self._num_layers - 1
@@ -213,6 +223,20 @@ class _ConvNet2DBase(base.AbstractModule, base.Transposable):
       if i != final_index or self._activate_final:
         net = self._activation(net)
     return net
+
+  def _check_build_kwargs(self, build_kwargs):
+    """Rejects keyword arguments no normaliser takes (typos), except the usual flags."""
+    accepted = set(COMMON_BUILD_KWARGS)
+    for normalizer in self._normalizers:
+      if normalizer is not None:
+        names, _ = _build_params(normalizer)
+        if names is None:
+          return
+        accepted |= names
+    unknown = sorted(set(build_kwargs) - accepted)
+    if unknown:
+      raise TypeError(ERR_UNKNOWN_BUILD_ARGS.format(module=self.module_name, args=unknown,
+                                                    accepted=sorted(accepted)))
 
   # --- properties ---------------------------------------------------------------------
 

@@ -187,6 +187,13 @@ class ConvNet2DTest(tf.test.TestCase, parameterized.TestCase):
       with self.assertRaisesRegex(error, message):
         convnet.ConvNet2D(**dict(ok, **override))
 
+  def test_unknown_build_argument(self):
+    plain = convnet.ConvNet2D([2], [3], [1], ["SAME"])
+    self.assertEqual(plain(tf.ones([1, 3, 3, 1]), is_training=True).shape, (1, 3, 3, 2))
+    with self.assertRaisesRegex(TypeError, r"unexpected keyword arguments \['is_trainig'\]"):
+      convnet.ConvNet2D([2, 3], [3], [1], ["SAME"], normalization_ctor="batch_norm")(
+          tf.ones([1, 3, 3, 1]), is_trainig=True)
+
   def test_missing_normalization_argument(self):
     net = convnet.ConvNet2D([2, 3], [3], [1], ["SAME"], normalization_ctor="batch_norm")
     with self.assertRaisesRegex(ValueError, "BatchNorm needs `is_training`"):
