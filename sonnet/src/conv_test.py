@@ -7,7 +7,9 @@ import numpy as np
 import tensorflow as tf
 
 from sonnet.src import conv
+from sonnet.src import conv_depthwise
 from sonnet.src import conv_reference
+from sonnet.src import conv_transpose
 from sonnet.src import errors
 from sonnet.src import initializers
 from sonnet.src import test_utils
@@ -251,6 +253,20 @@ class ConvModuleTest(tf.test.TestCase, parameterized.TestCase):
     self.assertIsNone(grads[module.scope_name + "/w:0"])
     self.assertIsNotNone(grads[module.scope_name + "/b:0"])
     self.assertAllClose(variables.get_regularization_loss(module), 2.0)
+
+  def test_checkpoint_round_trip(self):
+    x = tf.ones([1, 4, 4, 3])
+    modules = [conv.Conv2D(2, 3, mask=np.ones([3, 3])),
+               conv_transpose.Conv2DTranspose(2, None, 3),
+               conv_depthwise.SeparableConv2D(2, 1, 3)]
+    for module in modules:
+      expected = module(x)
+      checkpoint = tf.train.Checkpoint(module=module)
+      path = checkpoint.save(self.get_temp_dir() + "/" + module.module_name)
+      for variable in module.variables:
+        variable.assign(tf.zeros_like(variable))
+      checkpoint.restore(path).assert_consumed()
+      self.assertAllClose(module(x), expected)
 
   def test_transpose_errors(self):
     with self.assertRaisesRegex(errors.NotSupportedError, "dilated"):
