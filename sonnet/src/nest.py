@@ -77,6 +77,10 @@ def _kind(value: Any) -> int:
   value_type = type(value)
   kind = _kind_cache.get(value_type)
   if kind is None:
+    if hasattr(value, "__wrapped__"):
+      # Proxies (wrapt.ObjectProxy, trackable wrappers): nested or not depending on what
+      # they wrap, so never cached; tf.nest handles them.
+      return _OTHER
     if not tf.nest.is_nested(value):
       kind = _LEAF
     elif value_type is list:

@@ -68,6 +68,14 @@ class NestTest(parameterized.TestCase, tf.test.TestCase):
       # What tf.nest flattens, snt.nest packs, and the reverse.
       tf.nest.assert_same_structure(tf.nest.pack_sequence_as(structure, flat), packed)
 
+  def test_proxies_and_trackable_wrappers(self):
+    module = tf.Module()
+    module.items = {"b": [1, 2], "a": 3}  # Becomes a trackable _DictWrapper (a proxy).
+    packed = nest.pack_sequence_as(module.items, [10, 20, 30])
+    self.assertEqual(dict(packed), {"a": 10, "b": [20, 30]})
+    self.assertEqual(nest.map(lambda x: x, module.items), {"a": 3, "b": [1, 2]})
+    self.assertEqual(nest.pack_sequence_as([1], [5]), [5])
+
   def test_dict_order(self):
     structure = {"b": 1, "a": 2, "c": 3}
     self.assertEqual(nest.flatten(structure), [2, 1, 3])
