@@ -365,6 +365,17 @@ class BatchNormTest(tf.test.TestCase, parameterized.TestCase):
     self.assertIsNone(grad_gamma)
     self.assertIsNotNone(grad_beta)
 
+  def test_checkpoint_round_trip_restores_on_create(self):
+    bn = batch_norm.BatchNorm(scale=True)
+    bn(tf.constant(np.random.RandomState(7).randn(4, 3), tf.float32), is_training=True)
+    path = tf.train.Checkpoint(module=bn).save(self.get_temp_dir() + "/ckpt")
+    restored = batch_norm.BatchNorm(scale=True)
+    status = tf.train.Checkpoint(module=restored).restore(path)
+    restored(tf.zeros([1, 3]), is_training=False)  # variables created now, values restored
+    status.assert_consumed()
+    for name in ("moving_mean", "moving_variance", "gamma", "beta"):
+      self.assertAllEqual(getattr(restored, name), getattr(bn, name))
+
   def test_regularizers(self):
     bn = batch_norm.BatchNorm(scale=True, regularizers={
         "gamma": lambda v: tf.reduce_sum(v) * 2., "beta": lambda v: tf.reduce_sum(v) + 1.})
