@@ -149,7 +149,7 @@ class _ConvND(base.AbstractModule, base.Transposable):
       mask = self._mask
       if mask.ndim == self._N:
         mask = mask.reshape(mask.shape + (1, 1))
-      kernel = w * tf.constant(mask, dtype=dtype)
+      kernel = w * tf.cast(tf.constant(mask), dtype)  # bool and int masks too.
 
     outputs = self._convolve(inputs, kernel)
     if b is not None:

@@ -78,7 +78,7 @@ class ConvNumericsTest(tf.test.TestCase, parameterized.TestCase):
   @parameterized.parameters((2, True), (4, False))
   def test_mask(self, mask_rank, use_bias):
     kernel = (3, 3)
-    mask = np.array([[1, 0, 1], [0, 1, 0], [1, 1, 0]], np.float32)
+    mask = np.array([[1, 0, 1], [0, 1, 0], [1, 1, 0]], bool)
     if mask_rank == 4:
       mask = np.random.RandomState(1).randint(0, 2, size=(3, 3, 3, 2)).astype(np.float32)
     module = conv.Conv2D(2, kernel, mask=mask, use_bias=use_bias,
