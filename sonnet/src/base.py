@@ -293,6 +293,21 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
     graph = self._state().graph
     return None if graph is naming.EAGER else graph
 
+  @property
+  def variable_scope(self) -> tf.compat.v1.VariableScope:
+    """Sonnet 1 compatibility: a `tf.compat.v1.VariableScope` named `scope_name`.
+
+    For scope look-ups such as `snt.get_variables_in_scope(module.variable_scope)` or
+    `snt.get_saver(module.variable_scope)`. (Variables made by `snt.get_variable` are not in
+    TensorFlow's TF1 variable store: `tf.compat.v1.get_variable(..., reuse=True)` inside
+    this scope does not find them.)
+
+    Raises:
+      snt.NotConnectedError: before the first successful call.
+    """
+    self._ensure_is_connected()
+    return tf.compat.v1.VariableScope(reuse=tf.compat.v1.AUTO_REUSE, name=self.scope_name)
+
   def _ensure_is_connected(self) -> None:
     """Raises `snt.NotConnectedError` unless the module has been connected.
 

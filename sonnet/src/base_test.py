@@ -330,6 +330,16 @@ class ConnectionTest(parameterized.TestCase, tf.test.TestCase):
     with self.assertRaisesRegex(snt.NotSupportedError, "graph mode"):
       _ = module.last_connected_subgraph
 
+  def test_variable_scope_property(self):
+    with tf.Graph().as_default():
+      module = snt.Linear(2)
+      with self.assertRaises(snt.NotConnectedError):
+        _ = module.variable_scope
+      module(tf.ones([1, 3]))
+      self.assertEqual(module.variable_scope.name, "linear")
+      self.assertEqual(snt.get_variables_in_scope(module.variable_scope),
+                       (module.b, module.w))
+
   def test_last_connected_subgraph_before_connection_in_graph(self):
     with tf.Graph().as_default():
       with self.assertRaises(snt.NotConnectedError):
