@@ -29,6 +29,10 @@ ERR_FUSED_RANK = (
 ERR_FUSED_AXIS = (
     "{module}: fused batch normalisation reduces over axis (0, 1, 2) (NHWC) or (0, 2, 3) "
     "(NCHW), got axis={axis}.")
+ERR_MOVING_NOT_VARIABLE = (
+    "The moving statistics must be variables to be updated, but a custom getter returned "
+    "{value!r}; route custom getters away from them (e.g. a dict keyed by 'gamma'/'beta') "
+    "or call the module with is_training=False.")
 ERR_NO_OFFSET = "Batch normalization doesn't have an offset, so no beta"
 ERR_NO_SCALE = "Batch normalization doesn't have a scale, so no gamma"
 
@@ -101,6 +105,9 @@ def moving_average_updates(moving_mean, moving_variance, mean, variance, count, 
 
   Returns the list of assign operations (graph mode; None entries in eager mode).
   """
+  for moving in (moving_mean, moving_variance):
+    if not isinstance(moving, tf.Variable):
+      raise errors.NotSupportedError(ERR_MOVING_NOT_VARIABLE.format(value=moving))
   has_data = count > 0
   updates = []
   for moving, stat in ((moving_mean, mean), (moving_variance, variance)):

@@ -376,6 +376,13 @@ class BatchNormTest(tf.test.TestCase, parameterized.TestCase):
     for name in ("moving_mean", "moving_variance", "gamma", "beta"):
       self.assertAllEqual(getattr(restored, name), getattr(bn, name))
 
+  def test_custom_getter_on_moving_statistics(self):
+    bn = batch_norm.BatchNorm(custom_getter=lambda getter, *a, **k: getter(*a, **k) + 0.)
+    self.assertAllClose(bn(tf.ones([2, 3]), is_training=False, test_local_stats=False),
+                        np.ones([2, 3]) / np.sqrt(1. + 1e-3))
+    with self.assertRaisesRegex(errors.NotSupportedError, "moving statistics must be variables"):
+      bn(tf.ones([2, 3]), is_training=True)
+
   def test_regularizers(self):
     bn = batch_norm.BatchNorm(scale=True, regularizers={
         "gamma": lambda v: tf.reduce_sum(v) * 2., "beta": lambda v: tf.reduce_sum(v) + 1.})
