@@ -88,7 +88,8 @@ def get_variables_in_scope(scope: Any, collection: str = TRAINABLE_VARIABLES
   Returns:
     A tuple of variables.
   """
-  prefix = _scope_name_of(scope).rstrip("/") + "/"
+  scope_name = _scope_name_of(scope).rstrip("/")
+  prefix = scope_name + "/" if scope_name else ""  # The root scope holds everything.
   if tf.executing_eagerly() or naming.outer_graph() is naming.EAGER:
     candidates = _eager_variables(collection)
   else:

@@ -82,6 +82,16 @@ class FormatTest(tf.test.TestCase):
     lines = [call.args[0] for call in info.call_args_list]
     self.assertLen(lines, 3)
     self.assertIn("4x3", lines[2])
+    with mock.patch.object(logging, "info") as info:
+      snt.log_variables()  # Eager: every variable of the live modules.
+    lines = [call.args[0] for call in info.call_args_list]
+    self.assertTrue(any(line.startswith(module.w.name[:-2] + " ") for line in lines))
+    with tf.Graph().as_default():
+      snt.Linear(2, name="graph_lin")(tf.ones([1, 3]))
+      with mock.patch.object(logging, "info") as info:
+        snt.log_variables()
+    lines = [call.args[0] for call in info.call_args_list]
+    self.assertEqual([line.split()[0] for line in lines[1:]], ["graph_lin/b", "graph_lin/w"])
 
 
 class CountTest(tf.test.TestCase):
