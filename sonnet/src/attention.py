@@ -3,7 +3,7 @@
 """AttentiveRead: soft attention over the slots of a memory, driven by a query."""
 
 import collections
-from typing import Any, Callable, Optional
+from typing import Callable, Optional
 
 import tensorflow as tf
 

@@ -8,7 +8,6 @@ import numpy as np
 import tensorflow as tf
 
 from sonnet.src import base
-from sonnet.src import errors
 from sonnet.src import util
 from sonnet.src import variables
 

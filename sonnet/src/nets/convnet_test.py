@@ -8,7 +8,6 @@ import tensorflow as tf
 
 from sonnet.src import batch_norm
 from sonnet.src import errors
-from sonnet.src import layer_norm
 from sonnet.src import test_utils
 from sonnet.src.nets import convnet
 
