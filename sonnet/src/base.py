@@ -144,10 +144,13 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
       parent_getters = parent_frame.module._snt_state.custom_getters  # pylint: disable=protected-access
     getter = custom_getters_lib.normalize_custom_getter(custom_getter, scope_name)
     own_getters = parent_getters + ((getter,) if getter is not None else ())
-    # tf.Module.__init__ opens a name scope; do it in a throwaway graph so that the user's
-    # graph keeps the name free for this module's first connection.
-    with tf.Graph().as_default():
+    if tf.executing_eagerly():
       super().__init__(name=module_name)
+    else:
+      # tf.Module.__init__ opens a name scope; do it in a throwaway graph so that the
+      # user's graph keeps the name free for this module's first connection.
+      with tf.Graph().as_default():
+        super().__init__(name=module_name)
     self._name_scope = tf.name_scope(scope_name + "/")
     self._snt_state = state = _ModuleState(scope_name, module_name, own_getters)
     self._custom_getter = custom_getter
