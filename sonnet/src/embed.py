@@ -56,6 +56,7 @@ class Embed(base.AbstractModule):
   zeros silently).
   """
 
+  EMBEDDINGS = EMBEDDINGS
   POSSIBLE_INITIALIZER_KEYS = {EMBEDDINGS}
 
   def __init__(self,
