@@ -17,6 +17,14 @@ ERR_MULTIPLIER = ("{module}: channel_multiplier must be a positive integer, but 
                   "{value!r}.")
 
 
+def _same_pads(size, kernel: int, stride: int):
+  """TensorFlow's SAME padding (before, after) of one dimension; ints or scalar tensors."""
+  out = (size + stride - 1) // stride
+  total = (out - 1) * stride + kernel - size
+  total = max(total, 0) if isinstance(total, int) else tf.maximum(total, 0)
+  return total // 2, total - total // 2
+
+
 def _per_channel_conv(inputs, w_dw, w_pw, kernel_shape, stride, rate, paddings,
                       data_format):
   """Depthwise (w_pw None) or separable 2-D convolution, NHWC or NCHW."""
@@ -24,9 +32,30 @@ def _per_channel_conv(inputs, w_dw, w_pw, kernel_shape, stride, rate, paddings,
   if fallback:
     inputs = conv_utils.to_channels_last(inputs)
     data_format = conv_utils.channels_last_format(data_format)
-  inputs, op_padding = conv_utils.apply_padding(inputs, paddings, kernel_shape, rate, data_format)
-  strides = ((1, 1) + stride) if conv_utils.channels_first(data_format) else (
-      (1,) + stride + (1,))
+  first = conv_utils.channels_first(data_format)
+  subsample = None
+  if stride[0] != stride[1]:
+    # TensorFlow's depthwise kernels (GPU, and CPU without oneDNN) only take equal strides:
+    # pad as the strided op would, run at stride 1, and keep every stride-th output.
+    static = inputs.shape.as_list()
+    spatial = static[2:] if first else static[1:-1]
+    dynamic = tf.shape(inputs)
+    pads = []
+    for i, (p, k, s, r, size) in enumerate(zip(paddings, kernel_shape, stride, rate,
+                                                spatial)):
+      if p == conv_utils.SAME:
+        pads.append(_same_pads(size if size is not None else dynamic[(2 if first else 1) + i],
+                               (k - 1) * r + 1, s))
+      else:
+        pads.append(conv_utils.pad_amounts(p, k, r))
+    full = [(0, 0), (0, 0)] + pads if first else [(0, 0)] + pads + [(0, 0)]
+    inputs = tf.pad(inputs, full)
+    op_padding = conv_utils.VALID
+    subsample, stride = stride, (1, 1)
+  else:
+    inputs, op_padding = conv_utils.apply_padding(inputs, paddings, kernel_shape, rate,
+                                                  data_format)
+  strides = ((1, 1) + stride) if first else ((1,) + stride + (1,))
 
   def run():
     if w_pw is None:
@@ -36,8 +65,11 @@ def _per_channel_conv(inputs, w_dw, w_pw, kernel_shape, stride, rate, paddings,
                                   data_format=data_format, dilations=rate)
 
   out_channels = w_dw.shape[-2] * w_dw.shape[-1] if w_pw is None else w_pw.shape[-1]
-  outputs = conv_utils.guard_empty_batch(run, inputs, kernel_shape, stride, rate, op_padding,
-                                   data_format, out_channels)
+  outputs = conv_utils.guard_empty_batch(run, inputs, kernel_shape, stride, rate,
+                                         op_padding, data_format, out_channels)
+  if subsample is not None:
+    sh, sw = subsample
+    outputs = outputs[:, :, ::sh, ::sw] if first else outputs[:, ::sh, ::sw, :]
   if fallback:
     outputs = conv_utils.to_channels_first(outputs)
   return outputs
@@ -476,7 +508,7 @@ class SeparableConv1D(SeparableConv2D):
     data_format_2d = "NCHW" if first else "NHWC"
     x = tf.expand_dims(inputs, 2 if first else 1)
     outputs = _per_channel_conv(
-        x, w_dw[None], w_pw[None], (1,) + self._kernel_shape, (1,) + self._stride,
+        x, w_dw[None], w_pw[None], (1,) + self._kernel_shape, self._stride * 2,
         (1,) + self._rate, (self._padding[0],) + self._padding, data_format_2d)
     outputs = tf.squeeze(outputs, [2 if first else 1])
     outputs, b = self._bias(outputs, self._output_channels, inputs.dtype)

@@ -31,7 +31,8 @@ class DepthwiseTest(tf.test.TestCase, parameterized.TestCase):
 
   @parameterized.parameters(
       (2, 3, 1, 1, "SAME", "eager"), (1, (3, 2), 2, 1, "VALID", "graph"),
-      (2, 3, 1, 2, "FULL", "tf_function"), (1, 2, (1, 2), 1, ("CAUSAL", "SAME"), "eager"))
+      (2, 3, 1, 2, "FULL", "tf_function"), (1, 2, (1, 2), 1, ("CAUSAL", "SAME"), "eager"),
+      (2, (2, 3), (3, 2), 1, "SAME", "graph"))
   def test_depthwise_matches_numpy(self, mult, kernel, stride, rate, padding, mode):
     x = _input(2)
 
@@ -123,6 +124,16 @@ class DepthwiseTest(tf.test.TestCase, parameterized.TestCase):
     clone = module.clone()
     self.assertEqual(clone.module_name, module.module_name + "_clone")
     self.assertEqual(clone(x).shape, out1.shape)
+
+  def test_unequal_strides_with_unknown_sizes(self):
+    # TF's depthwise kernels only take equal strides; the module subsamples instead.
+    module = conv_depthwise.SeparableConv2D(4, 2, 3, stride=(2, 1))
+    x = tf.constant(_input(2, size=5))
+    expected = module(x)
+    self.assertEqual(expected.shape, (2, 3, 5, 4))
+    apply = tf.function(module, input_signature=[tf.TensorSpec([None, None, None, 3])])
+    self.assertAllClose(apply(x), expected, atol=1e-5)
+    self.assertEqual(apply(tf.ones([0, 6, 4, 3])).shape, (0, 3, 4, 4))
 
   def test_default_names_and_output_channels(self):
     separable = conv_depthwise.SeparableConv2D(4, 2, 3)
