@@ -96,6 +96,16 @@ class BatchNormV2Test(tf.test.TestCase, parameterized.TestCase):
     with self.assertRaises(errors.NotConnectedError):
       bn.moving_mean  # pylint: disable=pointless-statement
 
+  def test_variables_and_sharing(self):
+    bn = batch_norm_v2.BatchNormV2(scale=True, data_format="NCW")
+    bn(tf.ones([2, 3, 4]), is_training=True)
+    bn(tf.ones([5, 3, 1]), is_training=False)
+    self.assertCountEqual([v.name[len(bn.scope_name):] for v in bn.variables],
+                          ["/gamma:0", "/beta:0", "/moving_mean:0", "/moving_variance:0"])
+    self.assertLen(bn.trainable_variables, 2)
+    with self.assertRaises(errors.IncompatibleShapeError):
+      bn(tf.ones([2, 4, 4]), is_training=True)  # 4 channels, variables have 3
+
   def test_gradients(self):
     bn = batch_norm_v2.BatchNormV2(scale=True)
     x = tf.constant(np.random.RandomState(2).randn(4, 3))

@@ -44,6 +44,7 @@ class VectorQuantizerTest(tf.test.TestCase, parameterized.TestCase):
     self.assertAllClose(out["loss"], mse * 1.25, rtol=1e-5)
     self.assertAllClose(out["perplexity"], perplexity, rtol=1e-5)
     self.assertEqual(w.shape, (D, K))
+    self.assertEqual(vqvae.VectorQuantizer(D, K, 0.25).module_name[:8], "vq_layer")
     bound = np.sqrt(3. / D)  # uniform unit scaling
     self.assertLessEqual(np.abs(w).max(), bound)
 
@@ -143,6 +144,9 @@ class VectorQuantizerEMATest(tf.test.TestCase, parameterized.TestCase):
       tape.watch(x)
       loss = vq(x, is_training=True)["loss"]
     self.assertEmpty(vq.trainable_variables)
+    self.assertCountEqual([v.name[len(vq.scope_name):] for v in vq.variables],
+                          ["/embedding:0", "/ema_cluster_size:0", "/ema_dw:0"])
+    vq(x, is_training=False)
     self.assertLen(vq.variables, 3)
     self.assertIsNotNone(tape.gradient(loss, x))
 
