@@ -214,6 +214,26 @@ class ConnectionTest(parameterized.TestCase, tf.test.TestCase):
     self.assertLen(module.variables, 4)
 
   @test_utils.run_in_modes
+  def test_first_call_inside_while_loop_and_cond(self, mode):
+    def fn():
+      linear = snt.Linear(3)
+
+      def body(i, x):
+        return i + 1, tf.tanh(linear(x))
+      _, looped = tf.while_loop(lambda i, x: i < 4, body, (tf.constant(0), tf.ones([2, 3])))
+      in_cond = snt.Linear(3, name="in_cond")
+      branch = tf.cond(tf.constant(True), lambda: in_cond(tf.ones([2, 3])),
+                       lambda: tf.zeros([2, 3]))
+      self.assertLen(linear.variables + in_cond.variables, 4)
+      manual = tf.ones([2, 3])
+      for _ in range(4):
+        manual = tf.tanh(tf.matmul(manual, linear.w) + linear.b)
+      return looped, manual, branch, tf.matmul(tf.ones([2, 3]), in_cond.w) + in_cond.b
+    looped, manual, branch, branch_expected = test_utils.evaluate_in_mode(mode, fn)
+    self.assertAllClose(looped, manual)
+    self.assertAllClose(branch, branch_expected)
+
+  @test_utils.run_in_modes
   def test_failed_first_call_creates_nothing(self, mode):
     with test_utils.graph_mode_if(mode) as graph:
       module = FailsAfterVariables()
