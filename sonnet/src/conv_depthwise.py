@@ -155,6 +155,11 @@ class _PerChannelConv(base.AbstractModule):
     return self._padding[0] if len(set(self._padding)) == 1 else self._padding
 
   @property
+  def paddings(self) -> Tuple[str, ...]:
+    """One padding name per spatial dimension."""
+    return self._padding
+
+  @property
   def has_bias(self) -> bool:
     """Whether the module adds a bias."""
     return self._use_bias

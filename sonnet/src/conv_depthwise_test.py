@@ -150,6 +150,8 @@ class DepthwiseTest(tf.test.TestCase, parameterized.TestCase):
     self.assertEqual(in_plane(x).shape, (1, 4, 4, 3))
     self.assertEqual(in_plane.output_channels, 3)
     self.assertEqual(separable(x).shape, (1, 4, 4, 4))
+    self.assertEqual(conv_depthwise.DepthwiseConv2D(1, 3, padding=("SAME", "FULL")).paddings,
+                     ("SAME", "FULL"))
 
   def test_channels_first_equals_channels_last(self):
     x = _input(2)
