@@ -72,6 +72,8 @@ def main(argv):
   del argv
   if not snt.resampler_is_available():
     snt.resampler(tf.zeros([1, 1, 1, 1]), tf.zeros([1, 1, 2]))  # Raises why.
+  print("sonnet from %s, TensorFlow %s" % (os.path.dirname(snt.__file__),
+                                          tf.__version__))
   size = _SIZE.value
   image = test_pattern(size)
   warp = rotation_warp(size, _ANGLE.value, _ZOOM.value)
