@@ -32,11 +32,18 @@ from absl import app
 from absl import flags
 from absl import logging
 import numpy as np
-from PIL import Image
-from PIL import ImageDraw
-from PIL import ImageFont
 import sonnet as snt
 import tensorflow as tf
+
+try:
+  from PIL import Image  # pylint: disable=g-import-not-at-top
+  from PIL import ImageDraw  # pylint: disable=g-import-not-at-top
+  from PIL import ImageFont  # pylint: disable=g-import-not-at-top
+  from sklearn import datasets  # pylint: disable=g-import-not-at-top
+except ImportError as error:
+  raise ImportError("The spatial transformer demo needs scikit-learn (for its digits) "
+                    "and Pillow (to write the picture): pip install scikit-learn "
+                    f"pillow ({error})") from error
 
 _DEFAULT_OUTPUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "output",
                                "spatial_transformer_demo.png")
@@ -85,7 +92,6 @@ class Config:
 
 def load_digits(seed: int) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
   """Returns train/test digits `[N, 8, 8, 1]` in [0, 1] and labels, split by `seed`."""
-  from sklearn import datasets  # pylint: disable=g-import-not-at-top
   digits = datasets.load_digits()
   images = (digits.images / 16.0).astype(np.float32)[..., None]
   labels = digits.target.astype(np.int32)

@@ -2,6 +2,7 @@
 # Licensed under the Apache License, Version 2.0.
 """Tests for sonnet.src.spatial_transformer (GridWarper, AffineGridWarper, inverse)."""
 
+import doctest
 import itertools
 import math
 
@@ -9,7 +10,9 @@ from absl.testing import parameterized
 import numpy as np
 import tensorflow as tf
 
+from sonnet.src import affine_warp_constraints
 from sonnet.src import errors
+from sonnet.src import spatial_transformer
 from sonnet.src import test_utils
 from sonnet.src.affine_warp_constraints import AffineWarpConstraints
 from sonnet.src.spatial_transformer import AffineGridWarper
@@ -477,6 +480,15 @@ class AffineGridWarperTest(parameterized.TestCase, tf.test.TestCase):
     arguments.update(kwargs)
     with self.assertRaisesRegex(error, message):
       AffineGridWarper(**arguments)
+
+
+class DocstringTest(tf.test.TestCase):
+
+  def test_docstring_examples(self):
+    for module in (spatial_transformer, affine_warp_constraints):
+      results = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+      self.assertGreater(results.attempted, 0, module.__name__)
+      self.assertEqual(results.failed, 0, module.__name__)
 
 
 class GridWarperTest(tf.test.TestCase):
