@@ -36,10 +36,10 @@ ERR_SUBGRAPHS_EAGER = (
     "not supported in eager mode or inside a tf.function called eagerly.")
 ERR_NO_SUBGRAPH = "{module}: the module has not been connected to a graph yet."
 ERR_PICKLE = (
-    "Sonnet AbstractModule instances cannot be serialized with pickle or copied with "
-    "copy.deepcopy ({module}). Save variables with tf.train.Checkpoint(model=module) and "
-    "restore them into a newly constructed module, or clone the module (e.g. "
-    "Linear.clone()).")
+    "Module {module} was connected in a tf.compat.v1 graph: it cannot be pickled or "
+    "deep-copied (its variables belong to the graph). Save the variables with "
+    "snt.get_saver(module) or tf.train.Checkpoint and restore them into a newly "
+    "constructed module, or clone the module (e.g. Linear.clone()).")
 ERR_MODULE_NOT_CALLABLE = "Input 'build' must be callable, got {!r}."
 ERR_REUSE_NOT_METHOD = "reuse_variables can only be used with methods, got {!r}."
 ERR_REUSE_NOT_MODULE = (
@@ -438,15 +438,24 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
 
   # --- Serialization ------------------------------------------------------------------
 
-  def __reduce_ex__(self, protocol):
-    raise errors.NotSupportedError(ERR_PICKLE.format(module=self.__dict__.get(
-        "_snt_state").scope_name if "_snt_state" in self.__dict__ else type(self).__name__))
+  def __getstate__(self) -> Dict[str, Any]:
+    """Pickle / `copy.deepcopy` support, eager mode only (trusted data only!).
 
-  def __deepcopy__(self, memo):
-    return self.__reduce_ex__(2)
+    A copy has new variables with the same names, values and devices. Unpickling runs
+    arbitrary code: only unpickle bytes you trust; checkpoints are the safe format.
 
-  def __copy__(self):
-    return self.__reduce_ex__(2)
+    Raises:
+      snt.NotSupportedError: for a module connected in a `tf.compat.v1` graph.
+    """
+    state = self.__dict__.get("_snt_state")
+    if state is not None and state.graph is not None and state.graph is not naming.EAGER:
+      raise errors.NotSupportedError(ERR_PICKLE.format(module=state.scope_name))
+    return self.__dict__.copy()
+
+  def __setstate__(self, state: Dict[str, Any]) -> None:
+    self.__dict__.update(state)
+    if "_snt_state" in state and state["_snt_state"].canonical is None:
+      naming.register_module(self)
 
 
 def _track_use(module: AbstractModule, state: _ModuleState) -> None:

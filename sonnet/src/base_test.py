@@ -405,15 +405,37 @@ class ConnectionTest(parameterized.TestCase, tf.test.TestCase):
     with self.assertRaisesRegex(snt.UnderspecifiedError, "must be fully defined"):
       module(tf.ones([2]))
 
-  def test_pickle_and_deepcopy_refused(self):
-    module = snt.Linear(2)
-    module(tf.ones([1, 3]))
-    with self.assertRaisesRegex(snt.NotSupportedError, "tf.train.Checkpoint"):
-      pickle.dumps(module)
-    with self.assertRaises(snt.NotSupportedError):
-      copy.deepcopy(module)
-    with self.assertRaises(snt.NotSupportedError):
-      copy.copy(module)
+  @parameterized.named_parameters(
+      ("deepcopy", copy.deepcopy),
+      ("pickle", lambda module: pickle.loads(pickle.dumps(module))))
+  def test_copies_have_new_variables_with_same_names_and_values(self, copier):
+    module = snt.nets.MLP([3, 2])
+    x = tf.random.normal([2, 4])
+    expected = module(x)
+    copied = copier(module)
+    self.assertIsNot(copied, module)
+    self.assertTrue(copied.is_connected)
+    self.assertEqual(copied.scope_name, module.scope_name)
+    self.assertEqual([v.name for v in copied.variables], [v.name for v in module.variables])
+    self.assertEqual([v.device for v in copied.variables],
+                     [v.device for v in module.variables])
+    for a, b in zip(copied.variables, module.variables):
+      self.assertIsNot(a, b)
+      self.assertAllEqual(a, b)
+    self.assertAllEqual(copied(x), expected)
+    copied.variables[0].assign_add(tf.ones_like(copied.variables[0]))
+    self.assertAllEqual(module(x), expected)  # Independent variables.
+    self.assertLen(copied.variables, 4)
+    self.assertIsInstance(copied.layers[0], snt.Linear)
+
+  def test_copy_of_graph_module_refused(self):
+    with tf.Graph().as_default():
+      module = snt.Linear(2)
+      module(tf.ones([1, 3]))
+      with self.assertRaisesRegex(snt.NotSupportedError, "tf.compat.v1 graph"):
+        pickle.dumps(module)
+      with self.assertRaisesRegex(snt.NotSupportedError, "tf.compat.v1 graph"):
+        copy.deepcopy(module)
 
   def test_raw_tf1_get_variable_in_graph_mode(self):
     def build(x):

@@ -61,6 +61,9 @@ def validate_name(name: Any) -> str:
 class _EagerGraphKey:
   """Stands in for 'the graph' of all eager execution."""
 
+  def __reduce__(self):
+    return "EAGER"  # Pickle and deepcopy keep the singleton.
+
 
 EAGER = _EagerGraphKey()
 
