@@ -434,6 +434,12 @@ def write_picture(path: str, references: np.ndarray, inputs: np.ndarray,
 def main(argv: Sequence[str]) -> None:
   if len(argv) > 1:
     raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
+  for flag, minimum in ((_STEPS, 0), (_BATCH_SIZE, 1), (_CANVAS_SIZE, DIGIT_SIZE),
+                        (_LOG_EVERY, 1), (_NUM_THREADS, 0)):
+    if flag.value < minimum:
+      raise app.UsageError(f"--{flag.name} must be at least {minimum}, got {flag.value}.")
+  if not _LEARNING_RATE.value > 0:
+    raise app.UsageError(f"--learning_rate must be positive, got {_LEARNING_RATE.value}.")
   if _NUM_THREADS.value:
     tf.config.threading.set_intra_op_parallelism_threads(_NUM_THREADS.value)
     tf.config.threading.set_inter_op_parallelism_threads(_NUM_THREADS.value)

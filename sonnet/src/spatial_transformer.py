@@ -355,7 +355,9 @@ class AffineGridWarper(GridWarper):
 
     The returned module takes the same parameters as this warper and returns a grid
     of shape `[batch_size] + source_shape + [2]` holding, for every source pixel, the
-    pixel coordinates in the output domain that the forward warp sends to it.
+    pixel coordinates in the output domain that the forward warp sends to it. A
+    singular transform (zero determinant) gives non-finite coordinates, which
+    `snt.resampler` samples as zeros.
 
     Args:
       name: Name of the new module; defaults to `<module_name>_inverse`.

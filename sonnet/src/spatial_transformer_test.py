@@ -389,6 +389,14 @@ class AffineGridWarperTest(parameterized.TestCase, tf.test.TestCase):
         mode, lambda: build(tf.constant(matrices.reshape(1, 6))))
     self.assertAllClose(grid, reference_grid(invert(matrices), (3, 6), (5, 4)), atol=1e-10)
 
+  def test_singular_inverse_samples_zeros(self):
+    resampler = _resampler_or_skip(self)
+    inverse = AffineGridWarper([3, 4], [3, 4]).inverse()
+    grid = inverse(tf.constant([[1.0, 2.0, 0.0, 0.5, 1.0, 0.0]]))  # Determinant 0.
+    self.assertFalse(np.any(np.isfinite(grid)))
+    output = resampler(tf.ones([1, 4, 3, 2]), grid)
+    self.assertAllEqual(output, np.zeros([1, 3, 4, 2]))
+
   def test_inverse_names(self):
     warper = AffineGridWarper([4, 5], [3, 3], name="glimpse")
     self.assertEqual(warper.inverse().module_name, "glimpse_inverse")
