@@ -357,9 +357,20 @@ class Conv1D(_ConvND):
 
   _N = 1
 
-  def __init__(self, output_channels, kernel_shape, stride=1, rate=1, padding=SAME,
-               use_bias=True, initializers=None, partitioners=None, regularizers=None,
-               mask=None, data_format="NWC", custom_getter=None, name="conv_1d"):
+  def __init__(self,
+               output_channels: Union[int, Callable[[], int]],
+               kernel_shape: Union[int, Sequence[int]],
+               stride: Union[int, Sequence[int]] = 1,
+               rate: Union[int, Sequence[int]] = 1,
+               padding: Union[str, Sequence[str]] = SAME,
+               use_bias: bool = True,
+               initializers: Optional[Dict[str, Any]] = None,
+               partitioners: Optional[Dict[str, Any]] = None,
+               regularizers: Optional[Dict[str, Any]] = None,
+               mask: Any = None,
+               data_format: str = "NWC",
+               custom_getter: Any = None,
+               name: str = "conv_1d"):
     super().__init__(output_channels, kernel_shape, stride=stride, rate=rate,
                      padding=padding, use_bias=use_bias, initializers=initializers,
                      partitioners=partitioners, regularizers=regularizers, mask=mask,
@@ -399,9 +410,20 @@ class Conv2D(_ConvND):
 
   _N = 2
 
-  def __init__(self, output_channels, kernel_shape, stride=1, rate=1, padding=SAME,
-               use_bias=True, initializers=None, partitioners=None, regularizers=None,
-               mask=None, data_format="NHWC", custom_getter=None, name="conv_2d"):
+  def __init__(self,
+               output_channels: Union[int, Callable[[], int]],
+               kernel_shape: Union[int, Sequence[int]],
+               stride: Union[int, Sequence[int]] = 1,
+               rate: Union[int, Sequence[int]] = 1,
+               padding: Union[str, Sequence[str]] = SAME,
+               use_bias: bool = True,
+               initializers: Optional[Dict[str, Any]] = None,
+               partitioners: Optional[Dict[str, Any]] = None,
+               regularizers: Optional[Dict[str, Any]] = None,
+               mask: Any = None,
+               data_format: str = "NHWC",
+               custom_getter: Any = None,
+               name: str = "conv_2d"):
     super().__init__(output_channels, kernel_shape, stride=stride, rate=rate,
                      padding=padding, use_bias=use_bias, initializers=initializers,
                      partitioners=partitioners, regularizers=regularizers, mask=mask,
@@ -430,9 +452,20 @@ class Conv3D(_ConvND):
 
   _N = 3
 
-  def __init__(self, output_channels, kernel_shape, stride=1, rate=1, padding=SAME,
-               use_bias=True, initializers=None, partitioners=None, regularizers=None,
-               mask=None, data_format="NDHWC", custom_getter=None, name="conv_3d"):
+  def __init__(self,
+               output_channels: Union[int, Callable[[], int]],
+               kernel_shape: Union[int, Sequence[int]],
+               stride: Union[int, Sequence[int]] = 1,
+               rate: Union[int, Sequence[int]] = 1,
+               padding: Union[str, Sequence[str]] = SAME,
+               use_bias: bool = True,
+               initializers: Optional[Dict[str, Any]] = None,
+               partitioners: Optional[Dict[str, Any]] = None,
+               regularizers: Optional[Dict[str, Any]] = None,
+               mask: Any = None,
+               data_format: str = "NDHWC",
+               custom_getter: Any = None,
+               name: str = "conv_3d"):
     super().__init__(output_channels, kernel_shape, stride=stride, rate=rate,
                      padding=padding, use_bias=use_bias, initializers=initializers,
                      partitioners=partitioners, regularizers=regularizers, mask=mask,
@@ -462,9 +495,19 @@ class CausalConv1D(_ConvND):
 
   _N = 1
 
-  def __init__(self, output_channels, kernel_shape, stride=1, rate=1, use_bias=True,
-               initializers=None, partitioners=None, regularizers=None, mask=None,
-               data_format="NWC", custom_getter=None, name="causal_conv_1d"):
+  def __init__(self,
+               output_channels: Union[int, Callable[[], int]],
+               kernel_shape: Union[int, Sequence[int]],
+               stride: Union[int, Sequence[int]] = 1,
+               rate: Union[int, Sequence[int]] = 1,
+               use_bias: bool = True,
+               initializers: Optional[Dict[str, Any]] = None,
+               partitioners: Optional[Dict[str, Any]] = None,
+               regularizers: Optional[Dict[str, Any]] = None,
+               mask: Any = None,
+               data_format: str = "NWC",
+               custom_getter: Any = None,
+               name: str = "causal_conv_1d"):
     super().__init__(output_channels, kernel_shape, stride=stride, rate=rate,
                      padding=CAUSAL, use_bias=use_bias, initializers=initializers,
                      partitioners=partitioners, regularizers=regularizers, mask=mask,

@@ -3,7 +3,7 @@
 """Per-channel convolutions: `DepthwiseConv2D`, `InPlaneConv2D`, `SeparableConv1D`,
 `SeparableConv2D`."""
 
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, Optional, Sequence, Tuple, Union
 
 import tensorflow as tf
 
@@ -251,9 +251,19 @@ class DepthwiseConv2D(_PerChannelConv):
     errors.NotSupportedError: stride > 1 together with rate > 1.
   """
 
-  def __init__(self, channel_multiplier, kernel_shape, stride=1, rate=1, padding=conv_utils.SAME,
-               use_bias=True, initializers=None, partitioners=None, regularizers=None,
-               data_format="NHWC", custom_getter=None, name="conv_2d_depthwise"):
+  def __init__(self,
+               channel_multiplier: int,
+               kernel_shape: Union[int, Sequence[int]],
+               stride: Union[int, Sequence[int]] = 1,
+               rate: Union[int, Sequence[int]] = 1,
+               padding: Union[str, Sequence[str]] = conv_utils.SAME,
+               use_bias: bool = True,
+               initializers: Optional[Dict[str, Any]] = None,
+               partitioners: Optional[Dict[str, Any]] = None,
+               regularizers: Optional[Dict[str, Any]] = None,
+               data_format: str = "NHWC",
+               custom_getter: Any = None,
+               name: str = "conv_2d_depthwise"):
     self._channel_multiplier = _check_multiplier(channel_multiplier, type(self).__name__)
     super().__init__(kernel_shape, stride, rate, padding, use_bias, initializers,
                      partitioners, regularizers, data_format, custom_getter, name,
@@ -322,9 +332,17 @@ class InPlaneConv2D(_PerChannelConv):
     errors.IncompatibleShapeError: bad kernel or stride.
   """
 
-  def __init__(self, kernel_shape, stride=1, padding=conv_utils.SAME, use_bias=True,
-               initializers=None, partitioners=None, regularizers=None, data_format="NHWC",
-               custom_getter=None, name="in_plane_conv2d"):
+  def __init__(self,
+               kernel_shape: Union[int, Sequence[int]],
+               stride: Union[int, Sequence[int]] = 1,
+               padding: Union[str, Sequence[str]] = conv_utils.SAME,
+               use_bias: bool = True,
+               initializers: Optional[Dict[str, Any]] = None,
+               partitioners: Optional[Dict[str, Any]] = None,
+               regularizers: Optional[Dict[str, Any]] = None,
+               data_format: str = "NHWC",
+               custom_getter: Any = None,
+               name: str = "in_plane_conv2d"):
     super().__init__(kernel_shape, stride, 1, padding, use_bias, initializers, partitioners,
                      regularizers, data_format, custom_getter, name, {})
     self._w = None
@@ -391,10 +409,20 @@ class SeparableConv2D(_PerChannelConv):
 
   _KEYS = ("w_dw", "w_pw")
 
-  def __init__(self, output_channels, channel_multiplier, kernel_shape, stride=1, rate=1,
-               padding=conv_utils.SAME, use_bias=True, initializers=None, partitioners=None,
-               regularizers=None, data_format="NHWC", custom_getter=None,
-               name="separable_conv_2d"):
+  def __init__(self,
+               output_channels: int,
+               channel_multiplier: int,
+               kernel_shape: Union[int, Sequence[int]],
+               stride: Union[int, Sequence[int]] = 1,
+               rate: Union[int, Sequence[int]] = 1,
+               padding: Union[str, Sequence[str]] = conv_utils.SAME,
+               use_bias: bool = True,
+               initializers: Optional[Dict[str, Any]] = None,
+               partitioners: Optional[Dict[str, Any]] = None,
+               regularizers: Optional[Dict[str, Any]] = None,
+               data_format: str = "NHWC",
+               custom_getter: Any = None,
+               name: str = "separable_conv_2d"):
     label = type(self).__name__
     self._output_channels = conv_utils.resolve_output_channels(output_channels, label)
     self._channel_multiplier = _check_multiplier(channel_multiplier, label)
@@ -408,7 +436,8 @@ class SeparableConv2D(_PerChannelConv):
   def _weights(self, channels, dtype):
     dw_shape = self._kernel_shape + (channels, self._channel_multiplier)
     pw_shape = (1,) * self._N + (channels * self._channel_multiplier, self._output_channels)
-    w_dw = self._variable("w_dw", dw_shape, dtype, conv_utils.weight_initializer(self._kernel_shape))
+    w_dw = self._variable("w_dw", dw_shape, dtype,
+                          conv_utils.weight_initializer(self._kernel_shape))
     w_pw = self._variable("w_pw", pw_shape, dtype,
                           conv_utils.weight_initializer((channels * self._channel_multiplier,)))
     return w_dw, w_pw
@@ -484,10 +513,20 @@ class SeparableConv1D(SeparableConv2D):
 
   _N = 1
 
-  def __init__(self, output_channels, channel_multiplier, kernel_shape, stride=1, rate=1,
-               padding=conv_utils.SAME, use_bias=True, initializers=None, partitioners=None,
-               regularizers=None, data_format="NWC", custom_getter=None,
-               name="separable_conv_1d"):
+  def __init__(self,
+               output_channels: int,
+               channel_multiplier: int,
+               kernel_shape: Union[int, Sequence[int]],
+               stride: Union[int, Sequence[int]] = 1,
+               rate: Union[int, Sequence[int]] = 1,
+               padding: Union[str, Sequence[str]] = conv_utils.SAME,
+               use_bias: bool = True,
+               initializers: Optional[Dict[str, Any]] = None,
+               partitioners: Optional[Dict[str, Any]] = None,
+               regularizers: Optional[Dict[str, Any]] = None,
+               data_format: str = "NWC",
+               custom_getter: Any = None,
+               name: str = "separable_conv_1d"):
     super().__init__(output_channels, channel_multiplier, kernel_shape, stride=stride,
                      rate=rate, padding=padding, use_bias=use_bias,
                      initializers=initializers, partitioners=partitioners,

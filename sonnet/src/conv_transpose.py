@@ -360,10 +360,19 @@ class Conv1DTranspose(_ConvNDTranspose):
 
   _N = 1
 
-  def __init__(self, output_channels, output_shape=None, kernel_shape=None, stride=1,
-               padding=conv_utils.SAME, use_bias=True, initializers=None, partitioners=None,
-               regularizers=None, data_format="NWC", custom_getter=None,
-               name="conv_1d_transpose"):
+  def __init__(self,
+               output_channels: Union[int, Callable[[], int]],
+               output_shape: Any = None,
+               kernel_shape: Optional[Union[int, Sequence[int]]] = None,
+               stride: Union[int, Sequence[int]] = 1,
+               padding: Union[str, Sequence[str]] = conv_utils.SAME,
+               use_bias: bool = True,
+               initializers: Optional[Dict[str, Any]] = None,
+               partitioners: Optional[Dict[str, Any]] = None,
+               regularizers: Optional[Dict[str, Any]] = None,
+               data_format: str = "NWC",
+               custom_getter: Any = None,
+               name: str = "conv_1d_transpose"):
     super().__init__(output_channels, output_shape, kernel_shape, stride=stride,
                      padding=padding, use_bias=use_bias, initializers=initializers,
                      partitioners=partitioners, regularizers=regularizers,
@@ -393,10 +402,19 @@ class Conv2DTranspose(_ConvNDTranspose):
 
   _N = 2
 
-  def __init__(self, output_channels, output_shape=None, kernel_shape=None, stride=1,
-               padding=conv_utils.SAME, use_bias=True, initializers=None, partitioners=None,
-               regularizers=None, data_format="NHWC", custom_getter=None,
-               name="conv_2d_transpose"):
+  def __init__(self,
+               output_channels: Union[int, Callable[[], int]],
+               output_shape: Any = None,
+               kernel_shape: Optional[Union[int, Sequence[int]]] = None,
+               stride: Union[int, Sequence[int]] = 1,
+               padding: Union[str, Sequence[str]] = conv_utils.SAME,
+               use_bias: bool = True,
+               initializers: Optional[Dict[str, Any]] = None,
+               partitioners: Optional[Dict[str, Any]] = None,
+               regularizers: Optional[Dict[str, Any]] = None,
+               data_format: str = "NHWC",
+               custom_getter: Any = None,
+               name: str = "conv_2d_transpose"):
     super().__init__(output_channels, output_shape, kernel_shape, stride=stride,
                      padding=padding, use_bias=use_bias, initializers=initializers,
                      partitioners=partitioners, regularizers=regularizers,
@@ -426,10 +444,19 @@ class Conv3DTranspose(_ConvNDTranspose):
 
   _N = 3
 
-  def __init__(self, output_channels, output_shape=None, kernel_shape=None, stride=1,
-               padding=conv_utils.SAME, use_bias=True, initializers=None, partitioners=None,
-               regularizers=None, data_format="NDHWC", custom_getter=None,
-               name="conv_3d_transpose"):
+  def __init__(self,
+               output_channels: Union[int, Callable[[], int]],
+               output_shape: Any = None,
+               kernel_shape: Optional[Union[int, Sequence[int]]] = None,
+               stride: Union[int, Sequence[int]] = 1,
+               padding: Union[str, Sequence[str]] = conv_utils.SAME,
+               use_bias: bool = True,
+               initializers: Optional[Dict[str, Any]] = None,
+               partitioners: Optional[Dict[str, Any]] = None,
+               regularizers: Optional[Dict[str, Any]] = None,
+               data_format: str = "NDHWC",
+               custom_getter: Any = None,
+               name: str = "conv_3d_transpose"):
     super().__init__(output_channels, output_shape, kernel_shape, stride=stride,
                      padding=padding, use_bias=use_bias, initializers=initializers,
                      partitioners=partitioners, regularizers=regularizers,

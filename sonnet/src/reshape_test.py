@@ -81,7 +81,8 @@ class BatchReshapeTest(tf.test.TestCase, parameterized.TestCase):
   @parameterized.parameters(*test_utils.MODES)
   def test_call_errors(self, mode):
     cases = [
-        (lambda: reshape.BatchReshape((7, -1))(X), r"Output shape is incompatible with input shape: the desired shape \(7, -1\)"),
+        (lambda: reshape.BatchReshape((7, -1))(X),
+         r"Output shape is incompatible with input shape: the desired shape \(7, -1\)"),
         (lambda: reshape.BatchReshape((61,))(X), "incompatible"),
         (lambda: reshape.BatchReshape((5,), preserve_dims=5)(X), "needs at least 5"),
         (lambda: reshape.BatchReshape((2, 2))(tf.ones([2, 5])), "incompatible"),
