@@ -691,6 +691,31 @@ class CheckpointTest(parameterized.TestCase, tf.test.TestCase):
     self.assertAllEqual(tf.function(fresh)(x), expected)
     status.assert_consumed()
 
+  def test_checkpoint_keys_are_stable(self):
+    # Golden keys: changing them breaks every checkpoint users have saved.
+    module = snt.nets.MLP([3, 2])
+    module(tf.ones([1, 4]))
+    path = tf.train.Checkpoint(model=module).save(self.get_temp_dir() + "/ckpt")
+    keys = {key: shape for key, shape in tf.train.list_variables(path)
+            if key.startswith("model/")}
+    prefix = "model/_snt_submodules/{}/_snt_variables/{}/.ATTRIBUTES/VARIABLE_VALUE"
+    self.assertEqual(keys, {prefix.format(0, "b"): [3], prefix.format(0, "w"): [4, 3],
+                            prefix.format(1, "b"): [2], prefix.format(1, "w"): [3, 2]})
+
+  def test_restore_before_first_call_with_submodules_built_in_build(self):
+    def build(x):
+      return Scale(name="inner")(snt.Linear(2, name="lin")(x))
+    module = snt.Module(build)
+    x = tf.random.normal([2, 3])
+    expected = module(x)
+    path = tf.train.Checkpoint(model=module).save(self.get_temp_dir() + "/ckpt")
+    for v in module.variables:
+      v.assign(tf.zeros_like(v))
+    fresh = snt.Module(build)
+    status = tf.train.Checkpoint(model=fresh).restore(path)
+    self.assertAllEqual(fresh(x), expected)
+    status.assert_consumed()
+
   def test_restore_into_different_shape_changes_nothing(self):
     source = snt.Linear(3)
     source(tf.ones([1, 4]))
