@@ -33,14 +33,17 @@ absl::Status ResamplerShape(InferenceContext* c) {
     channels = c->Dim(data, -1);
     const DimensionHandle data_batch = c->Dim(data, 0);
     const DimensionHandle warp_batch = c->Dim(warp, 0);
-    if (c->ValueKnown(data_batch) && c->ValueKnown(warp_batch) &&
+    // Rank-1 inputs (the 2017 README line) have no batch dimension to check.
+    const bool both_batched = c->Rank(data) >= 2 && c->Rank(warp) >= 2;
+    if (both_batched && c->ValueKnown(data_batch) &&
+        c->ValueKnown(warp_batch) &&
         c->Value(data_batch) != c->Value(warp_batch)) {
       return absl::InvalidArgumentError(absl::StrCat(
           "Batch size of data and warp tensor must be the same, but input "
           "shapes are: ",
           c->DebugString(data), ", ", c->DebugString(warp)));
     }
-    if (c->Rank(warp) >= 2) {
+    if (both_batched) {
       DimensionHandle batch;
       TF_RETURN_IF_ERROR(c->Merge(data_batch, warp_batch, &batch));
       TF_RETURN_IF_ERROR(c->ReplaceDim(prefix, 0, batch, &prefix));

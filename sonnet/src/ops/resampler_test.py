@@ -6,6 +6,10 @@ Everything is checked against a float64 numpy reference of the forward pass
 and of both gradients (zero-padded bilinear interpolation).
 """
 
+import os
+import shutil
+import tempfile
+
 from absl.testing import parameterized
 import numpy as np
 import sonnet as snt
@@ -277,6 +281,10 @@ class ResamplerShapeFunctionTest(tf.test.TestCase, parameterized.TestCase):
     with self.assertRaisesRegex(ValueError, "Batch size of data and warp"):
       self._shape([2, 5, 5, 3], [3, 4, 2])
 
+  def test_rank_one_inputs_are_not_batch_checked(self):
+    # As in Sonnet 1: only the kernel rejects these, at run time.
+    self.assertEqual(self._shape([3], [2]).as_list(), [3])
+
   def test_rank_zero_raises_at_construction(self):
     with self.assertRaisesRegex(ValueError, "must be at least rank 1"):
       self._shape([], [2, 2])
@@ -381,6 +389,29 @@ class ResamplerErrorTest(tf.test.TestCase, parameterized.TestCase):
     with self.assertRaises((tf.errors.InvalidArgumentError, TypeError)):
       snt.resampler(np.zeros([1, 2, 2, 1], np.float32),
                     np.zeros([1, 1, 2], np.float64))
+
+
+class ResamplerIntegrationTest(tf.test.TestCase):
+
+  def test_jit_compile_gives_clean_error(self):
+    fn = tf.function(snt.resampler, jit_compile=True)
+    with self.assertRaises(tf.errors.InvalidArgumentError):
+      fn(tf.ones([1, 2, 2, 1]), tf.zeros([1, 1, 2]))
+
+  def test_saved_model_round_trip(self):
+    module = tf.Module()
+    module.warp = tf.function(
+        lambda d, w: snt.resampler(d, w),
+        input_signature=[tf.TensorSpec([None, 3, 3, 1], tf.float32),
+                         tf.TensorSpec([None, 2, 2], tf.float32)])
+    path = os.path.join(tempfile.mkdtemp(), "model")
+    self.addCleanup(shutil.rmtree, os.path.dirname(path), ignore_errors=True)
+    tf.saved_model.save(module, path)
+    loaded = tf.saved_model.load(path)
+    data = np.arange(9, dtype=np.float32).reshape([1, 3, 3, 1])
+    warp = np.array([[[0.5, 0.5], [2.0, 1.0]]], np.float32)
+    self.assertAllClose(loaded.warp(data, warp),
+                        reference_forward(data, warp))
 
 
 class ResamplerEmptyTest(tf.test.TestCase, parameterized.TestCase):
