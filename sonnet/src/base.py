@@ -66,6 +66,8 @@ class _ModuleState:
     self.regularizers: Dict[str, Callable[[Any], Any]] = {}
     self.graph_regularization_losses: Dict[str, Any] = {}
     self.call_children: Dict[str, Any] = {}  # scope name -> first module built in a call
+    # Methods whose first call succeeded, and whether any used tf.compat.v1.get_variable.
+    self.tf1_usage: Dict[str, Any] = {"probed": set(), "used": False}
     # Scope names of sub-modules built in __init__ (never reused by call-built ones).
     self.permanent_children: set = set()
     # For a module rebuilt by a later call of its parent: the first one built. Both hold
@@ -77,6 +79,7 @@ class _ModuleState:
     self.regularizers = first.regularizers
     self.graph_regularization_losses = first.graph_regularization_losses
     self.call_children = first.call_children
+    self.tf1_usage = first.tf1_usage
     self.canonical = first_module
 
 
@@ -233,14 +236,20 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
     state = self._state()
     with naming.push_frame(self, owner, is_call) as frame:
       graph = naming.outer_graph()
-      if graph is not naming.EAGER and tf.compat.v1.get_default_graph() is graph:
-        # Sonnet 1 code calling tf.compat.v1.get_variable inside _build keeps working.
+      in_tf1_graph = graph is not naming.EAGER and tf.compat.v1.get_default_graph() is graph
+      usage = state.tf1_usage
+      # Sonnet 1 code calling tf.compat.v1.get_variable inside _build keeps working: in a
+      # TF1 graph through TF's variable store, elsewhere through snt.get_variable's. Outside
+      # a TF1 graph the scope costs time, so it is only entered on a method's first
+      # successful call and, if that used tf.compat.v1.get_variable, on every call.
+      if in_tf1_graph or usage["used"] or owner not in usage["probed"]:
         tf1_scope = tf.compat.v1.VariableScope(
             reuse=tf.compat.v1.AUTO_REUSE, name=state.scope_name)
-        getter = functools.partial(variables_lib.record_tf1_variable, frame)
+        getter = functools.partial(variables_lib.record_tf1_variable, frame, in_tf1_graph)
         with tf.compat.v1.variable_scope(tf1_scope, custom_getter=getter,
                                          auxiliary_name_scope=False):
           yield frame
+        usage["probed"].add(owner)
       else:
         yield frame
 

@@ -437,6 +437,20 @@ class ConnectionTest(parameterized.TestCase, tf.test.TestCase):
       with self.assertRaisesRegex(snt.NotSupportedError, "tf.compat.v1 graph"):
         copy.deepcopy(module)
 
+  @parameterized.parameters("eager", "tf_function")
+  def test_raw_tf1_get_variable_outside_graph_mode(self, mode):
+    def build(x):
+      w = tf.compat.v1.get_variable("w", shape=[x.shape[-1], 2],
+                                    regularizer=lambda w: tf.reduce_sum(w * 0.0 + 1.0))
+      return tf.matmul(x, w)
+    module = snt.Module(build, name="tf1_eager")
+    call = tf.function(module) if mode == "tf_function" else module
+    outputs = [call(tf.ones([b, 3])) for b in (1, 2, 3, 1)]
+    self.assertLen(module.variables, 1)
+    self.assertEqual(module.variables[0].name, f"{module.scope_name}/w:0")
+    self.assertAllClose(outputs[0], outputs[3])
+    self.assertAllClose(snt.get_regularization_loss(module), 6.0)
+
   def test_raw_tf1_get_variable_in_graph_mode(self):
     def build(x):
       w = tf.compat.v1.get_variable("w", shape=[x.shape[-1], 2])

@@ -256,10 +256,28 @@ def getter_for_frame(frame: naming.Frame, base: Optional[Callable[..., Any]] = N
   return _chain_getters(base, frame.module._snt_state.custom_getters)  # pylint: disable=protected-access
 
 
-def record_tf1_variable(frame: naming.Frame, getter: Callable[..., Any], name: str,
-                         *args: Any, **kwargs: Any) -> Any:
-  """TF1 variable-scope custom getter: records `tf.compat.v1.get_variable` results."""
+def record_tf1_variable(frame: naming.Frame, use_tf_store: bool,
+                        getter: Callable[..., Any], name: str, *args: Any, **kwargs: Any
+                        ) -> Any:
+  """TF1 variable-scope custom getter for `tf.compat.v1.get_variable` inside a module.
+
+  Args:
+    frame: the module's frame.
+    use_tf_store: True in a `tf.compat.v1` graph: TensorFlow's own variable store creates
+      the variable (partitioners, collections as in TF1) and the module records it.
+      Otherwise (eager, `tf.function`) the module's store creates it, lifted out of traces.
+    getter: TensorFlow's getter.
+    name: the full variable name.
+    *args: passed on.
+    **kwargs: passed on.
+
+  Returns:
+    The variable (or what the module's custom getters make of it).
+  """
   module = frame.module
+  module._snt_state.tf1_usage["used"] = True  # pylint: disable=protected-access
+  if not use_tf_store:
+    return getter_for_frame(frame)(*args, name=name, **kwargs)
 
   def recording_getter(name, *args, **kwargs):
     variable = getter(name, *args, **kwargs)
