@@ -135,6 +135,20 @@ class DepthwiseTest(tf.test.TestCase, parameterized.TestCase):
     self.assertAllClose(apply(x), expected, atol=1e-5)
     self.assertEqual(apply(tf.ones([0, 6, 4, 3])).shape, (0, 3, 4, 4))
 
+  @parameterized.parameters(
+      (lambda: conv_depthwise.SeparableConv2D(2, 2, 3, stride=(2, 1), padding="SAME"),),
+      (lambda: conv_depthwise.DepthwiseConv2D(1, 2, rate=2, padding="CAUSAL"),),
+      (lambda: conv_depthwise.SeparableConv1D(2, 1, 3, stride=2, data_format="NCW"),))
+  def test_gradient_float64_numeric(self, make):
+    module = make()
+    rank = 3 if isinstance(module, conv_depthwise.SeparableConv1D) else 4
+    x = tf.constant(np.random.RandomState(3).randn(*([1] + [2] + [4] * (rank - 2))))
+    if rank == 4:
+      x = tf.transpose(x, [0, 2, 3, 1])
+    module(x)
+    theoretical, numerical = tf.test.compute_gradient(module, [x])
+    self.assertAllClose(theoretical, numerical, atol=1e-6)
+
   def test_default_names_and_output_channels(self):
     separable = conv_depthwise.SeparableConv2D(4, 2, 3)
     self.assertStartsWith(separable.module_name, "separable_conv_2d")  # Sonnet 1: Capital S.
