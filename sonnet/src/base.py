@@ -249,7 +249,8 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
         with tf.compat.v1.variable_scope(tf1_scope, custom_getter=getter,
                                          auxiliary_name_scope=False):
           yield frame
-        usage["probed"].add(owner)
+        if is_call:
+          usage["probed"].add(owner)
       else:
         yield frame
 

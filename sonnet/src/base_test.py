@@ -444,6 +444,8 @@ class ConnectionTest(parameterized.TestCase, tf.test.TestCase):
                                     regularizer=lambda w: tf.reduce_sum(w * 0.0 + 1.0))
       return tf.matmul(x, w)
     module = snt.Module(build, name="tf1_eager")
+    with module._enter_variable_scope():  # pylint: disable=protected-access
+      pass  # Entering the scope in __init__ style must not count as a first call.
     call = tf.function(module) if mode == "tf_function" else module
     outputs = [call(tf.ones([b, 3])) for b in (1, 2, 3, 1)]
     self.assertLen(module.variables, 1)
