@@ -121,7 +121,6 @@ __all__ += ["AttentionOutput", "AttentiveRead", "BatchNorm", "BatchNormV2", "Emb
 # end layers: normalisation, embedding, attention
 
 # --- Recurrent cores and unrolling --------------------------------------------------------
-from sonnet.src.basic_rnn import BidirectionalRNN
 from sonnet.src.basic_rnn import DeepRNN
 from sonnet.src.basic_rnn import highway_core_with_recurrent_dropout
 from sonnet.src.basic_rnn import HighwayCore
@@ -145,6 +144,7 @@ from sonnet.src.relational_memory import RelationalMemory
 from sonnet.src.rnn_core import RNNCore
 from sonnet.src.rnn_core import trainable_initial_state
 from sonnet.src.rnn_core import TrainableInitialState
+from sonnet.src.unroll import BidirectionalRNN
 from sonnet.src.unroll import dynamic_unroll
 from sonnet.src.unroll import static_unroll
 

@@ -1,7 +1,7 @@
 # Copyright 2026 The Sonnet Authors. All Rights Reserved.
 # Licensed under the Apache License, Version 2.0.
 """Basic recurrent cores and core combinators: `VanillaRNN`, `DeepRNN`, `ModelRNN`,
-`ResidualCore`, `SkipConnectionCore`, `HighwayCore` and `BidirectionalRNN`."""
+`ResidualCore`, `SkipConnectionCore` and `HighwayCore`."""
 
 import collections
 import inspect
@@ -15,7 +15,6 @@ from sonnet.src import gated_rnn
 from sonnet.src import initializers as initializers_lib
 from sonnet.src import linear
 from sonnet.src import rnn_core
-from sonnet.src import unroll
 from sonnet.src import util
 from sonnet.src import variables
 
@@ -589,79 +588,3 @@ def highway_core_with_recurrent_dropout(hidden_size: int, num_layers: int,
   """
   core = HighwayCore(hidden_size, num_layers, **kwargs)
   return gated_rnn.RecurrentDropoutWrapper(core, keep_prob), core
-
-
-class BidirectionalRNN(base.AbstractModule):
-  """Runs one core forward and another backward over a sequence.
-
-  Returns `{"outputs": {"forward": ..., "backward": ...}, "state": {"forward": ...,
-  "backward": ...}}`; both output sequences are aligned with the input's time order, and
-  the states are the final ones (the backward core's after reading the first step).
-  """
-
-  def __init__(self, forward_core: Any, backward_core: Any, name: str = "bidir_rnn"):
-    """Args:
-      forward_core: the core reading the sequence from first to last step.
-      backward_core: the core reading it from last to first step.
-      name: module name.
-    """
-    super().__init__(name=name)
-    self._forward_core = forward_core
-    self._backward_core = backward_core
-
-  def _build(self, input_sequence: Any, state: Tuple[Any, Any], sequence_length: Any = None,
-             time_major: bool = True) -> Mapping[str, Mapping[str, Any]]:
-    """Unrolls both cores with `snt.dynamic_unroll`.
-
-    Args:
-      input_sequence: nest of `[T, B, ...]` tensors (`[B, T, ...]` if not time_major).
-      state: `(forward_initial_state, backward_initial_state)`.
-      sequence_length: optional `[B]` valid lengths; the backward core reads each
-        sequence from its own last valid step.
-      time_major: layout of inputs and outputs.
-
-    Returns:
-      The dict described in the class docstring.
-
-    Raises:
-      ValueError: if `state` is not a pair of states.
-    """
-    if not isinstance(state, (tuple, list)) or len(state) != 2:
-      raise ValueError("{}: state must be (forward_state, backward_state), got {!r}.".format(
-          self.module_name, state))
-    forward_state, backward_state = state
-    output_f, state_f = unroll.dynamic_unroll(
-        self._forward_core, input_sequence, forward_state, sequence_length=sequence_length,
-        time_major=time_major, name="forward_rnn")
-    time_axis, batch_axis = (0, 1) if time_major else (1, 0)
-
-    def reverse(x):
-      if sequence_length is None:
-        return tf.reverse(x, [time_axis])
-      return tf.reverse_sequence(x, tf.cast(sequence_length, tf.int64), seq_axis=time_axis,
-                                 batch_axis=batch_axis)
-
-    reversed_inputs = tf.nest.map_structure(reverse, input_sequence)
-    output_b, state_b = unroll.dynamic_unroll(
-        self._backward_core, reversed_inputs, backward_state,
-        sequence_length=sequence_length, time_major=time_major, name="backward_rnn")
-    output_b = tf.nest.map_structure(reverse, output_b)
-    return {"outputs": {"forward": output_f, "backward": output_b},
-            "state": {"forward": state_f, "backward": state_b}}
-
-  def initial_state(self, batch_size: Any, dtype: Any = tf.float32, trainable: bool = False,
-                    name: Optional[str] = None, **kwargs) -> Tuple[Any, Any]:
-    """Returns `(forward core initial state, backward core initial state)`."""
-    with tf.name_scope(name or "{}_initial_state".format(self.module_name)):
-      return (self._forward_core.initial_state(batch_size, dtype=dtype, trainable=trainable,
-                                               **kwargs),
-              self._backward_core.initial_state(batch_size, dtype=dtype,
-                                                trainable=trainable, **kwargs))
-
-  @property
-  def forward_core(self) -> Any:
-    return self._forward_core
-
-  @property
-  def backward_core(self) -> Any:
-    return self._backward_core

@@ -12,6 +12,7 @@ import tensorflow as tf
 from sonnet.src import errors
 from sonnet.src import initializers as initializers_lib
 from sonnet.src import rnn_core
+from sonnet.src import unroll
 from sonnet.src import util
 from sonnet.src import variables
 
@@ -111,11 +112,13 @@ class ProjectedInputs:
   `extras` holds loop-invariant tensors computed once (e.g. weight slices).
   """
 
-  __slots__ = ("value", "extras")
+  __slots__ = ("value", "extras", "whole_sequence")
 
-  def __init__(self, value: tf.Tensor, extras: Mapping[str, tf.Tensor]):
+  def __init__(self, value: tf.Tensor, extras: Mapping[str, Any],
+               whole_sequence: bool = False):
     self.value = value
     self.extras = extras
+    self.whole_sequence = whole_sequence
 
 
 def _layer_norm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor,
@@ -269,6 +272,8 @@ class LSTM(rnn_core.RNNCore):
       snt.UnderspecifiedError: unknown input size.
       ValueError: a state without the structure `(hidden, cell)`.
     """
+    if isinstance(inputs, ProjectedInputs) and inputs.whole_sequence:
+      return self._build_whole_sequence(inputs, prev_state)
     if isinstance(inputs, ProjectedInputs):
       prev_state = self._check_prev_state(prev_state, inputs.value)
       gates_x = inputs.value
@@ -309,11 +314,9 @@ class LSTM(rnn_core.RNNCore):
       self._input_size = inputs.shape[1]
     return next_hidden, LSTMState(hidden=next_hidden, cell=next_cell)
 
-  def _prepare_unroll(self, input_sequence: Any):
-    """Projects the whole input sequence with one matrix product (see `RNNCore`)."""
-    if tf.nest.is_nested(input_sequence):
-      return input_sequence, self
-    sequence = check_sequence_inputs(self.module_name, input_sequence, self._input_size)
+  def _project_inputs(self, sequence: tf.Tensor) -> Tuple[tf.Tensor, Mapping[str, Any]]:
+    """Creates the variables and projects a `[T, B, in]` sequence to `[T, B, 4H]`."""
+    sequence = check_sequence_inputs(self.module_name, sequence, self._input_size)
     input_size = sequence.shape[2]
     with self._enter_variable_scope():
       with tf.name_scope(self.module_name + "_input_projection"):
@@ -329,8 +332,38 @@ class LSTM(rnn_core.RNNCore):
               dtype=sequence.dtype)
         projected = project_sequence(sequence, w_x, bias)
     self._input_size = input_size
-    extras = {"w_h": w_h, "forget_bias_included": not self._use_layer_norm}
+    return projected, {"w_h": w_h, "forget_bias_included": not self._use_layer_norm}
+
+  def _prepare_unroll(self, input_sequence: Any):
+    """Projects the whole input sequence with one matrix product (see `RNNCore`)."""
+    if tf.nest.is_nested(input_sequence):
+      return input_sequence, self
+    projected, extras = self._project_inputs(input_sequence)
     return projected, lambda x_t, state: self(ProjectedInputs(x_t, extras), state)
+
+  def _fused_unroll(self, input_sequence: Any, initial_state: Any,
+                    parallel_iterations: int = 10) -> Optional[Tuple[tf.Tensor, LSTMState]]:
+    """Hook for `snt.dynamic_unroll`: the whole unroll with a hand-written gradient.
+
+    Only for the plain LSTM (no peepholes, layer norm, projection or clipping); returns
+    None otherwise, and the unroll uses the step-by-step path.
+    """
+    if (tf.nest.is_nested(input_sequence) or self._use_peepholes or self._use_layer_norm
+        or self._projection_size is not None or self._hidden_clip_value is not None or
+        self._cell_clip_value is not None):
+      return None
+    projected, extras = self._project_inputs(input_sequence)
+    extras = dict(extras, parallel_iterations=parallel_iterations)
+    return self(ProjectedInputs(projected, extras, whole_sequence=True), initial_state)
+
+  def _build_whole_sequence(self, inputs: "ProjectedInputs", prev_state: Any):
+    prev_state = rnn_core.check_state(prev_state, self.state_size,
+                                      module_name=self.module_name, arg_name="initial_state",
+                                      batch_size=inputs.value.shape[1])
+    outputs, hidden, cell = unroll.fused_lstm_sequence(
+        inputs.value, prev_state.hidden, prev_state.cell, inputs.extras["w_h"],
+        inputs.extras["parallel_iterations"])
+    return outputs, LSTMState(hidden=hidden, cell=cell)
 
   @property
   def state_size(self) -> LSTMState:
