@@ -297,6 +297,12 @@ class SliceByDim(base.AbstractModule):
   def _build(self, inputs: tf.Tensor) -> tf.Tensor:
     """Returns the slice of `inputs`.
 
+    Args:
+      inputs: a tensor of rank > max(dims).
+
+    Returns:
+      `inputs` sliced along `dims` (other dimensions whole).
+
     Raises:
       ValueError: if the input's rank is not larger than the largest entry of `dims`.
     """
@@ -329,6 +335,12 @@ class TileByDim(base.AbstractModule):
 
   def _build(self, inputs: tf.Tensor) -> tf.Tensor:
     """Returns `inputs` tiled.
+
+    Args:
+      inputs: a tensor of rank > max(dims).
+
+    Returns:
+      `inputs` tiled `multiples` times along `dims`.
 
     Raises:
       ValueError: if the input's rank is not larger than the largest entry of `dims`.
@@ -375,7 +387,13 @@ class MergeDims(base.AbstractModule):
     return result
 
   def _build(self, inputs: Any) -> Any:
-    """Merges the dimensions of every tensor in `inputs` (a tensor or nested structure).
+    """Merges the dimensions of every tensor in `inputs`.
+
+    Args:
+      inputs: a tensor or a nested structure of tensors, each of rank >= start + size.
+
+    Returns:
+      The same structure with the dimensions merged.
 
     Raises:
       ValueError: if a tensor's rank is below `start + size`.
