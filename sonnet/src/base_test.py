@@ -574,6 +574,21 @@ class CustomGetterTest(parameterized.TestCase, tf.test.TestCase):
         self.assertAllClose(out1, np.full([1, 2], 3.0))
         self.assertAllClose(out1, out2)
 
+  @test_utils.run_in_modes
+  def test_non_trainable_getter(self, mode):
+    def fn():
+      # Patterns see names relative to the module that declares them: "linear_0/w".
+      unmatched = snt.nets.MLP([2], custom_getter={"w": snt.custom_getters.non_trainable})
+      unmatched(tf.ones([1, 3]))
+      self.assertEmpty(unmatched.non_trainable_variables)
+      module = snt.nets.MLP([2], custom_getter={r".*/w$": snt.custom_getters.non_trainable})
+      module(tf.ones([1, 3]))
+      self.assertEqual([v.name.split("/")[-1] for v in module.trainable_variables], ["b:0"])
+      self.assertEqual([v.name.split("/")[-1] for v in module.non_trainable_variables],
+                       ["w:0"])
+      return tf.constant(0)
+    test_utils.evaluate_in_mode(mode, fn)
+
   def test_router_errors(self):
     with self.assertRaisesRegex(TypeError, "not callable"):
       snt.Linear(2, custom_getter=3)
