@@ -2,6 +2,8 @@
 # Licensed under the Apache License, Version 2.0.
 """Tests for Conv1D, Conv2D, Conv3D and CausalConv1D."""
 
+from unittest import mock
+
 from absl.testing import parameterized
 import numpy as np
 import tensorflow as tf
@@ -10,6 +12,7 @@ from sonnet.src import conv
 from sonnet.src import conv_depthwise
 from sonnet.src import conv_reference
 from sonnet.src import conv_transpose
+from sonnet.src import conv_utils
 from sonnet.src import errors
 from sonnet.src import initializers
 from sonnet.src import test_utils
@@ -61,6 +64,31 @@ class ConvNumericsTest(tf.test.TestCase, parameterized.TestCase):
     out_last = last(x)
     out_first = first(np.moveaxis(x, -1, 1))
     self.assertEqual(first.b.shape, (3,))
+    self.assertAllClose(np.moveaxis(out_first.numpy(), 1, -1), out_last, atol=1e-5)
+
+  @parameterized.parameters(
+      (lambda **kw: conv.Conv2D(4, 3, stride=2, padding=("FULL", "SAME"), **kw), 2),
+      (lambda **kw: conv.Conv1D(4, 3, padding="CAUSAL", **kw), 1),
+      (lambda **kw: conv.Conv3D(2, 2, **kw), 3),
+      (lambda **kw: conv_transpose.Conv2DTranspose(4, None, 3, stride=2, **kw), 2),
+      (lambda **kw: conv_depthwise.SeparableConv2D(4, 2, 3, stride=(2, 1), **kw), 2),
+      (lambda **kw: conv_depthwise.SeparableConv1D(4, 2, 3, stride=2, **kw), 1))
+  def test_native_channels_first_path(self, make, n):
+    # The path a GPU takes (no channels-last fallback), run where the CPU kernels allow it
+    # (oneDNN implements float32 NCHW); compared with the channels-last module.
+    x = _input(n, size=4)
+    last = make(initializers=None)
+    out_last = last(x)
+    given = {v.name.split("/")[-1][:-2]: v for v in last.variables}
+    first = make(data_format=conv.DATA_FORMATS[n][1],
+                 initializers={k: (lambda v: lambda *a, **k: v)(v) for k, v in given.items()})
+    no_fallback = lambda data_format: False
+    with mock.patch.object(conv, "use_channels_last_fallback", no_fallback), \
+         mock.patch.object(conv_utils, "use_channels_last_fallback", no_fallback):
+      try:
+        out_first = first(np.moveaxis(x, -1, 1))
+      except (tf.errors.UnimplementedError, tf.errors.InvalidArgumentError) as e:
+        self.skipTest(f"this CPU build has no channels-first kernel: {e}")
     self.assertAllClose(np.moveaxis(out_first.numpy(), 1, -1), out_last, atol=1e-5)
 
   def test_causal_conv_1d_is_causal(self):
