@@ -255,6 +255,47 @@ class UnrollTest(tf.test.TestCase, parameterized.TestCase):
       snt.dynamic_unroll(bad, tf.zeros([T, B, D]), tf.zeros([B, D]))
 
 
+CORES = (
+    ("vanilla", lambda: snt.VanillaRNN(3), [D]),
+    ("lstm", lambda: snt.LSTM(3), [D]),
+    ("lstm_options", lambda: snt.LSTM(3, use_peepholes=True, projection_size=2,
+                                      use_layer_norm=True, cell_clip_value=5.0), [D]),
+    ("batch_norm_lstm", lambda: snt.BatchNormLSTM(3, use_batch_norm_x=True,
+                                                  max_unique_stats=2), [D]),
+    ("gru", lambda: snt.GRU(3), [D]),
+    ("highway", lambda: snt.HighwayCore(3, 2), [D]),
+    ("conv_lstm", lambda: snt.Conv1DLSTM((4, D), 2, 3), [4, D]),
+    ("deep", lambda: snt.DeepRNN([snt.LSTM(3), snt.GRU(2)]), [D]),
+    ("relational_memory", lambda: snt.RelationalMemory(2, 2, num_heads=2), [D]),
+)
+
+
+class AllCoresTest(tf.test.TestCase, parameterized.TestCase):
+
+  @parameterized.named_parameters(*CORES)
+  def test_gradients_variables_and_input_size(self, make_core, input_shape):
+    core = make_core()
+    counts = []
+    for num_steps in (2, 5):
+      x = tf.random.normal([num_steps, B] + input_shape)
+      with tf.GradientTape() as tape:
+        initial = core.initial_state(B, trainable=True)
+        outputs, final = snt.dynamic_unroll(core, x, initial)
+        loss = tf.add_n([tf.reduce_sum(tf.sin(tf.cast(t, tf.float32)))
+                         for t in tf.nest.flatten((outputs, final))
+                         if t.dtype.is_floating])
+      grads = tape.gradient(loss, core.trainable_variables)
+      for variable, grad in zip(core.trainable_variables, grads):
+        self.assertIsNotNone(grad, variable.name)
+        self.assertGreater(np.abs(tf.convert_to_tensor(grad).numpy()).sum(), 0,
+                           variable.name)
+      counts.append(len(core.variables))
+    self.assertEqual(counts[0], counts[1])
+    bigger = input_shape[:-1] + [input_shape[-1] + 1]
+    with self.assertRaises(snt.IncompatibleShapeError):
+      snt.dynamic_unroll(core, tf.zeros([2, B] + bigger), core.initial_state(B))
+
+
 class FusedLSTMTest(tf.test.TestCase, parameterized.TestCase):
   """The plain LSTM's dynamic unroll runs a fused kernel with a hand-written gradient."""
 
