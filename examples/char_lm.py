@@ -8,7 +8,7 @@ model embeds characters, runs a deep LSTM over windows of the text with
 `snt.dynamic_unroll`, and predicts the next character. It prints the loss (in bits per
 character) while it trains and a sample at the end.
 
-  python examples/char_lm.py --num_steps 400
+  python examples/char_lm.py --num_steps 500
 """
 
 import os
@@ -24,12 +24,12 @@ import tensorflow as tf
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import sonnet as snt  # pylint: disable=g-import-not-at-top,wrong-import-position
 
-_NUM_STEPS = flags.DEFINE_integer("num_steps", 400, "Training steps.")
+_NUM_STEPS = flags.DEFINE_integer("num_steps", 500, "Training steps.")
 _BATCH_SIZE = flags.DEFINE_integer("batch_size", 32, "Windows per batch.")
 _UNROLL = flags.DEFINE_integer("unroll_length", 64, "Characters per window.")
 _HIDDEN = flags.DEFINE_integer("hidden_size", 128, "LSTM hidden size.")
 _LAYERS = flags.DEFINE_integer("num_layers", 2, "Number of stacked LSTMs.")
-_LEARNING_RATE = flags.DEFINE_float("learning_rate", 3e-3, "Adam learning rate.")
+_LEARNING_RATE = flags.DEFINE_float("learning_rate", 5e-3, "Adam learning rate.")
 _MAX_CHARS = flags.DEFINE_integer("max_chars", 400_000, "Characters of text to read.")
 _SAMPLE_LENGTH = flags.DEFINE_integer("sample_length", 300, "Characters to sample.")
 _LOG_EVERY = flags.DEFINE_integer("log_every", 50, "Print the loss every N steps.")
@@ -93,9 +93,9 @@ class CharLM(snt.AbstractModule):
     return logits[0], state
 
 
-def train_and_sample(num_steps: int = 400, batch_size: int = 32, unroll_length: int = 64,
+def train_and_sample(num_steps: int = 500, batch_size: int = 32, unroll_length: int = 64,
                      hidden_size: int = 128, num_layers: int = 2,
-                     learning_rate: float = 3e-3, max_chars: int = 400_000,
+                     learning_rate: float = 5e-3, max_chars: int = 400_000,
                      sample_length: int = 300, log_every: int = 50,
                      seed: int = 0) -> Dict[str, Any]:
   """Trains the model and samples from it.
