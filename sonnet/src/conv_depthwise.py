@@ -552,8 +552,9 @@ class SeparableConv1D(SeparableConv2D):
     data_format_2d = "NCHW" if first else "NHWC"
     x = tf.expand_dims(inputs, 2 if first else 1)
     outputs = _per_channel_conv(
-        x, w_dw[None], w_pw[None], (1,) + self._kernel_shape, self._stride * 2,
-        (1,) + self._rate, (self._padding[0],) + self._padding, data_format_2d)
+        x, tf.expand_dims(w_dw, 0), tf.expand_dims(w_pw, 0), (1,) + self._kernel_shape,
+        self._stride * 2, (1,) + self._rate, (self._padding[0],) + self._padding,
+        data_format_2d)
     outputs = tf.squeeze(outputs, [2 if first else 1])
     outputs, b = self._bias(outputs, self._output_channels, inputs.dtype)
     self._w_dw, self._w_pw, self._b = w_dw, w_pw, b

@@ -267,6 +267,30 @@ class ConvModuleTest(tf.test.TestCase, parameterized.TestCase):
         session.run(tf.compat.v1.global_variables_initializer())
         self.assertEqual(session.run(out).shape, (1, 5, 5, 4))
 
+  def test_every_class_partitions_every_key_and_keeps_user_dicts(self):
+    part = tf.compat.v1.fixed_size_partitioner(1)
+    cases = [
+        (conv.Conv1D, (2, 3), 3), (conv.CausalConv1D, (2, 3), 3), (conv.Conv3D, (2, 2), 5),
+        (conv_transpose.Conv1DTranspose, (2, None, 3), 3),
+        (conv_transpose.Conv2DTranspose, (2, None, 3), 4),
+        (conv_transpose.Conv3DTranspose, (2, None, 2), 5),
+        (conv_depthwise.DepthwiseConv2D, (2, 3), 4), (conv_depthwise.InPlaneConv2D, (3,), 4),
+        (conv_depthwise.SeparableConv1D, (2, 1, 3), 3),
+        (conv_depthwise.SeparableConv2D, (2, 1, 3), 4)]
+    with tf.Graph().as_default():
+      for cls, args, rank in cases:
+        keys = cls.get_possible_initializer_keys()
+        partitioners = {key: part for key in keys}
+        inits = {key: initializers.zeros for key in keys}
+        given = (dict(partitioners), dict(inits))
+        module = cls(*args, partitioners=partitioners, initializers=inits)
+        module(tf.ones([1] + [4] * (rank - 2) + [3]))
+        for key in keys:
+          self.assertEqual(type(getattr(module, key)).__name__, "PartitionedVariable",
+                           msg=f"{cls.__name__}.{key}")
+        self.assertEqual((partitioners, inits), given)
+        self.assertEqual(dict(module.initializers), inits)
+
   def test_custom_getter_and_regularizer_eager(self):
     def stop_gradient(getter, *args, **kwargs):
       return tf.stop_gradient(getter(*args, **kwargs))
