@@ -277,9 +277,10 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
 
     Raises:
       snt.NotInitializedError: if the subclass did not call `super().__init__()`.
+      snt.DifferentGraphError: if the module was connected in another graph.
     """
     del reuse
-    self._state()
+    self._check_same_graph(self._state())
     with self._connection_scope("_build", is_call=False):
       yield
 

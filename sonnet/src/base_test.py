@@ -315,6 +315,9 @@ class ConnectionTest(parameterized.TestCase, tf.test.TestCase):
         module(tf.ones([1, 3]))
     with self.assertRaisesRegex(snt.DifferentGraphError, "eager mode"):
       module(tf.ones([1, 3]))
+    with self.assertRaises(snt.DifferentGraphError):
+      with module._enter_variable_scope():  # pylint: disable=protected-access
+        pass
 
   def test_same_graph_inside_tf_function_in_graph_mode(self):
     with tf.Graph().as_default():
