@@ -84,9 +84,7 @@ class _ModuleState:
 
 
 def _graph_description(graph: Any) -> str:
-  if graph is naming.EAGER:
-    return "eager mode"
-  return f"graph {graph!r}"
+  return "eager mode" if graph is naming.EAGER else f"graph {graph!r}"
 
 
 class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
@@ -175,9 +173,8 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
       if parent_frame is not None:
         parent_frame.module._snt_submodules.append(self)  # pylint: disable=protected-access
         parent_frame.created.append((self, parent_frame.module))
-    doc = getattr(type(self)._build, "__doc__", None)  # pylint: disable=protected-access
-    if doc:
-      self.__doc__ = doc
+    if type(self)._build.__doc__:  # pylint: disable=protected-access
+      self.__doc__ = type(self)._build.__doc__  # pylint: disable=protected-access
 
   # --- Connection ---------------------------------------------------------------------
 
