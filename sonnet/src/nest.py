@@ -9,10 +9,10 @@ nested to any depth. Everything else is a leaf: tensors, numpy arrays, strings, 
 `tf.while_loop` or any `tf.nest` function. Keys must be sortable.
 
 `flatten` is `tf.nest.flatten` itself (implemented in C++; for a dict with unsortable keys
-it raises TensorFlow's `TypeError`). `pack_sequence_as` and `map` use a
-faster pure-Python packer for the common types (list, tuple, namedtuple, dict,
-OrderedDict) and fall back to `tf.nest` for the others. Errors name the first path where
-two structures differ; nothing is ever silently truncated.
+it raises TensorFlow's `TypeError`). `pack_sequence_as` and `map` use a faster pure-Python
+packer for the common types (list, tuple, namedtuple, dict, OrderedDict) and hand other
+sub-structures (attrs classes, other mappings, proxies) to `tf.nest`. Errors name the
+first path where two structures differ; nothing is ever silently truncated.
 
 Differences from Sonnet 1.1 (whose `nest` was TF 1.1's): dicts are structures (1.1 treated
 them as leaves in `flatten` but not in `flatten_iterable`), `OrderedDict`s are flattened in
@@ -69,10 +69,6 @@ _LEAF, _LIST, _TUPLE, _NAMEDTUPLE, _DICT, _ORDERED_DICT, _OTHER = range(1, 8)
 _kind_cache: Dict[type, int] = {}
 
 
-class _Fallback(Exception):
-  """Raised by the fast paths on a type they leave to tf.nest."""
-
-
 def _kind(value: Any) -> int:
   value_type = type(value)
   kind = _kind_cache.get(value_type)
@@ -126,7 +122,9 @@ def _pack(structure: Any, next_leaf: Callable[[], Any]) -> Any:
   if kind == _LEAF:
     return next_leaf()
   if kind == _OTHER:
-    raise _Fallback()
+    # tf.nest packs this sub-structure; its leaves come next in the flat order.
+    leaves = [next_leaf() for _ in range(len(flatten(structure)))]
+    return tf.nest.pack_sequence_as(structure, leaves)
   cache_get = _kind_cache.get
   if kind == _DICT or kind == _ORDERED_DICT:
     keys = _sorted_keys(structure)
@@ -145,7 +143,8 @@ def _map_single(fn: Callable[[Any], Any], structure: Any) -> Any:
   if kind == _LEAF:
     return fn(structure)
   if kind == _OTHER:
-    raise _Fallback()
+    # Mapping the sub-structure with tf.nest keeps the global call order (depth first).
+    return tf.nest.map_structure(fn, structure)
   cache_get = _kind_cache.get
   if kind == _DICT or kind == _ORDERED_DICT:
     keys = _sorted_keys(structure)
@@ -185,8 +184,6 @@ def pack_sequence_as(structure: Any, flat_sequence: Sequence[Any],
     iterator = iter(flat_sequence)
     try:
       packed = _pack(structure, iterator.__next__)
-    except _Fallback:
-      pass
     except StopIteration:
       raise ValueError(ERR_PACK_COUNT.format(
           leaves=len(flatten(structure)), items=len(flat_sequence),
@@ -329,10 +326,7 @@ def map(fn: Callable[..., Any], *structures: Any, check_types: bool = True,  # p
   first = structures[0]
   if len(structures) == 1:
     if not expand_composites:
-      try:
-        return _map_single(fn, first)
-      except _Fallback:
-        pass
+      return _map_single(fn, first)
     results = [fn(x) for x in flatten(first, expand_composites=expand_composites)]
   else:
     for other in structures[1:]:

@@ -121,6 +121,23 @@ class NestTest(parameterized.TestCase, tf.test.TestCase):
     nest.map(seen.append, {"b": 1, "a": [2, 3], "c": Pair(4, 5)})
     self.assertEqual(seen, [2, 3, 1, 4, 5])
 
+  def test_map_calls_fn_once_per_leaf_with_mixed_types(self):
+    module = tf.Module()
+    module.tracked = {"q": [7, 8]}
+    structure = {"a": 1, "b": Point([2, 3], {"k": 4}), "c": module.tracked,
+                 "d": collections.defaultdict(int, {"z": 5, "y": 6})}
+    seen = []
+    out = nest.map(lambda x: seen.append(x) or x * 10, structure)
+    self.assertEqual(seen, tf.nest.flatten(structure))
+    self.assertEqual(seen, [1, 2, 3, 4, 7, 8, 6, 5])
+    self.assertEqual(out["b"], Point([20, 30], {"k": 40}))
+    self.assertIsInstance(out["d"], collections.defaultdict)
+    packed = nest.pack_sequence_as(structure, list(range(8)))
+    self.assertEqual(packed["b"], Point([1, 2], {"k": 3}))
+    self.assertEqual(dict(packed["d"]), {"y": 6, "z": 7})
+    with self.assertRaisesRegex(ValueError, "Structure had 8 leaves, but flat_sequence had 3"):
+      nest.pack_sequence_as(structure, [1, 2, 3])
+
   def test_map_errors(self):
     with self.assertRaisesRegex(ValueError, "at least one structure"):
       nest.map(lambda x: x)
