@@ -15,6 +15,7 @@ from sonnet.src import gated_rnn
 from sonnet.src import initializers as initializers_lib
 from sonnet.src import linear
 from sonnet.src import rnn_core
+from sonnet.src import unroll
 from sonnet.src import util
 from sonnet.src import variables
 
@@ -45,7 +46,8 @@ def _is_recurrent(core: Any) -> bool:
 
 
 def _build_signature(core: Any):
-  fn = core._build if isinstance(core, base.AbstractModule) else core  # pylint: disable=protected-access
+  # pylint: disable=protected-access
+  fn = core._build if isinstance(core, base.AbstractModule) else core
   try:
     return inspect.signature(fn)
   except (TypeError, ValueError):
@@ -118,7 +120,7 @@ class VanillaRNN(rnn_core.RNNCore):
       KeyError, TypeError: for bad initializers / partitioners / regularizers.
     """
     super().__init__(name=name, custom_getter=custom_getter)
-    self._hidden_size = gated_rnn.check_positive_int(self.module_name, "hidden_size",
+    self._hidden_size = rnn_core.check_positive_int(self.module_name, "hidden_size",
                                                      hidden_size)
     self._activation = activation
     keys = self.POSSIBLE_INITIALIZER_KEYS
@@ -151,13 +153,13 @@ class VanillaRNN(rnn_core.RNNCore):
       snt.IncompatibleShapeError: inputs of the wrong rank or size; a state of the wrong
         size or batch.
     """
-    if isinstance(inputs, gated_rnn.ProjectedInputs):
+    if isinstance(inputs, unroll.ProjectedInputs):
       prev_state = self._check_prev_state(prev_state, inputs.value)
       in_to_hidden = inputs.value
     else:
       inputs = tf.convert_to_tensor(inputs)
       if inputs.shape.rank != 2:
-        raise errors.IncompatibleShapeError(gated_rnn.ERR_INPUT_RANK.format(
+        raise errors.IncompatibleShapeError(rnn_core.ERR_INPUT_RANK.format(
             module=self.module_name, shape=inputs.shape))
       prev_state = self._check_prev_state(prev_state, inputs)
       in_to_hidden = self._in_to_hidden_linear(inputs)
@@ -172,31 +174,45 @@ class VanillaRNN(rnn_core.RNNCore):
     if sequence.shape.rank != 3:
       return input_sequence, self  # The step reports the error.
     projected = self._in_to_hidden_linear(sequence)
-    return projected, lambda x_t, state: self(gated_rnn.ProjectedInputs(x_t, {}), state)
+    return projected, lambda x_t, state: self(unroll.ProjectedInputs(x_t, {}), state)
 
   @property
   def state_size(self) -> tf.TensorShape:
+    """Nest of `tf.TensorShape`: the state's sizes, without the batch dimension."""
     return tf.TensorShape([self._hidden_size])
 
   @property
   def output_size(self) -> tf.TensorShape:
+    """Nest of `tf.TensorShape`: the output's sizes, without the batch dimension."""
     return tf.TensorShape([self._hidden_size])
 
   @property
   def in_to_hidden_linear(self) -> linear.Linear:
+    """The `snt.Linear` applied to the inputs."""
     return self._in_to_hidden_linear
 
   @property
   def hidden_to_hidden_linear(self) -> linear.Linear:
+    """The `snt.Linear` applied to the hidden state."""
     return self._hidden_to_hidden_linear
 
   @property
   def in_to_hidden_variables(self) -> Tuple[tf.Variable, ...]:
+    """The variables of `in_to_hidden_linear`.
+
+    Raises:
+      snt.NotConnectedError: before the first connection.
+    """
     self._ensure_is_connected()
     return self._in_to_hidden_linear.variables
 
   @property
   def hidden_to_hidden_variables(self) -> Tuple[tf.Variable, ...]:
+    """The variables of `hidden_to_hidden_linear`.
+
+    Raises:
+      snt.NotConnectedError: before the first connection.
+    """
     self._ensure_is_connected()
     return self._hidden_to_hidden_linear.variables
 
@@ -302,10 +318,12 @@ class DeepRNN(rnn_core.RNNCore):
 
   @property
   def state_size(self) -> Tuple[Any, ...]:
+    """Nest of `tf.TensorShape`: the state's sizes, without the batch dimension."""
     return tuple(core.state_size for core in self._recurrent_cores)
 
   @property
   def output_size(self) -> Any:
+    """Nest of `tf.TensorShape`: the output's sizes, without the batch dimension."""
     if self._skip_connections and self._concat_final_output_if_skip:
       return _concat_sizes([core.output_size for core in self._cores])
     for core in reversed(self._cores):
@@ -315,6 +333,7 @@ class DeepRNN(rnn_core.RNNCore):
 
   @property
   def cores(self) -> Tuple[Any, ...]:
+    """The cores (and non-recurrent modules or ops), in order."""
     return self._cores
 
   def initial_state(self,
@@ -358,6 +377,7 @@ class DeepRNN(rnn_core.RNNCore):
           for core, init, reg in zip(cores, initializers, regularizers))
 
   def zero_state(self, batch_size: Any, dtype: Any = tf.float32) -> Tuple[Any, ...]:
+    """Zeros with the structure of `state_size` (see `snt.RNNCore.zero_state`)."""
     return tuple(core.zero_state(batch_size, dtype) for core in self._recurrent_cores)
 
 
@@ -393,10 +413,12 @@ class ModelRNN(rnn_core.RNNCore):
 
   @property
   def state_size(self) -> Any:
+    """Nest of `tf.TensorShape`: the state's sizes, without the batch dimension."""
     return tf.nest.map_structure(_as_shape, self._model.output_size)
 
   @property
   def output_size(self) -> Any:
+    """Nest of `tf.TensorShape`: the output's sizes, without the batch dimension."""
     return self.state_size
 
 
@@ -409,12 +431,15 @@ class _WrapperCore(rnn_core.RNNCore):
 
   @property
   def state_size(self) -> Any:
+    """Nest of `tf.TensorShape`: the state's sizes, without the batch dimension."""
     return self._base_core.state_size
 
   def initial_state(self, *args, **kwargs) -> Any:
+    """The wrapped core's initial state (see `snt.RNNCore.initial_state`)."""
     return self._base_core.initial_state(*args, **kwargs)
 
   def zero_state(self, batch_size: Any, dtype: Any = tf.float32) -> Any:
+    """Zeros with the structure of `state_size` (see `snt.RNNCore.zero_state`)."""
     return self._base_core.zero_state(batch_size, dtype)
 
 
@@ -435,6 +460,7 @@ class ResidualCore(_WrapperCore):
 
   @property
   def output_size(self) -> Any:
+    """Nest of `tf.TensorShape`: the output's sizes, without the batch dimension."""
     return self._base_core.output_size
 
 
@@ -467,6 +493,7 @@ class SkipConnectionCore(_WrapperCore):
 
   @property
   def output_size(self) -> Any:
+    """Nest of `tf.TensorShape`: the output's sizes, without the batch dimension."""
     if self._input_shape is None:
       raise ValueError(ERR_SKIP_OUTPUT_UNKNOWN)
     return tf.nest.map_structure(
@@ -506,9 +533,9 @@ class HighwayCore(rnn_core.RNNCore):
       KeyError, TypeError: for bad initializers / partitioners / regularizers.
     """
     super().__init__(name=name, custom_getter=custom_getter)
-    self._hidden_size = gated_rnn.check_positive_int(self.module_name, "hidden_size",
+    self._hidden_size = rnn_core.check_positive_int(self.module_name, "hidden_size",
                                                      hidden_size)
-    self._num_layers = gated_rnn.check_positive_int(self.module_name, "num_layers",
+    self._num_layers = rnn_core.check_positive_int(self.module_name, "num_layers",
                                                     num_layers)
     keys = self.get_possible_initializer_keys(num_layers)
     self._initializers = util.check_initializers(initializers, keys)
@@ -544,7 +571,7 @@ class HighwayCore(rnn_core.RNNCore):
     Raises:
       snt.IncompatibleShapeError: inputs of the wrong rank or size; a bad state.
     """
-    inputs = gated_rnn.check_rank2_inputs(self.module_name, inputs, self._input_size)
+    inputs = rnn_core.check_rank2_inputs(self.module_name, inputs, self._input_size)
     state = self._check_prev_state(prev_state, inputs)
     input_size, hidden, dtype = inputs.shape[1], self._hidden_size, inputs.dtype
     wt = self._var("wt", [input_size, hidden], dtype, input_size)
@@ -566,10 +593,12 @@ class HighwayCore(rnn_core.RNNCore):
 
   @property
   def state_size(self) -> tf.TensorShape:
+    """Nest of `tf.TensorShape`: the state's sizes, without the batch dimension."""
     return tf.TensorShape([self._hidden_size])
 
   @property
   def output_size(self) -> tf.TensorShape:
+    """Nest of `tf.TensorShape`: the output's sizes, without the batch dimension."""
     return tf.TensorShape([self._hidden_size])
 
 

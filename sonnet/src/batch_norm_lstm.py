@@ -98,7 +98,7 @@ class BatchNormLSTM(rnn_core.RNNCore):
     """
     super().__init__(name=name, custom_getter=custom_getter)
     module = self.module_name
-    self._hidden_size = gated_rnn.check_positive_int(module, "hidden_size", hidden_size)
+    self._hidden_size = rnn_core.check_positive_int(module, "hidden_size", hidden_size)
     if (isinstance(max_unique_stats, bool) or
         not isinstance(max_unique_stats, numbers.Integral) or max_unique_stats < 1):
       raise ValueError(ERR_MAX_UNIQUE_STATS.format(max_unique_stats))
@@ -117,10 +117,10 @@ class BatchNormLSTM(rnn_core.RNNCore):
     self._eps = float(eps)
     self._forget_bias = forget_bias
     self._use_peepholes = bool(use_peepholes)
-    self._hidden_clip_value = gated_rnn._check_clip(module, "hidden_clip_value",  # pylint: disable=protected-access
-                                                    hidden_clip_value)
-    self._cell_clip_value = gated_rnn._check_clip(module, "cell_clip_value",  # pylint: disable=protected-access
-                                                  cell_clip_value)
+    self._hidden_clip_value = rnn_core.check_clip_value(module, "hidden_clip_value",
+                                                        hidden_clip_value)
+    self._cell_clip_value = rnn_core.check_clip_value(module, "cell_clip_value",
+                                                      cell_clip_value)
     keys = self.get_possible_initializer_keys(use_peepholes, use_batch_norm_h,
                                               use_batch_norm_x, use_batch_norm_c)
     self._initializers = util.check_initializers(initializers, keys)
@@ -228,7 +228,7 @@ class BatchNormLSTM(rnn_core.RNNCore):
       snt.IncompatibleShapeError: bad input rank or size; bad state sizes.
       ValueError: a state of the wrong structure.
     """
-    inputs = gated_rnn.check_rank2_inputs(self.module_name, inputs, self._input_size)
+    inputs = rnn_core.check_rank2_inputs(self.module_name, inputs, self._input_size)
     prev_state = self._check_prev_state(prev_state, inputs)
     hidden_size, dtype = self._hidden_size, inputs.dtype
     input_size = inputs.shape[1]
@@ -323,6 +323,7 @@ class BatchNormLSTM(rnn_core.RNNCore):
     return hidden, cell, time_step
 
   def zero_state(self, batch_size: Any, dtype: Any = tf.float32) -> Any:
+    """Zeros with the structure of `state_size` (see `snt.RNNCore.zero_state`)."""
     return self.initial_state(batch_size, dtype)
 
   def with_batch_norm_control(self, is_training: Any, test_local_stats: Any = True
@@ -341,6 +342,7 @@ class BatchNormLSTM(rnn_core.RNNCore):
 
   @property
   def state_size(self) -> Any:
+    """Nest of `tf.TensorShape`: the state's sizes, without the batch dimension."""
     size = tf.TensorShape([self._hidden_size])
     if self._max_unique_stats == 1:
       return gated_rnn.LSTMState(hidden=size, cell=size)
@@ -348,20 +350,25 @@ class BatchNormLSTM(rnn_core.RNNCore):
 
   @property
   def output_size(self) -> tf.TensorShape:
+    """Nest of `tf.TensorShape`: the output's sizes, without the batch dimension."""
     return tf.TensorShape([self._hidden_size])
 
   @property
   def use_peepholes(self) -> bool:
+    """Whether the core uses peephole connections."""
     return self._use_peepholes
 
   @property
   def use_batch_norm_h(self) -> bool:
+    """Whether the hidden-to-gates product is batch-normalised."""
     return self._use_batch_norm_h
 
   @property
   def use_batch_norm_x(self) -> bool:
+    """Whether the input-to-gates product is batch-normalised."""
     return self._use_batch_norm_x
 
   @property
   def use_batch_norm_c(self) -> bool:
+    """Whether the cell state is batch-normalised."""
     return self._use_batch_norm_c

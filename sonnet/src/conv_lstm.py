@@ -17,6 +17,7 @@ from sonnet.src import errors
 from sonnet.src import gated_rnn
 from sonnet.src import initializers as initializers_lib
 from sonnet.src import rnn_core
+from sonnet.src import unroll
 from sonnet.src import util
 from sonnet.src import variables
 
@@ -105,7 +106,7 @@ class ConvLSTM(rnn_core.RNNCore):
       raise ValueError(ERR_INPUT_SHAPE.format(module=module, expected=conv_ndims + 1,
                                               actual=input_shape))
     self._input_shape = input_shape
-    self._output_channels = gated_rnn.check_positive_int(module, "output_channels",
+    self._output_channels = rnn_core.check_positive_int(module, "output_channels",
                                                          output_channels)
     self._kernel_shape = _int_tuple(module, kernel_shape, conv_ndims, "kernel_shape",
                                     ERR_KERNEL_SHAPE)
@@ -166,7 +167,7 @@ class ConvLSTM(rnn_core.RNNCore):
           module=self.module_name, expected=expected,
           actual=shape[extra_leading - 1:] if shape.rank else shape))
     if not inputs.dtype.is_floating:
-      raise TypeError(gated_rnn.ERR_INPUT_DTYPE.format(module=self.module_name,
+      raise TypeError(rnn_core.ERR_INPUT_DTYPE.format(module=self.module_name,
                                                        dtype=inputs.dtype.name))
     return inputs
 
@@ -185,7 +186,7 @@ class ConvLSTM(rnn_core.RNNCore):
       snt.IncompatibleShapeError: inputs not of shape `[batch] + input_shape`; a state
         component of the wrong size or batch.
     """
-    if isinstance(inputs, gated_rnn.ProjectedInputs):
+    if isinstance(inputs, unroll.ProjectedInputs):
       prev_state = self._check_prev_state(prev_state, inputs.value)
       gates_x = inputs.value
     else:
@@ -214,15 +215,17 @@ class ConvLSTM(rnn_core.RNNCore):
         gates_x = tf.reshape(gates_x, tf.concat([leading, tf.shape(gates_x)[1:]], 0))
         gates_x.set_shape(sequence.shape[:2].concatenate(
             self._input_shape[:-1] + (4 * self._output_channels,)))
-    return gates_x, lambda x_t, state: self(gated_rnn.ProjectedInputs(x_t, {}), state)
+    return gates_x, lambda x_t, state: self(unroll.ProjectedInputs(x_t, {}), state)
 
   @property
   def state_size(self) -> gated_rnn.LSTMState:
+    """Nest of `tf.TensorShape`: the state's sizes, without the batch dimension."""
     shape = tf.TensorShape(self._input_shape[:-1] + (self._output_channels,))
     return gated_rnn.LSTMState(hidden=shape, cell=shape)
 
   @property
   def output_size(self) -> tf.TensorShape:
+    """Nest of `tf.TensorShape`: the output's sizes, without the batch dimension."""
     return tf.TensorShape(self._input_shape[:-1] + (self._output_channels,))
 
 

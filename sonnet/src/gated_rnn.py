@@ -16,17 +16,6 @@ from sonnet.src import unroll
 from sonnet.src import util
 from sonnet.src import variables
 
-ERR_POSITIVE_INT = "{module}: {arg} must be a positive integer, got {value!r}."
-ERR_CLIP_VALUE = "{module}: {arg} must be None or a positive number, got {value!r}."
-ERR_INPUT_RANK = (
-    "{module}: inputs must have shape [batch_size, input_size] (rank 2), got shape {shape}.")
-ERR_INPUT_UNKNOWN = (
-    "{module}: the input size (last dimension of inputs) must be known statically, got "
-    "shape {shape}.")
-ERR_INPUT_DTYPE = "{module}: inputs must be floating point, got dtype {dtype}."
-ERR_INPUT_SIZE = (
-    "{module}: inputs have size {actual} on the last axis, but the module was first "
-    "connected to inputs of size {expected}.")
 ERR_KEEP_PROB = "{arg} must be None or a number in (0, 1], got {value!r}."
 
 LSTMState = collections.namedtuple("LSTMState", ("hidden", "cell"))
@@ -34,91 +23,6 @@ LSTMState.__doc__ = """State of an `snt.LSTM`: `hidden` (the output, `[B, H]` or
 a projection) and `cell` (`[B, H]`)."""
 LSTMState.hidden.__doc__ = "The hidden state (equal to the core's output)."
 LSTMState.cell.__doc__ = "The cell state."
-
-
-def check_positive_int(module: str, arg: str, value: Any) -> int:
-  if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
-    raise ValueError(ERR_POSITIVE_INT.format(module=module, arg=arg, value=value))
-  return int(value)
-
-
-def _check_clip(module: str, arg: str, value: Any) -> Optional[float]:
-  if value is None:
-    return None
-  if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
-    raise ValueError(ERR_CLIP_VALUE.format(module=module, arg=arg, value=value))
-  return float(value)
-
-
-def check_rank2_inputs(module: str, inputs: Any, expected_size: Optional[int]) -> tf.Tensor:
-  """Checks `[batch, input_size]` float inputs; returns them as a tensor.
-
-  Raises:
-    snt.IncompatibleShapeError: wrong rank, or a size other than `expected_size`.
-    snt.UnderspecifiedError: unknown input size.
-    TypeError: non-float inputs.
-  """
-  inputs = tf.convert_to_tensor(inputs)
-  if inputs.shape.rank != 2:
-    raise errors.IncompatibleShapeError(ERR_INPUT_RANK.format(module=module,
-                                                              shape=inputs.shape))
-  if inputs.shape[1] is None:
-    raise errors.UnderspecifiedError(ERR_INPUT_UNKNOWN.format(module=module,
-                                                              shape=inputs.shape))
-  if not inputs.dtype.is_floating:
-    raise TypeError(ERR_INPUT_DTYPE.format(module=module, dtype=inputs.dtype.name))
-  if expected_size is not None and inputs.shape[1] != expected_size:
-    raise errors.IncompatibleShapeError(ERR_INPUT_SIZE.format(
-        module=module, actual=inputs.shape[1], expected=expected_size))
-  return inputs
-
-
-def check_sequence_inputs(module: str, input_sequence: Any,
-                          expected_size: Optional[int]) -> tf.Tensor:
-  """As `check_rank2_inputs`, for a time-major `[T, B, input_size]` sequence."""
-  input_sequence = tf.convert_to_tensor(input_sequence)
-  shape = input_sequence.shape
-  if shape.rank != 3:
-    raise errors.IncompatibleShapeError(ERR_INPUT_RANK.format(
-        module=module, shape=shape[1:] if shape.rank else shape))
-  step = tf.TensorShape(shape[1:])
-  if step[1] is None:
-    raise errors.UnderspecifiedError(ERR_INPUT_UNKNOWN.format(module=module, shape=step))
-  if not input_sequence.dtype.is_floating:
-    raise TypeError(ERR_INPUT_DTYPE.format(module=module, dtype=input_sequence.dtype.name))
-  if expected_size is not None and step[1] != expected_size:
-    raise errors.IncompatibleShapeError(ERR_INPUT_SIZE.format(
-        module=module, actual=step[1], expected=expected_size))
-  return input_sequence
-
-
-def project_sequence(sequence: tf.Tensor, weights: tf.Tensor,
-                     bias: Optional[tf.Tensor]) -> tf.Tensor:
-  """`sequence @ weights (+ bias)` for a `[T, B, in]` sequence, as one matrix product."""
-  shape = tf.shape(sequence)
-  flat = tf.reshape(sequence, [-1, sequence.shape[-1]])
-  projected = tf.matmul(flat, weights)
-  if bias is not None:
-    projected = tf.nn.bias_add(projected, bias)
-  result = tf.reshape(projected, tf.concat([shape[:2], [weights.shape[-1]]], 0))
-  result.set_shape(sequence.shape[:2].concatenate([weights.shape[-1]]))
-  return result
-
-
-class ProjectedInputs:
-  """One step of an input sequence already transformed by `RNNCore._prepare_unroll`.
-
-  Passed as `inputs` to the core's own `__call__` so the step runs in the core's scope;
-  `extras` holds loop-invariant tensors computed once (e.g. weight slices).
-  """
-
-  __slots__ = ("value", "extras", "whole_sequence")
-
-  def __init__(self, value: tf.Tensor, extras: Mapping[str, Any],
-               whole_sequence: bool = False):
-    self.value = value
-    self.extras = extras
-    self.whole_sequence = whole_sequence
 
 
 def _layer_norm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor,
@@ -195,16 +99,16 @@ class LSTM(rnn_core.RNNCore):
       TypeError: for non-dict or non-callable initializers etc.
     """
     super().__init__(name=name, custom_getter=custom_getter)
-    self._hidden_size = check_positive_int(self.module_name, "hidden_size", hidden_size)
-    self._projection_size = (None if projection_size is None else check_positive_int(
+    self._hidden_size = rnn_core.check_positive_int(self.module_name, "hidden_size", hidden_size)
+    self._projection_size = (None if projection_size is None else rnn_core.check_positive_int(
         self.module_name, "projection_size", projection_size))
     self._forget_bias = forget_bias
     self._use_peepholes = bool(use_peepholes)
     self._use_layer_norm = bool(use_layer_norm)
-    self._hidden_clip_value = _check_clip(self.module_name, "hidden_clip_value",
-                                          hidden_clip_value)
-    self._cell_clip_value = _check_clip(self.module_name, "cell_clip_value",
-                                        cell_clip_value)
+    self._hidden_clip_value = rnn_core.check_clip_value(self.module_name, "hidden_clip_value",
+                                                        hidden_clip_value)
+    self._cell_clip_value = rnn_core.check_clip_value(self.module_name, "cell_clip_value",
+                                                      cell_clip_value)
     keys = self.get_possible_initializer_keys(
         use_peepholes=use_peepholes, use_projection=projection_size is not None,
         use_layer_norm=use_layer_norm)
@@ -272,14 +176,14 @@ class LSTM(rnn_core.RNNCore):
       snt.UnderspecifiedError: unknown input size.
       ValueError: a state without the structure `(hidden, cell)`.
     """
-    if isinstance(inputs, ProjectedInputs) and inputs.whole_sequence:
+    if isinstance(inputs, unroll.ProjectedInputs) and inputs.whole_sequence:
       return self._build_whole_sequence(inputs, prev_state)
-    if isinstance(inputs, ProjectedInputs):
+    if isinstance(inputs, unroll.ProjectedInputs):
       prev_state = self._check_prev_state(prev_state, inputs.value)
       gates_x = inputs.value
       w_h = inputs.extras["w_h"]
     else:
-      inputs = check_rank2_inputs(self.module_name, inputs, self._input_size)
+      inputs = rnn_core.check_rank2_inputs(self.module_name, inputs, self._input_size)
       prev_state = self._check_prev_state(prev_state, inputs)
       input_size = inputs.shape[1]
       self._create_variables(input_size, inputs.dtype)
@@ -310,13 +214,13 @@ class LSTM(rnn_core.RNNCore):
     next_hidden = tf.tanh(next_cell) * tf.sigmoid(o)
     if self._projection_size is not None:
       next_hidden = tf.matmul(next_hidden, self._w_h_projection)
-    if not isinstance(inputs, ProjectedInputs):
+    if not isinstance(inputs, unroll.ProjectedInputs):
       self._input_size = inputs.shape[1]
     return next_hidden, LSTMState(hidden=next_hidden, cell=next_cell)
 
   def _project_inputs(self, sequence: tf.Tensor) -> Tuple[tf.Tensor, Mapping[str, Any]]:
     """Creates the variables and projects a `[T, B, in]` sequence to `[T, B, 4H]`."""
-    sequence = check_sequence_inputs(self.module_name, sequence, self._input_size)
+    sequence = rnn_core.check_sequence_inputs(self.module_name, sequence, self._input_size)
     input_size = sequence.shape[2]
     with self._enter_variable_scope():
       with tf.name_scope(self.module_name + "_input_projection"):
@@ -330,7 +234,7 @@ class LSTM(rnn_core.RNNCore):
           bias = self._b_gates + tf.constant(
               [0.0] * (2 * hidden) + [self._forget_bias] * hidden + [0.0] * hidden,
               dtype=sequence.dtype)
-        projected = project_sequence(sequence, w_x, bias)
+        projected = unroll.project_sequence(sequence, w_x, bias)
     self._input_size = input_size
     return projected, {"w_h": w_h, "forget_bias_included": not self._use_layer_norm}
 
@@ -339,7 +243,7 @@ class LSTM(rnn_core.RNNCore):
     if tf.nest.is_nested(input_sequence):
       return input_sequence, self
     projected, extras = self._project_inputs(input_sequence)
-    return projected, lambda x_t, state: self(ProjectedInputs(x_t, extras), state)
+    return projected, lambda x_t, state: self(unroll.ProjectedInputs(x_t, extras), state)
 
   def _fused_unroll(self, input_sequence: Any, initial_state: Any,
                     parallel_iterations: int = 10) -> Optional[Tuple[tf.Tensor, LSTMState]]:
@@ -354,9 +258,9 @@ class LSTM(rnn_core.RNNCore):
       return None
     projected, extras = self._project_inputs(input_sequence)
     extras = dict(extras, parallel_iterations=parallel_iterations)
-    return self(ProjectedInputs(projected, extras, whole_sequence=True), initial_state)
+    return self(unroll.ProjectedInputs(projected, extras, whole_sequence=True), initial_state)
 
-  def _build_whole_sequence(self, inputs: "ProjectedInputs", prev_state: Any):
+  def _build_whole_sequence(self, inputs: "unroll.ProjectedInputs", prev_state: Any):
     prev_state = rnn_core.check_state(prev_state, self.state_size,
                                       module_name=self.module_name, arg_name="initial_state",
                                       batch_size=inputs.value.shape[1])
@@ -378,23 +282,36 @@ class LSTM(rnn_core.RNNCore):
 
   @property
   def hidden_size(self) -> int:
+    """The hidden size H."""
     return self._hidden_size
 
   @property
   def use_peepholes(self) -> bool:
+    """Whether the core uses peephole connections."""
     return self._use_peepholes
 
   @property
   def use_layer_norm(self) -> bool:
+    """Whether the gate pre-activations are layer-normalised."""
     return self._use_layer_norm
 
   @property
   def w_gates(self) -> tf.Variable:
+    """The gate weights `[input_size + P or H, 4H]`.
+
+    Raises:
+      snt.NotConnectedError: before the first connection.
+    """
     self._ensure_is_connected()
     return self._w_gates
 
   @property
   def b_gates(self) -> tf.Variable:
+    """The gate biases `[4H]`.
+
+    Raises:
+      snt.NotConnectedError: before the first connection.
+    """
     self._ensure_is_connected()
     return self._b_gates
 
@@ -433,7 +350,7 @@ class GRU(rnn_core.RNNCore):
       KeyError, TypeError: for bad initializers / partitioners / regularizers.
     """
     super().__init__(name=name, custom_getter=custom_getter)
-    self._hidden_size = check_positive_int(self.module_name, "hidden_size", hidden_size)
+    self._hidden_size = rnn_core.check_positive_int(self.module_name, "hidden_size", hidden_size)
     keys = self.POSSIBLE_INITIALIZER_KEYS
     self._initializers = util.check_initializers(initializers, keys)
     self._partitioners = util.check_partitioners(partitioners, keys)
@@ -475,12 +392,12 @@ class GRU(rnn_core.RNNCore):
         size or batch.
       snt.UnderspecifiedError: unknown input size.
     """
-    if isinstance(inputs, ProjectedInputs):
+    if isinstance(inputs, unroll.ProjectedInputs):
       prev_state = self._check_prev_state(prev_state, inputs.value)
       x_zrh = inputs.value
       u_zr = inputs.extras["u_zr"]
     else:
-      inputs = check_rank2_inputs(self.module_name, inputs, self._input_size)
+      inputs = rnn_core.check_rank2_inputs(self.module_name, inputs, self._input_size)
       prev_state = self._check_prev_state(prev_state, inputs)
       self._create_variables(inputs.shape[1], inputs.dtype)
       w_zrh = tf.concat([self._wz, self._wr, self._wh], axis=1)
@@ -492,7 +409,7 @@ class GRU(rnn_core.RNNCore):
     z, r = tf.split(tf.sigmoid(x_zr + tf.matmul(hidden, u_zr)), 2, axis=1)
     candidate = tf.tanh(x_h + tf.matmul(r * hidden, self._uh))
     next_hidden = (1 - z) * hidden + z * candidate
-    if not isinstance(inputs, ProjectedInputs):
+    if not isinstance(inputs, unroll.ProjectedInputs):
       self._input_size = inputs.shape[1]
     return next_hidden, next_hidden
 
@@ -500,27 +417,30 @@ class GRU(rnn_core.RNNCore):
     """Projects the whole input sequence with one matrix product (see `RNNCore`)."""
     if tf.nest.is_nested(input_sequence):
       return input_sequence, self
-    sequence = check_sequence_inputs(self.module_name, input_sequence, self._input_size)
+    sequence = rnn_core.check_sequence_inputs(self.module_name, input_sequence, self._input_size)
     with self._enter_variable_scope():
       with tf.name_scope(self.module_name + "_input_projection"):
         self._create_variables(sequence.shape[2], sequence.dtype)
         w_zrh = tf.concat([self._wz, self._wr, self._wh], axis=1)
         b_zrh = tf.concat([self._bz, self._br, self._bh], axis=0)
-        projected = project_sequence(sequence, w_zrh, b_zrh)
+        projected = unroll.project_sequence(sequence, w_zrh, b_zrh)
         extras = {"u_zr": tf.concat([self._uz, self._ur], axis=1)}
     self._input_size = sequence.shape[2]
-    return projected, lambda x_t, state: self(ProjectedInputs(x_t, extras), state)
+    return projected, lambda x_t, state: self(unroll.ProjectedInputs(x_t, extras), state)
 
   @property
   def state_size(self) -> tf.TensorShape:
+    """Nest of `tf.TensorShape`: the state's sizes, without the batch dimension."""
     return tf.TensorShape([self._hidden_size])
 
   @property
   def output_size(self) -> tf.TensorShape:
+    """Nest of `tf.TensorShape`: the output's sizes, without the batch dimension."""
     return tf.TensorShape([self._hidden_size])
 
   @property
   def hidden_size(self) -> int:
+    """The hidden size H."""
     return self._hidden_size
 
 
@@ -589,10 +509,12 @@ class RecurrentDropoutWrapper(rnn_core.RNNCore):
 
   @property
   def state_size(self):
+    """Nest of `tf.TensorShape`: the state's sizes, without the batch dimension."""
     return (self._core.state_size, self._core.state_size)
 
   @property
   def output_size(self):
+    """Nest of `tf.TensorShape`: the output's sizes, without the batch dimension."""
     return self._core.output_size
 
 
@@ -644,14 +566,17 @@ class ZoneoutWrapper(rnn_core.RNNCore):
     return output, tf.nest.pack_sequence_as(next_state, mixed)
 
   def initial_state(self, *args, **kwargs):
+    """The wrapped core's initial state (see `snt.RNNCore.initial_state`)."""
     return self._core.initial_state(*args, **kwargs)
 
   @property
   def state_size(self):
+    """Nest of `tf.TensorShape`: the state's sizes, without the batch dimension."""
     return self._core.state_size
 
   @property
   def output_size(self):
+    """Nest of `tf.TensorShape`: the output's sizes, without the batch dimension."""
     return self._core.output_size
 
 

@@ -162,26 +162,40 @@ class ACTCore(rnn_core.RNNCore):
 
   @property
   def output_size(self) -> Tuple[tf.TensorShape, Tuple[tf.TensorShape, tf.TensorShape]]:
+    """Nest of `tf.TensorShape`: the output's sizes, without the batch dimension."""
     return (tf.TensorShape([self._output_size]),
             (tf.TensorShape([1]), tf.TensorShape([1])))
 
   @property
   def state_size(self) -> Any:
+    """Nest of `tf.TensorShape`: the state's sizes, without the batch dimension."""
     return self._core.state_size
 
   def initial_state(self, *args, **kwargs) -> Any:
+    """The wrapped core's initial state (see `snt.RNNCore.initial_state`)."""
     return self._core.initial_state(*args, **kwargs)
 
   def zero_state(self, batch_size: Any, dtype: Any = tf.float32) -> Any:
+    """Zeros with the structure of `state_size` (see `snt.RNNCore.zero_state`)."""
     return self._core.zero_state(batch_size, dtype)
 
   @property
   def batch_size(self) -> Optional[int]:
+    """The static batch size of the last connection (None if unknown).
+
+    Raises:
+      snt.NotConnectedError: before the first connection.
+    """
     self._ensure_is_connected()
     return self._batch_size
 
   @property
   def dtype(self) -> tf.DType:
+    """The dtype of the last connection's inputs.
+
+    Raises:
+      snt.NotConnectedError: before the first connection.
+    """
     self._ensure_is_connected()
     return self._dtype
 

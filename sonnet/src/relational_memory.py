@@ -219,12 +219,15 @@ class RelationalMemory(rnn_core.RNNCore):
 
   @property
   def state_size(self) -> tf.TensorShape:
+    """Nest of `tf.TensorShape`: the state's sizes, without the batch dimension."""
     return tf.TensorShape([self._mem_slots, self._mem_size])
 
   @property
   def output_size(self) -> tf.TensorShape:
+    """Nest of `tf.TensorShape`: the output's sizes, without the batch dimension."""
     return tf.TensorShape([self._mem_slots * self._mem_size])
 
   @property
   def mem_size(self) -> int:
+    """The size of a memory slot, `head_size * num_heads`."""
     return self._mem_size

@@ -67,7 +67,8 @@ class RelationalMemoryTest(tf.test.TestCase, parameterized.TestCase):
       gate_linear.w.assign(tf.zeros_like(gate_linear.w))
     _, next_memory = core(x, memory)
     projected = core._input_linear(x[:, None])  # pylint: disable=protected-access
-    attended = core._attend_over_memory(tf.concat([memory, projected], 1))[:, :2]  # pylint: disable=protected-access
+    attend = core._attend_over_memory  # pylint: disable=protected-access
+    attended = attend(tf.concat([memory, projected], 1))[:, :2]
     sigmoid = lambda v: 1 / (1 + np.exp(-v))
     expected = sigmoid(-1.0) * np.tanh(attended) + sigmoid(2.0) * memory.numpy()
     self.assertAllClose(next_memory, expected, atol=1e-5)

@@ -10,6 +10,7 @@ for another therefore needs no other change in the user's code.
 
 import abc
 import collections
+import numbers
 import warnings
 from typing import Any, Callable, Optional, Sequence, Tuple
 
@@ -36,6 +37,17 @@ ERR_REGULARIZERS_NOT_CALLABLE = "Not all the passed regularizers are callable ob
 ERR_TRAINABLE_STRUCTURE = (
     "{arg} must be None or a nest with the structure of the state {state_size}: {error}")
 ERR_MASK_TYPE = "Mask should be None or a list of boolean values."
+ERR_POSITIVE_INT = "{module}: {arg} must be a positive integer, got {value!r}."
+ERR_CLIP_VALUE = "{module}: {arg} must be None or a positive number, got {value!r}."
+ERR_INPUT_RANK = (
+    "{module}: inputs must have shape [batch_size, input_size] (rank 2), got shape {shape}.")
+ERR_INPUT_UNKNOWN = (
+    "{module}: the input size (last dimension of inputs) must be known statically, got "
+    "shape {shape}.")
+ERR_INPUT_DTYPE = "{module}: inputs must be floating point, got dtype {dtype}."
+ERR_INPUT_SIZE = (
+    "{module}: inputs have size {actual} on the last axis, but the module was first "
+    "connected to inputs of size {expected}.")
 ERR_BATCH_SIZE = "batch_size must be a non-negative integer or an integer scalar tensor, got {!r}."
 
 
@@ -191,6 +203,66 @@ def check_state(state: Any,
           module=module_name, arg=arg_name, path=path, actual=shape[0],
           expected=batch_size))
   return tf.nest.pack_sequence_as(state_size, flat_state)
+
+
+# ----------------------------------------------------------------------------------------
+# Argument and input checks shared by the cores.
+
+
+def check_positive_int(module: str, arg: str, value: Any) -> int:
+  if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
+    raise ValueError(ERR_POSITIVE_INT.format(module=module, arg=arg, value=value))
+  return int(value)
+
+
+def check_clip_value(module: str, arg: str, value: Any) -> Optional[float]:
+  if value is None:
+    return None
+  if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
+    raise ValueError(ERR_CLIP_VALUE.format(module=module, arg=arg, value=value))
+  return float(value)
+
+
+def check_rank2_inputs(module: str, inputs: Any, expected_size: Optional[int]) -> tf.Tensor:
+  """Checks `[batch, input_size]` float inputs; returns them as a tensor.
+
+  Raises:
+    snt.IncompatibleShapeError: wrong rank, or a size other than `expected_size`.
+    snt.UnderspecifiedError: unknown input size.
+    TypeError: non-float inputs.
+  """
+  inputs = tf.convert_to_tensor(inputs)
+  if inputs.shape.rank != 2:
+    raise errors.IncompatibleShapeError(ERR_INPUT_RANK.format(module=module,
+                                                              shape=inputs.shape))
+  if inputs.shape[1] is None:
+    raise errors.UnderspecifiedError(ERR_INPUT_UNKNOWN.format(module=module,
+                                                              shape=inputs.shape))
+  if not inputs.dtype.is_floating:
+    raise TypeError(ERR_INPUT_DTYPE.format(module=module, dtype=inputs.dtype.name))
+  if expected_size is not None and inputs.shape[1] != expected_size:
+    raise errors.IncompatibleShapeError(ERR_INPUT_SIZE.format(
+        module=module, actual=inputs.shape[1], expected=expected_size))
+  return inputs
+
+
+def check_sequence_inputs(module: str, input_sequence: Any,
+                          expected_size: Optional[int]) -> tf.Tensor:
+  """As `check_rank2_inputs`, for a time-major `[T, B, input_size]` sequence."""
+  input_sequence = tf.convert_to_tensor(input_sequence)
+  shape = input_sequence.shape
+  if shape.rank != 3:
+    raise errors.IncompatibleShapeError(ERR_INPUT_RANK.format(
+        module=module, shape=shape[1:] if shape.rank else shape))
+  step = tf.TensorShape(shape[1:])
+  if step[1] is None:
+    raise errors.UnderspecifiedError(ERR_INPUT_UNKNOWN.format(module=module, shape=step))
+  if not input_sequence.dtype.is_floating:
+    raise TypeError(ERR_INPUT_DTYPE.format(module=module, dtype=input_sequence.dtype.name))
+  if expected_size is not None and step[1] != expected_size:
+    raise errors.IncompatibleShapeError(ERR_INPUT_SIZE.format(
+        module=module, actual=step[1], expected=expected_size))
+  return input_sequence
 
 
 # ----------------------------------------------------------------------------------------
@@ -512,14 +584,18 @@ class CoreWithExtraBuildArgs(RNNCore):
 
   @property
   def state_size(self) -> Any:
+    """Nest of `tf.TensorShape`: the state's sizes, without the batch dimension."""
     return self._core.state_size
 
   @property
   def output_size(self) -> Any:
+    """Nest of `tf.TensorShape`: the output's sizes, without the batch dimension."""
     return self._core.output_size
 
   def initial_state(self, *args, **kwargs) -> Any:
+    """The wrapped core's initial state (see `snt.RNNCore.initial_state`)."""
     return self._core.initial_state(*args, **kwargs)
 
   def zero_state(self, batch_size: Any, dtype: Any = tf.float32) -> Any:
+    """Zeros with the structure of `state_size` (see `snt.RNNCore.zero_state`)."""
     return self._core.zero_state(batch_size, dtype)

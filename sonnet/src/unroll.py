@@ -45,6 +45,35 @@ _TIME_AXIS = 0
 _BATCH_AXIS = 1
 
 
+def project_sequence(sequence: tf.Tensor, weights: tf.Tensor,
+                     bias: Optional[tf.Tensor]) -> tf.Tensor:
+  """`sequence @ weights (+ bias)` for a `[T, B, in]` sequence, as one matrix product."""
+  shape = tf.shape(sequence)
+  flat = tf.reshape(sequence, [-1, sequence.shape[-1]])
+  projected = tf.matmul(flat, weights)
+  if bias is not None:
+    projected = tf.nn.bias_add(projected, bias)
+  result = tf.reshape(projected, tf.concat([shape[:2], [weights.shape[-1]]], 0))
+  result.set_shape(sequence.shape[:2].concatenate([weights.shape[-1]]))
+  return result
+
+
+class ProjectedInputs:
+  """One step of an input sequence already transformed by `RNNCore._prepare_unroll`.
+
+  Passed as `inputs` to the core's own `__call__` so the step runs in the core's scope;
+  `extras` holds loop-invariant tensors computed once (e.g. weight slices).
+  """
+
+  __slots__ = ("value", "extras", "whole_sequence")
+
+  def __init__(self, value: tf.Tensor, extras: Mapping[str, Any],
+               whole_sequence: bool = False):
+    self.value = value
+    self.extras = extras
+    self.whole_sequence = whole_sequence
+
+
 def _core_name(core: Any) -> str:
   return getattr(core, "module_name", None) or getattr(core, "name", None) or repr(core)
 
@@ -531,8 +560,10 @@ class BidirectionalRNN(base.AbstractModule):
 
   @property
   def forward_core(self) -> Any:
+    """The core reading the sequence from the first to the last step."""
     return self._forward_core
 
   @property
   def backward_core(self) -> Any:
+    """The core reading the sequence from the last to the first step."""
     return self._backward_core
