@@ -203,6 +203,20 @@ class ConvModuleTest(tf.test.TestCase, parameterized.TestCase):
     self.assertEqual(out.shape, (2, 4, 4, 4))
     self.assertEqual(empty.shape, (0, 3, 3, 4))
 
+  @parameterized.parameters(("SAME", 1, [None, 8, 8, 4]), ("VALID", 2, [None, 3, 3, 4]))
+  def test_unknown_batch_keeps_static_spatial_shape(self, padding, stride, expected):
+    module = conv.Conv2D(4, 3, stride=stride, padding=padding)
+    static_shapes = []
+
+    @tf.function(input_signature=[tf.TensorSpec([None, 8, 8, 1])])
+    def apply(x):
+      out = module(x)
+      static_shapes.append(out.shape.as_list())
+      return out
+
+    self.assertEqual(apply(tf.ones([2, 8, 8, 1])).shape[1:], expected[1:])
+    self.assertEqual(static_shapes, [expected])
+
   @test_utils.run_in_modes
   def test_gradients_reach_every_variable(self, mode):
     def fn():

@@ -286,17 +286,23 @@ def guard_empty_batch(run: Callable[[], tf.Tensor], op_inputs: tf.Tensor, kernel
   for i, (size, k, s, r) in enumerate(zip(static_spatial, kernel_shape, stride, rate)):
     if size is None:
       size = dynamic[(2 if first else 1) + i]
-    spatial.append(tf.maximum(_output_size(size, k, s, r, op_padding), 0))
+      spatial.append(tf.maximum(_output_size(size, k, s, r, op_padding), 0))
+    else:
+      # Python ints keep the static shape known through the tf.cond below.
+      spatial.append(max(_output_size(size, k, s, r, op_padding), 0))
   batch_size = dynamic[0] if batch is None else 0
   shape = [batch_size, out_channels] + spatial if first else [batch_size] + spatial + [
       out_channels]
 
   def zeros():
-    return tf.zeros(tf.stack([tf.cast(d, tf.int32) for d in shape]), dtype=op_inputs.dtype)
+    dims = [d if isinstance(d, int) else tf.cast(d, tf.int32) for d in shape]
+    return tf.zeros(tf.stack(dims), dtype=op_inputs.dtype)
 
   if batch == 0:
     return zeros()
-  return tf.cond(dynamic[0] > 0, run, zeros)
+  outputs = tf.cond(dynamic[0] > 0, run, zeros)
+  outputs.set_shape([None] + [d if isinstance(d, int) else None for d in shape[1:]])
+  return outputs
 
 
 def add_bias(outputs: tf.Tensor, bias: tf.Tensor, data_format: str) -> tf.Tensor:
