@@ -31,11 +31,15 @@ def structures():
 
 
 def _time_pair(fn_a, fn_b, number, repeats):
-  """Median seconds per call of each function, measured alternately (fair under load)."""
+  """Median seconds per call of each function, measured alternately (fair under load).
+
+  The order alternates between repeats so neither function always runs second.
+  """
   times_a, times_b = [], []
-  for _ in range(repeats):
-    times_a.append(timeit.timeit(fn_a, number=number))
-    times_b.append(timeit.timeit(fn_b, number=number))
+  for repeat in range(repeats):
+    order = ((fn_a, times_a), (fn_b, times_b))
+    for fn, times in (order if repeat % 2 == 0 else order[::-1]):
+      times.append(timeit.timeit(fn, number=number))
   return statistics.median(times_a) / number, statistics.median(times_b) / number
 
 
