@@ -294,6 +294,11 @@ class DeepRNN(rnn_core.RNNCore):
     """
     prev_state = rnn_core.check_state(prev_state, self.state_size,
                                       module_name=self.module_name, arg_name="prev_state")
+    first_step = None
+    if isinstance(inputs, unroll.ProjectedInputs):
+      # From `_prepare_unroll`: the first core's step on its precomputed inputs.
+      first_step, first_input = inputs.extras["first_step"], inputs.value[1]
+      inputs = inputs.value[0]
     current_input = inputs
     next_states = []
     outputs = []
@@ -302,7 +307,11 @@ class DeepRNN(rnn_core.RNNCore):
       if self._skip_connections and index > 0:
         current_input = tf.nest.map_structure(_concat_last, inputs, current_input)
       core_kwargs = _supported_kwargs(core, kwargs)
-      if recurrent:
+      if index == 0 and first_step is not None:
+        output, state = first_step(first_input, prev_state[0])
+        next_states.append(state)
+        recurrent_index += 1
+      elif recurrent:
         output, state = core(current_input, prev_state[recurrent_index], **core_kwargs)
         next_states.append(state)
         recurrent_index += 1
@@ -315,6 +324,19 @@ class DeepRNN(rnn_core.RNNCore):
     else:
       output = outputs[-1]
     return output, tuple(next_states)
+
+  def _prepare_unroll(self, input_sequence: Any):
+    """Passes on the first core's per-sequence work (see `RNNCore._prepare_unroll`)."""
+    first = self._cores[0]
+    prepare = getattr(first, "_prepare_unroll", None)
+    if not self._is_recurrent[0] or prepare is None:
+      return input_sequence, self
+    first_sequence, first_step = prepare(input_sequence)
+    if first_step is first:
+      return input_sequence, self
+    extras = {"first_step": first_step}
+    return ((input_sequence, first_sequence),
+            lambda x_t, state: self(unroll.ProjectedInputs(x_t, extras), state))
 
   @property
   def state_size(self) -> Tuple[Any, ...]:

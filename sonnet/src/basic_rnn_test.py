@@ -114,6 +114,19 @@ class DeepRNNTest(tf.test.TestCase, parameterized.TestCase):
     self.assertIsInstance(final[0], snt.LSTMState)
     self.assertLen(deep.trainable_variables, 2 + 2 + 9)
 
+  def test_dynamic_and_static_unroll_agree(self):
+    # dynamic_unroll passes on the first LSTM's precomputed input projection.
+    x = tf.random.normal([4, B, IN])
+    for skip in (True, False):
+      deep = snt.DeepRNN([snt.LSTM(3), snt.GRU(2), snt.VanillaRNN(2)], skip_connections=skip)
+      with tf.GradientTape(persistent=True) as tape:
+        dynamic = snt.dynamic_unroll(deep, x, deep.initial_state(B))
+        static = snt.static_unroll(deep, x, deep.initial_state(B))
+        losses = [tf.reduce_sum(tf.sin(r[0])) for r in (dynamic, static)]
+      self.assertAllClose(dynamic, static, atol=1e-6)
+      grads = [tape.gradient(loss, deep.trainable_variables) for loss in losses]
+      self.assertAllClose(grads[0], grads[1], atol=1e-5)
+
   def test_kwargs_forwarded_to_cores_that_accept_them(self):
     deep = snt.DeepRNN([ScaleCore(1), tf.identity, ScaleCore(1)], skip_connections=False)
     state = (tf.ones([B, 1]), tf.ones([B, 1]))
