@@ -63,6 +63,7 @@ class _ModuleState:
     self.connected_subgraphs: list = []
     # Shared with later incarnations (see `canonical`):
     self.variable_owners: Dict[str, str] = {}
+    self.variable_specs: Dict[str, Any] = {}  # key -> (variable, shape tuple, dtype)
     self.regularizers: Dict[str, Callable[[Any], Any]] = {}
     self.graph_regularization_losses: Dict[str, Any] = {}
     self.call_children: Dict[str, Any] = {}  # scope name -> first module built in a call
@@ -76,6 +77,7 @@ class _ModuleState:
 
   def adopt(self, first: "_ModuleState", first_module: Any) -> None:
     self.variable_owners = first.variable_owners
+    self.variable_specs = first.variable_specs
     self.regularizers = first.regularizers
     self.graph_regularization_losses = first.graph_regularization_losses
     self.call_children = first.call_children
@@ -215,9 +217,11 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
     state = self._state()
     self._check_same_graph(state)
     _track_use(self, state)
-    with self._connection_scope("_build") as frame:
-      with tf.name_scope(state.module_name) as name_scope:
-        outputs = self._call_and_undo_on_error(frame, self._build, args, kwargs)
+    # Eager ops have no names: skip the name scope there (it costs time on every call).
+    op_scope = (contextlib.nullcontext() if tf.executing_eagerly()
+                else tf.name_scope(state.module_name))
+    with self._connection_scope("_build") as frame, op_scope as name_scope:
+      outputs = self._call_and_undo_on_error(frame, self._build, args, kwargs)
     if state.graph is None:
       state.graph = naming.outer_graph()
     state.is_connected = True
@@ -380,7 +384,8 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
   def _used_variables(self, predicate: Callable[[Any], bool]) -> Tuple[tf.Variable, ...]:
     seen = set()
     found = []
-    candidates = self._flatten(predicate=_is_variable_or_partitioned, expand_composites=False)
+    candidates = self._flatten(
+        predicate=lambda v: isinstance(v, tf.Variable) or _is_partitioned(v))
     for candidate in candidates:
       parts = list(candidate) if _is_partitioned(candidate) else [candidate]
       for variable in parts:
@@ -488,10 +493,6 @@ def _track_use(module: AbstractModule, state: _ModuleState) -> None:
 def _is_partitioned(value: Any) -> bool:
   # tf.compat.v1 has no public PartitionedVariable class to test against.
   return type(value).__name__ == "PartitionedVariable"
-
-
-def _is_variable_or_partitioned(value: Any) -> bool:
-  return isinstance(value, tf.Variable) or _is_partitioned(value)
 
 
 class Module(AbstractModule):

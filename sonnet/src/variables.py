@@ -126,8 +126,13 @@ class _ModuleVariableStore:
     """The base getter: returns the existing variable or creates it."""
     module = self._module
     state = module._snt_state  # pylint: disable=protected-access
-    store = module._snt_variables  # pylint: disable=protected-access
     key = self.key_for(name)
+    spec = state.variable_specs.get(key)
+    if (spec is not None and (dtype is None or dtype is spec[2]) and
+        (shape is None or (type(shape) in (list, tuple) and tuple(shape) == spec[1])) and
+        state.variable_owners.get(key, self._frame.owner) == self._frame.owner):
+      return spec[0]  # Fast path of a later call: the same request as at creation.
+    store = module._snt_variables  # pylint: disable=protected-access
     dtype = tf.as_dtype(dtype) if dtype is not None else None
     existing = store.get(key)
     if existing is not None:
@@ -216,6 +221,7 @@ class _ModuleVariableStore:
       # Tracking inside init_scope: a pending checkpoint restore applies here, eagerly.
       module._snt_variables[key] = variable  # pylint: disable=protected-access
       module._snt_state.variable_owners[key] = self._frame.owner  # pylint: disable=protected-access
+      module._snt_state.variable_specs[key] = (variable, tuple(shape_list), dtype)  # pylint: disable=protected-access
       self._frame.created.append((module, key))
       if regularizer is not None:
         module._snt_state.regularizers[key] = regularizer  # pylint: disable=protected-access
@@ -313,6 +319,7 @@ def undo_creations(created: Sequence[Tuple[Any, Any]]) -> None:
       continue
     variable = module._snt_variables.pop(key, None)  # pylint: disable=protected-access
     state.variable_owners.pop(key, None)
+    state.variable_specs.pop(key, None)
     state.regularizers.pop(key, None)
     loss = state.graph_regularization_losses.pop(key, None)
     graph = getattr(variable, "graph", None)
