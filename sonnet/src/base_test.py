@@ -428,6 +428,7 @@ class ConnectionTest(parameterized.TestCase, tf.test.TestCase):
     self.assertAllEqual(copied(x), expected)
     copied.variables[0].assign_add(tf.ones_like(copied.variables[0]))
     self.assertAllEqual(module(x), expected)  # Independent variables.
+    self.assertNotAllClose(copied(x), expected)  # The copy computes with its own.
     self.assertLen(copied.variables, 4)
     self.assertIsInstance(copied.layers[0], snt.Linear)
 
