@@ -574,6 +574,9 @@ class CustomGetterTest(parameterized.TestCase, tf.test.TestCase):
       out2 = test_utils.run_fn_in_mode(mode, module, tf.ones([1, 3]))
       names = sorted(v.name.split("/", 1)[1] for v in module.variables)
       self.assertEqual(names, ["b:0", "w/posterior_loc:0", "w/posterior_scale:0"])
+      with self.assertRaisesRegex(AttributeError, "no variable 'w': the custom getter "
+                                  r"created \['b', 'w/posterior_loc', 'w/posterior_scale'\]"):
+        _ = module.w
       if mode != "graph":
         self.assertAllClose(out1, np.full([1, 2], 3.0))
         self.assertAllClose(out1, out2)

@@ -22,6 +22,9 @@ ERR_OUTPUT_SIZE = "{scope}: output_size must be a positive integer, got {value!r
 ERR_OUTPUT_SIZE_TYPE = (
     "output_size must be a positive integer or a callable returning one, got {value!r}.")
 ERR_NO_BIAS = "No bias Variable in Linear Module when `use_bias=False`."
+ERR_NO_VARIABLE = (
+    "{scope}: no variable {key!r}: the custom getter created {created} instead; use "
+    "`variables` to reach them.")
 
 
 class Linear(base.AbstractModule, base.Transposable):
@@ -158,7 +161,7 @@ class Linear(base.AbstractModule, base.Transposable):
       snt.NotConnectedError: before the first call.
     """
     self._ensure_is_connected()
-    return self._snt_variables["w"]
+    return self._own_variable("w")
 
   @property
   def b(self) -> tf.Variable:
@@ -171,7 +174,14 @@ class Linear(base.AbstractModule, base.Transposable):
     self._ensure_is_connected()
     if not self._use_bias:
       raise AttributeError(ERR_NO_BIAS)
-    return self._snt_variables["b"]
+    return self._own_variable("b")
+
+  def _own_variable(self, key: str) -> tf.Variable:
+    variable = self._snt_variables.get(key)
+    if variable is None:  # A custom getter created other variables instead.
+      raise AttributeError(ERR_NO_VARIABLE.format(
+          scope=self.scope_name, key=key, created=sorted(self._snt_variables)))
+    return variable
 
   @property
   def output_size(self) -> int:
