@@ -15,6 +15,7 @@ while loop differentiated by TensorFlow), and through Sonnet 1's per-step concat
 """
 
 import argparse
+import functools
 import os
 import statistics
 import sys
@@ -93,6 +94,10 @@ def main(argv=None):
 
   dynamic_tm = tf.function(lambda: snt_train_step(snt.dynamic_unroll, x_time_major, True))
   dynamic_bm = tf.function(lambda: snt_train_step(snt.dynamic_unroll, x_batch_major, False))
+  lengths = tf.constant(rng.randint(args.steps // 2, args.steps + 1, size=args.batch),
+                        tf.int32)
+  dynamic_lengths = tf.function(lambda: snt_train_step(
+      functools.partial(snt.dynamic_unroll, sequence_length=lengths), x_time_major, True))
   step_tm = tf.function(lambda: snt_train_step(snt.dynamic_unroll, x_time_major, True,
                                                StepByStep()))
   concat_tm = tf.function(lambda: snt_train_step(snt.dynamic_unroll, x_time_major, True,
@@ -115,6 +120,7 @@ def main(argv=None):
       ("keras.layers.LSTM (batch-major)", keras_step),
       ("snt.dynamic_unroll (time-major)", dynamic_tm),
       ("snt.dynamic_unroll (batch-major)", dynamic_bm),
+      ("snt.dynamic_unroll (with sequence_length)", dynamic_lengths),
       ("  without the fused kernel (autodiff loop)", step_tm),
       ("  ... and concat([x, h]) @ w every step", concat_tm),
       ("snt.static_unroll (time-major)", static_tm),

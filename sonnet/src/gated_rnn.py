@@ -246,18 +246,21 @@ class LSTM(rnn_core.RNNCore):
     return projected, lambda x_t, state: self(unroll.ProjectedInputs(x_t, extras), state)
 
   def _fused_unroll(self, input_sequence: Any, initial_state: Any,
+                    sequence_length: Optional[tf.Tensor] = None,
                     parallel_iterations: int = 10) -> Optional[Tuple[tf.Tensor, LSTMState]]:
     """Hook for `snt.dynamic_unroll`: the whole unroll with a hand-written gradient.
 
     Only for the plain LSTM (no peepholes, layer norm, projection or clipping); returns
-    None otherwise, and the unroll uses the step-by-step path.
+    None otherwise, and the unroll uses the step-by-step path. `sequence_length` (or None)
+    is handled inside the kernel.
     """
     if (tf.nest.is_nested(input_sequence) or self._use_peepholes or self._use_layer_norm
         or self._projection_size is not None or self._hidden_clip_value is not None or
         self._cell_clip_value is not None):
       return None
     projected, extras = self._project_inputs(input_sequence)
-    extras = dict(extras, parallel_iterations=parallel_iterations)
+    extras = dict(extras, parallel_iterations=parallel_iterations,
+                  sequence_length=sequence_length)
     return self(unroll.ProjectedInputs(projected, extras, whole_sequence=True), initial_state)
 
   def _build_whole_sequence(self, inputs: "unroll.ProjectedInputs", prev_state: Any):
@@ -266,7 +269,7 @@ class LSTM(rnn_core.RNNCore):
                                       batch_size=inputs.value.shape[1])
     outputs, hidden, cell = unroll.fused_lstm_sequence(
         inputs.value, prev_state.hidden, prev_state.cell, inputs.extras["w_h"],
-        inputs.extras["parallel_iterations"])
+        inputs.extras["sequence_length"], inputs.extras["parallel_iterations"])
     return outputs, LSTMState(hidden=hidden, cell=cell)
 
   @property

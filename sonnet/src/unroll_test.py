@@ -299,23 +299,27 @@ class AllCoresTest(tf.test.TestCase, parameterized.TestCase):
 class FusedLSTMTest(tf.test.TestCase, parameterized.TestCase):
   """The plain LSTM's dynamic unroll runs a fused kernel with a hand-written gradient."""
 
-  def test_kernel_gradient_float64(self):
+  @parameterized.named_parameters(("all_valid", None), ("lengths", [3, 1, 0]))
+  def test_kernel_gradient_float64(self, lengths):
     from sonnet.src import unroll  # pylint: disable=g-import-not-at-top
     rng = np.random.RandomState(0)
     args = [tf.constant(rng.randn(*shape), tf.float64) for shape in
-            ([3, 2, 8], [2, 2], [2, 2], [2, 8])]
+            ([3, 3, 8], [3, 2], [3, 2], [2, 8])]
+    lengths = None if lengths is None else tf.constant(lengths)
 
     def fn(projected, h, c, w_h):
-      outputs, h_t, c_t = unroll.fused_lstm_sequence(projected, h, c, w_h)
+      outputs, h_t, c_t = unroll.fused_lstm_sequence(projected, h, c, w_h, lengths)
       return tf.concat([tf.reshape(outputs, [-1]), 2 * tf.reshape(h_t, [-1]),
                         3 * tf.reshape(c_t, [-1])], 0)
 
     theoretical, numerical = tf.test.compute_gradient(fn, args)
     for t, n in zip(theoretical, numerical):
-      self.assertAllClose(t, n, atol=1e-7)
+      self.assertAllClose(t, n, atol=1e-6)  # Finite differences: O(delta^2) error.
 
-  @test_utils.run_in_modes
-  def test_matches_step_by_step_with_gradients(self, mode):
+  @parameterized.named_parameters(*[
+      ("{}_{}".format(mode, lengths is not None), mode, lengths)
+      for mode in test_utils.MODES for lengths in (None, [5, 2, 0])])
+  def test_matches_step_by_step_with_gradients(self, mode, lengths):
     rng = np.random.RandomState(1)
     x_value = rng.randn(5, B, D)
     state_value = rng.randn(2, B, 3)
@@ -328,7 +332,7 @@ class FusedLSTMTest(tf.test.TestCase, parameterized.TestCase):
         initial = snt.LSTMState(tf.constant(state_value[0]), tf.constant(state_value[1]))
         with tf.GradientTape() as tape:
           tape.watch([x, initial])
-          outputs, final = unroll(lstm, x, initial)
+          outputs, final = unroll(lstm, x, initial, sequence_length=lengths)
           loss = (tf.reduce_sum(tf.sin(outputs)) + tf.reduce_sum(final.hidden * 2) +
                   tf.reduce_sum(final.cell ** 2))
         grads = tape.gradient(loss, [x, initial] + list(lstm.trainable_variables))
