@@ -37,7 +37,6 @@ ERR_MODEL_OUTPUT_SIZE = "Model {!r} must have an output_size attribute."
 ERR_SKIP_OUTPUT_UNKNOWN = (
     "Output size unknown. You must provide an input_shape to SkipConnectionCore or connect "
     "it before asking for its output_size.")
-ERR_HIGHWAY_LAYERS = "num_layers must be a positive integer, got {!r}."
 
 
 def _is_recurrent(core: Any) -> bool:

@@ -5,17 +5,18 @@ variants (`lstm_with_recurrent_dropout`, `lstm_with_zoneout`)."""
 
 import collections
 import numbers
-from typing import Any, Callable, Mapping, Optional, Tuple
+from typing import Any, Mapping, Optional, Tuple
 
 import tensorflow as tf
 
-from sonnet.src import errors
 from sonnet.src import initializers as initializers_lib
 from sonnet.src import rnn_core
 from sonnet.src import unroll
 from sonnet.src import util
 from sonnet.src import variables
 
+ERR_KEEP_PROBS_STRUCTURE = (
+    "keep_probs must have the structure of the core's state_size {state_size}: {error}")
 ERR_KEEP_PROB = "{arg} must be None or a number in (0, 1], got {value!r}."
 
 LSTMState = collections.namedtuple("LSTMState", ("hidden", "cell"))
@@ -484,8 +485,7 @@ class RecurrentDropoutWrapper(rnn_core.RNNCore):
     try:
       flat = rnn_core.flatten_up_to(core.state_size, keep_probs, "keep_probs")
     except (TypeError, ValueError) as e:
-      raise ValueError("keep_probs must have the structure of the core's state_size {}: "
-                       "{}".format(core.state_size, e))
+      raise ValueError(ERR_KEEP_PROBS_STRUCTURE.format(state_size=core.state_size, error=e))
     self._keep_probs = [_check_keep_prob("keep_probs", p) for p in flat]
 
   def initial_state(self, batch_size, dtype=tf.float32, trainable=False,
@@ -548,8 +548,7 @@ class ZoneoutWrapper(rnn_core.RNNCore):
     try:
       flat = rnn_core.flatten_up_to(core.state_size, keep_probs, "keep_probs")
     except (TypeError, ValueError) as e:
-      raise ValueError("keep_probs must have the structure of the core's state_size {}: "
-                       "{}".format(core.state_size, e))
+      raise ValueError(ERR_KEEP_PROBS_STRUCTURE.format(state_size=core.state_size, error=e))
     self._keep_probs = [_check_keep_prob("keep_probs", p) for p in flat]
     self._is_training = is_training
 

@@ -36,6 +36,7 @@ ERR_INITIALIZERS_NOT_CALLABLE = "Not all the passed initializers are callable ob
 ERR_REGULARIZERS_NOT_CALLABLE = "Not all the passed regularizers are callable objects."
 ERR_TRAINABLE_STRUCTURE = (
     "{arg} must be None or a nest with the structure of the state {state_size}: {error}")
+ERR_ROWS_DIFFER = "All rows of initial_state[{}] must be equal."
 ERR_MASK_TYPE = "Mask should be None or a list of boolean values."
 ERR_POSITIVE_INT = "{module}: {arg} must be a positive integer, got {value!r}."
 ERR_CLIP_VALUE = "{module}: {arg} must be None or a positive number, got {value!r}."
@@ -545,7 +546,7 @@ class TrainableInitialState(base.AbstractModule):
       first_row = state[:1]
       check = tf.debugging.assert_equal(
           state, tf.broadcast_to(first_row, tf.shape(state)),
-          message="All rows of initial_state[{}] must be equal.".format(i))
+          message=ERR_ROWS_DIFFER.format(i))
       variable = variables.get_variable(
           "initial_state_{}".format(i), shape=first_row.shape, dtype=state.dtype,
           initializer=_constant_initializer_from(first_row))

@@ -39,7 +39,8 @@ ERR_SEQUENCE_LENGTH_DTYPE = "{fn}: sequence_length must be integer, got dtype {d
 ERR_STATE_STRUCTURE_CHANGED = (
     "{fn}: the core {core} returned a next_state whose structure differs from prev_state: "
     "{difference}.")
-ERR_DYNAMIC_BATCH = "{fn}: initial_state component {path} does not have the inputs' batch size."
+ERR_BIDIRECTIONAL_STATE = (
+    "{module}: state must be (forward_state, backward_state), got {state!r}.")
 
 _TIME_AXIS = 0
 _BATCH_AXIS = 1
@@ -555,8 +556,7 @@ class BidirectionalRNN(base.AbstractModule):
       ValueError: if `state` is not a pair of states.
     """
     if not isinstance(state, (tuple, list)) or len(state) != 2:
-      raise ValueError("{}: state must be (forward_state, backward_state), got {!r}.".format(
-          self.module_name, state))
+      raise ValueError(ERR_BIDIRECTIONAL_STATE.format(module=self.module_name, state=state))
     forward_state, backward_state = state
     output_f, state_f = dynamic_unroll(
         self._forward_core, input_sequence, forward_state, sequence_length=sequence_length,
