@@ -291,6 +291,15 @@ class AllCoresTest(tf.test.TestCase, parameterized.TestCase):
                            variable.name)
       counts.append(len(core.variables))
     self.assertEqual(counts[0], counts[1])
+    # Unknown batch size inside tf.function gives the eager results.
+    @tf.function(input_signature=[tf.TensorSpec([3, None] + input_shape)])
+    def run(x):
+      return snt.dynamic_unroll(core, x, core.initial_state(tf.shape(x)[1]))
+
+    x = tf.random.normal([3, B] + input_shape)
+    traced = run(x)
+    self.assertAllClose(traced, snt.dynamic_unroll(core, x, core.initial_state(B)),
+                        atol=1e-5)
     bigger = input_shape[:-1] + [input_shape[-1] + 1]
     with self.assertRaises(snt.IncompatibleShapeError):
       snt.dynamic_unroll(core, tf.zeros([2, B] + bigger), core.initial_state(B))
