@@ -57,24 +57,22 @@ class DigitsClassifier(snt.AbstractModule):
       if model == "convnet":
         self._features = snt.nets.ConvNet2D(
             output_channels=[16, 32], kernel_shapes=[3], strides=[1, 2], paddings=["SAME"],
-            normalization_ctor=snt.BatchNorm, normalization_kwargs={"scale": True, "decay_rate": 0.99},
+            normalization_ctor=snt.BatchNorm,
+            normalization_kwargs={"scale": True, "decay_rate": 0.99},
             activate_final=True)
       else:
         self._features = snt.nets.MLP([128, 64], activate_final=True)
+      self._flatten_batch = snt.BatchFlatten()
       self._readout = snt.Linear(NUM_CLASSES, name="readout")
 
   def _build(self, images: tf.Tensor, is_training) -> tf.Tensor:
     if self._model == "convnet":
       # BatchNorm uses batch statistics when training, its moving averages otherwise.
       net = self._features(images, is_training=is_training, test_local_stats=False)
-      # SAME padding: each stride s maps a size n to ceil(n / s).
-      size = images.shape[1]
-      for stride in self._features.strides:
-        size = -(-size // stride)
-      net = tf.reshape(net, [-1, size * size * self._features.output_channels[-1]])
     else:
-      net = self._features(tf.reshape(images, [-1, 64]))
-    return self._readout(net)
+      net = self._features(self._flatten_batch(images))
+    # The convolutions keep the static spatial sizes, so the read-out sees its input size.
+    return self._readout(self._flatten_batch(net))
 
 
 def train_and_evaluate(steps: int, batch_size: int, seed: int, model: str = "convnet",

@@ -179,10 +179,7 @@ class AlexNet(base.AbstractModule):
         net = tf.identity(net)
 
     bn_modules = iter(self._bn_modules)
-    height, width = shape[1], shape[2]  # tracked here: static shapes may be lost in ops
-    for conv_module, ((channels, kernel, stride), pooling) in zip(self._conv_modules,
-                                                                  self._conv_layers):
-      height, width = (height - kernel) // stride + 1, (width - kernel) // stride + 1
+    for conv_module, (_, pooling) in zip(self._conv_modules, self._conv_layers):
       net = conv_module(net)
       if self._use_batch_norm:
         net = next(bn_modules)(net, is_training=is_training,
@@ -191,10 +188,9 @@ class AlexNet(base.AbstractModule):
       if pooling is not None:
         pool_kernel, pool_stride = pooling
         net = tf.nn.max_pool2d(net, ksize=pool_kernel, strides=pool_stride, padding="VALID")
-        height = (height - pool_kernel) // pool_stride + 1
-        width = (width - pool_kernel) // pool_stride + 1
 
-    net = tf.reshape(net, [-1, height * width * channels])
+    # Convolutions and pooling keep the static spatial sizes, also with an unknown batch.
+    net = tf.reshape(net, [-1, net.shape[1:].num_elements()])
     for linear_module in self._linear_modules:
       net = linear_module(net)
       if self._use_batch_norm and self._bn_on_fc_layers:

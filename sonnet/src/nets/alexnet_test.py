@@ -60,6 +60,17 @@ class AlexNetTest(tf.test.TestCase, parameterized.TestCase):
     fn = tf.function(net, input_signature=[tf.TensorSpec([None, 17, 17, 3])])
     for batch in (1, 2):
       self.assertEqual(fn(tf.ones([batch, 17, 17, 3])).shape, (batch, 1024))
+    self.assertEqual(fn.get_concrete_function().structured_outputs.shape.as_list(),
+                     [None, 1024])
+
+  def test_unknown_batch_graph_placeholder(self):
+    with tf.Graph().as_default():
+      images = tf.compat.v1.placeholder(tf.float32, [None, 17, 17, 3])
+      out = alexnet.AlexNetMini()(images)
+      self.assertEqual(out.shape.as_list(), [None, 1024])
+      with tf.compat.v1.Session() as sess:
+        sess.run(tf.compat.v1.global_variables_initializer())
+        self.assertEqual(sess.run(out, {images: np.ones([3, 17, 17, 3])}).shape, (3, 1024))
 
   def test_half_and_full_smallest_input(self):
     for net, width in ((alexnet.AlexNet(), 2048), (alexnet.AlexNetFull(), 4096)):

@@ -68,15 +68,37 @@ class ConvNet2DTest(tf.test.TestCase, parameterized.TestCase):
     for norm in ("batch_norm", "batch_norm_v2", "group_norm"):
       self.assertAllClose(outs[("NHWC", norm)], outs[("NCHW", norm)], atol=1e-4)
 
-  def test_unknown_batch_tf_function(self):
-    net = convnet.ConvNet2D([3, 2], [3], [1], ["SAME"], normalization_ctor="batch_norm_v2")
-    fn = tf.function(lambda t: net(t, is_training=False),
-                     input_signature=[tf.TensorSpec([None, 8, 8, 1])])
+  @parameterized.product(norm=[None, "batch_norm", "batch_norm_v2", "layer_norm",
+                               "group_norm"],
+                         data_format=["NHWC", "NCHW"])
+  def test_unknown_batch_keeps_static_shape(self, norm, data_format):
+    kwargs = {"groups": 2} if norm == "group_norm" else {}
+    make_net = lambda: convnet.ConvNet2D(  # pylint: disable=g-long-lambda
+        [4, 2], [3], [1, 2], ["SAME", "VALID"], data_format=data_format,
+        normalization_ctor=norm, normalization_kwargs=kwargs, normalize_final=True)
+    net = make_net()
+    nhwc = data_format == "NHWC"
+    in_shape = [None, 9, 9, 1] if nhwc else [None, 1, 9, 9]
+    out_shape = [None, 4, 4, 2] if nhwc else [None, 2, 4, 4]
+    call_kwargs = {"is_training": False} if norm else {}
+    fn = tf.function(lambda t: net(t, **call_kwargs),
+                     input_signature=[tf.TensorSpec(in_shape)])
+    self.assertEqual(fn.get_concrete_function().structured_outputs.shape.as_list(),
+                     out_shape)
     for batch in (1, 3):
-      self.assertEqual(fn(tf.ones([batch, 8, 8, 1])).shape, (batch, 8, 8, 2))
-    static_shape = fn.get_concrete_function().structured_outputs.shape.as_list()
-    self.assertIsNone(static_shape[0])
-    self.assertEqual(static_shape[-1], 2)
+      self.assertEqual(fn(tf.ones([batch] + in_shape[1:])).shape, [batch] + out_shape[1:])
+    with tf.Graph().as_default():
+      placeholder = tf.compat.v1.placeholder(tf.float32, in_shape)
+      self.assertEqual(make_net()(placeholder, **call_kwargs).shape.as_list(), out_shape)
+
+  def test_transpose_unknown_batch_keeps_static_shape(self):
+    net = convnet.ConvNet2D([4, 6], [3, 2], [2, 1], ["SAME", "VALID"])
+    net(tf.ones([1, 7, 7, 3]))
+    transposed = net.transpose()
+    fn = tf.function(transposed, input_signature=[tf.TensorSpec([None, 3, 3, 6])])
+    self.assertEqual(fn.get_concrete_function().structured_outputs.shape.as_list(),
+                     [None, 7, 7, 3])
+    self.assertEqual(fn(tf.ones([2, 3, 3, 6])).shape, (2, 7, 7, 3))
 
   def test_variables_names_and_sharing(self):
     net = convnet.ConvNet2D([2, 3], [3], [1], ["SAME"], normalization_ctor=batch_norm.BatchNorm,
