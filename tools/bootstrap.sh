@@ -77,7 +77,7 @@ sonnet_create_venv() {
   stamp_file="$SONNET_VENV/.sonnet-requirements.stamp"
   stamp="$( { echo "$requirements"; "$SONNET_VENV/bin/python" -VV; } | sha256sum | cut -d' ' -f1)"
   if [[ -f "$stamp_file" && "$(cat "$stamp_file")" == "$stamp" ]] \
-      && "$SONNET_VENV/bin/python" -c 'import tensorflow.version' 2>/dev/null; then
+      && "$SONNET_VENV/bin/python" -c 'import importlib.util, sys; sys.exit(importlib.util.find_spec("tensorflow") is None)' 2>/dev/null; then
     return 0
   fi
   sonnet_log "installing Python packages into $SONNET_VENV"
