@@ -147,4 +147,5 @@ class AttentiveRead(base.AbstractModule):
 
   @property
   def attention_logit_mod(self):
+    """The module that maps `[memory, query]` pairs to attention logits."""
     return self._attention_logit_mod

@@ -413,20 +413,25 @@ class BatchNorm(base.AbstractModule):
 
   @property
   def decay_rate(self) -> float:
+    """The moving-average decay rate."""
     return self._decay_rate
 
   @property
   def eps(self) -> float:
+    """The small constant added to the variance."""
     return self._eps
 
   @property
   def initializers(self):
+    """The initializers given to the constructor."""
     return self._initializers
 
   @property
   def partitioners(self):
+    """The partitioners given to the constructor."""
     return self._partitioners
 
   @property
   def regularizers(self):
+    """The regularizers given to the constructor."""
     return self._regularizers

@@ -244,24 +244,30 @@ class BatchNormV2(base.AbstractModule):
 
   @property
   def data_format(self) -> Optional[str]:
+    """The layout of the inputs, or None for channels last."""
     return self._data_format
 
   @property
   def decay_rate(self) -> float:
+    """The moving-average decay rate."""
     return self._decay_rate
 
   @property
   def eps(self) -> float:
+    """The small constant added to the variance."""
     return self._eps
 
   @property
   def initializers(self):
+    """The initializers given to the constructor."""
     return self._initializers
 
   @property
   def partitioners(self):
+    """The partitioners given to the constructor."""
     return self._partitioners
 
   @property
   def regularizers(self):
+    """The regularizers given to the constructor."""
     return self._regularizers

@@ -175,28 +175,35 @@ class Embed(base.AbstractModule):
 
   @property
   def vocab_size(self) -> int:
+    """The number of rows of the embedding table."""
     return self._vocab_size
 
   @property
   def embed_dim(self) -> int:
+    """The size of each embedding vector."""
     return self._embed_dim
 
   @property
   def densify_gradients(self) -> bool:
+    """Whether the table's gradient is a dense tensor."""
     return self._densify_gradients
 
   @property
   def trainable(self) -> bool:
+    """Whether the embedding table is trainable."""
     return self._trainable
 
   @property
   def initializers(self):
+    """The initializers given to the constructor."""
     return self._initializers
 
   @property
   def partitioners(self):
+    """The partitioners given to the constructor."""
     return self._partitioners
 
   @property
   def regularizers(self):
+    """The regularizers given to the constructor."""
     return self._regularizers

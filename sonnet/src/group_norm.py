@@ -182,26 +182,32 @@ class GroupNorm(base.AbstractModule):
 
   @property
   def groups(self) -> int:
+    """The number of channel groups."""
     return self._groups
 
   @property
   def eps(self) -> float:
+    """The small constant added to the variance."""
     return self._eps
 
   @property
   def data_format(self) -> Optional[str]:
+    """The layout of the inputs, or None for channels last."""
     return self._data_format
 
   @property
   def initializers(self):
+    """The initializers given to the constructor."""
     return self._initializers
 
   @property
   def partitioners(self):
+    """The partitioners given to the constructor."""
     return self._partitioners
 
   @property
   def regularizers(self):
+    """The regularizers given to the constructor."""
     return self._regularizers
 
 

@@ -210,20 +210,25 @@ class LayerNorm(base.AbstractModule):
 
   @property
   def axis(self) -> Optional[tuple]:
+    """The axes normalised over, or None for all but the batch axis."""
     return self._axis
 
   @property
   def eps(self) -> float:
+    """The small constant added to the variance."""
     return self._eps
 
   @property
   def initializers(self):
+    """The initializers given to the constructor."""
     return self._initializers
 
   @property
   def partitioners(self):
+    """The partitioners given to the constructor."""
     return self._partitioners
 
   @property
   def regularizers(self):
+    """The regularizers given to the constructor."""
     return self._regularizers

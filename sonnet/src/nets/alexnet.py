@@ -220,18 +220,22 @@ class AlexNet(base.AbstractModule):
 
   @property
   def mode(self) -> str:
+    """The AlexNet variant: FULL, HALF or MINI."""
     return self._mode
 
   @property
   def initializers(self):
+    """The initializers given to the constructor."""
     return self._initializers
 
   @property
   def partitioners(self):
+    """The partitioners given to the constructor."""
     return self._partitioners
 
   @property
   def regularizers(self):
+    """The regularizers given to the constructor."""
     return self._regularizers
 
 

@@ -430,6 +430,7 @@ class ConvNet2D(_ConvNet2DBase):
 
   @property
   def rates(self) -> tuple:
+    """The dilation rate of each layer."""
     return self._rates
 
   def transpose(self, name: Optional[str] = None, output_channels: Optional[Iterable[Any]] = None,
@@ -525,6 +526,7 @@ class ConvNet2DTranspose(_ConvNet2DBase):
 
   @property
   def output_shapes(self) -> tuple:
+    """The spatial output shape of each layer."""
     shapes = (s() if callable(s) else s for s in self._output_shapes)
     return tuple(None if s is None else tuple(s) for s in shapes)
 

@@ -3,7 +3,7 @@
 """The context module of "Multi-Scale Context Aggregation by Dilated Convolutions"
 (Yu & Koltun, 2016), with its identity initialisers."""
 
-from typing import Any, Callable, Mapping, Optional
+from typing import Any, Callable, Mapping, Optional, Sequence
 
 import tensorflow as tf
 
@@ -49,7 +49,8 @@ def _middle_pixel_mask(shape):
   return tf.logical_and(tf.equal(rows, middle), tf.equal(cols, middle))
 
 
-def identity_kernel_initializer(shape, dtype=tf.float32, partition_info=None):
+def identity_kernel_initializer(shape: Sequence[int], dtype: tf.DType = tf.float32,
+                                partition_info: Any = None) -> tf.Tensor:
   """An initializer for 3x3 (or any odd square) convolutions that computes the identity.
 
   Args:
@@ -213,16 +214,20 @@ class Dilation(base.AbstractModule):
 
   @property
   def num_output_classes(self) -> int:
+    """The number of output channels (classes)."""
     return self._num_output_classes
 
   @property
   def model_size(self) -> str:
+    """"basic" or "large"."""
     return self._model_size
 
   @property
   def initializers(self):
+    """The initializers given to the constructor."""
     return self._initializers
 
   @property
   def regularizers(self):
+    """The regularizers given to the constructor."""
     return self._regularizers

@@ -279,8 +279,10 @@ class VectorQuantizerEMA(_VectorQuantizerBase):
 
   @property
   def decay(self) -> float:
+    """The decay of the codebook's exponential moving averages."""
     return self._decay
 
   @property
   def epsilon(self) -> float:
+    """The small constant that keeps the cluster sizes positive."""
     return self._epsilon
