@@ -7,7 +7,9 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
 
 # The example run at the end (from outside the source tree, installed wheel).
-MAIN_EXAMPLE="${SONNET_MAIN_EXAMPLE:-examples/resampler_demo.py}"
+# The flagship: a spatial-transformer classifier on distorted digits, next to the same
+# ConvNet without the transformer; it writes a picture of what the transformer learned.
+MAIN_EXAMPLE="${SONNET_MAIN_EXAMPLE:-examples/spatial_transformer_demo.py}"
 
 cleanup() { (cd "$SONNET_ROOT" && bazel shutdown >/dev/null 2>&1) || true; }
 trap cleanup EXIT
@@ -26,5 +28,10 @@ EXAMPLE_PATH="$SONNET_ROOT/$MAIN_EXAMPLE"
 RUN_DIR="$(mktemp -d)"
 trap 'cleanup; rm -rf "$RUN_DIR"' EXIT
 sonnet_log "running $MAIN_EXAMPLE from $RUN_DIR"
-(cd "$RUN_DIR" && "$SONNET_VENV/bin/python" "$EXAMPLE_PATH" \
-  --output_dir="$SONNET_ROOT/examples/output")
+mkdir -p "$SONNET_ROOT/examples/output"
+case "$MAIN_EXAMPLE" in
+  *spatial_transformer_demo.py)
+    OUTPUT_FLAG="--output_path=$SONNET_ROOT/examples/output/spatial_transformer_demo.png" ;;
+  *) OUTPUT_FLAG="--output_dir=$SONNET_ROOT/examples/output" ;;
+esac
+(cd "$RUN_DIR" && "$SONNET_VENV/bin/python" "$EXAMPLE_PATH" "$OUTPUT_FLAG")
