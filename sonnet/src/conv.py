@@ -12,6 +12,7 @@ import numpy as np
 import tensorflow as tf
 
 from sonnet.src import base
+from sonnet.src import conv_utils
 from sonnet.src import errors
 from sonnet.src import util
 from sonnet.src import variables
@@ -21,7 +22,6 @@ from sonnet.src.conv_utils import CONV_OP_PADDINGS
 from sonnet.src.conv_utils import DATA_FORMATS
 from sonnet.src.conv_utils import ERR_CHANNELS_CHANGED
 from sonnet.src.conv_utils import ERR_MASK_WEIGHT_SHAPE
-from sonnet.src.conv_utils import ERR_NO_BIAS
 from sonnet.src.conv_utils import ERR_TRANSPOSE_DILATED
 from sonnet.src.conv_utils import ERR_TRANSPOSE_PADDING
 from sonnet.src.conv_utils import FULL
@@ -49,7 +49,7 @@ from sonnet.src.conv_utils import use_channels_last_fallback
 from sonnet.src.conv_utils import weight_initializer
 
 
-class _ConvND(base.AbstractModule, base.Transposable):
+class _ConvND(conv_utils.ConvProperties, base.AbstractModule, base.Transposable):
   """N-dimensional (dilated) convolution with bias, wrapping `tf.nn.convolution`."""
 
   _N = 2
@@ -216,34 +216,9 @@ class _ConvND(base.AbstractModule, base.Transposable):
     return self._padding
 
   @property
-  def has_bias(self) -> bool:
-    """Whether the module adds a bias."""
-    return self._use_bias
-
-  @property
   def mask(self) -> Optional[np.ndarray]:
     """The weight mask given to the constructor (a numpy array), or None."""
     return self._mask
-
-  @property
-  def data_format(self) -> str:
-    """The layout of inputs and outputs, e.g. "NHWC"."""
-    return self._data_format
-
-  @property
-  def initializers(self) -> Dict[str, Any]:
-    """The initializers given to the constructor (defaults are not filled in)."""
-    return self._initializers
-
-  @property
-  def partitioners(self) -> Dict[str, Any]:
-    """The partitioners given to the constructor."""
-    return self._partitioners
-
-  @property
-  def regularizers(self) -> Dict[str, Any]:
-    """The regularizers given to the constructor."""
-    return self._regularizers
 
   @property
   def w(self):
@@ -255,45 +230,9 @@ class _ConvND(base.AbstractModule, base.Transposable):
     self._ensure_is_connected()
     return self._w
 
-  @property
-  def b(self):
-    """The bias variable, `(output_channels,)`.
-
-    Raises:
-      errors.NotConnectedError: before the first call.
-      AttributeError: if the module has no bias.
-    """
-    self._ensure_is_connected()
-    if not self._use_bias:
-      raise AttributeError(ERR_NO_BIAS.format(cls=type(self).__name__))
-    return self._b
-
-  @property
-  def input_channels(self) -> int:
-    """Channels of the input seen at the first call (NotConnectedError before)."""
-    self._ensure_is_connected()
-    return self._input_channels
-
-  @property
-  def input_shape(self) -> Tuple[Optional[int], ...]:
-    """Full static shape of the last input (NotConnectedError before the first call)."""
-    self._ensure_is_connected()
-    return self._input_shape
-
   def _spatial_input_shape(self) -> Tuple[Optional[int], ...]:
     shape = self.input_shape
     return tuple(shape[2:]) if channels_first(self._data_format) else tuple(shape[1:-1])
-
-  def clone(self, name: Optional[str] = None) -> "_ConvND":
-    """Returns a module of the same configuration with its own variables.
-
-    Args:
-      name: name of the clone; default `<module_name>_clone`.
-
-    Returns:
-      A new, unconnected module.
-    """
-    return type(self)(name=name or self.module_name + "_clone", **self._ctor_kwargs)
 
   def transpose(self, name: Optional[str] = None):
     """Returns the transposed convolution that maps outputs back to the input's shape.

@@ -75,7 +75,7 @@ def _per_channel_conv(inputs, w_dw, w_pw, kernel_shape, stride, rate, paddings,
   return outputs
 
 
-class _PerChannelConv(base.AbstractModule):
+class _PerChannelConv(conv_utils.ConvProperties, base.AbstractModule):
   """Shared configuration and properties of the depthwise / separable modules."""
 
   _N = 2
@@ -158,68 +158,6 @@ class _PerChannelConv(base.AbstractModule):
   def paddings(self) -> Tuple[str, ...]:
     """One padding name per spatial dimension."""
     return self._padding
-
-  @property
-  def has_bias(self) -> bool:
-    """Whether the module adds a bias."""
-    return self._use_bias
-
-  @property
-  def data_format(self) -> str:
-    """The layout of inputs and outputs."""
-    return self._data_format
-
-  @property
-  def initializers(self) -> Dict[str, Any]:
-    """The initializers given to the constructor."""
-    return self._initializers
-
-  @property
-  def partitioners(self) -> Dict[str, Any]:
-    """The partitioners given to the constructor."""
-    return self._partitioners
-
-  @property
-  def regularizers(self) -> Dict[str, Any]:
-    """The regularizers given to the constructor."""
-    return self._regularizers
-
-  @property
-  def b(self):
-    """The bias variable, `(output_channels,)`.
-
-    Raises:
-      errors.NotConnectedError: before the first call.
-      AttributeError: if the module has no bias.
-    """
-    self._ensure_is_connected()
-    if not self._use_bias:
-      raise AttributeError(conv_utils.ERR_NO_BIAS.format(cls=type(self).__name__))
-    return self._b
-
-  @property
-  def input_channels(self) -> int:
-    """Channels of the input seen at the first call (NotConnectedError before)."""
-    self._ensure_is_connected()
-    return self._input_channels
-
-  @property
-  def input_shape(self):
-    """Full static shape of the last input (NotConnectedError before the first call)."""
-    self._ensure_is_connected()
-    return self._input_shape
-
-  def clone(self, name: Optional[str] = None):
-    """Returns a module of the same configuration with its own variables.
-
-    Args:
-      name: name of the clone; default `<module_name>_clone`.
-
-    Returns:
-      A new, unconnected module.
-    """
-    return type(self)(name=name or self.module_name + "_clone", **self._ctor_kwargs)
-
 
 def _check_multiplier(value, label):
   if not conv_utils.check_positive_int(value):

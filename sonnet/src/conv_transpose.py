@@ -42,7 +42,8 @@ def _default_size(size, kernel: int, stride: int, padding: str):
   return out
 
 
-class _ConvNDTranspose(base.AbstractModule, base.Transposable):
+class _ConvNDTranspose(conv_utils.ConvProperties, base.AbstractModule,
+                       base.Transposable):
   """N-dimensional transposed convolution with bias (`tf.nn.conv_transpose`)."""
 
   _N = 2
@@ -242,31 +243,6 @@ class _ConvNDTranspose(base.AbstractModule, base.Transposable):
     return self._padding[0]
 
   @property
-  def has_bias(self) -> bool:
-    """Whether the module adds a bias."""
-    return self._use_bias
-
-  @property
-  def data_format(self) -> str:
-    """The layout of inputs and outputs."""
-    return self._data_format
-
-  @property
-  def initializers(self) -> Dict[str, Any]:
-    """The initializers given to the constructor."""
-    return self._initializers
-
-  @property
-  def partitioners(self) -> Dict[str, Any]:
-    """The partitioners given to the constructor."""
-    return self._partitioners
-
-  @property
-  def regularizers(self) -> Dict[str, Any]:
-    """The regularizers given to the constructor."""
-    return self._regularizers
-
-  @property
   def w(self):
     """The weight variable, `kernel_shape + (output_channels, input_channels)`.
 
@@ -275,42 +251,6 @@ class _ConvNDTranspose(base.AbstractModule, base.Transposable):
     """
     self._ensure_is_connected()
     return self._w
-
-  @property
-  def b(self):
-    """The bias variable, `(output_channels,)`.
-
-    Raises:
-      errors.NotConnectedError: before the first call.
-      AttributeError: if the module has no bias.
-    """
-    self._ensure_is_connected()
-    if not self._use_bias:
-      raise AttributeError(conv_utils.ERR_NO_BIAS.format(cls=type(self).__name__))
-    return self._b
-
-  @property
-  def input_channels(self) -> int:
-    """Channels of the input seen at the first call (NotConnectedError before)."""
-    self._ensure_is_connected()
-    return self._input_channels
-
-  @property
-  def input_shape(self) -> Tuple[Optional[int], ...]:
-    """Full static shape of the last input (NotConnectedError before the first call)."""
-    self._ensure_is_connected()
-    return self._input_shape
-
-  def clone(self, name: Optional[str] = None) -> "_ConvNDTranspose":
-    """Returns a module of the same configuration with its own variables.
-
-    Args:
-      name: name of the clone; default `<module_name>_clone`.
-
-    Returns:
-      A new, unconnected module.
-    """
-    return type(self)(name=name or self.module_name + "_clone", **self._ctor_kwargs)
 
   def transpose(self, name: Optional[str] = None) -> "conv._ConvND":
     """Returns the forward convolution mapping this module's outputs back to its inputs.

@@ -9,7 +9,7 @@ fallback for channels-first layouts on CPU, explicit padding, and the empty-batc
 
 import math
 import numbers
-from typing import Any, Callable, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 import numpy as np
 import tensorflow as tf
@@ -308,3 +308,73 @@ def guard_empty_batch(run: Callable[[], tf.Tensor], op_inputs: tf.Tensor, kernel
 def add_bias(outputs: tf.Tensor, bias: tf.Tensor, data_format: str) -> tf.Tensor:
   return tf.nn.bias_add(outputs, bias,
                         data_format="NC..." if channels_first(data_format) else "N...C")
+
+
+class ConvProperties:
+  """Properties and `clone()` shared by every convolution module.
+
+  Mixed into `AbstractModule` subclasses that set `_use_bias`, `_data_format`,
+  `_initializers`, `_partitioners`, `_regularizers`, `_b`, `_input_channels`,
+  `_input_shape` and `_ctor_kwargs` (the constructor arguments other than `name`).
+  """
+
+  @property
+  def has_bias(self) -> bool:
+    """Whether the module adds a bias."""
+    return self._use_bias
+
+  @property
+  def data_format(self) -> str:
+    """The layout of inputs and outputs, e.g. "NHWC"."""
+    return self._data_format
+
+  @property
+  def initializers(self) -> Dict[str, Any]:
+    """The initializers given to the constructor (defaults are not filled in)."""
+    return self._initializers
+
+  @property
+  def partitioners(self) -> Dict[str, Any]:
+    """The partitioners given to the constructor."""
+    return self._partitioners
+
+  @property
+  def regularizers(self) -> Dict[str, Any]:
+    """The regularizers given to the constructor."""
+    return self._regularizers
+
+  @property
+  def b(self) -> tf.Variable:
+    """The bias variable, `(output_channels,)`.
+
+    Raises:
+      errors.NotConnectedError: before the first call.
+      AttributeError: if the module has no bias.
+    """
+    self._ensure_is_connected()
+    if not self._use_bias:
+      raise AttributeError(ERR_NO_BIAS.format(cls=type(self).__name__))
+    return self._b
+
+  @property
+  def input_channels(self) -> int:
+    """Channels of the input seen at the first call (NotConnectedError before)."""
+    self._ensure_is_connected()
+    return self._input_channels
+
+  @property
+  def input_shape(self) -> Tuple[Optional[int], ...]:
+    """Full static shape of the last input (NotConnectedError before the first call)."""
+    self._ensure_is_connected()
+    return self._input_shape
+
+  def clone(self, name: Optional[str] = None) -> "ConvProperties":
+    """Returns a module of the same configuration with its own variables.
+
+    Args:
+      name: name of the clone; default `<module_name>_clone`.
+
+    Returns:
+      A new, unconnected module.
+    """
+    return type(self)(name=name or self.module_name + "_clone", **self._ctor_kwargs)
