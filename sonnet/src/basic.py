@@ -39,6 +39,10 @@ ERR_IDX_RANGE = ("{module}: idx contains out of bound entries {value}; they shou
                  "the range [0, {n}).")
 ERR_CONCAT_INPUTS = ("{module}: inputs_list must be a non-empty list or tuple of tensors of "
                      "rank 2 [batch_size, size], but got {value!r}.")
+ERR_CONCAT_DTYPES = ("{module}: every tensor in inputs_list must have the same dtype, but got "
+                     "{dtypes}.")
+ERR_CONCAT_BATCH = ("{module}: every tensor in inputs_list must have the same batch size, but "
+                    "got shapes {shapes}.")
 
 
 def calculate_bias_shape(input_shape: Sequence[Optional[int]], bias_dims, module: str
@@ -244,16 +248,25 @@ class ConcatLinear(base.AbstractModule):
       `[batch_size, output_size]`.
 
     Raises:
-      TypeError: if `inputs_list` is not a non-empty list or tuple.
-      errors.IncompatibleShapeError: as `snt.Linear` (ranks, sizes).
+      TypeError: if `inputs_list` is not a non-empty list or tuple, or its tensors have
+        different dtypes.
+      errors.IncompatibleShapeError: as `snt.Linear` (ranks, sizes), or statically
+        different batch sizes.
     """
     if not isinstance(inputs_list, (list, tuple)) or not inputs_list:
       raise TypeError(ERR_CONCAT_INPUTS.format(module=self.module_name, value=inputs_list))
     tensors = [tf.convert_to_tensor(x) for x in inputs_list]
+    shapes = [tuple(t.shape) for t in tensors]
     for x in tensors:
       if x.shape.rank != 2:
         raise errors.IncompatibleShapeError(ERR_CONCAT_INPUTS.format(
-            module=self.module_name, value=[tuple(t.shape) for t in tensors]))
+            module=self.module_name, value=shapes))
+    if len({x.dtype for x in tensors}) > 1:
+      raise TypeError(ERR_CONCAT_DTYPES.format(
+          module=self.module_name, dtypes=[x.dtype.name for x in tensors]))
+    if len({x.shape[0] for x in tensors} - {None}) > 1:
+      raise errors.IncompatibleShapeError(ERR_CONCAT_BATCH.format(
+          module=self.module_name, shapes=shapes))
     outputs = self._linear(tf.concat(tensors, axis=1))
     self._input_sizes = tuple(x.shape[-1] for x in tensors)
     return outputs

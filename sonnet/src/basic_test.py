@@ -146,6 +146,21 @@ class ConcatLinearTest(tf.test.TestCase, parameterized.TestCase):
     with self.assertRaisesRegex(errors.IncompatibleShapeError, "rank 2"):
       module([tf.ones([3, 1, 1]), tf.ones([3, 2])])
 
+  def test_mismatched_inputs(self):
+    module = basic.ConcatLinear(2)
+    with self.assertRaisesRegex(TypeError, r"same dtype, but got \['float32', 'float64'\]"):
+      module([tf.ones([3, 1]), tf.ones([3, 2], tf.float64)])
+    with self.assertRaisesRegex(errors.IncompatibleShapeError,
+                                r"same batch size, but got shapes \[\(3, 1\), \(4, 2\)\]"):
+      module([tf.ones([3, 1]), tf.ones([4, 2])])
+    self.assertFalse(module.is_connected)
+    # An unknown batch size is checked by the concatenation at run time.
+    fn = tf.function(module, input_signature=[[tf.TensorSpec([None, 1]),
+                                               tf.TensorSpec([None, 2])]])
+    self.assertEqual(fn([tf.ones([3, 1]), tf.ones([3, 2])]).shape, (3, 2))
+    with self.assertRaises(tf.errors.InvalidArgumentError):
+      fn([tf.ones([3, 1]), tf.ones([4, 2])])
+
 
 class TrainableVariableTest(tf.test.TestCase, parameterized.TestCase):
 
