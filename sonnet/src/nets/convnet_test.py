@@ -100,6 +100,19 @@ class ConvNet2DTest(tf.test.TestCase, parameterized.TestCase):
                      [None, 7, 7, 3])
     self.assertEqual(fn(tf.ones([2, 3, 3, 6])).shape, (2, 7, 7, 3))
 
+  @parameterized.parameters(tf.float16, tf.bfloat16, tf.float64)
+  def test_dtypes(self, dtype):
+    net = convnet.ConvNet2D([3, 2], [3], [1], ["SAME"], normalization_ctor="batch_norm",
+                            normalize_final=True)
+    out = net(tf.ones([2, 4, 4, 1], dtype), is_training=True)
+    self.assertEqual(out.dtype, dtype)
+    stats_dtype = tf.float64 if dtype == tf.float64 else tf.float32
+    for var in net.variables:
+      expected = stats_dtype if "batch_norm" in var.name else dtype
+      self.assertEqual(var.dtype, expected, var.name)
+    with self.assertRaisesRegex(ValueError, "Expected floating point type.*got int32"):
+      net(tf.ones([2, 4, 4, 1], tf.int32), is_training=True)
+
   def test_variables_names_and_sharing(self):
     net = convnet.ConvNet2D([2, 3], [3], [1], ["SAME"], normalization_ctor=batch_norm.BatchNorm,
                             use_bias=[True, False])
