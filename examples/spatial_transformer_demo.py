@@ -26,7 +26,7 @@ import dataclasses
 import math
 import os
 import time
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 
 from absl import app
 from absl import flags
@@ -221,32 +221,6 @@ class SpatialTransformerClassifier(snt.AbstractModule):
     return self._classifier(warped)
 
 
-class Adam:
-  """A minimal Adam optimiser over a fixed list of variables (deterministic)."""
-
-  def __init__(self, variables: Sequence[tf.Variable], learning_rate: float,
-               beta1: float = 0.9, beta2: float = 0.999, epsilon: float = 1e-8):
-    self._variables = list(variables)
-    self._learning_rate = learning_rate
-    self._beta1, self._beta2, self._epsilon = beta1, beta2, epsilon
-    self._step = tf.Variable(0.0, trainable=False)
-    self._m = [tf.Variable(tf.zeros_like(v), trainable=False) for v in self._variables]
-    self._v = [tf.Variable(tf.zeros_like(v), trainable=False) for v in self._variables]
-
-  @property
-  def variables(self) -> List[tf.Variable]:
-    return self._variables
-
-  def apply(self, gradients: Sequence[tf.Tensor]) -> None:
-    step = self._step.assign_add(1.0)
-    rate = (self._learning_rate * tf.sqrt(1.0 - self._beta2 ** step) /
-            (1.0 - self._beta1 ** step))
-    for gradient, variable, m, v in zip(gradients, self._variables, self._m, self._v):
-      m.assign(self._beta1 * m + (1.0 - self._beta1) * gradient)
-      v.assign(self._beta2 * v + (1.0 - self._beta2) * tf.square(gradient))
-      variable.assign_sub(rate * m / (tf.sqrt(v) + self._epsilon))
-
-
 # --- Training ------------------------------------------------------------------------
 
 
@@ -286,15 +260,17 @@ def run(config: Config) -> Dict[str, object]:
   # Connect once to create the variables, then build the optimisers.
   transformer(test_canvases[:1])
   baseline(test_canvases[:1])
-  # The localisation network learns more slowly: large early steps can send the
-  # sampling grid off the digit, where no gradient brings it back.
+  # TensorFlow's own Adam (the v1 optimiser works on plain `tf.Variable`s in eager mode
+  # and in `tf.function`). The localisation network learns more slowly: large early
+  # steps can send the sampling grid off the digit, where no gradient brings it back.
+  adam = tf.compat.v1.train.AdamOptimizer
   optimisers = [
-      Adam(transformer.classifier_variables, config.learning_rate),
-      Adam(transformer.localisation_variables,
-           config.learning_rate * config.localisation_learning_rate_scale),
-      Adam(baseline.trainable_variables, config.learning_rate)]
+      (adam(config.learning_rate), transformer.classifier_variables),
+      (adam(config.learning_rate * config.localisation_learning_rate_scale),
+       transformer.localisation_variables),
+      (adam(config.learning_rate), baseline.trainable_variables)]
   assert len(transformer.trainable_variables) == len(
-      optimisers[0].variables + optimisers[1].variables)
+      optimisers[0][1] + optimisers[1][1])
   logging.info("Transformer classifier: %d parameters; baseline: %d parameters.",
                sum(int(np.prod(v.shape)) for v in transformer.trainable_variables),
                sum(int(np.prod(v.shape)) for v in baseline.trainable_variables))
@@ -309,10 +285,10 @@ def run(config: Config) -> Dict[str, object]:
         logits = model(canvases)
         loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
             labels=labels, logits=logits))
-      variables = [optimiser.variables for optimiser in model_optimisers]
-      gradients = tape.gradient(loss, variables)
-      for optimiser, optimiser_gradients in zip(model_optimisers, gradients):
-        optimiser.apply(optimiser_gradients)
+      gradients = tape.gradient(
+          loss, [variables for _, variables in model_optimisers])
+      for (optimiser, variables), grads in zip(model_optimisers, gradients):
+        optimiser.apply_gradients(zip(grads, variables))
       losses.append(loss)
       correct.append(tf.reduce_mean(tf.cast(
           tf.equal(tf.argmax(logits, axis=1, output_type=tf.int32), labels), tf.float32)))

@@ -19,9 +19,10 @@ _DEMO = os.path.join(os.path.dirname(os.path.abspath(__file__)),
 _REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def _skip_without_resampler(test):
-  if not snt.resampler_is_available():
-    test.skipTest("the resampler op library is not built (run `bash tools/test.sh`)")
+def _require_resampler(test):
+  # Fails rather than skips: CI builds the op library first (tools/test.sh).
+  test.assertTrue(snt.resampler_is_available(),
+                  "the resampler op library is not built (run `bash tools/test.sh`)")
 
 
 class DataTest(tf.test.TestCase):
@@ -46,7 +47,7 @@ class DataTest(tf.test.TestCase):
     self.assertEqual(len(train_y), len(train_x))
 
   def test_canvas_keeps_the_digit(self):
-    _skip_without_resampler(self)
+    _require_resampler(self)
     config = demo.Config(canvas_size=24)
     _, _, test_x, _ = demo.load_digits(seed=0)
     rng = np.random.RandomState(0)
@@ -61,7 +62,7 @@ class DataTest(tf.test.TestCase):
 class ShortRunTest(tf.test.TestCase):
 
   def test_training_reduces_the_loss_and_writes_the_picture(self):
-    _skip_without_resampler(self)
+    _require_resampler(self)
     path = os.path.join(self.get_temp_dir(), "picture", "stn.png")
     # Mild distortions, so that 40 steps of a tiny model are enough to learn something.
     config = demo.Config(steps=40, batch_size=32, canvas_size=16, log_every=20,
@@ -89,19 +90,24 @@ class ShortRunTest(tf.test.TestCase):
     self.assertGreater(pixels.std(), 10.0)  # Not blank.
 
   def test_command_line_is_reproducible(self):
-    _skip_without_resampler(self)
-    outputs = []
+    _require_resampler(self)
     env = dict(os.environ, PYTHONPATH=_REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    for run in range(2):
-      path = os.path.join(self.get_temp_dir(), f"run{run}.png")
-      process = subprocess.run(
+    paths = [os.path.join(self.get_temp_dir(), f"run{run}.png") for run in range(2)]
+    # Both runs at once, one thread each: most of their time is start-up.
+    processes = []
+    for path in paths:
+      processes.append(subprocess.Popen(
           [sys.executable, _DEMO, "--steps=12", "--batch_size=16", "--canvas_size=16",
            "--log_every=6", "--seed=3", f"--output_path={path}", "--num_threads=1"],
-          capture_output=True, text=True, env=env, timeout=300, check=False)
-      self.assertEqual(process.returncode, 0, process.stderr[-3000:])
-      lines = [line.split("] ", 1)[-1] for line in process.stderr.splitlines()
+          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env))
+      self.addCleanup(processes[-1].kill)  # No-op once it has exited.
+    outputs = []
+    for process, path in zip(processes, paths):
+      _, stderr = process.communicate(timeout=300)
+      self.assertEqual(process.returncode, 0, stderr[-3000:])
+      lines = [line.split("] ", 1)[-1] for line in stderr.splitlines()
                if "loss:" in line or "Test accuracy" in line]
-      self.assertLen(lines, 3, process.stderr[-3000:])
+      self.assertLen(lines, 3, stderr[-3000:])
       outputs.append([line.split("(")[0] for line in lines])  # Drop the timings.
       self.assertTrue(os.path.exists(path))
     self.assertEqual(outputs[0], outputs[1])

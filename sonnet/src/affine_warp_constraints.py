@@ -83,7 +83,13 @@ class AffineWarpConstraints:
         is not finite.
     """
     try:
-      rows = tuple(tuple(row) for row in constraints)
+      # A string is iterable, but never a row or a matrix of numbers.
+      if isinstance(constraints, (str, bytes)):
+        raise TypeError
+      rows = tuple(constraints)  # Once only: it may be a generator.
+      if any(isinstance(row, (str, bytes)) for row in rows):
+        raise TypeError
+      rows = tuple(tuple(row) for row in rows)
     except TypeError:
       raise TypeError(ERR_NOT_NESTED.format(actual=constraints)) from None
     if not rows:

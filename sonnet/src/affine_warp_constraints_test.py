@@ -108,6 +108,8 @@ class AffineWarpConstraintsTest(parameterized.TestCase, tf.test.TestCase):
   @parameterized.named_parameters(
       ("int", 3, TypeError, "must be a nested iterable, got 3"),
       ("flat_numbers", [1, 2, 3], TypeError, "must be a nested iterable"),
+      ("string", "abc", TypeError, "must be a nested iterable, got 'abc'"),
+      ("string_rows", ["ab", "cd"], TypeError, "must be a nested iterable"),
       ("empty", [], ValueError, "at least one row"),
       ("square", [[N, N], [N, N]], ValueError,
        r"Nx\(N\+1\) matrix .* N=2 rows every row needs 3 entries, .* \[2, 2\]"),
