@@ -122,29 +122,29 @@ __all__ += ["AttentionOutput", "AttentiveRead", "BatchNorm", "BatchNormV2", "Emb
 
 # --- Recurrent cores and unrolling --------------------------------------------------------
 from sonnet.src.basic_rnn import DeepRNN
-from sonnet.src.basic_rnn import highway_core_with_recurrent_dropout
-from sonnet.src.basic_rnn import HighwayCore
 from sonnet.src.basic_rnn import ModelRNN
-from sonnet.src.basic_rnn import ResidualCore
-from sonnet.src.basic_rnn import SkipConnectionCore
 from sonnet.src.basic_rnn import VanillaRNN
 from sonnet.src.batch_norm_lstm import BatchNormLSTM
+from sonnet.src.bidirectional_rnn import BidirectionalRNN
 from sonnet.src.conv_lstm import Conv1DLSTM
 from sonnet.src.conv_lstm import Conv2DLSTM
 from sonnet.src.conv_lstm import Conv3DLSTM
 from sonnet.src.gated_rnn import GRU
 from sonnet.src.gated_rnn import LSTM
-from sonnet.src.gated_rnn import lstm_with_recurrent_dropout
-from sonnet.src.gated_rnn import lstm_with_zoneout
 from sonnet.src.gated_rnn import LSTMState
-from sonnet.src.gated_rnn import RecurrentDropoutWrapper
-from sonnet.src.gated_rnn import ZoneoutWrapper
 from sonnet.src.pondering_rnn import ACTCore
+from sonnet.src.recurrent_dropout import highway_core_with_recurrent_dropout
+from sonnet.src.recurrent_dropout import lstm_with_recurrent_dropout
+from sonnet.src.recurrent_dropout import lstm_with_zoneout
+from sonnet.src.recurrent_dropout import RecurrentDropoutWrapper
+from sonnet.src.recurrent_dropout import ZoneoutWrapper
 from sonnet.src.relational_memory import RelationalMemory
+from sonnet.src.residual_rnn import HighwayCore
+from sonnet.src.residual_rnn import ResidualCore
+from sonnet.src.residual_rnn import SkipConnectionCore
 from sonnet.src.rnn_core import RNNCore
 from sonnet.src.rnn_core import trainable_initial_state
 from sonnet.src.rnn_core import TrainableInitialState
-from sonnet.src.unroll import BidirectionalRNN
 from sonnet.src.unroll import dynamic_unroll
 from sonnet.src.unroll import static_unroll
 

@@ -1,7 +1,6 @@
 # Copyright 2026 The Sonnet Authors. All Rights Reserved.
 # Licensed under the Apache License, Version 2.0.
-"""Tests for VanillaRNN, DeepRNN, ModelRNN, ResidualCore, SkipConnectionCore, HighwayCore
-and BidirectionalRNN."""
+"""Tests for VanillaRNN, DeepRNN and ModelRNN."""
 
 from absl.testing import parameterized
 import numpy as np
@@ -175,84 +174,6 @@ class WrapperCoresTest(tf.test.TestCase):
       snt.ModelRNN(tf.tanh)
     with self.assertRaises(TypeError):
       snt.ModelRNN(snt.LSTM(3))
-
-  def test_residual_core(self):
-    lstm = snt.LSTM(IN)
-    core = snt.ResidualCore(lstm)
-    x = tf.random.normal([B, IN])
-    state = lstm.initial_state(B)
-    output, next_state = core(x, state)
-    expected, expected_state = lstm(x, state)
-    self.assertAllClose(output, expected + x)
-    self.assertAllClose(next_state, expected_state)
-    self.assertEqual(core.output_size, lstm.output_size)
-
-  def test_skip_connection_core(self):
-    lstm = snt.LSTM(H)
-    core = snt.SkipConnectionCore(lstm)
-    with self.assertRaisesRegex(ValueError, "Output size unknown"):
-      core.output_size  # pylint: disable=pointless-statement
-    x = tf.random.normal([B, IN])
-    output, _ = core(x, core.initial_state(B))
-    self.assertAllClose(output[:, :IN], x)
-    self.assertEqual(core.output_size, tf.TensorShape([IN + H]))
-    self.assertEqual(snt.SkipConnectionCore(snt.GRU(2), input_shape=[5]).output_size,
-                     tf.TensorShape([7]))
-
-
-class HighwayCoreTest(tf.test.TestCase, parameterized.TestCase):
-
-  @test_utils.run_in_modes
-  def test_matches_numpy(self, mode):
-    rng = np.random.RandomState(1)
-    keys = snt.HighwayCore.get_possible_initializer_keys(num_layers=2)
-    values = {k: rng.randn(*((H,) if k.startswith("b") else
-                             (IN if k in ("wt", "wh") else H, H))) for k in keys}
-    x, h = rng.randn(B, IN).astype(np.float32), rng.randn(B, H).astype(np.float32)
-
-    def fn():
-      core = snt.HighwayCore(H, 2, initializers={k: _const(v) for k, v in values.items()})
-      return core(tf.constant(x), tf.constant(h))
-
-    output, _ = test_utils.evaluate_in_mode(mode, fn)
-    s = h
-    for layer in range(2):
-      t = s @ values["wt_%d" % layer] + values["bt_%d" % layer]
-      hh = s @ values["wh_%d" % layer] + values["bh_%d" % layer]
-      if layer == 0:
-        t, hh = t + x @ values["wt"], hh + x @ values["wh"]
-      t = 1 / (1 + np.exp(-t))
-      s = s * (1 - t) + np.tanh(hh) * t
-    self.assertAllClose(output, s, atol=1e-5)
-
-  def test_with_recurrent_dropout(self):
-    train, test = snt.highway_core_with_recurrent_dropout(H, 2, keep_prob=0.5)
-    outputs, _ = snt.dynamic_unroll(train, tf.ones([3, B, IN]), train.initial_state(B))
-    self.assertEqual(outputs.shape, [3, B, H])
-    self.assertLen(test.variables, 2 + 4 * 2)
-
-
-class BidirectionalRNNTest(tf.test.TestCase):
-
-  def test_outputs_and_states(self):
-    forward, backward = snt.LSTM(3), snt.GRU(2)
-    bidir = snt.BidirectionalRNN(forward, backward)
-    x = tf.random.normal([4, B, IN])
-    lengths = tf.constant([4, 2])
-    result = bidir(x, bidir.initial_state(B), sequence_length=lengths)
-    expected_f, state_f = snt.dynamic_unroll(forward, x, forward.initial_state(B),
-                                             sequence_length=lengths)
-    self.assertAllClose(result["outputs"]["forward"], expected_f)
-    self.assertAllClose(result["state"]["forward"], state_f)
-    # Sequence 1 read backwards: steps 1, 0; outputs aligned with the input's time.
-    seq1 = tf.reverse(x[:2, 1:2], [0])
-    expected_b, state_b = snt.static_unroll(backward, seq1, backward.initial_state(1))
-    self.assertAllClose(result["outputs"]["backward"][:2, 1], tf.reverse(expected_b, [0])[:, 0],
-                        atol=1e-6)
-    self.assertAllEqual(result["outputs"]["backward"][2:, 1], np.zeros([2, 2]))
-    self.assertAllClose(result["state"]["backward"][1], state_b[0], atol=1e-6)
-    with self.assertRaisesRegex(ValueError, "forward_state, backward_state"):
-      bidir(x, tf.zeros([B, 3]))
 
 
 if __name__ == "__main__":

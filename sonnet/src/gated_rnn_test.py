@@ -1,6 +1,6 @@
 # Copyright 2026 The Sonnet Authors. All Rights Reserved.
 # Licensed under the Apache License, Version 2.0.
-"""Tests for LSTM, GRU and their dropout / zoneout wrappers against numpy references."""
+"""Tests for LSTM and GRU against numpy references."""
 
 from absl.testing import parameterized
 import numpy as np
@@ -247,47 +247,6 @@ class GRUTest(tf.test.TestCase, parameterized.TestCase):
     gru(tf.zeros([B, IN]), gru.initial_state(B))
     self.assertLen(gru.variables, 9)
     self.assertEqual(gru.state_size, tf.TensorShape([H]))
-
-
-class DropoutAndZoneoutTest(tf.test.TestCase):
-
-  def test_recurrent_dropout_mask_fixed_per_sequence(self):
-    train_core, test_core = snt.lstm_with_recurrent_dropout(H, keep_prob=0.5)
-    state = train_core.initial_state(B)
-    _, masks = state
-    mask = masks.hidden.numpy()
-    self.assertTrue(np.all((mask == 0) | (mask == 2)))
-    self.assertAllEqual(masks.cell.numpy(), np.ones([B, H]))
-    x = tf.random.normal([4, B, IN])
-    _, (final_lstm, final_masks) = snt.dynamic_unroll(train_core, x, state)
-    self.assertAllEqual(final_masks.hidden, mask)
-    # The test core is the LSTM itself, sharing the variables.
-    test_out, _ = snt.dynamic_unroll(test_core, x, test_core.initial_state(B))
-    self.assertEqual(test_out.shape, [4, B, H])
-    self.assertLen(test_core.variables, 2)
-    # Step by step by hand: the LSTM sees hidden * mask.
-    h = snt.LSTMState(tf.random.normal([B, H]), tf.random.normal([B, H]))
-    out, _ = train_core(x[0], (h, masks))
-    expected, _ = test_core(x[0], snt.LSTMState(h.hidden * mask, h.cell))
-    self.assertAllClose(out, expected)
-
-  def test_zoneout(self):
-    train_core, test_core = snt.lstm_with_zoneout(H, keep_prob_c=0.5, keep_prob_h=0.9)
-    x = tf.random.normal([B, IN])
-    prev = snt.LSTMState(tf.random.normal([B, H]), tf.random.normal([B, H]))
-    _, new = train_core._core(x, prev)  # pylint: disable=protected-access
-    _, zoned = train_core(x, prev)
-    for p, n, z in zip(prev, new, zoned):
-      self.assertTrue(np.all(np.isclose(z, p) | np.isclose(z, n)))
-    _, expected = test_core(x, prev)
-    self.assertAllClose(expected.cell, 0.5 * new.cell + 0.5 * prev.cell)
-    self.assertAllClose(expected.hidden, 0.9 * new.hidden + 0.1 * prev.hidden)
-
-  def test_bad_keep_prob(self):
-    with self.assertRaisesRegex(ValueError, "keep_probs must be None or a number"):
-      snt.lstm_with_recurrent_dropout(H, keep_prob=0.0)
-    with self.assertRaisesRegex(ValueError, "structure"):
-      snt.ZoneoutWrapper(snt.LSTM(H), (0.5, 0.5, 0.5))
 
 
 if __name__ == "__main__":

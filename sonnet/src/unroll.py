@@ -15,7 +15,6 @@ from typing import Any, Mapping, Optional, Tuple
 
 import tensorflow as tf
 
-from sonnet.src import base
 from sonnet.src import errors
 from sonnet.src import rnn_core
 
@@ -39,8 +38,6 @@ ERR_SEQUENCE_LENGTH_DTYPE = "{fn}: sequence_length must be integer, got dtype {d
 ERR_STATE_STRUCTURE_CHANGED = (
     "{fn}: the core {core} returned a next_state whose structure differs from prev_state: "
     "{difference}.")
-ERR_BIDIRECTIONAL_STATE = (
-    "{module}: state must be (forward_state, backward_state), got {state!r}.")
 
 _TIME_AXIS = 0
 _BATCH_AXIS = 1
@@ -349,117 +346,6 @@ def dynamic_unroll(core: Any,
     return _restore_batch_major(output_sequence, time_major), final_state
 
 
-def fused_lstm_sequence(projected: tf.Tensor, hidden: tf.Tensor, cell: tf.Tensor,
-                        w_hidden: tf.Tensor, sequence_length: Optional[tf.Tensor] = None,
-                        parallel_iterations: int = 10
-                        ) -> Tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
-  """A plain LSTM over a whole sequence, with a hand-written backward loop.
-
-  Automatic differentiation of a `tf.while_loop` stores every intermediate of every step
-  and accumulates the recurrent weights' gradient with one small matrix product per step.
-  Here the forward loop keeps only the gate activations and the cells (and, with
-  `sequence_length`, the held states), and the backward loop computes the gates'
-  gradients, from which the recurrent weights' gradient is one large matrix product after
-  the loop.
-
-  Args:
-    projected: `[T, B, 4H]`: inputs times input weights plus biases (forget bias
-      included), gates in the order i, j, f, o.
-    hidden: `[B, H]` initial hidden state.
-    cell: `[B, H]` initial cell state.
-    w_hidden: `[H, 4H]` recurrent weights.
-    sequence_length: optional int32 `[B]`: outputs past the end are zero and the state is
-      held (as `snt.dynamic_unroll`).
-    parallel_iterations: passed to the loops.
-
-  Returns:
-    `(outputs [T, B, H], final hidden, final cell)`.
-  """
-  masked = sequence_length is not None
-
-  @tf.custom_gradient
-  def run(projected, h_0, c_0, w_h):
-    num_steps = tf.shape(projected)[0]
-    dtype = projected.dtype
-    gates_shape = projected.shape[1:]
-
-    def array(element_shape, value=None):
-      ta = tf.TensorArray(dtype, size=num_steps, element_shape=element_shape)
-      return ta if value is None else ta.unstack(value)
-
-    inputs = array(gates_shape, projected)
-
-    def body(t, h, c, arrays):
-      i, j, f, o = tf.split(inputs.read(t) + tf.matmul(h, w_h), 4, axis=1)
-      i, j, f, o = tf.sigmoid(i), tf.tanh(j), tf.sigmoid(f), tf.sigmoid(o)
-      new_c = f * c + i * j
-      new_h = tf.tanh(new_c) * o
-      if masked:
-        valid = (t < sequence_length)[:, tf.newaxis]
-        output = tf.where(valid, new_h, tf.zeros_like(new_h))
-        new_h, new_c, cell_t = tf.where(valid, new_h, h), tf.where(valid, new_c, c), new_c
-        values = (output, new_h, new_c, cell_t)
-      else:
-        values = (new_h, new_c)
-      values += (tf.concat([i, j, f, o], 1),)
-      return t + 1, new_h, new_c, [a.write(t, v) for a, v in zip(arrays, values)]
-
-    shapes = ([h_0.shape, h_0.shape, c_0.shape, c_0.shape] if masked else
-              [h_0.shape, c_0.shape]) + [gates_shape]
-    _, h_final, c_final, arrays = tf.while_loop(
-        lambda t, *_: t < num_steps, body,
-        (tf.constant(0), h_0, c_0, [array(shape) for shape in shapes]),
-        parallel_iterations=parallel_iterations, maximum_iterations=num_steps)
-    stacked = [a.stack() for a in arrays]
-    if masked:
-      outputs, hidden_states, cell_states, new_cells, activations = stacked
-    else:
-      outputs, cell_states, activations = stacked
-      hidden_states, new_cells = outputs, cell_states
-
-    def grad(d_outputs, d_h_final, d_c_final):
-      d_outputs = tf.zeros_like(outputs) if d_outputs is None else d_outputs
-      d_h_final = tf.zeros_like(h_0) if d_h_final is None else d_h_final
-      d_c_final = tf.zeros_like(c_0) if d_c_final is None else d_c_final
-      prev_cells = tf.concat([c_0[tf.newaxis], cell_states], 0)[:num_steps]
-      d_out_ta, cells_ta = array(h_0.shape, d_outputs), array(c_0.shape, new_cells)
-      prev_ta, act_ta = array(c_0.shape, prev_cells), array(gates_shape, activations)
-      w_h_transposed = tf.transpose(w_h)
-
-      def backward(t, d_h, d_c, d_gates):
-        # d_h, d_c: gradients of the state after step t.
-        if masked:
-          valid = tf.cast(t < sequence_length, dtype)[:, tf.newaxis]
-          d_h_new, d_c_new = valid * (d_h + d_out_ta.read(t)), valid * d_c
-        else:
-          d_h_new, d_c_new = d_h + d_out_ta.read(t), d_c
-        i, j, f, o = tf.split(act_ta.read(t), 4, axis=1)
-        tanh_c = tf.tanh(cells_ta.read(t))
-        d_c_new += d_h_new * o * (1 - tanh_c * tanh_c)
-        d_g = tf.concat([d_c_new * j * i * (1 - i), d_c_new * i * (1 - j * j),
-                         d_c_new * prev_ta.read(t) * f * (1 - f),
-                         d_h_new * tanh_c * o * (1 - o)], 1)
-        d_h_prev, d_c_prev = tf.matmul(d_g, w_h_transposed), d_c_new * f
-        if masked:  # A held state passes its gradient on unchanged.
-          d_h_prev += (1 - valid) * d_h
-          d_c_prev += (1 - valid) * d_c
-        return t - 1, d_h_prev, d_c_prev, d_gates.write(t, d_g)
-
-      _, d_h_0, d_c_0, d_gates = tf.while_loop(
-          lambda t, *_: t >= 0, backward,
-          (num_steps - 1, d_h_final, d_c_final, array(gates_shape)),
-          parallel_iterations=parallel_iterations, maximum_iterations=num_steps)
-      d_gates = d_gates.stack()
-      prev_hidden = tf.concat([h_0[tf.newaxis], hidden_states], 0)[:num_steps]
-      d_w_h = tf.matmul(tf.reshape(prev_hidden, [-1, w_h.shape[0]]),
-                        tf.reshape(d_gates, [-1, w_h.shape[1]]), transpose_a=True)
-      return d_gates, d_h_0, d_c_0, d_w_h
-
-    return (outputs, h_final, c_final), grad
-
-  return run(projected, hidden, cell, w_hidden)
-
-
 @tf.autograph.experimental.do_not_convert
 def static_unroll(core: Any,
                   input_sequence: Any,
@@ -518,80 +404,3 @@ def static_unroll(core: Any,
       state = next_state
     output_sequence = tf.nest.map_structure(lambda *steps: tf.stack(steps), *outputs)
     return _restore_batch_major(output_sequence, time_major), state
-
-
-class BidirectionalRNN(base.AbstractModule):
-  """Runs one core forward and another backward over a sequence.
-
-  Returns `{"outputs": {"forward": ..., "backward": ...}, "state": {"forward": ...,
-  "backward": ...}}`; both output sequences are aligned with the input's time order, and
-  the states are the final ones (the backward core's after reading the first step).
-  """
-
-  def __init__(self, forward_core: Any, backward_core: Any, name: str = "bidir_rnn"):
-    """Args:
-      forward_core: the core reading the sequence from first to last step.
-      backward_core: the core reading it from last to first step.
-      name: module name.
-    """
-    super().__init__(name=name)
-    self._forward_core = forward_core
-    self._backward_core = backward_core
-
-  def _build(self, input_sequence: Any, state: Tuple[Any, Any], sequence_length: Any = None,
-             time_major: bool = True) -> Mapping[str, Mapping[str, Any]]:
-    """Unrolls both cores with `snt.dynamic_unroll`.
-
-    Args:
-      input_sequence: nest of `[T, B, ...]` tensors (`[B, T, ...]` if not time_major).
-      state: `(forward_initial_state, backward_initial_state)`.
-      sequence_length: optional `[B]` valid lengths; the backward core reads each
-        sequence from its own last valid step.
-      time_major: layout of inputs and outputs.
-
-    Returns:
-      The dict described in the class docstring.
-
-    Raises:
-      ValueError: if `state` is not a pair of states.
-    """
-    if not isinstance(state, (tuple, list)) or len(state) != 2:
-      raise ValueError(ERR_BIDIRECTIONAL_STATE.format(module=self.module_name, state=state))
-    forward_state, backward_state = state
-    output_f, state_f = dynamic_unroll(
-        self._forward_core, input_sequence, forward_state, sequence_length=sequence_length,
-        time_major=time_major, name="forward_rnn")
-    time_axis, batch_axis = (0, 1) if time_major else (1, 0)
-
-    def reverse(x):
-      if sequence_length is None:
-        return tf.reverse(x, [time_axis])
-      return tf.reverse_sequence(x, tf.cast(sequence_length, tf.int64), seq_axis=time_axis,
-                                 batch_axis=batch_axis)
-
-    reversed_inputs = tf.nest.map_structure(reverse, input_sequence)
-    output_b, state_b = dynamic_unroll(
-        self._backward_core, reversed_inputs, backward_state,
-        sequence_length=sequence_length, time_major=time_major, name="backward_rnn")
-    output_b = tf.nest.map_structure(reverse, output_b)
-    return {"outputs": {"forward": output_f, "backward": output_b},
-            "state": {"forward": state_f, "backward": state_b}}
-
-  def initial_state(self, batch_size: Any, dtype: Any = tf.float32, trainable: bool = False,
-                    name: Optional[str] = None, **kwargs) -> Tuple[Any, Any]:
-    """Returns `(forward core initial state, backward core initial state)`."""
-    with tf.name_scope(name or "{}_initial_state".format(self.module_name)):
-      return (self._forward_core.initial_state(batch_size, dtype=dtype, trainable=trainable,
-                                               **kwargs),
-              self._backward_core.initial_state(batch_size, dtype=dtype,
-                                                trainable=trainable, **kwargs))
-
-  @property
-  def forward_core(self) -> Any:
-    """The core reading the sequence from the first to the last step."""
-    return self._forward_core
-
-  @property
-  def backward_core(self) -> Any:
-    """The core reading the sequence from the last to the first step."""
-    return self._backward_core

@@ -1,0 +1,132 @@
+# Copyright 2026 The Sonnet Authors. All Rights Reserved.
+# Licensed under the Apache License, Version 2.0.
+"""`BidirectionalRNN`: one core reads a sequence forwards, another backwards."""
+
+from typing import Any, Mapping, Optional, Tuple
+
+import tensorflow as tf
+
+from sonnet.src import base
+from sonnet.src import unroll
+
+ERR_BIDIRECTIONAL_STATE = (
+    "{module}: state must be (forward_state, backward_state), got {state!r}.")
+ERR_NOT_RECURRENT = (
+    "{module}: {arg} must be a recurrent core (an snt.RNNCore, or a callable with "
+    "state_size, output_size and initial_state), got {core!r}.")
+
+
+def _is_recurrent(core: Any) -> bool:
+  return callable(core) and all(
+      hasattr(core, attr) for attr in ("state_size", "output_size", "initial_state"))
+
+
+class BidirectionalRNN(base.AbstractModule):
+  """Runs one core forward and another backward over a sequence.
+
+  Returns `{"outputs": {"forward": ..., "backward": ...}, "state": {"forward": ...,
+  "backward": ...}}`; both output sequences are aligned with the input's time order, and
+  the states are the final ones (the backward core's after reading the first step). Sonnet
+  1 returned a state per step instead; a core whose state is wanted at every step can
+  output it.
+  """
+
+  def __init__(self, forward_core: Any, backward_core: Any, name: str = "bidir_rnn"):
+    """Constructs the module.
+
+    Args:
+      forward_core: the core reading the sequence from first to last step.
+      backward_core: the core reading it from last to first step.
+      name: module name.
+
+    Raises:
+      ValueError: if a core is not recurrent.
+    """
+    super().__init__(name=name)
+    for arg, core in (("forward_core", forward_core), ("backward_core", backward_core)):
+      if not _is_recurrent(core):
+        raise ValueError(ERR_NOT_RECURRENT.format(module=self.module_name, arg=arg,
+                                                  core=core))
+    self._forward_core = forward_core
+    self._backward_core = backward_core
+
+  def _build(self, input_sequence: Any, state: Tuple[Any, Any], sequence_length: Any = None,
+             time_major: bool = True) -> Mapping[str, Mapping[str, Any]]:
+    """Unrolls both cores with `snt.dynamic_unroll`.
+
+    Args:
+      input_sequence: nest of `[T, B, ...]` tensors (`[B, T, ...]` if not time_major).
+      state: `(forward_initial_state, backward_initial_state)`.
+      sequence_length: optional `[B]` valid lengths; the backward core reads each
+        sequence from its own last valid step.
+      time_major: layout of inputs and outputs.
+
+    Returns:
+      The dict described in the class docstring.
+
+    Raises:
+      ValueError: if `state` is not a pair of states, or a state does not have the
+        structure of its core's state.
+      snt.IncompatibleShapeError: as `snt.dynamic_unroll`.
+    """
+    if not isinstance(state, (tuple, list)) or len(state) != 2:
+      raise ValueError(ERR_BIDIRECTIONAL_STATE.format(module=self.module_name, state=state))
+    forward_state, backward_state = state
+    output_f, state_f = unroll.dynamic_unroll(
+        self._forward_core, input_sequence, forward_state, sequence_length=sequence_length,
+        time_major=time_major, name="forward_rnn")
+    time_axis, batch_axis = (0, 1) if time_major else (1, 0)
+
+    def reverse(x):
+      if sequence_length is None:
+        return tf.reverse(x, [time_axis])
+      return tf.reverse_sequence(x, tf.cast(sequence_length, tf.int64), seq_axis=time_axis,
+                                 batch_axis=batch_axis)
+
+    reversed_inputs = tf.nest.map_structure(reverse, input_sequence)
+    output_b, state_b = unroll.dynamic_unroll(
+        self._backward_core, reversed_inputs, backward_state,
+        sequence_length=sequence_length, time_major=time_major, name="backward_rnn")
+    output_b = tf.nest.map_structure(reverse, output_b)
+    return {"outputs": {"forward": output_f, "backward": output_b},
+            "state": {"forward": state_f, "backward": state_b}}
+
+  def initial_state(self, batch_size: Any, dtype: Any = tf.float32, trainable: bool = False,
+                    name: Optional[str] = None, **kwargs) -> Tuple[Any, Any]:
+    """Returns `(forward core initial state, backward core initial state)`.
+
+    Args:
+      batch_size: Python int or int scalar tensor.
+      dtype: the states' dtype.
+      trainable: whether the initial states are learned (each core owns its variables).
+      name: name scope (default `<module_name>_initial_state`).
+      **kwargs: further `snt.RNNCore.initial_state` arguments, passed to both cores.
+
+    Returns:
+      A pair of states.
+    """
+    with tf.name_scope(name or "{}_initial_state".format(self.module_name)):
+      return (self._forward_core.initial_state(batch_size, dtype=dtype, trainable=trainable,
+                                               **kwargs),
+              self._backward_core.initial_state(batch_size, dtype=dtype,
+                                                trainable=trainable, **kwargs))
+
+  @property
+  def state_size(self) -> Tuple[Any, Any]:
+    """`(forward core state_size, backward core state_size)`."""
+    return (self._forward_core.state_size, self._backward_core.state_size)
+
+  @property
+  def output_size(self) -> Tuple[Any, Any]:
+    """`(forward core output_size, backward core output_size)`."""
+    return (self._forward_core.output_size, self._backward_core.output_size)
+
+  @property
+  def forward_core(self) -> Any:
+    """The core reading the sequence from the first to the last step."""
+    return self._forward_core
+
+  @property
+  def backward_core(self) -> Any:
+    """The core reading the sequence from the last to the first step."""
+    return self._backward_core

@@ -1,0 +1,123 @@
+# Copyright 2026 The Sonnet Authors. All Rights Reserved.
+# Licensed under the Apache License, Version 2.0.
+"""A fused LSTM kernel for `snt.dynamic_unroll`: the whole sequence with a hand-written
+gradient.
+
+`snt.LSTM._fused_unroll` uses it for the plain LSTM (no peepholes, layer norm, projection
+or clipping); other configurations run step by step in `snt.dynamic_unroll`'s loop.
+"""
+
+from typing import Optional, Tuple
+
+import tensorflow as tf
+
+
+def fused_lstm_sequence(projected: tf.Tensor, hidden: tf.Tensor, cell: tf.Tensor,
+                        w_hidden: tf.Tensor, sequence_length: Optional[tf.Tensor] = None,
+                        parallel_iterations: int = 10
+                        ) -> Tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+  """A plain LSTM over a whole sequence, with a hand-written backward loop.
+
+  Automatic differentiation of a `tf.while_loop` stores every intermediate of every step
+  and accumulates the recurrent weights' gradient with one small matrix product per step.
+  Here the forward loop keeps only the gate activations and the cells (and, with
+  `sequence_length`, the held states), and the backward loop computes the gates'
+  gradients, from which the recurrent weights' gradient is one large matrix product after
+  the loop.
+
+  Args:
+    projected: `[T, B, 4H]`: inputs times input weights plus biases (forget bias
+      included), gates in the order i, j, f, o.
+    hidden: `[B, H]` initial hidden state.
+    cell: `[B, H]` initial cell state.
+    w_hidden: `[H, 4H]` recurrent weights.
+    sequence_length: optional int32 `[B]`: outputs past the end are zero and the state is
+      held (as `snt.dynamic_unroll`).
+    parallel_iterations: passed to the loops.
+
+  Returns:
+    `(outputs [T, B, H], final hidden, final cell)`.
+  """
+  masked = sequence_length is not None
+
+  @tf.custom_gradient
+  def run(projected, h_0, c_0, w_h):
+    num_steps = tf.shape(projected)[0]
+    dtype = projected.dtype
+    gates_shape = projected.shape[1:]
+
+    def array(element_shape, value=None):
+      ta = tf.TensorArray(dtype, size=num_steps, element_shape=element_shape)
+      return ta if value is None else ta.unstack(value)
+
+    inputs = array(gates_shape, projected)
+
+    def body(t, h, c, arrays):
+      i, j, f, o = tf.split(inputs.read(t) + tf.matmul(h, w_h), 4, axis=1)
+      i, j, f, o = tf.sigmoid(i), tf.tanh(j), tf.sigmoid(f), tf.sigmoid(o)
+      new_c = f * c + i * j
+      new_h = tf.tanh(new_c) * o
+      if masked:
+        valid = (t < sequence_length)[:, tf.newaxis]
+        output = tf.where(valid, new_h, tf.zeros_like(new_h))
+        new_h, new_c, cell_t = tf.where(valid, new_h, h), tf.where(valid, new_c, c), new_c
+        values = (output, new_h, new_c, cell_t)
+      else:
+        values = (new_h, new_c)
+      values += (tf.concat([i, j, f, o], 1),)
+      return t + 1, new_h, new_c, [a.write(t, v) for a, v in zip(arrays, values)]
+
+    shapes = ([h_0.shape, h_0.shape, c_0.shape, c_0.shape] if masked else
+              [h_0.shape, c_0.shape]) + [gates_shape]
+    _, h_final, c_final, arrays = tf.while_loop(
+        lambda t, *_: t < num_steps, body,
+        (tf.constant(0), h_0, c_0, [array(shape) for shape in shapes]),
+        parallel_iterations=parallel_iterations, maximum_iterations=num_steps)
+    stacked = [a.stack() for a in arrays]
+    if masked:
+      outputs, hidden_states, cell_states, new_cells, activations = stacked
+    else:
+      outputs, cell_states, activations = stacked
+      hidden_states, new_cells = outputs, cell_states
+
+    def grad(d_outputs, d_h_final, d_c_final):
+      d_outputs = tf.zeros_like(outputs) if d_outputs is None else d_outputs
+      d_h_final = tf.zeros_like(h_0) if d_h_final is None else d_h_final
+      d_c_final = tf.zeros_like(c_0) if d_c_final is None else d_c_final
+      prev_cells = tf.concat([c_0[tf.newaxis], cell_states], 0)[:num_steps]
+      d_out_ta, cells_ta = array(h_0.shape, d_outputs), array(c_0.shape, new_cells)
+      prev_ta, act_ta = array(c_0.shape, prev_cells), array(gates_shape, activations)
+      w_h_transposed = tf.transpose(w_h)
+
+      def backward(t, d_h, d_c, d_gates):
+        # d_h, d_c: gradients of the state after step t.
+        if masked:
+          valid = tf.cast(t < sequence_length, dtype)[:, tf.newaxis]
+          d_h_new, d_c_new = valid * (d_h + d_out_ta.read(t)), valid * d_c
+        else:
+          d_h_new, d_c_new = d_h + d_out_ta.read(t), d_c
+        i, j, f, o = tf.split(act_ta.read(t), 4, axis=1)
+        tanh_c = tf.tanh(cells_ta.read(t))
+        d_c_new += d_h_new * o * (1 - tanh_c * tanh_c)
+        d_g = tf.concat([d_c_new * j * i * (1 - i), d_c_new * i * (1 - j * j),
+                         d_c_new * prev_ta.read(t) * f * (1 - f),
+                         d_h_new * tanh_c * o * (1 - o)], 1)
+        d_h_prev, d_c_prev = tf.matmul(d_g, w_h_transposed), d_c_new * f
+        if masked:  # A held state passes its gradient on unchanged.
+          d_h_prev += (1 - valid) * d_h
+          d_c_prev += (1 - valid) * d_c
+        return t - 1, d_h_prev, d_c_prev, d_gates.write(t, d_g)
+
+      _, d_h_0, d_c_0, d_gates = tf.while_loop(
+          lambda t, *_: t >= 0, backward,
+          (num_steps - 1, d_h_final, d_c_final, array(gates_shape)),
+          parallel_iterations=parallel_iterations, maximum_iterations=num_steps)
+      d_gates = d_gates.stack()
+      prev_hidden = tf.concat([h_0[tf.newaxis], hidden_states], 0)[:num_steps]
+      d_w_h = tf.matmul(tf.reshape(prev_hidden, [-1, w_h.shape[0]]),
+                        tf.reshape(d_gates, [-1, w_h.shape[1]]), transpose_a=True)
+      return d_gates, d_h_0, d_c_0, d_w_h
+
+    return (outputs, h_final, c_final), grad
+
+  return run(projected, hidden, cell, w_hidden)

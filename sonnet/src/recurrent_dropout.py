@@ -1,0 +1,204 @@
+# Copyright 2026 The Sonnet Authors. All Rights Reserved.
+# Licensed under the Apache License, Version 2.0.
+"""Recurrent dropout (Gal, 2016) and zoneout (Krueger et al., 2016) around any core, and
+the LSTM / highway-core variants that use them: `lstm_with_recurrent_dropout`,
+`lstm_with_zoneout`, `highway_core_with_recurrent_dropout`."""
+
+import numbers
+from typing import Any, Optional, Tuple
+
+import tensorflow as tf
+
+from sonnet.src import gated_rnn
+from sonnet.src import residual_rnn
+from sonnet.src import rnn_core
+
+ERR_KEEP_PROBS_STRUCTURE = (
+    "keep_probs must have the structure of the core's state_size {state_size}: {error}")
+ERR_KEEP_PROB = "{arg} must be None or a number in (0, 1], got {value!r}."
+
+
+def _check_keep_prob(arg: str, value: Any) -> Optional[float]:
+  if value is None:
+    return None
+  if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value <= 1:
+    raise ValueError(ERR_KEEP_PROB.format(arg=arg, value=value))
+  return float(value)
+
+
+class RecurrentDropoutWrapper(rnn_core.RNNCore):
+  """Applies the same dropout mask to a core's incoming state at every step (Gal, 2016).
+
+  The masks are sampled by `initial_state` and carried in the state:
+  `state = (core_state, masks)`, so each sequence uses one mask throughout.
+  """
+
+  def __init__(self, core: rnn_core.RNNCore, keep_probs: Any, name: Optional[str] = None):
+    """Constructs the wrapper.
+
+    Args:
+      core: the core to wrap.
+      keep_probs: a nest with the structure of `core.state_size` of keep probabilities
+        (None for components not dropped out).
+      name: module name (default "recurrent_dropout_wrapper").
+
+    Raises:
+      ValueError: if `keep_probs` does not match the core's state or a probability is not
+        in (0, 1].
+    """
+    super().__init__(name=name or "recurrent_dropout_wrapper")
+    self._core = core
+    try:
+      flat = rnn_core.flatten_up_to(core.state_size, keep_probs, "keep_probs")
+    except (TypeError, ValueError) as e:
+      raise ValueError(ERR_KEEP_PROBS_STRUCTURE.format(state_size=core.state_size, error=e))
+    self._keep_probs = [_check_keep_prob("keep_probs", p) for p in flat]
+
+  def initial_state(self, batch_size, dtype=tf.float32, trainable=False,
+                    trainable_initializers=None, trainable_regularizers=None, name=None,
+                    **unused_kwargs):
+    """Returns `(core initial state, dropout masks)`; masks are sampled here (scaled by
+    1/keep_prob), None-probability components get a mask of ones."""
+    core_state = self._core.initial_state(
+        batch_size, dtype=dtype, trainable=trainable,
+        trainable_initializers=trainable_initializers,
+        trainable_regularizers=trainable_regularizers, name=name)
+    ones = rnn_core.zero_state_for(self._core.state_size, batch_size, dtype)
+    masks = [
+        tf.ones_like(z) if p is None else tf.nn.dropout(tf.ones_like(z), rate=1 - p)
+        for z, p in zip(tf.nest.flatten(ones), self._keep_probs)]
+    return core_state, tf.nest.pack_sequence_as(self._core.state_size, masks)
+
+  def _build(self, inputs: Any, prev_state: Any):
+    """Runs the core on its state multiplied by the masks; masks are passed on."""
+    core_state, masks = prev_state
+    dropped = tf.nest.map_structure(lambda s, m: s * m, core_state, masks)
+    output, next_core_state = self._core(inputs, dropped)
+    return output, (next_core_state, masks)
+
+  @property
+  def state_size(self):
+    """Nest of `tf.TensorShape`: the state's sizes, without the batch dimension."""
+    return (self._core.state_size, self._core.state_size)
+
+  @property
+  def output_size(self):
+    """Nest of `tf.TensorShape`: the output's sizes, without the batch dimension."""
+    return self._core.output_size
+
+
+class ZoneoutWrapper(rnn_core.RNNCore):
+  """Zoneout (Krueger et al., 2016): each state unit keeps its previous value at random.
+
+  Training: `next = prev + mask * (new - prev)`, mask ~ Bernoulli(keep_prob) per unit and
+  step. Testing: the expectation, `next = keep_prob * new + (1 - keep_prob) * prev`.
+  """
+
+  def __init__(self, core: rnn_core.RNNCore, keep_probs: Any, is_training: bool = True,
+               name: Optional[str] = None):
+    """Constructs the wrapper.
+
+    Args:
+      core: the core to wrap.
+      keep_probs: a nest with the structure of `core.state_size` of probabilities that a
+        unit is updated (None: always updated).
+      is_training: sample masks (True) or use the expectation (False).
+      name: module name (default "zoneout_wrapper").
+
+    Raises:
+      ValueError: if `keep_probs` does not match the core's state or a probability is not
+        in (0, 1].
+    """
+    super().__init__(name=name or "zoneout_wrapper")
+    self._core = core
+    try:
+      flat = rnn_core.flatten_up_to(core.state_size, keep_probs, "keep_probs")
+    except (TypeError, ValueError) as e:
+      raise ValueError(ERR_KEEP_PROBS_STRUCTURE.format(state_size=core.state_size, error=e))
+    self._keep_probs = [_check_keep_prob("keep_probs", p) for p in flat]
+    self._is_training = is_training
+
+  def _build(self, inputs: Any, prev_state: Any):
+    """Runs the core, then mixes its new state with `prev_state` unit by unit."""
+    output, next_state = self._core(inputs, prev_state)
+    mixed = []
+    for new, prev, p in zip(tf.nest.flatten(next_state), tf.nest.flatten(prev_state),
+                            self._keep_probs):
+      if p is None:
+        mixed.append(new)
+      elif self._is_training:
+        mask = tf.cast(tf.random.uniform(tf.shape(new)) < p, new.dtype)
+        mixed.append(prev + mask * (new - prev))
+      else:
+        mixed.append(p * new + (1 - p) * prev)
+    return output, tf.nest.pack_sequence_as(next_state, mixed)
+
+  def initial_state(self, *args, **kwargs):
+    """The wrapped core's initial state (see `snt.RNNCore.initial_state`)."""
+    return self._core.initial_state(*args, **kwargs)
+
+  @property
+  def state_size(self):
+    """Nest of `tf.TensorShape`: the state's sizes, without the batch dimension."""
+    return self._core.state_size
+
+  @property
+  def output_size(self):
+    """Nest of `tf.TensorShape`: the output's sizes, without the batch dimension."""
+    return self._core.output_size
+
+
+def lstm_with_recurrent_dropout(hidden_size: int, keep_prob: float = 0.5,
+                                **kwargs) -> Tuple[RecurrentDropoutWrapper, gated_rnn.LSTM]:
+  """An LSTM with recurrent dropout on its hidden state, and the same LSTM without it.
+
+  Args:
+    hidden_size: the LSTM's hidden size.
+    keep_prob: keep probability of the hidden-state dropout.
+    **kwargs: other `snt.LSTM` arguments.
+
+  Returns:
+    `(train_core, test_core)`: `train_core` applies dropout (its state is
+    `(LSTMState, masks)`, build it with `train_core.initial_state`), `test_core` is the
+    plain LSTM sharing the variables.
+  """
+  lstm = gated_rnn.LSTM(hidden_size, **kwargs)
+  return RecurrentDropoutWrapper(lstm, gated_rnn.LSTMState(keep_prob, None)), lstm
+
+
+def lstm_with_zoneout(hidden_size: int, keep_prob_c: float = 0.5,
+                      keep_prob_h: float = 0.95,
+                      **kwargs) -> Tuple[ZoneoutWrapper, ZoneoutWrapper]:
+  """An LSTM with zoneout on cell and hidden state, for training and for testing.
+
+  Args:
+    hidden_size: the LSTM's hidden size.
+    keep_prob_c: probability that a cell unit is updated at a step.
+    keep_prob_h: probability that a hidden unit is updated at a step.
+    **kwargs: other `snt.LSTM` arguments.
+
+  Returns:
+    `(train_core, test_core)` sharing one LSTM's variables: random zoneout, and its
+    expectation.
+  """
+  lstm = gated_rnn.LSTM(hidden_size, **kwargs)
+  keep_probs = gated_rnn.LSTMState(keep_prob_h, keep_prob_c)
+  return (ZoneoutWrapper(lstm, keep_probs, is_training=True),
+          ZoneoutWrapper(lstm, keep_probs, is_training=False))
+
+
+def highway_core_with_recurrent_dropout(hidden_size: int, num_layers: int,
+                                        keep_prob: float = 0.5, **kwargs):
+  """A `HighwayCore` with recurrent dropout on its state, and the same core without.
+
+  Args:
+    hidden_size: the core's hidden size.
+    num_layers: its number of layers.
+    keep_prob: keep probability of the state dropout.
+    **kwargs: other `HighwayCore` arguments.
+
+  Returns:
+    `(train_core, test_core)` sharing variables.
+  """
+  core = residual_rnn.HighwayCore(hidden_size, num_layers, **kwargs)
+  return RecurrentDropoutWrapper(core, keep_prob), core

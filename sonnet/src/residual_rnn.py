@@ -1,0 +1,198 @@
+# Copyright 2026 The Sonnet Authors. All Rights Reserved.
+# Licensed under the Apache License, Version 2.0.
+"""Cores around cores: `ResidualCore` (output + input), `SkipConnectionCore` (input
+concatenated to the output), and the recurrent highway core `HighwayCore`."""
+
+from typing import Any, Mapping, Optional, Tuple
+
+import tensorflow as tf
+
+from sonnet.src import basic_rnn
+from sonnet.src import initializers as initializers_lib
+from sonnet.src import rnn_core
+from sonnet.src import util
+from sonnet.src import variables
+
+ERR_SKIP_OUTPUT_UNKNOWN = (
+    "Output size unknown. You must provide an input_shape to SkipConnectionCore or connect "
+    "it before asking for its output_size.")
+
+
+class _WrapperCore(rnn_core.RNNCore):
+  """A core around a base core, whose state it passes through."""
+
+  def __init__(self, base_core: rnn_core.RNNCore, name: str):
+    super().__init__(name=name)
+    self._base_core = base_core
+
+  @property
+  def state_size(self) -> Any:
+    """Nest of `tf.TensorShape`: the state's sizes, without the batch dimension."""
+    return self._base_core.state_size
+
+  def initial_state(self, *args, **kwargs) -> Any:
+    """The wrapped core's initial state (see `snt.RNNCore.initial_state`)."""
+    return self._base_core.initial_state(*args, **kwargs)
+
+  def zero_state(self, batch_size: Any, dtype: Any = tf.float32) -> Any:
+    """Zeros with the structure of `state_size` (see `snt.RNNCore.zero_state`)."""
+    return self._base_core.zero_state(batch_size, dtype)
+
+
+class ResidualCore(_WrapperCore):
+  """Adds a core's input to its output: `output = base(x) + x` (over nests)."""
+
+  def __init__(self, base_core: rnn_core.RNNCore, name: str = "residual_core"):
+    """Args:
+      base_core: the core; its output must have the input's structure and sizes.
+      name: module name.
+    """
+    super().__init__(base_core, name)
+
+  def _build(self, inputs: Any, prev_state: Any, **kwargs) -> Tuple[Any, Any]:
+    """Returns `(base output + inputs, base next state)`."""
+    output, next_state = self._base_core(inputs, prev_state, **kwargs)
+    return tf.nest.map_structure(lambda o, i: o + i, output, inputs), next_state
+
+  @property
+  def output_size(self) -> Any:
+    """Nest of `tf.TensorShape`: the output's sizes, without the batch dimension."""
+    return self._base_core.output_size
+
+
+class SkipConnectionCore(_WrapperCore):
+  """Concatenates a core's input to its output on the last axis (over nests)."""
+
+  def __init__(self, base_core: rnn_core.RNNCore, input_shape: Any = None,
+               name: str = "skip_connection_core"):
+    """Args:
+      base_core: the core.
+      input_shape: optional nest of `tf.TensorShape` (without batch) of the inputs, so that
+        `output_size` is known before the first connection.
+      name: module name.
+    """
+    super().__init__(base_core, name)
+    if input_shape is None or isinstance(input_shape, tf.TensorShape):
+      self._input_shape = input_shape
+    elif isinstance(input_shape, (list, tuple)) and all(
+        d is None or isinstance(d, int) for d in input_shape):
+      self._input_shape = tf.TensorShape(input_shape)
+    else:
+      self._input_shape = tf.nest.map_structure(basic_rnn.as_shape, input_shape)
+
+  def _build(self, inputs: Any, prev_state: Any, **kwargs) -> Tuple[Any, Any]:
+    """Returns `(concat([inputs, base output], -1), base next state)`."""
+    output, next_state = self._base_core(inputs, prev_state, **kwargs)
+    if self._input_shape is None:
+      self._input_shape = tf.nest.map_structure(lambda x: x.shape[1:], inputs)
+    return tf.nest.map_structure(basic_rnn.concat_last, inputs, output), next_state
+
+  @property
+  def output_size(self) -> Any:
+    """Nest of `tf.TensorShape`: the output's sizes, without the batch dimension."""
+    if self._input_shape is None:
+      raise ValueError(ERR_SKIP_OUTPUT_UNKNOWN)
+    return tf.nest.map_structure(
+        lambda i, o: basic_rnn.concat_sizes([i, o]), self._input_shape,
+        tf.nest.map_structure(basic_rnn.as_shape, self._base_core.output_size))
+
+
+class HighwayCore(rnn_core.RNNCore):
+  """Recurrent highway network core (Zilly et al., 2016), coupled carry gate.
+
+  For each of `num_layers` layers l: `t = sigmoid(s wt_l + bt_l)`, `h = tanh(s wh_l + bh_l)`
+  (layer 0 also adds `x wt` and `x wh`), `s = s * (1 - t) + h * t`. Output = state = s.
+  """
+
+  def __init__(self,
+               hidden_size: int,
+               num_layers: int,
+               initializers: Optional[Mapping[str, Any]] = None,
+               partitioners: Optional[Mapping[str, Any]] = None,
+               regularizers: Optional[Mapping[str, Any]] = None,
+               custom_getter: Any = None,
+               name: str = "highway_core"):
+    """Constructs the core.
+
+    Args:
+      hidden_size: H.
+      num_layers: number of highway layers per step.
+      initializers: dict with keys from `get_possible_initializer_keys(num_layers)`:
+        `wt`, `wh` and `wt_<l>`, `bt_<l>`, `wh_<l>`, `bh_<l>` per layer.
+      partitioners: likewise (graph mode only).
+      regularizers: likewise.
+      custom_getter: custom getter(s) for the variables.
+      name: module name.
+
+    Raises:
+      ValueError: for a non-positive `hidden_size` or `num_layers`.
+      KeyError, TypeError: for bad initializers / partitioners / regularizers.
+    """
+    super().__init__(name=name, custom_getter=custom_getter)
+    self._hidden_size = rnn_core.check_positive_int(self.module_name, "hidden_size",
+                                                     hidden_size)
+    self._num_layers = rnn_core.check_positive_int(self.module_name, "num_layers",
+                                                    num_layers)
+    keys = self.get_possible_initializer_keys(num_layers)
+    self._initializers = util.check_initializers(initializers, keys)
+    self._partitioners = util.check_partitioners(partitioners, keys)
+    self._regularizers = util.check_regularizers(regularizers, keys)
+    self._input_size = None
+
+  @classmethod
+  def get_possible_initializer_keys(cls, num_layers: int = 1, **unused_kwargs) -> set:
+    """Returns `{wt, wh}` and `wt_l, bt_l, wh_l, bh_l` for every layer l."""
+    keys = {"wt", "wh"}
+    for layer in range(num_layers):
+      keys |= {"wt_%d" % layer, "bt_%d" % layer, "wh_%d" % layer, "bh_%d" % layer}
+    return keys
+
+  def _var(self, name, shape, dtype, fan_in):
+    default = (initializers_lib.zeros if name.startswith("b") else
+               initializers_lib.truncated_normal(stddev=variables.fan_in_stddev(fan_in)))
+    return variables.get_variable(
+        name, shape=shape, dtype=dtype, initializer=self._initializers.get(name, default),
+        regularizer=self._regularizers.get(name), partitioner=self._partitioners.get(name))
+
+  def _build(self, inputs: Any, prev_state: Any) -> Tuple[tf.Tensor, tf.Tensor]:
+    """Runs one step.
+
+    Args:
+      inputs: `[batch_size, input_size]`.
+      prev_state: `[batch_size, hidden_size]`.
+
+    Returns:
+      `(output, next_state)`, both `[batch_size, hidden_size]`.
+
+    Raises:
+      snt.IncompatibleShapeError: inputs of the wrong rank or size; a bad state.
+    """
+    inputs = rnn_core.check_rank2_inputs(self.module_name, inputs, self._input_size)
+    state = self._check_prev_state(prev_state, inputs)
+    input_size, hidden, dtype = inputs.shape[1], self._hidden_size, inputs.dtype
+    wt = self._var("wt", [input_size, hidden], dtype, input_size)
+    wh = self._var("wh", [input_size, hidden], dtype, input_size)
+    for layer in range(self._num_layers):
+      wt_l = self._var("wt_%d" % layer, [hidden, hidden], dtype, hidden)
+      bt_l = self._var("bt_%d" % layer, [hidden], dtype, hidden)
+      wh_l = self._var("wh_%d" % layer, [hidden, hidden], dtype, hidden)
+      bh_l = self._var("bh_%d" % layer, [hidden], dtype, hidden)
+      transform = tf.matmul(state, wt_l) + bt_l
+      highway = tf.matmul(state, wh_l) + bh_l
+      if layer == 0:
+        transform += tf.matmul(inputs, wt)
+        highway += tf.matmul(inputs, wh)
+      transform = tf.sigmoid(transform)
+      state = state * (1 - transform) + tf.tanh(highway) * transform
+    self._input_size = input_size
+    return state, state
+
+  @property
+  def state_size(self) -> tf.TensorShape:
+    """Nest of `tf.TensorShape`: the state's sizes, without the batch dimension."""
+    return tf.TensorShape([self._hidden_size])
+
+  @property
+  def output_size(self) -> tf.TensorShape:
+    """Nest of `tf.TensorShape`: the output's sizes, without the batch dimension."""
+    return tf.TensorShape([self._hidden_size])
