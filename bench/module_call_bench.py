@@ -11,11 +11,15 @@ Run: python bench/module_call_bench.py [--repeats N]
 """
 
 import argparse
+import os
 import statistics
+import sys
 import timeit
 
-import sonnet as snt
 import tensorflow as tf
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import sonnet as snt  # pylint: disable=g-import-not-at-top
 
 
 def _time_pair(fn_a, fn_b, number, repeats):

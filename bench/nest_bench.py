@@ -2,21 +2,29 @@
 # Licensed under the Apache License, Version 2.0.
 """Benchmark: snt.nest against tf.nest on small and large structures.
 
-Prints the median time per call of each function for both libraries, measured in the
-same process, and the ratio tf.nest / snt.nest (above 1.0: snt.nest is faster).
+Both libraries are measured in the same process, interleaved: each round times a short
+batch of calls of one and then of the other (alternating which goes first), so load on the
+machine hits both alike. Per round the ratio tf.nest time / snt.nest time is taken (above
+1.0: snt.nest is faster); the table shows the median time per call of each, the median
+ratio and a 95% bootstrap confidence interval of that median, and a verdict: "faster" or
+"slower" when the interval excludes 1.0, "same" when it contains it.
 
-Run: python bench/nest_bench.py [--repeats N]
+Run: python bench/nest_bench.py [--rounds N] [--seconds S]
 """
 
 import argparse
 import collections
+import os
+import random
 import statistics
+import sys
 import timeit
 
 import numpy as np
 import tensorflow as tf
 
-from sonnet.src import nest as snt_nest
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from sonnet.src import nest as snt_nest  # pylint: disable=g-import-not-at-top
 
 LSTMState = collections.namedtuple("LSTMState", ["hidden", "cell"])
 
@@ -30,17 +38,42 @@ def structures():
           "mixed (400 leaves)": nested}
 
 
-def _time_pair(fn_a, fn_b, number, repeats):
-  """Median seconds per call of each function, measured alternately (fair under load).
+def time_paired(fn_a, fn_b, number, rounds):
+  """Seconds per call of each function in each round, measured interleaved.
 
-  The order alternates between repeats so neither function always runs second.
+  Args:
+    fn_a: a function of no arguments.
+    fn_b: another.
+    number: calls per timed batch.
+    rounds: how many batches of each.
+
+  Returns:
+    Two lists of `rounds` seconds-per-call values, paired by round.
   """
   times_a, times_b = [], []
-  for repeat in range(repeats):
+  for round_index in range(rounds):
     order = ((fn_a, times_a), (fn_b, times_b))
-    for fn, times in (order if repeat % 2 == 0 else order[::-1]):
-      times.append(timeit.timeit(fn, number=number))
-  return statistics.median(times_a) / number, statistics.median(times_b) / number
+    for fn, times in (order if round_index % 2 == 0 else order[::-1]):
+      times.append(timeit.timeit(fn, number=number) / number)
+  return times_a, times_b
+
+
+def ratio_interval(times_a, times_b, resamples=2000, seed=0):
+  """Median of the per-round ratios a/b and a 95% bootstrap interval of that median."""
+  ratios = [a / b for a, b in zip(times_a, times_b)]
+  rng = random.Random(seed)
+  medians = sorted(statistics.median(rng.choices(ratios, k=len(ratios)))
+                   for _ in range(resamples))
+  return (statistics.median(ratios), medians[int(0.025 * resamples)],
+          medians[int(0.975 * resamples) - 1])
+
+
+def verdict(low, high):
+  if low > 1.0:
+    return "faster"
+  if high < 1.0:
+    return "slower"
+  return "same"
 
 
 def build_cases(structure):
@@ -62,20 +95,32 @@ def build_cases(structure):
   }
 
 
+def calls_per_batch(fn, seconds):
+  """How many calls of `fn` take about `seconds` (at least one)."""
+  number = 1
+  while timeit.timeit(fn, number=number) < seconds / 10:
+    number *= 10
+  return max(1, int(number * seconds / max(timeit.timeit(fn, number=number), 1e-9)))
+
+
 def main():
   parser = argparse.ArgumentParser(description=__doc__)
-  parser.add_argument("--repeats", type=int, default=7)
+  parser.add_argument("--rounds", type=int, default=41)
+  parser.add_argument("--seconds", type=float, default=0.02,
+                      help="approximate duration of one timed batch")
   args = parser.parse_args()
-  print("snt.nest.flatten is tf.nest.flatten:", snt_nest.flatten is tf.nest.flatten,
-        "(its ratio only shows measurement noise)")
+  print(f"{args.rounds} interleaved rounds per row; ratio = tf.nest / snt.nest (above 1: "
+        "snt.nest is faster), median and 95% bootstrap interval")
   print(f"{'structure':30s} {'function':22s} {'tf.nest us':>11s} {'snt.nest us':>12s} "
-        f"{'ratio':>6s}")
+        f"{'ratio':>6s} {'95% interval':>14s}  verdict")
   for label, structure in structures().items():
-    number = 20000 if len(tf.nest.flatten(structure)) < 10 else 200
     for name, (tf_fn, snt_fn) in build_cases(structure).items():
-      tf_time, snt_time = _time_pair(tf_fn, snt_fn, number, args.repeats)
-      print(f"{label:30s} {name:22s} {tf_time * 1e6:11.2f} {snt_time * 1e6:12.2f} "
-            f"{tf_time / snt_time:6.2f}")
+      number = calls_per_batch(tf_fn, args.seconds)
+      tf_times, snt_times = time_paired(tf_fn, snt_fn, number, args.rounds)
+      ratio, low, high = ratio_interval(tf_times, snt_times)
+      print(f"{label:30s} {name:22s} {statistics.median(tf_times) * 1e6:11.2f} "
+            f"{statistics.median(snt_times) * 1e6:12.2f} {ratio:6.2f} "
+            f"[{low:5.2f}, {high:5.2f}]  {verdict(low, high)}")
 
 
 if __name__ == "__main__":

@@ -8,11 +8,12 @@ nested to any depth. Everything else is a leaf: tensors, numpy arrays, strings, 
 `tf.nest` does, so a structure keeps its leaf order when it passes through `tf.function`,
 `tf.while_loop` or any `tf.nest` function. Keys must be sortable.
 
-`flatten` is `tf.nest.flatten` itself (implemented in C++; for a dict with unsortable keys
-it raises TensorFlow's `TypeError`). `pack_sequence_as` and `map` use a faster pure-Python
-packer for the common types (list, tuple, namedtuple, dict, OrderedDict) and hand other
-sub-structures (attrs classes, other mappings, proxies) to `tf.nest`. Errors name the
-first path where two structures differ; nothing is ever silently truncated.
+`flatten` returns leaves and short flat lists, tuples and namedtuples (an RNN state)
+directly and hands everything else to `tf.nest.flatten` (implemented in C++).
+`pack_sequence_as` and `map` use a faster pure-Python packer for the common types (list,
+tuple, namedtuple, dict, OrderedDict) and hand other sub-structures (attrs classes, other
+mappings, proxies) to `tf.nest`. Errors name the first path where two structures differ,
+or the path of a dict with unsortable keys; nothing is ever silently truncated.
 
 Differences from Sonnet 1.1 (whose `nest` was TF 1.1's): dicts are structures (1.1 treated
 them as leaves in `flatten` but not in `flatten_iterable`), `OrderedDict`s are flattened in
@@ -21,6 +22,7 @@ functions are the same as the `*_sequence` ones (as from Sonnet 1.15 on): sets a
 iterables are leaves.
 """
 
+import builtins
 import collections
 from typing import Any, Callable, Dict, List, Sequence, Tuple
 
@@ -39,7 +41,9 @@ ERR_PACK_COUNT = (
     "items. Structure: {structure!r:.200}")
 ERR_FLAT_NOT_SEQUENCE = (
     "flat_sequence must be a sequence (list or tuple), got {!r:.100} of type {}.")
-ERR_UNSORTABLE = "nest only supports dicts with sortable keys, got keys {!r:.200}."
+ERR_UNSORTABLE = (
+    "nest only supports dicts with sortable keys; the mapping at {path} has keys "
+    "{keys!r:.200}.")
 ERR_SHALLOW_NOT_SEQUENCE = (
     "If shallow structure is a sequence, input must also be a sequence. Input has type: "
     "{type}.{where}")
@@ -58,9 +62,7 @@ ERR_DICT_STRUCTURE = (
     "structure.")
 ERR_DICT_DUPLICATE = "Could not flatten dictionary: key {!r} is not unique."
 
-# `flatten` and `is_sequence` are tf.nest's own (C++) functions: same order, same speed.
-flatten = tf.nest.flatten
-flatten_iterable = tf.nest.flatten
+# `is_sequence` is tf.nest's own (C++) function: same answers, same speed.
 is_sequence = tf.nest.is_nested
 is_iterable = tf.nest.is_nested
 
@@ -95,11 +97,92 @@ def _kind(value: Any) -> int:
   return kind
 
 
+class _UnsortableKeysError(TypeError):
+  """A mapping's keys cannot be sorted (re-raised by the public functions with a path)."""
+
+
 def _sorted_keys(mapping: Any) -> List[Any]:
   try:
     return sorted(mapping)
   except TypeError:
-    raise TypeError(ERR_UNSORTABLE.format(list(mapping))) from None
+    raise _UnsortableKeysError(
+        ERR_UNSORTABLE.format(path="(root)", keys=list(mapping))) from None
+
+
+def _find_unsortable(structure: Any, path: Tuple[Any, ...] = ()) -> Any:
+  """Returns `(path, keys)` of the first mapping with unsortable keys, or None."""
+  if not is_sequence(structure):
+    return None
+  if isinstance(structure, collections.abc.Mapping):
+    try:
+      keys = sorted(structure)
+    except TypeError:
+      return path, list(structure)
+    children = [(k, structure[k]) for k in keys]
+  else:
+    attrs_fields = getattr(type(structure), "__attrs_attrs__", None)
+    if attrs_fields is not None:
+      children = [(f.name, getattr(structure, f.name)) for f in attrs_fields]
+    else:
+      children = list(enumerate(structure))
+  for key, child in children:
+    found = _find_unsortable(child, path + (key,))
+    if found is not None:
+      return found
+  return None
+
+
+def _unsortable_error(*structures: Any) -> Any:
+  """The `TypeError` naming the path of the first unsortable mapping, or None."""
+  for structure in structures:
+    found = _find_unsortable(structure)
+    if found is not None:
+      path, keys = found
+      return TypeError(ERR_UNSORTABLE.format(path=_format_path(path), keys=keys))
+  return None
+
+
+# Flat sequences up to this length are checked leaf by leaf in Python (cheaper than
+# tf.nest's call chain); longer or nested ones go to tf.nest.flatten.
+_SHORT_FLAT_LENGTH = 8
+_tf_flatten = tf.nest.flatten
+
+
+def flatten(structure: Any, expand_composites: bool = False) -> List[Any]:
+  """Returns the leaves of `structure` in `tf.nest` order (mappings by sorted key).
+
+  Args:
+    structure: a nested structure, or a leaf.
+    expand_composites: as for `tf.nest.flatten`.
+
+  Returns:
+    A list of leaves (`[structure]` for a leaf).
+
+  Raises:
+    TypeError: if a mapping has keys that cannot be sorted; the message names its path.
+  """
+  if not expand_composites:
+    cache_get = _kind_cache.get
+    kind = cache_get(type(structure)) or _kind(structure)
+    if kind == _LEAF:
+      return [structure]
+    if (kind == _TUPLE or kind == _NAMEDTUPLE or kind == _LIST) and (
+        len(structure) <= _SHORT_FLAT_LENGTH):
+      for child in structure:
+        if (cache_get(type(child)) or _kind(child)) != _LEAF:
+          break
+      else:
+        return list(structure)
+  try:
+    return _tf_flatten(structure, expand_composites)
+  except TypeError:
+    error = _unsortable_error(structure)
+    if error is None:
+      raise
+    raise error from None
+
+
+flatten_iterable = flatten
 
 
 def _rebuild(structure: Any, kind: int, values: List[Any], keys: Any = None) -> Any:
@@ -188,6 +271,8 @@ def pack_sequence_as(structure: Any, flat_sequence: Sequence[Any],
       raise ValueError(ERR_PACK_COUNT.format(
           leaves=len(flatten(structure)), items=len(flat_sequence),
           structure=structure)) from None
+    except _UnsortableKeysError as e:
+      raise _unsortable_error(structure) or e from None
     else:
       if next(iterator, _SENTINEL) is not _SENTINEL:
         raise ValueError(ERR_PACK_COUNT.format(
@@ -271,12 +356,58 @@ def _first_difference(a: Any, b: Any, check_types: bool, path: Tuple[Any, ...] =
 def _describe_difference(a: Any, b: Any, check_types: bool) -> str:
   try:
     found = _first_difference(a, b, check_types)
-  except TypeError as e:
-    return f" ({e})"
+  except _UnsortableKeysError:
+    return f" ({_unsortable_error(a, b)})"
   if found is None:
     return ""
   path, description = found
   return f"\nFirst difference at {_format_path(path)}: {description}."
+
+
+_ALWAYS_SORTABLE = frozenset((str, bytes, int))
+
+
+def _surely_same_structure(a: Any, b: Any) -> bool:
+  """True if `tf.nest.assert_same_structure(a, b)` would pass (whatever `check_types`).
+
+  Decides only the common types of the same Python type on both sides (list, tuple,
+  namedtuple, dict with sortable keys, OrderedDict); sub-structures of other types go to
+  `tf.nest`. False means "not sure": the caller asks `tf.nest`, which raises its error.
+  """
+  cache_get = _kind_cache.get
+  kind_a = cache_get(type(a)) or _kind(a)
+  kind_b = cache_get(type(b)) or _kind(b)
+  if kind_a == _LEAF or kind_b == _LEAF:
+    return kind_a == kind_b
+  if kind_a == _OTHER or kind_b == _OTHER:
+    try:
+      tf.nest.assert_same_structure(a, b)
+    except (ValueError, TypeError):
+      return False
+    return True
+  if type(a) is not type(b) or len(a) != len(b):
+    return False
+  if kind_a == _DICT or kind_a == _ORDERED_DICT:
+    if a.keys() != b.keys():
+      return False
+    # tf.nest refuses unsortable keys even where the structures match. Keys of one of
+    # these types always sort; the order of the checks below does not matter.
+    key_types = set(builtins.map(type, a))
+    if len(key_types) > 1 or not key_types <= _ALWAYS_SORTABLE:
+      try:
+        sorted(a)
+      except TypeError:
+        return False
+    children = zip(a.values(), builtins.map(b.__getitem__, a))
+  else:
+    children = zip(a, b)
+  for child_a, child_b in children:
+    kind_a = cache_get(type(child_a))
+    if kind_a == _LEAF and kind_a == cache_get(type(child_b)):
+      continue
+    if not _surely_same_structure(child_a, child_b):
+      return False
+  return True
 
 
 def assert_same_structure(nest1: Any, nest2: Any, check_types: bool = True,
@@ -294,6 +425,8 @@ def assert_same_structure(nest1: Any, nest2: Any, check_types: bool = True,
       first path where the structures differ.
     TypeError: if `check_types` and the sequence types differ (also naming the path).
   """
+  if not expand_composites and _surely_same_structure(nest1, nest2):
+    return
   try:
     tf.nest.assert_same_structure(nest1, nest2, check_types=check_types,
                                   expand_composites=expand_composites)
@@ -326,7 +459,10 @@ def map(fn: Callable[..., Any], *structures: Any, check_types: bool = True,  # p
   first = structures[0]
   if len(structures) == 1:
     if not expand_composites:
-      return _map_single(fn, first)
+      try:
+        return _map_single(fn, first)
+      except _UnsortableKeysError as e:
+        raise _unsortable_error(first) or e from None
     results = [fn(x) for x in flatten(first, expand_composites=expand_composites)]
   else:
     for other in structures[1:]:
@@ -386,7 +522,10 @@ def assert_shallow_structure(shallow_tree: Any, input_tree: Any,
       type, in `input_tree`.
     ValueError: if lengths or keys differ. Messages name the path.
   """
-  _assert_shallow(shallow_tree, input_tree, check_types, ())
+  try:
+    _assert_shallow(shallow_tree, input_tree, check_types, ())
+  except _UnsortableKeysError as e:
+    raise _unsortable_error(shallow_tree, input_tree) or e from None
 
 
 def _flatten_up_to(shallow: Any, tree: Any, out: List[Any]) -> None:

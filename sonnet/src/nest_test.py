@@ -68,6 +68,46 @@ class NestTest(parameterized.TestCase, tf.test.TestCase):
       # What tf.nest flattens, snt.nest packs, and the reverse.
       tf.nest.assert_same_structure(tf.nest.pack_sequence_as(structure, flat), packed)
 
+  def test_flatten_short_flat_sequences_like_tf_nest(self):
+    sparse = tf.sparse.from_dense([[1.0, 0.0]])
+    module = tf.Module()
+    module.items = [1, 2]  # A trackable list wrapper (a proxy).
+    for structure in [(1, 2), Pair(np.zeros(2), None), list(range(8)), list(range(9)),
+                      ("a", b"b"), (sparse, 1), [1, (2,)], (1, {"a": 2}), module.items]:
+      for expand_composites in (False, True):
+        flat = nest.flatten(structure, expand_composites=expand_composites)
+        expected = tf.nest.flatten(structure, expand_composites=expand_composites)
+        self.assertIsInstance(flat, list)
+        self.assertIsNot(flat, structure)
+        self.assertLen(flat, len(expected), msg=repr(structure))
+        for a, b in zip(flat, expected):
+          self.assertIs(a, b)
+
+  def test_assert_same_structure_agrees_with_tf_nest(self):
+    module = tf.Module()
+    module.items = [1, 2]  # A trackable list wrapper (a proxy).
+    OtherPair = collections.namedtuple("Pair", ["first", "second"])
+    # (Unsortable keys: see test_unsortable_keys_errors_name_the_path; tf.nest can leave
+    # a SystemError behind there.)
+    candidates = _structures() + [
+        (1, 2), [1, 2], Pair(1, 2), OtherPair(1, 2), Pair(1, [2]), module.items,
+        {"a": 1, "b": 2}, {"a": 1, "c": 2}, {"a": [1], "b": 2},
+        collections.OrderedDict([("b", 2), ("a", 1)]), [[1, 2]], [[1, (2,)]], ("a", None)]
+    for first in candidates:
+      for second in candidates:
+        for check_types in (True, False):
+          try:
+            tf.nest.assert_same_structure(first, second, check_types=check_types)
+            expected = None
+          except (TypeError, ValueError) as e:
+            expected = type(e)
+          context = f"{first!r} vs {second!r}, check_types={check_types}"
+          if expected is None:
+            nest.assert_same_structure(first, second, check_types=check_types)
+          else:
+            with self.assertRaises(expected, msg=context):
+              nest.assert_same_structure(first, second, check_types=check_types)
+
   def test_proxies_and_trackable_wrappers(self):
     module = tf.Module()
     module.items = {"b": [1, 2], "a": 3}  # Becomes a trackable _DictWrapper (a proxy).
@@ -158,14 +198,27 @@ class NestTest(parameterized.TestCase, tf.test.TestCase):
       nest.assert_same_structure(Pair(1, 2), (1, 2))
     nest.assert_same_structure(Pair(1, 2), (1, 2), check_types=False)
 
-  def test_unsortable_keys(self):
-    structure = {1: "a", "b": 2}
-    with self.assertRaisesRegex(TypeError, "not supported between instances"):
-      nest.flatten(structure)  # tf.nest.flatten's own error.
-    with self.assertRaisesRegex(TypeError, "sortable keys"):
-      nest.pack_sequence_as(structure, [1, 2])
-    with self.assertRaisesRegex(TypeError, "sortable keys"):
-      nest.map(lambda x: x, structure)
+  def test_unsortable_keys_errors_name_the_path(self):
+    root = {1: "a", "b": 2}
+    self.assertRaisesRegex(TypeError, r"sortable keys; the mapping at \(root\) has keys "
+                           r"\[1, 'b'\]", nest.flatten, root)
+    deep = {"a": [1, Pair(root, 3)], "c": 4}
+    where = r"sortable keys; the mapping at \['a'\]\[1\]\[0\] has keys \[1, 'b'\]"
+    calls = {
+        "flatten": lambda: nest.flatten(deep),
+        "flatten_iterable": lambda: nest.flatten_iterable(deep),
+        "pack_sequence_as": lambda: nest.pack_sequence_as(deep, [1, 2, 3, 4, 5]),
+        "map": lambda: nest.map(lambda x: x, deep),
+        "map (2 structures)": lambda: nest.map(lambda x, y: x, deep, deep),
+        "assert_same_structure": lambda: nest.assert_same_structure(deep, deep),
+        "flatten_up_to": lambda: nest.flatten_up_to(deep, deep),
+        "map_up_to": lambda: nest.map_up_to(deep, lambda x: x, deep),
+    }
+    for name, call in calls.items():
+      with self.assertRaisesRegex(TypeError, where, msg=name):
+        call()
+    # Sortable keys of mixed types that tf.nest accepts still work.
+    self.assertEqual(nest.flatten({(1, "a"): 1, (0, "b"): 2}), [2, 1])
 
   def test_pack_errors(self):
     with self.assertRaisesRegex(ValueError, "Structure had 2 leaves, but flat_sequence had 3"):
