@@ -47,8 +47,8 @@ ERR_REUSE_NOT_MODULE = (
     "(snt.AbstractModule); {!r} is not one.")
 
 SubgraphInputs = collections.namedtuple("SubgraphInputs", ("args", "kwargs"))
-ConnectedSubGraph = collections.namedtuple(
-    "ConnectedSubGraph", ("module", "name_scope", "inputs", "outputs"))
+ConnectedSubGraph = collections.namedtuple("ConnectedSubGraph",
+                                           ("module", "name_scope", "inputs", "outputs"))
 
 
 class _ModuleState:
@@ -222,6 +222,8 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
                 else tf.name_scope(state.module_name))
     with self._connection_scope("_build") as frame, op_scope as name_scope:
       outputs = self._call_and_undo_on_error(frame, self._build, args, kwargs)
+    if not state.is_connected:  # Undone, as the variables, if an enclosing call fails.
+      variables_lib.record_first_connection(self, state.graph)
     if state.graph is None:
       state.graph = naming.outer_graph()
     state.is_connected = True
@@ -382,8 +384,8 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
     return [self] + [m for m in self.submodules if isinstance(m, tf.Module)]
 
   def _used_variables(self, predicate: Callable[[Any], bool]) -> Tuple[tf.Variable, ...]:
-    seen = set()
-    found = []
+    self._state()  # NotInitializedError if super().__init__() did not run.
+    seen, found = set(), []
     candidates = self._flatten(
         predicate=lambda v: isinstance(v, tf.Variable) or _is_partitioned(v))
     for candidate in candidates:
@@ -490,8 +492,7 @@ def _track_use(module: AbstractModule, state: _ModuleState) -> None:
   caller._snt_submodules.append(used)  # pylint: disable=protected-access
 
 
-def _is_partitioned(value: Any) -> bool:
-  # tf.compat.v1 has no public PartitionedVariable class to test against.
+def _is_partitioned(value: Any) -> bool:  # tf.compat.v1 has no public class for it.
   return type(value).__name__ == "PartitionedVariable"
 
 

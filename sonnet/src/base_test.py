@@ -255,6 +255,26 @@ class ConnectionTest(parameterized.TestCase, tf.test.TestCase):
       with self.assertRaisesRegex(snt.NotConnectedError, "linear"):
         _ = module.w
 
+  @test_utils.run_in_modes
+  def test_failed_call_leaves_submodules_built_in_init_unconnected(self, mode):
+    with test_utils.graph_mode_if(mode):
+      inner = snt.Linear(2, name="inner")
+
+      def build(x):
+        inner(x)
+        raise RuntimeError("boom")
+
+      module = snt.Module(build)
+      with self.assertRaisesRegex(RuntimeError, "boom"):
+        test_utils.run_fn_in_mode(mode, module, tf.ones([1, 3]))
+      self.assertFalse(inner.is_connected)
+      self.assertIsNone(inner.graph)
+      with self.assertRaisesRegex(snt.NotConnectedError, "inner"):
+        _ = inner.w
+      outputs = test_utils.run_fn_in_mode(mode, inner, tf.ones([1, 3]))
+      self.assertEqual(outputs.shape, (1, 2))
+      self.assertTrue(inner.is_connected)
+
   def test_failed_call_then_success_tracks_submodule_once(self):
     attempts = []
 
@@ -296,6 +316,12 @@ class ConnectionTest(parameterized.TestCase, tf.test.TestCase):
     with self.assertRaisesRegex(snt.NotInitializedError, "NoSuperInit"):
       with module._enter_variable_scope():  # pylint: disable=protected-access
         pass
+    for attribute in ("module_name", "scope_name", "is_connected", "variables",
+                      "trainable_variables", "non_trainable_variables", "graph"):
+      with self.assertRaisesRegex(snt.NotInitializedError, "super", msg=attribute):
+        getattr(module, attribute)
+    with self.assertRaisesRegex(snt.NotInitializedError, "super"):
+      module.get_all_variables()
 
   def test_not_connected_errors(self):
     module = snt.Linear(2, name="lonely")
@@ -601,6 +627,9 @@ class CustomGetterTest(parameterized.TestCase, tf.test.TestCase):
       snt.Linear(2, custom_getter=3)
     with self.assertRaisesRegex(TypeError, "not callable"):
       snt.Linear(2, custom_getter={"w": 3})
+    with self.assertRaisesRegex(ValueError, r"custom_getter pattern '\(w' is not a valid "
+                                "regular expression"):
+      snt.Linear(2, custom_getter={"(w": snt.custom_getters.stop_gradient})
     both = {".*": snt.custom_getters.stop_gradient, "w": snt.custom_getters.stop_gradient}
     module = snt.Linear(2, custom_getter=both)
     with self.assertRaisesRegex(KeyError, "More than one custom_getter"):
@@ -728,6 +757,40 @@ class CheckpointTest(parameterized.TestCase, tf.test.TestCase):
     status = tf.train.Checkpoint(model=fresh).restore(path)
     self.assertAllEqual(tf.function(fresh)(x), expected)
     status.assert_consumed()
+
+  def test_restore_before_first_call_graph_mode(self):
+    module = snt.nets.MLP([3, 2])
+    x = np.random.RandomState(0).rand(2, 4).astype(np.float32)
+    expected = module(x)
+    path = tf.train.Checkpoint(model=module).save(self.get_temp_dir() + "/ckpt")
+    with tf.Graph().as_default():
+      fresh = snt.nets.MLP([3, 2])
+      status = tf.train.Checkpoint(model=fresh).restore(path)
+      inputs = tf.compat.v1.placeholder(tf.float32, [None, 4])
+      outputs = fresh(inputs)
+      with tf.compat.v1.Session() as session:
+        status.initialize_or_restore(session)  # Runs the deferred restore ops.
+        self.assertAllClose(session.run(outputs, {inputs: x}), expected)
+        status.assert_consumed()
+
+  @parameterized.parameters("eager", "tf_function")
+  def test_restore_before_first_call_into_different_shape(self, mode):
+    # TensorFlow alone silently skips such a restore (its dict wrapper swallows the
+    # ValueError) and assert_consumed() passes; Sonnet raises before creating anything.
+    source = snt.nets.MLP([3, 2])
+    source(tf.ones([1, 4]))
+    path = tf.train.Checkpoint(model=source).save(self.get_temp_dir() + "/ckpt")
+    target = snt.nets.MLP([3, 5])  # linear_0 fits, linear_1 does not.
+    tf.train.Checkpoint(model=target).restore(path)
+    call = target if mode == "eager" else tf.function(target)
+    with self.assertRaisesRegex(ValueError, r"linear_1: Received incompatible tensor with "
+                                r"shape \(3, 2\) when attempting to restore variable with "
+                                r"shape \(3, 5\) and name mlp_\d+/linear_1/w"):
+      call(tf.ones([1, 4]))
+    self.assertFalse(target.is_connected)
+    self.assertEmpty(target.variables)
+    for layer in target.layers:
+      self.assertFalse(layer.is_connected)
 
   def test_checkpoint_keys_are_stable(self):
     # Golden keys: changing them breaks every checkpoint users have saved.

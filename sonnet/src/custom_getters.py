@@ -18,6 +18,8 @@ import tensorflow as tf
 ERR_GETTER_NOT_CALLABLE = (
     "Given custom_getter is not callable (nor a dict of callables): {!r}.")
 ERR_ROUTER_NOT_CALLABLE = "custom_getter for pattern {!r} is not callable: {!r}."
+ERR_ROUTER_BAD_PATTERN = (
+    "custom_getter pattern {!r} is not a valid regular expression: {}.")
 ERR_ROUTER_AMBIGUOUS = (
     "More than one custom_getter pattern matches variable {!r}: {}.")
 
@@ -38,12 +40,16 @@ def custom_getter_router(custom_getter_map: Mapping[str, CustomGetter],
 
   Raises:
     TypeError: if a value of `custom_getter_map` is not callable.
+    ValueError: if a key is not a valid regular expression (a string).
   """
+  compiled = []
   for pattern, getter in custom_getter_map.items():
     if not callable(getter):
       raise TypeError(ERR_ROUTER_NOT_CALLABLE.format(pattern, getter))
-  compiled = [(re.compile(pattern), pattern, getter)
-              for pattern, getter in custom_getter_map.items()]
+    try:
+      compiled.append((re.compile(pattern), pattern, getter))
+    except (re.error, TypeError) as e:
+      raise ValueError(ERR_ROUTER_BAD_PATTERN.format(pattern, e)) from None
 
   def router(getter, name, *args, **kwargs):
     relative = name_fn(name)
@@ -71,7 +77,8 @@ def normalize_custom_getter(custom_getter: Union[None, CustomGetter, Dict[str, A
     None or a callable custom getter.
 
   Raises:
-    TypeError: if `custom_getter` is neither.
+    TypeError: if `custom_getter` is neither, or a dict value is not callable.
+    ValueError: if a dict key is not a valid regular expression.
   """
   if custom_getter is None:
     return None

@@ -49,9 +49,38 @@ ERR_PARTITIONER_EAGER = (
 ERR_INITIAL_VALUE_SHAPE = (
     "{module}: the initializer of variable {name} returned a value of shape {actual}, but "
     "the variable has shape {shape}.")
+ERR_RESTORE_SHAPE = (
+    "{module}: Received incompatible tensor with shape {saved} when attempting to restore "
+    "variable with shape {shape} and name {name} (a checkpoint restored before the first "
+    "call holds a value of another shape); nothing was created.")
 ERR_INITIALIZER_NOT_CALLABLE = (
     "{module}: initializer for variable {name} must be a callable (shape, dtype) -> "
     "Tensor, or a Tensor/array value, but got {initializer!r}.")
+
+
+def _check_pending_restore(module: Any, key: str, name: str, shape: tf.TensorShape) -> None:
+  """Raises if a checkpoint restore waiting for variable `key` holds another shape.
+
+  A restore before the first call is applied when the variable is tracked. For variables
+  tracked in a dict (as `module._snt_variables` is), TensorFlow 2.21 swallows the
+  `ValueError` of a shape mismatch and silently skips the restore (and
+  `assert_consumed()` passes); so the saved shape is checked here first, before anything
+  is created. This reads TensorFlow's pending restores (private attributes, read
+  defensively: without them the check is skipped).
+
+  Raises:
+    ValueError: if the pending restore holds a value of an incompatible shape.
+  """
+  pending = getattr(module._snt_variables, "_deferred_dependencies", None)  # pylint: disable=protected-access
+  if not isinstance(pending, dict):
+    return
+  for position in pending.get(key, ()):
+    value_shape = getattr(position, "value_shape", None)
+    saved = value_shape() if callable(value_shape) else None
+    if saved is not None and not tf.TensorShape(saved).is_compatible_with(shape):
+      raise ValueError(ERR_RESTORE_SHAPE.format(
+          module=module.module_name, saved=tuple(tf.TensorShape(saved).as_list()),
+          shape=tuple(shape.as_list()), name=name))
 
 
 class _ReuseByName(threading.local):
@@ -187,6 +216,7 @@ class _ModuleVariableStore:
           module=module.module_name, name=name))
     scope, _, leaf = name.rpartition("/")
     shape_list = shape.as_list()
+    _check_pending_restore(module, key, name, shape)
 
     def initial_value():
       if value is not None:
@@ -302,10 +332,39 @@ def record_tf1_variable(frame: naming.Frame, use_tf_store: bool,
   return chained(*args, name=name, **kwargs)
 
 
+class _FirstConnection:
+  """Marks a sub-module's first successful call (undone if the enclosing call fails)."""
+
+  __slots__ = ("previous_graph",)
+
+  def __init__(self, previous_graph: Any):
+    self.previous_graph = previous_graph
+
+
+def record_first_connection(module: Any, previous_graph: Any) -> None:
+  """Records, in the enclosing call (if any), that `module` was connected for the first time.
+
+  Args:
+    module: the module whose first call just succeeded.
+    previous_graph: its graph before that call (restored if the enclosing call fails).
+  """
+  frame = naming.current_frame()
+  if frame is not None:
+    frame.created.append((module, _FirstConnection(previous_graph)))
+
+
 def undo_creations(created: Sequence[Tuple[Any, Any]]) -> None:
-  """Forgets the variables and sub-modules created by a call that then failed."""
+  """Forgets the variables and sub-modules created by a call that then failed.
+
+  Sub-modules connected for the first time by that call become unconnected again.
+  """
   for module, key in reversed(created):
     state = module.__dict__.get("_snt_state")
+    if isinstance(key, _FirstConnection):
+      state.is_connected = False
+      state.graph = key.previous_graph
+      state.connected_subgraphs.clear()
+      continue
     if hasattr(key, "_snt_state"):
       # A sub-module constructed during the failed call: detach it from its parent.
       parent = key
