@@ -44,6 +44,11 @@ class LSTM(rnn_core.RNNCore):
   the cell output, a quirk fixed here). With layer norm, the gate pre-activations are
   normalised (`gamma`, `beta` of size 4H) before the bias. With `projection_size` P,
   `h' = h' @ w_h_projection`, so hidden state and output have size P.
+
+  In `snt.dynamic_unroll` the plain LSTM (no peepholes, layer norm, projection or clipping)
+  runs a fused kernel with a hand-written gradient (`fused_lstm.py`); the other
+  configurations precompute the input projection for the whole sequence and then run
+  step by step, which is slower to train (see `bench/lstm_bench.py`).
   """
 
   W_GATES = "w_gates"

@@ -26,6 +26,15 @@ def _check_keep_prob(arg: str, value: Any) -> Optional[float]:
   return float(value)
 
 
+def _flat_keep_probs(core: Any, keep_probs: Any) -> list:
+  """Checks `keep_probs` against `core.state_size`; returns them flat (None: not applied)."""
+  try:
+    flat = rnn_core.flatten_up_to(core.state_size, keep_probs, "keep_probs")
+  except (TypeError, ValueError) as e:
+    raise ValueError(ERR_KEEP_PROBS_STRUCTURE.format(state_size=core.state_size, error=e))
+  return [_check_keep_prob("keep_probs", p) for p in flat]
+
+
 class RecurrentDropoutWrapper(rnn_core.RNNCore):
   """Applies the same dropout mask to a core's incoming state at every step (Gal, 2016).
 
@@ -48,11 +57,7 @@ class RecurrentDropoutWrapper(rnn_core.RNNCore):
     """
     super().__init__(name=name or "recurrent_dropout_wrapper")
     self._core = core
-    try:
-      flat = rnn_core.flatten_up_to(core.state_size, keep_probs, "keep_probs")
-    except (TypeError, ValueError) as e:
-      raise ValueError(ERR_KEEP_PROBS_STRUCTURE.format(state_size=core.state_size, error=e))
-    self._keep_probs = [_check_keep_prob("keep_probs", p) for p in flat]
+    self._keep_probs = _flat_keep_probs(core, keep_probs)
 
   def initial_state(self, batch_size, dtype=tf.float32, trainable=False,
                     trainable_initializers=None, trainable_regularizers=None, name=None,
@@ -111,11 +116,7 @@ class ZoneoutWrapper(rnn_core.RNNCore):
     """
     super().__init__(name=name or "zoneout_wrapper")
     self._core = core
-    try:
-      flat = rnn_core.flatten_up_to(core.state_size, keep_probs, "keep_probs")
-    except (TypeError, ValueError) as e:
-      raise ValueError(ERR_KEEP_PROBS_STRUCTURE.format(state_size=core.state_size, error=e))
-    self._keep_probs = [_check_keep_prob("keep_probs", p) for p in flat]
+    self._keep_probs = _flat_keep_probs(core, keep_probs)
     self._is_training = is_training
 
   def _build(self, inputs: Any, prev_state: Any):

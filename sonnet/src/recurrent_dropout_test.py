@@ -44,6 +44,22 @@ class DropoutAndZoneoutTest(tf.test.TestCase):
     self.assertAllClose(expected.cell, 0.5 * new.cell + 0.5 * prev.cell)
     self.assertAllClose(expected.hidden, 0.9 * new.hidden + 0.1 * prev.hidden)
 
+  def test_rates(self):
+    # 2000 units per state: the updated / kept fractions are within 0.05 of the keep
+    # probabilities (about 4.5 standard deviations).
+    tf.random.set_seed(0)
+    batch = 400
+    zoneout, _ = snt.lstm_with_zoneout(H, keep_prob_c=0.3, keep_prob_h=0.8)
+    x = tf.random.normal([batch, IN])
+    prev = snt.LSTMState(tf.random.normal([batch, H]), tf.random.normal([batch, H]))
+    _, new = zoneout._core(x, prev)  # pylint: disable=protected-access
+    _, zoned = zoneout(x, prev)
+    for keep_prob, n, z in ((0.8, new.hidden, zoned.hidden), (0.3, new.cell, zoned.cell)):
+      self.assertNear(np.mean(np.isclose(z, n)), keep_prob, 0.05)
+    dropout, _ = snt.lstm_with_recurrent_dropout(H, keep_prob=0.3)
+    masks = dropout.initial_state(batch)[1]
+    self.assertNear(np.mean(masks.hidden.numpy() != 0), 0.3, 0.05)
+
   def test_bad_keep_prob(self):
     with self.assertRaisesRegex(ValueError, "keep_probs must be None or a number"):
       snt.lstm_with_recurrent_dropout(H, keep_prob=0.0)

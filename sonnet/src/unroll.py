@@ -164,6 +164,19 @@ def _pack_state_like(prev_state: Any, next_state: Any) -> Any:
   return tf.nest.pack_sequence_as(prev_state, tf.nest.flatten(next_state))
 
 
+def _masked_step(fn: str, core: Any, step_fn: Any, t: Any, inputs_t: Any, state: Any,
+                 sequence_length: Optional[tf.Tensor]) -> Tuple[Any, Any]:
+  """One step; past a sequence's end its output is zero and its state is held."""
+  output, next_state = step_fn(inputs_t, state)
+  _check_same_structure(fn, core, state, next_state)
+  next_state = _pack_state_like(state, next_state)
+  if sequence_length is not None:
+    valid = t < sequence_length
+    output = _zero_past_end(valid, output)
+    next_state = _select(valid, next_state, state)
+  return output, next_state
+
+
 def _empty_outputs(probe_output: Any, batch_size: Any) -> Any:
   """Zero-length `[0, batch, ...]` outputs shaped like one step's outputs."""
   def empty(o):
@@ -269,14 +282,7 @@ def dynamic_unroll(core: Any,
     flat_step_inputs = tf.nest.flatten(step_inputs)
 
     def step(t, inputs_t, state):
-      output, next_state = step_fn(inputs_t, state)
-      _check_same_structure(fn, core, state, next_state)
-      next_state = _pack_state_like(state, next_state)
-      if sequence_length is not None:
-        valid = t < sequence_length
-        output = _zero_past_end(valid, output)
-        next_state = _select(valid, next_state, state)
-      return output, next_state
+      return _masked_step(fn, core, step_fn, t, inputs_t, state, sequence_length)
 
     # Reading steps from TensorArrays keeps the gradient sparse: slicing a captured
     # sequence would make every step's gradient a dense [T, B, ...] tensor.
@@ -393,13 +399,7 @@ def static_unroll(core: Any,
     outputs = []
     for t in range(num_steps):
       inputs_t = tf.nest.pack_sequence_as(input_sequence, [u[t] for u in unstacked])
-      output, next_state = core(inputs_t, state)
-      _check_same_structure(fn, core, state, next_state)
-      next_state = _pack_state_like(state, next_state)
-      if sequence_length is not None:
-        valid = t < sequence_length
-        output = _zero_past_end(valid, output)
-        next_state = _select(valid, next_state, state)
+      output, next_state = _masked_step(fn, core, core, t, inputs_t, state, sequence_length)
       outputs.append(output)
       state = next_state
     output_sequence = tf.nest.map_structure(lambda *steps: tf.stack(steps), *outputs)
