@@ -795,6 +795,18 @@ class CheckpointTest(parameterized.TestCase, tf.test.TestCase):
       if mode == "graph":
         self.assertEmpty(tf.compat.v1.trainable_variables())
 
+  def test_restore_before_first_call_with_another_dtype(self):
+    source = snt.Linear(2)
+    source(tf.ones([1, 3]))
+    path = tf.train.Checkpoint(model=source).save(self.get_temp_dir() + "/ckpt")
+    target = snt.Linear(2)
+    tf.train.Checkpoint(model=target).restore(path)
+    with self.assertRaisesRegex(tf.errors.InvalidArgumentError,
+                                "expected dtype double does not equal original dtype float"):
+      target(tf.ones([1, 3], tf.float64))
+    self.assertFalse(target.is_connected)
+    self.assertEmpty(target.variables)
+
   def test_checkpoint_keys_are_stable(self):
     # Golden keys: changing them breaks every checkpoint users have saved.
     module = snt.nets.MLP([3, 2])
