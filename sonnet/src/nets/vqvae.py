@@ -58,6 +58,11 @@ class _VectorQuantizerBase(base.AbstractModule):
           module=self.module_name, embedding_dim=self._embedding_dim, shape=inputs.shape))
     return inputs
 
+  @staticmethod
+  def _mean_squares(x):
+    """Mean of `x**2`, 0 (not NaN) for an empty `x`."""
+    return tf.math.divide_no_nan(tf.reduce_sum(x**2), tf.cast(tf.size(x), x.dtype))
+
   def _nearest(self, inputs, w):
     """Flattened inputs, one-hot encodings and indices of the nearest embeddings."""
     flat_inputs = tf.reshape(inputs, [-1, self._embedding_dim])
@@ -72,7 +77,9 @@ class _VectorQuantizerBase(base.AbstractModule):
     # Straight-through estimator: the forward value is `quantized`, the gradient goes to
     # `inputs` unchanged.
     quantized_st = inputs + tf.stop_gradient(quantized - inputs)
-    avg_probs = tf.reduce_mean(tf.cast(encodings, tf.float32), axis=0)
+    # Means over an empty batch are 0 (perplexity 1), not NaN.
+    count = tf.cast(tf.shape(encodings)[0], tf.float32)
+    avg_probs = tf.math.divide_no_nan(tf.reduce_sum(tf.cast(encodings, tf.float32), 0), count)
     perplexity = tf.exp(-tf.reduce_sum(avg_probs * tf.math.log(avg_probs + 1e-10)))
     indices = tf.reshape(encoding_indices, tf.shape(inputs)[:-1])
     if not tf.executing_eagerly():
@@ -172,8 +179,8 @@ class VectorQuantizer(_VectorQuantizerBase):
     _, encodings, encoding_indices = self._nearest(inputs, w)
     quantized = tf.reshape(tf.nn.embedding_lookup(tf.transpose(w), encoding_indices),
                            tf.shape(inputs))
-    e_latent_loss = tf.reduce_mean((tf.stop_gradient(quantized) - inputs)**2)
-    q_latent_loss = tf.reduce_mean((quantized - tf.stop_gradient(inputs))**2)
+    e_latent_loss = self._mean_squares(tf.stop_gradient(quantized) - inputs)
+    q_latent_loss = self._mean_squares(quantized - tf.stop_gradient(inputs))
     loss = q_latent_loss + self._commitment_cost * e_latent_loss
     return self._outputs(inputs, quantized, loss, encodings, encoding_indices)
 
@@ -257,11 +264,14 @@ class VectorQuantizerEMA(_VectorQuantizerBase):
     flat_inputs, encodings, encoding_indices = self._nearest(inputs, w)
     quantized = tf.reshape(tf.nn.embedding_lookup(tf.transpose(w), encoding_indices),
                            tf.shape(inputs))
-    e_latent_loss = tf.reduce_mean((tf.stop_gradient(quantized) - inputs)**2)
+    e_latent_loss = self._mean_squares(tf.stop_gradient(quantized) - inputs)
     loss = self._commitment_cost * e_latent_loss
 
     def make_updates():
-      decay = tf.cast(self._decay, inputs.dtype)
+      # An empty batch leaves the averages and the codebook as they are (decay 1).
+      has_data = tf.size(encoding_indices) > 0
+      decay = tf.where(has_data, tf.cast(self._decay, inputs.dtype),
+                       tf.ones([], inputs.dtype))
       cluster_size = self._ema_cluster_size.assign(
           decay * self._ema_cluster_size + (1 - decay) * tf.reduce_sum(encodings, 0))
       dw = tf.matmul(flat_inputs, encodings, transpose_a=True)
@@ -271,7 +281,8 @@ class VectorQuantizerEMA(_VectorQuantizerBase):
                   / (n + self._num_embeddings * self._epsilon) * n)
       # Graph mode: the codebook must be read for this call's outputs before it changes.
       with tf.control_dependencies([quantized, e_latent_loss, encodings]):
-        return [self._w.assign(ema_w / tf.reshape(smoothed, [1, -1]), read_value=False)]
+        new_w = tf.where(has_data, ema_w / tf.reshape(smoothed, [1, -1]), w)
+        return [self._w.assign(new_w, read_value=False)]
 
     # No update collection: like Sonnet 1, graph-mode updates are control dependencies.
     loss = batch_norm.apply_updates(loss, make_updates, is_training, None)

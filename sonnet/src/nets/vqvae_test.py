@@ -104,6 +104,20 @@ class VectorQuantizerTest(tf.test.TestCase, parameterized.TestCase):
       vq.quantize(tf.constant([0.]))
 
 
+class VectorQuantizerEmptyBatchTest(tf.test.TestCase):
+
+  def test_empty_batch_loss_and_perplexity(self):
+    vq = vqvae.VectorQuantizer(D, K, commitment_cost=0.25)
+    x = tf.zeros([0, 2, D])
+    with tf.GradientTape() as tape:
+      out = vq(x, is_training=True)
+    self.assertEqual(out["encoding_indices"].shape, (0, 2))
+    self.assertEqual(float(out["loss"]), 0.)
+    self.assertEqual(float(out["perplexity"]), 1.)
+    grad = tape.gradient(out["loss"], vq.embeddings)
+    self.assertAllEqual(tf.convert_to_tensor(grad), np.zeros([D, K]))
+
+
 class VectorQuantizerEMATest(tf.test.TestCase, parameterized.TestCase):
 
   @parameterized.parameters(*test_utils.MODES)
@@ -136,6 +150,30 @@ class VectorQuantizerEMATest(tf.test.TestCase, parameterized.TestCase):
       self.assertAllClose(runner.value(lambda m: m.embeddings), w, rtol=1e-4, atol=1e-5)
     out = runner(batches[0], False)  # no update when not training
     self.assertAllClose(runner.value(lambda m: m.embeddings), w, rtol=1e-4, atol=1e-5)
+
+  @parameterized.parameters(*test_utils.MODES)
+  def test_empty_batch(self, mode):
+    def build():
+      vq = vqvae.VectorQuantizerEMA(D, K, commitment_cost=0.25, decay=0.9)
+      return vq, lambda t: vq(t, is_training=True)
+
+    runner = batch_norm_test.ModeRunner(mode, build, [tf.TensorSpec([None, D])])
+    empty = np.zeros([0, D], np.float32)
+    out = runner(empty)  # the first (training) call: no update, no division by n = 0
+    self.assertEqual(out["quantize"].shape, (0, D))
+    self.assertEqual(out["loss"], 0.)
+    self.assertEqual(out["perplexity"], 1.)
+    w = runner.value(lambda m: m.embeddings)
+    self.assertTrue(np.isfinite(w).all())
+    self.assertAllClose(runner.value(lambda m: m._ema_w), w)  # pylint: disable=protected-access
+    x = np.random.RandomState(3).randn(4, D).astype(np.float32)
+    runner(x)
+    cluster_size = lambda m: m._ema_cluster_size  # pylint: disable=protected-access
+    after_batch = [runner.value(lambda m: m.embeddings), runner.value(cluster_size)]
+    self.assertFalse(np.allclose(after_batch[0], w))
+    runner(empty)  # leaves the averages and the codebook unchanged
+    self.assertAllClose(runner.value(lambda m: m.embeddings), after_batch[0])
+    self.assertAllClose(runner.value(cluster_size), after_batch[1])
 
   def test_no_codebook_gradient(self):
     vq = vqvae.VectorQuantizerEMA(D, K, commitment_cost=0.25, decay=0.99)
