@@ -76,11 +76,16 @@ class BidirectionalRNN(base.AbstractModule):
         self._forward_core, input_sequence, forward_state, sequence_length=sequence_length,
         time_major=time_major, name="forward_rnn")
     time_axis, batch_axis = (0, 1) if time_major else (1, 0)
+    if sequence_length is not None:
+      # As in the unroll, a length past the end means the whole sequence and a negative
+      # one means none of it (tf.reverse_sequence would reject both).
+      num_steps = tf.shape(tf.nest.flatten(input_sequence)[0], out_type=tf.int64)[time_axis]
+      reverse_lengths = tf.clip_by_value(tf.cast(sequence_length, tf.int64), 0, num_steps)
 
     def reverse(x):
       if sequence_length is None:
         return tf.reverse(x, [time_axis])
-      return tf.reverse_sequence(x, tf.cast(sequence_length, tf.int64), seq_axis=time_axis,
+      return tf.reverse_sequence(x, reverse_lengths, seq_axis=time_axis,
                                  batch_axis=batch_axis)
 
     reversed_inputs = tf.nest.map_structure(reverse, input_sequence)

@@ -54,6 +54,14 @@ class BidirectionalRNNTest(tf.test.TestCase, parameterized.TestCase):
     self.assertEqual(bidir.state_size, (tf.TensorShape([3]), tf.TensorShape([2])))
     self.assertEqual(bidir.output_size, (tf.TensorShape([3]), tf.TensorShape([2])))
 
+  def test_lengths_outside_the_sequence_are_clipped(self):
+    bidir = snt.BidirectionalRNN(snt.LSTM(3), snt.GRU(2))
+    x = tf.random.normal([T, B, IN])
+    clipped = bidir(x, bidir.initial_state(B), sequence_length=[T, 0])
+    self.assertAllClose(bidir(x, bidir.initial_state(B), sequence_length=[T + 3, -1]),
+                        clipped)
+    self.assertAllEqual(clipped["outputs"]["backward"][:, 1], np.zeros([T, 2]))
+
   def test_errors(self):
     bidir = snt.BidirectionalRNN(snt.LSTM(3), snt.GRU(2))
     x = tf.zeros([T, B, IN])

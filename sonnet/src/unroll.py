@@ -242,7 +242,8 @@ def dynamic_unroll(core: Any,
     initial_state: the core's initial state (a nest of `[B, ...]` tensors).
     sequence_length: optional int vector `[B]`: the valid length of each sequence. Outputs
       at and past `sequence_length[b]` are zero; the final state of sequence b is its state
-      after step `sequence_length[b] - 1` (the initial state if 0).
+      after step `sequence_length[b] - 1` (the initial state if 0). A length above T
+      counts as T, a negative one as 0.
     time_major: whether inputs and outputs are `[T, B, ...]` (True) or `[B, T, ...]`.
     parallel_iterations: passed to `tf.while_loop`.
     swap_memory: passed to `tf.while_loop`.

@@ -106,6 +106,14 @@ class UnrollTest(tf.test.TestCase, parameterized.TestCase):
       self.assertAllClose(dynamic[1].cell[1], one_step.cell[1], atol=1e-6)
       self.assertAllEqual(dynamic[0][1:, 1], np.zeros([4, 3]))
 
+  def test_lengths_outside_the_sequence_count_as_its_ends(self):
+    x = tf.random.normal([5, B, D])
+    for lstm in (snt.LSTM(3), snt.LSTM(3, use_peepholes=True)):  # Fused and step paths.
+      initial = lstm.initial_state(B)
+      expected = snt.static_unroll(lstm, x, initial, sequence_length=[5, 0, 3])
+      for unroll in (snt.dynamic_unroll, snt.static_unroll):
+        self.assertAllClose(unroll(lstm, x, initial, sequence_length=[7, -2, 3]), expected)
+
   @parameterized.named_parameters(*[(name, unroll) for name, unroll in UNROLLS])
   def test_batch_major(self, unroll):
     lstm = snt.GRU(3)
