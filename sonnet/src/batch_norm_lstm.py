@@ -134,7 +134,18 @@ class BatchNormLSTM(rnn_core.RNNCore):
                                     use_batch_norm_x: bool = False,
                                     use_batch_norm_c: bool = False,
                                     **unused_kwargs) -> set:
-    """Returns the variable names a configuration uses."""
+    """Returns the variable names a configuration uses.
+
+    Args:
+      use_peepholes: peephole weights `w_f_diag`, `w_i_diag`, `w_o_diag`.
+      use_batch_norm_h: `gamma_h`.
+      use_batch_norm_x: `gamma_x`.
+      use_batch_norm_c: `gamma_c`, `beta_c`.
+      **unused_kwargs: other constructor arguments, ignored.
+
+    Returns:
+      A set of keys.
+    """
     keys = {cls.W_GATES, cls.B_GATES}
     if use_peepholes:
       keys |= {cls.W_F_DIAG, cls.W_I_DIAG, cls.W_O_DIAG}

@@ -125,7 +125,15 @@ class ConvLSTM(rnn_core.RNNCore):
 
   @classmethod
   def get_possible_initializer_keys(cls, use_bias: bool = True, **unused_kwargs) -> set:
-    """Returns `{'w', 'b'}` (`{'w'}` without bias)."""
+    """Returns the initializer keys a configuration uses.
+
+    Args:
+      use_bias: whether the core has a bias.
+      **unused_kwargs: other constructor arguments, ignored.
+
+    Returns:
+      `{'w', 'b'}`, or `{'w'}` without bias.
+    """
     return {"w", "b"} if use_bias else {"w"}
 
   def _kernel(self, name: str, in_channels: int, dtype: tf.DType) -> tf.Variable:

@@ -59,11 +59,24 @@ class RecurrentDropoutWrapper(rnn_core.RNNCore):
     self._core = core
     self._keep_probs = _flat_keep_probs(core, keep_probs)
 
-  def initial_state(self, batch_size, dtype=tf.float32, trainable=False,
-                    trainable_initializers=None, trainable_regularizers=None, name=None,
-                    **unused_kwargs):
-    """Returns `(core initial state, dropout masks)`; masks are sampled here (scaled by
-    1/keep_prob), None-probability components get a mask of ones."""
+  def initial_state(self, batch_size: Any, dtype: Any = tf.float32, trainable: bool = False,
+                    trainable_initializers: Any = None, trainable_regularizers: Any = None,
+                    name: Optional[str] = None, **unused_kwargs) -> Tuple[Any, Any]:
+    """Returns `(core initial state, dropout masks)`; the masks are sampled here.
+
+    Args:
+      batch_size: Python int or int scalar tensor.
+      dtype: the state's dtype.
+      trainable: whether the core's initial state is learned.
+      trainable_initializers: see `snt.RNNCore.initial_state`.
+      trainable_regularizers: see `snt.RNNCore.initial_state`.
+      name: name scope.
+      **unused_kwargs: ignored.
+
+    Returns:
+      `(core_state, masks)`: masks with the structure of the core's state, 0 or
+      1/keep_prob per unit (ones for components without a keep probability).
+    """
     core_state = self._core.initial_state(
         batch_size, dtype=dtype, trainable=trainable,
         trainable_initializers=trainable_initializers,
@@ -82,12 +95,12 @@ class RecurrentDropoutWrapper(rnn_core.RNNCore):
     return output, (next_core_state, masks)
 
   @property
-  def state_size(self):
+  def state_size(self) -> Any:
     """Nest of `tf.TensorShape`: the state's sizes, without the batch dimension."""
     return (self._core.state_size, self._core.state_size)
 
   @property
-  def output_size(self):
+  def output_size(self) -> Any:
     """Nest of `tf.TensorShape`: the output's sizes, without the batch dimension."""
     return self._core.output_size
 
@@ -134,17 +147,17 @@ class ZoneoutWrapper(rnn_core.RNNCore):
         mixed.append(p * new + (1 - p) * prev)
     return output, tf.nest.pack_sequence_as(next_state, mixed)
 
-  def initial_state(self, *args, **kwargs):
+  def initial_state(self, *args, **kwargs) -> Any:
     """The wrapped core's initial state (see `snt.RNNCore.initial_state`)."""
     return self._core.initial_state(*args, **kwargs)
 
   @property
-  def state_size(self):
+  def state_size(self) -> Any:
     """Nest of `tf.TensorShape`: the state's sizes, without the batch dimension."""
     return self._core.state_size
 
   @property
-  def output_size(self):
+  def output_size(self) -> Any:
     """Nest of `tf.TensorShape`: the output's sizes, without the batch dimension."""
     return self._core.output_size
 
@@ -189,7 +202,8 @@ def lstm_with_zoneout(hidden_size: int, keep_prob_c: float = 0.5,
 
 
 def highway_core_with_recurrent_dropout(hidden_size: int, num_layers: int,
-                                        keep_prob: float = 0.5, **kwargs):
+                                        keep_prob: float = 0.5, **kwargs
+                                        ) -> Tuple[RecurrentDropoutWrapper, Any]:
   """A `HighwayCore` with recurrent dropout on its state, and the same core without.
 
   Args:

@@ -141,7 +141,15 @@ class HighwayCore(rnn_core.RNNCore):
 
   @classmethod
   def get_possible_initializer_keys(cls, num_layers: int = 1, **unused_kwargs) -> set:
-    """Returns `{wt, wh}` and `wt_l, bt_l, wh_l, bh_l` for every layer l."""
+    """Returns the initializer keys for `num_layers` layers.
+
+    Args:
+      num_layers: number of highway layers.
+      **unused_kwargs: other constructor arguments, ignored.
+
+    Returns:
+      `{wt, wh}` and `wt_l, bt_l, wh_l, bh_l` for every layer l.
+    """
     keys = {"wt", "wh"}
     for layer in range(num_layers):
       keys |= {"wt_%d" % layer, "bt_%d" % layer, "wh_%d" % layer, "bh_%d" % layer}
