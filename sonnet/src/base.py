@@ -220,10 +220,12 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
     # Eager ops have no names: skip the name scope there (it costs time on every call).
     op_scope = (contextlib.nullcontext() if tf.executing_eagerly()
                 else tf.name_scope(state.module_name))
+    # A failed first call also takes back the attributes it set (e.g. `self._w`).
+    before = None if state.is_connected else variables_lib.attribute_snapshot(self)
     with self._connection_scope("_build") as frame, op_scope as name_scope:
-      outputs = self._call_and_undo_on_error(frame, self._build, args, kwargs)
-    if not state.is_connected:  # Undone, as the variables, if an enclosing call fails.
-      variables_lib.record_first_connection(self, state.graph)
+      outputs = self._call_and_undo_on_error(frame, self._build, args, kwargs, before)
+    if before is not None:  # Undone, as the variables, if an enclosing call fails.
+      variables_lib.record_first_connection(self, state.graph, before)
     if state.graph is None:
       state.graph = naming.outer_graph()
     state.is_connected = True
@@ -258,12 +260,15 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
         yield frame
 
   def _call_and_undo_on_error(self, frame: naming.Frame, fn: Callable[..., Any],
-                              args: Sequence[Any], kwargs: Dict[str, Any]) -> Any:
+                              args: Sequence[Any], kwargs: Dict[str, Any],
+                              attributes: Optional[Dict[str, Any]] = None) -> Any:
     try:
       return fn(*args, **kwargs)
     except BaseException:
       variables_lib.undo_creations(frame.created)
       frame.created.clear()
+      if attributes is not None:
+        variables_lib.restore_attributes(self, attributes)
       raise
 
   @contextlib.contextmanager

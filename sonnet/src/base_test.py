@@ -3,6 +3,7 @@
 """Tests for sonnet.src.base: AbstractModule, Module, reuse_variables, connection rules."""
 
 import copy
+import os
 import functools
 import pickle
 
@@ -293,6 +294,43 @@ class ConnectionTest(parameterized.TestCase, tf.test.TestCase):
     module(tf.ones([1, 3]))
     self.assertLen(module.submodules, 1)
     self.assertLen(module.variables, 2)
+
+  def test_failed_first_call_of_a_submodule_tree_leaves_nothing_behind(self):
+    # The second layer fails after the first created (and stored) its variables.
+    net = snt.nets.MLP([2, 2], name="net")
+    inner = net.layers[0]
+    failing = snt.Module(lambda x: net(x) + tf.ones([1, 5]), name="outer")
+    with self.assertRaises((ValueError, tf.errors.InvalidArgumentError)):
+      failing(tf.ones([1, 3]))
+    self.assertFalse(inner.is_connected)
+    self.assertEqual(net.variables, ())
+    self.assertIsNone(vars(inner).get("_w"))
+    path = tf.train.Checkpoint(model=net).save(os.path.join(self.get_temp_dir(), "ckpt"))
+    saved = [name for name, _ in tf.train.list_variables(path)]
+    self.assertEqual([n for n in saved if "VARIABLE_VALUE" in n and "model" in n], [])
+
+  def test_failed_first_call_does_not_break_checkpoints(self):
+    attempts = []
+
+    class Flaky(snt.AbstractModule):
+
+      def _build(self, inputs):
+        self.w = snt.get_variable("w", shape=[3], initializer=snt.initializers.ones)
+        if not attempts:
+          attempts.append(1)
+          raise RuntimeError("first attempt fails")
+        return inputs * self.w
+
+    module = Flaky()
+    with self.assertRaises(RuntimeError):
+      module(tf.ones([3]))
+    self.assertFalse(hasattr(module, "w"))
+    module(tf.ones([3]))
+    module.w.assign([1.0, 2.0, 3.0])
+    path = tf.train.Checkpoint(model=module).save(os.path.join(self.get_temp_dir(), "ckpt"))
+    module.w.assign(tf.zeros([3]))
+    tf.train.Checkpoint(model=module).restore(path).assert_consumed()
+    self.assertAllEqual(module.w.numpy(), [1.0, 2.0, 3.0])
 
   def test_modules_in_tf_distribute(self):
     strategy = tf.distribute.MirroredStrategy(["/cpu:0"])

@@ -332,25 +332,56 @@ def record_tf1_variable(frame: naming.Frame, use_tf_store: bool,
   return chained(*args, name=name, **kwargs)
 
 
+# Attributes managed by Sonnet's own state and by TensorFlow's object tracking.
+_INTERNAL_ATTRIBUTE_PREFIXES = ("_snt_", "_self_")
+_MISSING = object()
+
+
+def attribute_snapshot(module: Any) -> Dict[str, Any]:
+  """The module's own attributes (not Sonnet's or TensorFlow's bookkeeping)."""
+  return {k: v for k, v in vars(module).items()
+          if not k.startswith(_INTERNAL_ATTRIBUTE_PREFIXES)}
+
+
+def restore_attributes(module: Any, snapshot: Dict[str, Any]) -> None:
+  """Puts back the attributes a failed first call set (e.g. `self._w = w`).
+
+  Uses setattr/delattr so TensorFlow's object tracking (checkpoints, `variables`) forgets
+  what the failed call attached.
+  """
+  for name in list(attribute_snapshot(module)):
+    if name not in snapshot:
+      delattr(module, name)
+  for name, value in snapshot.items():
+    current = vars(module).get(name, _MISSING)
+    if current is not value:
+      if current is not _MISSING:
+        delattr(module, name)  # Assigning a non-trackable value would not untrack it.
+      setattr(module, name, value)
+
+
 class _FirstConnection:
   """Marks a sub-module's first successful call (undone if the enclosing call fails)."""
 
-  __slots__ = ("previous_graph",)
+  __slots__ = ("previous_graph", "attributes")
 
-  def __init__(self, previous_graph: Any):
+  def __init__(self, previous_graph: Any, attributes: Dict[str, Any]):
     self.previous_graph = previous_graph
+    self.attributes = attributes
 
 
-def record_first_connection(module: Any, previous_graph: Any) -> None:
+def record_first_connection(module: Any, previous_graph: Any,
+                            attributes: Dict[str, Any]) -> None:
   """Records, in the enclosing call (if any), that `module` was connected for the first time.
 
   Args:
     module: the module whose first call just succeeded.
     previous_graph: its graph before that call (restored if the enclosing call fails).
+    attributes: `attribute_snapshot(module)` from before that call (restored likewise).
   """
   frame = naming.current_frame()
   if frame is not None:
-    frame.created.append((module, _FirstConnection(previous_graph)))
+    frame.created.append((module, _FirstConnection(previous_graph, attributes)))
 
 
 def undo_creations(created: Sequence[Tuple[Any, Any]]) -> None:
@@ -364,6 +395,7 @@ def undo_creations(created: Sequence[Tuple[Any, Any]]) -> None:
       state.is_connected = False
       state.graph = key.previous_graph
       state.connected_subgraphs.clear()
+      restore_attributes(module, key.attributes)
       continue
     if hasattr(key, "_snt_state"):
       # A sub-module constructed during the failed call: detach it from its parent.
@@ -376,7 +408,11 @@ def undo_creations(created: Sequence[Tuple[Any, Any]]) -> None:
       if siblings.get(state.scope_name) is module:
         del siblings[state.scope_name]
       continue
-    variable = module._snt_variables.pop(key, None)  # pylint: disable=protected-access
+    # Deleting from TensorFlow's tracked dict wrapper would make it unsaveable for good
+    # ("modified outside the wrapper"); track a fresh dict without the variable instead.
+    store = dict(module._snt_variables)  # pylint: disable=protected-access
+    variable = store.pop(key, None)
+    module._snt_variables = store  # pylint: disable=protected-access
     state.variable_owners.pop(key, None)
     state.variable_specs.pop(key, None)
     state.regularizers.pop(key, None)
