@@ -338,7 +338,7 @@ class BatchNormLSTM(rnn_core.RNNCore):
     return self.initial_state(batch_size, dtype)
 
   def with_batch_norm_control(self, is_training: Any, test_local_stats: Any = True
-                              ) -> rnn_core.CoreWithExtraBuildArgs:
+                              ) -> "CoreWithExtraBuildArgs":
     """Returns a core that calls this one with fixed `is_training` / `test_local_stats`.
 
     Args:
@@ -348,8 +348,8 @@ class BatchNormLSTM(rnn_core.RNNCore):
     Returns:
       A core sharing this core's variables, for `snt.dynamic_unroll` and friends.
     """
-    return rnn_core.CoreWithExtraBuildArgs(self, is_training=is_training,
-                                           test_local_stats=test_local_stats)
+    return CoreWithExtraBuildArgs(self, is_training=is_training,
+                                  test_local_stats=test_local_stats)
 
   @property
   def state_size(self) -> Any:
@@ -383,3 +383,22 @@ class BatchNormLSTM(rnn_core.RNNCore):
   def use_batch_norm_c(self) -> bool:
     """Whether the cell state is batch-normalised."""
     return self._use_batch_norm_c
+
+
+class CoreWithExtraBuildArgs(rnn_core.CoreWrapper):
+  """Wraps a core, passing fixed keyword arguments (e.g. `is_training`) on every call."""
+
+  def __init__(self, core: rnn_core.RNNCore, name: Optional[str] = None, **kwargs):
+    """Constructs the wrapper.
+
+    Args:
+      core: the core to wrap.
+      name: module name (default `<core name>_with_extra_args`).
+      **kwargs: keyword arguments passed to `core` on every call.
+    """
+    super().__init__(core, name or "{}_with_extra_args".format(
+        getattr(core, "module_name", "core")))
+    self._kwargs = kwargs
+
+  def _build(self, inputs: Any, prev_state: Any) -> Tuple[Any, Any]:
+    return self._core(inputs, prev_state, **self._kwargs)

@@ -30,7 +30,7 @@ ERR_OUTPUT_SIZE = "{module}: output_size must be a positive integer, got {actual
 ERR_INPUT_RANK = "{module}: inputs must have shape [batch_size, input_size], got {actual}."
 
 
-class ACTCore(rnn_core.RNNCore):
+class ACTCore(rnn_core.CoreWrapper):
   """Adaptive computation time around a core (see the module docstring).
 
   `_build(x, prev_state)` returns `((output, (iterations, remainder)), state)`: `output`
@@ -63,7 +63,7 @@ class ACTCore(rnn_core.RNNCore):
       ValueError: for a core without a single 1-D output, a threshold outside [0, 1], a
         negative `max_steps` or a non-positive `output_size`.
     """
-    super().__init__(name=name)
+    super().__init__(core, name)
     module = self.module_name
     core_output = core.output_size
     if not isinstance(core_output, tf.TensorShape) or core_output.rank != 1:
@@ -77,7 +77,6 @@ class ACTCore(rnn_core.RNNCore):
     if isinstance(output_size, bool) or not isinstance(output_size, numbers.Integral) or (
         output_size <= 0):
       raise ValueError(ERR_OUTPUT_SIZE.format(module=module, actual=output_size))
-    self._core = core
     self._output_size = int(output_size)
     self._threshold = float(threshold)
     self._get_state_for_halting = get_state_for_halting
@@ -165,19 +164,6 @@ class ACTCore(rnn_core.RNNCore):
     """Nest of `tf.TensorShape`: the output's sizes, without the batch dimension."""
     return (tf.TensorShape([self._output_size]),
             (tf.TensorShape([1]), tf.TensorShape([1])))
-
-  @property
-  def state_size(self) -> Any:
-    """Nest of `tf.TensorShape`: the state's sizes, without the batch dimension."""
-    return self._core.state_size
-
-  def initial_state(self, *args, **kwargs) -> Any:
-    """The wrapped core's initial state (see `snt.RNNCore.initial_state`)."""
-    return self._core.initial_state(*args, **kwargs)
-
-  def zero_state(self, batch_size: Any, dtype: Any = tf.float32) -> Any:
-    """Zeros with the structure of `state_size` (see `snt.RNNCore.zero_state`)."""
-    return self._core.zero_state(batch_size, dtype)
 
   @property
   def batch_size(self) -> Optional[int]:

@@ -35,7 +35,7 @@ def _flat_keep_probs(core: Any, keep_probs: Any) -> list:
   return [_check_keep_prob("keep_probs", p) for p in flat]
 
 
-class RecurrentDropoutWrapper(rnn_core.RNNCore):
+class RecurrentDropoutWrapper(rnn_core.CoreWrapper):
   """Applies the same dropout mask to a core's incoming state at every step (Gal, 2016).
 
   The masks are sampled by `initial_state` and carried in the state:
@@ -55,8 +55,7 @@ class RecurrentDropoutWrapper(rnn_core.RNNCore):
       ValueError: if `keep_probs` does not match the core's state or a probability is not
         in (0, 1].
     """
-    super().__init__(name=name or "recurrent_dropout_wrapper")
-    self._core = core
+    super().__init__(core, name or "recurrent_dropout_wrapper")
     self._keep_probs = _flat_keep_probs(core, keep_probs)
 
   def initial_state(self, batch_size: Any, dtype: Any = tf.float32, trainable: bool = False,
@@ -81,11 +80,14 @@ class RecurrentDropoutWrapper(rnn_core.RNNCore):
         batch_size, dtype=dtype, trainable=trainable,
         trainable_initializers=trainable_initializers,
         trainable_regularizers=trainable_regularizers, name=name)
-    ones = rnn_core.zero_state_for(self._core.state_size, batch_size, dtype)
+    return core_state, self._sample_masks(batch_size, dtype)
+
+  def _sample_masks(self, batch_size: Any, dtype: Any) -> Any:
+    zeros = rnn_core.zero_state_for(self._core.state_size, batch_size, dtype)
     masks = [
         tf.ones_like(z) if p is None else tf.nn.dropout(tf.ones_like(z), rate=1 - p)
-        for z, p in zip(tf.nest.flatten(ones), self._keep_probs)]
-    return core_state, tf.nest.pack_sequence_as(self._core.state_size, masks)
+        for z, p in zip(tf.nest.flatten(zeros), self._keep_probs)]
+    return tf.nest.pack_sequence_as(self._core.state_size, masks)
 
   def _build(self, inputs: Any, prev_state: Any):
     """Runs the core on its state multiplied by the masks; masks are passed on."""
@@ -94,18 +96,27 @@ class RecurrentDropoutWrapper(rnn_core.RNNCore):
     output, next_core_state = self._core(inputs, dropped)
     return output, (next_core_state, masks)
 
+  def zero_state(self, batch_size: Any, dtype: Any = tf.float32) -> Tuple[Any, Any]:
+    """`(core zero state, dropout masks)`: zero masks would drop every unit, so the masks
+    are sampled as by `initial_state` (e.g. when `tf.compat.v1.nn.dynamic_rnn` asks for a
+    zero state).
+
+    Args:
+      batch_size: Python int or int scalar tensor.
+      dtype: the state's dtype.
+
+    Returns:
+      `(core_state, masks)`.
+    """
+    return self._core.zero_state(batch_size, dtype), self._sample_masks(batch_size, dtype)
+
   @property
   def state_size(self) -> Any:
-    """Nest of `tf.TensorShape`: the state's sizes, without the batch dimension."""
+    """`(core state_size, core state_size)`: the core's state and the masks."""
     return (self._core.state_size, self._core.state_size)
 
-  @property
-  def output_size(self) -> Any:
-    """Nest of `tf.TensorShape`: the output's sizes, without the batch dimension."""
-    return self._core.output_size
 
-
-class ZoneoutWrapper(rnn_core.RNNCore):
+class ZoneoutWrapper(rnn_core.CoreWrapper):
   """Zoneout (Krueger et al., 2016): each state unit keeps its previous value at random.
 
   Training: `next = prev + mask * (new - prev)`, mask ~ Bernoulli(keep_prob) per unit and
@@ -127,8 +138,7 @@ class ZoneoutWrapper(rnn_core.RNNCore):
       ValueError: if `keep_probs` does not match the core's state or a probability is not
         in (0, 1].
     """
-    super().__init__(name=name or "zoneout_wrapper")
-    self._core = core
+    super().__init__(core, name or "zoneout_wrapper")
     self._keep_probs = _flat_keep_probs(core, keep_probs)
     self._is_training = is_training
 
@@ -147,19 +157,6 @@ class ZoneoutWrapper(rnn_core.RNNCore):
         mixed.append(p * new + (1 - p) * prev)
     return output, tf.nest.pack_sequence_as(next_state, mixed)
 
-  def initial_state(self, *args, **kwargs) -> Any:
-    """The wrapped core's initial state (see `snt.RNNCore.initial_state`)."""
-    return self._core.initial_state(*args, **kwargs)
-
-  @property
-  def state_size(self) -> Any:
-    """Nest of `tf.TensorShape`: the state's sizes, without the batch dimension."""
-    return self._core.state_size
-
-  @property
-  def output_size(self) -> Any:
-    """Nest of `tf.TensorShape`: the output's sizes, without the batch dimension."""
-    return self._core.output_size
 
 
 def lstm_with_recurrent_dropout(hidden_size: int, keep_prob: float = 0.5,

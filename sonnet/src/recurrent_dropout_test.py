@@ -32,6 +32,15 @@ class DropoutAndZoneoutTest(tf.test.TestCase):
     expected, _ = test_core(x[0], snt.LSTMState(h.hidden * mask, h.cell))
     self.assertAllClose(out, expected)
 
+  def test_zero_state_samples_masks(self):
+    # Zero masks would drop every unit; TF's dynamic_rnn asks cells for a zero state.
+    train_core, _ = snt.lstm_with_recurrent_dropout(H, keep_prob=0.5)
+    core_state, masks = train_core.zero_state(64)
+    self.assertAllEqual(core_state.cell, np.zeros([64, H]))
+    self.assertTrue(np.all((masks.hidden.numpy() == 0) | (masks.hidden.numpy() == 2)))
+    self.assertGreater(np.mean(masks.hidden.numpy()), 0.5)
+    self.assertAllEqual(masks.cell, np.ones([64, H]))
+
   def test_zoneout(self):
     train_core, test_core = snt.lstm_with_zoneout(H, keep_prob_c=0.5, keep_prob_h=0.9)
     x = tf.random.normal([B, IN])

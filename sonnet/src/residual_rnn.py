@@ -18,28 +18,7 @@ ERR_SKIP_OUTPUT_UNKNOWN = (
     "it before asking for its output_size.")
 
 
-class _WrapperCore(rnn_core.RNNCore):
-  """A core around a base core, whose state it passes through."""
-
-  def __init__(self, base_core: rnn_core.RNNCore, name: str):
-    super().__init__(name=name)
-    self._base_core = base_core
-
-  @property
-  def state_size(self) -> Any:
-    """Nest of `tf.TensorShape`: the state's sizes, without the batch dimension."""
-    return self._base_core.state_size
-
-  def initial_state(self, *args, **kwargs) -> Any:
-    """The wrapped core's initial state (see `snt.RNNCore.initial_state`)."""
-    return self._base_core.initial_state(*args, **kwargs)
-
-  def zero_state(self, batch_size: Any, dtype: Any = tf.float32) -> Any:
-    """Zeros with the structure of `state_size` (see `snt.RNNCore.zero_state`)."""
-    return self._base_core.zero_state(batch_size, dtype)
-
-
-class ResidualCore(_WrapperCore):
+class ResidualCore(rnn_core.CoreWrapper):
   """Adds a core's input to its output: `output = base(x) + x` (over nests)."""
 
   def __init__(self, base_core: rnn_core.RNNCore, name: str = "residual_core"):
@@ -51,16 +30,16 @@ class ResidualCore(_WrapperCore):
 
   def _build(self, inputs: Any, prev_state: Any, **kwargs) -> Tuple[Any, Any]:
     """Returns `(base output + inputs, base next state)`."""
-    output, next_state = self._base_core(inputs, prev_state, **kwargs)
+    output, next_state = self._core(inputs, prev_state, **kwargs)
     return tf.nest.map_structure(lambda o, i: o + i, output, inputs), next_state
 
   @property
   def output_size(self) -> Any:
     """Nest of `tf.TensorShape`: the output's sizes, without the batch dimension."""
-    return self._base_core.output_size
+    return self._core.output_size
 
 
-class SkipConnectionCore(_WrapperCore):
+class SkipConnectionCore(rnn_core.CoreWrapper):
   """Concatenates a core's input to its output on the last axis (over nests)."""
 
   def __init__(self, base_core: rnn_core.RNNCore, input_shape: Any = None,
@@ -82,7 +61,7 @@ class SkipConnectionCore(_WrapperCore):
 
   def _build(self, inputs: Any, prev_state: Any, **kwargs) -> Tuple[Any, Any]:
     """Returns `(concat([inputs, base output], -1), base next state)`."""
-    output, next_state = self._base_core(inputs, prev_state, **kwargs)
+    output, next_state = self._core(inputs, prev_state, **kwargs)
     if self._input_shape is None:
       self._input_shape = tf.nest.map_structure(lambda x: x.shape[1:], inputs)
     return tf.nest.map_structure(basic_rnn.concat_last, inputs, output), next_state
@@ -94,7 +73,7 @@ class SkipConnectionCore(_WrapperCore):
       raise ValueError(ERR_SKIP_OUTPUT_UNKNOWN)
     return tf.nest.map_structure(
         lambda i, o: basic_rnn.concat_sizes([i, o]), self._input_shape,
-        tf.nest.map_structure(basic_rnn.as_shape, self._base_core.output_size))
+        tf.nest.map_structure(basic_rnn.as_shape, self._core.output_size))
 
 
 class HighwayCore(rnn_core.RNNCore):

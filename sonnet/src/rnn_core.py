@@ -564,24 +564,22 @@ def _constant_initializer_from(value: tf.Tensor) -> Callable[..., tf.Tensor]:
   return initializer
 
 
-class CoreWithExtraBuildArgs(RNNCore):
-  """Wraps a core, passing fixed keyword arguments (e.g. `is_training`) on every call."""
+class CoreWrapper(RNNCore):
+  """Base for a core around another core (`self._core`) whose state it keeps.
 
-  def __init__(self, core: RNNCore, name: Optional[str] = None, **kwargs):
+  `state_size`, `output_size`, `initial_state` and `zero_state` are the wrapped core's;
+  subclasses implement `_build` and override what they change.
+  """
+
+  def __init__(self, core: Any, name: str):
     """Constructs the wrapper.
 
     Args:
-      core: the core to wrap.
-      name: module name (default `<core name>_with_extra_args`).
-      **kwargs: keyword arguments passed to `core` on every call.
+      core: the wrapped core.
+      name: module name.
     """
-    super().__init__(name=name or "{}_with_extra_args".format(
-        getattr(core, "module_name", "core")))
+    super().__init__(name=name)
     self._core = core
-    self._kwargs = kwargs
-
-  def _build(self, inputs: Any, prev_state: Any) -> Tuple[Any, Any]:
-    return self._core(inputs, prev_state, **self._kwargs)
 
   @property
   def state_size(self) -> Any:
@@ -598,5 +596,5 @@ class CoreWithExtraBuildArgs(RNNCore):
     return self._core.initial_state(*args, **kwargs)
 
   def zero_state(self, batch_size: Any, dtype: Any = tf.float32) -> Any:
-    """Zeros with the structure of `state_size` (see `snt.RNNCore.zero_state`)."""
+    """The wrapped core's zero state (see `snt.RNNCore.zero_state`)."""
     return self._core.zero_state(batch_size, dtype)
