@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <type_traits>
 
@@ -31,6 +32,7 @@
 #include "tensorflow/core/framework/tensor.h"
 #include "tensorflow/core/framework/tensor_shape.h"
 #include "tensorflow/core/platform/threadpool.h"
+#include "cc/resampler_cpu_loops.h"
 
 namespace sonnet {
 namespace {
@@ -42,6 +44,17 @@ using ::tensorflow::OpKernelContext;
 using ::tensorflow::Tensor;
 using ::tensorflow::TensorShape;
 using ::tensorflow::thread::ThreadPool;
+using resampler_cpu::AccumulateRangeBaseline;
+using resampler_cpu::Accumulator;
+using resampler_cpu::ForwardArgs;
+using resampler_cpu::ForwardRangeBaseline;
+using resampler_cpu::GradArgs;
+using resampler_cpu::kMinPrefetchBytes;
+using resampler_cpu::UseAvx2;
+#if SONNET_AVX2_DISPATCH
+using resampler_cpu::AccumulateRangeAvx2;
+using resampler_cpu::ForwardRangeAvx2;
+#endif
 
 constexpr char kDataRankForward[] =
     "Only bilinear interpolation is currently supported. The input data shape "
@@ -64,20 +77,12 @@ constexpr char kTooLarge[] =
     "Resampler sizes are too large: the number of sampling points times the "
     "number of channels overflows int64; data shape ";
 
+
 // Work (sampled channel values) below which we never hand off to threads.
 constexpr int64_t kMinParallelWork = 1 << 15;
 // Work per shard we aim for at least, so hand-off costs stay negligible.
 constexpr int64_t kMinWorkPerShard = 1 << 14;
 
-// Float16 arithmetic happens in float32; float and double stay as they are.
-template <typename T>
-struct Accumulator {
-  using type = float;
-};
-template <>
-struct Accumulator<double> {
-  using type = double;
-};
 
 struct Geometry {
   int64_t batch = 0;
@@ -138,102 +143,6 @@ absl::Status ValidateInputs(const TensorShape& data, const TensorShape& warp,
   return absl::OkStatus();
 }
 
-// The bilinear footprint of one sampling point: four corners, their weights
-// and whether each lies inside the image (outside corners count as zeros).
-template <typename Acc>
-struct Footprint {
-  int64_t offset00 = 0;  // element offset of corner (x0, y0) in one image
-  Acc ax = 0, ay = 0;    // fractional parts of x and y
-  bool x0_in = false, x1_in = false, y0_in = false, y1_in = false;
-
-  // Returns false when the point is outside (-1, W) x (-1, H) or NaN.
-  bool Init(Acc x, Acc y, int64_t height, int64_t width, int64_t channels) {
-    if (!(x > Acc(-1) && y > Acc(-1) && x < static_cast<Acc>(width) &&
-          y < static_cast<Acc>(height))) {
-      return false;
-    }
-    // In range, so x and y convert to int64 safely. Truncate and correct
-    // for negatives: a floor without a libm call (no SSE4.1 by default).
-    const int64_t tx = static_cast<int64_t>(x);
-    const int64_t ty = static_cast<int64_t>(y);
-    const int64_t x0 = tx - (static_cast<Acc>(tx) > x);
-    const int64_t y0 = ty - (static_cast<Acc>(ty) > y);
-    ax = x - static_cast<Acc>(x0);
-    ay = y - static_cast<Acc>(y0);
-    x0_in = x0 >= 0;
-    y0_in = y0 >= 0;
-    x1_in = x0 + 1 < width;
-    y1_in = y0 + 1 < height;
-    offset00 = (y0 * width + x0) * channels;
-    return true;
-  }
-  bool AllIn() const { return x0_in && x1_in && y0_in && y1_in; }
-};
-
-// Footprints are computed kLookahead points ahead of use and their corners
-// prefetched: the coordinates jitter, so the hardware prefetcher alone
-// leaves the loop waiting on memory (measured: about 1.8x slower on a
-// 256x256x32 image), and each footprint is still computed only once.
-constexpr int64_t kLookahead = 8;
-constexpr int64_t kRing = 16;  // power of two, > kLookahead
-constexpr int64_t kMaxPrefetchBytesPerRow = 512;
-
-template <typename Acc>
-inline void PrefetchCorners(const Footprint<Acc>& f, const void* image,
-                            int64_t element_size, int64_t width,
-                            int64_t channels, bool for_write) {
-  const char* base = static_cast<const char*>(image) + f.offset00 * element_size;
-  const int64_t row_bytes = width * channels * element_size;
-  // Corners (x0, y) and (x0 + 1, y) are adjacent: one span per row.
-  const int64_t skip = f.x0_in ? 0 : channels * element_size;
-  const int64_t bytes = std::min<int64_t>(
-      (f.x0_in && f.x1_in ? 2 : 1) * channels * element_size,
-      kMaxPrefetchBytesPerRow);
-  for (int row = 0; row < 2; ++row) {
-    if (!(row == 0 ? f.y0_in : f.y1_in)) continue;
-    const char* start = base + row * row_bytes + skip;
-    for (int64_t offset = 0; offset < bytes; offset += 64) {
-      if (for_write) {
-        __builtin_prefetch(start + offset, 1);
-      } else {
-        __builtin_prefetch(start + offset, 0);
-      }
-    }
-  }
-}
-
-// Calls fn(i, footprint, inside) for the points [first, last) of one batch
-// entry. `image` (and `accumulator`, if not null) are prefetched.
-template <typename Acc, typename T, typename Fn>
-inline void ForEachPoint(const T* coords, int64_t first, int64_t last,
-                         int64_t height, int64_t width, int64_t channels,
-                         const void* image, int64_t image_element_size,
-                         const void* accumulator,
-                         int64_t accumulator_element_size, Fn fn) {
-  Footprint<Acc> ring[kRing];
-  bool inside[kRing];
-  auto prepare = [&](int64_t i) {
-    const int64_t slot = (i - first) & (kRing - 1);
-    inside[slot] = ring[slot].Init(static_cast<Acc>(coords[2 * i]),
-                                   static_cast<Acc>(coords[2 * i + 1]),
-                                   height, width, channels);
-    if (!inside[slot]) return;
-    PrefetchCorners(ring[slot], image, image_element_size, width, channels,
-                    /*for_write=*/false);
-    if (accumulator != nullptr) {
-      PrefetchCorners(ring[slot], accumulator, accumulator_element_size,
-                      width, channels, /*for_write=*/true);
-    }
-  };
-  const int64_t lead = std::min(last, first + kLookahead);
-  for (int64_t i = first; i < lead; ++i) prepare(i);
-  for (int64_t i = first; i < last; ++i) {
-    if (i + kLookahead < last) prepare(i + kLookahead);
-    const int64_t slot = (i - first) & (kRing - 1);
-    fn(i, ring[slot], inside[slot]);
-  }
-}
-
 // Large outputs are usually fresh memory that this kernel touches first.
 // Asking for transparent huge pages (where the system allows it) replaces
 // thousands of 4 KiB page faults with a few 2 MiB ones (measured on a 33 MB
@@ -249,51 +158,6 @@ inline void AdviseHugePages(void* data, int64_t bytes) {
 #endif
 }
 
-// Interior points (all four corners inside): the hot loops, written so the
-// compiler vectorises them over channels. Corner rows never overlap the
-// output or each other, hence __restrict; the warp-gradient sums are
-// vectorised with `omp simd reduction` (compiled with -fopenmp-simd, no
-// OpenMP runtime), which allows them to be summed in lanes.
-template <typename T, typename Acc>
-inline void InteriorForward(int64_t C, const T* __restrict p00,
-                            const T* __restrict p10, const T* __restrict p01,
-                            const T* __restrict p11, Acc w00, Acc w10,
-                            Acc w01, Acc w11, T* __restrict out) {
-#pragma omp simd
-  for (int64_t c = 0; c < C; ++c) {
-    out[c] = static_cast<T>(
-        w00 * static_cast<Acc>(p00[c]) + w10 * static_cast<Acc>(p10[c]) +
-        w01 * static_cast<Acc>(p01[c]) + w11 * static_cast<Acc>(p11[c]));
-  }
-}
-
-template <typename T, typename Acc>
-inline void InteriorGrad(int64_t C, const T* __restrict p00,
-                         const T* __restrict p10, const T* __restrict p01,
-                         const T* __restrict p11, const T* __restrict go,
-                         Acc ax, Acc ay, Acc* __restrict a00,
-                         Acc* __restrict a10, Acc* __restrict a01,
-                         Acc* __restrict a11, Acc* grad_x, Acc* grad_y) {
-  const Acc w00 = (1 - ax) * (1 - ay), w10 = ax * (1 - ay);
-  const Acc w01 = (1 - ax) * ay, w11 = ax * ay;
-  Acc gx = 0, gy = 0;
-#pragma omp simd reduction(+ : gx, gy)
-  for (int64_t c = 0; c < C; ++c) {
-    const Acc gc = static_cast<Acc>(go[c]);
-    const Acc i00 = static_cast<Acc>(p00[c]);
-    const Acc i10 = static_cast<Acc>(p10[c]);
-    const Acc i01 = static_cast<Acc>(p01[c]);
-    const Acc i11 = static_cast<Acc>(p11[c]);
-    gx += gc * ((1 - ay) * (i10 - i00) + ay * (i11 - i01));
-    gy += gc * ((1 - ax) * (i01 - i00) + ax * (i11 - i10));
-    a00[c] += gc * w00;
-    a10[c] += gc * w10;
-    a01[c] += gc * w01;
-    a11[c] += gc * w11;
-  }
-  *grad_x = gx;
-  *grad_y = gy;
-}
 
 // Number of shards for `work` units of cost spread over `num_threads`.
 int64_t NumShards(int64_t work, int num_threads) {
@@ -338,55 +202,19 @@ class ResamplerOp : public OpKernel {
       std::fill(out, out + output->NumElements(), T(0));
       return;
     }
-    const T* image_base = data.flat<T>().data();
-    const T* coords = warp.flat<T>().data();
-    const int64_t H = g.height, W = g.width, C = g.channels, P = g.num_points;
-    const int64_t image_size = H * W * C;
-    auto sample_point = [&](const T* image, int64_t i,
-                            const Footprint<Acc>& f, bool inside) {
-      T* o = out + i * C;
-      if (!inside) {
-        std::fill(o, o + C, T(0));
-        return;
-      }
-      const Acc w00 = (1 - f.ax) * (1 - f.ay), w10 = f.ax * (1 - f.ay);
-      const Acc w01 = (1 - f.ax) * f.ay, w11 = f.ax * f.ay;
-      const T* p00 = image + f.offset00;
-      const T* p10 = p00 + C;
-      const T* p01 = p00 + W * C;
-      const T* p11 = p01 + C;
-      if (f.AllIn()) {
-        InteriorForward<T, Acc>(C, p00, p10, p01, p11, w00, w10, w01, w11, o);
-        return;
-      }
-      const bool in00 = f.x0_in && f.y0_in, in10 = f.x1_in && f.y0_in;
-      const bool in01 = f.x0_in && f.y1_in, in11 = f.x1_in && f.y1_in;
-      for (int64_t c = 0; c < C; ++c) {
-        Acc v = 0;
-        if (in00) v += w00 * static_cast<Acc>(p00[c]);
-        if (in10) v += w10 * static_cast<Acc>(p10[c]);
-        if (in01) v += w01 * static_cast<Acc>(p01[c]);
-        if (in11) v += w11 * static_cast<Acc>(p11[c]);
-        o[c] = static_cast<T>(v);
-      }
-    };
-    auto sample_range = [&](int64_t begin, int64_t end) {
-      // One batch entry at a time: [i, segment_end) share an image.
-      for (int64_t i = begin; i < end;) {
-        const int64_t b = i / P;
-        const int64_t segment_end = std::min(end, (b + 1) * P);
-        const T* image = image_base + b * image_size;
-        ForEachPoint<Acc>(coords, i, segment_end, H, W, C, image, sizeof(T),
-                          nullptr, 0,
-                          [&](int64_t k, const Footprint<Acc>& f, bool in) {
-                            sample_point(image, k, f, in);
-                          });
-        i = segment_end;
-      }
+    const ForwardArgs<T> args{data.flat<T>().data(), warp.flat<T>().data(),
+                              out, g.height, g.width, g.channels,
+                              g.num_points,
+                              data.TotalBytes() >= kMinPrefetchBytes};
+    auto sample_range = [&args](int64_t begin, int64_t end) {
+#if SONNET_AVX2_DISPATCH
+      if (UseAvx2()) return ForwardRangeAvx2(args, begin, end);
+#endif
+      ForwardRangeBaseline(args, begin, end);
     };
     auto* workers = context->device()->tensorflow_cpu_worker_threads();
     RunSharded(workers->workers, total_points,
-               NumShards(total_points * std::max<int64_t>(C, 1),
+               NumShards(total_points * std::max<int64_t>(g.channels, 1),
                          workers->num_threads),
                sample_range);
   }
@@ -473,6 +301,8 @@ class ResamplerGradOp : public OpKernel {
     const T* image_base = data.flat<T>().data();
     const T* coords = warp.flat<T>().data();
     const T* grad_out = grad_output.flat<T>().data();
+    const bool use_avx2 = UseAvx2();
+    const bool prefetch = data.TotalBytes() >= kMinPrefetchBytes;
     auto run_units = [&](int64_t begin, int64_t end) {
       for (int64_t unit = begin; unit < end; ++unit) {
         const int64_t b = unit / slices, slice = unit % slices;
@@ -480,8 +310,15 @@ class ResamplerGradOp : public OpKernel {
         std::fill(acc, acc + image_size, Acc(0));
         const int64_t first = b * P + slice * P / slices;
         const int64_t last = b * P + (slice + 1) * P / slices;
-        AccumulateRange(image_base + b * image_size, coords, grad_out, H, W, C,
-                        first, last, acc, grad_warp);
+        const GradArgs<T> args{image_base + b * image_size, coords, grad_out,
+                               acc, grad_warp, H, W, C, prefetch};
+#if SONNET_AVX2_DISPATCH
+        if (use_avx2) {
+          AccumulateRangeAvx2(args, first, last);
+          continue;
+        }
+#endif
+        AccumulateRangeBaseline(args, first, last);
       }
     };
     RunSharded(workers->workers, B * slices, parallel ? B * slices : 1,
@@ -506,58 +343,6 @@ class ResamplerGradOp : public OpKernel {
                NumShards(num_elements * slices, num_threads), reduce);
   }
 
- private:
-  // Gradients of points [first, last) of one batch entry; grad_data
-  // contributions go to `acc` (this unit's own buffer).
-  static void AccumulateRange(const T* image, const T* coords,
-                              const T* grad_out, int64_t H, int64_t W,
-                              int64_t C, int64_t first, int64_t last, Acc* acc,
-                              T* grad_warp) {
-    auto point = [&](int64_t i, const Footprint<Acc>& f, bool inside) {
-      if (!inside) {
-        grad_warp[2 * i] = T(0);
-        grad_warp[2 * i + 1] = T(0);
-        return;
-      }
-      const Acc ax = f.ax, ay = f.ay;
-      const Acc w00 = (1 - ax) * (1 - ay), w10 = ax * (1 - ay);
-      const Acc w01 = (1 - ax) * ay, w11 = ax * ay;
-      const T* p00 = image + f.offset00;
-      const T* p10 = p00 + C;
-      const T* p01 = p00 + W * C;
-      const T* p11 = p01 + C;
-      Acc* a00 = acc + f.offset00;
-      Acc* a10 = a00 + C;
-      Acc* a01 = a00 + W * C;
-      Acc* a11 = a01 + C;
-      const T* go = grad_out + i * C;
-      Acc gx = 0, gy = 0;
-      if (f.AllIn()) {
-        InteriorGrad<T, Acc>(C, p00, p10, p01, p11, go, ax, ay, a00, a10, a01,
-                             a11, &gx, &gy);
-      } else {
-        const bool in00 = f.x0_in && f.y0_in, in10 = f.x1_in && f.y0_in;
-        const bool in01 = f.x0_in && f.y1_in, in11 = f.x1_in && f.y1_in;
-        for (int64_t c = 0; c < C; ++c) {
-          const Acc gc = static_cast<Acc>(go[c]);
-          const Acc i00 = in00 ? static_cast<Acc>(p00[c]) : Acc(0);
-          const Acc i10 = in10 ? static_cast<Acc>(p10[c]) : Acc(0);
-          const Acc i01 = in01 ? static_cast<Acc>(p01[c]) : Acc(0);
-          const Acc i11 = in11 ? static_cast<Acc>(p11[c]) : Acc(0);
-          gx += gc * ((1 - ay) * (i10 - i00) + ay * (i11 - i01));
-          gy += gc * ((1 - ax) * (i01 - i00) + ax * (i11 - i10));
-          if (in00) a00[c] += gc * w00;
-          if (in10) a10[c] += gc * w10;
-          if (in01) a01[c] += gc * w01;
-          if (in11) a11[c] += gc * w11;
-        }
-      }
-      grad_warp[2 * i] = static_cast<T>(gx);
-      grad_warp[2 * i + 1] = static_cast<T>(gy);
-    };
-    ForEachPoint<Acc>(coords, first, last, H, W, C, image, sizeof(T), acc,
-                      sizeof(Acc), point);
-  }
 };
 
 #define SONNET_REGISTER_RESAMPLER(T)                                  \

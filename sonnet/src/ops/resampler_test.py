@@ -8,6 +8,8 @@ and of both gradients (zero-padded bilinear interpolation).
 
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 
 from absl.testing import parameterized
@@ -224,6 +226,65 @@ class ResamplerForwardTest(tf.test.TestCase, parameterized.TestCase):
         # Deterministic: no atomics, fixed reduction order.
         again, _ = resampler_lib.resampler_grad(data, warp, grad_output)
         self.assertAllEqual(grad_data, again)
+
+  def test_large_input_prefetch_path_matches_reference(self):
+    # Data of 16 MiB and more takes the kernels' prefetching code path.
+    rng = np.random.RandomState(8)
+    data = rng.uniform(size=[1, 256, 256, 64]).astype(np.float32)
+    warp = random_warp(rng, [1, 300], 256, 256, np.float32)
+    grad_output = rng.uniform(size=[1, 300, 64]).astype(np.float32)
+    self.assertAllClose(snt.resampler(data, warp),
+                        reference_forward(data, warp), atol=2e-5, rtol=0)
+    grad_data, grad_warp = resampler_lib.resampler_grad(data, warp,
+                                                        grad_output)
+    ref_data, ref_warp = reference_grads(data, warp, grad_output)
+    self.assertAllClose(grad_data, ref_data, atol=2e-5, rtol=0)
+    self.assertAllClose(grad_warp, ref_warp, atol=2e-4, rtol=1e-5)
+
+  def test_baseline_isa_matches_dispatched_code(self):
+    # The kernels pick AVX2+FMA code at run time where the CPU has it; the
+    # environment variable forces the baseline code in a fresh process.
+    rng = np.random.RandomState(9)
+    arrays = {}
+    for dtype in DTYPES:
+      name = np.dtype(dtype).name
+      arrays["data_" + name] = rng.uniform(size=[2, 9, 11, 5]).astype(dtype)
+      arrays["warp_" + name] = random_warp(rng, [2, 7, 3], 9, 11, dtype)
+      arrays["grad_" + name] = rng.uniform(size=[2, 7, 3, 5]).astype(dtype)
+    directory = tempfile.mkdtemp()
+    self.addCleanup(shutil.rmtree, directory, ignore_errors=True)
+    inputs = os.path.join(directory, "inputs.npz")
+    outputs = os.path.join(directory, "outputs.npz")
+    np.savez(inputs, **arrays)
+    script = (
+        "import sys, numpy as np, sonnet as snt\n"
+        "from sonnet.src.ops import resampler as lib\n"
+        "a = np.load(sys.argv[1]); r = {}\n"
+        "for n in ('float16', 'float32', 'float64'):\n"
+        "  d, w, g = a['data_' + n], a['warp_' + n], a['grad_' + n]\n"
+        "  r['out_' + n] = snt.resampler(d, w).numpy()\n"
+        "  r['gd_' + n], r['gw_' + n] = [\n"
+        "      t.numpy() for t in lib.resampler_grad(d, w, g)]\n"
+        "np.savez(sys.argv[2], **r)\n")
+    env = dict(os.environ, SONNET_RESAMPLER_BASELINE_ISA="1")
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(resampler_lib.__file__)))))
+    env["PYTHONPATH"] = os.pathsep.join(
+        [root] + [p for p in [env.get("PYTHONPATH")] if p])
+    subprocess.run([sys.executable, "-c", script, inputs, outputs], env=env,
+                   check=True, capture_output=True)
+    baseline = np.load(outputs)
+    for dtype in DTYPES:
+      name = np.dtype(dtype).name
+      d, w, g = (arrays[k + name] for k in ("data_", "warp_", "grad_"))
+      grad_data, grad_warp = resampler_lib.resampler_grad(d, w, g)
+      tolerance = 1e-3 if dtype == np.float16 else TOLERANCE[dtype]
+      for got, want in ((snt.resampler(d, w), baseline["out_" + name]),
+                        (grad_data, baseline["gd_" + name]),
+                        (grad_warp, baseline["gw_" + name])):
+        self.assertAllClose(got, want, atol=tolerance, rtol=0)
+      self.assertAllClose(baseline["out_" + name], reference_forward(d, w),
+                          atol=TOLERANCE[dtype], rtol=0)
 
   def test_readme_line_2017_graph_mode(self):
     with tf.Graph().as_default():
