@@ -24,16 +24,19 @@ import tensorflow as tf
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import sonnet as snt  # pylint: disable=g-import-not-at-top,wrong-import-position
 
-_NUM_STEPS = flags.DEFINE_integer("num_steps", 500, "Training steps.")
-_BATCH_SIZE = flags.DEFINE_integer("batch_size", 32, "Windows per batch.")
-_UNROLL = flags.DEFINE_integer("unroll_length", 64, "Characters per window.")
-_HIDDEN = flags.DEFINE_integer("hidden_size", 128, "LSTM hidden size.")
-_LAYERS = flags.DEFINE_integer("num_layers", 2, "Number of stacked LSTMs.")
-_LEARNING_RATE = flags.DEFINE_float("learning_rate", 5e-3, "Adam learning rate.")
-_MAX_CHARS = flags.DEFINE_integer("max_chars", 400_000, "Characters of text to read.")
-_SAMPLE_LENGTH = flags.DEFINE_integer("sample_length", 300, "Characters to sample.")
-_LOG_EVERY = flags.DEFINE_integer("log_every", 50, "Print the loss every N steps.")
-_SEED = flags.DEFINE_integer("seed", 0, "Random seed.")
+def define_flags() -> None:
+  """Defines the command-line flags; called only when run as a script, so that tests
+  can import several examples into one process."""
+  flags.DEFINE_integer("num_steps", 500, "Training steps.")
+  flags.DEFINE_integer("batch_size", 32, "Windows per batch.")
+  flags.DEFINE_integer("unroll_length", 64, "Characters per window.")
+  flags.DEFINE_integer("hidden_size", 128, "LSTM hidden size.")
+  flags.DEFINE_integer("num_layers", 2, "Number of stacked LSTMs.")
+  flags.DEFINE_float("learning_rate", 5e-3, "Adam learning rate.")
+  flags.DEFINE_integer("max_chars", 400_000, "Characters of text to read.")
+  flags.DEFINE_integer("sample_length", 300, "Characters to sample.")
+  flags.DEFINE_integer("log_every", 50, "Print the loss every N steps.")
+  flags.DEFINE_integer("seed", 0, "Random seed.")
 
 # Printable ASCII plus newline; anything else becomes '?'.
 VOCAB = "\n" + "".join(chr(c) for c in range(32, 127))
@@ -156,14 +159,17 @@ def train_and_sample(num_steps: int = 500, batch_size: int = 32, unroll_length: 
 
 def main(argv):
   del argv
+  options = flags.FLAGS
   result = train_and_sample(
-      num_steps=_NUM_STEPS.value, batch_size=_BATCH_SIZE.value,
-      unroll_length=_UNROLL.value, hidden_size=_HIDDEN.value, num_layers=_LAYERS.value,
-      learning_rate=_LEARNING_RATE.value, max_chars=_MAX_CHARS.value,
-      sample_length=_SAMPLE_LENGTH.value, log_every=_LOG_EVERY.value, seed=_SEED.value)
+      num_steps=options.num_steps, batch_size=options.batch_size,
+      unroll_length=options.unroll_length, hidden_size=options.hidden_size,
+      num_layers=options.num_layers, learning_rate=options.learning_rate,
+      max_chars=options.max_chars, sample_length=options.sample_length,
+      log_every=options.log_every, seed=options.seed)
   print("\nloss: {:.3f} -> {:.3f} bits/char in {:.0f}s\n\nSample:\n{}".format(
       result["first_loss"], result["final_loss"], result["seconds"], result["sample"]))
 
 
 if __name__ == "__main__":
+  define_flags()
   app.run(main)

@@ -22,12 +22,15 @@ import tensorflow as tf
 import sonnet as snt
 
 FLAGS = flags.FLAGS
-flags.DEFINE_integer("steps", 600, "Number of training steps.")
-flags.DEFINE_integer("batch_size", 64, "Training batch size.")
-flags.DEFINE_integer("seed", 0, "Seed for the data split, initialisation and batches.")
-flags.DEFINE_enum("model", "convnet", ["convnet", "mlp"], "Which network to train.")
-flags.DEFINE_float("learning_rate", 3e-3, "Adam learning rate.")
-flags.DEFINE_integer("log_every", 100, "Log the training loss every this many steps.")
+def define_flags() -> None:
+  """Defines the command-line flags; called only when run as a script, so that tests
+  can import several examples into one process."""
+  flags.DEFINE_integer("steps", 600, "Number of training steps.")
+  flags.DEFINE_integer("batch_size", 64, "Training batch size.")
+  flags.DEFINE_integer("seed", 0, "Seed for the data split, initialisation and batches.")
+  flags.DEFINE_enum("model", "convnet", ["convnet", "mlp"], "Which network to train.")
+  flags.DEFINE_float("learning_rate", 3e-3, "Adam learning rate.")
+  flags.DEFINE_integer("log_every", 100, "Log the training loss every this many steps.")
 
 NUM_CLASSES = 10
 
@@ -139,4 +142,5 @@ def main(argv):
 
 
 if __name__ == "__main__":
+  define_flags()
   app.run(main)

@@ -19,11 +19,14 @@ import numpy as np
 import sonnet as snt
 import tensorflow as tf
 
-_SIZE = flags.DEFINE_integer("size", 96, "Height and width of the test image.")
-_ANGLE = flags.DEFINE_float("angle", 30.0, "Rotation in degrees.")
-_ZOOM = flags.DEFINE_float("zoom", 1.25, "Zoom factor (>1 magnifies).")
-_OUTPUT_DIR = flags.DEFINE_string("output_dir", None,
-                                  "Where to write input.png and warped.png.")
+def define_flags() -> None:
+  """Defines the command-line flags; called only when run as a script, so that tests
+  can import several examples into one process."""
+  flags.DEFINE_integer("size", 96, "Height and width of the test image.")
+  flags.DEFINE_float("angle", 30.0, "Rotation in degrees.")
+  flags.DEFINE_float("zoom", 1.25, "Zoom factor (>1 magnifies).")
+  flags.DEFINE_string("output_dir", None,
+                      "Where to write input.png and warped.png.")
 
 
 def test_pattern(size: int) -> np.ndarray:
@@ -74,9 +77,9 @@ def main(argv):
     snt.resampler(tf.zeros([1, 1, 1, 1]), tf.zeros([1, 1, 2]))  # Raises why.
   print("sonnet from %s, TensorFlow %s" % (os.path.dirname(snt.__file__),
                                           tf.__version__))
-  size = _SIZE.value
+  size = flags.FLAGS.size
   image = test_pattern(size)
-  warp = rotation_warp(size, _ANGLE.value, _ZOOM.value)
+  warp = rotation_warp(size, flags.FLAGS.angle, flags.FLAGS.zoom)
 
   data = tf.constant(image[None])
   coords = tf.Variable(warp[None])
@@ -102,13 +105,14 @@ def main(argv):
   print("after one gradient step on the warp: loss %.5f (was %.5f)" %
         (new_loss, float(loss)))
 
-  if _OUTPUT_DIR.value:
-    os.makedirs(_OUTPUT_DIR.value, exist_ok=True)
-    save_png(os.path.join(_OUTPUT_DIR.value, "input.png"), image)
-    save_png(os.path.join(_OUTPUT_DIR.value, "warped.png"), warped.numpy()[0])
-    print("wrote input.png and warped.png to %s" % _OUTPUT_DIR.value)
+  if flags.FLAGS.output_dir:
+    os.makedirs(flags.FLAGS.output_dir, exist_ok=True)
+    save_png(os.path.join(flags.FLAGS.output_dir, "input.png"), image)
+    save_png(os.path.join(flags.FLAGS.output_dir, "warped.png"), warped.numpy()[0])
+    print("wrote input.png and warped.png to %s" % flags.FLAGS.output_dir)
   print("OK: snt.resampler works and gradients flow.")
 
 
 if __name__ == "__main__":
+  define_flags()
   app.run(main)

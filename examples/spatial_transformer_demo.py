@@ -48,18 +48,21 @@ except ImportError as error:
 _DEFAULT_OUTPUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "output",
                                "spatial_transformer_demo.png")
 
-_STEPS = flags.DEFINE_integer("steps", 3000, "Training steps (both models).")
-_BATCH_SIZE = flags.DEFINE_integer("batch_size", 64, "Training batch size.")
-_OUTPUT_PATH = flags.DEFINE_string("output_path", _DEFAULT_OUTPUT,
-                                   "Where to write the PNG picture.")
-_SEED = flags.DEFINE_integer("seed", 0, "Seed of every random choice (data and init).")
-_LEARNING_RATE = flags.DEFINE_float("learning_rate", 2e-3, "Adam learning rate.")
-_CANVAS_SIZE = flags.DEFINE_integer("canvas_size", 32, "Height and width of the canvas.")
-_LOG_EVERY = flags.DEFINE_integer("log_every", 100, "Log progress every this many steps.")
-_NUM_THREADS = flags.DEFINE_integer(
-    "num_threads", 0, "TensorFlow intra- and inter-op threads (0: TensorFlow's default).")
-_DETERMINISTIC = flags.DEFINE_bool(
-    "deterministic", True, "Enable TensorFlow op determinism for reproducible numbers.")
+def define_flags() -> None:
+  """Defines the command-line flags; called only when run as a script, so that tests
+  can import several examples into one process."""
+  flags.DEFINE_integer("steps", 3000, "Training steps (both models).")
+  flags.DEFINE_integer("batch_size", 64, "Training batch size.")
+  flags.DEFINE_string("output_path", _DEFAULT_OUTPUT,
+                      "Where to write the PNG picture.")
+  flags.DEFINE_integer("seed", 0, "Seed of every random choice (data and init).")
+  flags.DEFINE_float("learning_rate", 2e-3, "Adam learning rate.")
+  flags.DEFINE_integer("canvas_size", 32, "Height and width of the canvas.")
+  flags.DEFINE_integer("log_every", 100, "Log progress every this many steps.")
+  flags.DEFINE_integer(
+      "num_threads", 0, "TensorFlow intra- and inter-op threads (0: TensorFlow's default).")
+  flags.DEFINE_bool(
+      "deterministic", True, "Enable TensorFlow op determinism for reproducible numbers.")
 
 NUM_CLASSES = 10
 DIGIT_SIZE = 8  # scikit-learn's digits are 8x8.
@@ -410,25 +413,28 @@ def write_picture(path: str, references: np.ndarray, inputs: np.ndarray,
 def main(argv: Sequence[str]) -> None:
   if len(argv) > 1:
     raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
-  for flag, minimum in ((_STEPS, 0), (_BATCH_SIZE, 1), (_CANVAS_SIZE, DIGIT_SIZE),
-                        (_LOG_EVERY, 1), (_NUM_THREADS, 0)):
-    if flag.value < minimum:
-      raise app.UsageError(f"--{flag.name} must be at least {minimum}, got {flag.value}.")
-  if not _LEARNING_RATE.value > 0:
-    raise app.UsageError(f"--learning_rate must be positive, got {_LEARNING_RATE.value}.")
-  if _NUM_THREADS.value:
-    tf.config.threading.set_intra_op_parallelism_threads(_NUM_THREADS.value)
-    tf.config.threading.set_inter_op_parallelism_threads(_NUM_THREADS.value)
-  if _DETERMINISTIC.value:
+  options = flags.FLAGS
+  for name, minimum in (("steps", 0), ("batch_size", 1), ("canvas_size", DIGIT_SIZE),
+                        ("log_every", 1), ("num_threads", 0)):
+    if options[name].value < minimum:
+      raise app.UsageError(
+          f"--{name} must be at least {minimum}, got {options[name].value}.")
+  if not options.learning_rate > 0:
+    raise app.UsageError(f"--learning_rate must be positive, got {options.learning_rate}.")
+  if options.num_threads:
+    tf.config.threading.set_intra_op_parallelism_threads(options.num_threads)
+    tf.config.threading.set_inter_op_parallelism_threads(options.num_threads)
+  if options.deterministic:
     tf.config.experimental.enable_op_determinism()
   if not snt.resampler_is_available():
     raise app.UsageError("snt.resampler is not available: build and install the wheel "
                          "first (see the README).")
-  config = Config(steps=_STEPS.value, batch_size=_BATCH_SIZE.value, seed=_SEED.value,
-                  learning_rate=_LEARNING_RATE.value, canvas_size=_CANVAS_SIZE.value,
-                  log_every=_LOG_EVERY.value, output_path=_OUTPUT_PATH.value)
+  config = Config(steps=options.steps, batch_size=options.batch_size, seed=options.seed,
+                  learning_rate=options.learning_rate, canvas_size=options.canvas_size,
+                  log_every=options.log_every, output_path=options.output_path)
   run(config)
 
 
 if __name__ == "__main__":
+  define_flags()
   app.run(main)
