@@ -12,16 +12,27 @@ for both data and warp) of
     align_corners=True)` when torch is installed, on its best layout: the
     zero-copy channels-last view of the NHWC array,
 
-checks that they agree, and prints medians of repeated, interleaved runs and
-the ratios. For the large shape it also prints the memory-bandwidth bound of
-the forward pass (bytes that must move / measured copy bandwidth) and the
-fraction of it the op reaches.
+checks that they agree, and prints the median and the minimum of repeated
+runs and the ratios of the medians. The candidates are interleaved: every
+repetition runs each of them once, in a rotating order, so a burst of load
+from other processes hits them all alike (on a busy machine the medians are
+still noisier than the minimums; say which you quote).
+
+The op is timed both as a plain eager call (one op: the cheapest way to run
+it) and inside a `tf.function` (which adds the function-call overhead, about
+0.1-0.4 ms here, and matters for small inputs); ratios use the faster one.
+The pure-TF version runs in a `tf.function` (many small ops).
+
+For the large shape it also prints the memory-bandwidth bound of the forward
+pass (bytes that must move / copy bandwidth measured with one thread per
+core) and the fraction of it the op reaches.
 
   python bench/resampler_bench.py [--repeats=N] [--shapes=small,medium,large]
 """
 
 import os
 import statistics
+import threading
 import time
 
 from absl import app
@@ -46,9 +57,9 @@ _SHAPES = flags.DEFINE_list("shapes", "small,medium,large", "Shapes to run.")
 
 # name: (data shape [B, H, W, C], output grid (height, width), default repeats)
 SHAPES = {
-    "small": ([8, 32, 32, 3], (32, 32), 50),
-    "medium": ([32, 64, 64, 16], (64, 64), 20),
-    "large": ([16, 256, 256, 32], (128, 128), 10),
+    "small": ([8, 32, 32, 3], (32, 32), 200),
+    "medium": ([32, 64, 64, 16], (64, 64), 60),
+    "large": ([16, 256, 256, 32], (128, 128), 20),
 }
 
 
@@ -127,26 +138,58 @@ class TorchGridSample:
     return data.grad, grid.grad
 
 
-def median_times(candidates, repeats):
-  """Interleaved timing: returns {name: median seconds}."""
+def interleaved_times(candidates, repeats):
+  """Times each candidate `repeats` times, interleaved in a rotating order.
+
+  Args:
+    candidates: {name: function of no arguments}.
+    repeats: timed runs per candidate (after two warm-up runs each).
+
+  Returns:
+    {name: (median seconds, minimum seconds)}.
+  """
   for fn in candidates.values():  # Warm up (tracing, allocation).
     fn()
     fn()
-  samples = {name: [] for name in candidates}
-  for _ in range(repeats):
-    for name, fn in candidates.items():
+  names = list(candidates)
+  samples = {name: [] for name in names}
+  for repeat in range(repeats):
+    shift = repeat % len(names)
+    for name in names[shift:] + names[:shift]:
       start = time.perf_counter()
-      fn()
+      candidates[name]()
       samples[name].append(time.perf_counter() - start)
-  return {name: statistics.median(s) for name, s in samples.items()}
+  return {name: (statistics.median(s), min(s)) for name, s in samples.items()}
 
 
 def copy_bandwidth(num_bytes=256 << 20, repeats=5):
-  """Bytes moved per second (read + write) by a large numpy copy."""
+  """Bytes moved per second (read + write) copying with one thread per core.
+
+  numpy releases the GIL while copying, so the threads run in parallel.
+
+  Args:
+    num_bytes: size of the array copied (much larger than the caches).
+    repeats: the best of this many copies counts.
+
+  Returns:
+    Bytes read plus bytes written, per second.
+  """
+  num_threads = max(1, os.cpu_count() or 1)
   src = np.ones(num_bytes // 4, np.float32)
   dst = np.empty_like(src)
   np.copyto(dst, src)
-  best = min(_timed(lambda: np.copyto(dst, src)) for _ in range(repeats))
+  bounds = np.linspace(0, src.size, num_threads + 1).astype(np.int64)
+
+  def parallel_copy():
+    threads = [threading.Thread(target=np.copyto,
+                                args=(dst[lo:hi], src[lo:hi]))
+               for lo, hi in zip(bounds[:-1], bounds[1:])]
+    for t in threads:
+      t.start()
+    for t in threads:
+      t.join()
+
+  best = min(_timed(parallel_copy) for _ in range(repeats))
   return 2 * src.nbytes / best
 
 
@@ -172,6 +215,13 @@ def run_shape(name, repeats):
   data_t, warp_t, grad_t = map(tf.constant, (data, warp, grad_output))
 
   op_fwd, op_fwd_bwd = make_tf_functions(snt.resampler)
+
+  def op_eager_fwd_bwd():
+    with tf.GradientTape() as tape:
+      tape.watch([data_t, warp_t])
+      out = snt.resampler(data_t, warp_t)
+    return tape.gradient(out, [data_t, warp_t], output_gradients=grad_t)
+
   tf_fwd, tf_fwd_bwd = make_tf_functions(tf_gather_resampler)
   ours = op_fwd(data_t, warp_t).numpy()
   ours_grads = [g.numpy() for g in op_fwd_bwd(data_t, warp_t, grad_t)]
@@ -183,12 +233,19 @@ def run_shape(name, repeats):
         "grad warp %.1e" % (_max_diff(ours, gather),
                             _max_diff(ours_grads[0], gather_grads[0]),
                             _max_diff(ours_grads[1], gather_grads[1])))
-  forward = {"snt op": lambda: op_fwd(data_t, warp_t).numpy(),
-             "pure TF": lambda: tf_fwd(data_t, warp_t).numpy()}
+  eager_grads = op_eager_fwd_bwd()
+  assert _max_diff(eager_grads[0], ours_grads[0]) == 0.0
+  # Timed calls return tensors without `.numpy()`: that copies the result
+  # into fresh memory (10 ms for the large output here), which torch's
+  # candidate does not pay. CPU ops run synchronously, so the work is done
+  # when the call returns.
+  forward = {"snt op": lambda: snt.resampler(data_t, warp_t),
+             "snt op tf.function": lambda: op_fwd(data_t, warp_t),
+             "pure TF": lambda: tf_fwd(data_t, warp_t)}
   backward = {
-      "snt op": lambda: [g.numpy() for g in op_fwd_bwd(data_t, warp_t, grad_t)],
-      "pure TF": lambda: [g.numpy() for g in tf_fwd_bwd(data_t, warp_t,
-                                                        grad_t)]}
+      "snt op": op_eager_fwd_bwd,
+      "snt op tf.function": lambda: op_fwd_bwd(data_t, warp_t, grad_t),
+      "pure TF": lambda: tf_fwd_bwd(data_t, warp_t, grad_t)}
   if torch is not None:
     torch_case = TorchGridSample(data, warp, grad_output)
     torch_out = torch_case.forward().permute(0, 2, 3, 1).numpy()
@@ -208,27 +265,38 @@ def run_shape(name, repeats):
     forward["torch"] = torch_case.forward
     backward["torch"] = torch_case.forward_backward
   results = {}
+  print("%d interleaved runs each; times are median / min in ms" % repeats)
   for label, candidates in (("forward", forward),
                             ("forward+backward", backward)):
-    times = median_times(candidates, repeats)
+    times = interleaved_times(candidates, repeats)
     results[label] = times
-    line = ", ".join("%s %.3f ms" % (n, t * 1e3) for n, t in times.items())
-    ratios = ", ".join("%.1fx vs %s" % (t / times["snt op"], n)
-                       for n, t in times.items() if n != "snt op")
-    print("%-17s median of %d: %s  (op is %s)" % (label, repeats, line, ratios))
+    print("  %s: %s" % (label, ", ".join(
+        "%s %.3f / %.3f" % (n, med * 1e3, low * 1e3)
+        for n, (med, low) in times.items())))
+    op_mode = min(("snt op", "snt op tf.function"), key=lambda n: times[n][0])
+    print("    time / time of %s: %s" % (op_mode, ", ".join(
+        "%s %.1fx (by min %.1fx)" % (
+            n, times[n][0] / times[op_mode][0],
+            times[n][1] / times[op_mode][1])
+        for n in times if not n.startswith("snt op"))))
   if name == "large":
     moved = data.nbytes + warp.nbytes + ours.nbytes
     bandwidth = copy_bandwidth()
     bound = moved / bandwidth
-    op_time = results["forward"]["snt op"]
+    op_median, op_min = min(results["forward"]["snt op"],
+                            results["forward"]["snt op tf.function"])
     print("forward memory bound: %.1f MB must move, copy bandwidth %.1f GB/s "
-          "-> %.2f ms; op reaches %.0f%% of it" % (
-              moved / 1e6, bandwidth / 1e9, bound * 1e3, 100 * bound / op_time))
+          "(%d threads) -> %.2f ms; op reaches %.0f%% of it (median), %.0f%% "
+          "(min)" % (moved / 1e6, bandwidth / 1e9, os.cpu_count() or 1,
+                     bound * 1e3, 100 * bound / op_median,
+                     100 * bound / op_min))
   return results
 
 
 def main(argv):
   del argv
+  if not tf.config.experimental.get_synchronous_execution():
+    raise RuntimeError("the timings assume synchronous eager execution")
   if not snt.resampler_is_available():
     snt.resampler(tf.zeros([1, 1, 1, 1]), tf.zeros([1, 1, 2]))  # Says why.
   print("TensorFlow %s, intra-op threads %d (0: one per core), "
