@@ -270,22 +270,6 @@ SONNET_INLINE void ForwardRange(const ForwardArgs<T>& args, int64_t begin,
 }
 
 template <typename T>
-void ForwardRangeBaseline(const ForwardArgs<T>& args, int64_t begin,
-                          int64_t end) {
-  if (args.prefetch) return ForwardRange<T, true>(args, begin, end);
-  ForwardRange<T, false>(args, begin, end);
-}
-
-#if SONNET_AVX2_DISPATCH
-template <typename T>
-SONNET_TARGET_AVX2 void ForwardRangeAvx2(const ForwardArgs<T>& args,
-                                         int64_t begin, int64_t end) {
-  if (args.prefetch) return ForwardRange<T, true>(args, begin, end);
-  ForwardRange<T, false>(args, begin, end);
-}
-#endif
-
-template <typename T>
 struct GradArgs {
   const T* image;     // this batch entry's image
   const T* coords;    // all B * P coordinates
@@ -354,21 +338,51 @@ SONNET_INLINE void AccumulateRange(const GradArgs<T>& args, int64_t first,
                                sizeof(T), acc, sizeof(Acc), point);
 }
 
-template <typename T>
-void AccumulateRangeBaseline(const GradArgs<T>& args, int64_t first,
-                             int64_t last) {
-  if (args.prefetch) return AccumulateRange<T, true>(args, first, last);
-  AccumulateRange<T, false>(args, first, last);
+// The loops as types, for RunLoop.
+struct ForwardLoop {
+  template <bool kPrefetch, typename T>
+  SONNET_INLINE static void Run(const ForwardArgs<T>& args, int64_t begin,
+                                int64_t end) {
+    ForwardRange<T, kPrefetch>(args, begin, end);
+  }
+};
+struct GradLoop {
+  template <bool kPrefetch, typename T>
+  SONNET_INLINE static void Run(const GradArgs<T>& args, int64_t begin,
+                                int64_t end) {
+    AccumulateRange<T, kPrefetch>(args, begin, end);
+  }
+};
+
+// One entry point per instruction set; each inlines the whole loop.
+template <typename Loop, typename Args>
+SONNET_INLINE void RunWithPrefetchChoice(const Args& args, int64_t begin,
+                                         int64_t end) {
+  if (args.prefetch) return Loop::template Run<true>(args, begin, end);
+  Loop::template Run<false>(args, begin, end);
+}
+
+template <typename Loop, typename Args>
+void RunBaseline(const Args& args, int64_t begin, int64_t end) {
+  RunWithPrefetchChoice<Loop>(args, begin, end);
 }
 
 #if SONNET_AVX2_DISPATCH
-template <typename T>
-SONNET_TARGET_AVX2 void AccumulateRangeAvx2(const GradArgs<T>& args,
-                                            int64_t first, int64_t last) {
-  if (args.prefetch) return AccumulateRange<T, true>(args, first, last);
-  AccumulateRange<T, false>(args, first, last);
+template <typename Loop, typename Args>
+SONNET_TARGET_AVX2 void RunAvx2(const Args& args, int64_t begin,
+                                int64_t end) {
+  RunWithPrefetchChoice<Loop>(args, begin, end);
 }
 #endif
+
+// Runs Loop over [begin, end) with the best instruction set of this CPU.
+template <typename Loop, typename Args>
+void RunLoop(const Args& args, int64_t begin, int64_t end) {
+#if SONNET_AVX2_DISPATCH
+  if (UseAvx2()) return RunAvx2<Loop>(args, begin, end);
+#endif
+  RunBaseline<Loop>(args, begin, end);
+}
 
 }  // namespace resampler_cpu
 }  // namespace sonnet

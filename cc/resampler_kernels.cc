@@ -44,17 +44,13 @@ using ::tensorflow::OpKernelContext;
 using ::tensorflow::Tensor;
 using ::tensorflow::TensorShape;
 using ::tensorflow::thread::ThreadPool;
-using resampler_cpu::AccumulateRangeBaseline;
 using resampler_cpu::Accumulator;
 using resampler_cpu::ForwardArgs;
-using resampler_cpu::ForwardRangeBaseline;
+using resampler_cpu::ForwardLoop;
 using resampler_cpu::GradArgs;
+using resampler_cpu::GradLoop;
 using resampler_cpu::kMinPrefetchBytes;
-using resampler_cpu::UseAvx2;
-#if SONNET_AVX2_DISPATCH
-using resampler_cpu::AccumulateRangeAvx2;
-using resampler_cpu::ForwardRangeAvx2;
-#endif
+using resampler_cpu::RunLoop;
 
 constexpr char kDataRankForward[] =
     "Only bilinear interpolation is currently supported. The input data shape "
@@ -213,10 +209,7 @@ class ResamplerOp : public OpKernel {
                               g.num_points,
                               data.TotalBytes() >= kMinPrefetchBytes};
     auto sample_range = [&args](int64_t begin, int64_t end) {
-#if SONNET_AVX2_DISPATCH
-      if (UseAvx2()) return ForwardRangeAvx2(args, begin, end);
-#endif
-      ForwardRangeBaseline(args, begin, end);
+      RunLoop<ForwardLoop>(args, begin, end);
     };
     auto* workers = context->device()->tensorflow_cpu_worker_threads();
     RunSharded(workers->workers, total_points,
@@ -310,7 +303,6 @@ class ResamplerGradOp : public OpKernel {
     const T* image_base = data.flat<T>().data();
     const T* coords = warp.flat<T>().data();
     const T* grad_out = grad_output.flat<T>().data();
-    const bool use_avx2 = UseAvx2();
     const bool prefetch = data.TotalBytes() >= kMinPrefetchBytes;
     auto run_units = [&](int64_t begin, int64_t end) {
       for (int64_t unit = begin; unit < end; ++unit) {
@@ -321,13 +313,7 @@ class ResamplerGradOp : public OpKernel {
         const int64_t last = b * P + (slice + 1) * P / slices;
         const GradArgs<T> args{image_base + b * image_size, coords, grad_out,
                                acc, grad_warp, H, W, C, prefetch};
-#if SONNET_AVX2_DISPATCH
-        if (use_avx2) {
-          AccumulateRangeAvx2(args, first, last);
-          continue;
-        }
-#endif
-        AccumulateRangeBaseline(args, first, last);
+        RunLoop<GradLoop>(args, first, last);
       }
     };
     RunSharded(workers->workers, B * slices, parallel ? B * slices : 1,
