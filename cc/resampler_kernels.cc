@@ -326,11 +326,23 @@ class ResamplerGradOp : public OpKernel {
       for (int64_t b = 0; b < B; ++b) {
         const int64_t lo = std::max(begin, b * image_size);
         const int64_t hi = std::min(end, (b + 1) * image_size);
-        for (int64_t e = lo; e < hi; ++e) {
-          const int64_t k = e - b * image_size;
-          Acc sum = 0;
-          for (int64_t s = 0; s < slices; ++s) sum += buffer(s, b)[k];
-          grad_data[e] = static_cast<T>(sum);
+        if constexpr (kAccumulateInOutput) {
+          // Slice 0 is grad_data itself: add the others one after the
+          // other (same order as a per-element sum, and vectorised).
+          const int64_t k_lo = lo - b * image_size, k_hi = hi - b * image_size;
+          for (int64_t s = 1; s < slices; ++s) {
+            const Acc* __restrict src = buffer(s, b);
+            T* __restrict dst = grad_data + b * image_size;
+#pragma omp simd
+            for (int64_t k = k_lo; k < k_hi; ++k) dst[k] += src[k];
+          }
+        } else {
+          for (int64_t e = lo; e < hi; ++e) {
+            const int64_t k = e - b * image_size;
+            Acc sum = 0;
+            for (int64_t s = 0; s < slices; ++s) sum += buffer(s, b)[k];
+            grad_data[e] = static_cast<T>(sum);
+          }
         }
       }
     };
