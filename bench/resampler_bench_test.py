@@ -30,6 +30,21 @@ class BenchAgreementTest(tf.test.TestCase):
     self.assertAllClose(case.forward().permute(0, 2, 3, 1).numpy(),
                         snt.resampler(data, warp), atol=1e-5)
 
+  def test_interleaved_times_runs_each_candidate_in_rotating_order(self):
+    calls = []
+    candidates = {name: (lambda n=name: calls.append(n)) for name in "abc"}
+    times = resampler_bench.interleaved_times(candidates, repeats=3)
+    self.assertEqual(set(times), {"a", "b", "c"})
+    for median, minimum in times.values():
+      self.assertGreaterEqual(median, minimum)
+      self.assertGreaterEqual(minimum, 0.0)
+    # Two warm-up calls each, then every repeat starts one candidate later.
+    self.assertEqual(calls, list("aabbcc") + list("abc") + list("bca") +
+                     list("cab"))
+
+  def test_copy_bandwidth_is_positive(self):
+    self.assertGreater(resampler_bench.copy_bandwidth(1 << 20, repeats=1), 0)
+
 
 if __name__ == "__main__":
   tf.test.main()
