@@ -99,6 +99,17 @@ def tf_gather_resampler(data, warp):
 
 
 def make_tf_functions(fn):
+  """tf.functions of fn's forward pass and of forward+backward.
+
+  Args:
+    fn: function of (data, warp).
+
+  Returns:
+    (forward, forward_backward): forward_backward(data, warp, grad_output)
+    returns (output, grad_data, grad_warp). It returns the output too: the
+    op's gradient does not read it, so otherwise the function runtime would
+    prune the forward op and only the backward pass would be timed.
+  """
   forward = tf.function(fn)
 
   @tf.function
@@ -106,7 +117,9 @@ def make_tf_functions(fn):
     with tf.GradientTape() as tape:
       tape.watch([data, warp])
       out = fn(data, warp)
-    return tape.gradient(out, [data, warp], output_gradients=grad_output)
+    grad_data, grad_warp = tape.gradient(out, [data, warp],
+                                         output_gradients=grad_output)
+    return out, grad_data, grad_warp
 
   return forward, forward_backward
 
@@ -224,9 +237,9 @@ def run_shape(name, repeats):
 
   tf_fwd, tf_fwd_bwd = make_tf_functions(tf_gather_resampler)
   ours = op_fwd(data_t, warp_t).numpy()
-  ours_grads = [g.numpy() for g in op_fwd_bwd(data_t, warp_t, grad_t)]
+  ours_grads = [g.numpy() for g in op_fwd_bwd(data_t, warp_t, grad_t)[1:]]
   gather = tf_fwd(data_t, warp_t).numpy()
-  gather_grads = [g.numpy() for g in tf_fwd_bwd(data_t, warp_t, grad_t)]
+  gather_grads = [g.numpy() for g in tf_fwd_bwd(data_t, warp_t, grad_t)[1:]]
   print("\n== %s: data %s -> %dx%d, float32 ==" % (name, data_shape, out_h,
                                                    out_w))
   print("agreement (max |diff|) vs pure TF: forward %.1e, grad data %.1e, "
