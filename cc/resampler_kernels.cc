@@ -78,12 +78,14 @@ constexpr char kTooLarge[] =
 // arithmetic costs about as much as 50 of them (measured: 7.6 ns per point
 // plus 0.13 ns per channel, AVX2, data in cache), so work = points * (C + 48).
 constexpr int64_t kPointCost = 48;
-// Work below which we never hand off to threads (about 15 us; a hand-off
-// through TensorFlow's pool costs a few us: 2048 points of 16 channels took
-// 16 us on two threads against 26 us inline).
-constexpr int64_t kMinParallelWork = 1 << 17;
+// Work below which we never hand off to threads: about 70 us of work. A
+// hand-off to threads that are still spinning costs a few us, but waking
+// parked ones costs tens: with the small benchmark shape ([8,32,32,3] ->
+// 32x32, about 60 us of work) run interleaved with other work, sharding it
+// made the forward pass slower (median 0.26 -> 0.29-0.34 ms).
+constexpr int64_t kMinParallelWork = 1 << 19;
 // Work per shard we aim for at least, so hand-off costs stay small.
-constexpr int64_t kMinWorkPerShard = 1 << 15;
+constexpr int64_t kMinWorkPerShard = 1 << 17;
 
 
 struct Geometry {

@@ -210,8 +210,8 @@ class ResamplerForwardTest(tf.test.TestCase, parameterized.TestCase):
     for dtype in DTYPES:
       for batch in (1, 3):
         data = rng.uniform(size=[batch, 16, 16, 8]).astype(dtype)
-        warp = random_warp(rng, [batch, 64, 64], 16, 16, dtype)
-        grad_output = rng.uniform(size=[batch, 64, 64, 8]).astype(dtype)
+        warp = random_warp(rng, [batch, 128, 128], 16, 16, dtype)
+        grad_output = rng.uniform(size=[batch, 128, 128, 8]).astype(dtype)
         out = snt.resampler(data, warp)
         self.assertAllClose(out, reference_forward(data, warp),
                             atol=TOLERANCE[dtype], rtol=0)
