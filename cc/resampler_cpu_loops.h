@@ -90,10 +90,11 @@ struct Footprint {
   bool AllIn() const { return x0_in && x1_in && y0_in && y1_in; }
 };
 
-// Footprints are computed kLookahead points ahead of use and their corners
-// prefetched: the coordinates jitter, so the hardware prefetcher alone
-// leaves the loop waiting on memory (measured: about 1.8x slower on a
-// 256x256x32 image), and each footprint is still computed only once.
+// For large inputs, footprints are computed kLookahead points ahead of use
+// and their corners prefetched: the coordinates jitter, so the hardware
+// prefetcher alone leaves the loop waiting on memory (measured, one thread,
+// [16,256,256,32] -> 128x128: forward 48 ns per point against 55-64 without
+// prefetching), and each footprint is still computed only once.
 constexpr int64_t kLookahead = 8;
 constexpr int64_t kRing = 16;  // power of two, > kLookahead
 constexpr int64_t kMaxPrefetchBytesPerRow = 512;
@@ -129,13 +130,26 @@ SONNET_INLINE void PrefetchCorners(const Footprint<Acc>& f, const void* image,
 }
 
 // Calls fn(i, footprint, inside) for the points [first, last) of one batch
-// entry. `image` (and `accumulator`, if not null) are prefetched.
-template <typename Acc, bool kPrefetch, typename T, typename Fn>
+// entry. With kLookAhead, footprints are computed kLookahead points early;
+// with kPrefetch, `image` (and `accumulator`, if not null) are prefetched.
+template <typename Acc, bool kPrefetch, bool kLookAhead, typename T,
+          typename Fn>
 SONNET_INLINE void ForEachPoint(const T* coords, int64_t first, int64_t last,
                          int64_t height, int64_t width, int64_t channels,
                          const void* image, int64_t image_element_size,
                          const void* accumulator,
                          int64_t accumulator_element_size, Fn fn) {
+  static_assert(kLookAhead || !kPrefetch, "prefetching needs the lookahead");
+  if constexpr (!kLookAhead) {  // One point at a time.
+    for (int64_t i = first; i < last; ++i) {
+      Footprint<Acc> f;
+      const bool inside = f.Init(static_cast<Acc>(coords[2 * i]),
+                                 static_cast<Acc>(coords[2 * i + 1]), height,
+                                 width, channels);
+      fn(i, f, inside);
+    }
+    return;
+  }
   Footprint<Acc> ring[kRing];
   bool inside[kRing];
   auto prepare = [&](int64_t i) SONNET_LAMBDA_INLINE {
@@ -259,8 +273,10 @@ SONNET_INLINE void ForwardRange(const ForwardArgs<T>& args, int64_t begin,
     const int64_t b = i / P;
     const int64_t segment_end = std::min(end, (b + 1) * P);
     const T* image = image_base + b * image_size;
-    ForEachPoint<Acc, kPrefetch>(coords, i, segment_end, H, W, C, image,
-                                 sizeof(T), nullptr, 0,
+    // Without prefetching the forward pass is faster without the lookahead
+    // (measured: 15-25% less time per point); the gradient is not.
+    ForEachPoint<Acc, kPrefetch, /*kLookAhead=*/kPrefetch>(
+        coords, i, segment_end, H, W, C, image, sizeof(T), nullptr, 0,
                       [&](int64_t k, const Footprint<Acc>& f, bool in)
                           SONNET_LAMBDA_INLINE {
                             sample_point(image, k, f, in);
@@ -334,8 +350,9 @@ SONNET_INLINE void AccumulateRange(const GradArgs<T>& args, int64_t first,
     grad_warp[2 * i] = static_cast<T>(gx);
     grad_warp[2 * i + 1] = static_cast<T>(gy);
   };
-  ForEachPoint<Acc, kPrefetch>(args.coords, first, last, H, W, C, image,
-                               sizeof(T), acc, sizeof(Acc), point);
+  ForEachPoint<Acc, kPrefetch, /*kLookAhead=*/true>(
+      args.coords, first, last, H, W, C, image, sizeof(T), acc, sizeof(Acc),
+      point);
 }
 
 // The loops as types, for RunLoop.
