@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <type_traits>
 
 #ifdef __linux__
@@ -163,6 +164,13 @@ inline void AdviseHugePages(void* data, int64_t bytes) {
 }
 
 
+// Work of `points` sampling points of `channels` channels, saturating (only
+// B * P * C is known to fit in int64).
+int64_t WorkOf(int64_t points, int64_t channels) {
+  const int64_t work = CheckedMultiply(points, channels + kPointCost);
+  return work < 0 ? std::numeric_limits<int64_t>::max() : work;
+}
+
 // Number of shards for `work` units of cost spread over `num_threads`.
 int64_t NumShards(int64_t work, int num_threads) {
   if (num_threads <= 1 || work < kMinParallelWork) return 1;
@@ -215,7 +223,7 @@ class ResamplerOp : public OpKernel {
     };
     auto* workers = context->device()->tensorflow_cpu_worker_threads();
     RunSharded(workers->workers, total_points,
-               NumShards(total_points * (g.channels + kPointCost),
+               NumShards(WorkOf(total_points, g.channels),
                          workers->num_threads),
                sample_range);
   }
@@ -262,7 +270,7 @@ class ResamplerGradOp : public OpKernel {
     }
     auto* workers = context->device()->tensorflow_cpu_worker_threads();
     const int num_threads = workers->num_threads;
-    const int64_t work = B * P * (C + kPointCost);
+    const int64_t work = WorkOf(B * P, C);
     const bool parallel = num_threads > 1 && work >= kMinParallelWork;
 
     // Slices per batch entry: enough units to keep every thread busy, but
