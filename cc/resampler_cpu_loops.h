@@ -174,7 +174,6 @@ SONNET_INLINE void ForEachPoint(const T* coords, int64_t first, int64_t last,
   }
 }
 
-
 // Interior points (all four corners inside): the hot loops, written so the
 // compiler vectorises them over channels. Corner rows never overlap the
 // output or each other, hence __restrict; the warp-gradient sums are

@@ -15,6 +15,7 @@
 // copy of that entry's grad_data, reduced afterwards. No two threads ever
 // write the same memory, so no atomics are needed and results are
 // deterministic. Small problems run inline, without any thread hand-off.
+// The per-point loops live in resampler_cpu_loops.h.
 
 #include <algorithm>
 #include <cmath>
@@ -74,7 +75,6 @@ constexpr char kTooLarge[] =
     "Resampler sizes are too large: the number of sampling points times the "
     "number of channels overflows int64; data shape ";
 
-
 // Work is counted in channel values; one sampling point's footprint
 // arithmetic costs about as much as 50 of them (measured: 7.6 ns per point
 // plus 0.13 ns per channel, AVX2, data in cache), so work = points * (C + 48).
@@ -87,7 +87,6 @@ constexpr int64_t kPointCost = 48;
 constexpr int64_t kMinParallelWork = 1 << 19;
 // Work per shard we aim for at least, so hand-off costs stay small.
 constexpr int64_t kMinWorkPerShard = 1 << 17;
-
 
 struct Geometry {
   int64_t batch = 0;
@@ -163,7 +162,6 @@ inline void AdviseHugePages(void* data, int64_t bytes) {
 #endif
 }
 
-
 // Work of `points` sampling points of `channels` channels, saturating (only
 // B * P * C is known to fit in int64).
 int64_t WorkOf(int64_t points, int64_t channels) {
@@ -193,8 +191,6 @@ void RunSharded(ThreadPool* pool, int64_t total, int64_t num_shards, Fn fn) {
 template <typename T>
 class ResamplerOp : public OpKernel {
  public:
-  using Acc = typename Accumulator<T>::type;
-
   explicit ResamplerOp(OpKernelConstruction* context) : OpKernel(context) {}
 
   void Compute(OpKernelContext* context) override {
