@@ -5,6 +5,8 @@
 # non-zero on any failure; no Bazel server outlives it.
 #
 # SONNET_PYTEST_WORKERS: pytest-xdist workers (default 2; 0 = no xdist).
+# Measured on 2 cores: a mixed 440-test subset took 38 s serially and 21 s
+# with 2 workers; the whole suite takes about 85 s of pytest with 2.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
 
