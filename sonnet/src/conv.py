@@ -189,18 +189,6 @@ class _ConvND(conv_utils.ConvProperties, base.AbstractModule, base.Transposable)
     return self._output_channels
 
   @property
-  def kernel_shape(self) -> Tuple[int, ...]:
-    """Kernel size per spatial dimension."""
-    return self._kernel_shape
-
-  @property
-  def stride(self) -> Tuple[int, ...]:
-    """Full-rank stride as in Sonnet 1, e.g. `(1, s_h, s_w, 1)` for NHWC."""
-    if channels_first(self._data_format):
-      return (1, 1) + self._stride
-    return (1,) + self._stride + (1,)
-
-  @property
   def rate(self) -> Tuple[int, ...]:
     """Dilation rate per spatial dimension."""
     return self._rate

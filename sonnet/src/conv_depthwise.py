@@ -133,18 +133,6 @@ class _PerChannelConv(conv_utils.ConvProperties, base.AbstractModule):
     return conv_utils.add_bias(outputs, b, self._data_format), b
 
   @property
-  def kernel_shape(self) -> Tuple[int, ...]:
-    """Kernel size per spatial dimension."""
-    return self._kernel_shape
-
-  @property
-  def stride(self) -> Tuple[int, ...]:
-    """Full-rank stride as in Sonnet 1, e.g. `(1, s_h, s_w, 1)` for NHWC."""
-    if conv_utils.channels_first(self._data_format):
-      return (1, 1) + self._stride
-    return (1,) + self._stride + (1,)
-
-  @property
   def rate(self) -> Tuple[int, ...]:
     """Dilation rate per spatial dimension."""
     return self._rate

@@ -314,6 +314,7 @@ class ConvProperties:
   """Properties and `clone()` shared by every convolution module.
 
   Mixed into `AbstractModule` subclasses that set `_use_bias`, `_data_format`,
+  `_kernel_shape`, `_stride` (spatial),
   `_initializers`, `_partitioners`, `_regularizers`, `_b`, `_input_channels`,
   `_input_shape` and `_ctor_kwargs` (the constructor arguments other than `name`).
   """
@@ -327,6 +328,18 @@ class ConvProperties:
   def data_format(self) -> str:
     """The layout of inputs and outputs, e.g. "NHWC"."""
     return self._data_format
+
+  @property
+  def kernel_shape(self) -> Tuple[int, ...]:
+    """Kernel size per spatial dimension."""
+    return self._kernel_shape
+
+  @property
+  def stride(self) -> Tuple[int, ...]:
+    """Full-rank stride as in Sonnet 1, e.g. `(1, s_h, s_w, 1)` for NHWC."""
+    if channels_first(self._data_format):
+      return (1, 1) + self._stride
+    return (1,) + self._stride + (1,)
 
   @property
   def initializers(self) -> Dict[str, Any]:
