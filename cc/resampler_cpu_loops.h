@@ -39,9 +39,9 @@ namespace resampler_cpu {
 // code (read once; the tests use it to check both paths).
 inline bool UseAvx2() {
 #if SONNET_AVX2_DISPATCH
-  static const bool use = __builtin_cpu_supports("avx2") &&
-                          __builtin_cpu_supports("fma") &&
-                          std::getenv("SONNET_RESAMPLER_BASELINE_ISA") == nullptr;
+  static const bool use =
+      __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+      std::getenv("SONNET_RESAMPLER_BASELINE_ISA") == nullptr;
   return use;
 #else
   return false;
@@ -63,11 +63,13 @@ struct Accumulator<double> {
 template <typename Acc>
 struct Footprint {
   int64_t offset00 = 0;  // element offset of corner (x0, y0) in one image
+  int64_t y0 = 0;        // row of corner (x0, y0); -1 to H - 1
   Acc ax = 0, ay = 0;    // fractional parts of x and y
   bool x0_in = false, x1_in = false, y0_in = false, y1_in = false;
 
   // Returns false when the point is outside (-1, W) x (-1, H) or NaN.
-  SONNET_INLINE bool Init(Acc x, Acc y, int64_t height, int64_t width, int64_t channels) {
+  SONNET_INLINE bool Init(Acc x, Acc y, int64_t height, int64_t width,
+                          int64_t channels) {
     if (!(x > Acc(-1) && y > Acc(-1) && x < static_cast<Acc>(width) &&
           y < static_cast<Acc>(height))) {
       return false;
@@ -77,7 +79,7 @@ struct Footprint {
     const int64_t tx = static_cast<int64_t>(x);
     const int64_t ty = static_cast<int64_t>(y);
     const int64_t x0 = tx - (static_cast<Acc>(tx) > x);
-    const int64_t y0 = ty - (static_cast<Acc>(ty) > y);
+    y0 = ty - (static_cast<Acc>(ty) > y);
     ax = x - static_cast<Acc>(x0);
     ay = y - static_cast<Acc>(y0);
     x0_in = x0 >= 0;
@@ -109,7 +111,8 @@ template <typename Acc>
 SONNET_INLINE void PrefetchCorners(const Footprint<Acc>& f, const void* image,
                             int64_t element_size, int64_t width,
                             int64_t channels, bool for_write) {
-  const char* base = static_cast<const char*>(image) + f.offset00 * element_size;
+  const char* base =
+      static_cast<const char*>(image) + f.offset00 * element_size;
   const int64_t row_bytes = width * channels * element_size;
   // Corners (x0, y) and (x0 + 1, y) are adjacent: one span per row.
   const int64_t skip = f.x0_in ? 0 : channels * element_size;
@@ -229,57 +232,71 @@ struct ForwardArgs {
   bool prefetch;
 };
 
+// Samples one point: out[i * C, (i + 1) * C) from this batch entry's image.
+template <typename T, typename Acc>
+SONNET_INLINE void SamplePoint(const T* image, int64_t W, int64_t C,
+                               int64_t i, const Footprint<Acc>& f, bool inside,
+                               T* out) {
+  T* o = out + i * C;
+  if (!inside) {
+    for (int64_t c = 0; c < C; ++c) o[c] = T(0);
+    return;
+  }
+  const Acc w00 = (1 - f.ax) * (1 - f.ay), w10 = f.ax * (1 - f.ay);
+  const Acc w01 = (1 - f.ax) * f.ay, w11 = f.ax * f.ay;
+  const T* p00 = image + f.offset00;
+  const T* p10 = p00 + C;
+  const T* p01 = p00 + W * C;
+  const T* p11 = p01 + C;
+  if (f.AllIn()) {
+    InteriorForward<T, Acc>(C, p00, p10, p01, p11, w00, w10, w01, w11, o);
+    return;
+  }
+  const bool in00 = f.x0_in && f.y0_in, in10 = f.x1_in && f.y0_in;
+  const bool in01 = f.x0_in && f.y1_in, in11 = f.x1_in && f.y1_in;
+  for (int64_t c = 0; c < C; ++c) {
+    Acc v = 0;
+    if (in00) v += w00 * static_cast<Acc>(p00[c]);
+    if (in10) v += w10 * static_cast<Acc>(p10[c]);
+    if (in01) v += w01 * static_cast<Acc>(p01[c]);
+    if (in11) v += w11 * static_cast<Acc>(p11[c]);
+    o[c] = static_cast<T>(v);
+  }
+}
+
+// Samples the points [first, last) of one batch entry, whose image is
+// `image`, one at a time (no lookahead).
+template <typename T>
+SONNET_INLINE void ForwardPoints(const ForwardArgs<T>& args, const T* image,
+                                 int64_t first, int64_t last) {
+  using Acc = typename Accumulator<T>::type;
+  ForEachPoint<Acc, /*kPrefetch=*/false, /*kLookAhead=*/false>(
+      args.coords, first, last, args.H, args.W, args.C, image, sizeof(T),
+      nullptr, 0,
+      [&](int64_t k, const Footprint<Acc>& f, bool in) SONNET_LAMBDA_INLINE {
+        SamplePoint<T, Acc>(image, args.W, args.C, k, f, in, args.out);
+      });
+}
+
 // Samples the points [begin, end) of all B * P into the output.
 template <typename T, bool kPrefetch>
 SONNET_INLINE void ForwardRange(const ForwardArgs<T>& args, int64_t begin,
                                 int64_t end) {
   using Acc = typename Accumulator<T>::type;
-  const T* image_base = args.image_base;
-  const T* coords = args.coords;
-  T* out = args.out;
-  const int64_t H = args.H, W = args.W, C = args.C, P = args.P;
-  const int64_t image_size = H * W * C;
-  auto sample_point = [&](const T* image, int64_t i, const Footprint<Acc>& f,
-                          bool inside) SONNET_LAMBDA_INLINE {
-    T* o = out + i * C;
-    if (!inside) {
-      for (int64_t c = 0; c < C; ++c) o[c] = T(0);
-      return;
-    }
-    const Acc w00 = (1 - f.ax) * (1 - f.ay), w10 = f.ax * (1 - f.ay);
-    const Acc w01 = (1 - f.ax) * f.ay, w11 = f.ax * f.ay;
-    const T* p00 = image + f.offset00;
-    const T* p10 = p00 + C;
-    const T* p01 = p00 + W * C;
-    const T* p11 = p01 + C;
-    if (f.AllIn()) {
-      InteriorForward<T, Acc>(C, p00, p10, p01, p11, w00, w10, w01, w11, o);
-      return;
-    }
-    const bool in00 = f.x0_in && f.y0_in, in10 = f.x1_in && f.y0_in;
-    const bool in01 = f.x0_in && f.y1_in, in11 = f.x1_in && f.y1_in;
-    for (int64_t c = 0; c < C; ++c) {
-      Acc v = 0;
-      if (in00) v += w00 * static_cast<Acc>(p00[c]);
-      if (in10) v += w10 * static_cast<Acc>(p10[c]);
-      if (in01) v += w01 * static_cast<Acc>(p01[c]);
-      if (in11) v += w11 * static_cast<Acc>(p11[c]);
-      o[c] = static_cast<T>(v);
-    }
-  };
+  const int64_t image_size = args.H * args.W * args.C;
   // One batch entry at a time: [i, segment_end) share an image.
   for (int64_t i = begin; i < end;) {
-    const int64_t b = i / P;
-    const int64_t segment_end = std::min(end, (b + 1) * P);
-    const T* image = image_base + b * image_size;
+    const int64_t b = i / args.P;
+    const int64_t segment_end = std::min(end, (b + 1) * args.P);
+    const T* image = args.image_base + b * image_size;
     // Without prefetching the forward pass is faster without the lookahead
     // (measured: 15-25% less time per point); the gradient is not.
     ForEachPoint<Acc, kPrefetch, /*kLookAhead=*/kPrefetch>(
-        coords, i, segment_end, H, W, C, image, sizeof(T), nullptr, 0,
-                      [&](int64_t k, const Footprint<Acc>& f, bool in)
-                          SONNET_LAMBDA_INLINE {
-                            sample_point(image, k, f, in);
-                          });
+        args.coords, i, segment_end, args.H, args.W, args.C, image, sizeof(T),
+        nullptr, 0,
+        [&](int64_t k, const Footprint<Acc>& f, bool in) SONNET_LAMBDA_INLINE {
+          SamplePoint<T, Acc>(image, args.W, args.C, k, f, in, args.out);
+        });
     i = segment_end;
   }
 }
@@ -289,14 +306,22 @@ struct GradArgs {
   const T* image;     // this batch entry's image
   const T* coords;    // all B * P coordinates
   const T* grad_out;  // all B * P * C output gradients
-  typename Accumulator<T>::type* acc;  // this unit's grad_data buffer
+  // This unit's grad_data buffer, not yet zeroed: AccumulateRange zeroes
+  // it row by row just before first use (see there).
+  typename Accumulator<T>::type* acc;
   T* grad_warp;
   int64_t H, W, C;
   bool prefetch;
 };
 
 // Gradients of points [first, last) of one batch entry; grad_data
-// contributions go to `args.acc` (this unit's own buffer).
+// contributions go to `args.acc` (this unit's own buffer), which this zeroes:
+// rows from the top down to the lowest row a point touches are zeroed when
+// that point comes, the rest at the end. Points usually move down the image,
+// so each row is zeroed in cache just before it is accumulated into, instead
+// of in a separate pass over the whole buffer that memory must then deliver
+// again (measured, [16,256,256,32] -> 128x128 gradient, 2 threads, three
+// alternating runs: median 19.4 ms -> 16.5 ms).
 template <typename T, bool kPrefetch>
 SONNET_INLINE void AccumulateRange(const GradArgs<T>& args, int64_t first,
                                    int64_t last) {
@@ -306,12 +331,24 @@ SONNET_INLINE void AccumulateRange(const GradArgs<T>& args, int64_t first,
   Acc* acc = args.acc;
   T* grad_warp = args.grad_warp;
   const int64_t H = args.H, W = args.W, C = args.C;
+  const int64_t row = W * C;
+  // Rows [0, zeroed) of acc are zeroed; zero at least ~16 KiB at a time.
+  int64_t zeroed = 0;
+  const int64_t rows_per_fill = std::max<int64_t>(
+      1, (int64_t{16} << 10) / std::max<int64_t>(1, row * sizeof(Acc)));
   auto point = [&](int64_t i, const Footprint<Acc>& f, bool inside)
                    SONNET_LAMBDA_INLINE {
     if (!inside) {
       grad_warp[2 * i] = T(0);
       grad_warp[2 * i + 1] = T(0);
       return;
+    }
+    const int64_t needed = std::min(H, f.y0 + 2);  // rows y0 and y0 + 1
+    if (needed > zeroed) {
+      const int64_t upto =
+          std::min(H, std::max(needed, zeroed + rows_per_fill));
+      std::fill(acc + zeroed * row, acc + upto * row, Acc(0));
+      zeroed = upto;
     }
     const Acc ax = f.ax, ay = f.ay;
     const Acc w00 = (1 - ax) * (1 - ay), w10 = ax * (1 - ay);
@@ -352,6 +389,7 @@ SONNET_INLINE void AccumulateRange(const GradArgs<T>& args, int64_t first,
   ForEachPoint<Acc, kPrefetch, /*kLookAhead=*/true>(
       args.coords, first, last, H, W, C, image, sizeof(T), acc, sizeof(Acc),
       point);
+  std::fill(acc + zeroed * row, acc + H * row, Acc(0));
 }
 
 // The loops as types, for RunLoop.

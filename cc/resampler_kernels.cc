@@ -14,8 +14,11 @@
 // into slices and every slice but the first accumulates into its own scratch
 // copy of that entry's grad_data, reduced afterwards. No two threads ever
 // write the same memory, so no atomics are needed and results are
-// deterministic. Small problems run inline, without any thread hand-off.
-// The per-point loops live in resampler_cpu_loops.h.
+// deterministic. Small problems run inline, without any thread hand-off;
+// larger ones start on the calling thread at once and share chunks with the
+// pool's threads as they arrive (work_sharing.h). The per-point loops live
+// in resampler_cpu_loops.h, and the float32 forward pass for AVX2 + FMA in
+// resampler_avx2_forward.h.
 
 #include <algorithm>
 #include <cmath>
@@ -34,7 +37,9 @@
 #include "tensorflow/core/framework/tensor.h"
 #include "tensorflow/core/framework/tensor_shape.h"
 #include "tensorflow/core/platform/threadpool.h"
+#include "cc/resampler_avx2_forward.h"
 #include "cc/resampler_cpu_loops.h"
+#include "cc/work_sharing.h"
 
 namespace sonnet {
 namespace {
@@ -76,17 +81,22 @@ constexpr char kTooLarge[] =
     "number of channels overflows int64; data shape ";
 
 // Work is counted in channel values; one sampling point's footprint
-// arithmetic costs about as much as 50 of them (measured: 7.6 ns per point
-// plus 0.13 ns per channel, AVX2, data in cache), so work = points * (C + 48).
+// arithmetic costs about as much as 50 of them in the scalar loops (measured:
+// 7.6 ns per point plus 0.13 ns per channel, AVX2, data in cache), so work =
+// points * (C + 48). The float32 AVX2 forward pass computes footprints eight
+// at a time: about 1 ns per point, so C + 8 there.
 constexpr int64_t kPointCost = 48;
+constexpr int64_t kVectorPointCost = 8;
 // Work below which we never hand off to threads: about 70 us of work. A
 // hand-off to threads that are still spinning costs a few us, but waking
 // parked ones costs tens: with the small benchmark shape ([8,32,32,3] ->
 // 32x32, about 60 us of work) run interleaved with other work, sharding it
 // made the forward pass slower (median 0.26 -> 0.29-0.34 ms).
 constexpr int64_t kMinParallelWork = 1 << 19;
-// Work per shard we aim for at least, so hand-off costs stay small.
-constexpr int64_t kMinWorkPerShard = 1 << 17;
+// Work per chunk we aim for at least (about 17 us), so taking a chunk costs
+// little; more chunks than threads balance the load when a thread is late.
+constexpr int64_t kMinWorkPerChunk = 1 << 17;
+constexpr int kChunksPerThread = 8;
 
 struct Geometry {
   int64_t batch = 0;
@@ -157,35 +167,43 @@ inline void AdviseHugePages(void* data, int64_t bytes) {
   if (data == nullptr || bytes < static_cast<int64_t>(4 * kHugePage)) return;
   const uintptr_t begin = reinterpret_cast<uintptr_t>(data);
   const uintptr_t lo = (begin + kHugePage - 1) & ~(kHugePage - 1);
-  const uintptr_t hi = (begin + static_cast<uintptr_t>(bytes)) & ~(kHugePage - 1);
+  const uintptr_t hi =
+      (begin + static_cast<uintptr_t>(bytes)) & ~(kHugePage - 1);
   if (hi > lo) madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_HUGEPAGE);
 #endif
 }
 
 // Work of `points` sampling points of `channels` channels, saturating (only
 // B * P * C is known to fit in int64).
-int64_t WorkOf(int64_t points, int64_t channels) {
-  const int64_t work = CheckedMultiply(points, channels + kPointCost);
+int64_t WorkOf(int64_t points, int64_t channels, int64_t point_cost) {
+  const int64_t work = CheckedMultiply(points, channels + point_cost);
   return work < 0 ? std::numeric_limits<int64_t>::max() : work;
 }
 
-// Number of shards for `work` units of cost spread over `num_threads`.
-int64_t NumShards(int64_t work, int num_threads) {
+// Number of chunks for `work` units of cost spread over `num_threads`;
+// 1 means run inline.
+int64_t NumChunks(int64_t work, int num_threads) {
   if (num_threads <= 1 || work < kMinParallelWork) return 1;
   return std::max<int64_t>(
-      1, std::min<int64_t>(4 * num_threads, work / kMinWorkPerShard));
+      1, std::min<int64_t>(int64_t{kChunksPerThread} * num_threads,
+                           work / kMinWorkPerChunk));
 }
 
-// Runs fn(begin, end) over [0, total) in `num_shards` blocks.
-template <typename Fn>
-void RunSharded(ThreadPool* pool, int64_t total, int64_t num_shards, Fn fn) {
-  if (num_shards <= 1 || total <= 1) {
-    fn(0, total);
-    return;
-  }
-  const int64_t block = (total + num_shards - 1) / num_shards;
-  pool->ParallelFor(total, ThreadPool::SchedulingParams::Fixed(block),
-                    [&fn](int64_t begin, int64_t end) { fn(begin, end); });
+// The pool of this kernel's device and how many of its threads may help the
+// calling thread.
+struct Workers {
+  ThreadPool* pool;
+  int num_threads;
+  // Every pool thread is asked, though the caller works too: whichever
+  // wakes first helps, and a late one finds no chunk left and costs nothing
+  // (measured, [32,64,64,16] forward after other work: median 1.34-1.44 ms
+  // against 1.48-1.56 ms asking one fewer).
+  int helpers() const { return std::max(0, num_threads); }
+};
+
+Workers WorkersOf(OpKernelContext* context) {
+  auto* workers = context->device()->tensorflow_cpu_worker_threads();
+  return Workers{workers->workers, workers->num_threads};
 }
 
 template <typename T>
@@ -210,18 +228,39 @@ class ResamplerOp : public OpKernel {
       std::fill(out, out + output->NumElements(), T(0));
       return;
     }
-    const ForwardArgs<T> args{data.flat<T>().data(), warp.flat<T>().data(),
-                              out, g.height, g.width, g.channels,
-                              g.num_points,
-                              data.TotalBytes() >= kMinPrefetchBytes};
-    auto sample_range = [&args](int64_t begin, int64_t end) {
+    bool vectorised = false;
+#if SONNET_AVX2_DISPATCH
+    if constexpr (std::is_same<T, float>::value) {
+      vectorised = resampler_cpu::UseAvx2() &&
+                   resampler_cpu::Avx2ForwardSupports(g.height, g.width,
+                                                      g.channels);
+    }
+    const int64_t min_prefetch_bytes =
+        vectorised ? resampler_cpu::kMinPrefetchBytesAvx2 : kMinPrefetchBytes;
+#else
+    const int64_t min_prefetch_bytes = kMinPrefetchBytes;
+#endif
+    const ForwardArgs<T> args{
+        data.flat<T>().data(), warp.flat<T>().data(), out, g.height, g.width,
+        g.channels, g.num_points,
+        static_cast<int64_t>(data.TotalBytes()) >= min_prefetch_bytes};
+    auto sample_range = [&args, vectorised](int64_t begin, int64_t end) {
+#if SONNET_AVX2_DISPATCH
+      if constexpr (std::is_same<T, float>::value) {
+        if (vectorised) {
+          return resampler_cpu::ForwardFloatAvx2(args, begin, end);
+        }
+      }
+#endif
       RunLoop<ForwardLoop>(args, begin, end);
     };
-    auto* workers = context->device()->tensorflow_cpu_worker_threads();
-    RunSharded(workers->workers, total_points,
-               NumShards(WorkOf(total_points, g.channels),
-                         workers->num_threads),
-               sample_range);
+    const Workers workers = WorkersOf(context);
+    const int64_t work = WorkOf(total_points, g.channels,
+                                vectorised ? kVectorPointCost : kPointCost);
+    // Chunks start on whole blocks of eight points (the vector width).
+    ShareWork(workers.pool, workers.helpers(), total_points,
+              NumChunks(work, workers.num_threads), /*grain=*/8,
+              sample_range);
   }
 };
 
@@ -264,9 +303,9 @@ class ResamplerGradOp : public OpKernel {
       std::fill(grad_warp, grad_warp + warp.NumElements(), T(0));
       return;
     }
-    auto* workers = context->device()->tensorflow_cpu_worker_threads();
-    const int num_threads = workers->num_threads;
-    const int64_t work = WorkOf(B * P, C);
+    const Workers workers = WorkersOf(context);
+    const int num_threads = workers.num_threads;
+    const int64_t work = WorkOf(B * P, C, kPointCost);
     const bool parallel = num_threads > 1 && work >= kMinParallelWork;
 
     // Slices per batch entry: enough units to keep every thread busy, but
@@ -275,7 +314,7 @@ class ResamplerGradOp : public OpKernel {
     int64_t slices = 1;
     if (parallel && B < 2 * num_threads) {
       slices = std::min<int64_t>(
-          {(2 * num_threads + B - 1) / B, work / B / kMinWorkPerShard,
+          {(2 * num_threads + B - 1) / B, work / B / kMinWorkPerChunk,
            work / B / std::max<int64_t>(1, 4 * image_size)});
       slices = std::max<int64_t>(slices, 1);
     }
@@ -314,7 +353,6 @@ class ResamplerGradOp : public OpKernel {
       for (int64_t unit = begin; unit < end; ++unit) {
         const int64_t b = unit / slices, slice = unit % slices;
         Acc* acc = buffer(slice, b);
-        std::fill(acc, acc + image_size, Acc(0));
         const int64_t first = b * P + slice * P / slices;
         const int64_t last = b * P + (slice + 1) * P / slices;
         const GradArgs<T> args{image_base + b * image_size, coords, grad_out,
@@ -322,8 +360,8 @@ class ResamplerGradOp : public OpKernel {
         RunLoop<GradLoop>(args, first, last);
       }
     };
-    RunSharded(workers->workers, B * slices, parallel ? B * slices : 1,
-               run_units);
+    ShareWork(workers.pool, workers.helpers(), B * slices,
+              parallel ? B * slices : 1, /*grain=*/1, run_units);
 
     if (scratch_copies == 0) return;
     // Reduce the slices (and convert half) into grad_data, in parallel.
@@ -352,8 +390,9 @@ class ResamplerGradOp : public OpKernel {
         }
       }
     };
-    RunSharded(workers->workers, num_elements,
-               NumShards(num_elements * slices, num_threads), reduce);
+    ShareWork(workers.pool, workers.helpers(), num_elements,
+              NumChunks(num_elements * slices, num_threads), /*grain=*/16,
+              reduce);
   }
 
 };

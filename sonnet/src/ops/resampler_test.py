@@ -227,6 +227,39 @@ class ResamplerForwardTest(tf.test.TestCase, parameterized.TestCase):
         again, _ = resampler_lib.resampler_grad(data, warp, grad_output)
         self.assertAllEqual(grad_data, again)
 
+  @parameterized.parameters(1, 3, 7, 8, 9, 16, 21)
+  def test_eight_point_blocks_and_channel_tails(self, channels):
+    # float32 takes the AVX2 kernel where the CPU has it: footprints of eight
+    # points at once, eight channels per step and a masked tail. 37 points per
+    # batch entry: four blocks and five points left over; blocks mix interior,
+    # edge, outside and NaN points.
+    rng = np.random.RandomState(10 + channels)
+    data = rng.normal(size=[3, 6, 5, channels]).astype(np.float32)
+    warp = random_warp(rng, [3, 37], 6, 5, np.float32, margin=1.5)
+    warp[0, ::5, 0] = np.nan
+    warp[1, 3::7, 1] = np.inf
+    warp[2, :8] = [[0.0, 0.0], [4.0, 5.0], [-0.5, 2.0], [2.0, -0.5],
+                   [4.5, 1.0], [1.0, 5.5], [3.0, 4.0], [2.25, 3.75]]
+    out = snt.resampler(data, warp).numpy()
+    expected = reference_forward(data, warp)
+    self.assertAllClose(out, expected, atol=1e-5, rtol=0)
+    # Integer coordinates copy the pixel exactly (zero weights add nothing).
+    self.assertAllEqual(out[2, 0], data[2, 0, 0])
+    self.assertAllEqual(out[2, 6], data[2, 4, 3])
+
+  def test_width_beyond_float_precision_matches_reference(self):
+    # From width 2^24 on, float32 cannot hold every column index: such
+    # images take the scalar loops, which compare in the same precision.
+    width = (1 << 24) + 3
+    data = np.zeros([1, 1, width, 1], np.float32)
+    data[0, 0, -4:, 0] = [1.0, 2.0, 3.0, 4.0]
+    data[0, 0, :2, 0] = [5.0, 6.0]
+    x = np.array([0.0, 0.5, 1.0, -0.5, width - 4.0, width - 1.0, width + 0.0,
+                  16.0, 3.0, 2.0], np.float32)
+    warp = np.stack([x, np.zeros_like(x)], -1)[None]
+    out = snt.resampler(data, warp).numpy()
+    self.assertAllClose(out, reference_forward(data, warp), atol=1e-6, rtol=0)
+
   def test_large_input_prefetch_path_matches_reference(self):
     # Data of 16 MiB and more takes the kernels' prefetching code path.
     rng = np.random.RandomState(8)

@@ -1,0 +1,262 @@
+// Copyright 2026 The Sonnet Authors. All Rights Reserved.
+// Licensed under the Apache License, Version 2.0.
+//
+// The float32 forward pass written with AVX2 + FMA intrinsics, chosen at run
+// time (resampler_cpu_loops.h, UseAvx2). Footprints are computed for eight
+// points at once (coordinates deinterleaved into lanes), which takes the
+// per-point arithmetic from about 25 cycles to a few; the channel loop is then
+// a broadcast weight times four corner rows. Measured on one thread,
+// [32,64,64,16] -> 64x64 with every point near the same pixel (data in L1, so
+// arithmetic only): 1.46 ms with the scalar loops, 0.40 ms here. Points with a corner outside the
+// image keep the scalar code of resampler_cpu_loops.h, so the edge semantics
+// (skipped corners) are shared, not duplicated. Included by
+// resampler_kernels.cc only.
+
+#ifndef SONNET_CC_RESAMPLER_AVX2_FORWARD_H_
+#define SONNET_CC_RESAMPLER_AVX2_FORWARD_H_
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+
+#include "cc/resampler_cpu_loops.h"
+
+#if SONNET_AVX2_DISPATCH
+#include <immintrin.h>
+#endif
+
+namespace sonnet {
+namespace resampler_cpu {
+
+// Whether ForwardFloatAvx2 handles this geometry: corner offsets within one
+// image must fit int32, and sizes must be exact in float32 (so the range
+// checks in lanes agree with the scalar ones).
+inline bool Avx2ForwardSupports(int64_t height, int64_t width,
+                                int64_t channels) {
+#if SONNET_AVX2_DISPATCH
+  constexpr int64_t kExactInFloat = int64_t{1} << 24;
+  if (height >= kExactInFloat || width >= kExactInFloat) return false;
+  // No overflow: the data tensor holds B times this many elements.
+  const int64_t image_size = height * width * channels;
+  return image_size < std::numeric_limits<int32_t>::max();
+#else
+  (void)height, (void)width, (void)channels;
+  return false;
+#endif
+}
+
+#if SONNET_AVX2_DISPATCH
+
+constexpr int kLanes = 8;
+// Footprints are computed four blocks (32 points) before they are used, and
+// with prefetching their corners are requested then. Measured on one thread,
+// [32,64,64,16] -> 64x64 (8 MiB of data, jittered points): median 1.79 ms
+// without prefetching, 1.58 / 1.54 / 1.53 ms with 2 / 4 / 8 blocks ahead.
+constexpr int64_t kBlocksAhead = 4;
+constexpr int64_t kRingBlocks = 8;  // power of two, > kBlocksAhead
+// Data from this size on is prefetched: beyond a core's L2 cache (the
+// scalar loops, with more work per point, start at 16 MiB).
+constexpr int64_t kMinPrefetchBytesAvx2 = int64_t{2} << 20;
+
+// Footprints of eight consecutive points.
+struct alignas(32) FootprintBlock {
+  int32_t offset00[kLanes];  // element offset of corner (x0, y0)
+  float w00[kLanes], w10[kLanes], w01[kLanes], w11[kLanes];
+  uint32_t interior = 0;  // bit k: point k has all four corners inside
+  uint32_t inside = 0;    // bit k: point k is in (-1, W) x (-1, H)
+};
+
+SONNET_TARGET_AVX2 SONNET_INLINE void ComputeBlock(const float* coords,
+                                                   int32_t height,
+                                                   int32_t width,
+                                                   int32_t channels,
+                                                   FootprintBlock* block) {
+  // x0 y0 x1 y1 | x2 y2 x3 y3 and x4 y4 x5 y5 | x6 y6 x7 y7.
+  const __m256 a = _mm256_loadu_ps(coords);
+  const __m256 b = _mm256_loadu_ps(coords + kLanes);
+  // Per 128-bit lane: x0 x1 x4 x5 | x2 x3 x6 x7; then restore the order.
+  constexpr int kOrder = _MM_SHUFFLE(3, 1, 2, 0);
+  __m256 x = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
+  __m256 y = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1));
+  x = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(x), kOrder));
+  y = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(y), kOrder));
+  const __m256 minus_one = _mm256_set1_ps(-1.0f);
+  // Ordered comparisons: NaN is outside.
+  const __m256 inside = _mm256_and_ps(
+      _mm256_and_ps(_mm256_cmp_ps(x, minus_one, _CMP_GT_OQ),
+                    _mm256_cmp_ps(y, minus_one, _CMP_GT_OQ)),
+      _mm256_and_ps(
+          _mm256_cmp_ps(x, _mm256_set1_ps(static_cast<float>(width)),
+                        _CMP_LT_OQ),
+          _mm256_cmp_ps(y, _mm256_set1_ps(static_cast<float>(height)),
+                        _CMP_LT_OQ)));
+  // Outside (and NaN) lanes become 0 before any conversion to integers.
+  x = _mm256_and_ps(x, inside);
+  y = _mm256_and_ps(y, inside);
+  const __m256 fx = _mm256_floor_ps(x);
+  const __m256 fy = _mm256_floor_ps(y);
+  const __m256 ax = _mm256_sub_ps(x, fx);
+  const __m256 ay = _mm256_sub_ps(y, fy);
+  const __m256i ix = _mm256_cvttps_epi32(fx);
+  const __m256i iy = _mm256_cvttps_epi32(fy);
+  const __m256i zero = _mm256_setzero_si256();
+  const __m256i one = _mm256_set1_epi32(1);
+  const __m256i ix1 = _mm256_add_epi32(ix, one);
+  const __m256i iy1 = _mm256_add_epi32(iy, one);
+  // x0 >= 0, y0 >= 0, x0 + 1 < W, y0 + 1 < H.
+  const __m256i corners_in = _mm256_andnot_si256(
+      _mm256_or_si256(_mm256_cmpgt_epi32(zero, ix),
+                      _mm256_cmpgt_epi32(zero, iy)),
+      _mm256_and_si256(_mm256_cmpgt_epi32(_mm256_set1_epi32(width), ix1),
+                       _mm256_cmpgt_epi32(_mm256_set1_epi32(height), iy1)));
+  block->inside = static_cast<uint32_t>(_mm256_movemask_ps(inside));
+  block->interior = block->inside & static_cast<uint32_t>(_mm256_movemask_ps(
+                                        _mm256_castsi256_ps(corners_in)));
+  // Offsets are only used for interior points, where they are in range.
+  const __m256i offset = _mm256_mullo_epi32(
+      _mm256_add_epi32(_mm256_mullo_epi32(iy, _mm256_set1_epi32(width)), ix),
+      _mm256_set1_epi32(channels));
+  _mm256_store_si256(reinterpret_cast<__m256i*>(block->offset00), offset);
+  const __m256 one_f = _mm256_set1_ps(1.0f);
+  const __m256 bx = _mm256_sub_ps(one_f, ax);
+  const __m256 by = _mm256_sub_ps(one_f, ay);
+  _mm256_store_ps(block->w00, _mm256_mul_ps(bx, by));
+  _mm256_store_ps(block->w10, _mm256_mul_ps(ax, by));
+  _mm256_store_ps(block->w01, _mm256_mul_ps(bx, ay));
+  _mm256_store_ps(block->w11, _mm256_mul_ps(ax, ay));
+}
+
+// Prefetches the two corner rows of every interior point of `block`.
+SONNET_TARGET_AVX2 SONNET_INLINE void PrefetchBlock(
+    const FootprintBlock& block, const float* image, int64_t row_elements,
+    int64_t channels) {
+  const int64_t bytes = std::min<int64_t>(
+      2 * channels * static_cast<int64_t>(sizeof(float)),
+      kMaxPrefetchBytesPerRow);
+  for (uint32_t bits = block.interior; bits != 0; bits &= bits - 1) {
+    const char* p = reinterpret_cast<const char*>(
+        image + block.offset00[__builtin_ctz(bits)]);
+    const char* q = p + row_elements * static_cast<int64_t>(sizeof(float));
+    for (int64_t offset = 0; offset < bytes; offset += 64) {
+      __builtin_prefetch(p + offset, 0);
+      __builtin_prefetch(q + offset, 0);
+    }
+  }
+}
+
+// out[0:C) = w00 * p00 + w10 * p10 + w01 * p01 + w11 * p11 (p10 = p00 + C,
+// p01 = p00 + W * C, p11 = p01 + C). Non-temporal stores were tried for
+// large outputs and gained nothing measurable, so the output goes through the
+// cache.
+SONNET_TARGET_AVX2 SONNET_INLINE void InteriorPointAvx2(
+    const float* p00, int64_t row_elements, int64_t channels, float w00,
+    float w10, float w01, float w11, const __m256i& tail_mask, float* out) {
+  const float* p01 = p00 + row_elements;
+  const __m256 v00 = _mm256_set1_ps(w00), v10 = _mm256_set1_ps(w10);
+  const __m256 v01 = _mm256_set1_ps(w01), v11 = _mm256_set1_ps(w11);
+  int64_t c = 0;
+  for (; c + kLanes <= channels; c += kLanes) {
+    __m256 v = _mm256_mul_ps(v00, _mm256_loadu_ps(p00 + c));
+    v = _mm256_fmadd_ps(v10, _mm256_loadu_ps(p00 + channels + c), v);
+    v = _mm256_fmadd_ps(v01, _mm256_loadu_ps(p01 + c), v);
+    v = _mm256_fmadd_ps(v11, _mm256_loadu_ps(p01 + channels + c), v);
+    _mm256_storeu_ps(out + c, v);
+  }
+  if (c < channels) {  // 1-7 channels left: masked loads never fault.
+    __m256 v = _mm256_mul_ps(v00, _mm256_maskload_ps(p00 + c, tail_mask));
+    v = _mm256_fmadd_ps(v10, _mm256_maskload_ps(p00 + channels + c, tail_mask),
+                        v);
+    v = _mm256_fmadd_ps(v01, _mm256_maskload_ps(p01 + c, tail_mask), v);
+    v = _mm256_fmadd_ps(v11, _mm256_maskload_ps(p01 + channels + c, tail_mask),
+                        v);
+    _mm256_maskstore_ps(out + c, tail_mask, v);
+  }
+}
+
+// Computes block n of a batch entry's points into its ring slot and, with
+// kPrefetch, prefetches its corners.
+template <bool kPrefetch>
+SONNET_TARGET_AVX2 SONNET_INLINE void PrepareBlock(
+    const float* coords, int64_t n, int32_t height, int32_t width,
+    int32_t channels, const float* image, int64_t row_elements,
+    FootprintBlock* ring) {
+  FootprintBlock& block = ring[n & (kRingBlocks - 1)];
+  ComputeBlock(coords + 2 * n * kLanes, height, width, channels, &block);
+  if constexpr (kPrefetch) PrefetchBlock(block, image, row_elements, channels);
+}
+
+template <bool kPrefetch>
+SONNET_TARGET_AVX2 void ForwardFloatAvx2Impl(const ForwardArgs<float>& args,
+                                             int64_t begin, int64_t end) {
+  const int64_t H = args.H, W = args.W, C = args.C, P = args.P;
+  const int64_t image_size = H * W * C;
+  const int64_t row_elements = W * C;
+  const int32_t tail = static_cast<int32_t>(C % kLanes);
+  const __m256i tail_mask = _mm256_cmpgt_epi32(
+      _mm256_set1_epi32(tail), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  const float* coords = args.coords;
+  float* out = args.out;
+  // Footprints are computed kBlocksAhead blocks before use (and, with
+  // kPrefetch, their corners prefetched), in a ring.
+  FootprintBlock blocks[kRingBlocks];
+  const int32_t h32 = static_cast<int32_t>(H), w32 = static_cast<int32_t>(W);
+  const int32_t c32 = static_cast<int32_t>(C);
+  for (int64_t i = begin; i < end;) {
+    const int64_t b = i / P;
+    const int64_t segment_end = std::min(end, (b + 1) * P);
+    const float* image = args.image_base + b * image_size;
+    const int64_t num_blocks = (segment_end - i) / kLanes;
+    const int64_t vector_end = i + num_blocks * kLanes;
+    const float* segment_coords = coords + 2 * i;
+    for (int64_t n = 0; n < std::min(num_blocks, kBlocksAhead); ++n) {
+      PrepareBlock<kPrefetch>(segment_coords, n, h32, w32, c32, image,
+                              row_elements, blocks);
+    }
+    for (int64_t n = 0; n < num_blocks; ++n) {
+      if (n + kBlocksAhead < num_blocks) {
+        PrepareBlock<kPrefetch>(segment_coords, n + kBlocksAhead, h32, w32,
+                                c32, image, row_elements, blocks);
+      }
+      const FootprintBlock& block = blocks[n & (kRingBlocks - 1)];
+      const int64_t first = i + n * kLanes;
+      if (block.interior == 0xff) {  // The common case: no branches.
+        for (int k = 0; k < kLanes; ++k) {
+          InteriorPointAvx2(image + block.offset00[k], row_elements, C,
+                            block.w00[k], block.w10[k], block.w01[k],
+                            block.w11[k], tail_mask, out + (first + k) * C);
+        }
+        continue;
+      }
+      for (int k = 0; k < kLanes; ++k) {
+        float* o = out + (first + k) * C;
+        if (block.interior >> k & 1) {
+          InteriorPointAvx2(image + block.offset00[k], row_elements, C,
+                            block.w00[k], block.w10[k], block.w01[k],
+                            block.w11[k], tail_mask, o);
+        } else if (!(block.inside >> k & 1)) {
+          for (int64_t c = 0; c < C; ++c) o[c] = 0.0f;
+        } else {  // A corner outside: the shared scalar code.
+          ForwardPoints(args, image, first + k, first + k + 1);
+        }
+      }
+    }
+    // The last 0-7 points of this batch entry.
+    ForwardPoints(args, image, vector_end, segment_end);
+    i = segment_end;
+  }
+}
+
+// Samples points [begin, end) of all B * P (float32, AVX2 + FMA). The caller
+// checks UseAvx2() and Avx2ForwardSupports().
+inline void ForwardFloatAvx2(const ForwardArgs<float>& args, int64_t begin,
+                             int64_t end) {
+  if (args.prefetch) return ForwardFloatAvx2Impl<true>(args, begin, end);
+  ForwardFloatAvx2Impl<false>(args, begin, end);
+}
+
+#endif  // SONNET_AVX2_DISPATCH
+
+}  // namespace resampler_cpu
+}  // namespace sonnet
+
+#endif  // SONNET_CC_RESAMPLER_AVX2_FORWARD_H_
