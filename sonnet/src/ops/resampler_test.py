@@ -229,10 +229,10 @@ class ResamplerForwardTest(tf.test.TestCase, parameterized.TestCase):
 
   @parameterized.parameters(1, 3, 7, 8, 9, 16, 21)
   def test_eight_point_blocks_and_channel_tails(self, channels):
-    # float32 takes the AVX2 kernel where the CPU has it: footprints of eight
-    # points at once, eight channels per step and a masked tail. 37 points per
-    # batch entry: four blocks and five points left over; blocks mix interior,
-    # edge, outside and NaN points.
+    # float32 takes the AVX2 kernels where the CPU has them: footprints of
+    # eight points at once, eight channels per step and a masked tail. 37
+    # points per batch entry: four blocks and five points left over; blocks
+    # mix interior, edge, outside and NaN points. Forward and gradients.
     rng = np.random.RandomState(10 + channels)
     data = rng.normal(size=[3, 6, 5, channels]).astype(np.float32)
     warp = random_warp(rng, [3, 37], 6, 5, np.float32, margin=1.5)
@@ -246,6 +246,12 @@ class ResamplerForwardTest(tf.test.TestCase, parameterized.TestCase):
     # Integer coordinates copy the pixel exactly (zero weights add nothing).
     self.assertAllEqual(out[2, 0], data[2, 0, 0])
     self.assertAllEqual(out[2, 6], data[2, 4, 3])
+    grad_output = rng.normal(size=[3, 37, channels]).astype(np.float32)
+    grad_data, grad_warp = resampler_lib.resampler_grad(data, warp,
+                                                        grad_output)
+    ref_data, ref_warp = reference_grads(data, warp, grad_output)
+    self.assertAllClose(grad_data, ref_data, atol=1e-5, rtol=0)
+    self.assertAllClose(grad_warp, ref_warp, atol=1e-4, rtol=1e-5)
 
   def test_width_beyond_float_precision_matches_reference(self):
     # From width 2^24 on, float32 cannot hold every column index: such
