@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 
 from absl.testing import parameterized
 import numpy as np
@@ -265,6 +266,43 @@ class ResamplerForwardTest(tf.test.TestCase, parameterized.TestCase):
     warp = np.stack([x, np.zeros_like(x)], -1)[None]
     out = snt.resampler(data, warp).numpy()
     self.assertAllClose(out, reference_forward(data, warp), atol=1e-6, rtol=0)
+
+  def test_concurrent_calls_give_identical_results(self):
+    # Several Python threads call both ops at once: each call shares its
+    # chunks with the same thread pool (helpers arrive late, or busy with
+    # another call's chunks). Results must equal a lone call's, bit for bit.
+    rng = np.random.RandomState(11)
+    data = tf.constant(rng.uniform(size=[2, 32, 32, 16]).astype(np.float32))
+    warp = tf.constant(random_warp(rng, [2, 128, 128], 32, 32, np.float32))
+    grad_output = tf.constant(
+        rng.uniform(size=[2, 128, 128, 16]).astype(np.float32))
+    want_out = snt.resampler(data, warp).numpy()
+    want_data, want_warp = [t.numpy() for t in resampler_lib.resampler_grad(
+        data, warp, grad_output)]
+    failures = []
+
+    def worker():
+      try:
+        for _ in range(10):
+          out = snt.resampler(data, warp).numpy()
+          grad_data, grad_warp = resampler_lib.resampler_grad(
+              data, warp, grad_output)
+          if not (np.array_equal(out, want_out) and
+                  np.array_equal(grad_data.numpy(), want_data) and
+                  np.array_equal(grad_warp.numpy(), want_warp)):
+            failures.append("results differ from a lone call's")
+      except Exception as e:  # pylint: disable=broad-except
+        failures.append(repr(e))
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for t in threads:
+      t.start()
+    for t in threads:
+      t.join()
+    self.assertEqual(failures, [])
+    self.assertAllClose(want_out, reference_forward(data.numpy(),
+                                                    warp.numpy()),
+                        atol=1e-5, rtol=0)
 
   def test_large_input_prefetch_path_matches_reference(self):
     # Data of 16 MiB and more takes the kernels' prefetching code path.
