@@ -13,6 +13,7 @@ import sys
 import tempfile
 import threading
 
+from absl.testing import absltest
 from absl.testing import parameterized
 import numpy as np
 import sonnet as snt
@@ -303,6 +304,46 @@ class ResamplerForwardTest(tf.test.TestCase, parameterized.TestCase):
     self.assertAllClose(want_out, reference_forward(data.numpy(),
                                                     warp.numpy()),
                         atol=1e-5, rtol=0)
+
+  @absltest.skipUnless(os.environ.get("SONNET_RESAMPLER_HUGE_TEST"),
+                       "needs about 18 GB of memory; run it with "
+                       "SONNET_RESAMPLER_HUGE_TEST=1 TF_ENABLE_ONEDNN_OPTS=0 "
+                       "(oneDNN's pooling allocator reserves too much)")
+  def test_image_of_more_than_2_31_elements(self):
+    # Element offsets past 2^31 must not wrap (64-bit indexing): one float32
+    # image of 32768 x 65537 = 2^31 + 32768 elements (8 GiB; too large for
+    # the AVX2 loops' int32 offsets, so this runs the scalar loops), sampled
+    # and differentiated near its last pixel.
+    height, width = 32768, 65537
+    value = lambda y, x: (x % 7) + (y % 5) * 8.0
+    cols = tf.constant((np.arange(width) % 7).astype(np.float32))
+    rows = tf.constant((np.arange(height) % 5 * 8).astype(np.float32))
+    data = cols[None, None, :, None] + rows[None, :, None, None]
+    points = np.array([[width - 1.0, height - 1.0], [width - 1.5, height - 1.5],
+                       [width - 1.25, height - 1.0], [3.0, height - 1.0],
+                       [width - 0.5, height - 0.5]], np.float32)
+    out = snt.resampler(data, points[None]).numpy()[0, :, 0]
+    expected = []
+    grad_corner = np.zeros([2, 2])  # rows H-2, H-1 x columns W-2, W-1
+    for x, y in points.astype(np.float64):
+      x0, y0 = int(np.floor(x)), int(np.floor(y))
+      ax, ay = x - x0, y - y0
+      total = 0.0
+      for dx, dy, weight in ((0, 0, (1 - ax) * (1 - ay)), (1, 0, ax * (1 - ay)),
+                             (0, 1, (1 - ax) * ay), (1, 1, ax * ay)):
+        xi, yi = x0 + dx, y0 + dy
+        if 0 <= xi < width and 0 <= yi < height:
+          total += weight * value(yi, xi)
+          if xi >= width - 2 and yi >= height - 2:
+            grad_corner[yi - height + 2, xi - width + 2] += weight
+      expected.append(total)
+    self.assertAllClose(out, expected, atol=1e-5, rtol=0)
+    grad_data, _ = resampler_lib.resampler_grad(
+        data, points[None], tf.ones([1, len(points), 1]))
+    del data
+    self.assertAllClose(grad_data[0, -2:, -2:, 0], grad_corner, atol=1e-6,
+                        rtol=0)
+    self.assertEqual(float(grad_data[0, height - 1, 3, 0]), 1.0)
 
   def test_large_input_prefetch_path_matches_reference(self):
     # Data of 16 MiB and more takes the kernels' prefetching code path.
