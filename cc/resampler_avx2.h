@@ -249,14 +249,14 @@ SONNET_TARGET_AVX2 void ForwardFloatAvx2Impl(const ForwardArgs<float>& args,
         }
       }
     }
-    // The last 0-7 points of this batch entry.
+    // The last 0-7 points of this batch entry's share of the range.
     ForwardPoints(args, image, vector_end, segment_end);
     i = segment_end;
   }
 }
 
 // Samples points [begin, end) of all B * P (float32, AVX2 + FMA). The caller
-// checks UseAvx2() and Avx2ForwardSupports().
+// checks UseAvx2() and Avx2Supports().
 inline void ForwardFloatAvx2(const ForwardArgs<float>& args, int64_t begin,
                              int64_t end) {
   if (args.prefetch) return ForwardFloatAvx2Impl<true>(args, begin, end);
