@@ -27,7 +27,11 @@ For the medium and large shapes it also prints the memory-bandwidth bound of
 the forward pass (bytes that must move / copy bandwidth measured with one
 thread per core) and the fraction of it the op reaches.
 
+With --elementwise_reference it also times `data * 1.0` where the output is
+as large as the data (the medium shape), an op that moves the same bytes.
+
   python bench/resampler_bench.py [--repeats=N] [--shapes=small,medium,large]
+      [--elementwise_reference]
 """
 
 import os
@@ -54,6 +58,10 @@ except ImportError:
 _REPEATS = flags.DEFINE_integer("repeats", 0,
                                 "Timed runs per measurement (0: per shape).")
 _SHAPES = flags.DEFINE_list("shapes", "small,medium,large", "Shapes to run.")
+_ELEMENTWISE_REFERENCE = flags.DEFINE_bool(
+    "elementwise_reference", False,
+    "Also time `data * 1.0` in the forward loop where the output is as large "
+    "as data (the medium shape): the same bytes in and out as the op.")
 
 # name: (data shape [B, H, W, C], output grid (height, width), default repeats)
 SHAPES = {
@@ -206,6 +214,7 @@ def copy_bandwidth(num_bytes=256 << 20, repeats=5):
   return 2 * src.nbytes / best
 
 
+_ELEMENTWISE = "TF data * 1.0"
 _BANDWIDTH = []
 
 
@@ -264,6 +273,13 @@ def run_shape(name, repeats):
   forward = {"snt op": lambda: snt.resampler(data_t, warp_t),
              "snt op tf.function": lambda: op_fwd(data_t, warp_t),
              "pure TF": lambda: tf_fwd(data_t, warp_t)}
+  if _ELEMENTWISE_REFERENCE.value and ours.size == data.size:
+    # Not a resampler: an elementwise op that reads `data` and writes an
+    # output of the op's size, i.e. moves the bytes the op must move, timed
+    # in the same conditions: how close the op gets to memory's limit. Off by
+    # default: a fifth candidate changes what runs before each of the others,
+    # so the default ratios are taken without it.
+    forward[_ELEMENTWISE] = lambda: data_t * 1.0
   backward = {
       "snt op": op_eager_fwd_bwd,
       "snt op tf.function": lambda: op_fwd_bwd(data_t, warp_t, grad_t),
@@ -300,7 +316,7 @@ def run_shape(name, repeats):
         "%s %.1fx (by min %.1fx)" % (
             n, times[n][0] / times[op_mode][0],
             times[n][1] / times[op_mode][1])
-        for n in times if not n.startswith("snt op"))))
+        for n in times if not n.startswith("snt op") and n != _ELEMENTWISE)))
   if name in ("medium", "large"):
     # Each repetition runs the other candidates in between, which evict the
     # op's inputs from the caches (medium: 17 MB, large: 170 MB): memory
@@ -315,6 +331,11 @@ def run_shape(name, repeats):
           "(min)" % (moved / 1e6, bandwidth / 1e9, os.cpu_count() or 1,
                      bound * 1e3, 100 * bound / op_median,
                      100 * bound / op_min))
+    if _ELEMENTWISE in results["forward"]:
+      print("  %s (same bytes in and out as the op, same conditions): "
+            "%.3f ms median; the op takes %.2fx its time" % (
+                _ELEMENTWISE, results["forward"][_ELEMENTWISE][0] * 1e3,
+                op_median / results["forward"][_ELEMENTWISE][0]))
   return results
 
 
