@@ -233,9 +233,9 @@ class ResamplerOp : public OpKernel {
     bool vectorised = false;
 #if SONNET_AVX2_DISPATCH
     if constexpr (std::is_same<T, float>::value) {
-      vectorised = resampler_cpu::UseAvx2() &&
-                   resampler_cpu::Avx2Supports(g.height, g.width,
-                                                      g.channels);
+      vectorised =
+          resampler_cpu::UseAvx2() &&
+          resampler_cpu::Avx2Supports(g.height, g.width, g.channels);
     }
     const int64_t min_prefetch_bytes =
         vectorised ? resampler_cpu::kMinPrefetchBytesAvx2 : kMinPrefetchBytes;
