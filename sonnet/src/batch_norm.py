@@ -180,7 +180,7 @@ def fused_batch_norm(x, gamma, beta, mean, variance, eps, data_format, use_batch
   return out, None, None, None
 
 
-class BatchNorm(base.AbstractModule):
+class BatchNorm(base.AbstractModule, util.VariableOptions):
   """Batch normalisation (Ioffe & Szegedy, 2015) with Sonnet 1's arguments and meaning.
 
   In training the input is normalised with the statistics of the batch (mean and biased
@@ -420,18 +420,3 @@ class BatchNorm(base.AbstractModule):
   def eps(self) -> float:
     """The small constant added to the variance."""
     return self._eps
-
-  @property
-  def initializers(self):
-    """The initializers given to the constructor."""
-    return self._initializers
-
-  @property
-  def partitioners(self):
-    """The partitioners given to the constructor."""
-    return self._partitioners
-
-  @property
-  def regularizers(self):
-    """The regularizers given to the constructor."""
-    return self._regularizers

@@ -29,7 +29,7 @@ ERR_UNKNOWN_CHANNELS = (
 _DEFAULT_FORMATS = {2: "NC", 3: "NWC", 4: "NHWC", 5: "NDHWC"}
 
 
-class BatchNormV2(base.AbstractModule):
+class BatchNormV2(base.AbstractModule, util.VariableOptions):
   """Batch normalisation over every dimension but the channels of `data_format`.
 
   Differences from `snt.BatchNorm` (as in Sonnet 1's BatchNormV2): the channel axis is
@@ -256,18 +256,3 @@ class BatchNormV2(base.AbstractModule):
   def eps(self) -> float:
     """The small constant added to the variance."""
     return self._eps
-
-  @property
-  def initializers(self):
-    """The initializers given to the constructor."""
-    return self._initializers
-
-  @property
-  def partitioners(self):
-    """The partitioners given to the constructor."""
-    return self._partitioners
-
-  @property
-  def regularizers(self):
-    """The regularizers given to the constructor."""
-    return self._regularizers

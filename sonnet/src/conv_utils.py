@@ -9,13 +9,14 @@ fallback for channels-first layouts on CPU, explicit padding, and the empty-batc
 
 import math
 import numbers
-from typing import Any, Callable, Dict, Optional, Sequence, Tuple
+from typing import Any, Callable, Optional, Sequence, Tuple
 
 import numpy as np
 import tensorflow as tf
 
 from sonnet.src import errors
 from sonnet.src import initializers as snt_initializers
+from sonnet.src import util
 
 SAME = "SAME"
 VALID = "VALID"
@@ -310,7 +311,7 @@ def add_bias(outputs: tf.Tensor, bias: tf.Tensor, data_format: str) -> tf.Tensor
                         data_format="NC..." if channels_first(data_format) else "N...C")
 
 
-class ConvProperties:
+class ConvProperties(util.VariableOptions):
   """Properties and `clone()` shared by every convolution module.
 
   Mixed into `AbstractModule` subclasses that set `_use_bias`, `_data_format`,
@@ -340,21 +341,6 @@ class ConvProperties:
     if channels_first(self._data_format):
       return (1, 1) + self._stride
     return (1,) + self._stride + (1,)
-
-  @property
-  def initializers(self) -> Dict[str, Any]:
-    """The initializers given to the constructor (defaults are not filled in)."""
-    return self._initializers
-
-  @property
-  def partitioners(self) -> Dict[str, Any]:
-    """The partitioners given to the constructor."""
-    return self._partitioners
-
-  @property
-  def regularizers(self) -> Dict[str, Any]:
-    """The regularizers given to the constructor."""
-    return self._regularizers
 
   @property
   def b(self) -> tf.Variable:

@@ -46,7 +46,7 @@ def _densify_gradient(embeddings):
   return tf.identity(embeddings), grad
 
 
-class Embed(base.AbstractModule):
+class Embed(base.AbstractModule, util.VariableOptions):
   """Maps integer ids of any shape `[d_1, ..., d_n]` to vectors, `[d_1, ..., d_n, embed_dim]`.
 
   The table is the variable `embeddings` of shape `[vocab_size, embed_dim]`, created on the
@@ -192,18 +192,3 @@ class Embed(base.AbstractModule):
   def trainable(self) -> bool:
     """Whether the embedding table is trainable."""
     return self._trainable
-
-  @property
-  def initializers(self):
-    """The initializers given to the constructor."""
-    return self._initializers
-
-  @property
-  def partitioners(self):
-    """The partitioners given to the constructor."""
-    return self._partitioners
-
-  @property
-  def regularizers(self):
-    """The regularizers given to the constructor."""
-    return self._regularizers

@@ -25,7 +25,7 @@ ERR_UNKNOWN_CHANNELS = (
     "{shape}.")
 
 
-class GroupNorm(base.AbstractModule):
+class GroupNorm(base.AbstractModule, util.VariableOptions):
   """Group normalisation: per example, the channels are split into `groups` groups and
   each group is normalised over its channels and all spatial positions.
 
@@ -194,21 +194,6 @@ class GroupNorm(base.AbstractModule):
   def data_format(self) -> Optional[str]:
     """The layout of the inputs, or None for channels last."""
     return self._data_format
-
-  @property
-  def initializers(self):
-    """The initializers given to the constructor."""
-    return self._initializers
-
-  @property
-  def partitioners(self):
-    """The partitioners given to the constructor."""
-    return self._partitioners
-
-  @property
-  def regularizers(self):
-    """The regularizers given to the constructor."""
-    return self._regularizers
 
 
 class InstanceNorm(GroupNorm):

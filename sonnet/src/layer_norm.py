@@ -83,7 +83,7 @@ def resolve_axis(module_name: str, axis: Sequence[int], shape: tf.TensorShape) -
   return tuple(resolved)
 
 
-class LayerNorm(base.AbstractModule):
+class LayerNorm(base.AbstractModule, util.VariableOptions):
   """Layer normalisation (Ba et al., 2016) over any rank >= 2.
 
   `outputs = gamma * (inputs - mean) / sqrt(variance + eps) + beta`, with the mean and the
@@ -217,18 +217,3 @@ class LayerNorm(base.AbstractModule):
   def eps(self) -> float:
     """The small constant added to the variance."""
     return self._eps
-
-  @property
-  def initializers(self):
-    """The initializers given to the constructor."""
-    return self._initializers
-
-  @property
-  def partitioners(self):
-    """The partitioners given to the constructor."""
-    return self._partitioners
-
-  @property
-  def regularizers(self):
-    """The regularizers given to the constructor."""
-    return self._regularizers

@@ -27,7 +27,7 @@ ERR_NO_VARIABLE = (
     "`variables` to reach them.")
 
 
-class Linear(base.AbstractModule, base.Transposable):
+class Linear(base.AbstractModule, base.Transposable, util.VariableOptions):
   """Linear module: `outputs = inputs @ w + b` (Sonnet 1's `snt.Linear`).
 
   ```python
@@ -206,21 +206,6 @@ class Linear(base.AbstractModule, base.Transposable):
   def use_bias(self) -> bool:
     """Whether the module adds a bias."""
     return self._use_bias
-
-  @property
-  def initializers(self) -> Dict[str, Any]:
-    """The initializers given to the constructor (defaults are not filled in)."""
-    return self._initializers
-
-  @property
-  def partitioners(self) -> Dict[str, Any]:
-    """The partitioners."""
-    return self._partitioners
-
-  @property
-  def regularizers(self) -> Dict[str, Any]:
-    """The regularizers."""
-    return self._regularizers
 
   @property
   def input_shape(self) -> Tuple[Optional[int], ...]:

@@ -108,3 +108,27 @@ def check_partitioners(partitioners: Optional[Mapping[str, Any]],
     raise errors.NotSupportedError(ERR_PARTITIONERS_EAGER.format(
         keys=_format_keys(checked)))
   return checked
+
+
+class VariableOptions:
+  """The `initializers`, `partitioners` and `regularizers` properties.
+
+  Mixed into modules that keep the dicts given to their constructor (after the
+  `check_*` functions above) as `_initializers`, `_partitioners` and
+  `_regularizers`.
+  """
+
+  @property
+  def initializers(self) -> Dict[str, Any]:
+    """The initializers given to the constructor (defaults are not filled in)."""
+    return self._initializers
+
+  @property
+  def partitioners(self) -> Dict[str, Any]:
+    """The partitioners given to the constructor."""
+    return self._partitioners
+
+  @property
+  def regularizers(self) -> Dict[str, Any]:
+    """The regularizers given to the constructor."""
+    return self._regularizers

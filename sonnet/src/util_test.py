@@ -50,5 +50,28 @@ class CheckDictsTest(parameterized.TestCase, tf.test.TestCase):
       construct()
 
 
+class VariableOptionsTest(parameterized.TestCase, tf.test.TestCase):
+  """Modules expose the dicts given to their constructor (util.VariableOptions)."""
+
+  @parameterized.named_parameters(
+      ("Linear", lambda **kw: snt.Linear(3, **kw), "w"),
+      ("Conv2D", lambda **kw: snt.Conv2D(4, 3, **kw), "w"),
+      ("Conv2DTranspose", lambda **kw: snt.Conv2DTranspose(4, None, 3, **kw), "w"),
+      ("LayerNorm", lambda **kw: snt.LayerNorm(**kw), "gamma"),
+      ("GroupNorm", lambda **kw: snt.GroupNorm(2, **kw), "gamma"),
+      ("BatchNorm", lambda **kw: snt.BatchNorm(**kw), "gamma"),
+      ("BatchNormV2", lambda **kw: snt.BatchNormV2(**kw), "gamma"),
+      ("Embed", lambda **kw: snt.Embed(10, 4, **kw), "embeddings"),
+      ("MLP", lambda **kw: snt.nets.MLP([3], **kw), "w"),
+      ("ConvNet2D", lambda **kw: snt.nets.ConvNet2D([4], [3], [1], ["SAME"], **kw), "w"),
+  )
+  def test_properties_return_the_checked_dicts(self, make, key):
+    initializer, regularizer = tf.zeros_initializer(), tf.keras.regularizers.L2(0.1)
+    module = make(initializers={key: initializer}, regularizers={key: regularizer})
+    self.assertEqual(module.initializers, {key: initializer})
+    self.assertEqual(module.regularizers, {key: regularizer})
+    self.assertEqual(module.partitioners, {})
+
+
 if __name__ == "__main__":
   tf.test.main()

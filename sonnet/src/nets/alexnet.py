@@ -49,7 +49,7 @@ def _min_input_size(conv_layers) -> int:
   return size
 
 
-class AlexNet(base.AbstractModule):
+class AlexNet(base.AbstractModule, util.VariableOptions):
   """AlexNet: 5 VALID convolutions (`conv_{i}`) with ReLU and max-pooling, then 2 fully
   connected layers (`fc_{i}`) with ReLU and optional dropout; no classification layer.
 
@@ -222,21 +222,6 @@ class AlexNet(base.AbstractModule):
   def mode(self) -> str:
     """The AlexNet variant: FULL, HALF or MINI."""
     return self._mode
-
-  @property
-  def initializers(self):
-    """The initializers given to the constructor."""
-    return self._initializers
-
-  @property
-  def partitioners(self):
-    """The partitioners given to the constructor."""
-    return self._partitioners
-
-  @property
-  def regularizers(self):
-    """The regularizers given to the constructor."""
-    return self._regularizers
 
 
 class AlexNetFull(AlexNet):

@@ -115,7 +115,8 @@ def _build_params(module: Any):
   return names, required
 
 
-class _ConvNet2DBase(base.AbstractModule, base.Transposable):
+class _ConvNet2DBase(base.AbstractModule, base.Transposable,
+                     util.VariableOptions):
   """Argument handling and the layer loop shared by ConvNet2D and ConvNet2DTranspose."""
 
   POSSIBLE_INITIALIZER_KEYS = {"w", "b"}
@@ -300,18 +301,6 @@ class _ConvNet2DBase(base.AbstractModule, base.Transposable):
   @property
   def data_format(self) -> str:
     return self._data_format
-
-  @property
-  def initializers(self):
-    return self._initializers
-
-  @property
-  def partitioners(self):
-    return self._partitioners
-
-  @property
-  def regularizers(self):
-    return self._regularizers
 
   @property
   def input_shape(self) -> tuple:

@@ -18,7 +18,7 @@ ERR_ACTIVATION = "activation must be callable, got {!r}."
 ERR_DROPOUT_RATE = "dropout_keep_prob must be in (0, 1], got {!r}."
 
 
-class MLP(base.AbstractModule, base.Transposable):
+class MLP(base.AbstractModule, base.Transposable, util.VariableOptions):
   """A multi-layer perceptron: Linear layers with an activation between them.
 
   Sub-modules are named `linear_0`, `linear_1`, ..., nested in the MLP's scope
@@ -154,21 +154,6 @@ class MLP(base.AbstractModule, base.Transposable):
   def use_dropout(self) -> bool:
     """Whether dropout is applied in training."""
     return self._use_dropout
-
-  @property
-  def initializers(self) -> Dict[str, Any]:
-    """The initializers given."""
-    return self._initializers
-
-  @property
-  def partitioners(self) -> Dict[str, Any]:
-    """The partitioners given."""
-    return self._partitioners
-
-  @property
-  def regularizers(self) -> Dict[str, Any]:
-    """The regularizers given."""
-    return self._regularizers
 
   @property
   def input_shape(self) -> Tuple[Optional[int], ...]:
