@@ -180,7 +180,54 @@ def fused_batch_norm(x, gamma, beta, mean, variance, eps, data_format, use_batch
   return out, None, None, None
 
 
-class BatchNorm(base.AbstractModule, util.VariableOptions):
+class BatchNormProperties:
+  """The variables and settings that `BatchNorm` and `BatchNormV2` expose.
+
+  Mixed into modules that set `_moving_mean`, `_moving_variance`, `_beta`,
+  `_gamma`, `_offset`, `_scale`, `_decay_rate` and `_eps`.
+  """
+
+  @property
+  def moving_mean(self):
+    """The moving mean variable (NotConnectedError before the first call)."""
+    self._ensure_is_connected()
+    return self._moving_mean
+
+  @property
+  def moving_variance(self):
+    """The moving variance variable (NotConnectedError before the first call)."""
+    self._ensure_is_connected()
+    return self._moving_variance
+
+  @property
+  def beta(self):
+    """The offset variable; `snt.Error` if the module has no offset."""
+    self._ensure_is_connected()
+    if not self._offset:
+      raise errors.Error(ERR_NO_OFFSET)
+    return self._beta
+
+  @property
+  def gamma(self):
+    """The scale variable; `snt.Error` if the module has no scale."""
+    self._ensure_is_connected()
+    if not self._scale:
+      raise errors.Error(ERR_NO_SCALE)
+    return self._gamma
+
+  @property
+  def decay_rate(self) -> float:
+    """The moving-average decay rate."""
+    return self._decay_rate
+
+  @property
+  def eps(self) -> float:
+    """The small constant added to the variance."""
+    return self._eps
+
+
+class BatchNorm(base.AbstractModule, util.VariableOptions,
+                BatchNormProperties):
   """Batch normalisation (Ioffe & Szegedy, 2015) with Sonnet 1's arguments and meaning.
 
   In training the input is normalised with the statistics of the batch (mean and biased
@@ -382,41 +429,3 @@ class BatchNorm(base.AbstractModule, util.VariableOptions):
 
     return apply_updates(outputs, make_updates, is_training,
                          self._update_ops_collection)
-
-  @property
-  def moving_mean(self):
-    """The moving mean variable (NotConnectedError before the first call)."""
-    self._ensure_is_connected()
-    return self._moving_mean
-
-  @property
-  def moving_variance(self):
-    """The moving variance variable (NotConnectedError before the first call)."""
-    self._ensure_is_connected()
-    return self._moving_variance
-
-  @property
-  def beta(self):
-    """The offset variable; `snt.Error` if the module has no offset."""
-    self._ensure_is_connected()
-    if not self._offset:
-      raise errors.Error(ERR_NO_OFFSET)
-    return self._beta
-
-  @property
-  def gamma(self):
-    """The scale variable; `snt.Error` if the module has no scale."""
-    self._ensure_is_connected()
-    if not self._scale:
-      raise errors.Error(ERR_NO_SCALE)
-    return self._gamma
-
-  @property
-  def decay_rate(self) -> float:
-    """The moving-average decay rate."""
-    return self._decay_rate
-
-  @property
-  def eps(self) -> float:
-    """The small constant added to the variance."""
-    return self._eps

@@ -29,7 +29,8 @@ ERR_UNKNOWN_CHANNELS = (
 _DEFAULT_FORMATS = {2: "NC", 3: "NWC", 4: "NHWC", 5: "NDHWC"}
 
 
-class BatchNormV2(base.AbstractModule, util.VariableOptions):
+class BatchNormV2(base.AbstractModule, util.VariableOptions,
+                  batch_norm.BatchNormProperties):
   """Batch normalisation over every dimension but the channels of `data_format`.
 
   Differences from `snt.BatchNorm` (as in Sonnet 1's BatchNormV2): the channel axis is
@@ -215,44 +216,6 @@ class BatchNormV2(base.AbstractModule, util.VariableOptions):
                                     self._update_ops_collection)
 
   @property
-  def moving_mean(self):
-    """The moving mean variable, shape [channels] (NotConnectedError before a call)."""
-    self._ensure_is_connected()
-    return self._moving_mean
-
-  @property
-  def moving_variance(self):
-    """The moving variance variable, shape [channels] (NotConnectedError before a call)."""
-    self._ensure_is_connected()
-    return self._moving_variance
-
-  @property
-  def beta(self):
-    """The offset variable; `snt.Error` if the module has no offset."""
-    self._ensure_is_connected()
-    if not self._offset:
-      raise errors.Error(batch_norm.ERR_NO_OFFSET)
-    return self._beta
-
-  @property
-  def gamma(self):
-    """The scale variable; `snt.Error` if the module has no scale."""
-    self._ensure_is_connected()
-    if not self._scale:
-      raise errors.Error(batch_norm.ERR_NO_SCALE)
-    return self._gamma
-
-  @property
   def data_format(self) -> Optional[str]:
     """The layout of the inputs, or None for channels last."""
     return self._data_format
-
-  @property
-  def decay_rate(self) -> float:
-    """The moving-average decay rate."""
-    return self._decay_rate
-
-  @property
-  def eps(self) -> float:
-    """The small constant added to the variance."""
-    return self._eps

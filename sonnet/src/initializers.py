@@ -77,8 +77,8 @@ class constant(Initializer):  # pylint: disable=invalid-name
     return tf.broadcast_to(tf.constant(value, dtype=dtype), shape)
 
 
-class truncated_normal(Initializer):  # pylint: disable=invalid-name
-  """Normal samples truncated at two standard deviations (Sonnet's weight default)."""
+class _NormalSamples(Initializer):
+  """Holds the parameters shared by the two normal initializers."""
 
   def __init__(self, stddev: float = 1.0, mean: float = 0.0, seed: Optional[int] = None):
     """Args:
@@ -95,21 +95,18 @@ class truncated_normal(Initializer):  # pylint: disable=invalid-name
     self.mean = float(mean)
     self.seed = seed
 
+
+class truncated_normal(_NormalSamples):  # pylint: disable=invalid-name
+  """Normal samples truncated at two standard deviations (Sonnet's weight default)."""
+
   def __call__(self, shape, dtype=tf.float32, **unused_kwargs):
     dtype = _check_float(dtype)
     return tf.random.truncated_normal(tf.TensorShape(shape).as_list(), mean=self.mean,
                                       stddev=self.stddev, dtype=dtype, seed=self.seed)
 
 
-class random_normal(Initializer):  # pylint: disable=invalid-name
+class random_normal(_NormalSamples):  # pylint: disable=invalid-name
   """Normal samples."""
-
-  def __init__(self, stddev: float = 1.0, mean: float = 0.0, seed: Optional[int] = None):
-    if not np.isfinite(stddev) or stddev < 0:
-      raise ValueError(ERR_BAD_STDDEV.format(stddev))
-    self.stddev = float(stddev)
-    self.mean = float(mean)
-    self.seed = seed
 
   def __call__(self, shape, dtype=tf.float32, **unused_kwargs):
     dtype = _check_float(dtype)
