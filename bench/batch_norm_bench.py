@@ -12,10 +12,9 @@ interleaved. Prints the median and minimum time per step and the ratio to Keras.
 """
 
 import argparse
+import functools
 import os
-import statistics
 import sys
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -24,6 +23,7 @@ import tensorflow as tf  # pylint: disable=g-import-not-at-top
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import sonnet as snt  # pylint: disable=g-import-not-at-top,wrong-import-position
+from bench import timing  # pylint: disable=g-import-not-at-top,wrong-import-position
 import keras  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 
@@ -64,25 +64,6 @@ def make_candidates(inputs):
   ]
 
 
-def _measure(candidates, inputs, repeats, warmup=3):
-  """Median and min seconds per call; candidates interleaved so machine load hits all."""
-  for _, fn in candidates:
-    for _ in range(warmup):
-      _block(fn(inputs))
-  times = {name: [] for name, _ in candidates}
-  for _ in range(repeats):
-    for name, fn in candidates:
-      start = time.perf_counter()
-      _block(fn(inputs))
-      times[name].append(time.perf_counter() - start)
-  return {name: (statistics.median(t), min(t)) for name, t in times.items()}
-
-
-def _block(result):
-  for t in tf.nest.flatten(result):
-    t.numpy()
-
-
 def main(argv=None):
   parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
   parser.add_argument("--shape", type=int, nargs=4, default=[32, 32, 32, 64])
@@ -91,7 +72,8 @@ def main(argv=None):
 
   inputs = tf.constant(np.random.RandomState(0).randn(*args.shape), tf.float32)
   candidates = make_candidates(inputs)
-  results = _measure(candidates, inputs, args.repeats)
+  results = timing.measure(
+      [(name, functools.partial(fn, inputs)) for name, fn in candidates], args.repeats)
   reference = results["keras.layers.BatchNormalization"][0]
   print("Batch norm training step, input {} float32, {} repeats, {} CPU threads".format(
       tuple(args.shape), args.repeats, os.cpu_count()))

@@ -13,10 +13,9 @@ of the plain-TF time to each candidate's.
 """
 
 import argparse
+import functools
 import os
-import statistics
 import sys
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -27,26 +26,8 @@ tf.get_logger().setLevel("ERROR")  # Each candidate is traced once; no retracing
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import sonnet as snt  # pylint: disable=g-import-not-at-top,wrong-import-position
+from bench import timing  # pylint: disable=g-import-not-at-top,wrong-import-position
 import keras  # pylint: disable=g-import-not-at-top,wrong-import-position
-
-
-def _measure(candidates, repeats, warmup=3):
-  """Median and min seconds per call; candidates interleaved so load hits all alike."""
-  for _, fn, arg in candidates:
-    for _ in range(warmup):
-      _block(fn(arg))
-  times = {name: [] for name, _, _ in candidates}
-  for _ in range(repeats):
-    for name, fn, arg in candidates:
-      start = time.perf_counter()
-      _block(fn(arg))
-      times[name].append(time.perf_counter() - start)
-  return {name: (statistics.median(t), min(t)) for name, t in times.items()}
-
-
-def _block(result):
-  for t in tf.nest.flatten(result):
-    t.numpy()
 
 
 def build_candidates(batch, size, channels):
@@ -110,7 +91,8 @@ def main(argv=None):
             args.batch, args.size, args.size, args.channels, args.channels, tf.__version__,
             keras.__version__, bool(tf.config.list_logical_devices("GPU")), os.cpu_count(),
             os.getloadavg()[0]))
-  results = _measure(candidates, args.repeats)
+  results = timing.measure(
+      [(name, functools.partial(fn, arg)) for name, fn, arg in candidates], args.repeats)
   plain_median = results[candidates[0][0]][0]
   print("{:42s} {:>12s} {:>10s} {:>14s}".format("", "median ms", "min ms", "plain / this"))
   for name, (median, best) in results.items():

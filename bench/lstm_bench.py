@@ -17,9 +17,7 @@ while loop differentiated by TensorFlow), and through Sonnet 1's per-step concat
 import argparse
 import functools
 import os
-import statistics
 import sys
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -28,26 +26,8 @@ import tensorflow as tf  # pylint: disable=g-import-not-at-top
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import sonnet as snt  # pylint: disable=g-import-not-at-top,wrong-import-position
+from bench import timing  # pylint: disable=g-import-not-at-top,wrong-import-position
 import keras  # pylint: disable=g-import-not-at-top,wrong-import-position
-
-
-def _measure(candidates, repeats, warmup=3):
-  """Median and min seconds per call; candidates interleaved so load hits all alike."""
-  for _, fn in candidates:
-    for _ in range(warmup):
-      _block(fn())
-  times = {name: [] for name, _ in candidates}
-  for _ in range(repeats):
-    for name, fn in candidates:
-      start = time.perf_counter()
-      _block(fn())
-      times[name].append(time.perf_counter() - start)
-  return {name: (statistics.median(t), min(t)) for name, t in times.items()}
-
-
-def _block(result):
-  for t in tf.nest.flatten(result):
-    t.numpy()
 
 
 def main(argv=None):
@@ -129,7 +109,7 @@ def main(argv=None):
         "tensorflow {}, keras {}, {} CPU threads, load average {:.2f}".format(
             args.hidden, args.input, args.batch, args.steps, tf.__version__,
             keras.__version__, os.cpu_count(), os.getloadavg()[0]))
-  results = _measure(candidates, args.repeats)
+  results = timing.measure(candidates, args.repeats)
   keras_median = results[candidates[0][0]][0]
   print("{:44s} {:>10s} {:>8s} {:>13s}".format("", "median ms", "min ms",
                                               "keras / this"))
