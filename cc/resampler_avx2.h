@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 
 #include "cc/resampler_cpu_loops.h"
 
@@ -47,6 +48,17 @@ inline bool Avx2Supports(int64_t height, int64_t width,
 #endif
 }
 
+// Whether the AVX2 float32 loops run for this dtype, CPU and geometry.
+template <typename T>
+bool UseAvx2FloatLoops(int64_t height, int64_t width, int64_t channels) {
+  return std::is_same<T, float>::value && UseAvx2() &&
+         Avx2Supports(height, width, channels);
+}
+
+// Data from this size on is prefetched: beyond a core's L2 cache (the
+// scalar loops, with more work per point, start at 16 MiB).
+constexpr int64_t kMinPrefetchBytesAvx2 = int64_t{2} << 20;
+
 #if SONNET_AVX2_DISPATCH
 
 constexpr int kLanes = 8;
@@ -56,9 +68,6 @@ constexpr int kLanes = 8;
 // without prefetching, 1.58 / 1.54 / 1.53 ms with 2 / 4 / 8 blocks ahead.
 constexpr int64_t kBlocksAhead = 4;
 constexpr int64_t kRingBlocks = 8;  // power of two, > kBlocksAhead
-// Data from this size on is prefetched: beyond a core's L2 cache (the
-// scalar loops, with more work per point, start at 16 MiB).
-constexpr int64_t kMinPrefetchBytesAvx2 = int64_t{2} << 20;
 
 // Footprints of eight consecutive points.
 struct alignas(32) FootprintBlock {

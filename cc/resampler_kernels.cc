@@ -230,18 +230,10 @@ class ResamplerOp : public OpKernel {
       std::fill(out, out + output->NumElements(), T(0));
       return;
     }
-    bool vectorised = false;
-#if SONNET_AVX2_DISPATCH
-    if constexpr (std::is_same<T, float>::value) {
-      vectorised =
-          resampler_cpu::UseAvx2() &&
-          resampler_cpu::Avx2Supports(g.height, g.width, g.channels);
-    }
+    const bool vectorised = resampler_cpu::UseAvx2FloatLoops<T>(
+        g.height, g.width, g.channels);
     const int64_t min_prefetch_bytes =
         vectorised ? resampler_cpu::kMinPrefetchBytesAvx2 : kMinPrefetchBytes;
-#else
-    const int64_t min_prefetch_bytes = kMinPrefetchBytes;
-#endif
     const ForwardArgs<T> args{
         data.flat<T>().data(), warp.flat<T>().data(), out, g.height, g.width,
         g.channels, g.num_points,
@@ -350,13 +342,7 @@ class ResamplerGradOp : public OpKernel {
     const T* image_base = data.flat<T>().data();
     const T* coords = warp.flat<T>().data();
     const T* grad_out = grad_output.flat<T>().data();
-    bool vectorised = false;
-#if SONNET_AVX2_DISPATCH
-    if constexpr (std::is_same<T, float>::value) {
-      vectorised = resampler_cpu::UseAvx2() &&
-                   resampler_cpu::Avx2Supports(H, W, C);
-    }
-#endif
+    const bool vectorised = resampler_cpu::UseAvx2FloatLoops<T>(H, W, C);
     // The gradient is bandwidth-bound on large inputs, where the AVX2 loop
     // and prefetching were measured within noise of the scalar loop (16-17
     // ms, [16,256,256,32] -> 128x128); on [32,64,64,16] -> 64x64 it takes
