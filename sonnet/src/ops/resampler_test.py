@@ -596,6 +596,26 @@ class ResamplerErrorTest(tf.test.TestCase, parameterized.TestCase):
       snt.resampler(np.zeros([1, 2, 2, 1], np.float32),
                     np.zeros([1, 1, 2], np.float64))
 
+  def test_python_warp_is_not_cast_to_data_dtype(self):
+    # A Python list converts to float32 on its own, in every mode; the
+    # generated wrapper alone would cast it to data's float64.
+    data = np.zeros([1, 2, 2, 1], np.float64)
+    with self.assertRaises((tf.errors.InvalidArgumentError, TypeError)):
+      snt.resampler(data, [[[0.5, 0.5]]])
+    with tf.Graph().as_default():
+      with self.assertRaises((tf.errors.InvalidArgumentError, TypeError)):
+        snt.resampler(data, [[[0.5, 0.5]]])
+
+  @parameterized.parameters(*MODES)
+  def test_numpy_and_list_inputs_match_tensors(self, mode):
+    data = np.arange(8, dtype=np.float32).reshape([1, 2, 2, 2])
+    warp = [[[0.5, 0.25], [1.0, 0.0], [-0.5, 1.0]]]
+    expected = reference_forward(data, np.array(warp, np.float32))
+    out = run_in_mode(mode, lambda: snt.resampler(data, warp))
+    self.assertAllClose(out, expected, atol=1e-6, rtol=0)
+    self.assertAllEqual(snt.resampler(data, warp),
+                        snt.resampler(tf.constant(data), tf.constant(warp)))
+
 
 class ResamplerIntegrationTest(tf.test.TestCase):
 
