@@ -14,8 +14,9 @@ for both data and warp) of
 
 checks that they agree, and prints the median and the minimum of repeated
 runs and the ratios of the medians. The candidates are interleaved: every
-repetition runs each of them once, in a rotating order, so a burst of load
-from other processes hits them all alike (on a busy machine the medians are
+repetition runs each of them once, in a shuffled order, so a burst of load
+from other processes hits them all alike and each follows every other one
+about equally often (on a busy machine the medians are
 still noisier than the minimums; say which you quote).
 
 The op is timed both as a plain eager call (one op: the cheapest way to run
@@ -159,12 +160,21 @@ class TorchGridSample:
     return data.grad, grid.grad
 
 
-def interleaved_times(candidates, repeats):
-  """Times each candidate `repeats` times, interleaved in a rotating order.
+def interleaved_times(candidates, repeats, seed=0):
+  """Times each candidate `repeats` times, interleaved in shuffled orders.
+
+  Every repetition runs each candidate once, in a fresh random order, so each
+  candidate follows every other one about equally often. A fixed rotation
+  would not do that: it gives each candidate the same predecessor in most
+  repetitions, and what ran just before matters (medium shape, forward,
+  medians: the op took 1.0 ms right after itself and 1.3-1.5 ms after torch,
+  a 3 ms sleep or a 64 MB numpy sum, which leave the other core idle and
+  the caches cold; `data * 1.0` moved alike, 0.6-0.7 ms to 1.1 ms).
 
   Args:
     candidates: {name: function of no arguments}.
     repeats: timed runs per candidate (after two warm-up runs each).
+    seed: seed of the orders, so a run can be repeated.
 
   Returns:
     {name: (median seconds, minimum seconds)}.
@@ -174,9 +184,10 @@ def interleaved_times(candidates, repeats):
     fn()
   names = list(candidates)
   samples = {name: [] for name in names}
-  for repeat in range(repeats):
-    shift = repeat % len(names)
-    for name in names[shift:] + names[:shift]:
+  rng = np.random.RandomState(seed)
+  for _ in range(repeats):
+    for index in rng.permutation(len(names)):
+      name = names[index]
       start = time.perf_counter()
       candidates[name]()
       samples[name].append(time.perf_counter() - start)

@@ -30,17 +30,32 @@ class BenchAgreementTest(tf.test.TestCase):
     self.assertAllClose(case.forward().permute(0, 2, 3, 1).numpy(),
                         snt.resampler(data, warp), atol=1e-5)
 
-  def test_interleaved_times_runs_each_candidate_in_rotating_order(self):
+  def test_interleaved_times_runs_each_candidate_once_per_repeat(self):
     calls = []
     candidates = {name: (lambda n=name: calls.append(n)) for name in "abc"}
-    times = resampler_bench.interleaved_times(candidates, repeats=3)
+    times = resampler_bench.interleaved_times(candidates, repeats=60)
     self.assertEqual(set(times), {"a", "b", "c"})
     for median, minimum in times.values():
       self.assertGreaterEqual(median, minimum)
       self.assertGreaterEqual(minimum, 0.0)
-    # Two warm-up calls each, then every repeat starts one candidate later.
-    self.assertEqual(calls, list("aabbcc") + list("abc") + list("bca") +
-                     list("cab"))
+    # Two warm-up calls each, then every repeat runs each candidate once.
+    self.assertEqual(calls[:6], list("aabbcc"))
+    repeats = [calls[i:i + 3] for i in range(6, len(calls), 3)]
+    self.assertLen(repeats, 60)
+    for order in repeats:
+      self.assertCountEqual(order, "abc")
+    # Each candidate runs right after each other one (a fixed rotation gives
+    # "a" only "c" before it).
+    timed = calls[6:]
+    for name in "abc":
+      before = {b for b, a in zip(timed, timed[1:]) if a == name and b != name}
+      self.assertEqual(before, set("abc") - {name})
+    # The orders are seeded: the same seed repeats them.
+    again = []
+    resampler_bench.interleaved_times(
+        {name: (lambda n=name: again.append(n)) for name in "abc"},
+        repeats=60)
+    self.assertEqual(again, calls)
 
   def test_copy_bandwidth_is_positive(self):
     self.assertGreater(resampler_bench.copy_bandwidth(1 << 20, repeats=1), 0)
