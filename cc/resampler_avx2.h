@@ -166,11 +166,16 @@ SONNET_TARGET_AVX2 SONNET_INLINE void PrefetchBlock(
 
 // out[0:C) = w00 * p00 + w10 * p10 + w01 * p01 + w11 * p11 (p10 = p00 + C,
 // p01 = p00 + W * C, p11 = p01 + C). Non-temporal stores were tried for
-// large outputs and gained nothing measurable, so the output goes through the
-// cache.
+// large outputs and measured slower, so the output goes through the cache.
+// With `spill`, the last 1-7 channels are stored as a whole vector, whose
+// extra lanes land on the next points' outputs: the caller writes those
+// later and guarantees they are its own. A masked store costs about 15
+// cycles more per point on AMD Zen 4 (measured: [8,32,32,C] -> 32x32, 8192
+// points, 95-104 us for C = 1..7 against 66 us for C = 8).
 SONNET_TARGET_AVX2 SONNET_INLINE void InteriorPointAvx2(
     const float* p00, int64_t row_elements, int64_t channels, float w00,
-    float w10, float w01, float w11, const __m256i& tail_mask, float* out) {
+    float w10, float w01, float w11, const __m256i& tail_mask, bool spill,
+    float* out) {
   const float* p01 = p00 + row_elements;
   const __m256 v00 = _mm256_set1_ps(w00), v10 = _mm256_set1_ps(w10);
   const __m256 v01 = _mm256_set1_ps(w01), v11 = _mm256_set1_ps(w11);
@@ -189,7 +194,11 @@ SONNET_TARGET_AVX2 SONNET_INLINE void InteriorPointAvx2(
     v = _mm256_fmadd_ps(v01, _mm256_maskload_ps(p01 + c, tail_mask), v);
     v = _mm256_fmadd_ps(v11, _mm256_maskload_ps(p01 + channels + c, tail_mask),
                         v);
-    _mm256_maskstore_ps(out + c, tail_mask, v);
+    if (spill) {
+      _mm256_storeu_ps(out + c, v);
+    } else {
+      _mm256_maskstore_ps(out + c, tail_mask, v);
+    }
   }
 }
 
@@ -216,6 +225,10 @@ SONNET_TARGET_AVX2 void ForwardFloatAvx2Impl(const ForwardArgs<float>& args,
       _mm256_set1_epi32(tail), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
   const float* coords = args.coords;
   float* out = args.out;
+  // Points before this one may spill their last vector past their own
+  // output: it stays inside [begin, end), which is written in order.
+  const int64_t spill_end =
+      tail == 0 ? end : end - (kLanes - tail + C - 1) / C;
   // Footprints are computed kBlocksAhead blocks before use (and, with
   // kPrefetch, their corners prefetched), in a ring.
   FootprintBlock blocks[kRingBlocks];
@@ -240,10 +253,12 @@ SONNET_TARGET_AVX2 void ForwardFloatAvx2Impl(const ForwardArgs<float>& args,
       const FootprintBlock& block = blocks[n & (kRingBlocks - 1)];
       const int64_t first = i + n * kLanes;
       if (block.interior == 0xff) {  // The common case: no branches.
+        const bool spill = first + kLanes <= spill_end;
         for (int k = 0; k < kLanes; ++k) {
           InteriorPointAvx2(image + block.offset00[k], row_elements, C,
                             block.w00[k], block.w10[k], block.w01[k],
-                            block.w11[k], tail_mask, out + (first + k) * C);
+                            block.w11[k], tail_mask, spill,
+                            out + (first + k) * C);
         }
         continue;
       }
@@ -252,7 +267,7 @@ SONNET_TARGET_AVX2 void ForwardFloatAvx2Impl(const ForwardArgs<float>& args,
         if (block.interior >> k & 1) {
           InteriorPointAvx2(image + block.offset00[k], row_elements, C,
                             block.w00[k], block.w10[k], block.w01[k],
-                            block.w11[k], tail_mask, o);
+                            block.w11[k], tail_mask, first + k < spill_end, o);
         } else if (!(block.inside >> k & 1)) {
           for (int64_t c = 0; c < C; ++c) o[c] = 0.0f;
         } else {  // A corner outside: the shared scalar code.

@@ -255,6 +255,20 @@ class ResamplerForwardTest(tf.test.TestCase, parameterized.TestCase):
     self.assertAllClose(grad_data, ref_data, atol=1e-5, rtol=0)
     self.assertAllClose(grad_warp, ref_warp, atol=1e-4, rtol=1e-5)
 
+  @parameterized.parameters(1, 2, 3, 5, 7, 12)
+  def test_channel_tails_at_chunk_boundaries(self, channels):
+    # Sharded over threads (73728 points). With a channel tail, the AVX2
+    # forward stores a point's last vector whole, across the next points'
+    # outputs, except where that would cross the end of its thread's chunk:
+    # a store across it would overwrite another thread's finished points.
+    rng = np.random.RandomState(20 + channels)
+    data = rng.normal(size=[2, 32, 32, channels]).astype(np.float32)
+    warp = random_warp(rng, [2, 192, 192], 32, 32, np.float32, margin=0.0)
+    expected = reference_forward(data, warp)
+    for _ in range(5):
+      self.assertAllClose(snt.resampler(data, warp), expected, atol=1e-5,
+                          rtol=0)
+
   def test_width_beyond_float_precision_matches_reference(self):
     # From width 2^24 on, float32 cannot hold every column index: such
     # images take the scalar loops, which compare in the same precision.
