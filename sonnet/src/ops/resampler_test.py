@@ -269,6 +269,28 @@ class ResamplerForwardTest(tf.test.TestCase, parameterized.TestCase):
       self.assertAllClose(snt.resampler(data, warp), expected, atol=1e-5,
                           rtol=0)
 
+  @parameterized.parameters(1, 2, 3, 4)
+  def test_narrow_gradient_at_image_ends(self, channels):
+    # Sharded over threads, one accumulator per batch entry (six) or per
+    # slice (one entry). With C <= 4 the AVX2 gradient updates both corners
+    # of a row as one vector, read and written whole where its eight lanes
+    # stay inside the point's image; past the image's end they belong to
+    # another thread's accumulator, so a whole-vector write there could undo
+    # that thread's updates. Points crowd the last pixels of each image.
+    rng = np.random.RandomState(30 + channels)
+    for batch in (6, 1):
+      data = rng.normal(size=[batch, 4, 4, channels]).astype(np.float32)
+      warp = rng.uniform(1.5, 2.999, [batch, 24576 // batch, 2]).astype(
+          np.float32)
+      grad_output = rng.normal(
+          size=[batch, 24576 // batch, channels]).astype(np.float32)
+      ref_data, ref_warp = reference_grads(data, warp, grad_output)
+      for _ in range(5):
+        grad_data, grad_warp = resampler_lib.resampler_grad(
+            data, warp, grad_output)
+        self.assertAllClose(grad_data, ref_data, atol=2e-3, rtol=1e-5)
+        self.assertAllClose(grad_warp, ref_warp, atol=1e-4, rtol=1e-5)
+
   def test_width_beyond_float_precision_matches_reference(self):
     # From width 2^24 on, float32 cannot hold every column index: such
     # images take the scalar loops, which compare in the same precision.
