@@ -397,9 +397,9 @@ SONNET_TARGET_AVX2 SONNET_INLINE GradMasks MakeGradMasks(int64_t channels) {
 
 // C <= 4: the gradient of one interior point with both corners of a row in
 // one vector (lanes [0, C) the left corner, [C, 2C) the right one): two
-// read-modify-writes of the accumulator instead of four overlapping ones,
-// and whole-vector ones where the eight lanes stay inside the image
-// (`whole`), so no masked store (about 15 cycles each on AMD Zen 4).
+// read-modify-writes of the accumulator instead of four overlapping ones;
+// with kWholeVector, where the caller has checked that all eight lanes lie in
+// the point's two rows, no masked store (about 15 cycles each on AMD Zen 4).
 template <bool kWholeVector>
 SONNET_TARGET_AVX2 SONNET_INLINE void NarrowGradLanes(
     const float* p00, const float* p01, const float* go, float* a00,
@@ -440,8 +440,11 @@ SONNET_TARGET_AVX2 SONNET_INLINE void InteriorGradAvx2(
   const float* go = args.grad_out + i * C;
   __m256 gx = _mm256_setzero_ps(), gy = _mm256_setzero_ps();
   if (2 * C <= kLanes) {
-    // The accumulator of this image belongs to the calling thread.
-    if (block.offset00[k] + row + kLanes <= args.H * row) {
+    // Whole vectors where the eight lanes stay inside rows y0 and y0 + 1,
+    // which the calling thread owns and has zeroed (LazyZeroRows): nothing
+    // uninitialised is read, and no other thread's accumulator is touched.
+    const int64_t x0_elements = block.offset00[k] - block.y0[k] * row;
+    if (x0_elements + kLanes <= row) {
       NarrowGradLanes<true>(p00, p00 + row, go, a00, a00 + row, C, w, masks,
                             &gx, &gy);
     } else {

@@ -273,10 +273,10 @@ class ResamplerForwardTest(tf.test.TestCase, parameterized.TestCase):
   def test_narrow_gradient_at_image_ends(self, channels):
     # Sharded over threads, one accumulator per batch entry (six) or per
     # slice (one entry). With C <= 4 the AVX2 gradient updates both corners
-    # of a row as one vector, read and written whole where its eight lanes
-    # stay inside the point's image; past the image's end they belong to
-    # another thread's accumulator, so a whole-vector write there could undo
-    # that thread's updates. Points crowd the last pixels of each image.
+    # of a row as one vector, read and written whole only where its eight
+    # lanes stay inside the point's two rows; past the image's end they
+    # belong to another thread's accumulator, so a whole-vector write there
+    # could undo that thread's updates. Points crowd the last pixels.
     rng = np.random.RandomState(30 + channels)
     for batch in (6, 1):
       data = rng.normal(size=[batch, 4, 4, channels]).astype(np.float32)
