@@ -335,13 +335,12 @@ SONNET_TARGET_AVX2 SONNET_INLINE void AccumulateLanes(float* acc, __m256 g,
   }
 }
 
-// Eight channels (or the masked tail) of one interior point's gradient:
-// grad_data corners += g * weight; gx, gy lanes += g * d out / d x, y.
+// gx, gy lanes += g * d out / d x, y for eight channels (or the masked
+// tail) of one interior point; returns g, those lanes of grad_output.
 template <bool kMasked>
-SONNET_TARGET_AVX2 SONNET_INLINE void GradLanes(
-    const float* p00, const float* p01, const float* go, float* a00,
-    float* a01, int64_t channels, const PointWeights& w, const __m256i& mask,
-    __m256* gx, __m256* gy) {
+SONNET_TARGET_AVX2 SONNET_INLINE __m256 WarpGradLanes(
+    const float* p00, const float* p01, const float* go, int64_t channels,
+    const PointWeights& w, const __m256i& mask, __m256* gx, __m256* gy) {
   const __m256 g = LoadLanes<kMasked>(go, mask);
   const __m256 i00 = LoadLanes<kMasked>(p00, mask);
   const __m256 i10 = LoadLanes<kMasked>(p00 + channels, mask);
@@ -354,12 +353,22 @@ SONNET_TARGET_AVX2 SONNET_INLINE void GradLanes(
       g, _mm256_fmadd_ps(w.ay, _mm256_sub_ps(dx1, dx0), dx0), *gx);
   *gy = _mm256_fmadd_ps(
       g, _mm256_fmadd_ps(w.ax, _mm256_sub_ps(dy1, dy0), dy0), *gy);
-  float* a10 = a00 + channels;
-  float* a11 = a01 + channels;
+  return g;
+}
+
+// Eight channels (or the masked tail) of one interior point's gradient:
+// grad_data corners += g * weight; gx, gy lanes += g * d out / d x, y.
+template <bool kMasked>
+SONNET_TARGET_AVX2 SONNET_INLINE void GradLanes(
+    const float* p00, const float* p01, const float* go, float* a00,
+    float* a01, int64_t channels, const PointWeights& w, const __m256i& mask,
+    __m256* gx, __m256* gy) {
+  const __m256 g =
+      WarpGradLanes<kMasked>(p00, p01, go, channels, w, mask, gx, gy);
   AccumulateLanes<kMasked, false>(a00, g, w.w00, mask);
-  AccumulateLanes<kMasked, false>(a10, g, w.w10, mask);
+  AccumulateLanes<kMasked, false>(a00 + channels, g, w.w10, mask);
   AccumulateLanes<kMasked, false>(a01, g, w.w01, mask);
-  AccumulateLanes<kMasked, false>(a11, g, w.w11, mask);
+  AccumulateLanes<kMasked, false>(a01 + channels, g, w.w11, mask);
 }
 
 SONNET_TARGET_AVX2 SONNET_INLINE float HorizontalSum(__m256 v) {
@@ -405,18 +414,8 @@ SONNET_TARGET_AVX2 SONNET_INLINE void NarrowGradLanes(
     const float* p00, const float* p01, const float* go, float* a00,
     float* a01, int64_t channels, const PointWeights& w,
     const GradMasks& masks, __m256* gx, __m256* gy) {
-  const __m256i mask = masks.tail;
-  const __m256 g = _mm256_maskload_ps(go, mask);
-  const __m256 i00 = _mm256_maskload_ps(p00, mask);
-  const __m256 i10 = _mm256_maskload_ps(p00 + channels, mask);
-  const __m256 i01 = _mm256_maskload_ps(p01, mask);
-  const __m256 i11 = _mm256_maskload_ps(p01 + channels, mask);
-  const __m256 dx0 = _mm256_sub_ps(i10, i00), dx1 = _mm256_sub_ps(i11, i01);
-  const __m256 dy0 = _mm256_sub_ps(i01, i00), dy1 = _mm256_sub_ps(i11, i10);
-  *gx = _mm256_fmadd_ps(
-      g, _mm256_fmadd_ps(w.ay, _mm256_sub_ps(dx1, dx0), dx0), *gx);
-  *gy = _mm256_fmadd_ps(
-      g, _mm256_fmadd_ps(w.ax, _mm256_sub_ps(dy1, dy0), dy0), *gy);
+  const __m256 g =
+      WarpGradLanes<true>(p00, p01, go, channels, w, masks.tail, gx, gy);
   const __m256 g2 = _mm256_permutevar8x32_ps(g, masks.pair_order);
   const __m256 second = _mm256_castsi256_ps(masks.second);
   AccumulateLanes<true, kWholeVector>(
