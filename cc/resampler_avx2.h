@@ -160,8 +160,8 @@ SONNET_TARGET_AVX2 SONNET_INLINE void PrefetchBlock(
         image + block.offset00[__builtin_ctz(bits)]);
     const char* q = p + row_elements * static_cast<int64_t>(sizeof(float));
     for (int64_t offset = 0; offset < bytes; offset += 64) {
-      __builtin_prefetch(p + offset, kForWrite ? 1 : 0);
-      __builtin_prefetch(q + offset, kForWrite ? 1 : 0);
+      __builtin_prefetch(p + offset, kForWrite ? 1 : 0, kPrefetchLocality);
+      __builtin_prefetch(q + offset, kForWrite ? 1 : 0, kPrefetchLocality);
     }
   }
 }
