@@ -60,8 +60,19 @@ bool UseAvx2FloatLoops(int64_t height, int64_t width, int64_t channels) {
 }
 
 // Data from this size on is prefetched: beyond a core's L2 cache (the
-// scalar loops, with more work per point, start at 16 MiB).
+// scalar loops, with more work per point, start at 16 MiB). Up to 16 MiB
+// the forward pass prefetches into L1, above into L2 like the other loops
+// (kPrefetchLocality). Forward medians, 25 runs interleaved with a 64 MB
+// read, into L1 / L2: [32,64,64,16] -> 64x64 (8.4 MB) 1.60 / 1.66 ms, and in
+// six runs beside torch 1.21-1.39 / 1.29-1.50 ms; [32,64,64,32] -> 64x64
+// (16.8 MB) 2.00 / 1.95 ms; [4,256,256,32] -> 128x128 (33.6 MB) 2.89 / 2.42
+// ms; [16,256,256,32] -> 128x128 (134 MB) 9.09 / 6.80 ms.
 constexpr int64_t kMinPrefetchBytesAvx2 = int64_t{2} << 20;
+
+// Where PrefetchBlock sends lines: the locality of __builtin_prefetch.
+constexpr int kToL1 = 3;
+constexpr int kToL2 = kPrefetchLocality;
+constexpr int kNoPrefetch = -1;
 
 #if SONNET_AVX2_DISPATCH
 
@@ -147,8 +158,8 @@ SONNET_TARGET_AVX2 SONNET_INLINE void ComputeBlock(const float* coords,
 }
 
 // Prefetches the two corner rows in `image` (read, or kForWrite: written) of
-// every interior point of `block`.
-template <bool kForWrite = false>
+// every interior point of `block`, with locality kLocality.
+template <int kLocality, bool kForWrite = false>
 SONNET_TARGET_AVX2 SONNET_INLINE void PrefetchBlock(
     const FootprintBlock& block, const float* image, int64_t row_elements,
     int64_t channels) {
@@ -160,8 +171,8 @@ SONNET_TARGET_AVX2 SONNET_INLINE void PrefetchBlock(
         image + block.offset00[__builtin_ctz(bits)]);
     const char* q = p + row_elements * static_cast<int64_t>(sizeof(float));
     for (int64_t offset = 0; offset < bytes; offset += 64) {
-      __builtin_prefetch(p + offset, kForWrite ? 1 : 0, kPrefetchLocality);
-      __builtin_prefetch(q + offset, kForWrite ? 1 : 0, kPrefetchLocality);
+      __builtin_prefetch(p + offset, kForWrite ? 1 : 0, kLocality);
+      __builtin_prefetch(q + offset, kForWrite ? 1 : 0, kLocality);
     }
   }
 }
@@ -204,19 +215,21 @@ SONNET_TARGET_AVX2 SONNET_INLINE void InteriorPointAvx2(
   }
 }
 
-// Computes block n of a batch entry's points into its ring slot and, with
-// kPrefetch, prefetches its corners.
-template <bool kPrefetch>
+// Computes block n of a batch entry's points into its ring slot and, unless
+// kPrefetch is kNoPrefetch, prefetches its corners (kToL1 or kToL2).
+template <int kPrefetch>
 SONNET_TARGET_AVX2 SONNET_INLINE void PrepareBlock(
     const float* coords, int64_t n, int32_t height, int32_t width,
     int32_t channels, const float* image, int64_t row_elements,
     FootprintBlock* ring) {
   FootprintBlock& block = ring[n & (kRingBlocks - 1)];
   ComputeBlock(coords + 2 * n * kLanes, height, width, channels, &block);
-  if constexpr (kPrefetch) PrefetchBlock(block, image, row_elements, channels);
+  if constexpr (kPrefetch != kNoPrefetch) {
+    PrefetchBlock<kPrefetch>(block, image, row_elements, channels);
+  }
 }
 
-template <bool kPrefetch>
+template <int kPrefetch>
 SONNET_TARGET_AVX2 void ForwardFloatAvx2Impl(const ForwardArgs<float>& args,
                                              int64_t begin, int64_t end) {
   const int64_t H = args.H, W = args.W, C = args.C, P = args.P;
@@ -287,8 +300,9 @@ SONNET_TARGET_AVX2 void ForwardFloatAvx2Impl(const ForwardArgs<float>& args,
 // checks UseAvx2() and Avx2Supports().
 inline void ForwardFloatAvx2(const ForwardArgs<float>& args, int64_t begin,
                              int64_t end) {
-  if (args.prefetch) return ForwardFloatAvx2Impl<true>(args, begin, end);
-  ForwardFloatAvx2Impl<false>(args, begin, end);
+  if (!args.prefetch) return ForwardFloatAvx2Impl<kNoPrefetch>(args, begin, end);
+  if (args.prefetch_to_l1) return ForwardFloatAvx2Impl<kToL1>(args, begin, end);
+  ForwardFloatAvx2Impl<kToL2>(args, begin, end);
 }
 
 
@@ -481,20 +495,20 @@ SONNET_INLINE void ScalarGradPoint(const GradArgs<float>& args, int64_t i,
 }
 
 // PrepareBlock, also prefetching the accumulator's corners for writing.
-template <bool kPrefetch>
+template <int kPrefetch>
 SONNET_TARGET_AVX2 SONNET_INLINE void PrepareGradBlock(
     const GradArgs<float>& args, const float* coords, int64_t n,
     int32_t height, int32_t width, int32_t channels, FootprintBlock* ring) {
   const int64_t row = args.W * args.C;
   PrepareBlock<kPrefetch>(coords, n, height, width, channels, args.image, row,
                           ring);
-  if constexpr (kPrefetch) {
-    PrefetchBlock</*kForWrite=*/true>(ring[n & (kRingBlocks - 1)], args.acc,
-                                      row, args.C);
+  if constexpr (kPrefetch != kNoPrefetch) {
+    PrefetchBlock<kPrefetch, /*kForWrite=*/true>(ring[n & (kRingBlocks - 1)],
+                                                 args.acc, row, args.C);
   }
 }
 
-template <bool kPrefetch>
+template <int kPrefetch>
 SONNET_TARGET_AVX2 void GradFloatAvx2Impl(const GradArgs<float>& args,
                                           int64_t first, int64_t last) {
   const int64_t C = args.C, row = args.W * args.C;
@@ -539,8 +553,9 @@ SONNET_TARGET_AVX2 void GradFloatAvx2Impl(const GradArgs<float>& args,
 // FMA); see AccumulateRange. The caller checks UseAvx2() and Avx2Supports().
 inline void GradFloatAvx2(const GradArgs<float>& args, int64_t first,
                           int64_t last) {
-  if (args.prefetch) return GradFloatAvx2Impl<true>(args, first, last);
-  GradFloatAvx2Impl<false>(args, first, last);
+  // The gradient prefetches from kMinPrefetchBytes (16 MiB): into L2.
+  if (args.prefetch) return GradFloatAvx2Impl<kToL2>(args, first, last);
+  GradFloatAvx2Impl<kNoPrefetch>(args, first, last);
 }
 
 #endif  // SONNET_AVX2_DISPATCH

@@ -237,6 +237,9 @@ struct ForwardArgs {
   T* out;
   int64_t H, W, C, P;
   bool prefetch;
+  // The AVX2 loop prefetches into L1 instead of L2 (data under
+  // kMinPrefetchBytes; see kMinPrefetchBytesAvx2).
+  bool prefetch_to_l1;
 };
 
 // Samples one point: out[i * C, (i + 1) * C) from this batch entry's image.

@@ -234,10 +234,11 @@ class ResamplerOp : public OpKernel {
         g.height, g.width, g.channels);
     const int64_t min_prefetch_bytes =
         vectorised ? resampler_cpu::kMinPrefetchBytesAvx2 : kMinPrefetchBytes;
+    const int64_t data_bytes = static_cast<int64_t>(data.TotalBytes());
     const ForwardArgs<T> args{
         data.flat<T>().data(), warp.flat<T>().data(), out, g.height, g.width,
-        g.channels, g.num_points,
-        static_cast<int64_t>(data.TotalBytes()) >= min_prefetch_bytes};
+        g.channels, g.num_points, data_bytes >= min_prefetch_bytes,
+        /*prefetch_to_l1=*/data_bytes < kMinPrefetchBytes};
     auto sample_range = [&args, vectorised](int64_t begin, int64_t end) {
 #if SONNET_AVX2_DISPATCH
       if constexpr (std::is_same<T, float>::value) {

@@ -408,12 +408,14 @@ class ResamplerForwardTest(tf.test.TestCase, parameterized.TestCase):
                         rtol=0)
     self.assertEqual(float(grad_data[0, height - 1, 3, 0]), 1.0)
 
-  def test_large_input_prefetch_path_matches_reference(self):
-    # Data of 16 MiB and more takes the kernels' prefetching code path.
+  @parameterized.parameters(16, 64)
+  def test_large_input_prefetch_path_matches_reference(self, channels):
+    # The kernels prefetch from 16 MiB of data (64 channels here); the AVX2
+    # forward pass from 2 MiB (16 channels: 4 MiB), into L1 below 16 MiB.
     rng = np.random.RandomState(8)
-    data = rng.uniform(size=[1, 256, 256, 64]).astype(np.float32)
+    data = rng.uniform(size=[1, 256, 256, channels]).astype(np.float32)
     warp = random_warp(rng, [1, 300], 256, 256, np.float32)
-    grad_output = rng.uniform(size=[1, 300, 64]).astype(np.float32)
+    grad_output = rng.uniform(size=[1, 300, channels]).astype(np.float32)
     self.assertAllClose(snt.resampler(data, warp),
                         reference_forward(data, warp), atol=2e-5, rtol=0)
     grad_data, grad_warp = resampler_lib.resampler_grad(data, warp,
