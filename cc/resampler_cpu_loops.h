@@ -100,12 +100,13 @@ struct Footprint {
 constexpr int64_t kLookahead = 8;
 constexpr int64_t kRing = 16;  // power of two, > kLookahead
 constexpr int64_t kMaxPrefetchBytesPerRow = 512;
-// Prefetches go to L2 (prefetcht1), not L1: on 2 cores of AMD Zen 4,
-// float32, 30 interleaved runs after a 64 MB read, median forward / gradient
-// [16,256,256,32] -> 128x128: 9.8 / 20.6 ms into L1, 7.1 / 16.4 ms into L2
-// (locality 1, also L2 there: 7.1 / 15.7; non-temporal: 10.1 / 20.4);
-// [32,64,64,16] -> 64x64: 1.31 / 2.59 ms and 1.27 / 2.78 ms, within noise.
+// Prefetches of data from 16 MiB on go to L2 (prefetcht1), not L1: on 2
+// cores of AMD Zen 4, float32, 30 interleaved runs after a 64 MB read, median
+// forward / gradient [16,256,256,32] -> 128x128: 9.8 / 20.6 ms into L1,
+// 7.1 / 16.4 ms into L2 (locality 1, also L2 there: 7.1 / 15.7;
+// non-temporal: 10.1 / 20.4); float64: 17-19 / 35-36 ms -> 13-17 / 27-30 ms.
 // Prefetches into L1 hold its few miss buffers for the whole trip to memory.
+// (The AVX2 forward also prefetches smaller data, into L1: resampler_avx2.h.)
 constexpr int kPrefetchLocality = 2;
 // Inputs smaller than this mostly stay in cache, where prefetching only adds
 // instructions (measured: about 10% slower on a 2x48x48x32 input).
