@@ -223,7 +223,8 @@ def resampler(data: tf.Tensor,
   Args:
     data: float16, float32 or float64 tensor `[B, H, W, C]`.
     warp: tensor `[B, d_0, ..., d_n, 2]` of the same dtype (not cast).
-    name: name scope of the op.
+    name: name scope of the op in graphs (`tf.function`, graph mode); eager
+      ops have no names, so eager calls ignore it.
 
   Returns:
     Tensor `[B, d_0, ..., d_n, C]` of `data`'s dtype.
