@@ -335,7 +335,7 @@ struct PointWeights {
 // loaded and stored back, the others unchanged bit for bit (a masked store
 // costs about 15 cycles more on AMD Zen 4); the caller makes sure they lie in
 // memory no other thread touches meanwhile.
-template <bool kMasked, bool kWholeVector>
+template <bool kMasked, bool kWholeVector = false>
 SONNET_TARGET_AVX2 SONNET_INLINE void AccumulateLanes(float* acc, __m256 g,
                                                       __m256 weight,
                                                       const __m256i& mask) {
@@ -379,10 +379,10 @@ SONNET_TARGET_AVX2 SONNET_INLINE void GradLanes(
     __m256* gx, __m256* gy) {
   const __m256 g =
       WarpGradLanes<kMasked>(p00, p01, go, channels, w, mask, gx, gy);
-  AccumulateLanes<kMasked, false>(a00, g, w.w00, mask);
-  AccumulateLanes<kMasked, false>(a00 + channels, g, w.w10, mask);
-  AccumulateLanes<kMasked, false>(a01, g, w.w01, mask);
-  AccumulateLanes<kMasked, false>(a01 + channels, g, w.w11, mask);
+  AccumulateLanes<kMasked>(a00, g, w.w00, mask);
+  AccumulateLanes<kMasked>(a00 + channels, g, w.w10, mask);
+  AccumulateLanes<kMasked>(a01, g, w.w01, mask);
+  AccumulateLanes<kMasked>(a01 + channels, g, w.w11, mask);
 }
 
 SONNET_TARGET_AVX2 SONNET_INLINE float HorizontalSum(__m256 v) {
