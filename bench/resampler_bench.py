@@ -26,7 +26,9 @@ The pure-TF version runs in a `tf.function` (many small ops).
 
 For the medium and large shapes it also prints the memory-bandwidth bound of
 the forward pass (bytes that must move / copy bandwidth measured with one
-thread per core) and the fraction of it the op reaches.
+thread per core) and the fraction of it the op reaches, and a lower floor:
+the time to read data and warp once at the machine's read bandwidth, with how
+much faster than each other candidate a kernel at that floor would be.
 
 With --elementwise_reference it also times `data * 1.0` where the output is
 as large as the data (the medium shape), an op that moves the same bytes.
@@ -194,10 +196,30 @@ def interleaved_times(candidates, repeats, seed=0):
   return {name: (statistics.median(s), min(s)) for name, s in samples.items()}
 
 
+def _parallel_best_time(work, arrays, repeats):
+  """Best time of `work(*slices)` run on one slice of `arrays` per core.
+
+  numpy releases the GIL in copies and reductions, so the threads run in
+  parallel.
+  """
+  num_threads = max(1, os.cpu_count() or 1)
+  bounds = np.linspace(0, arrays[0].size, num_threads + 1).astype(np.int64)
+
+  def run_all():
+    threads = [threading.Thread(target=work,
+                                args=[a[lo:hi] for a in arrays])
+               for lo, hi in zip(bounds[:-1], bounds[1:])]
+    for t in threads:
+      t.start()
+    for t in threads:
+      t.join()
+
+  run_all()  # Touches every page first.
+  return min(_timed(run_all) for _ in range(repeats))
+
+
 def copy_bandwidth(num_bytes=256 << 20, repeats=5):
   """Bytes moved per second (read + write) copying with one thread per core.
-
-  numpy releases the GIL while copying, so the threads run in parallel.
 
   Args:
     num_bytes: size of the array copied (much larger than the caches).
@@ -206,33 +228,42 @@ def copy_bandwidth(num_bytes=256 << 20, repeats=5):
   Returns:
     Bytes read plus bytes written, per second.
   """
-  num_threads = max(1, os.cpu_count() or 1)
   src = np.ones(num_bytes // 4, np.float32)
   dst = np.empty_like(src)
-  np.copyto(dst, src)
-  bounds = np.linspace(0, src.size, num_threads + 1).astype(np.int64)
-
-  def parallel_copy():
-    threads = [threading.Thread(target=np.copyto,
-                                args=(dst[lo:hi], src[lo:hi]))
-               for lo, hi in zip(bounds[:-1], bounds[1:])]
-    for t in threads:
-      t.start()
-    for t in threads:
-      t.join()
-
-  best = min(_timed(parallel_copy) for _ in range(repeats))
+  best = _parallel_best_time(lambda d, s: np.copyto(d, s), [dst, src],
+                             repeats)
   return 2 * src.nbytes / best
 
 
+def read_bandwidth(num_bytes=256 << 20, repeats=5):
+  """Bytes read per second by one thread per core (a max over each slice).
+
+  A reduction writes nothing, so this is the rate at which any kernel can
+  read its inputs from memory. `np.max` measured faster than `np.sum`
+  (pairwise summation) here: 27.7 against 24.8 GB/s on two cores.
+
+  Args:
+    num_bytes: size of the array read (much larger than the caches).
+    repeats: the best of this many reads counts.
+
+  Returns:
+    Bytes read per second.
+  """
+  src = np.ones(num_bytes // 4, np.float32)
+  best = _parallel_best_time(np.max, [src], repeats)
+  return src.nbytes / best
+
+
 _ELEMENTWISE = "TF data * 1.0"
-_BANDWIDTH = []
+_BANDWIDTH = {}
 
 
-def _copy_bandwidth_once():
+def _bandwidths_once():
+  """(copy, read) bandwidths, measured on the first call only."""
   if not _BANDWIDTH:
-    _BANDWIDTH.append(copy_bandwidth())
-  return _BANDWIDTH[0]
+    _BANDWIDTH["copy"] = copy_bandwidth()
+    _BANDWIDTH["read"] = read_bandwidth()
+  return _BANDWIDTH["copy"], _BANDWIDTH["read"]
 
 
 def _timed(fn):
@@ -333,7 +364,7 @@ def run_shape(name, repeats):
     # op's inputs from the caches (medium: 17 MB, large: 170 MB): memory
     # sets the floor on both.
     moved = data.nbytes + warp.nbytes + ours.nbytes
-    bandwidth = _copy_bandwidth_once()
+    bandwidth, read = _bandwidths_once()
     bound = moved / bandwidth
     op_median, op_min = min(results["forward"]["snt op"],
                             results["forward"]["snt op tf.function"])
@@ -342,6 +373,16 @@ def run_shape(name, repeats):
           "(min)" % (moved / 1e6, bandwidth / 1e9, os.cpu_count() or 1,
                      bound * 1e3, 100 * bound / op_median,
                      100 * bound / op_min))
+    # A floor below the bound: the inputs alone, read at the best rate this
+    # machine reads memory (the op also writes its output). How much faster
+    # than the other candidates any kernel that reads its inputs once could be.
+    read_floor = (data.nbytes + warp.nbytes) / read
+    print("  reading data and warp once at the read bandwidth (%.1f GB/s) "
+          "takes %.2f ms: a kernel at that floor would be %s" % (
+              read / 1e9, read_floor * 1e3, ", ".join(
+                  "%.1fx %s" % (times_median / read_floor, n)
+                  for n, (times_median, _) in results["forward"].items()
+                  if not n.startswith("snt op") and n != _ELEMENTWISE)))
     if _ELEMENTWISE in results["forward"]:
       print("  %s (same bytes in and out as the op, same conditions): "
             "%.3f ms median; the op takes %.2fx its time" % (

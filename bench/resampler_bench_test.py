@@ -60,6 +60,9 @@ class BenchAgreementTest(tf.test.TestCase):
   def test_copy_bandwidth_is_positive(self):
     self.assertGreater(resampler_bench.copy_bandwidth(1 << 20, repeats=1), 0)
 
+  def test_read_bandwidth_is_positive(self):
+    self.assertGreater(resampler_bench.read_bandwidth(1 << 20, repeats=1), 0)
+
 
 if __name__ == "__main__":
   tf.test.main()
