@@ -1,0 +1,135 @@
+// Copyright 2026 The Sonnet Authors. All Rights Reserved.
+// Licensed under the Apache License, Version 2.0.
+//
+// Memory-safety test of the AVX2 forward loop, which Python tests cannot see:
+// a border point (a corner outside the image) loads clamped corners whose
+// values are masked away, so a wrong clamp gives right numbers while reading
+// outside the image. Here every image and output sits against inaccessible
+// guard pages, so such a read or write crashes the test; the results must
+// also match the scalar loop. Without AVX2 + FMA it has nothing to test and
+// passes. tools/test.sh builds //cc:resampler_loops_test and runs it.
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <random>
+#include <vector>
+
+#include "cc/resampler_avx2.h"
+
+namespace sonnet {
+namespace resampler_cpu {
+namespace {
+
+// `count` floats ending exactly where an inaccessible page begins, with
+// another inaccessible page before the mapping's first page.
+class GuardedFloats {
+ public:
+  explicit GuardedFloats(size_t count) : count_(count) {
+    page_ = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    body_ = (count * sizeof(float) + page_ - 1) / page_ * page_;
+    mapping_ = static_cast<char*>(mmap(nullptr, body_ + 2 * page_,
+                                       PROT_READ | PROT_WRITE,
+                                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+    if (mapping_ == MAP_FAILED) {
+      std::perror("mmap");
+      std::exit(2);
+    }
+    mprotect(mapping_, page_, PROT_NONE);
+    mprotect(mapping_ + page_ + body_, page_, PROT_NONE);
+  }
+  ~GuardedFloats() { munmap(mapping_, body_ + 2 * page_); }
+  GuardedFloats(const GuardedFloats&) = delete;
+  GuardedFloats& operator=(const GuardedFloats&) = delete;
+
+  float* data() {
+    return reinterpret_cast<float*>(mapping_ + page_ + body_) - count_;
+  }
+
+ private:
+  size_t count_, page_, body_;
+  char* mapping_;
+};
+
+// Points mostly in the border bands (-1, 0) and (size - 1, size) of each
+// axis, some anywhere in [-1, size] (inside, border or outside).
+std::vector<float> BorderHeavyWarp(int points, int height, int width,
+                                   std::mt19937* rng) {
+  std::uniform_real_distribution<float> unit(0.0f, 1.0f);
+  auto coordinate = [&](int size, int k) {
+    const float u = unit(*rng);
+    if (k % 3 == 0) return -1.0f + u * (size + 1);
+    return k % 2 ? -1.0f + u : size - 1 + u;
+  };
+  std::vector<float> warp(2 * points);
+  for (int k = 0; k < points; ++k) {
+    warp[2 * k] = coordinate(width, k);
+    warp[2 * k + 1] = coordinate(height, k / 2 + k % 5);
+  }
+  return warp;
+}
+
+// Runs the AVX2 loop in two chunks split at `split` and the scalar loop over
+// all points; returns how many outputs differ.
+int CompareWithScalar(int height, int width, int channels, int points,
+                      int split, std::mt19937* rng) {
+  const int64_t image_size = int64_t{height} * width * channels;
+  GuardedFloats image(image_size);
+  for (int64_t i = 0; i < image_size; ++i) {
+    image.data()[i] = static_cast<float>(i % 7) - 3.0f;
+  }
+  const std::vector<float> warp = BorderHeavyWarp(points, height, width, rng);
+  GuardedFloats out(static_cast<size_t>(points) * channels);
+  std::vector<float> want(static_cast<size_t>(points) * channels);
+  const ForwardArgs<float> args{image.data(), warp.data(), out.data(),
+                                height,       width,       channels,
+                                points,       false,       false};
+  ForwardFloatAvx2(args, 0, split);
+  ForwardFloatAvx2(args, split, points);
+  const ForwardArgs<float> scalar{image.data(), warp.data(), want.data(),
+                                  height,       width,       channels,
+                                  points,       false,       false};
+  ForwardPoints(scalar, image.data(), 0, points);
+  int differ = 0;
+  for (size_t i = 0; i < want.size(); ++i) {
+    if (!(std::fabs(out.data()[i] - want[i]) <= 1e-5f)) ++differ;
+  }
+  return differ;
+}
+
+int Run() {
+  if (!UseAvx2()) {
+    std::printf("no AVX2 + FMA on this CPU: nothing to test\n");
+    return 0;
+  }
+  std::mt19937 rng(0);
+  int failures = 0, cases = 0;
+  for (int channels : {1, 3, 8, 13, 16, 32}) {
+    for (int height : {1, 2, 5}) {
+      for (int width : {1, 3, 64}) {
+        for (int split : {0, 24, 37}) {
+          ++cases;
+          const int differ =
+              CompareWithScalar(height, width, channels, 64, split, &rng);
+          if (differ != 0) {
+            ++failures;
+            std::printf("H=%d W=%d C=%d split=%d: %d outputs differ\n",
+                        height, width, channels, split, differ);
+          }
+        }
+      }
+    }
+  }
+  std::printf("%d of %d cases match the scalar loop\n", cases - failures,
+              cases);
+  return failures == 0 ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace resampler_cpu
+}  // namespace sonnet
+
+int main() { return sonnet::resampler_cpu::Run(); }
