@@ -1,17 +1,19 @@
 // Copyright 2026 The Sonnet Authors. All Rights Reserved.
 // Licensed under the Apache License, Version 2.0.
 //
-// Memory-safety test of the AVX2 forward loop, which Python tests cannot see:
-// a border point (a corner outside the image) loads clamped corners whose
+// Memory-safety test of the AVX2 loops, which Python tests cannot see: a
+// border point (a corner outside the image) loads clamped corners whose
 // values are masked away, so a wrong clamp gives right numbers while reading
-// outside the image. Here every image and output sits against inaccessible
-// guard pages, so such a read or write crashes the test; the results must
-// also match the scalar loop. Without AVX2 + FMA it has nothing to test and
+// outside the image. Here every image, output and gradient buffer sits
+// against inaccessible guard pages, so such a read or write crashes the
+// test; the forward pass and both gradients must also match the scalar
+// loops. Without AVX2 + FMA it has nothing to test and
 // passes. tools/test.sh builds //cc:resampler_loops_test and runs it.
 
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -100,6 +102,55 @@ int CompareWithScalar(int height, int width, int channels, int points,
   return differ;
 }
 
+// Whether `got` is within float rounding of `want` (NaN never is).
+bool Close(float got, float want) {
+  return std::fabs(got - want) <= 1e-4f * (1.0f + std::fabs(want));
+}
+
+// The gradient of one image: AVX2 in two chunks split at `split` against the
+// scalar loop; returns how many grad_data and grad_warp values differ. The
+// accumulators start as NaN, so any element left unwritten also differs.
+int CompareGradWithScalar(int height, int width, int channels, int points,
+                          int split, std::mt19937* rng) {
+  const int64_t image_size = int64_t{height} * width * channels;
+  GuardedFloats image(image_size);
+  for (int64_t i = 0; i < image_size; ++i) {
+    image.data()[i] = static_cast<float>(i % 7) - 3.0f;
+  }
+  const std::vector<float> warp = BorderHeavyWarp(points, height, width, rng);
+  GuardedFloats grad_out(static_cast<size_t>(points) * channels);
+  std::uniform_real_distribution<float> unit(-1.0f, 1.0f);
+  for (size_t i = 0; i < static_cast<size_t>(points) * channels; ++i) {
+    grad_out.data()[i] = unit(*rng);
+  }
+  const float nan = std::nanf("");
+  GuardedFloats acc(image_size), grad_warp(2 * static_cast<size_t>(points));
+  std::fill(acc.data(), acc.data() + image_size, nan);
+  std::vector<float> want_acc(image_size, nan), want_warp(2 * points, nan);
+  // One buffer per chunk, as the kernel gives each unit its own.
+  GuardedFloats acc2(image_size);
+  std::fill(acc2.data(), acc2.data() + image_size, nan);
+  const GradArgs<float> first{image.data(), warp.data(), grad_out.data(),
+                              acc.data(),   grad_warp.data(), height,
+                              width,        channels,     false};
+  GradArgs<float> second = first;
+  second.acc = acc2.data();
+  GradFloatAvx2(first, 0, split);
+  GradFloatAvx2(second, split, points);
+  GradArgs<float> scalar = first;
+  scalar.acc = want_acc.data();
+  scalar.grad_warp = want_warp.data();
+  AccumulateRange<float, false>(scalar, 0, points);
+  int differ = 0;
+  for (int64_t i = 0; i < image_size; ++i) {
+    if (!Close(acc.data()[i] + acc2.data()[i], want_acc[i])) ++differ;
+  }
+  for (int i = 0; i < 2 * points; ++i) {
+    if (!Close(grad_warp.data()[i], want_warp[i])) ++differ;
+  }
+  return differ;
+}
+
 int Run() {
   if (!UseAvx2()) {
     std::printf("no AVX2 + FMA on this CPU: nothing to test\n");
@@ -114,16 +165,19 @@ int Run() {
           ++cases;
           const int differ =
               CompareWithScalar(height, width, channels, 64, split, &rng);
-          if (differ != 0) {
+          const int grad_differ =
+              CompareGradWithScalar(height, width, channels, 64, split, &rng);
+          if (differ != 0 || grad_differ != 0) {
             ++failures;
-            std::printf("H=%d W=%d C=%d split=%d: %d outputs differ\n",
-                        height, width, channels, split, differ);
+            std::printf(
+                "H=%d W=%d C=%d split=%d: %d outputs, %d gradients differ\n",
+                height, width, channels, split, differ, grad_differ);
           }
         }
       }
     }
   }
-  std::printf("%d of %d cases match the scalar loop\n", cases - failures,
+  std::printf("%d of %d cases match the scalar loops\n", cases - failures,
               cases);
   return failures == 0 ? 0 : 1;
 }
