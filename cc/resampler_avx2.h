@@ -221,35 +221,54 @@ SONNET_TARGET_AVX2 SONNET_INLINE __m256 CornerMask(bool in) {
   return _mm256_castsi256_ps(_mm256_set1_epi32(in ? -1 : 0));
 }
 
+// The corners of a point inside (-1, W) x (-1, H) with a corner outside the
+// image: which are inside, and element offsets that are always in the image
+// (a corner outside is clamped to its neighbour, W, H >= 1). `x0_elements` is
+// x0 * C and `y0` the top row; x0 >= -1, y0 >= -1, x0 < W, y0 < H.
+struct BorderCorners {
+  bool in00, in10, in01, in11;
+  int64_t o00, o10, o01, o11;
+
+  SONNET_INLINE BorderCorners(int64_t x0_elements, int64_t y0, int64_t height,
+                              int64_t row_elements, int64_t channels) {
+    const bool x0_in = x0_elements >= 0;
+    const bool x1_in = x0_elements + channels < row_elements;
+    const bool y0_in = y0 >= 0, y1_in = y0 + 1 < height;
+    in00 = x0_in && y0_in;
+    in10 = x1_in && y0_in;
+    in01 = x0_in && y1_in;
+    in11 = x1_in && y1_in;
+    const int64_t left = x0_in ? x0_elements : x0_elements + channels;
+    const int64_t right = x1_in ? x0_elements + channels : x0_elements;
+    const int64_t top = (y0_in ? y0 : y0 + 1) * row_elements;
+    const int64_t bottom = (y1_in ? y0 + 1 : y0) * row_elements;
+    o00 = top + left;
+    o10 = top + right;
+    o01 = bottom + left;
+    o11 = bottom + right;
+  }
+};
+
 // A point inside (-1, W) x (-1, H) with a corner outside the image: the
 // corners outside are skipped (zero padding per corner). Their loads read a
 // clamped corner inside the image and are masked to +0 before the multiply,
-// so an Inf or NaN there cannot leak (0 * Inf is NaN). `x0_elements` is
-// x0 * C and `y0` the top row; x0 >= -1, y0 >= -1, x0 < W, y0 < H. Against
+// so an Inf or NaN there cannot leak (0 * Inf is NaN). Against
 // the scalar loop for these points, one thread, medians of 200 alternating
 // runs: the benchmark's medium grid ([32,64,64,16] -> 64x64, 6% of points on
 // the border) 1.49-1.76 ms against 1.68-1.95 ms; [32,8,8,16] -> 64x64, 38%
 // of points on the border, 0.94 ms against 2.38 ms.
 SONNET_TARGET_AVX2 SONNET_INLINE void BorderPointAvx2(
-    const float* image, int64_t height, int64_t row_elements, int64_t channels,
-    int64_t x0_elements, int64_t y0, float w00, float w10, float w01,
-    float w11, const __m256i& tail_mask, bool spill, float* out) {
-  const bool x0_in = x0_elements >= 0;
-  const bool x1_in = x0_elements + channels < row_elements;
-  const bool y0_in = y0 >= 0, y1_in = y0 + 1 < height;
-  // Every clamped corner is a pixel of the image (W, H >= 1).
-  const int64_t left = x0_in ? x0_elements : x0_elements + channels;
-  const int64_t right = x1_in ? x0_elements + channels : x0_elements;
-  const int64_t top = (y0_in ? y0 : y0 + 1) * row_elements;
-  const int64_t bottom = (y1_in ? y0 + 1 : y0) * row_elements;
-  const float* p00 = image + top + left;
-  const float* p10 = image + top + right;
-  const float* p01 = image + bottom + left;
-  const float* p11 = image + bottom + right;
-  const __m256 m00 = CornerMask(x0_in && y0_in);
-  const __m256 m10 = CornerMask(x1_in && y0_in);
-  const __m256 m01 = CornerMask(x0_in && y1_in);
-  const __m256 m11 = CornerMask(x1_in && y1_in);
+    const float* image, const BorderCorners& corners, int64_t channels,
+    float w00, float w10, float w01, float w11, const __m256i& tail_mask,
+    bool spill, float* out) {
+  const float* p00 = image + corners.o00;
+  const float* p10 = image + corners.o10;
+  const float* p01 = image + corners.o01;
+  const float* p11 = image + corners.o11;
+  const __m256 m00 = CornerMask(corners.in00);
+  const __m256 m10 = CornerMask(corners.in10);
+  const __m256 m01 = CornerMask(corners.in01);
+  const __m256 m11 = CornerMask(corners.in11);
   const __m256 v00 = _mm256_set1_ps(w00), v10 = _mm256_set1_ps(w10);
   const __m256 v01 = _mm256_set1_ps(w01), v11 = _mm256_set1_ps(w11);
   const auto sample = [&](__m256 l00, __m256 l10, __m256 l01, __m256 l11)
@@ -350,9 +369,10 @@ SONNET_TARGET_AVX2 void ForwardFloatAvx2Impl(const ForwardArgs<float>& args,
         } else if (!(block.inside >> k & 1)) {
           for (int64_t c = 0; c < C; ++c) o[c] = 0.0f;
         } else {  // A corner outside the image.
-          BorderPointAvx2(image, H, row_elements, C,
-                          block.offset00[k] - block.y0[k] * row_elements,
-                          block.y0[k], block.w00[k], block.w10[k],
+          const BorderCorners corners(
+              block.offset00[k] - block.y0[k] * row_elements, block.y0[k], H,
+              row_elements, C);
+          BorderPointAvx2(image, corners, C, block.w00[k], block.w10[k],
                           block.w01[k], block.w11[k], tail_mask,
                           first + k < spill_end, o);
         }
@@ -559,18 +579,12 @@ SONNET_TARGET_AVX2 SONNET_INLINE void BorderGradAvx2(
     const GradArgs<float>& args, const FootprintBlock& block, int k,
     int64_t i, const __m256i& tail_mask) {
   const int64_t C = args.C, row = args.W * args.C;
-  const int64_t x0_elements = block.offset00[k] - block.y0[k] * row;
-  const int64_t y0 = block.y0[k];
-  const bool x0_in = x0_elements >= 0, x1_in = x0_elements + C < row;
-  const bool y0_in = y0 >= 0, y1_in = y0 + 1 < args.H;
-  const bool in00 = x0_in && y0_in, in10 = x1_in && y0_in;
-  const bool in01 = x0_in && y1_in, in11 = x1_in && y1_in;
-  const int64_t left = x0_in ? x0_elements : x0_elements + C;
-  const int64_t right = x1_in ? x0_elements + C : x0_elements;
-  const int64_t top = (y0_in ? y0 : y0 + 1) * row;
-  const int64_t bottom = (y1_in ? y0 + 1 : y0) * row;
-  const int64_t o00 = top + left, o10 = top + right;
-  const int64_t o01 = bottom + left, o11 = bottom + right;
+  const BorderCorners corners(block.offset00[k] - block.y0[k] * row,
+                              block.y0[k], args.H, row, C);
+  const bool in00 = corners.in00, in10 = corners.in10;
+  const bool in01 = corners.in01, in11 = corners.in11;
+  const int64_t o00 = corners.o00, o10 = corners.o10;
+  const int64_t o01 = corners.o01, o11 = corners.o11;
   const __m256 m00 = CornerMask(in00), m10 = CornerMask(in10);
   const __m256 m01 = CornerMask(in01), m11 = CornerMask(in11);
   const PointWeights w{

@@ -47,7 +47,7 @@ class GuardedFloats {
   GuardedFloats(const GuardedFloats&) = delete;
   GuardedFloats& operator=(const GuardedFloats&) = delete;
 
-  float* data() {
+  float* data() const {
     return reinterpret_cast<float*>(mapping_ + page_ + body_) - count_;
   }
 
@@ -74,53 +74,63 @@ std::vector<float> BorderHeavyWarp(int points, int height, int width,
   return warp;
 }
 
-// Runs the AVX2 loop in two chunks split at `split` and the scalar loop over
-// all points; returns how many outputs differ.
-int CompareWithScalar(int height, int width, int channels, int points,
-                      int split, std::mt19937* rng) {
-  const int64_t image_size = int64_t{height} * width * channels;
-  GuardedFloats image(image_size);
-  for (int64_t i = 0; i < image_size; ++i) {
-    image.data()[i] = static_cast<float>(i % 7) - 3.0f;
-  }
-  const std::vector<float> warp = BorderHeavyWarp(points, height, width, rng);
-  GuardedFloats out(static_cast<size_t>(points) * channels);
-  std::vector<float> want(static_cast<size_t>(points) * channels);
-  const ForwardArgs<float> args{image.data(), warp.data(), out.data(),
-                                height,       width,       channels,
-                                points,       false,       false};
-  ForwardFloatAvx2(args, 0, split);
-  ForwardFloatAvx2(args, split, points);
-  const ForwardArgs<float> scalar{image.data(), warp.data(), want.data(),
-                                  height,       width,       channels,
-                                  points,       false,       false};
-  ForwardPoints(scalar, image.data(), 0, points);
-  int differ = 0;
-  for (size_t i = 0; i < want.size(); ++i) {
-    if (!(std::fabs(out.data()[i] - want[i]) <= 1e-5f)) ++differ;
-  }
-  return differ;
-}
-
 // Whether `got` is within float rounding of `want` (NaN never is).
 bool Close(float got, float want) {
   return std::fabs(got - want) <= 1e-4f * (1.0f + std::fabs(want));
 }
 
+// A guarded image with values -3..3 and border-heavy points on it.
+struct Case {
+  Case(int height, int width, int channels, int points, std::mt19937* rng)
+      : height(height),
+        width(width),
+        channels(channels),
+        points(points),
+        image(int64_t{height} * width * channels),
+        warp(BorderHeavyWarp(points, height, width, rng)) {
+    for (int64_t i = 0; i < image_size(); ++i) {
+      image.data()[i] = static_cast<float>(i % 7) - 3.0f;
+    }
+  }
+  int64_t image_size() const { return int64_t{height} * width * channels; }
+  size_t output_size() const { return static_cast<size_t>(points) * channels; }
+
+  int height, width, channels, points;
+  GuardedFloats image;
+  std::vector<float> warp;
+};
+
+// Runs the AVX2 loop in two chunks split at `split` and the scalar loop over
+// all points; returns how many outputs differ. The output starts as NaN, so
+// any element left unwritten also differs.
+int CompareWithScalar(const Case& c, int split) {
+  GuardedFloats out(c.output_size());
+  std::fill(out.data(), out.data() + c.output_size(), std::nanf(""));
+  std::vector<float> want(c.output_size());
+  const ForwardArgs<float> args{c.image.data(), c.warp.data(), out.data(),
+                                c.height,       c.width,       c.channels,
+                                c.points,       false,         false};
+  ForwardFloatAvx2(args, 0, split);
+  ForwardFloatAvx2(args, split, c.points);
+  ForwardArgs<float> scalar = args;
+  scalar.out = want.data();
+  ForwardPoints(scalar, c.image.data(), 0, c.points);
+  int differ = 0;
+  for (size_t i = 0; i < want.size(); ++i) {
+    if (!Close(out.data()[i], want[i])) ++differ;
+  }
+  return differ;
+}
+
 // The gradient of one image: AVX2 in two chunks split at `split` against the
 // scalar loop; returns how many grad_data and grad_warp values differ. The
 // accumulators start as NaN, so any element left unwritten also differs.
-int CompareGradWithScalar(int height, int width, int channels, int points,
-                          int split, std::mt19937* rng) {
-  const int64_t image_size = int64_t{height} * width * channels;
-  GuardedFloats image(image_size);
-  for (int64_t i = 0; i < image_size; ++i) {
-    image.data()[i] = static_cast<float>(i % 7) - 3.0f;
-  }
-  const std::vector<float> warp = BorderHeavyWarp(points, height, width, rng);
-  GuardedFloats grad_out(static_cast<size_t>(points) * channels);
+int CompareGradWithScalar(const Case& c, int split, std::mt19937* rng) {
+  const int64_t image_size = c.image_size();
+  const int points = c.points;
+  GuardedFloats grad_out(c.output_size());
   std::uniform_real_distribution<float> unit(-1.0f, 1.0f);
-  for (size_t i = 0; i < static_cast<size_t>(points) * channels; ++i) {
+  for (size_t i = 0; i < c.output_size(); ++i) {
     grad_out.data()[i] = unit(*rng);
   }
   const float nan = std::nanf("");
@@ -130,9 +140,11 @@ int CompareGradWithScalar(int height, int width, int channels, int points,
   // One buffer per chunk, as the kernel gives each unit its own.
   GuardedFloats acc2(image_size);
   std::fill(acc2.data(), acc2.data() + image_size, nan);
-  const GradArgs<float> first{image.data(), warp.data(), grad_out.data(),
-                              acc.data(),   grad_warp.data(), height,
-                              width,        channels,     false};
+  const GradArgs<float> first{c.image.data(), c.warp.data(),
+                              grad_out.data(), acc.data(),
+                              grad_warp.data(), c.height,
+                              c.width,         c.channels,
+                              false};
   GradArgs<float> second = first;
   second.acc = acc2.data();
   GradFloatAvx2(first, 0, split);
@@ -163,10 +175,9 @@ int Run() {
       for (int width : {1, 3, 64}) {
         for (int split : {0, 24, 37}) {
           ++cases;
-          const int differ =
-              CompareWithScalar(height, width, channels, 64, split, &rng);
-          const int grad_differ =
-              CompareGradWithScalar(height, width, channels, 64, split, &rng);
+          const Case c(height, width, channels, /*points=*/64, &rng);
+          const int differ = CompareWithScalar(c, split);
+          const int grad_differ = CompareGradWithScalar(c, split, &rng);
           if (differ != 0 || grad_differ != 0) {
             ++failures;
             std::printf(
