@@ -12,9 +12,9 @@
 // on from 2 MiB of data, where spread-out points need it; jittered points:
 // 2.2 ms scalar, 1.0 ms here). The gradient works the same way, with the
 // warp-gradient sums in lanes and one horizontal sum per point. Channel tails
-// (C % 8) avoid masked stores where they can (InteriorPointAvx2,
+// (C % 8) avoid masked stores where they can (SamplePointAvx2,
 // NarrowGradLanes): on AMD Zen 4 each costs about 15 cycles. Points with a
-// corner outside the image have their own vector code (BorderPointAvx2,
+// corner outside the image have their own vector code (SamplePointAvx2<true>,
 // BorderGradAvx2), checked against the scalar loops of resampler_cpu_loops.h
 // under guard pages by resampler_loops_test.cc. Included by
 // resampler_kernels.cc only.
@@ -178,41 +178,23 @@ SONNET_TARGET_AVX2 SONNET_INLINE void PrefetchBlock(
   }
 }
 
-// out[0:C) = w00 * p00 + w10 * p10 + w01 * p01 + w11 * p11 (p10 = p00 + C,
-// p01 = p00 + W * C, p11 = p01 + C). Non-temporal stores were tried for
-// large outputs and measured slower, so the output goes through the cache.
-// With `spill`, the last 1-7 channels are stored as a whole vector, whose
-// extra lanes land on the next points' outputs: the caller writes those
-// later and guarantees they are its own. A masked store costs about 15
-// cycles more per point on AMD Zen 4 (measured: [8,32,32,C] -> 32x32, 8192
-// points, 95-104 us for C = 1..7 against 66 us for C = 8).
-SONNET_TARGET_AVX2 SONNET_INLINE void InteriorPointAvx2(
-    const float* p00, int64_t row_elements, int64_t channels, float w00,
-    float w10, float w01, float w11, const __m256i& tail_mask, bool spill,
-    float* out) {
-  const float* p01 = p00 + row_elements;
-  const __m256 v00 = _mm256_set1_ps(w00), v10 = _mm256_set1_ps(w10);
-  const __m256 v01 = _mm256_set1_ps(w01), v11 = _mm256_set1_ps(w11);
-  int64_t c = 0;
-  for (; c + kLanes <= channels; c += kLanes) {
-    __m256 v = _mm256_mul_ps(v00, _mm256_loadu_ps(p00 + c));
-    v = _mm256_fmadd_ps(v10, _mm256_loadu_ps(p00 + channels + c), v);
-    v = _mm256_fmadd_ps(v01, _mm256_loadu_ps(p01 + c), v);
-    v = _mm256_fmadd_ps(v11, _mm256_loadu_ps(p01 + channels + c), v);
-    _mm256_storeu_ps(out + c, v);
+template <bool kMasked>
+SONNET_TARGET_AVX2 SONNET_INLINE __m256 LoadLanes(const float* p,
+                                                  const __m256i& mask) {
+  if constexpr (kMasked) {
+    return _mm256_maskload_ps(p, mask);  // masked lanes never fault
+  } else {
+    return _mm256_loadu_ps(p);
   }
-  if (c < channels) {  // 1-7 channels left: masked loads never fault.
-    __m256 v = _mm256_mul_ps(v00, _mm256_maskload_ps(p00 + c, tail_mask));
-    v = _mm256_fmadd_ps(v10, _mm256_maskload_ps(p00 + channels + c, tail_mask),
-                        v);
-    v = _mm256_fmadd_ps(v01, _mm256_maskload_ps(p01 + c, tail_mask), v);
-    v = _mm256_fmadd_ps(v11, _mm256_maskload_ps(p01 + channels + c, tail_mask),
-                        v);
-    if (spill) {
-      _mm256_storeu_ps(out + c, v);
-    } else {
-      _mm256_maskstore_ps(out + c, tail_mask, v);
-    }
+}
+
+template <bool kMasked>
+SONNET_TARGET_AVX2 SONNET_INLINE void StoreLanes(float* p, const __m256i& mask,
+                                                 __m256 v) {
+  if constexpr (kMasked) {
+    _mm256_maskstore_ps(p, mask, v);
+  } else {
+    _mm256_storeu_ps(p, v);
   }
 }
 
@@ -249,47 +231,82 @@ struct BorderCorners {
   }
 };
 
-// A point inside (-1, W) x (-1, H) with a corner outside the image: the
-// corners outside are skipped (zero padding per corner). Their loads read a
-// clamped corner inside the image and are masked to +0 before the multiply,
-// so an Inf or NaN there cannot leak (0 * Inf is NaN). Against
-// the scalar loop for these points, one thread, medians of 200 alternating
-// runs: the benchmark's medium grid ([32,64,64,16] -> 64x64, 6% of points on
-// the border) 1.49-1.76 ms against 1.68-1.95 ms; [32,8,8,16] -> 64x64, 38%
-// of points on the border, 0.94 ms against 2.38 ms.
-SONNET_TARGET_AVX2 SONNET_INLINE void BorderPointAvx2(
-    const float* image, const BorderCorners& corners, int64_t channels,
-    float w00, float w10, float w01, float w11, const __m256i& tail_mask,
-    bool spill, float* out) {
-  const float* p00 = image + corners.o00;
-  const float* p10 = image + corners.o10;
-  const float* p01 = image + corners.o01;
-  const float* p11 = image + corners.o11;
-  const __m256 m00 = CornerMask(corners.in00);
-  const __m256 m10 = CornerMask(corners.in10);
-  const __m256 m01 = CornerMask(corners.in01);
-  const __m256 m11 = CornerMask(corners.in11);
+// The four corners of one point: where they are and, for a border point
+// (kBorder), which lanes count (all for a corner inside the image, none for
+// one outside, whose clamped pixel is then read and masked to +0, so an Inf
+// or NaN there cannot leak: 0 * Inf is NaN).
+struct Corners {
+  const float *p00, *p10, *p01, *p11;
+  __m256 m00, m10, m01, m11;  // only read with kBorder
+};
+
+SONNET_TARGET_AVX2 SONNET_INLINE Corners InteriorCorners(
+    const float* p00, int64_t row_elements, int64_t channels) {
+  const float* p01 = p00 + row_elements;
+  const __m256 all = CornerMask(true);
+  return {p00, p00 + channels, p01, p01 + channels, all, all, all, all};
+}
+
+SONNET_TARGET_AVX2 SONNET_INLINE Corners CornersOf(const float* image,
+                                                   const BorderCorners& b) {
+  return {image + b.o00,     image + b.o10,     image + b.o01,
+          image + b.o11,     CornerMask(b.in00), CornerMask(b.in10),
+          CornerMask(b.in01), CornerMask(b.in11)};
+}
+
+// Lanes [c, c + 8) of one corner (or those of `mask`: masked loads never
+// fault), masked with kBorder.
+template <bool kBorder, bool kMasked>
+SONNET_TARGET_AVX2 SONNET_INLINE __m256 CornerLanes(const float* p,
+                                                    __m256 corner_mask,
+                                                    const __m256i& mask) {
+  const __m256 v = LoadLanes<kMasked>(p, mask);
+  if constexpr (kBorder) return _mm256_and_ps(corner_mask, v);
+  return v;
+}
+
+// w00 * p00 + w10 * p10 + w01 * p01 + w11 * p11 for lanes [c, c + 8).
+template <bool kBorder, bool kMasked>
+SONNET_TARGET_AVX2 SONNET_INLINE __m256 SampleLanes(
+    const Corners& k, int64_t c, __m256 v00, __m256 v10, __m256 v01,
+    __m256 v11, const __m256i& mask) {
+  __m256 v = _mm256_mul_ps(
+      v00, CornerLanes<kBorder, kMasked>(k.p00 + c, k.m00, mask));
+  v = _mm256_fmadd_ps(
+      v10, CornerLanes<kBorder, kMasked>(k.p10 + c, k.m10, mask), v);
+  v = _mm256_fmadd_ps(
+      v01, CornerLanes<kBorder, kMasked>(k.p01 + c, k.m01, mask), v);
+  return _mm256_fmadd_ps(
+      v11, CornerLanes<kBorder, kMasked>(k.p11 + c, k.m11, mask), v);
+}
+
+// out[0:C) = w00 * p00 + w10 * p10 + w01 * p01 + w11 * p11; with kBorder
+// the corners outside the image are skipped (zero padding per corner).
+// Non-temporal stores were tried for large outputs and measured slower, so
+// the output goes through the cache. With `spill`, the last 1-7 channels are
+// stored as a whole vector, whose extra lanes land on the next points'
+// outputs: the caller writes those later and guarantees they are its own. A
+// masked store costs about 15 cycles more per point on AMD Zen 4 (measured:
+// [8,32,32,C] -> 32x32, 8192 points, 95-104 us for C = 1..7 against 66 us
+// for C = 8). Border points used to take the scalar loop; against it, one
+// thread, medians of 200 alternating runs: the benchmark's medium grid
+// ([32,64,64,16] -> 64x64, 6% of points on the border) 1.49-1.76 ms against
+// 1.68-1.95 ms; [32,8,8,16] -> 64x64, 38% of points on the border, 0.94 ms
+// against 2.38 ms.
+template <bool kBorder>
+SONNET_TARGET_AVX2 SONNET_INLINE void SamplePointAvx2(
+    const Corners& corners, int64_t channels, float w00, float w10, float w01,
+    float w11, const __m256i& tail_mask, bool spill, float* out) {
   const __m256 v00 = _mm256_set1_ps(w00), v10 = _mm256_set1_ps(w10);
   const __m256 v01 = _mm256_set1_ps(w01), v11 = _mm256_set1_ps(w11);
-  const auto sample = [&](__m256 l00, __m256 l10, __m256 l01, __m256 l11)
-      SONNET_TARGET_AVX2 {
-        __m256 v = _mm256_mul_ps(v00, _mm256_and_ps(m00, l00));
-        v = _mm256_fmadd_ps(v10, _mm256_and_ps(m10, l10), v);
-        v = _mm256_fmadd_ps(v01, _mm256_and_ps(m01, l01), v);
-        return _mm256_fmadd_ps(v11, _mm256_and_ps(m11, l11), v);
-      };
   int64_t c = 0;
   for (; c + kLanes <= channels; c += kLanes) {
-    _mm256_storeu_ps(out + c, sample(_mm256_loadu_ps(p00 + c),
-                                     _mm256_loadu_ps(p10 + c),
-                                     _mm256_loadu_ps(p01 + c),
-                                     _mm256_loadu_ps(p11 + c)));
+    _mm256_storeu_ps(out + c, SampleLanes<kBorder, false>(
+                                  corners, c, v00, v10, v01, v11, tail_mask));
   }
-  if (c < channels) {  // 1-7 channels left, as in InteriorPointAvx2.
-    const __m256 v = sample(_mm256_maskload_ps(p00 + c, tail_mask),
-                            _mm256_maskload_ps(p10 + c, tail_mask),
-                            _mm256_maskload_ps(p01 + c, tail_mask),
-                            _mm256_maskload_ps(p11 + c, tail_mask));
+  if (c < channels) {  // 1-7 channels left.
+    const __m256 v = SampleLanes<kBorder, true>(corners, c, v00, v10, v01,
+                                                v11, tail_mask);
     if (spill) {
       _mm256_storeu_ps(out + c, v);
     } else {
@@ -353,28 +370,30 @@ SONNET_TARGET_AVX2 void ForwardFloatAvx2Impl(const ForwardArgs<float>& args,
       if (block.interior == 0xff) {  // The common case: no branches.
         const bool spill = first + kLanes <= spill_end;
         for (int k = 0; k < kLanes; ++k) {
-          InteriorPointAvx2(image + block.offset00[k], row_elements, C,
-                            block.w00[k], block.w10[k], block.w01[k],
-                            block.w11[k], tail_mask, spill,
-                            out + (first + k) * C);
+          SamplePointAvx2<false>(
+              InteriorCorners(image + block.offset00[k], row_elements, C), C,
+              block.w00[k], block.w10[k], block.w01[k], block.w11[k],
+              tail_mask, spill, out + (first + k) * C);
         }
         continue;
       }
       for (int k = 0; k < kLanes; ++k) {
         float* o = out + (first + k) * C;
+        const bool spill = first + k < spill_end;
         if (block.interior >> k & 1) {
-          InteriorPointAvx2(image + block.offset00[k], row_elements, C,
-                            block.w00[k], block.w10[k], block.w01[k],
-                            block.w11[k], tail_mask, first + k < spill_end, o);
+          SamplePointAvx2<false>(
+              InteriorCorners(image + block.offset00[k], row_elements, C), C,
+              block.w00[k], block.w10[k], block.w01[k], block.w11[k],
+              tail_mask, spill, o);
         } else if (!(block.inside >> k & 1)) {
           for (int64_t c = 0; c < C; ++c) o[c] = 0.0f;
         } else {  // A corner outside the image.
-          const BorderCorners corners(
+          const BorderCorners border(
               block.offset00[k] - block.y0[k] * row_elements, block.y0[k], H,
               row_elements, C);
-          BorderPointAvx2(image, corners, C, block.w00[k], block.w10[k],
-                          block.w01[k], block.w11[k], tail_mask,
-                          first + k < spill_end, o);
+          SamplePointAvx2<true>(CornersOf(image, border), C, block.w00[k],
+                                block.w10[k], block.w01[k], block.w11[k],
+                                tail_mask, spill, o);
         }
       }
     }
@@ -394,30 +413,17 @@ inline void ForwardFloatAvx2(const ForwardArgs<float>& args, int64_t begin,
 }
 
 
-template <bool kMasked>
-SONNET_TARGET_AVX2 SONNET_INLINE __m256 LoadLanes(const float* p,
-                                                  const __m256i& mask) {
-  if constexpr (kMasked) {
-    return _mm256_maskload_ps(p, mask);  // masked lanes never fault
-  } else {
-    return _mm256_loadu_ps(p);
-  }
-}
-
-template <bool kMasked>
-SONNET_TARGET_AVX2 SONNET_INLINE void StoreLanes(float* p, const __m256i& mask,
-                                                 __m256 v) {
-  if constexpr (kMasked) {
-    _mm256_maskstore_ps(p, mask, v);
-  } else {
-    _mm256_storeu_ps(p, v);
-  }
-}
-
 // Weights and fractions of one point, broadcast to all lanes.
 struct PointWeights {
   __m256 ax, ay, w00, w10, w01, w11;
 };
+
+SONNET_TARGET_AVX2 SONNET_INLINE PointWeights
+PointWeightsOf(const FootprintBlock& block, int k) {
+  return {_mm256_set1_ps(block.ax[k]),  _mm256_set1_ps(block.ay[k]),
+          _mm256_set1_ps(block.w00[k]), _mm256_set1_ps(block.w10[k]),
+          _mm256_set1_ps(block.w01[k]), _mm256_set1_ps(block.w11[k])};
+}
 
 // acc[lanes of mask] += g * weight. With kWholeVector, all eight lanes are
 // loaded and stored back, the others unchanged bit for bit (a masked store
@@ -437,17 +443,18 @@ SONNET_TARGET_AVX2 SONNET_INLINE void AccumulateLanes(float* acc, __m256 g,
   }
 }
 
-// gx, gy lanes += g * d out / d x, y for eight channels (or the masked
-// tail) of one interior point; returns g, those lanes of grad_output.
-template <bool kMasked>
+// gx, gy lanes += g * d out / d x, y for lanes [c, c + 8) (or the masked
+// tail) of one point, `go` at lane c of its grad_output; returns g, those
+// lanes of grad_output. With kBorder, corners outside the image count as 0.
+template <bool kMasked, bool kBorder = false>
 SONNET_TARGET_AVX2 SONNET_INLINE __m256 WarpGradLanes(
-    const float* p00, const float* p01, const float* go, int64_t channels,
-    const PointWeights& w, const __m256i& mask, __m256* gx, __m256* gy) {
+    const Corners& k, int64_t c, const float* go, const PointWeights& w,
+    const __m256i& mask, __m256* gx, __m256* gy) {
   const __m256 g = LoadLanes<kMasked>(go, mask);
-  const __m256 i00 = LoadLanes<kMasked>(p00, mask);
-  const __m256 i10 = LoadLanes<kMasked>(p00 + channels, mask);
-  const __m256 i01 = LoadLanes<kMasked>(p01, mask);
-  const __m256 i11 = LoadLanes<kMasked>(p01 + channels, mask);
+  const __m256 i00 = CornerLanes<kBorder, kMasked>(k.p00 + c, k.m00, mask);
+  const __m256 i10 = CornerLanes<kBorder, kMasked>(k.p10 + c, k.m10, mask);
+  const __m256 i01 = CornerLanes<kBorder, kMasked>(k.p01 + c, k.m01, mask);
+  const __m256 i11 = CornerLanes<kBorder, kMasked>(k.p11 + c, k.m11, mask);
   // (1 - ay) * (i10 - i00) + ay * (i11 - i01), and the same for y.
   const __m256 dx0 = _mm256_sub_ps(i10, i00), dx1 = _mm256_sub_ps(i11, i01);
   const __m256 dy0 = _mm256_sub_ps(i01, i00), dy1 = _mm256_sub_ps(i11, i10);
@@ -458,19 +465,42 @@ SONNET_TARGET_AVX2 SONNET_INLINE __m256 WarpGradLanes(
   return g;
 }
 
-// Eight channels (or the masked tail) of one interior point's gradient:
+// Lanes [c, c + 8) (or the masked tail) of one interior point's gradient:
 // grad_data corners += g * weight; gx, gy lanes += g * d out / d x, y.
 template <bool kMasked>
 SONNET_TARGET_AVX2 SONNET_INLINE void GradLanes(
-    const float* p00, const float* p01, const float* go, float* a00,
-    float* a01, int64_t channels, const PointWeights& w, const __m256i& mask,
-    __m256* gx, __m256* gy) {
+    const Corners& k, int64_t c, const float* go, float* a00, float* a01,
+    int64_t channels, const PointWeights& w, const __m256i& mask, __m256* gx,
+    __m256* gy) {
+  const __m256 g = WarpGradLanes<kMasked>(k, c, go + c, w, mask, gx, gy);
+  AccumulateLanes<kMasked>(a00 + c, g, w.w00, mask);
+  AccumulateLanes<kMasked>(a00 + channels + c, g, w.w10, mask);
+  AccumulateLanes<kMasked>(a01 + c, g, w.w01, mask);
+  AccumulateLanes<kMasked>(a01 + channels + c, g, w.w11, mask);
+}
+
+// The same for a border point: corners outside the image read as 0 and
+// receive nothing (their accumulator is not touched, so an Inf or NaN in
+// grad_output cannot reach it).
+template <bool kMasked>
+SONNET_TARGET_AVX2 SONNET_INLINE void BorderGradLanes(
+    const Corners& k, const BorderCorners& border, int64_t c, const float* go,
+    float* acc, const PointWeights& w, const __m256i& mask, __m256* gx,
+    __m256* gy) {
   const __m256 g =
-      WarpGradLanes<kMasked>(p00, p01, go, channels, w, mask, gx, gy);
-  AccumulateLanes<kMasked>(a00, g, w.w00, mask);
-  AccumulateLanes<kMasked>(a00 + channels, g, w.w10, mask);
-  AccumulateLanes<kMasked>(a01, g, w.w01, mask);
-  AccumulateLanes<kMasked>(a01 + channels, g, w.w11, mask);
+      WarpGradLanes<kMasked, true>(k, c, go + c, w, mask, gx, gy);
+  if (border.in00) {
+    AccumulateLanes<kMasked>(acc + border.o00 + c, g, w.w00, mask);
+  }
+  if (border.in10) {
+    AccumulateLanes<kMasked>(acc + border.o10 + c, g, w.w10, mask);
+  }
+  if (border.in01) {
+    AccumulateLanes<kMasked>(acc + border.o01 + c, g, w.w01, mask);
+  }
+  if (border.in11) {
+    AccumulateLanes<kMasked>(acc + border.o11 + c, g, w.w11, mask);
+  }
 }
 
 SONNET_TARGET_AVX2 SONNET_INLINE float HorizontalSum(__m256 v) {
@@ -513,11 +543,9 @@ SONNET_TARGET_AVX2 SONNET_INLINE GradMasks MakeGradMasks(int64_t channels) {
 // the point's two rows, no masked store (about 15 cycles each on AMD Zen 4).
 template <bool kWholeVector>
 SONNET_TARGET_AVX2 SONNET_INLINE void NarrowGradLanes(
-    const float* p00, const float* p01, const float* go, float* a00,
-    float* a01, int64_t channels, const PointWeights& w,
-    const GradMasks& masks, __m256* gx, __m256* gy) {
-  const __m256 g =
-      WarpGradLanes<true>(p00, p01, go, channels, w, masks.tail, gx, gy);
+    const Corners& k, const float* go, float* a00, float* a01,
+    const PointWeights& w, const GradMasks& masks, __m256* gx, __m256* gy) {
+  const __m256 g = WarpGradLanes<true>(k, 0, go, w, masks.tail, gx, gy);
   const __m256 g2 = _mm256_permutevar8x32_ps(g, masks.pair_order);
   const __m256 second = _mm256_castsi256_ps(masks.second);
   AccumulateLanes<true, kWholeVector>(
@@ -531,12 +559,9 @@ SONNET_TARGET_AVX2 SONNET_INLINE void InteriorGradAvx2(
     const GradArgs<float>& args, const FootprintBlock& block, int k,
     int64_t i, const GradMasks& masks) {
   const int64_t C = args.C, row = args.W * args.C;
-  const float ax = block.ax[k], ay = block.ay[k];
-  const PointWeights w{
-      _mm256_set1_ps(ax),           _mm256_set1_ps(ay),
-      _mm256_set1_ps(block.w00[k]), _mm256_set1_ps(block.w10[k]),
-      _mm256_set1_ps(block.w01[k]), _mm256_set1_ps(block.w11[k])};
-  const float* p00 = args.image + block.offset00[k];
+  const PointWeights w = PointWeightsOf(block, k);
+  const Corners corners =
+      InteriorCorners(args.image + block.offset00[k], row, C);
   float* a00 = args.acc + block.offset00[k];
   const float* go = args.grad_out + i * C;
   __m256 gx = _mm256_setzero_ps(), gy = _mm256_setzero_ps();
@@ -546,21 +571,19 @@ SONNET_TARGET_AVX2 SONNET_INLINE void InteriorGradAvx2(
     // uninitialised is read, and no other thread's accumulator is touched.
     const int64_t x0_elements = block.offset00[k] - block.y0[k] * row;
     if (x0_elements + kLanes <= row) {
-      NarrowGradLanes<true>(p00, p00 + row, go, a00, a00 + row, C, w, masks,
-                            &gx, &gy);
+      NarrowGradLanes<true>(corners, go, a00, a00 + row, w, masks, &gx, &gy);
     } else {
-      NarrowGradLanes<false>(p00, p00 + row, go, a00, a00 + row, C, w, masks,
-                             &gx, &gy);
+      NarrowGradLanes<false>(corners, go, a00, a00 + row, w, masks, &gx, &gy);
     }
   } else {
     int64_t c = 0;
     for (; c + kLanes <= C; c += kLanes) {
-      GradLanes<false>(p00 + c, p00 + row + c, go + c, a00 + c,
-                       a00 + row + c, C, w, masks.tail, &gx, &gy);
+      GradLanes<false>(corners, c, go, a00, a00 + row, C, w, masks.tail, &gx,
+                       &gy);
     }
     if (c < C) {
-      GradLanes<true>(p00 + c, p00 + row + c, go + c, a00 + c, a00 + row + c,
-                      C, w, masks.tail, &gx, &gy);
+      GradLanes<true>(corners, c, go, a00, a00 + row, C, w, masks.tail, &gx,
+                      &gy);
     }
   }
   args.grad_warp[2 * i] = HorizontalSum(gx);
@@ -568,64 +591,29 @@ SONNET_TARGET_AVX2 SONNET_INLINE void InteriorGradAvx2(
 }
 
 // The gradient of border point `k` of `block` (inside the range, a corner
-// outside the image), which is point i; its rows are zeroed. As in
-// BorderPointAvx2, corners outside read a clamped pixel masked to +0, and
-// they receive nothing: their accumulator is not touched, so an Inf or NaN in
-// grad_output cannot reach it. Against the scalar loop for these points, one
-// thread, medians of 200 alternating runs: [32,64,64,16] -> 64x64 (6% border
-// points) 3.01-3.41 -> 2.91-3.29 ms; [32,8,8,16] -> 64x64 (38%) 3.50 -> 2.73
-// ms; [8,32,32,3] -> 32x32 level (0.10 ms).
+// outside the image), which is point i; its rows are zeroed. Against the
+// scalar loop these points used before, one thread, medians of 200
+// alternating runs: [32,64,64,16] -> 64x64 (6% border points) 3.01-3.41 ->
+// 2.91-3.29 ms; [32,8,8,16] -> 64x64 (38%) 3.50 -> 2.73 ms; [8,32,32,3] ->
+// 32x32 level (0.10 ms).
 SONNET_TARGET_AVX2 SONNET_INLINE void BorderGradAvx2(
     const GradArgs<float>& args, const FootprintBlock& block, int k,
     int64_t i, const __m256i& tail_mask) {
   const int64_t C = args.C, row = args.W * args.C;
-  const BorderCorners corners(block.offset00[k] - block.y0[k] * row,
-                              block.y0[k], args.H, row, C);
-  const bool in00 = corners.in00, in10 = corners.in10;
-  const bool in01 = corners.in01, in11 = corners.in11;
-  const int64_t o00 = corners.o00, o10 = corners.o10;
-  const int64_t o01 = corners.o01, o11 = corners.o11;
-  const __m256 m00 = CornerMask(in00), m10 = CornerMask(in10);
-  const __m256 m01 = CornerMask(in01), m11 = CornerMask(in11);
-  const PointWeights w{
-      _mm256_set1_ps(block.ax[k]),  _mm256_set1_ps(block.ay[k]),
-      _mm256_set1_ps(block.w00[k]), _mm256_set1_ps(block.w10[k]),
-      _mm256_set1_ps(block.w01[k]), _mm256_set1_ps(block.w11[k])};
-  const float* image = args.image;
-  float* acc = args.acc;
+  const BorderCorners border(block.offset00[k] - block.y0[k] * row,
+                             block.y0[k], args.H, row, C);
+  const Corners corners = CornersOf(args.image, border);
+  const PointWeights w = PointWeightsOf(block, k);
   const float* go = args.grad_out + i * C;
   __m256 gx = _mm256_setzero_ps(), gy = _mm256_setzero_ps();
-  for (int64_t c = 0; c < C; c += kLanes) {
-    const bool tail = c + kLanes > C;
-    const __m256i all = _mm256_set1_epi32(-1);
-    const __m256i mask = tail ? tail_mask : all;
-    // Masked loads for the tail: lanes past C never fault.
-    const __m256 g = _mm256_maskload_ps(go + c, mask);
-    const __m256 i00 =
-        _mm256_and_ps(m00, _mm256_maskload_ps(image + o00 + c, mask));
-    const __m256 i10 =
-        _mm256_and_ps(m10, _mm256_maskload_ps(image + o10 + c, mask));
-    const __m256 i01 =
-        _mm256_and_ps(m01, _mm256_maskload_ps(image + o01 + c, mask));
-    const __m256 i11 =
-        _mm256_and_ps(m11, _mm256_maskload_ps(image + o11 + c, mask));
-    const __m256 dx0 = _mm256_sub_ps(i10, i00), dx1 = _mm256_sub_ps(i11, i01);
-    const __m256 dy0 = _mm256_sub_ps(i01, i00), dy1 = _mm256_sub_ps(i11, i10);
-    gx = _mm256_fmadd_ps(
-        g, _mm256_fmadd_ps(w.ay, _mm256_sub_ps(dx1, dx0), dx0), gx);
-    gy = _mm256_fmadd_ps(
-        g, _mm256_fmadd_ps(w.ax, _mm256_sub_ps(dy1, dy0), dy0), gy);
-    if (tail) {
-      if (in00) AccumulateLanes<true>(acc + o00 + c, g, w.w00, mask);
-      if (in10) AccumulateLanes<true>(acc + o10 + c, g, w.w10, mask);
-      if (in01) AccumulateLanes<true>(acc + o01 + c, g, w.w01, mask);
-      if (in11) AccumulateLanes<true>(acc + o11 + c, g, w.w11, mask);
-    } else {
-      if (in00) AccumulateLanes<false>(acc + o00 + c, g, w.w00, mask);
-      if (in10) AccumulateLanes<false>(acc + o10 + c, g, w.w10, mask);
-      if (in01) AccumulateLanes<false>(acc + o01 + c, g, w.w01, mask);
-      if (in11) AccumulateLanes<false>(acc + o11 + c, g, w.w11, mask);
-    }
+  int64_t c = 0;
+  for (; c + kLanes <= C; c += kLanes) {
+    BorderGradLanes<false>(corners, border, c, go, args.acc, w, tail_mask,
+                           &gx, &gy);
+  }
+  if (c < C) {
+    BorderGradLanes<true>(corners, border, c, go, args.acc, w, tail_mask, &gx,
+                          &gy);
   }
   args.grad_warp[2 * i] = HorizontalSum(gx);
   args.grad_warp[2 * i + 1] = HorizontalSum(gy);
