@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: bootstrap (idempotent), ./configure, bazel build,
-# the C++ guard-page test of the AVX2 loops, copy the op library and its build
+# the C++ guard-page test of the AVX2 loops, a small run of the C++
+# access-pattern benchmark, copy the op library and its build
 # record into sonnet/src/ops/, then pytest
 # over the repository (pytest.ini). Extra arguments go to pytest. Exits
 # non-zero on any failure; no Bazel server outlives it.
@@ -15,10 +16,13 @@ cleanup() { (cd "$SONNET_ROOT" && bazel shutdown >/dev/null 2>&1) || true; }
 trap cleanup EXIT
 
 sonnet_bootstrap
-sonnet_build :install //cc:resampler_loops_test
+sonnet_build :install //cc:resampler_loops_test //cc:resampler_access_bench
 cd "$SONNET_ROOT"
 # The C++ guard-page test of the AVX2 loops (cc/resampler_loops_test.cc).
 bazel-bin/cc/resampler_loops_test
+# A small run of the access-pattern benchmark: it fails if its forward loop
+# disagrees with the scalar loop.
+bazel-bin/cc/resampler_access_bench 2 16 16 16 8 8 2 >/dev/null
 for name in _resampler_ops.so _build_info.json; do
   install -m 0644 "bazel-bin/cc/$name" "sonnet/src/ops/$name"
 done
