@@ -52,9 +52,60 @@ NO_WRAPPERS_MESSAGE = (
     "The op {op} was already registered by another copy of the library, so "
     "{library} gave no Python wrappers. Load Sonnet's op library from one "
     "place only.")
+UNSUPPORTED_DTYPE_MESSAGE = (
+    "{function}: `{arg}` has dtype {dtype}, but must be float16, float32 or "
+    "float64 (Value for attr 'T' of {cc_dtype} is not in the list of allowed "
+    "values: half, float, double)")
+DTYPE_MISMATCH_MESSAGE = (
+    "{function}: `{arg}` has dtype {dtype}, but must have the dtype of "
+    "`data`, {data_dtype}; inputs are not cast (cannot compute {op} as input "
+    "#{index}(zero-based) was expected to be a {cc_data_dtype} tensor but is "
+    "a {cc_dtype} tensor)")
 SECOND_ORDER_MESSAGE = (
     "Second-order gradients of snt.resampler are not implemented (the op "
     "Sonnet>ResamplerGrad has no gradient).")
+
+
+_SUPPORTED_DTYPES = (tf.float16, tf.float32, tf.float64)
+# TensorFlow's C++ names, as its own errors print them.
+_CC_DTYPE_NAMES = {tf.float16: "half", tf.float32: "float",
+                   tf.float64: "double"}
+
+
+def _cc_name(dtype: tf.DType) -> str:
+  return _CC_DTYPE_NAMES.get(dtype, dtype.name)
+
+
+def _dtype_error(function: str, op: str, inputs: Sequence[tuple[str, tf.Tensor]]
+                ) -> Optional[tf.errors.InvalidArgumentError]:
+  """The error for inputs of unsupported or differing dtypes, else None.
+
+  The op's own checks raise `InvalidArgumentError` in eager mode but the
+  generated wrapper raises `TypeError` while building a graph; this gives one
+  error, naming the argument, in every mode.
+
+  Args:
+    function: the Python function's name, for the message.
+    op: the op's name.
+    inputs: (argument name, tensor) in the op's input order, `data` first.
+
+  Returns:
+    The error to raise, or None if the dtypes are fine.
+  """
+  data_dtype = inputs[0][1].dtype
+  for index, (arg, tensor) in enumerate(inputs):
+    if tensor.dtype not in _SUPPORTED_DTYPES:
+      message = UNSUPPORTED_DTYPE_MESSAGE.format(
+          function=function, arg=arg, dtype=tensor.dtype.name,
+          cc_dtype=_cc_name(tensor.dtype))
+      return tf.errors.InvalidArgumentError(None, None, message)
+    if tensor.dtype != data_dtype:
+      message = DTYPE_MISMATCH_MESSAGE.format(
+          function=function, arg=arg, dtype=tensor.dtype.name,
+          data_dtype=data_dtype.name, op=op, index=index,
+          cc_data_dtype=_cc_name(data_dtype), cc_dtype=_cc_name(tensor.dtype))
+      return tf.errors.InvalidArgumentError(None, None, message)
+  return None
 
 
 def _default_search_dirs() -> Sequence[str]:
@@ -222,7 +273,9 @@ def resampler(data: tf.Tensor,
 
   Args:
     data: float16, float32 or float64 tensor `[B, H, W, C]`.
-    warp: tensor `[B, d_0, ..., d_n, 2]` of the same dtype (not cast).
+    warp: tensor `[B, d_0, ..., d_n, 2]` of the same dtype (not cast). In
+      float16, coordinates above 2048 are no longer exact: they round to a
+      multiple of 2 (above 4096, of 4), so use float32 for large images.
     name: name scope of the op in graphs (`tf.function`, graph mode); eager
       ops have no names, so eager calls ignore it.
 
@@ -234,8 +287,9 @@ def resampler(data: tf.Tensor,
       TensorFlow (the message says how to rebuild it).
     tf.errors.UnimplementedError: `data` is not 4-D, or `warp`'s last
       dimension is not 2 (at run time; eager raises at once).
-    tf.errors.InvalidArgumentError: `warp` has rank < 2, the batch sizes
-      differ, or the dtypes differ or are not floating point.
+    tf.errors.InvalidArgumentError: `warp` has rank < 2 or the batch sizes
+      differ (at run time), or the dtypes differ or are not float16, float32
+      or float64 (at once, in every mode; the message names the argument).
     ValueError: in graph mode, when static shapes already prove a batch
       mismatch.
   """
@@ -248,10 +302,22 @@ def resampler(data: tf.Tensor,
       data = tf.convert_to_tensor(data)
     if not isinstance(warp, tf.Tensor):
       warp = tf.convert_to_tensor(warp)
-    return module.sonnet_resampler(data=data, warp=warp, name="Resampler")
+    try:
+      return module.sonnet_resampler(data=data, warp=warp, name="Resampler")
+    except tf.errors.InvalidArgumentError as e:
+      # Checked only on failure, so valid calls pay nothing for it.
+      error = _dtype_error("snt.resampler", OP_NAME,
+                           (("data", data), ("warp", warp)))
+      if error is None:
+        raise
+      raise error from e
   with tf.name_scope(name or "resampler"):
     data = tf.convert_to_tensor(data, name="data")
     warp = tf.convert_to_tensor(warp, name="warp")
+    error = _dtype_error("snt.resampler", OP_NAME,
+                         (("data", data), ("warp", warp)))
+    if error is not None:
+      raise error
     return module.sonnet_resampler(data=data, warp=warp, name="Resampler")
 
 
@@ -270,10 +336,21 @@ def resampler_grad(data: tf.Tensor, warp: tf.Tensor, grad_output: tf.Tensor,
 
   Raises:
     ImportError: if the op library cannot be loaded.
-    tf.errors.OpError: on invalid inputs (the same checks as `resampler`, and
-      `grad_output` must have shape `warp.shape[:-1] + [C]`).
+    tf.errors.InvalidArgumentError: the dtypes differ or are not float16,
+      float32 or float64 (at once, in every mode).
+    tf.errors.OpError: on other invalid inputs (the same checks as
+      `resampler`, and `grad_output` must have shape
+      `warp.shape[:-1] + [C]`).
   """
   module = load_op_library()
   with tf.name_scope(name or "resampler_grad"):
+    inputs = (("data", tf.convert_to_tensor(data, name="data")),
+              ("warp", tf.convert_to_tensor(warp, name="warp")),
+              ("grad_output",
+               tf.convert_to_tensor(grad_output, name="grad_output")))
+    error = _dtype_error("resampler_grad", GRAD_OP_NAME, inputs)
+    if error is not None:
+      raise error
+    data, warp, grad_output = (tensor for _, tensor in inputs)
     return tuple(module.sonnet_resampler_grad(
         data=data, warp=warp, grad_output=grad_output, name="ResamplerGrad"))

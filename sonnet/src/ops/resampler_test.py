@@ -617,31 +617,72 @@ class ResamplerErrorTest(tf.test.TestCase, parameterized.TestCase):
           tf.zeros(s), w, g), huge_empty_shape, warp,
                   np.zeros([1, 4, 1], np.float32))
 
-  @parameterized.parameters(np.int32, np.int64, np.bool_, np.complex64)
-  def test_unsupported_dtype(self, dtype):
-    with self.assertRaisesRegex((tf.errors.InvalidArgumentError, TypeError),
-                                "not in the list of allowed values"):
-      snt.resampler(np.zeros([1, 2, 2, 1], dtype), np.zeros([1, 1, 2], dtype))
+  @parameterized.product(dtype=(np.int32, np.int64, np.bool_, np.complex64),
+                         mode=MODES)
+  def test_unsupported_dtype(self, dtype, mode):
+    name = np.dtype(dtype).name
+    with self.assertRaisesRegex(
+        tf.errors.InvalidArgumentError,
+        r"`data` has dtype %s, but must be float16, float32 or float64 "
+        r"\(Value for attr 'T' of %s is not in the list of allowed values: "
+        r"half, float, double\)" % (name, name)):
+      run_in_mode(mode, snt.resampler, np.zeros([1, 2, 2, 1], dtype),
+                  np.zeros([1, 1, 2], dtype))
 
-  def test_bfloat16_not_listed(self):
-    with self.assertRaisesRegex((tf.errors.InvalidArgumentError, TypeError),
-                                "not in the list of allowed values"):
-      snt.resampler(tf.zeros([1, 2, 2, 1], tf.bfloat16),
-                    tf.zeros([1, 1, 2], tf.bfloat16))
+  def test_string_dtype(self):
+    with self.assertRaisesRegex(tf.errors.InvalidArgumentError,
+                                "`data` has dtype string"):
+      snt.resampler(tf.constant([[[["a"]]]]), np.zeros([1, 1, 2], np.float32))
 
-  def test_mixed_dtypes_are_not_cast(self):
-    with self.assertRaises((tf.errors.InvalidArgumentError, TypeError)):
-      snt.resampler(np.zeros([1, 2, 2, 1], np.float32),
-                    np.zeros([1, 1, 2], np.float64))
+  @parameterized.parameters(*MODES)
+  def test_bfloat16_not_listed(self, mode):
+    with self.assertRaisesRegex(tf.errors.InvalidArgumentError,
+                                "Value for attr 'T' of bfloat16 is not in the "
+                                "list of allowed values"):
+      run_in_mode(mode, lambda d, w: snt.resampler(
+          tf.cast(d, tf.bfloat16), tf.cast(w, tf.bfloat16)),
+                  np.zeros([1, 2, 2, 1], np.float32),
+                  np.zeros([1, 1, 2], np.float32))
+
+  @parameterized.product(mode=MODES, data_dtype=(np.float32, np.float64))
+  def test_mixed_dtypes_are_not_cast(self, mode, data_dtype):
+    warp_dtype = np.float64 if data_dtype == np.float32 else np.float32
+    cc_name = {np.float32: "float", np.float64: "double"}
+    with self.assertRaisesRegex(
+        tf.errors.InvalidArgumentError,
+        r"`warp` has dtype %s, but must have the dtype of `data`, %s; inputs "
+        r"are not cast \(cannot compute Sonnet>Resampler as input "
+        r"#1\(zero-based\) was expected to be a %s tensor but is a %s "
+        r"tensor\)" % (np.dtype(warp_dtype).name, np.dtype(data_dtype).name,
+                       cc_name[data_dtype], cc_name[warp_dtype])):
+      run_in_mode(mode, snt.resampler, np.zeros([1, 2, 2, 1], data_dtype),
+                  np.zeros([1, 1, 2], warp_dtype))
+
+  @parameterized.parameters(*MODES)
+  def test_grad_op_dtypes_are_checked(self, mode):
+    data = np.zeros([1, 2, 2, 1], np.float32)
+    warp = np.zeros([1, 1, 2], np.float32)
+    with self.assertRaisesRegex(
+        tf.errors.InvalidArgumentError,
+        "`grad_output` has dtype float64, but must have the dtype of `data`, "
+        "float32.*input #2"):
+      run_in_mode(mode, resampler_lib.resampler_grad, data, warp,
+                  np.zeros([1, 1, 1], np.float64))
+    with self.assertRaisesRegex(tf.errors.InvalidArgumentError,
+                                "`warp` has dtype int32, but must be float16"):
+      run_in_mode(mode, resampler_lib.resampler_grad, data,
+                  warp.astype(np.int32), np.zeros([1, 1, 1], np.float32))
 
   def test_python_warp_is_not_cast_to_data_dtype(self):
     # A Python list converts to float32 on its own, in every mode; the
     # generated wrapper alone would cast it to data's float64.
     data = np.zeros([1, 2, 2, 1], np.float64)
-    with self.assertRaises((tf.errors.InvalidArgumentError, TypeError)):
+    with self.assertRaisesRegex(tf.errors.InvalidArgumentError,
+                                "`warp` has dtype float32"):
       snt.resampler(data, [[[0.5, 0.5]]])
     with tf.Graph().as_default():
-      with self.assertRaises((tf.errors.InvalidArgumentError, TypeError)):
+      with self.assertRaisesRegex(tf.errors.InvalidArgumentError,
+                                  "`warp` has dtype float32"):
         snt.resampler(data, [[[0.5, 0.5]]])
 
   @parameterized.parameters(*MODES)
