@@ -10,6 +10,10 @@ __version__ = "2.0.0.dev0"
 
 __all__ = ["__version__"]
 
+from sonnet.src import tensorflow_check as _tensorflow_check
+
+_tensorflow_check.check_tensorflow()  # before anything imports TensorFlow
+
 # --- Module core (errors, AbstractModule, variables, nest, utilities) ---------------------
 from sonnet import nets
 from sonnet.src import custom_getters
