@@ -16,6 +16,7 @@ SavedModels that contain the op need the library loaded before
 
 import json
 import os
+import struct
 import threading
 from typing import Optional, Sequence
 
@@ -48,6 +49,10 @@ LOAD_FAILED_MESSAGE = (
     "An 'undefined symbol' error usually means a TensorFlow version or C++ ABI "
     "mismatch; 'libtensorflow_framework.so.2' missing means TensorFlow "
     "{expected} must be installed in this environment.")
+TRUNCATED_LIBRARY_MESSAGE = (
+    "The Sonnet resampler op library {library} is truncated: its ELF headers "
+    "describe {extent} bytes, but the file has {size}. Loading it would crash "
+    "the process, so it was not loaded. Rebuild it with: {command}")
 NO_WRAPPERS_MESSAGE = (
     "The op {op} was already registered by another copy of the library, so "
     "{library} gave no Python wrappers. Load Sonnet's op library from one "
@@ -106,6 +111,46 @@ def _dtype_error(function: str, op: str, inputs: Sequence[tuple[str, tf.Tensor]]
           cc_data_dtype=_cc_name(data_dtype), cc_dtype=_cc_name(tensor.dtype))
       return tf.errors.InvalidArgumentError(None, None, message)
   return None
+
+
+def elf_extent(path: str) -> Optional[int]:
+  """Bytes that a 64-bit little-endian ELF file's headers say it spans.
+
+  The furthest of its header tables and of its segments' file contents. A
+  truncated shared library can crash `dlopen` (a bus error on reading a
+  mapped page past the end of the file) instead of failing cleanly.
+
+  Args:
+    path: the file.
+
+  Returns:
+    The extent in bytes, or None if the file is not such an ELF file (then
+    `tf.load_op_library` reports what is wrong).
+
+  Raises:
+    OSError: the file cannot be read.
+  """
+  with open(path, "rb") as f:
+    header = f.read(64)
+    if len(header) < 64 or header[:4] != b"\x7fELF" or header[4:6] != b"\2\1":
+      return None
+    program_offset, section_offset = struct.unpack_from("<QQ", header, 0x20)
+    (program_entry_size, program_count, section_entry_size,
+     section_count) = struct.unpack_from("<HHHH", header, 0x36)
+    program_table_size = program_entry_size * program_count
+    extent = max(64, program_offset + program_table_size,
+                 section_offset + section_entry_size * section_count)
+    f.seek(program_offset)
+    table = f.read(program_table_size)
+    if len(table) < program_table_size or program_entry_size < 0x28:
+      return extent
+    for entry in range(program_count):
+      # p_offset at 0x08 and p_filesz at 0x20 of each program header.
+      offset, = struct.unpack_from("<Q", table, entry * program_entry_size + 8)
+      file_size, = struct.unpack_from("<Q", table,
+                                      entry * program_entry_size + 0x20)
+      extent = max(extent, offset + file_size)
+  return extent
 
 
 def _default_search_dirs() -> Sequence[str]:
@@ -186,6 +231,15 @@ class OpLibraryLoader:
         return self._module
       path = self.find()
       info = self.check_build_info(path)
+      try:
+        extent, size = elf_extent(path), os.path.getsize(path)
+      except OSError as e:
+        raise ImportError(LOAD_FAILED_MESSAGE.format(
+            library=path, error=str(e), command=REBUILD_COMMAND,
+            expected=info["tf_version"])) from e
+      if extent is not None and size < extent:
+        raise ImportError(TRUNCATED_LIBRARY_MESSAGE.format(
+            library=path, extent=extent, size=size, command=REBUILD_COMMAND))
       try:
         module = tf.load_op_library(path)
       except (tf.errors.OpError, OSError) as e:

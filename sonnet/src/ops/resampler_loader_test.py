@@ -103,6 +103,54 @@ class LoaderTest(tf.test.TestCase, parameterized.TestCase):
     with self.assertRaisesRegex(ImportError, "could not be loaded"):
       loader.load()
 
+  def test_truncated_library_is_not_loaded(self):
+    # dlopen of a truncated library can die of a bus error, so the loader
+    # must refuse it first; in a subprocess, so a regression fails the test
+    # instead of killing the test runner.
+    real = resampler_lib._LOADER.find()  # pylint: disable=protected-access
+    with open(real, "rb") as f:
+      contents = f.read()
+    script = (
+        "import os, sys\n"
+        "from sonnet.src.ops import resampler as r\n"
+        "for directory in sys.argv[1:]:\n"
+        "  try:\n"
+        "    r.OpLibraryLoader([directory]).load()\n"
+        "    print('LOADED', directory)\n"
+        "  except ImportError as e:\n"
+        "    print('IMPORT ERROR:', e)\n")
+    sizes = (1000, 4096, 65536, len(contents) // 2, len(contents) - 1)
+    directories = []
+    for size in sizes:
+      directories.append(self._make_tempdir())
+      _write_library_dir(directories[-1], library_bytes=contents[:size])
+    env = dict(os.environ, PYTHONPATH=REPO_ROOT, TF_CPP_MIN_LOG_LEVEL="2")
+    result = subprocess.run([sys.executable, "-c", script, *directories],
+                            env=env, capture_output=True, text=True,
+                            timeout=300, check=False)
+    self.assertEqual(result.returncode, 0, result.stderr)
+    lines = result.stdout.splitlines()
+    self.assertLen(lines, len(sizes))
+    for line, directory, size in zip(lines, directories, sizes):
+      self.assertStartsWith(
+          line, "IMPORT ERROR: The Sonnet resampler op library "
+          f"{os.path.join(directory, resampler_lib.LIBRARY_NAME)} is "
+          f"truncated: its ELF headers describe {len(contents)} bytes, but "
+          f"the file has {size}.")
+      self.assertIn("Rebuild it with:", line)
+
+  def test_elf_extent_of_complete_libraries_is_their_size(self):
+    real = resampler_lib._LOADER.find()  # pylint: disable=protected-access
+    self.assertEqual(resampler_lib.elf_extent(real), os.path.getsize(real))
+    framework = os.path.join(tf.sysconfig.get_lib(),
+                             "libtensorflow_framework.so.2")
+    self.assertEqual(resampler_lib.elf_extent(framework),
+                     os.path.getsize(framework))
+    not_elf = os.path.join(self.directory, "not_elf")
+    with open(not_elf, "wb") as f:
+      f.write(b"#!/bin/sh\n" * 10)
+    self.assertIsNone(resampler_lib.elf_extent(not_elf))
+
   def test_real_library_loads_once(self):
     first = resampler_lib.load_op_library()
     self.assertIs(first, resampler_lib.load_op_library())
