@@ -53,6 +53,12 @@ TRUNCATED_LIBRARY_MESSAGE = (
     "The Sonnet resampler op library {library} is truncated: its ELF headers "
     "describe {extent} bytes, but the file has {size}. Loading it would crash "
     "the process, so it was not loaded. Rebuild it with: {command}")
+ALREADY_REGISTERED_MESSAGE = (
+    "The op {op} is already registered in this process by another copy of "
+    "the library ({others}), so Sonnet's copy {library} was not loaded: "
+    "loading a second copy registers its kernels twice, after which the op "
+    "fails. Load the op library from one place only (let snt.resampler load "
+    "it, rather than tf.load_op_library).")
 NO_WRAPPERS_MESSAGE = (
     "The op {op} was already registered by another copy of the library, so "
     "{library} gave no Python wrappers. Load Sonnet's op library from one "
@@ -153,6 +159,73 @@ def elf_extent(path: str) -> Optional[int]:
   return extent
 
 
+def _op_is_registered(op: str) -> bool:
+  """Whether `op` (one float input pair, attr T) is registered already.
+
+  Imports a GraphDef that uses it into a throwaway graph: only a registered
+  op imports. Any failure counts as not registered, so that the library is
+  then loaded as usual.
+
+  Args:
+    op: the op's name.
+
+  Returns:
+    True if a GraphDef using the op imports.
+  """
+  graph_def = tf.compat.v1.GraphDef()
+  for name in ("data", "warp"):
+    node = graph_def.node.add(name=name, op="Placeholder")
+    node.attr["dtype"].type = tf.float32.as_datatype_enum
+  node = graph_def.node.add(name="probe", op=op, input=["data", "warp"])
+  node.attr["T"].type = tf.float32.as_datatype_enum
+  with tf.Graph().as_default():
+    try:
+      tf.graph_util.import_graph_def(graph_def, name="")
+    except Exception:  # pylint: disable=broad-except
+      return False
+  return True
+
+
+def _mapped_files() -> Optional[list[str]]:
+  """Paths of the files mapped into this process, or None if unknown."""
+  try:
+    with open("/proc/self/maps") as f:
+      lines = f.read().splitlines()
+  except OSError:
+    return None
+  paths = (line.split(None, 5)[5] for line in lines
+           if len(line.split(None, 5)) == 6)
+  return list(dict.fromkeys(p for p in paths if p.startswith("/")))
+
+
+def _other_copies(library: str) -> Optional[list[str]]:
+  """Mapped copies of `library` at other paths, if `library` is not mapped.
+
+  Args:
+    library: path of the op library about to be loaded.
+
+  Returns:
+    None if `library` itself is mapped or the mappings are unknown (loading
+    it then registers nothing twice), else the mapped files with its name
+    (possibly none: a renamed copy).
+  """
+  mapped = _mapped_files()
+  if mapped is None:
+    return None
+  own = os.stat(library)
+  others = []
+  for path in mapped:
+    try:
+      st = os.stat(path)
+    except OSError:
+      continue
+    if (st.st_dev, st.st_ino) == (own.st_dev, own.st_ino):
+      return None
+    if os.path.basename(path) == os.path.basename(library):
+      others.append(path)
+  return others
+
+
 def _default_search_dirs() -> Sequence[str]:
   here = os.path.dirname(os.path.abspath(__file__))
   repo_root = os.path.dirname(os.path.dirname(os.path.dirname(here)))
@@ -220,8 +293,10 @@ class OpLibraryLoader:
     """Returns the loaded op module (its generated wrappers), loading once.
 
     Raises:
-      ImportError: the library is missing, built for another TensorFlow, or
-        does not load. Failures are not cached: a later call retries.
+      ImportError: the library is missing, built for another TensorFlow,
+        truncated, or does not load, or another copy of it is loaded already
+        (a second copy would register its kernels twice). Failures are not
+        cached: a later call retries.
     """
     module = self._module  # Set once, after loading: no lock needed to read.
     if module is not None:
@@ -240,6 +315,12 @@ class OpLibraryLoader:
       if extent is not None and size < extent:
         raise ImportError(TRUNCATED_LIBRARY_MESSAGE.format(
             library=path, extent=extent, size=size, command=REBUILD_COMMAND))
+      if _op_is_registered(OP_NAME):
+        others = _other_copies(path)
+        if others is not None:
+          raise ImportError(ALREADY_REGISTERED_MESSAGE.format(
+              op=OP_NAME, library=path,
+              others=", ".join(others) or "under another file name"))
       try:
         module = tf.load_op_library(path)
       except (tf.errors.OpError, OSError) as e:

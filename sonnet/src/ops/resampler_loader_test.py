@@ -139,6 +139,50 @@ class LoaderTest(tf.test.TestCase, parameterized.TestCase):
           f"the file has {size}.")
       self.assertIn("Rebuild it with:", line)
 
+  def test_copy_loaded_elsewhere_first_is_not_loaded_again(self):
+    # A second copy of the library would register its kernels twice: the op
+    # then fails for every dtype not used before ("Multiple OpKernel
+    # registrations"). The loader refuses it instead; loading the path that
+    # is already loaded is fine. In a subprocess: registrations are global.
+    real = resampler_lib._LOADER.find()  # pylint: disable=protected-access
+    copies = []
+    for _ in range(2):
+      copies.append(self._make_tempdir())
+      shutil.copy(real, copies[-1])
+      shutil.copy(os.path.join(os.path.dirname(real),
+                               resampler_lib.BUILD_INFO_NAME), copies[-1])
+    script = (
+        "import sys\n"
+        "import numpy as np\n"
+        "import tensorflow as tf\n"
+        "from sonnet.src.ops import resampler as r\n"
+        "first = tf.load_op_library(sys.argv[1] + '/_resampler_ops.so')\n"
+        "try:\n"
+        "  r.OpLibraryLoader([sys.argv[2]]).load()\n"
+        "  print('LOADED SECOND COPY')\n"
+        "except ImportError as e:\n"
+        "  print('IMPORT ERROR:', e)\n"
+        "for dtype in (np.float64, np.float32, np.float16):\n"
+        "  out = first.sonnet_resampler(data=np.ones([1, 2, 2, 1], dtype),\n"
+        "                               warp=np.zeros([1, 1, 2], dtype))\n"
+        "  print('RESULT', out.numpy().ravel().tolist())\n"
+        "same = r.OpLibraryLoader([sys.argv[1]]).load()\n"
+        "print('SAME PATH', same is first)\n")
+    env = dict(os.environ, PYTHONPATH=REPO_ROOT, TF_CPP_MIN_LOG_LEVEL="2")
+    result = subprocess.run([sys.executable, "-c", script, *copies], env=env,
+                            capture_output=True, text=True, timeout=300,
+                            check=False)
+    self.assertEqual(result.returncode, 0, result.stderr)
+    lines = result.stdout.splitlines()
+    first_path = os.path.join(copies[0], resampler_lib.LIBRARY_NAME)
+    second_path = os.path.join(copies[1], resampler_lib.LIBRARY_NAME)
+    self.assertEqual(
+        lines[0], "IMPORT ERROR: " + resampler_lib.ALREADY_REGISTERED_MESSAGE
+        .format(op=resampler_lib.OP_NAME, others=first_path,
+                library=second_path))
+    self.assertEqual(lines[1:4], ["RESULT [1.0]"] * 3)
+    self.assertEqual(lines[4], "SAME PATH True")
+
   def test_elf_extent_of_complete_libraries_is_their_size(self):
     real = resampler_lib._LOADER.find()  # pylint: disable=protected-access
     self.assertEqual(resampler_lib.elf_extent(real), os.path.getsize(real))
