@@ -301,6 +301,13 @@ class OpLibraryLoader:
     module = self._module  # Set once, after loading: no lock needed to read.
     if module is not None:
       return module
+    return self._load_once()
+
+  # Called at most until the first success. Not converted by AutoGraph when
+  # the first call is traced in a tf.function: it would try to convert
+  # os.path functions and warn that their source cannot be found.
+  @tf.autograph.experimental.do_not_convert
+  def _load_once(self):
     with self._lock:
       if self._module is not None:
         return self._module

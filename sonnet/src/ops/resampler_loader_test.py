@@ -183,6 +183,25 @@ class LoaderTest(tf.test.TestCase, parameterized.TestCase):
     self.assertEqual(lines[1:4], ["RESULT [1.0]"] * 3)
     self.assertEqual(lines[4], "SAME PATH True")
 
+  def test_first_call_in_tf_function_gives_no_autograph_warning(self):
+    # Loading happens while the first call is traced; AutoGraph must not try
+    # to convert the loader (it warned about os.path functions).
+    script = (
+        "import numpy as np\n"
+        "import sonnet as snt\n"
+        "import tensorflow as tf\n"
+        "out = tf.function(snt.resampler)(np.ones([1, 2, 2, 1], np.float32),\n"
+        "                                 np.zeros([1, 1, 2], np.float32))\n"
+        "print('RESULT', out.numpy().ravel().tolist())\n")
+    env = dict(os.environ, PYTHONPATH=REPO_ROOT)
+    result = subprocess.run([sys.executable, "-c", script], env=env,
+                            capture_output=True, text=True, timeout=300,
+                            check=False)
+    self.assertEqual(result.returncode, 0, result.stderr)
+    self.assertEqual(result.stdout.strip(), "RESULT [1.0]")
+    self.assertNotIn("AutoGraph", result.stderr)
+    self.assertNotIn("Unable to locate the source code", result.stderr)
+
   def test_elf_extent_of_complete_libraries_is_their_size(self):
     real = resampler_lib._LOADER.find()  # pylint: disable=protected-access
     self.assertEqual(resampler_lib.elf_extent(real), os.path.getsize(real))
