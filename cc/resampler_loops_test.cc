@@ -7,13 +7,17 @@
 // outside the image. Here every image, output and gradient buffer sits
 // against inaccessible guard pages, so such a read or write crashes the
 // test; the forward pass and both gradients must also match the scalar
-// loops. Without AVX2 + FMA it has nothing to test and
-// passes. tools/test.sh builds //cc:resampler_loops_test and runs it.
+// loops. Some coordinates are NaN, infinite or huge: those points must give
+// exactly 0, and //cc:resampler_loops_test_ubsan runs everything under
+// UBSan (float-cast-overflow included), so converting one to an integer
+// fails. Without AVX2 + FMA it has nothing to test and passes. tools/test.sh
+// builds and runs both binaries.
 
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cfloat>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -56,13 +60,26 @@ class GuardedFloats {
   char* mapping_;
 };
 
+// Coordinates that must give 0 and zero gradients without undefined
+// float-to-int conversions (the UBSan build checks that).
+constexpr float kSpecialCoordinates[] = {
+    NAN,     INFINITY,  -INFINITY, 1e30f,   -1e30f,  FLT_MAX, -FLT_MAX,
+    2.2e9f,  -2.2e9f,   9.3e18f,   -9.3e18f, 4.3e9f, -1.0f,   16777216.0f};
+
 // Points mostly in the border bands (-1, 0) and (size - 1, size) of each
-// axis, some anywhere in [-1, size] (inside, border or outside).
+// axis, some anywhere in [-1, size] (inside, border or outside), and every
+// eleventh coordinate one of kSpecialCoordinates.
 std::vector<float> BorderHeavyWarp(int points, int height, int width,
                                    std::mt19937* rng) {
   std::uniform_real_distribution<float> unit(0.0f, 1.0f);
+  constexpr int kNumSpecial =
+      sizeof(kSpecialCoordinates) / sizeof(kSpecialCoordinates[0]);
+  int next_special = 0;
   auto coordinate = [&](int size, int k) {
     const float u = unit(*rng);
+    if (k % 11 == 10) {
+      return kSpecialCoordinates[next_special++ % kNumSpecial];
+    }
     if (k % 3 == 0) return -1.0f + u * (size + 1);
     return k % 2 ? -1.0f + u : size - 1 + u;
   };
@@ -100,6 +117,13 @@ struct Case {
   std::vector<float> warp;
 };
 
+// Whether point k is outside (-1, W) x (-1, H) (NaN is): its output and
+// warp gradient must be exactly 0 in both loops.
+bool Outside(const Case& c, int k) {
+  const float x = c.warp[2 * k], y = c.warp[2 * k + 1];
+  return !(x > -1.0f && y > -1.0f && x < c.width && y < c.height);
+}
+
 // Runs the AVX2 loop in two chunks split at `split` and the scalar loop over
 // all points; returns how many outputs differ. The output starts as NaN, so
 // any element left unwritten also differs.
@@ -118,6 +142,10 @@ int CompareWithScalar(const Case& c, int split) {
   int differ = 0;
   for (size_t i = 0; i < want.size(); ++i) {
     if (!Close(out.data()[i], want[i])) ++differ;
+    if (Outside(c, static_cast<int>(i / c.channels)) &&
+        (out.data()[i] != 0.0f || want[i] != 0.0f)) {
+      ++differ;
+    }
   }
   return differ;
 }
@@ -159,6 +187,10 @@ int CompareGradWithScalar(const Case& c, int split, std::mt19937* rng) {
   }
   for (int i = 0; i < 2 * points; ++i) {
     if (!Close(grad_warp.data()[i], want_warp[i])) ++differ;
+    if (Outside(c, i / 2) &&
+        (grad_warp.data()[i] != 0.0f || want_warp[i] != 0.0f)) {
+      ++differ;
+    }
   }
   return differ;
 }

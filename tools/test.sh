@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: bootstrap (idempotent), ./configure, bazel build,
-# the C++ guard-page test of the AVX2 loops, a small run of the C++
+# the C++ guard-page test of the AVX2 loops (plain and under UBSan), a small
+# run of the C++
 # access-pattern benchmark, copy the op library and its build
 # record into sonnet/src/ops/, then pytest
 # over the repository (pytest.ini). Extra arguments go to pytest. Exits
@@ -16,10 +17,13 @@ cleanup() { (cd "$SONNET_ROOT" && bazel shutdown >/dev/null 2>&1) || true; }
 trap cleanup EXIT
 
 sonnet_bootstrap
-sonnet_build :install //cc:resampler_loops_test //cc:resampler_access_bench
+sonnet_build :install //cc:resampler_loops_test \
+  //cc:resampler_loops_test_ubsan //cc:resampler_access_bench
 cd "$SONNET_ROOT"
-# The C++ guard-page test of the AVX2 loops (cc/resampler_loops_test.cc).
+# The C++ guard-page test of the AVX2 loops (cc/resampler_loops_test.cc),
+# then the same under UBSan (NaN, infinite and huge coordinates included).
 bazel-bin/cc/resampler_loops_test
+bazel-bin/cc/resampler_loops_test_ubsan
 # A small run of the access-pattern benchmark: it fails if its forward loop
 # disagrees with the scalar loop.
 bazel-bin/cc/resampler_access_bench 2 16 16 16 8 8 2 >/dev/null
