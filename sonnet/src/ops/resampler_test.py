@@ -21,6 +21,8 @@ from sonnet.src.ops import resampler as resampler_lib
 import tensorflow as tf
 
 DTYPES = (np.float16, np.float32, np.float64)
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))))
 MODES = ("eager", "function", "graph")
 # Absolute tolerances for data in [0, 1] (float16 works in float32 inside).
 TOLERANCE = {np.float16: 1e-2, np.float32: 2e-5, np.float64: 1e-12}
@@ -450,10 +452,8 @@ class ResamplerForwardTest(tf.test.TestCase, parameterized.TestCase):
         "      t.numpy() for t in lib.resampler_grad(d, w, g)]\n"
         "np.savez(sys.argv[2], **r)\n")
     env = dict(os.environ, SONNET_RESAMPLER_BASELINE_ISA="1")
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
-        os.path.abspath(resampler_lib.__file__)))))
     env["PYTHONPATH"] = os.pathsep.join(
-        [root] + [p for p in [env.get("PYTHONPATH")] if p])
+        [REPO_ROOT] + [p for p in [env.get("PYTHONPATH")] if p])
     subprocess.run([sys.executable, "-c", script, inputs, outputs], env=env,
                    check=True, capture_output=True)
     baseline = np.load(outputs)
@@ -717,6 +717,33 @@ class ResamplerIntegrationTest(tf.test.TestCase):
     warp = np.array([[[0.5, 0.5], [2.0, 1.0]]], np.float32)
     self.assertAllClose(loaded.warp(data, warp),
                         reference_forward(data, warp))
+    # A fresh process needs the library loaded first (README,
+    # troubleshooting): without it TensorFlow cannot find the op.
+    script = (
+        "import sys\n"
+        "import numpy as np\n"
+        "import sonnet as snt\n"
+        "import tensorflow as tf\n"
+        "try:\n"
+        "  tf.saved_model.load(sys.argv[1])\n"
+        "  print('LOADED WITHOUT THE LIBRARY')\n"
+        "except Exception as e:  # RuntimeError in TF 2.21\n"
+        "  print('ERROR', type(e).__name__, 'Op type not registered '\n"
+        "        \"'Sonnet>Resampler'\" in str(e))\n"
+        "assert snt.resampler_is_available()\n"
+        "loaded = tf.saved_model.load(sys.argv[1])\n"
+        "out = loaded.warp(np.arange(9, dtype=np.float32).reshape([1, 3, 3, 1]),\n"
+        "                  np.array([[[0.5, 0.5], [2.0, 1.0]]], np.float32))\n"
+        "print('RESULT', out.numpy().ravel().tolist())\n")
+    env = dict(os.environ, PYTHONPATH=REPO_ROOT, TF_CPP_MIN_LOG_LEVEL="2")
+    result = subprocess.run([sys.executable, "-c", script, path], env=env,
+                            capture_output=True, text=True, timeout=300,
+                            check=False)
+    self.assertEqual(result.returncode, 0, result.stderr)
+    lines = result.stdout.splitlines()
+    self.assertEqual(lines[0], "ERROR RuntimeError True")
+    self.assertEqual(lines[1], "RESULT %s" % reference_forward(
+        data, warp).ravel().tolist())
 
 
 class ResamplerEmptyTest(tf.test.TestCase, parameterized.TestCase):
