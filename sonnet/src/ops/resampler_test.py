@@ -767,15 +767,21 @@ class ResamplerEmptyTest(tf.test.TestCase, parameterized.TestCase):
     grad_output = np.ones(out_shape, np.float32)
 
     def forward_and_grads(d, w, g):
-      return (snt.resampler(d, w),) + resampler_lib.resampler_grad(d, w, g)
+      with tf.GradientTape() as tape:  # the registered gradient too
+        tape.watch([d, w])
+        out = snt.resampler(d, w)
+      taped = tape.gradient(out, [d, w], output_gradients=g)
+      return (out,) + resampler_lib.resampler_grad(d, w, g) + tuple(taped)
 
-    out, grad_data, grad_warp = run_in_mode(
+    out, grad_data, grad_warp, taped_data, taped_warp = run_in_mode(
         mode, forward_and_grads, data, warp, grad_output)
     self.assertAllEqual(out, np.zeros(out_shape, np.float32))
     expected_grad_data, _ = reference_grads(data, warp, grad_output)
     self.assertAllEqual(grad_data.shape, data_shape)
     self.assertAllClose(grad_data, expected_grad_data)
     self.assertAllEqual(grad_warp, np.zeros(warp_shape, np.float32))
+    self.assertAllEqual(taped_data, grad_data)
+    self.assertAllEqual(taped_warp, grad_warp)
 
   def test_grad_with_empty_warp_zeroes_grad_data(self):
     # Repeat so that a recycled, non-zero buffer would be noticed.
@@ -849,14 +855,20 @@ class ResamplerGradientTest(tf.test.TestCase, parameterized.TestCase):
                  image[1, 0] - image[0, 0]]]
     self.assertAllClose(grad_warp[0], expected)
 
-  def test_nan_grad_output_stays_local(self):
-    data = np.ones([1, 6, 6, 1], np.float32)
+  @parameterized.product(value=(np.nan, np.inf, -np.inf), channels=(1, 16))
+  def test_non_finite_grad_output_stays_local(self, value, channels):
+    data = np.ones([1, 6, 6, channels], np.float32)
     warp = np.array([[[1.5, 1.5], [4.5, 4.5]]], np.float32)
-    grad_output = np.array([[[np.nan], [1.0]]], np.float32)
+    grad_output = np.ones([1, 2, channels], np.float32)
+    grad_output[0, 0] = value
     grad_data, grad_warp = resampler_lib.resampler_grad(data, warp, grad_output)
-    grad_data = grad_data.numpy()[0, ..., 0]
-    self.assertTrue(np.isnan(grad_data[1:3, 1:3]).all())
-    self.assertEqual(np.isnan(grad_data).sum(), 4)
+    grad_data = grad_data.numpy()[0]
+    # Only the four pixels around the first point see it.
+    self.assertFalse(np.isfinite(grad_data[1:3, 1:3]).any())
+    self.assertEqual((~np.isfinite(grad_data)).sum(), 4 * channels)
+    if not np.isnan(value):
+      self.assertTrue((grad_data[1:3, 1:3] == value).all())
+    # 0 * Inf: the first point's warp gradient is NaN; the other's is exact.
     self.assertTrue(np.isnan(grad_warp[0, 0]).all())
     self.assertAllClose(grad_warp[0, 1], [0.0, 0.0])
 
