@@ -193,9 +193,10 @@ def _mapped_files() -> Optional[list[str]]:
       lines = f.read().splitlines()
   except OSError:
     return None
-  paths = (line.split(None, 5)[5] for line in lines
-           if len(line.split(None, 5)) == 6)
-  return list(dict.fromkeys(p for p in paths if p.startswith("/")))
+  # Fields: address, perms, offset, device, inode, then the path if any.
+  fields = (line.split(None, 5) for line in lines)
+  return list(dict.fromkeys(f[5] for f in fields
+                            if len(f) == 6 and f[5].startswith("/")))
 
 
 def _other_copies(library: str) -> Optional[list[str]]:
