@@ -109,9 +109,8 @@ class AddBias(base.AbstractModule, base.Transposable):
       raise TypeError(ERR_BIAS_DIMS.format(module=self.module_name, value=bias_dims))
     self._output_shape = output_shape
     self._bias_dims = None if bias_dims is None else tuple(int(d) for d in bias_dims)
-    self._initializers = util.check_initializers(initializers, self.POSSIBLE_INITIALIZER_KEYS)
-    self._partitioners = util.check_partitioners(partitioners, self.POSSIBLE_INITIALIZER_KEYS)
-    self._regularizers = util.check_regularizers(regularizers, self.POSSIBLE_INITIALIZER_KEYS)
+    self._initializers, self._partitioners, self._regularizers = util.check_variable_options(
+        initializers, partitioners, regularizers, self.POSSIBLE_INITIALIZER_KEYS)
     self._ctor_kwargs = dict(initializers=initializers, partitioners=partitioners,
                              regularizers=regularizers, custom_getter=custom_getter)
     self._input_shape = None
@@ -328,9 +327,8 @@ class TrainableVariable(base.AbstractModule):
     if not self._dtype.is_floating:
       raise ValueError(ERR_TRAINABLE_DTYPE.format(module=self.module_name,
                                                   dtype=self._dtype.name))
-    self._initializers = util.check_initializers(initializers, self.POSSIBLE_INITIALIZER_KEYS)
-    self._partitioners = util.check_partitioners(partitioners, self.POSSIBLE_INITIALIZER_KEYS)
-    self._regularizers = util.check_regularizers(regularizers, self.POSSIBLE_INITIALIZER_KEYS)
+    self._initializers, self._partitioners, self._regularizers = util.check_variable_options(
+        initializers, partitioners, regularizers, self.POSSIBLE_INITIALIZER_KEYS)
     self._w = None
 
   def _build(self):

@@ -10,6 +10,7 @@ from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Tuple
 
 import tensorflow as tf
 
+from sonnet.src import argument_checks
 from sonnet.src import base
 from sonnet.src import errors
 from sonnet.src import linear
@@ -117,13 +118,12 @@ class VanillaRNN(rnn_core.RNNCore):
       KeyError, TypeError: for bad initializers / partitioners / regularizers.
     """
     super().__init__(name=name, custom_getter=custom_getter)
-    self._hidden_size = rnn_core.check_positive_int(self.module_name, "hidden_size",
-                                                     hidden_size)
+    self._hidden_size = argument_checks.check_positive_int(self.module_name, "hidden_size",
+                                                           hidden_size)
     self._activation = activation
     keys = self.POSSIBLE_INITIALIZER_KEYS
-    self._initializers = util.check_initializers(initializers, keys)
-    self._partitioners = util.check_partitioners(partitioners, keys)
-    self._regularizers = util.check_regularizers(regularizers, keys)
+    self._initializers, self._partitioners, self._regularizers = util.check_variable_options(
+        initializers, partitioners, regularizers, keys)
     with self._enter_variable_scope():
       self._in_to_hidden_linear = linear.Linear(
           hidden_size, allow_many_batch_dims=True, name=self.IN_TO_HIDDEN,

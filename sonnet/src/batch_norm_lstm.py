@@ -10,11 +10,11 @@ share those of step K-1). The statistics are computed inside the core, per step,
 core can be unrolled like any other.
 """
 
-import numbers
 from typing import Any, Mapping, Optional, Tuple
 
 import tensorflow as tf
 
+from sonnet.src import argument_checks
 from sonnet.src import gated_rnn
 from sonnet.src import initializers as initializers_lib
 from sonnet.src import rnn_core
@@ -98,23 +98,19 @@ class BatchNormLSTM(rnn_core.RNNCore):
     """
     super().__init__(name=name, custom_getter=custom_getter)
     module = self.module_name
-    self._hidden_size = rnn_core.check_positive_int(module, "hidden_size", hidden_size)
-    if (isinstance(max_unique_stats, bool) or
-        not isinstance(max_unique_stats, numbers.Integral) or max_unique_stats < 1):
-      raise ValueError(ERR_MAX_UNIQUE_STATS.format(max_unique_stats))
+    self._hidden_size = argument_checks.check_positive_int(module, "hidden_size", hidden_size)
+    max_unique_stats = argument_checks.check_positive_int(
+        module, "max_unique_stats", max_unique_stats, message=ERR_MAX_UNIQUE_STATS)
     self._use_batch_norm_h = bool(use_batch_norm_h)
     self._use_batch_norm_x = bool(use_batch_norm_x)
     self._use_batch_norm_c = bool(use_batch_norm_c)
     if max_unique_stats > 1 and not (use_batch_norm_h or use_batch_norm_x or
                                      use_batch_norm_c):
       raise ValueError(ERR_STATS_WITHOUT_BN)
-    self._max_unique_stats = int(max_unique_stats)
-    if not isinstance(decay_rate, numbers.Real) or not 0 <= decay_rate <= 1:
-      raise ValueError(ERR_DECAY.format(decay_rate))
-    if not isinstance(eps, numbers.Real) or not eps > 0:
-      raise ValueError(ERR_EPS.format(eps))
-    self._decay_rate = float(decay_rate)
-    self._eps = float(eps)
+    self._max_unique_stats = max_unique_stats
+    self._decay_rate = argument_checks.check_number_in_range(module, "decay_rate", decay_rate,
+                                                             message=ERR_DECAY)
+    self._eps = argument_checks.check_positive_number(module, "eps", eps, message=ERR_EPS)
     self._forget_bias = forget_bias
     self._use_peepholes = bool(use_peepholes)
     self._hidden_clip_value = rnn_core.check_clip_value(module, "hidden_clip_value",
@@ -123,9 +119,8 @@ class BatchNormLSTM(rnn_core.RNNCore):
                                                       cell_clip_value)
     keys = self.get_possible_initializer_keys(use_peepholes, use_batch_norm_h,
                                               use_batch_norm_x, use_batch_norm_c)
-    self._initializers = util.check_initializers(initializers, keys)
-    self._partitioners = util.check_partitioners(partitioners, keys)
-    self._regularizers = util.check_regularizers(regularizers, keys)
+    self._initializers, self._partitioners, self._regularizers = util.check_variable_options(
+        initializers, partitioners, regularizers, keys)
     self._input_size = None
 
   @classmethod

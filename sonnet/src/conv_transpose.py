@@ -81,9 +81,8 @@ class _ConvNDTranspose(conv_utils.ConvProperties, base.AbstractModule,
                           else self._check_output_shape(output_shape, label))
     self._use_bias = bool(use_bias)
     keys = self.get_possible_initializer_keys(use_bias=use_bias)
-    self._initializers = util.check_initializers(initializers, keys)
-    self._partitioners = util.check_partitioners(partitioners, keys)
-    self._regularizers = util.check_regularizers(regularizers, keys)
+    self._initializers, self._partitioners, self._regularizers = util.check_variable_options(
+        initializers, partitioners, regularizers, keys)
     self._input_shape = None
     self._input_channels = None
     self._w = None

@@ -132,9 +132,8 @@ class LayerNorm(base.AbstractModule, util.VariableOptions):
     self._offset = bool(offset)
     self._scale = bool(scale)
     self._eps = check_eps(eps)
-    self._initializers = util.check_initializers(initializers, self.POSSIBLE_INITIALIZER_KEYS)
-    self._partitioners = util.check_partitioners(partitioners, self.POSSIBLE_INITIALIZER_KEYS)
-    self._regularizers = util.check_regularizers(regularizers, self.POSSIBLE_INITIALIZER_KEYS)
+    self._initializers, self._partitioners, self._regularizers = util.check_variable_options(
+        initializers, partitioners, regularizers, self.POSSIBLE_INITIALIZER_KEYS)
     self._gamma = None
     self._beta = None
 

@@ -80,9 +80,8 @@ class Linear(base.AbstractModule, base.Transposable, util.VariableOptions):
     keys = self.get_possible_initializer_keys(use_bias=use_bias)
     # What the user gave; defaults are computed at the first call from the input size (so
     # clones and transposes compute their own), and never written back here.
-    self._initializers = util.check_initializers(initializers, keys)
-    self._partitioners = util.check_partitioners(partitioners, keys)
-    self._regularizers = util.check_regularizers(regularizers, keys)
+    self._initializers, self._partitioners, self._regularizers = util.check_variable_options(
+        initializers, partitioners, regularizers, keys)
     self._input_shape: Optional[Tuple[Optional[int], ...]] = None
 
   @classmethod

@@ -7,6 +7,7 @@ from typing import Any, Mapping, Optional, Tuple
 
 import tensorflow as tf
 
+from sonnet.src import argument_checks
 from sonnet.src import basic_rnn
 from sonnet.src import initializers as initializers_lib
 from sonnet.src import rnn_core
@@ -108,14 +109,13 @@ class HighwayCore(rnn_core.RNNCore):
       KeyError, TypeError: for bad initializers / partitioners / regularizers.
     """
     super().__init__(name=name, custom_getter=custom_getter)
-    self._hidden_size = rnn_core.check_positive_int(self.module_name, "hidden_size",
-                                                     hidden_size)
-    self._num_layers = rnn_core.check_positive_int(self.module_name, "num_layers",
-                                                    num_layers)
+    self._hidden_size = argument_checks.check_positive_int(self.module_name, "hidden_size",
+                                                           hidden_size)
+    self._num_layers = argument_checks.check_positive_int(self.module_name, "num_layers",
+                                                          num_layers)
     keys = self.get_possible_initializer_keys(num_layers)
-    self._initializers = util.check_initializers(initializers, keys)
-    self._partitioners = util.check_partitioners(partitioners, keys)
-    self._regularizers = util.check_regularizers(regularizers, keys)
+    self._initializers, self._partitioners, self._regularizers = util.check_variable_options(
+        initializers, partitioners, regularizers, keys)
     self._input_size = None
 
   @classmethod

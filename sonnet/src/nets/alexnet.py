@@ -7,6 +7,7 @@ from typing import Any, Mapping, Optional
 
 import tensorflow as tf
 
+from sonnet.src import argument_checks
 from sonnet.src import base
 from sonnet.src import batch_norm
 from sonnet.src import conv
@@ -105,9 +106,8 @@ class AlexNet(base.AbstractModule, util.VariableOptions):
       raise TypeError(ERR_BN_CONFIG.format(value=batch_norm_config))
     self._batch_norm_config = dict(batch_norm_config)
     keys = self.POSSIBLE_INITIALIZER_KEYS
-    self._initializers = util.check_initializers(initializers, keys)
-    self._partitioners = util.check_partitioners(partitioners, keys)
-    self._regularizers = util.check_regularizers(regularizers, keys)
+    self._initializers, self._partitioners, self._regularizers = util.check_variable_options(
+        initializers, partitioners, regularizers, keys)
     self._conv_modules = None
     self._linear_modules = None
     self._bn_modules = None
@@ -166,7 +166,7 @@ class AlexNet(base.AbstractModule, util.VariableOptions):
       raise errors.IncompatibleShapeError(ERR_TOO_SMALL.format(shape[1], shape[2],
                                                                self._min_size))
     if is_training is not None:
-      is_training = batch_norm.check_bool_flag(self.module_name, "is_training", is_training)
+      is_training = argument_checks.check_bool_flag(self.module_name, "is_training", is_training)
     if self._conv_modules is None:
       self._make_modules()
 

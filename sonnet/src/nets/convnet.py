@@ -155,9 +155,8 @@ class _ConvNet2DBase(base.AbstractModule, base.Transposable,
     if data_format not in ("NHWC", "NCHW"):
       raise ValueError(ERR_DATA_FORMAT.format(value=data_format))
     self._data_format = data_format
-    self._initializers = util.check_initializers(initializers, self.POSSIBLE_INITIALIZER_KEYS)
-    self._partitioners = util.check_partitioners(partitioners, self.POSSIBLE_INITIALIZER_KEYS)
-    self._regularizers = util.check_regularizers(regularizers, self.POSSIBLE_INITIALIZER_KEYS)
+    self._initializers, self._partitioners, self._regularizers = util.check_variable_options(
+        initializers, partitioners, regularizers, self.POSSIBLE_INITIALIZER_KEYS)
     self._normalizers = None
     self._input_shape = None
 

@@ -70,9 +70,8 @@ class MLP(base.AbstractModule, base.Transposable, util.VariableOptions):
     self._use_bias = bool(use_bias)
     self._use_dropout = bool(use_dropout)
     keys = self.get_possible_initializer_keys(use_bias=use_bias)
-    self._initializers = util.check_initializers(initializers, keys)
-    self._partitioners = util.check_partitioners(partitioners, keys)
-    self._regularizers = util.check_regularizers(regularizers, keys)
+    self._initializers, self._partitioners, self._regularizers = util.check_variable_options(
+        initializers, partitioners, regularizers, keys)
     self._custom_getter_arg = custom_getter
     layers = []
     with self._enter_variable_scope():
