@@ -7,6 +7,7 @@ from typing import Any, Dict, Optional, Sequence, Tuple, Union
 
 import tensorflow as tf
 
+from sonnet.src import argument_checks
 from sonnet.src import base
 from sonnet.src import conv_utils
 from sonnet.src import errors
@@ -147,9 +148,8 @@ class _PerChannelConv(conv_utils.ConvProperties, base.AbstractModule):
     return self._padding
 
 def _check_multiplier(value, label):
-  if not conv_utils.check_positive_int(value):
-    raise ValueError(ERR_MULTIPLIER.format(module=label, value=value))
-  return int(value)
+  return argument_checks.check_positive_int(label, "channel_multiplier", value,
+                                            message=ERR_MULTIPLIER)
 
 
 class DepthwiseConv2D(_PerChannelConv):

@@ -6,6 +6,7 @@ from typing import Any, Callable, Dict, Optional, Sequence, Tuple, Union
 
 import tensorflow as tf
 
+from sonnet.src import argument_checks
 from sonnet.src import base
 from sonnet.src import conv
 from sonnet.src import conv_utils
@@ -100,12 +101,12 @@ class _ConvNDTranspose(conv_utils.ConvProperties, base.AbstractModule,
 
   def _check_output_shape(self, value, label) -> Tuple[Optional[int], ...]:
     n = self._N
-    if conv_utils.check_positive_int(value):
+    if argument_checks.is_positive_int(value):
       return (int(value),) * n
     if isinstance(value, tf.TensorShape):
       value = value.as_list()
     if (isinstance(value, (list, tuple)) and len(value) == n and
-        all(v is None or conv_utils.check_positive_int(v) for v in value)):
+        all(v is None or argument_checks.is_positive_int(v) for v in value)):
       return tuple(None if v is None else int(v) for v in value)
     raise errors.IncompatibleShapeError(
         ERR_OUTPUT_SHAPE.format(module=label, value=value, n=n))

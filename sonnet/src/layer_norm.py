@@ -6,6 +6,7 @@ from typing import Any, Iterable, Mapping, Optional, Sequence, Union
 
 import tensorflow as tf
 
+from sonnet.src import argument_checks
 from sonnet.src import base
 from sonnet.src import errors
 from sonnet.src import util
@@ -26,7 +27,7 @@ ERR_AXIS_DUPLICATE = "{module}: `axis` {axis} names the same dimension twice for
 ERR_UNKNOWN_CHANNELS = (
     "{module}: the size of the last dimension of `inputs` must be known when the module is "
     "connected, got shape {shape}.")
-ERR_EPS = "`eps` must be a positive number, got {eps!r}."
+ERR_EPS = argument_checks.ERR_POSITIVE_NUMBER
 ERR_NO_PARAM = "{module} was constructed with {arg}=False, so it has no `{name}` variable."
 
 _LOW_PRECISION = (tf.float16, tf.bfloat16)
@@ -46,9 +47,7 @@ def statistics_dtype(dtype: tf.DType) -> tf.DType:
 
 def check_eps(eps: Any) -> float:
   """Validates a normalisation epsilon (positive number) and returns it as a float."""
-  if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not eps > 0:
-    raise ValueError(ERR_EPS.format(eps=eps))
-  return float(eps)
+  return argument_checks.check_positive_number(None, "eps", eps)
 
 
 def normalize_axis_arg(axis: Union[None, int, Iterable[int]]) -> Optional[tuple]:

@@ -4,11 +4,11 @@
 the LSTM / highway-core variants that use them: `lstm_with_recurrent_dropout`,
 `lstm_with_zoneout`, `highway_core_with_recurrent_dropout`."""
 
-import numbers
 from typing import Any, Optional, Tuple
 
 import tensorflow as tf
 
+from sonnet.src import argument_checks
 from sonnet.src import gated_rnn
 from sonnet.src import residual_rnn
 from sonnet.src import rnn_core
@@ -19,11 +19,8 @@ ERR_KEEP_PROB = "{arg} must be None or a number in (0, 1], got {value!r}."
 
 
 def _check_keep_prob(arg: str, value: Any) -> Optional[float]:
-  if value is None:
-    return None
-  if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value <= 1:
-    raise ValueError(ERR_KEEP_PROB.format(arg=arg, value=value))
-  return float(value)
+  return argument_checks.check_number_in_range(None, arg, value, low_open=True, allow_none=True,
+                                              message=ERR_KEEP_PROB)
 
 
 def _flat_keep_probs(core: Any, keep_probs: Any) -> list:
