@@ -60,7 +60,7 @@ def is_positive_int(value: Any) -> bool:
   Returns:
     True for positive Python or numpy integers.
   """
-  return is_integer(value) and value > 0
+  return is_integer(value) and bool(value > 0)
 
 
 def is_number(value: Any) -> bool:
@@ -170,7 +170,7 @@ def check_non_negative_number(module: Optional[str], arg: str, value: Any, *,
 
 
 def check_number_in_range(module: Optional[str], arg: str, value: Any, *,
-                          low: float = 0.0, high: float = 1.0, low_open: bool = False,
+                          low: float = 0, high: float = 1, low_open: bool = False,
                           message: str = ERR_NUMBER_IN_RANGE,
                           allow_none: bool = False) -> Optional[float]:
   """Checks that `value` is a real number in `[low, high]` (or `(low, high]`).

@@ -9,6 +9,7 @@ from typing import Any, Callable, Dict, Optional, Sequence, Tuple, Union
 import numpy as np
 import tensorflow as tf
 
+from sonnet.src import argument_checks
 from sonnet.src import base
 from sonnet.src import errors
 from sonnet.src import initializers as snt_initializers
@@ -105,7 +106,7 @@ class AddBias(base.AbstractModule, base.Transposable):
     super().__init__(name=name, custom_getter=custom_getter)
     if bias_dims is not None and not (
         isinstance(bias_dims, (list, tuple)) and
-        all(isinstance(d, numbers.Integral) and not isinstance(d, bool) for d in bias_dims)):
+        all(argument_checks.is_integer(d) for d in bias_dims)):
       raise TypeError(ERR_BIAS_DIMS.format(module=self.module_name, value=bias_dims))
     self._output_shape = output_shape
     self._bias_dims = None if bias_dims is None else tuple(int(d) for d in bias_dims)
@@ -320,7 +321,7 @@ class TrainableVariable(base.AbstractModule):
     if isinstance(shape, tf.TensorShape):
       shape = shape.as_list()
     if not isinstance(shape, (list, tuple)) or not all(
-        isinstance(d, numbers.Integral) and not isinstance(d, bool) and d > 0 for d in shape):
+        argument_checks.is_positive_int(d) for d in shape):
       raise ValueError(ERR_TRAINABLE_SHAPE.format(module=self.module_name, value=shape))
     self._shape = tuple(int(d) for d in shape)
     self._dtype = tf.as_dtype(dtype)

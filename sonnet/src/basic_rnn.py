@@ -416,8 +416,8 @@ class ModelRNN(rnn_core.RNNCore):
       AttributeError: if `model` has no `output_size`.
     """
     super().__init__(name=name)
-    if not callable(model):
-      raise TypeError(ERR_MODEL_NOT_CALLABLE.format(model))
+    argument_checks.check_callable(self.module_name, "model", model,
+                                   message=ERR_MODEL_NOT_CALLABLE)
     if isinstance(model, rnn_core.RNNCore):
       raise TypeError(ERR_MODEL_IS_CORE.format(model))
     if not hasattr(model, "output_size"):

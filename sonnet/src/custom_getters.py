@@ -15,6 +15,8 @@ from typing import Any, Callable, Dict, Mapping, Optional, Union
 
 import tensorflow as tf
 
+from sonnet.src import argument_checks
+
 ERR_GETTER_NOT_CALLABLE = (
     "Given custom_getter is not callable (nor a dict of callables): {!r}.")
 ERR_ROUTER_NOT_CALLABLE = "custom_getter for pattern {!r} is not callable: {!r}."
@@ -86,9 +88,8 @@ def normalize_custom_getter(custom_getter: Union[None, CustomGetter, Dict[str, A
     prefix = scope_name + "/"
     return custom_getter_router(
         custom_getter, lambda n: n[len(prefix):] if n.startswith(prefix) else n)
-  if not callable(custom_getter):
-    raise TypeError(ERR_GETTER_NOT_CALLABLE.format(custom_getter))
-  return custom_getter
+  return argument_checks.check_callable(scope_name, "custom_getter", custom_getter,
+                                        message=ERR_GETTER_NOT_CALLABLE)
 
 
 def stop_gradient(getter: Callable[..., Any], *args: Any, **kwargs: Any) -> tf.Tensor:

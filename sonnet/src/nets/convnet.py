@@ -8,6 +8,7 @@ from typing import Any, Callable, Iterable, Mapping, Optional, Union
 
 import tensorflow as tf
 
+from sonnet.src import argument_checks
 from sonnet.src import base
 from sonnet.src import batch_norm
 from sonnet.src import batch_norm_v2
@@ -144,16 +145,16 @@ class _ConvNet2DBase(base.AbstractModule, base.Transposable,
     else:
       raise TypeError(ERR_USE_BIAS.format(value=use_bias))
     self._use_bias = _replicate("use_bias", use_bias, n)
-    if not callable(activation):
-      raise TypeError(ERR_ACTIVATION.format(value=activation))
+    argument_checks.check_callable(self.module_name, "activation", activation,
+                                   message=ERR_ACTIVATION)
     self._activation = activation
     self._activate_final = bool(activate_final)
     self._normalization_ctor, self._normalization_kwargs = _resolve_normalization(
         normalization_ctor, normalization_kwargs, use_batch_norm, batch_norm_config)
     self._normalize_final = (self._activate_final if normalize_final is None
                              else bool(normalize_final))
-    if data_format not in ("NHWC", "NCHW"):
-      raise ValueError(ERR_DATA_FORMAT.format(value=data_format))
+    argument_checks.check_one_of(self.module_name, "data_format", data_format,
+                                 ("NHWC", "NCHW"), message=ERR_DATA_FORMAT)
     self._data_format = data_format
     self._initializers, self._partitioners, self._regularizers = util.check_variable_options(
         initializers, partitioners, regularizers, self.POSSIBLE_INITIALIZER_KEYS)

@@ -6,6 +6,7 @@ from typing import Any, Callable, Dict, Iterable, Optional, Tuple, Union
 
 import tensorflow as tf
 
+from sonnet.src import argument_checks
 from sonnet.src import base
 from sonnet.src import linear
 from sonnet.src import util
@@ -62,8 +63,8 @@ class MLP(base.AbstractModule, base.Transposable, util.VariableOptions):
     output_sizes = tuple(output_sizes)
     if not output_sizes:
       raise ValueError(ERR_EMPTY)
-    if not callable(activation):
-      raise TypeError(ERR_ACTIVATION.format(activation))
+    argument_checks.check_callable(self.module_name, "activation", activation,
+                                   message=ERR_ACTIVATION)
     self._output_sizes = output_sizes
     self._activation = activation
     self._activate_final = bool(activate_final)
