@@ -4,7 +4,7 @@
 
 import math
 import numbers
-from typing import Any, Callable, Dict, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import tensorflow as tf
@@ -14,6 +14,7 @@ from sonnet.src import base
 from sonnet.src import errors
 from sonnet.src import initializers as snt_initializers
 from sonnet.src import linear
+from sonnet.src import types
 from sonnet.src import util
 from sonnet.src import variables
 
@@ -98,11 +99,14 @@ class AddBias(base.AbstractModule, base.Transposable):
 
   POSSIBLE_INITIALIZER_KEYS = {"b"}
 
-  def __init__(self, output_shape: Any = None, bias_dims: Optional[Sequence[int]] = None,
-               initializers: Optional[Dict[str, Any]] = None,
-               partitioners: Optional[Dict[str, Any]] = None,
-               regularizers: Optional[Dict[str, Any]] = None,
-               custom_getter: Any = None, name: str = "add"):
+  def __init__(self,
+               output_shape: Union[None, types.ShapeLike, Callable[[], types.ShapeLike]] = None,
+               bias_dims: Optional[Sequence[int]] = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
+               name: str = "add"):
     super().__init__(name=name, custom_getter=custom_getter)
     if bias_dims is not None and not (
         isinstance(bias_dims, (list, tuple)) and
@@ -222,10 +226,11 @@ class ConcatLinear(base.AbstractModule):
   """
 
   def __init__(self, output_size: Union[int, Callable[[], int]], use_bias: bool = True,
-               initializers: Optional[Dict[str, Any]] = None,
-               partitioners: Optional[Dict[str, Any]] = None,
-               regularizers: Optional[Dict[str, Any]] = None,
-               custom_getter: Any = None, name: str = "concat_linear"):
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
+               name: str = "concat_linear"):
     super().__init__(name=name, custom_getter=custom_getter)
     with self._enter_variable_scope():
       self._linear = linear.Linear(output_size, use_bias=use_bias, initializers=initializers,
@@ -312,11 +317,12 @@ class TrainableVariable(base.AbstractModule):
 
   POSSIBLE_INITIALIZER_KEYS = {"w"}
 
-  def __init__(self, shape: Sequence[int], dtype: Any = tf.float32,
-               initializers: Optional[Dict[str, Any]] = None,
-               partitioners: Optional[Dict[str, Any]] = None,
-               regularizers: Optional[Dict[str, Any]] = None,
-               custom_getter: Any = None, name: str = "trainable_variable"):
+  def __init__(self, shape: Sequence[int], dtype: types.DTypeLike = tf.float32,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
+               name: str = "trainable_variable"):
     super().__init__(name=name, custom_getter=custom_getter)
     if isinstance(shape, tf.TensorShape):
       shape = shape.as_list()
@@ -379,7 +385,7 @@ class SelectInput(base.AbstractModule):
     TypeError: bad `idx`.
   """
 
-  def __init__(self, idx: Any, name: str = "select_input"):
+  def __init__(self, idx: Union[int, Sequence[Any]], name: str = "select_input"):
     super().__init__(name=name)
     _check_idx(idx, self.module_name)
     self._idx = idx

@@ -15,6 +15,7 @@ from sonnet.src import base
 from sonnet.src import errors
 from sonnet.src import linear
 from sonnet.src import rnn_core
+from sonnet.src import types
 from sonnet.src import unroll
 from sonnet.src import util
 
@@ -96,10 +97,10 @@ class VanillaRNN(rnn_core.RNNCore):
   def __init__(self,
                hidden_size: int,
                activation: Callable[[tf.Tensor], tf.Tensor] = tf.tanh,
-               initializers: Optional[Mapping[str, Any]] = None,
-               partitioners: Optional[Mapping[str, Any]] = None,
-               regularizers: Optional[Mapping[str, Any]] = None,
-               custom_getter: Any = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: str = "vanilla_rnn"):
     """Constructs the core.
 
@@ -356,8 +357,8 @@ class DeepRNN(rnn_core.RNNCore):
     return self._cores
 
   def initial_state(self,
-                    batch_size: Any,
-                    dtype: Any = tf.float32,
+                    batch_size: types.BatchSize,
+                    dtype: types.DTypeLike = tf.float32,
                     trainable: bool = False,
                     trainable_initializers: Optional[Sequence[Any]] = None,
                     trainable_regularizers: Optional[Sequence[Any]] = None,
@@ -395,7 +396,9 @@ class DeepRNN(rnn_core.RNNCore):
                              trainable_initializers=init, trainable_regularizers=reg)
           for core, init, reg in zip(cores, initializers, regularizers))
 
-  def zero_state(self, batch_size: Any, dtype: Any = tf.float32) -> Tuple[Any, ...]:
+  def zero_state(self,
+                 batch_size: types.BatchSize,
+                 dtype: types.DTypeLike = tf.float32) -> Tuple[Any, ...]:
     """Zeros with the structure of `state_size` (see `snt.RNNCore.zero_state`)."""
     return tuple(core.zero_state(batch_size, dtype) for core in self._recurrent_cores)
 
@@ -403,7 +406,7 @@ class DeepRNN(rnn_core.RNNCore):
 class ModelRNN(rnn_core.RNNCore):
   """A core that ignores its input: `next_state = output = model(prev_state)`."""
 
-  def __init__(self, model: Any, name: str = "model_rnn"):
+  def __init__(self, model: Callable[..., Any], name: str = "model_rnn"):
     """Constructs the core.
 
     Args:

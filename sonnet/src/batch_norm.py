@@ -2,7 +2,7 @@
 # Licensed under the Apache License, Version 2.0.
 """Batch normalisation (Sonnet 1 `snt.BatchNorm` semantics) and its shared machinery."""
 
-from typing import Any, Iterable, Mapping, Optional, Sequence, Union
+from typing import Iterable, Optional, Sequence, Union
 
 import tensorflow as tf
 
@@ -10,6 +10,7 @@ from sonnet.src import argument_checks
 from sonnet.src import base
 from sonnet.src import errors
 from sonnet.src import layer_norm
+from sonnet.src import types
 from sonnet.src import util
 from sonnet.src import variables
 
@@ -254,12 +255,12 @@ class BatchNorm(base.AbstractModule, util.VariableOptions,
                scale: bool = False,
                decay_rate: float = 0.999,
                eps: float = 1e-3,
-               initializers: Optional[Mapping[str, Any]] = None,
-               partitioners: Optional[Mapping[str, Any]] = None,
-               regularizers: Optional[Mapping[str, Any]] = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
                update_ops_collection: Optional[str] = "update_ops",
                fused: bool = False,
-               custom_getter: Any = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: str = "batch_norm"):
     """Constructs a BatchNorm module.
 

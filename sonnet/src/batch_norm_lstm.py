@@ -10,7 +10,7 @@ share those of step K-1). The statistics are computed inside the core, per step,
 core can be unrolled like any other.
 """
 
-from typing import Any, Mapping, Optional, Tuple
+from typing import Any, Optional, Tuple, Union
 
 import tensorflow as tf
 
@@ -18,6 +18,7 @@ from sonnet.src import argument_checks
 from sonnet.src import gated_rnn
 from sonnet.src import initializers as initializers_lib
 from sonnet.src import rnn_core
+from sonnet.src import types
 from sonnet.src import util
 from sonnet.src import variables
 
@@ -55,9 +56,9 @@ class BatchNormLSTM(rnn_core.RNNCore):
   def __init__(self,
                hidden_size: int,
                forget_bias: float = 1.0,
-               initializers: Optional[Mapping[str, Any]] = None,
-               partitioners: Optional[Mapping[str, Any]] = None,
-               regularizers: Optional[Mapping[str, Any]] = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
                use_peepholes: bool = False,
                use_batch_norm_h: bool = True,
                use_batch_norm_x: bool = False,
@@ -67,7 +68,7 @@ class BatchNormLSTM(rnn_core.RNNCore):
                cell_clip_value: Optional[float] = None,
                decay_rate: float = 0.999,
                eps: float = 1e-3,
-               custom_getter: Any = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: str = "batch_norm_lstm"):
     """Constructs the core.
 
@@ -293,9 +294,14 @@ class BatchNormLSTM(rnn_core.RNNCore):
       return next_hidden, gated_rnn.LSTMState(hidden=next_hidden, cell=next_cell)
     return next_hidden, (next_hidden, next_cell, time_step + 1)
 
-  def initial_state(self, batch_size: Any, dtype: Any = tf.float32, trainable: bool = False,
-                    trainable_initializers: Any = None, trainable_regularizers: Any = None,
-                    name: Optional[str] = None, **unused_kwargs) -> Any:
+  def initial_state(self,
+                    batch_size: types.BatchSize,
+                    dtype: types.DTypeLike = tf.float32,
+                    trainable: bool = False,
+                    trainable_initializers: Optional[types.Nest] = None,
+                    trainable_regularizers: Optional[types.Nest] = None,
+                    name: Optional[str] = None,
+                    **unused_kwargs) -> Any:
     """Returns the initial `(hidden, cell)` (zeros or learned) and, with
     `max_unique_stats` > 1, a zero int32 time-step counter `[batch_size, 1]`.
 
@@ -328,11 +334,12 @@ class BatchNormLSTM(rnn_core.RNNCore):
       time_step = rnn_core.zero_state_for(tf.TensorShape([1]), batch_size, tf.int32)
     return hidden, cell, time_step
 
-  def zero_state(self, batch_size: Any, dtype: Any = tf.float32) -> Any:
+  def zero_state(self, batch_size: types.BatchSize, dtype: types.DTypeLike = tf.float32) -> Any:
     """Zeros with the structure of `state_size` (see `snt.RNNCore.zero_state`)."""
     return self.initial_state(batch_size, dtype)
 
-  def with_batch_norm_control(self, is_training: Any, test_local_stats: Any = True
+  def with_batch_norm_control(self, is_training: Union[bool, tf.Tensor],
+                              test_local_stats: Union[bool, tf.Tensor] = True
                               ) -> "CoreWithExtraBuildArgs":
     """Returns a core that calls this one with fixed `is_training` / `test_local_stats`.
 

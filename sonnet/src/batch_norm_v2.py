@@ -2,7 +2,7 @@
 # Licensed under the Apache License, Version 2.0.
 """BatchNormV2: batch normalisation with a data format and saner defaults (Sonnet 1.16+)."""
 
-from typing import Any, Mapping, Optional
+from typing import Optional
 
 import tensorflow as tf
 
@@ -11,6 +11,7 @@ from sonnet.src import base
 from sonnet.src import batch_norm
 from sonnet.src import errors
 from sonnet.src import layer_norm
+from sonnet.src import types
 from sonnet.src import util
 from sonnet.src import variables
 
@@ -55,12 +56,12 @@ class BatchNormV2(base.AbstractModule, util.VariableOptions,
                scale: bool = False,
                decay_rate: float = 0.999,
                eps: float = 1e-3,
-               initializers: Optional[Mapping[str, Any]] = None,
-               partitioners: Optional[Mapping[str, Any]] = None,
-               regularizers: Optional[Mapping[str, Any]] = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
                update_ops_collection: Optional[str] = None,
                fused: bool = True,
-               custom_getter: Any = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: str = "batch_norm"):
     """Constructs a BatchNormV2 module.
 

@@ -6,7 +6,7 @@ The padding constants and argument checks live in `conv_utils.py`; the ones othe
 use are re-exported here (`conv.SAME`, `conv.fill_shape`, ...).
 """
 
-from typing import Any, Callable, Dict, Optional, Sequence, Tuple, Union
+from typing import Callable, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import tensorflow as tf
@@ -14,6 +14,7 @@ import tensorflow as tf
 from sonnet.src import base
 from sonnet.src import conv_utils
 from sonnet.src import errors
+from sonnet.src import types
 from sonnet.src import util
 from sonnet.src import variables
 # Padding constants and checks other modules use as `conv.<name>`.
@@ -60,12 +61,12 @@ class _ConvND(conv_utils.ConvProperties, base.AbstractModule, base.Transposable)
                rate: Union[int, Sequence[int]] = 1,
                padding: Union[str, Sequence[str]] = SAME,
                use_bias: bool = True,
-               initializers: Optional[Dict[str, Any]] = None,
-               partitioners: Optional[Dict[str, Any]] = None,
-               regularizers: Optional[Dict[str, Any]] = None,
-               mask: Any = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
+               mask: Optional[types.ArrayLike] = None,
                data_format: Optional[str] = None,
-               custom_getter: Any = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: Optional[str] = None):
     super().__init__(name=name, custom_getter=custom_getter)
     n = self._N
@@ -290,12 +291,12 @@ class Conv1D(_ConvND):
                rate: Union[int, Sequence[int]] = 1,
                padding: Union[str, Sequence[str]] = SAME,
                use_bias: bool = True,
-               initializers: Optional[Dict[str, Any]] = None,
-               partitioners: Optional[Dict[str, Any]] = None,
-               regularizers: Optional[Dict[str, Any]] = None,
-               mask: Any = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
+               mask: Optional[types.ArrayLike] = None,
                data_format: str = "NWC",
-               custom_getter: Any = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: str = "conv_1d"):
     super().__init__(output_channels, kernel_shape, stride=stride, rate=rate,
                      padding=padding, use_bias=use_bias, initializers=initializers,
@@ -343,12 +344,12 @@ class Conv2D(_ConvND):
                rate: Union[int, Sequence[int]] = 1,
                padding: Union[str, Sequence[str]] = SAME,
                use_bias: bool = True,
-               initializers: Optional[Dict[str, Any]] = None,
-               partitioners: Optional[Dict[str, Any]] = None,
-               regularizers: Optional[Dict[str, Any]] = None,
-               mask: Any = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
+               mask: Optional[types.ArrayLike] = None,
                data_format: str = "NHWC",
-               custom_getter: Any = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: str = "conv_2d"):
     super().__init__(output_channels, kernel_shape, stride=stride, rate=rate,
                      padding=padding, use_bias=use_bias, initializers=initializers,
@@ -385,12 +386,12 @@ class Conv3D(_ConvND):
                rate: Union[int, Sequence[int]] = 1,
                padding: Union[str, Sequence[str]] = SAME,
                use_bias: bool = True,
-               initializers: Optional[Dict[str, Any]] = None,
-               partitioners: Optional[Dict[str, Any]] = None,
-               regularizers: Optional[Dict[str, Any]] = None,
-               mask: Any = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
+               mask: Optional[types.ArrayLike] = None,
                data_format: str = "NDHWC",
-               custom_getter: Any = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: str = "conv_3d"):
     super().__init__(output_channels, kernel_shape, stride=stride, rate=rate,
                      padding=padding, use_bias=use_bias, initializers=initializers,
@@ -427,12 +428,12 @@ class CausalConv1D(_ConvND):
                stride: Union[int, Sequence[int]] = 1,
                rate: Union[int, Sequence[int]] = 1,
                use_bias: bool = True,
-               initializers: Optional[Dict[str, Any]] = None,
-               partitioners: Optional[Dict[str, Any]] = None,
-               regularizers: Optional[Dict[str, Any]] = None,
-               mask: Any = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
+               mask: Optional[types.ArrayLike] = None,
                data_format: str = "NWC",
-               custom_getter: Any = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: str = "causal_conv_1d"):
     super().__init__(output_channels, kernel_shape, stride=stride, rate=rate,
                      padding=CAUSAL, use_bias=use_bias, initializers=initializers,

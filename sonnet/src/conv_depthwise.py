@@ -3,7 +3,7 @@
 """Per-channel convolutions: `DepthwiseConv2D`, `InPlaneConv2D`, `SeparableConv1D`,
 `SeparableConv2D`."""
 
-from typing import Any, Dict, Optional, Sequence, Tuple, Union
+from typing import Optional, Sequence, Tuple, Union
 
 import tensorflow as tf
 
@@ -11,6 +11,7 @@ from sonnet.src import argument_checks
 from sonnet.src import base
 from sonnet.src import conv_utils
 from sonnet.src import errors
+from sonnet.src import types
 from sonnet.src import util
 from sonnet.src import variables
 
@@ -183,11 +184,11 @@ class DepthwiseConv2D(_PerChannelConv):
                rate: Union[int, Sequence[int]] = 1,
                padding: Union[str, Sequence[str]] = conv_utils.SAME,
                use_bias: bool = True,
-               initializers: Optional[Dict[str, Any]] = None,
-               partitioners: Optional[Dict[str, Any]] = None,
-               regularizers: Optional[Dict[str, Any]] = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
                data_format: str = "NHWC",
-               custom_getter: Any = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: str = "conv_2d_depthwise"):
     self._channel_multiplier = _check_multiplier(channel_multiplier, type(self).__name__)
     super().__init__(kernel_shape, stride, rate, padding, use_bias, initializers,
@@ -262,11 +263,11 @@ class InPlaneConv2D(_PerChannelConv):
                stride: Union[int, Sequence[int]] = 1,
                padding: Union[str, Sequence[str]] = conv_utils.SAME,
                use_bias: bool = True,
-               initializers: Optional[Dict[str, Any]] = None,
-               partitioners: Optional[Dict[str, Any]] = None,
-               regularizers: Optional[Dict[str, Any]] = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
                data_format: str = "NHWC",
-               custom_getter: Any = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: str = "in_plane_conv2d"):
     super().__init__(kernel_shape, stride, 1, padding, use_bias, initializers, partitioners,
                      regularizers, data_format, custom_getter, name, {})
@@ -342,11 +343,11 @@ class SeparableConv2D(_PerChannelConv):
                rate: Union[int, Sequence[int]] = 1,
                padding: Union[str, Sequence[str]] = conv_utils.SAME,
                use_bias: bool = True,
-               initializers: Optional[Dict[str, Any]] = None,
-               partitioners: Optional[Dict[str, Any]] = None,
-               regularizers: Optional[Dict[str, Any]] = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
                data_format: str = "NHWC",
-               custom_getter: Any = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: str = "separable_conv_2d"):
     label = type(self).__name__
     self._output_channels = conv_utils.resolve_output_channels(output_channels, label)
@@ -446,11 +447,11 @@ class SeparableConv1D(SeparableConv2D):
                rate: Union[int, Sequence[int]] = 1,
                padding: Union[str, Sequence[str]] = conv_utils.SAME,
                use_bias: bool = True,
-               initializers: Optional[Dict[str, Any]] = None,
-               partitioners: Optional[Dict[str, Any]] = None,
-               regularizers: Optional[Dict[str, Any]] = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
                data_format: str = "NWC",
-               custom_getter: Any = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: str = "separable_conv_1d"):
     super().__init__(output_channels, channel_multiplier, kernel_shape, stride=stride,
                      rate=rate, padding=padding, use_bias=use_bias,

@@ -7,7 +7,7 @@ The gates are `conv(x, w_input) + conv(h, w_hidden) + b`, split on the channel a
 effectively added twice), the bias is added once.
 """
 
-from typing import Any, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import tensorflow as tf
@@ -17,6 +17,7 @@ from sonnet.src import errors
 from sonnet.src import gated_rnn
 from sonnet.src import initializers as initializers_lib
 from sonnet.src import rnn_core
+from sonnet.src import types
 from sonnet.src import unroll
 from sonnet.src import util
 from sonnet.src import variables
@@ -62,10 +63,10 @@ class ConvLSTM(rnn_core.RNNCore):
                padding: str = "SAME",
                use_bias: bool = True,
                forget_bias: float = 1.0,
-               initializers: Optional[Mapping[str, Any]] = None,
-               partitioners: Optional[Mapping[str, Any]] = None,
-               regularizers: Optional[Mapping[str, Any]] = None,
-               custom_getter: Any = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: str = "conv_lstm"):
     """Constructs the core.
 

@@ -2,7 +2,7 @@
 # Licensed under the Apache License, Version 2.0.
 """Transposed convolutions: `Conv1DTranspose`, `Conv2DTranspose`, `Conv3DTranspose`."""
 
-from typing import Any, Callable, Dict, Optional, Sequence, Tuple, Union
+from typing import Callable, Optional, Sequence, Tuple, Union
 
 import tensorflow as tf
 
@@ -11,6 +11,7 @@ from sonnet.src import base
 from sonnet.src import conv
 from sonnet.src import conv_utils
 from sonnet.src import errors
+from sonnet.src import types
 from sonnet.src import util
 from sonnet.src import variables
 
@@ -50,16 +51,16 @@ class _ConvNDTranspose(conv_utils.ConvProperties, base.AbstractModule,
   _N = 2
 
   def __init__(self, output_channels: Union[int, Callable[[], int]],
-               output_shape: Any = None,
+               output_shape: Union[None, types.ShapeLike, Callable[[], types.ShapeLike]] = None,
                kernel_shape: Union[int, Sequence[int], None] = None,
                stride: Union[int, Sequence[int]] = 1,
                padding: str = conv_utils.SAME,
                use_bias: bool = True,
-               initializers: Optional[Dict[str, Any]] = None,
-               partitioners: Optional[Dict[str, Any]] = None,
-               regularizers: Optional[Dict[str, Any]] = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
                data_format: Optional[str] = None,
-               custom_getter: Any = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: Optional[str] = None):
     super().__init__(name=name, custom_getter=custom_getter)
     n = self._N
@@ -290,16 +291,16 @@ class Conv1DTranspose(_ConvNDTranspose):
 
   def __init__(self,
                output_channels: Union[int, Callable[[], int]],
-               output_shape: Any = None,
+               output_shape: Union[None, types.ShapeLike, Callable[[], types.ShapeLike]] = None,
                kernel_shape: Optional[Union[int, Sequence[int]]] = None,
                stride: Union[int, Sequence[int]] = 1,
                padding: Union[str, Sequence[str]] = conv_utils.SAME,
                use_bias: bool = True,
-               initializers: Optional[Dict[str, Any]] = None,
-               partitioners: Optional[Dict[str, Any]] = None,
-               regularizers: Optional[Dict[str, Any]] = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
                data_format: str = "NWC",
-               custom_getter: Any = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: str = "conv_1d_transpose"):
     super().__init__(output_channels, output_shape, kernel_shape, stride=stride,
                      padding=padding, use_bias=use_bias, initializers=initializers,
@@ -332,16 +333,16 @@ class Conv2DTranspose(_ConvNDTranspose):
 
   def __init__(self,
                output_channels: Union[int, Callable[[], int]],
-               output_shape: Any = None,
+               output_shape: Union[None, types.ShapeLike, Callable[[], types.ShapeLike]] = None,
                kernel_shape: Optional[Union[int, Sequence[int]]] = None,
                stride: Union[int, Sequence[int]] = 1,
                padding: Union[str, Sequence[str]] = conv_utils.SAME,
                use_bias: bool = True,
-               initializers: Optional[Dict[str, Any]] = None,
-               partitioners: Optional[Dict[str, Any]] = None,
-               regularizers: Optional[Dict[str, Any]] = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
                data_format: str = "NHWC",
-               custom_getter: Any = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: str = "conv_2d_transpose"):
     super().__init__(output_channels, output_shape, kernel_shape, stride=stride,
                      padding=padding, use_bias=use_bias, initializers=initializers,
@@ -374,16 +375,16 @@ class Conv3DTranspose(_ConvNDTranspose):
 
   def __init__(self,
                output_channels: Union[int, Callable[[], int]],
-               output_shape: Any = None,
+               output_shape: Union[None, types.ShapeLike, Callable[[], types.ShapeLike]] = None,
                kernel_shape: Optional[Union[int, Sequence[int]]] = None,
                stride: Union[int, Sequence[int]] = 1,
                padding: Union[str, Sequence[str]] = conv_utils.SAME,
                use_bias: bool = True,
-               initializers: Optional[Dict[str, Any]] = None,
-               partitioners: Optional[Dict[str, Any]] = None,
-               regularizers: Optional[Dict[str, Any]] = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
                data_format: str = "NDHWC",
-               custom_getter: Any = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: str = "conv_3d_transpose"):
     super().__init__(output_channels, output_shape, kernel_shape, stride=stride,
                      padding=padding, use_bias=use_bias, initializers=initializers,

@@ -11,11 +11,12 @@ matched (`re.match`) against the variable name relative to the module, to getter
 
 import collections.abc
 import re
-from typing import Any, Callable, Dict, Mapping, Optional, Union
+from typing import Any, Callable, Mapping, Optional
 
 import tensorflow as tf
 
 from sonnet.src import argument_checks
+from sonnet.src import types
 
 ERR_GETTER_NOT_CALLABLE = (
     "Given custom_getter is not callable (nor a dict of callables): {!r}.")
@@ -25,7 +26,7 @@ ERR_ROUTER_BAD_PATTERN = (
 ERR_ROUTER_AMBIGUOUS = (
     "More than one custom_getter pattern matches variable {!r}: {}.")
 
-CustomGetter = Callable[..., Any]
+CustomGetter = types.CustomGetter
 
 
 def custom_getter_router(custom_getter_map: Mapping[str, CustomGetter],
@@ -67,7 +68,7 @@ def custom_getter_router(custom_getter_map: Mapping[str, CustomGetter],
   return router
 
 
-def normalize_custom_getter(custom_getter: Union[None, CustomGetter, Dict[str, Any]],
+def normalize_custom_getter(custom_getter: Optional[types.CustomGetterArg],
                             scope_name: str) -> Optional[CustomGetter]:
   """Validates a module's `custom_getter` argument and returns a plain getter (or None).
 

@@ -2,13 +2,14 @@
 # Licensed under the Apache License, Version 2.0.
 """Embed: a lookup table of learnt (or given) vectors, indexed by integer ids."""
 
-from typing import Any, Mapping, Optional
+from typing import Optional
 
 import numpy as np
 import tensorflow as tf
 
 from sonnet.src import argument_checks
 from sonnet.src import base
+from sonnet.src import types
 from sonnet.src import util
 from sonnet.src import variables
 
@@ -57,14 +58,14 @@ class Embed(base.AbstractModule, util.VariableOptions):
   def __init__(self,
                vocab_size: Optional[int] = None,
                embed_dim: Optional[int] = None,
-               existing_vocab: Any = None,
+               existing_vocab: Optional[types.TensorLike] = None,
                densify_gradients: bool = False,
-               initializers: Optional[Mapping[str, Any]] = None,
-               partitioners: Optional[Mapping[str, Any]] = None,
-               regularizers: Optional[Mapping[str, Any]] = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
                trainable: bool = True,
-               dtype: Any = tf.float32,
-               custom_getter: Any = None,
+               dtype: types.DTypeLike = tf.float32,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: str = "embed"):
     """Constructs an Embed module.
 

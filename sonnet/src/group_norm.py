@@ -2,7 +2,7 @@
 # Licensed under the Apache License, Version 2.0.
 """Group normalisation (Wu & He, 2018) and instance normalisation."""
 
-from typing import Any, Mapping, Optional
+from typing import Optional
 
 import tensorflow as tf
 
@@ -11,6 +11,7 @@ from sonnet.src import base
 from sonnet.src import batch_norm_v2
 from sonnet.src import errors
 from sonnet.src import layer_norm
+from sonnet.src import types
 from sonnet.src import util
 from sonnet.src import variables
 
@@ -45,10 +46,10 @@ class GroupNorm(base.AbstractModule, util.VariableOptions):
                scale: bool = True,
                eps: float = 1e-5,
                data_format: Optional[str] = None,
-               initializers: Optional[Mapping[str, Any]] = None,
-               partitioners: Optional[Mapping[str, Any]] = None,
-               regularizers: Optional[Mapping[str, Any]] = None,
-               custom_getter: Any = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: str = "group_norm"):
     """Constructs a GroupNorm module.
 
@@ -204,10 +205,10 @@ class InstanceNorm(GroupNorm):
                scale: bool = True,
                eps: float = 1e-5,
                data_format: Optional[str] = None,
-               initializers: Optional[Mapping[str, Any]] = None,
-               partitioners: Optional[Mapping[str, Any]] = None,
-               regularizers: Optional[Mapping[str, Any]] = None,
-               custom_getter: Any = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: str = "instance_norm"):
     """Constructs an InstanceNorm module.
 

@@ -2,13 +2,14 @@
 # Licensed under the Apache License, Version 2.0.
 """Layer normalisation, and the dtype helpers shared by the normalisation modules."""
 
-from typing import Any, Iterable, Mapping, Optional, Sequence, Union
+from typing import Any, Iterable, Optional, Sequence, Union
 
 import tensorflow as tf
 
 from sonnet.src import argument_checks
 from sonnet.src import base
 from sonnet.src import errors
+from sonnet.src import types
 from sonnet.src import util
 from sonnet.src import variables
 
@@ -101,10 +102,10 @@ class LayerNorm(base.AbstractModule, util.VariableOptions):
                offset: bool = True,
                scale: bool = True,
                eps: float = 1e-5,
-               initializers: Optional[Mapping[str, Any]] = None,
-               partitioners: Optional[Mapping[str, Any]] = None,
-               regularizers: Optional[Mapping[str, Any]] = None,
-               custom_getter: Any = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: str = "layer_norm"):
     """Constructs a LayerNorm module.
 

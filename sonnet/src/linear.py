@@ -2,7 +2,7 @@
 # Licensed under the Apache License, Version 2.0.
 """`snt.Linear`: a fully connected layer, `outputs = inputs @ w + b`."""
 
-from typing import Any, Callable, Dict, Optional, Tuple, Union
+from typing import Any, Callable, Optional, Tuple, Union
 
 import tensorflow as tf
 
@@ -10,6 +10,7 @@ from sonnet.src import argument_checks
 from sonnet.src import base
 from sonnet.src import errors
 from sonnet.src import initializers as initializers_lib
+from sonnet.src import types
 from sonnet.src import util
 from sonnet.src import variables
 
@@ -40,10 +41,10 @@ class Linear(base.AbstractModule, base.Transposable, util.VariableOptions):
   def __init__(self,
                output_size: Union[int, Callable[[], int]],
                use_bias: bool = True,
-               initializers: Optional[Dict[str, Any]] = None,
-               partitioners: Optional[Dict[str, Any]] = None,
-               regularizers: Optional[Dict[str, Any]] = None,
-               custom_getter: Any = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                allow_many_batch_dims: bool = False,
                name: str = "linear"):
     """Constructs a Linear module.

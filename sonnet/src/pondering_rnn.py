@@ -11,7 +11,7 @@ step N; the output and the state are the `p`-weighted sums. The output goes thro
 final `act_output_linear`.
 """
 
-from typing import Any, Callable, Mapping, Optional, Tuple
+from typing import Any, Callable, Optional, Tuple
 
 import tensorflow as tf
 
@@ -19,6 +19,7 @@ from sonnet.src import argument_checks
 from sonnet.src import errors
 from sonnet.src import linear
 from sonnet.src import rnn_core
+from sonnet.src import types
 from sonnet.src import util
 
 ERR_CORE_OUTPUT = (
@@ -42,7 +43,7 @@ class ACTCore(rnn_core.CoreWrapper):
                threshold: float,
                get_state_for_halting: Callable[[Any], tf.Tensor],
                max_steps: int = 0,
-               initializers: Optional[Mapping[str, Any]] = None,
+               initializers: Optional[types.Initializers] = None,
                name: str = "act_core"):
     """Constructs the core.
 

@@ -20,6 +20,7 @@ from sonnet.src import errors
 from sonnet.src import layer_norm
 from sonnet.src import linear
 from sonnet.src import rnn_core
+from sonnet.src import types
 
 ERR_GATE_STYLE = "{module}: gate_style must be 'unit', 'memory' or None, got {value!r}."
 ERR_INPUT_RANK = (
@@ -105,9 +106,14 @@ class RelationalMemory(rnn_core.RNNCore):
   def _gate_size(self) -> int:
     return self._mem_size if self._gate_style == "unit" else 1
 
-  def initial_state(self, batch_size: Any, dtype: Any = tf.float32, trainable: bool = False,
-                    trainable_initializers: Any = None, trainable_regularizers: Any = None,
-                    name: Optional[str] = None, **unused_kwargs) -> tf.Tensor:
+  def initial_state(self,
+                    batch_size: types.BatchSize,
+                    dtype: types.DTypeLike = tf.float32,
+                    trainable: bool = False,
+                    trainable_initializers: Optional[types.Nest] = None,
+                    trainable_regularizers: Optional[types.Nest] = None,
+                    name: Optional[str] = None,
+                    **unused_kwargs) -> tf.Tensor:
     """Returns the identity memory: slot i is the one-hot vector i (zero-padded or
     truncated to `mem_size`); with `trainable`, a learned memory initialised so.
 

@@ -12,6 +12,7 @@ import tensorflow as tf
 
 from sonnet.src import argument_checks
 from sonnet.src import base
+from sonnet.src import types
 
 ERR_PRESERVE_DIMS = "{module}: preserve_dims must be an integer >= 1, but got {value!r}."
 ERR_SHAPE_ENTRIES = ("{name}: Desired shape can only contain positive integral numbers and "
@@ -58,7 +59,7 @@ def _prod(values) -> Any:
   return result
 
 
-def merge_leading_dims(array_or_tensor: Any, n_dims: int = 2) -> Any:
+def merge_leading_dims(array_or_tensor: Optional[types.TensorLike], n_dims: int = 2) -> Any:
   """Merges the first `n_dims` dimensions of a tensor into one.
 
   Works with unknown dimensions (inside `tf.function`). Inputs of rank below `n_dims`,
@@ -91,7 +92,8 @@ def merge_leading_dims(array_or_tensor: Any, n_dims: int = 2) -> Any:
   return result
 
 
-def split_leading_dim(tensor: Any, inputs: tf.Tensor, n_dims: int = 2) -> Any:
+def split_leading_dim(tensor: Optional[types.TensorLike], inputs: tf.Tensor,
+                      n_dims: int = 2) -> Any:
   """Splits the first dimension of `tensor` into the first `n_dims` dims of `inputs`.
 
   The inverse of `merge_leading_dims`; unknown sizes are read with `tf.shape`.
@@ -250,7 +252,8 @@ class FlattenTrailingDimensions(BatchReshape):
 
 
 def _check_dims(name, dims, other, other_label):
-  if not isinstance(dims, (list, tuple)) or not all(argument_checks.is_integer(d) and d >= 0 for d in dims):
+  if not isinstance(dims, (list, tuple)) or not all(
+      argument_checks.is_integer(d) and d >= 0 for d in dims):
     raise ValueError(ERR_DIMS_TYPE.format(name=name, dims=dims))
   if not isinstance(other, (list, tuple)) or len(other) != len(dims):
     raise ValueError(ERR_DIMS_LENGTH.format(name=name, a="dims", b=other_label, va=dims,

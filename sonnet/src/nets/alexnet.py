@@ -13,6 +13,7 @@ from sonnet.src import batch_norm
 from sonnet.src import conv
 from sonnet.src import errors
 from sonnet.src import linear
+from sonnet.src import types
 from sonnet.src import util
 
 ERR_MODE = "AlexNet construction mode '{}' not recognised, must be one of: '{}', '{}', '{}'"
@@ -67,11 +68,11 @@ class AlexNet(base.AbstractModule, util.VariableOptions):
                mode: str = HALF,
                use_batch_norm: bool = False,
                batch_norm_config: Optional[Mapping[str, Any]] = None,
-               initializers: Optional[Mapping[str, Any]] = None,
-               partitioners: Optional[Mapping[str, Any]] = None,
-               regularizers: Optional[Mapping[str, Any]] = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
                bn_on_fc_layers: bool = True,
-               custom_getter: Any = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: str = "alex_net"):
     """Constructs an AlexNet.
 
@@ -229,10 +230,11 @@ class AlexNetFull(AlexNet):
 
   def __init__(self, use_batch_norm: bool = False,
                batch_norm_config: Optional[Mapping[str, Any]] = None,
-               initializers: Optional[Mapping[str, Any]] = None,
-               partitioners: Optional[Mapping[str, Any]] = None,
-               regularizers: Optional[Mapping[str, Any]] = None,
-               bn_on_fc_layers: bool = True, custom_getter: Any = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
+               bn_on_fc_layers: bool = True,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: str = "alex_net_full"):
     """Constructs AlexNet in FULL mode; arguments as `AlexNet` (without `mode`)."""
     super().__init__(mode=self.FULL, use_batch_norm=use_batch_norm,
@@ -247,10 +249,11 @@ class AlexNetMini(AlexNet):
 
   def __init__(self, use_batch_norm: bool = False,
                batch_norm_config: Optional[Mapping[str, Any]] = None,
-               initializers: Optional[Mapping[str, Any]] = None,
-               partitioners: Optional[Mapping[str, Any]] = None,
-               regularizers: Optional[Mapping[str, Any]] = None,
-               bn_on_fc_layers: bool = True, custom_getter: Any = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
+               bn_on_fc_layers: bool = True,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: str = "alex_net_mini"):
     """Constructs AlexNet in MINI mode; arguments as `AlexNet` (without `mode`)."""
     super().__init__(mode=self.MINI, use_batch_norm=use_batch_norm,

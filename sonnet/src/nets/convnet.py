@@ -17,6 +17,7 @@ from sonnet.src import conv_transpose
 from sonnet.src import errors
 from sonnet.src import group_norm
 from sonnet.src import layer_norm
+from sonnet.src import types
 from sonnet.src import util
 
 ERR_NOT_ITERABLE = "`{arg}` must be iterable, got {value!r}."
@@ -355,14 +356,14 @@ class ConvNet2D(_ConvNet2DBase):
                normalization_ctor: Union[None, str, Callable[..., Any]] = None,
                normalization_kwargs: Optional[Mapping[str, Any]] = None,
                normalize_final: Optional[bool] = None,
-               initializers: Optional[Mapping[str, Any]] = None,
-               partitioners: Optional[Mapping[str, Any]] = None,
-               regularizers: Optional[Mapping[str, Any]] = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
                use_batch_norm: Optional[bool] = None,
                use_bias: Union[bool, Iterable[bool]] = True,
                batch_norm_config: Optional[Mapping[str, Any]] = None,
                data_format: str = "NHWC",
-               custom_getter: Any = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: str = "conv_net_2d"):
     """Constructs a ConvNet2D.
 
@@ -466,14 +467,14 @@ class ConvNet2DTranspose(_ConvNet2DBase):
                normalization_ctor: Union[None, str, Callable[..., Any]] = None,
                normalization_kwargs: Optional[Mapping[str, Any]] = None,
                normalize_final: Optional[bool] = None,
-               initializers: Optional[Mapping[str, Any]] = None,
-               partitioners: Optional[Mapping[str, Any]] = None,
-               regularizers: Optional[Mapping[str, Any]] = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
                use_batch_norm: Optional[bool] = None,
                use_bias: Union[bool, Iterable[bool]] = True,
                batch_norm_config: Optional[Mapping[str, Any]] = None,
                data_format: str = "NHWC",
-               custom_getter: Any = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: str = "conv_net_2d_transpose"):
     """Constructs a ConvNet2DTranspose.
 

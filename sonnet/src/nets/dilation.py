@@ -3,7 +3,7 @@
 """The context module of "Multi-Scale Context Aggregation by Dilated Convolutions"
 (Yu & Koltun, 2016), with its identity initialisers."""
 
-from typing import Any, Callable, Mapping, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 import tensorflow as tf
 
@@ -11,6 +11,7 @@ from sonnet.src import argument_checks
 from sonnet.src import base
 from sonnet.src import conv
 from sonnet.src import errors
+from sonnet.src import types
 from sonnet.src import util
 
 ERR_KERNEL_RANK = "Convolution kernels must be rank 4, got shape {shape}."
@@ -125,10 +126,10 @@ class Dilation(base.AbstractModule):
   POSSIBLE_INITIALIZER_KEYS = {WEIGHTS, BIASES}
 
   def __init__(self, num_output_classes: int,
-               initializers: Optional[Mapping[str, Any]] = None,
-               regularizers: Optional[Mapping[str, Any]] = None,
+               initializers: Optional[types.Initializers] = None,
+               regularizers: Optional[types.Regularizers] = None,
                model_size: str = "basic",
-               custom_getter: Any = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: str = "dilation"):
     """Constructs a Dilation module.
 

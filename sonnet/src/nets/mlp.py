@@ -9,6 +9,7 @@ import tensorflow as tf
 from sonnet.src import argument_checks
 from sonnet.src import base
 from sonnet.src import linear
+from sonnet.src import types
 from sonnet.src import util
 
 ERR_EMPTY = "output_sizes must not be empty."
@@ -30,12 +31,12 @@ class MLP(base.AbstractModule, base.Transposable, util.VariableOptions):
                output_sizes: Iterable[Union[int, Callable[[], int]]],
                activation: Callable[[tf.Tensor], tf.Tensor] = tf.nn.relu,
                activate_final: bool = False,
-               initializers: Optional[Dict[str, Any]] = None,
-               partitioners: Optional[Dict[str, Any]] = None,
-               regularizers: Optional[Dict[str, Any]] = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
                use_bias: bool = True,
                use_dropout: bool = False,
-               custom_getter: Any = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: str = "mlp"):
     """Constructs an MLP.
 
