@@ -29,7 +29,7 @@ class MLP(base.AbstractModule, base.Transposable, util.VariableOptions):
 
   def __init__(self,
                output_sizes: Iterable[Union[int, Callable[[], int]]],
-               activation: Callable[[tf.Tensor], tf.Tensor] = tf.nn.relu,
+               activation: types.Activation = tf.nn.relu,
                activate_final: bool = False,
                initializers: Optional[types.Initializers] = None,
                partitioners: Optional[types.Partitioners] = None,
