@@ -8,8 +8,9 @@ An N-dimensional affine transform is an N x (N+1) matrix `[M | t]`. An
 """
 
 import math
-import numbers
 from typing import Any, Iterable, Optional, Tuple
+
+from sonnet.src import argument_checks
 
 Entry = Optional[float]
 Matrix = Tuple[Tuple[Entry, ...], ...]
@@ -29,14 +30,14 @@ ERR_COMBINE_DIM = (
 ERR_COMBINE_VALUE = (
     "Incompatible set of constraints provided: entry [{row}][{col}] is constrained to "
     "{left!r} on one side and to {right!r} on the other.")
-ERR_NUM_DIM = "num_dim must be a positive integer, got {actual!r}."
+ERR_NUM_DIM = "num_dim must be a positive integer, got {value!r}."
 
 
 def _check_entry(value: Any, row: int, col: int) -> Entry:
   """Returns `value` as a float (or None), raising on anything else."""
   if value is None:
     return None
-  if isinstance(value, bool) or not isinstance(value, numbers.Real):
+  if not argument_checks.is_number(value):
     raise TypeError(ERR_BAD_ENTRY.format(row=row, col=col, actual=value,
                                          type_name=type(value).__name__))
   value = float(value)
@@ -202,9 +203,8 @@ class AffineWarpConstraints:
     Raises:
       ValueError: If `num_dim` is not a positive integer.
     """
-    if isinstance(num_dim, bool) or not isinstance(num_dim, numbers.Integral) or num_dim < 1:
-      raise ValueError(ERR_NUM_DIM.format(actual=num_dim))
-    return cls(((None,) * (num_dim + 1),) * int(num_dim))
+    num_dim = argument_checks.check_positive_int(None, "num_dim", num_dim, message=ERR_NUM_DIM)
+    return cls(((None,) * (num_dim + 1),) * num_dim)
 
   @classmethod
   def translation_2d(cls, x: Entry = None, y: Entry = None) -> "AffineWarpConstraints":

@@ -7,6 +7,7 @@ from typing import Callable, Optional
 
 import tensorflow as tf
 
+from sonnet.src import argument_checks
 from sonnet.src import base
 from sonnet.src import errors
 
@@ -52,9 +53,8 @@ class AttentiveRead(base.AbstractModule):
       TypeError: `attention_logit_mod` is not callable.
     """
     super().__init__(name=name)
-    if not callable(attention_logit_mod):
-      raise TypeError(ERR_NOT_CALLABLE.format(value=attention_logit_mod))
-    self._attention_logit_mod = attention_logit_mod
+    self._attention_logit_mod = argument_checks.check_callable(
+        self.module_name, "attention_logit_mod", attention_logit_mod, message=ERR_NOT_CALLABLE)
 
   def _build(self, memory: tf.Tensor, query: tf.Tensor,
              memory_mask: Optional[tf.Tensor] = None) -> AttentionOutput:

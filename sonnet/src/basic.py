@@ -4,15 +4,17 @@
 
 import math
 import numbers
-from typing import Any, Callable, Dict, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import tensorflow as tf
 
+from sonnet.src import argument_checks
 from sonnet.src import base
 from sonnet.src import errors
 from sonnet.src import initializers as snt_initializers
 from sonnet.src import linear
+from sonnet.src import types
 from sonnet.src import util
 from sonnet.src import variables
 
@@ -97,21 +99,23 @@ class AddBias(base.AbstractModule, base.Transposable):
 
   POSSIBLE_INITIALIZER_KEYS = {"b"}
 
-  def __init__(self, output_shape: Any = None, bias_dims: Optional[Sequence[int]] = None,
-               initializers: Optional[Dict[str, Any]] = None,
-               partitioners: Optional[Dict[str, Any]] = None,
-               regularizers: Optional[Dict[str, Any]] = None,
-               custom_getter: Any = None, name: str = "add"):
+  def __init__(self,
+               output_shape: Union[None, types.ShapeLike, Callable[[], types.ShapeLike]] = None,
+               bias_dims: Optional[Sequence[int]] = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
+               name: str = "add"):
     super().__init__(name=name, custom_getter=custom_getter)
     if bias_dims is not None and not (
         isinstance(bias_dims, (list, tuple)) and
-        all(isinstance(d, numbers.Integral) and not isinstance(d, bool) for d in bias_dims)):
+        all(argument_checks.is_integer(d) for d in bias_dims)):
       raise TypeError(ERR_BIAS_DIMS.format(module=self.module_name, value=bias_dims))
     self._output_shape = output_shape
     self._bias_dims = None if bias_dims is None else tuple(int(d) for d in bias_dims)
-    self._initializers = util.check_initializers(initializers, self.POSSIBLE_INITIALIZER_KEYS)
-    self._partitioners = util.check_partitioners(partitioners, self.POSSIBLE_INITIALIZER_KEYS)
-    self._regularizers = util.check_regularizers(regularizers, self.POSSIBLE_INITIALIZER_KEYS)
+    self._initializers, self._partitioners, self._regularizers = util.check_variable_options(
+        initializers, partitioners, regularizers, self.POSSIBLE_INITIALIZER_KEYS)
     self._ctor_kwargs = dict(initializers=initializers, partitioners=partitioners,
                              regularizers=regularizers, custom_getter=custom_getter)
     self._input_shape = None
@@ -222,10 +226,11 @@ class ConcatLinear(base.AbstractModule):
   """
 
   def __init__(self, output_size: Union[int, Callable[[], int]], use_bias: bool = True,
-               initializers: Optional[Dict[str, Any]] = None,
-               partitioners: Optional[Dict[str, Any]] = None,
-               regularizers: Optional[Dict[str, Any]] = None,
-               custom_getter: Any = None, name: str = "concat_linear"):
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
+               name: str = "concat_linear"):
     super().__init__(name=name, custom_getter=custom_getter)
     with self._enter_variable_scope():
       self._linear = linear.Linear(output_size, use_bias=use_bias, initializers=initializers,
@@ -312,25 +317,25 @@ class TrainableVariable(base.AbstractModule):
 
   POSSIBLE_INITIALIZER_KEYS = {"w"}
 
-  def __init__(self, shape: Sequence[int], dtype: Any = tf.float32,
-               initializers: Optional[Dict[str, Any]] = None,
-               partitioners: Optional[Dict[str, Any]] = None,
-               regularizers: Optional[Dict[str, Any]] = None,
-               custom_getter: Any = None, name: str = "trainable_variable"):
+  def __init__(self, shape: Sequence[int], dtype: types.DTypeLike = tf.float32,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
+               name: str = "trainable_variable"):
     super().__init__(name=name, custom_getter=custom_getter)
     if isinstance(shape, tf.TensorShape):
       shape = shape.as_list()
     if not isinstance(shape, (list, tuple)) or not all(
-        isinstance(d, numbers.Integral) and not isinstance(d, bool) and d > 0 for d in shape):
+        argument_checks.is_positive_int(d) for d in shape):
       raise ValueError(ERR_TRAINABLE_SHAPE.format(module=self.module_name, value=shape))
     self._shape = tuple(int(d) for d in shape)
     self._dtype = tf.as_dtype(dtype)
     if not self._dtype.is_floating:
       raise ValueError(ERR_TRAINABLE_DTYPE.format(module=self.module_name,
                                                   dtype=self._dtype.name))
-    self._initializers = util.check_initializers(initializers, self.POSSIBLE_INITIALIZER_KEYS)
-    self._partitioners = util.check_partitioners(partitioners, self.POSSIBLE_INITIALIZER_KEYS)
-    self._regularizers = util.check_regularizers(regularizers, self.POSSIBLE_INITIALIZER_KEYS)
+    self._initializers, self._partitioners, self._regularizers = util.check_variable_options(
+        initializers, partitioners, regularizers, self.POSSIBLE_INITIALIZER_KEYS)
     self._w = None
 
   def _build(self):
@@ -380,7 +385,7 @@ class SelectInput(base.AbstractModule):
     TypeError: bad `idx`.
   """
 
-  def __init__(self, idx: Any, name: str = "select_input"):
+  def __init__(self, idx: Union[int, Sequence[Any]], name: str = "select_input"):
     super().__init__(name=name)
     _check_idx(idx, self.module_name)
     self._idx = idx

@@ -10,10 +10,12 @@ from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Tuple
 
 import tensorflow as tf
 
+from sonnet.src import argument_checks
 from sonnet.src import base
 from sonnet.src import errors
 from sonnet.src import linear
 from sonnet.src import rnn_core
+from sonnet.src import types
 from sonnet.src import unroll
 from sonnet.src import util
 
@@ -95,10 +97,10 @@ class VanillaRNN(rnn_core.RNNCore):
   def __init__(self,
                hidden_size: int,
                activation: Callable[[tf.Tensor], tf.Tensor] = tf.tanh,
-               initializers: Optional[Mapping[str, Any]] = None,
-               partitioners: Optional[Mapping[str, Any]] = None,
-               regularizers: Optional[Mapping[str, Any]] = None,
-               custom_getter: Any = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: str = "vanilla_rnn"):
     """Constructs the core.
 
@@ -117,13 +119,12 @@ class VanillaRNN(rnn_core.RNNCore):
       KeyError, TypeError: for bad initializers / partitioners / regularizers.
     """
     super().__init__(name=name, custom_getter=custom_getter)
-    self._hidden_size = rnn_core.check_positive_int(self.module_name, "hidden_size",
-                                                     hidden_size)
+    self._hidden_size = argument_checks.check_positive_int(self.module_name, "hidden_size",
+                                                           hidden_size)
     self._activation = activation
     keys = self.POSSIBLE_INITIALIZER_KEYS
-    self._initializers = util.check_initializers(initializers, keys)
-    self._partitioners = util.check_partitioners(partitioners, keys)
-    self._regularizers = util.check_regularizers(regularizers, keys)
+    self._initializers, self._partitioners, self._regularizers = util.check_variable_options(
+        initializers, partitioners, regularizers, keys)
     with self._enter_variable_scope():
       self._in_to_hidden_linear = linear.Linear(
           hidden_size, allow_many_batch_dims=True, name=self.IN_TO_HIDDEN,
@@ -356,8 +357,8 @@ class DeepRNN(rnn_core.RNNCore):
     return self._cores
 
   def initial_state(self,
-                    batch_size: Any,
-                    dtype: Any = tf.float32,
+                    batch_size: types.BatchSize,
+                    dtype: types.DTypeLike = tf.float32,
                     trainable: bool = False,
                     trainable_initializers: Optional[Sequence[Any]] = None,
                     trainable_regularizers: Optional[Sequence[Any]] = None,
@@ -395,7 +396,9 @@ class DeepRNN(rnn_core.RNNCore):
                              trainable_initializers=init, trainable_regularizers=reg)
           for core, init, reg in zip(cores, initializers, regularizers))
 
-  def zero_state(self, batch_size: Any, dtype: Any = tf.float32) -> Tuple[Any, ...]:
+  def zero_state(self,
+                 batch_size: types.BatchSize,
+                 dtype: types.DTypeLike = tf.float32) -> Tuple[Any, ...]:
     """Zeros with the structure of `state_size` (see `snt.RNNCore.zero_state`)."""
     return tuple(core.zero_state(batch_size, dtype) for core in self._recurrent_cores)
 
@@ -403,7 +406,7 @@ class DeepRNN(rnn_core.RNNCore):
 class ModelRNN(rnn_core.RNNCore):
   """A core that ignores its input: `next_state = output = model(prev_state)`."""
 
-  def __init__(self, model: Any, name: str = "model_rnn"):
+  def __init__(self, model: Callable[..., Any], name: str = "model_rnn"):
     """Constructs the core.
 
     Args:
@@ -416,8 +419,8 @@ class ModelRNN(rnn_core.RNNCore):
       AttributeError: if `model` has no `output_size`.
     """
     super().__init__(name=name)
-    if not callable(model):
-      raise TypeError(ERR_MODEL_NOT_CALLABLE.format(model))
+    argument_checks.check_callable(self.module_name, "model", model,
+                                   message=ERR_MODEL_NOT_CALLABLE)
     if isinstance(model, rnn_core.RNNCore):
       raise TypeError(ERR_MODEL_IS_CORE.format(model))
     if not hasattr(model, "output_size"):

@@ -7,10 +7,10 @@ from typing import Any, Callable, Optional
 
 import tensorflow as tf
 
+from sonnet.src import argument_checks
 from sonnet.src import base
 from sonnet.src import reshape
 
-ERR_NOT_CALLABLE = "{module}: module_or_op must be callable, got {value!r}."
 ERR_N_DIMS_TYPE = "{module}: n_dims must be an integer, got {value!r}."
 ERR_N_DIMS_VALUE = "{module}: n_dims must be >= 1, got {value!r}."
 ERR_NO_TENSORS = ("{module}: the arguments contain no tensor with at least n_dims={n} "
@@ -51,14 +51,11 @@ class BatchApply(base.AbstractModule):
   def __init__(self, module_or_op: Callable[..., Any], n_dims: int = 2,
                input_example_index: int = 0, name: str = "batch_apply"):
     super().__init__(name=name)
-    if not callable(module_or_op):
-      raise TypeError(ERR_NOT_CALLABLE.format(module=self.module_name, value=module_or_op))
-    if not isinstance(n_dims, numbers.Integral) or isinstance(n_dims, bool):
-      raise TypeError(ERR_N_DIMS_TYPE.format(module=self.module_name, value=n_dims))
-    if n_dims < 1:
-      raise ValueError(ERR_N_DIMS_VALUE.format(module=self.module_name, value=n_dims))
-    self._module = module_or_op
-    self._n_dims = int(n_dims)
+    self._module = argument_checks.check_callable(self.module_name, "module_or_op",
+                                                  module_or_op)
+    self._n_dims = argument_checks.check_positive_int(
+        self.module_name, "n_dims", n_dims, message=ERR_N_DIMS_VALUE,
+        type_message=ERR_N_DIMS_TYPE)
     self._input_example_index = input_example_index
 
   def _build(self, *args: Any, **kwargs: Any) -> Any:

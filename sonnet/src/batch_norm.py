@@ -2,14 +2,15 @@
 # Licensed under the Apache License, Version 2.0.
 """Batch normalisation (Sonnet 1 `snt.BatchNorm` semantics) and its shared machinery."""
 
-from typing import Any, Iterable, Mapping, Optional, Sequence, Union
+from typing import Iterable, Optional, Sequence, Union
 
-import numpy as np
 import tensorflow as tf
 
+from sonnet.src import argument_checks
 from sonnet.src import base
 from sonnet.src import errors
 from sonnet.src import layer_norm
+from sonnet.src import types
 from sonnet.src import util
 from sonnet.src import variables
 
@@ -20,9 +21,8 @@ ERR_UNKNOWN_KEPT_DIMS = (
     "{module}: the dimensions of `input_batch` that are not reduced over (all but axis={axis})"
     " must be known when the module is connected, got shape {shape}.")
 ERR_RANK_UNKNOWN = "{module}: the rank of `input_batch` must be known, got shape {shape}."
-ERR_IS_TRAINING = (
-    "{module}: `{arg}` must be a Python bool or a boolean scalar tensor, got {value!r}.")
-ERR_DECAY = "`decay_rate` must be in [0, 1], got {decay!r}."
+ERR_IS_TRAINING = argument_checks.ERR_BOOL_FLAG
+ERR_DECAY = "`decay_rate` must be in [0, 1], got {value!r}."
 ERR_COLLECTION = "`update_ops_collection` must be None or a string, got {value!r}."
 ERR_FUSED_RANK = (
     "{module}: fused batch normalisation needs 4-D inputs, got rank {rank} (shape {shape}).")
@@ -44,14 +44,8 @@ MOVING_STATS_COLLECTIONS = (tf.compat.v1.GraphKeys.GLOBAL_VARIABLES,
 FUSED_DTYPES = (tf.float16, tf.bfloat16, tf.float32)
 
 
-def check_bool_flag(module_name: str, arg: str, value: Any) -> Union[bool, tf.Tensor]:
-  """Accepts a Python/numpy bool or a boolean scalar tensor (or variable); returns it."""
-  if isinstance(value, (bool, np.bool_)):
-    return bool(value)
-  if (isinstance(value, (tf.Tensor, tf.Variable)) and value.dtype == tf.bool
-      and value.shape.rank in (0, None)):
-    return tf.convert_to_tensor(value)
-  raise TypeError(ERR_IS_TRAINING.format(module=module_name, arg=arg, value=value))
+# Moved to `argument_checks`; the name stays for the modules that import it from here.
+check_bool_flag = argument_checks.check_bool_flag
 
 
 def static_bool(value: Union[bool, tf.Tensor]) -> Optional[bool]:
@@ -261,12 +255,12 @@ class BatchNorm(base.AbstractModule, util.VariableOptions,
                scale: bool = False,
                decay_rate: float = 0.999,
                eps: float = 1e-3,
-               initializers: Optional[Mapping[str, Any]] = None,
-               partitioners: Optional[Mapping[str, Any]] = None,
-               regularizers: Optional[Mapping[str, Any]] = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
                update_ops_collection: Optional[str] = "update_ops",
                fused: bool = False,
-               custom_getter: Any = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: str = "batch_norm"):
     """Constructs a BatchNorm module.
 
@@ -295,18 +289,17 @@ class BatchNorm(base.AbstractModule, util.VariableOptions,
     self._axis = layer_norm.normalize_axis_arg(axis)
     self._offset = bool(offset)
     self._scale = bool(scale)
-    if (isinstance(decay_rate, bool) or not isinstance(decay_rate, (int, float))
-        or not 0.0 <= decay_rate <= 1.0):
-      raise ValueError(ERR_DECAY.format(decay=decay_rate))
-    self._decay_rate = float(decay_rate)
+    self._decay_rate = argument_checks.check_number_in_range(
+        self.module_name, "decay_rate", decay_rate, message=ERR_DECAY)
     self._eps = layer_norm.check_eps(eps)
     if update_ops_collection is not None and not isinstance(update_ops_collection, str):
       raise TypeError(ERR_COLLECTION.format(value=update_ops_collection))
     self._update_ops_collection = update_ops_collection
     self._fused = bool(fused)
-    self._initializers = util.check_initializers(initializers, self.POSSIBLE_INITIALIZER_KEYS)
-    self._partitioners = util.check_partitioners(partitioners, self.POSSIBLE_PARTITIONER_KEYS)
-    self._regularizers = util.check_regularizers(regularizers, self.POSSIBLE_REGULARIZER_KEYS)
+    self._initializers, self._partitioners, self._regularizers = util.check_variable_options(
+        initializers, partitioners, regularizers, self.POSSIBLE_INITIALIZER_KEYS,
+        partitioner_keys=self.POSSIBLE_PARTITIONER_KEYS,
+        regularizer_keys=self.POSSIBLE_REGULARIZER_KEYS)
     self._moving_mean = self._moving_variance = self._gamma = self._beta = None
 
   def _reduction_axes(self, shape: tf.TensorShape) -> tuple:
@@ -378,8 +371,9 @@ class BatchNorm(base.AbstractModule, util.VariableOptions,
     """
     input_batch = tf.convert_to_tensor(input_batch)
     layer_norm.check_float_input(self.module_name, input_batch, "input_batch")
-    is_training = check_bool_flag(self.module_name, "is_training", is_training)
-    test_local_stats = check_bool_flag(self.module_name, "test_local_stats", test_local_stats)
+    is_training = argument_checks.check_bool_flag(self.module_name, "is_training", is_training)
+    test_local_stats = argument_checks.check_bool_flag(self.module_name, "test_local_stats",
+                                                       test_local_stats)
     shape = input_batch.shape
     axis = self._reduction_axes(shape)
     mean_shape = [1 if i in axis else d for i, d in enumerate(shape.as_list())]

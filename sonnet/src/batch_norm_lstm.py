@@ -10,14 +10,15 @@ share those of step K-1). The statistics are computed inside the core, per step,
 core can be unrolled like any other.
 """
 
-import numbers
-from typing import Any, Mapping, Optional, Tuple
+from typing import Any, Optional, Tuple, Union
 
 import tensorflow as tf
 
+from sonnet.src import argument_checks
 from sonnet.src import gated_rnn
 from sonnet.src import initializers as initializers_lib
 from sonnet.src import rnn_core
+from sonnet.src import types
 from sonnet.src import util
 from sonnet.src import variables
 
@@ -55,9 +56,9 @@ class BatchNormLSTM(rnn_core.RNNCore):
   def __init__(self,
                hidden_size: int,
                forget_bias: float = 1.0,
-               initializers: Optional[Mapping[str, Any]] = None,
-               partitioners: Optional[Mapping[str, Any]] = None,
-               regularizers: Optional[Mapping[str, Any]] = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
                use_peepholes: bool = False,
                use_batch_norm_h: bool = True,
                use_batch_norm_x: bool = False,
@@ -67,7 +68,7 @@ class BatchNormLSTM(rnn_core.RNNCore):
                cell_clip_value: Optional[float] = None,
                decay_rate: float = 0.999,
                eps: float = 1e-3,
-               custom_getter: Any = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: str = "batch_norm_lstm"):
     """Constructs the core.
 
@@ -98,23 +99,19 @@ class BatchNormLSTM(rnn_core.RNNCore):
     """
     super().__init__(name=name, custom_getter=custom_getter)
     module = self.module_name
-    self._hidden_size = rnn_core.check_positive_int(module, "hidden_size", hidden_size)
-    if (isinstance(max_unique_stats, bool) or
-        not isinstance(max_unique_stats, numbers.Integral) or max_unique_stats < 1):
-      raise ValueError(ERR_MAX_UNIQUE_STATS.format(max_unique_stats))
+    self._hidden_size = argument_checks.check_positive_int(module, "hidden_size", hidden_size)
+    max_unique_stats = argument_checks.check_positive_int(
+        module, "max_unique_stats", max_unique_stats, message=ERR_MAX_UNIQUE_STATS)
     self._use_batch_norm_h = bool(use_batch_norm_h)
     self._use_batch_norm_x = bool(use_batch_norm_x)
     self._use_batch_norm_c = bool(use_batch_norm_c)
     if max_unique_stats > 1 and not (use_batch_norm_h or use_batch_norm_x or
                                      use_batch_norm_c):
       raise ValueError(ERR_STATS_WITHOUT_BN)
-    self._max_unique_stats = int(max_unique_stats)
-    if not isinstance(decay_rate, numbers.Real) or not 0 <= decay_rate <= 1:
-      raise ValueError(ERR_DECAY.format(decay_rate))
-    if not isinstance(eps, numbers.Real) or not eps > 0:
-      raise ValueError(ERR_EPS.format(eps))
-    self._decay_rate = float(decay_rate)
-    self._eps = float(eps)
+    self._max_unique_stats = max_unique_stats
+    self._decay_rate = argument_checks.check_number_in_range(module, "decay_rate", decay_rate,
+                                                             message=ERR_DECAY)
+    self._eps = argument_checks.check_positive_number(module, "eps", eps, message=ERR_EPS)
     self._forget_bias = forget_bias
     self._use_peepholes = bool(use_peepholes)
     self._hidden_clip_value = rnn_core.check_clip_value(module, "hidden_clip_value",
@@ -123,9 +120,8 @@ class BatchNormLSTM(rnn_core.RNNCore):
                                                       cell_clip_value)
     keys = self.get_possible_initializer_keys(use_peepholes, use_batch_norm_h,
                                               use_batch_norm_x, use_batch_norm_c)
-    self._initializers = util.check_initializers(initializers, keys)
-    self._partitioners = util.check_partitioners(partitioners, keys)
-    self._regularizers = util.check_regularizers(regularizers, keys)
+    self._initializers, self._partitioners, self._regularizers = util.check_variable_options(
+        initializers, partitioners, regularizers, keys)
     self._input_size = None
 
   @classmethod
@@ -298,9 +294,14 @@ class BatchNormLSTM(rnn_core.RNNCore):
       return next_hidden, gated_rnn.LSTMState(hidden=next_hidden, cell=next_cell)
     return next_hidden, (next_hidden, next_cell, time_step + 1)
 
-  def initial_state(self, batch_size: Any, dtype: Any = tf.float32, trainable: bool = False,
-                    trainable_initializers: Any = None, trainable_regularizers: Any = None,
-                    name: Optional[str] = None, **unused_kwargs) -> Any:
+  def initial_state(self,
+                    batch_size: types.BatchSize,
+                    dtype: types.DTypeLike = tf.float32,
+                    trainable: bool = False,
+                    trainable_initializers: Optional[types.Nest] = None,
+                    trainable_regularizers: Optional[types.Nest] = None,
+                    name: Optional[str] = None,
+                    **unused_kwargs) -> Any:
     """Returns the initial `(hidden, cell)` (zeros or learned) and, with
     `max_unique_stats` > 1, a zero int32 time-step counter `[batch_size, 1]`.
 
@@ -333,11 +334,12 @@ class BatchNormLSTM(rnn_core.RNNCore):
       time_step = rnn_core.zero_state_for(tf.TensorShape([1]), batch_size, tf.int32)
     return hidden, cell, time_step
 
-  def zero_state(self, batch_size: Any, dtype: Any = tf.float32) -> Any:
+  def zero_state(self, batch_size: types.BatchSize, dtype: types.DTypeLike = tf.float32) -> Any:
     """Zeros with the structure of `state_size` (see `snt.RNNCore.zero_state`)."""
     return self.initial_state(batch_size, dtype)
 
-  def with_batch_norm_control(self, is_training: Any, test_local_stats: Any = True
+  def with_batch_norm_control(self, is_training: Union[bool, tf.Tensor],
+                              test_local_stats: Union[bool, tf.Tensor] = True
                               ) -> "CoreWithExtraBuildArgs":
     """Returns a core that calls this one with fixed `is_training` / `test_local_stats`.
 

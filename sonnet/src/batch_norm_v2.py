@@ -2,20 +2,22 @@
 # Licensed under the Apache License, Version 2.0.
 """BatchNormV2: batch normalisation with a data format and saner defaults (Sonnet 1.16+)."""
 
-from typing import Any, Mapping, Optional
+from typing import Optional
 
 import tensorflow as tf
 
+from sonnet.src import argument_checks
 from sonnet.src import base
 from sonnet.src import batch_norm
 from sonnet.src import errors
 from sonnet.src import layer_norm
+from sonnet.src import types
 from sonnet.src import util
 from sonnet.src import variables
 
 SUPPORTED_DATA_FORMATS = ("NC", "NWC", "NCW", "NHWC", "NCHW", "NDHWC", "NCDHW")
 
-ERR_DATA_FORMAT = "`data_format` must be None or one of {formats}, got {value!r}."
+ERR_DATA_FORMAT = "`data_format` must be None or one of {choices}, got {value!r}."
 ERR_RANK_DATA_FORMAT = (
     "{module}: `input_batch` of rank {rank} (shape {shape}) does not match data_format "
     "{data_format!r}, which needs rank {expected}.")
@@ -54,12 +56,12 @@ class BatchNormV2(base.AbstractModule, util.VariableOptions,
                scale: bool = False,
                decay_rate: float = 0.999,
                eps: float = 1e-3,
-               initializers: Optional[Mapping[str, Any]] = None,
-               partitioners: Optional[Mapping[str, Any]] = None,
-               regularizers: Optional[Mapping[str, Any]] = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
                update_ops_collection: Optional[str] = None,
                fused: bool = True,
-               custom_getter: Any = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: str = "batch_norm"):
     """Constructs a BatchNormV2 module.
 
@@ -85,24 +87,23 @@ class BatchNormV2(base.AbstractModule, util.VariableOptions,
       TypeError, KeyError: bad dict arguments or `update_ops_collection`.
     """
     super().__init__(name=name, custom_getter=custom_getter)
-    if data_format is not None and data_format not in SUPPORTED_DATA_FORMATS:
-      raise ValueError(ERR_DATA_FORMAT.format(formats=SUPPORTED_DATA_FORMATS,
-                                              value=data_format))
+    if data_format is not None:
+      argument_checks.check_one_of(self.module_name, "data_format", data_format,
+                                   SUPPORTED_DATA_FORMATS, message=ERR_DATA_FORMAT)
     self._data_format = data_format
     self._offset = bool(offset)
     self._scale = bool(scale)
-    if (isinstance(decay_rate, bool) or not isinstance(decay_rate, (int, float))
-        or not 0.0 <= decay_rate <= 1.0):
-      raise ValueError(batch_norm.ERR_DECAY.format(decay=decay_rate))
-    self._decay_rate = float(decay_rate)
+    self._decay_rate = argument_checks.check_number_in_range(
+        self.module_name, "decay_rate", decay_rate, message=batch_norm.ERR_DECAY)
     self._eps = layer_norm.check_eps(eps)
     if update_ops_collection is not None and not isinstance(update_ops_collection, str):
       raise TypeError(batch_norm.ERR_COLLECTION.format(value=update_ops_collection))
     self._update_ops_collection = update_ops_collection
     self._fused = bool(fused)
-    self._initializers = util.check_initializers(initializers, self.POSSIBLE_INITIALIZER_KEYS)
-    self._partitioners = util.check_partitioners(partitioners, self.POSSIBLE_PARTITIONER_KEYS)
-    self._regularizers = util.check_regularizers(regularizers, self.POSSIBLE_REGULARIZER_KEYS)
+    self._initializers, self._partitioners, self._regularizers = util.check_variable_options(
+        initializers, partitioners, regularizers, self.POSSIBLE_INITIALIZER_KEYS,
+        partitioner_keys=self.POSSIBLE_PARTITIONER_KEYS,
+        regularizer_keys=self.POSSIBLE_REGULARIZER_KEYS)
     self._moving_mean = self._moving_variance = self._gamma = self._beta = None
 
   def _resolve_format(self, shape: tf.TensorShape) -> str:
@@ -145,9 +146,9 @@ class BatchNormV2(base.AbstractModule, util.VariableOptions,
     """
     input_batch = tf.convert_to_tensor(input_batch)
     layer_norm.check_float_input(self.module_name, input_batch, "input_batch")
-    is_training = batch_norm.check_bool_flag(self.module_name, "is_training", is_training)
-    test_local_stats = batch_norm.check_bool_flag(self.module_name, "test_local_stats",
-                                                  test_local_stats)
+    is_training = argument_checks.check_bool_flag(self.module_name, "is_training", is_training)
+    test_local_stats = argument_checks.check_bool_flag(self.module_name, "test_local_stats",
+                                                       test_local_stats)
     shape = input_batch.shape
     if shape.rank is None:
       raise errors.IncompatibleShapeError(batch_norm.ERR_RANK_UNKNOWN.format(

@@ -7,6 +7,8 @@ from typing import Any, Mapping, Optional, Tuple
 import tensorflow as tf
 
 from sonnet.src import base
+from sonnet.src import rnn_core
+from sonnet.src import types
 from sonnet.src import unroll
 
 ERR_BIDIRECTIONAL_STATE = (
@@ -31,7 +33,8 @@ class BidirectionalRNN(base.AbstractModule):
   output it.
   """
 
-  def __init__(self, forward_core: Any, backward_core: Any, name: str = "bidir_rnn"):
+  def __init__(self, forward_core: rnn_core.RNNCore, backward_core: rnn_core.RNNCore,
+               name: str = "bidir_rnn"):
     """Constructs the module.
 
     Args:
@@ -96,8 +99,12 @@ class BidirectionalRNN(base.AbstractModule):
     return {"outputs": {"forward": output_f, "backward": output_b},
             "state": {"forward": state_f, "backward": state_b}}
 
-  def initial_state(self, batch_size: Any, dtype: Any = tf.float32, trainable: bool = False,
-                    name: Optional[str] = None, **kwargs) -> Tuple[Any, Any]:
+  def initial_state(self,
+                    batch_size: types.BatchSize,
+                    dtype: types.DTypeLike = tf.float32,
+                    trainable: bool = False,
+                    name: Optional[str] = None,
+                    **kwargs) -> Tuple[Any, Any]:
     """Returns `(forward core initial state, backward core initial state)`.
 
     Args:

@@ -6,7 +6,7 @@ The padding constants and argument checks live in `conv_utils.py`; the ones othe
 use are re-exported here (`conv.SAME`, `conv.fill_shape`, ...).
 """
 
-from typing import Any, Callable, Dict, Optional, Sequence, Tuple, Union
+from typing import Callable, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import tensorflow as tf
@@ -14,6 +14,7 @@ import tensorflow as tf
 from sonnet.src import base
 from sonnet.src import conv_utils
 from sonnet.src import errors
+from sonnet.src import types
 from sonnet.src import util
 from sonnet.src import variables
 # Padding constants and checks other modules use as `conv.<name>`.
@@ -58,14 +59,14 @@ class _ConvND(conv_utils.ConvProperties, base.AbstractModule, base.Transposable)
                kernel_shape: Union[int, Sequence[int]],
                stride: Union[int, Sequence[int]] = 1,
                rate: Union[int, Sequence[int]] = 1,
-               padding: Union[str, Sequence[str]] = SAME,
+               padding: types.PaddingLike = SAME,
                use_bias: bool = True,
-               initializers: Optional[Dict[str, Any]] = None,
-               partitioners: Optional[Dict[str, Any]] = None,
-               regularizers: Optional[Dict[str, Any]] = None,
-               mask: Any = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
+               mask: Optional[types.ArrayLike] = None,
                data_format: Optional[str] = None,
-               custom_getter: Any = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: Optional[str] = None):
     super().__init__(name=name, custom_getter=custom_getter)
     n = self._N
@@ -84,9 +85,8 @@ class _ConvND(conv_utils.ConvProperties, base.AbstractModule, base.Transposable)
     self._use_bias = bool(use_bias)
     self._mask = check_mask(mask, self._kernel_shape, label)
     keys = self.get_possible_initializer_keys(use_bias=use_bias)
-    self._initializers = util.check_initializers(initializers, keys)
-    self._partitioners = util.check_partitioners(partitioners, keys)
-    self._regularizers = util.check_regularizers(regularizers, keys)
+    self._initializers, self._partitioners, self._regularizers = util.check_variable_options(
+        initializers, partitioners, regularizers, keys)
     self._input_shape = None
     self._input_channels = None
     self._w = None
@@ -289,14 +289,14 @@ class Conv1D(_ConvND):
                kernel_shape: Union[int, Sequence[int]],
                stride: Union[int, Sequence[int]] = 1,
                rate: Union[int, Sequence[int]] = 1,
-               padding: Union[str, Sequence[str]] = SAME,
+               padding: types.PaddingLike = SAME,
                use_bias: bool = True,
-               initializers: Optional[Dict[str, Any]] = None,
-               partitioners: Optional[Dict[str, Any]] = None,
-               regularizers: Optional[Dict[str, Any]] = None,
-               mask: Any = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
+               mask: Optional[types.ArrayLike] = None,
                data_format: str = "NWC",
-               custom_getter: Any = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: str = "conv_1d"):
     super().__init__(output_channels, kernel_shape, stride=stride, rate=rate,
                      padding=padding, use_bias=use_bias, initializers=initializers,
@@ -342,14 +342,14 @@ class Conv2D(_ConvND):
                kernel_shape: Union[int, Sequence[int]],
                stride: Union[int, Sequence[int]] = 1,
                rate: Union[int, Sequence[int]] = 1,
-               padding: Union[str, Sequence[str]] = SAME,
+               padding: types.PaddingLike = SAME,
                use_bias: bool = True,
-               initializers: Optional[Dict[str, Any]] = None,
-               partitioners: Optional[Dict[str, Any]] = None,
-               regularizers: Optional[Dict[str, Any]] = None,
-               mask: Any = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
+               mask: Optional[types.ArrayLike] = None,
                data_format: str = "NHWC",
-               custom_getter: Any = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: str = "conv_2d"):
     super().__init__(output_channels, kernel_shape, stride=stride, rate=rate,
                      padding=padding, use_bias=use_bias, initializers=initializers,
@@ -384,14 +384,14 @@ class Conv3D(_ConvND):
                kernel_shape: Union[int, Sequence[int]],
                stride: Union[int, Sequence[int]] = 1,
                rate: Union[int, Sequence[int]] = 1,
-               padding: Union[str, Sequence[str]] = SAME,
+               padding: types.PaddingLike = SAME,
                use_bias: bool = True,
-               initializers: Optional[Dict[str, Any]] = None,
-               partitioners: Optional[Dict[str, Any]] = None,
-               regularizers: Optional[Dict[str, Any]] = None,
-               mask: Any = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
+               mask: Optional[types.ArrayLike] = None,
                data_format: str = "NDHWC",
-               custom_getter: Any = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: str = "conv_3d"):
     super().__init__(output_channels, kernel_shape, stride=stride, rate=rate,
                      padding=padding, use_bias=use_bias, initializers=initializers,
@@ -428,12 +428,12 @@ class CausalConv1D(_ConvND):
                stride: Union[int, Sequence[int]] = 1,
                rate: Union[int, Sequence[int]] = 1,
                use_bias: bool = True,
-               initializers: Optional[Dict[str, Any]] = None,
-               partitioners: Optional[Dict[str, Any]] = None,
-               regularizers: Optional[Dict[str, Any]] = None,
-               mask: Any = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
+               mask: Optional[types.ArrayLike] = None,
                data_format: str = "NWC",
-               custom_getter: Any = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: str = "causal_conv_1d"):
     super().__init__(output_channels, kernel_shape, stride=stride, rate=rate,
                      padding=CAUSAL, use_bias=use_bias, initializers=initializers,

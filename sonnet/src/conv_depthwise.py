@@ -3,13 +3,15 @@
 """Per-channel convolutions: `DepthwiseConv2D`, `InPlaneConv2D`, `SeparableConv1D`,
 `SeparableConv2D`."""
 
-from typing import Any, Dict, Optional, Sequence, Tuple, Union
+from typing import Optional, Sequence, Tuple, Union
 
 import tensorflow as tf
 
+from sonnet.src import argument_checks
 from sonnet.src import base
 from sonnet.src import conv_utils
 from sonnet.src import errors
+from sonnet.src import types
 from sonnet.src import util
 from sonnet.src import variables
 
@@ -94,9 +96,8 @@ class _PerChannelConv(conv_utils.ConvProperties, base.AbstractModule):
     self._padding = conv_utils.fill_padding(padding, n, label)
     self._use_bias = bool(use_bias)
     keys = self.get_possible_initializer_keys(use_bias=use_bias)
-    self._initializers = util.check_initializers(initializers, keys)
-    self._partitioners = util.check_partitioners(partitioners, keys)
-    self._regularizers = util.check_regularizers(regularizers, keys)
+    self._initializers, self._partitioners, self._regularizers = util.check_variable_options(
+        initializers, partitioners, regularizers, keys)
     self._input_shape = None
     self._input_channels = None
     self._b = None
@@ -148,9 +149,8 @@ class _PerChannelConv(conv_utils.ConvProperties, base.AbstractModule):
     return self._padding
 
 def _check_multiplier(value, label):
-  if not conv_utils.check_positive_int(value):
-    raise ValueError(ERR_MULTIPLIER.format(module=label, value=value))
-  return int(value)
+  return argument_checks.check_positive_int(label, "channel_multiplier", value,
+                                            message=ERR_MULTIPLIER)
 
 
 class DepthwiseConv2D(_PerChannelConv):
@@ -182,13 +182,13 @@ class DepthwiseConv2D(_PerChannelConv):
                kernel_shape: Union[int, Sequence[int]],
                stride: Union[int, Sequence[int]] = 1,
                rate: Union[int, Sequence[int]] = 1,
-               padding: Union[str, Sequence[str]] = conv_utils.SAME,
+               padding: types.PaddingLike = conv_utils.SAME,
                use_bias: bool = True,
-               initializers: Optional[Dict[str, Any]] = None,
-               partitioners: Optional[Dict[str, Any]] = None,
-               regularizers: Optional[Dict[str, Any]] = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
                data_format: str = "NHWC",
-               custom_getter: Any = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: str = "conv_2d_depthwise"):
     self._channel_multiplier = _check_multiplier(channel_multiplier, type(self).__name__)
     super().__init__(kernel_shape, stride, rate, padding, use_bias, initializers,
@@ -261,13 +261,13 @@ class InPlaneConv2D(_PerChannelConv):
   def __init__(self,
                kernel_shape: Union[int, Sequence[int]],
                stride: Union[int, Sequence[int]] = 1,
-               padding: Union[str, Sequence[str]] = conv_utils.SAME,
+               padding: types.PaddingLike = conv_utils.SAME,
                use_bias: bool = True,
-               initializers: Optional[Dict[str, Any]] = None,
-               partitioners: Optional[Dict[str, Any]] = None,
-               regularizers: Optional[Dict[str, Any]] = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
                data_format: str = "NHWC",
-               custom_getter: Any = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: str = "in_plane_conv2d"):
     super().__init__(kernel_shape, stride, 1, padding, use_bias, initializers, partitioners,
                      regularizers, data_format, custom_getter, name, {})
@@ -341,13 +341,13 @@ class SeparableConv2D(_PerChannelConv):
                kernel_shape: Union[int, Sequence[int]],
                stride: Union[int, Sequence[int]] = 1,
                rate: Union[int, Sequence[int]] = 1,
-               padding: Union[str, Sequence[str]] = conv_utils.SAME,
+               padding: types.PaddingLike = conv_utils.SAME,
                use_bias: bool = True,
-               initializers: Optional[Dict[str, Any]] = None,
-               partitioners: Optional[Dict[str, Any]] = None,
-               regularizers: Optional[Dict[str, Any]] = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
                data_format: str = "NHWC",
-               custom_getter: Any = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: str = "separable_conv_2d"):
     label = type(self).__name__
     self._output_channels = conv_utils.resolve_output_channels(output_channels, label)
@@ -445,13 +445,13 @@ class SeparableConv1D(SeparableConv2D):
                kernel_shape: Union[int, Sequence[int]],
                stride: Union[int, Sequence[int]] = 1,
                rate: Union[int, Sequence[int]] = 1,
-               padding: Union[str, Sequence[str]] = conv_utils.SAME,
+               padding: types.PaddingLike = conv_utils.SAME,
                use_bias: bool = True,
-               initializers: Optional[Dict[str, Any]] = None,
-               partitioners: Optional[Dict[str, Any]] = None,
-               regularizers: Optional[Dict[str, Any]] = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
                data_format: str = "NWC",
-               custom_getter: Any = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: str = "separable_conv_1d"):
     super().__init__(output_channels, channel_multiplier, kernel_shape, stride=stride,
                      rate=rate, padding=padding, use_bias=use_bias,

@@ -7,16 +7,17 @@ The gates are `conv(x, w_input) + conv(h, w_hidden) + b`, split on the channel a
 effectively added twice), the bias is added once.
 """
 
-import numbers
-from typing import Any, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import tensorflow as tf
 
+from sonnet.src import argument_checks
 from sonnet.src import errors
 from sonnet.src import gated_rnn
 from sonnet.src import initializers as initializers_lib
 from sonnet.src import rnn_core
+from sonnet.src import types
 from sonnet.src import unroll
 from sonnet.src import util
 from sonnet.src import variables
@@ -38,14 +39,13 @@ ERR_INPUTS_SHAPE = (
 
 
 def _int_tuple(module: str, value: Any, ndims: int, arg: str, error: str) -> Tuple[int, ...]:
-  if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+  if argument_checks.is_integer(value):
     value = (int(value),) * ndims
   try:
     value = tuple(value)
   except TypeError:
     raise ValueError(error.format(module=module, ndims=ndims, actual=value))
-  if len(value) != ndims or not all(
-      isinstance(v, numbers.Integral) and not isinstance(v, bool) and v > 0 for v in value):
+  if len(value) != ndims or not all(argument_checks.is_positive_int(v) for v in value):
     raise ValueError(error.format(module=module, ndims=ndims, actual=value))
   return tuple(int(v) for v in value)
 
@@ -63,10 +63,10 @@ class ConvLSTM(rnn_core.RNNCore):
                padding: str = "SAME",
                use_bias: bool = True,
                forget_bias: float = 1.0,
-               initializers: Optional[Mapping[str, Any]] = None,
-               partitioners: Optional[Mapping[str, Any]] = None,
-               regularizers: Optional[Mapping[str, Any]] = None,
-               custom_getter: Any = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: str = "conv_lstm"):
     """Constructs the core.
 
@@ -93,9 +93,9 @@ class ConvLSTM(rnn_core.RNNCore):
       KeyError, TypeError: for bad initializers / partitioners / regularizers.
     """
     super().__init__(name=name, custom_getter=custom_getter)
-    if conv_ndims not in (1, 2, 3) or isinstance(conv_ndims, bool):
-      raise ValueError(ERR_CONV_NDIMS.format(conv_ndims))
     module = self.module_name
+    argument_checks.check_one_of(module, "conv_ndims", conv_ndims, (1, 2, 3),
+                                 message=ERR_CONV_NDIMS)
     self._conv_ndims = conv_ndims
     try:
       input_shape = tuple(int(d) for d in input_shape)
@@ -106,8 +106,8 @@ class ConvLSTM(rnn_core.RNNCore):
       raise ValueError(ERR_INPUT_SHAPE.format(module=module, expected=conv_ndims + 1,
                                               actual=input_shape))
     self._input_shape = input_shape
-    self._output_channels = rnn_core.check_positive_int(module, "output_channels",
-                                                         output_channels)
+    self._output_channels = argument_checks.check_positive_int(module, "output_channels",
+                                                               output_channels)
     self._kernel_shape = _int_tuple(module, kernel_shape, conv_ndims, "kernel_shape",
                                     ERR_KERNEL_SHAPE)
     self._rate = _int_tuple(module, rate, conv_ndims, "rate",
@@ -119,9 +119,8 @@ class ConvLSTM(rnn_core.RNNCore):
     self._use_bias = bool(use_bias)
     self._forget_bias = forget_bias
     keys = self.get_possible_initializer_keys(use_bias=use_bias)
-    self._initializers = util.check_initializers(initializers, keys)
-    self._partitioners = util.check_partitioners(partitioners, keys)
-    self._regularizers = util.check_regularizers(regularizers, keys)
+    self._initializers, self._partitioners, self._regularizers = util.check_variable_options(
+        initializers, partitioners, regularizers, keys)
 
   @classmethod
   def get_possible_initializer_keys(cls, use_bias: bool = True, **unused_kwargs) -> set:

@@ -2,14 +2,16 @@
 # Licensed under the Apache License, Version 2.0.
 """Transposed convolutions: `Conv1DTranspose`, `Conv2DTranspose`, `Conv3DTranspose`."""
 
-from typing import Any, Callable, Dict, Optional, Sequence, Tuple, Union
+from typing import Callable, Optional, Sequence, Tuple, Union
 
 import tensorflow as tf
 
+from sonnet.src import argument_checks
 from sonnet.src import base
 from sonnet.src import conv
 from sonnet.src import conv_utils
 from sonnet.src import errors
+from sonnet.src import types
 from sonnet.src import util
 from sonnet.src import variables
 
@@ -49,16 +51,16 @@ class _ConvNDTranspose(conv_utils.ConvProperties, base.AbstractModule,
   _N = 2
 
   def __init__(self, output_channels: Union[int, Callable[[], int]],
-               output_shape: Any = None,
+               output_shape: Union[None, types.ShapeLike, Callable[[], types.ShapeLike]] = None,
                kernel_shape: Union[int, Sequence[int], None] = None,
                stride: Union[int, Sequence[int]] = 1,
                padding: str = conv_utils.SAME,
                use_bias: bool = True,
-               initializers: Optional[Dict[str, Any]] = None,
-               partitioners: Optional[Dict[str, Any]] = None,
-               regularizers: Optional[Dict[str, Any]] = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
                data_format: Optional[str] = None,
-               custom_getter: Any = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: Optional[str] = None):
     super().__init__(name=name, custom_getter=custom_getter)
     n = self._N
@@ -81,9 +83,8 @@ class _ConvNDTranspose(conv_utils.ConvProperties, base.AbstractModule,
                           else self._check_output_shape(output_shape, label))
     self._use_bias = bool(use_bias)
     keys = self.get_possible_initializer_keys(use_bias=use_bias)
-    self._initializers = util.check_initializers(initializers, keys)
-    self._partitioners = util.check_partitioners(partitioners, keys)
-    self._regularizers = util.check_regularizers(regularizers, keys)
+    self._initializers, self._partitioners, self._regularizers = util.check_variable_options(
+        initializers, partitioners, regularizers, keys)
     self._input_shape = None
     self._input_channels = None
     self._w = None
@@ -101,12 +102,12 @@ class _ConvNDTranspose(conv_utils.ConvProperties, base.AbstractModule,
 
   def _check_output_shape(self, value, label) -> Tuple[Optional[int], ...]:
     n = self._N
-    if conv_utils.check_positive_int(value):
+    if argument_checks.is_positive_int(value):
       return (int(value),) * n
     if isinstance(value, tf.TensorShape):
       value = value.as_list()
     if (isinstance(value, (list, tuple)) and len(value) == n and
-        all(v is None or conv_utils.check_positive_int(v) for v in value)):
+        all(v is None or argument_checks.is_positive_int(v) for v in value)):
       return tuple(None if v is None else int(v) for v in value)
     raise errors.IncompatibleShapeError(
         ERR_OUTPUT_SHAPE.format(module=label, value=value, n=n))
@@ -290,16 +291,16 @@ class Conv1DTranspose(_ConvNDTranspose):
 
   def __init__(self,
                output_channels: Union[int, Callable[[], int]],
-               output_shape: Any = None,
+               output_shape: Union[None, types.ShapeLike, Callable[[], types.ShapeLike]] = None,
                kernel_shape: Optional[Union[int, Sequence[int]]] = None,
                stride: Union[int, Sequence[int]] = 1,
-               padding: Union[str, Sequence[str]] = conv_utils.SAME,
+               padding: types.PaddingLike = conv_utils.SAME,
                use_bias: bool = True,
-               initializers: Optional[Dict[str, Any]] = None,
-               partitioners: Optional[Dict[str, Any]] = None,
-               regularizers: Optional[Dict[str, Any]] = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
                data_format: str = "NWC",
-               custom_getter: Any = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: str = "conv_1d_transpose"):
     super().__init__(output_channels, output_shape, kernel_shape, stride=stride,
                      padding=padding, use_bias=use_bias, initializers=initializers,
@@ -332,16 +333,16 @@ class Conv2DTranspose(_ConvNDTranspose):
 
   def __init__(self,
                output_channels: Union[int, Callable[[], int]],
-               output_shape: Any = None,
+               output_shape: Union[None, types.ShapeLike, Callable[[], types.ShapeLike]] = None,
                kernel_shape: Optional[Union[int, Sequence[int]]] = None,
                stride: Union[int, Sequence[int]] = 1,
-               padding: Union[str, Sequence[str]] = conv_utils.SAME,
+               padding: types.PaddingLike = conv_utils.SAME,
                use_bias: bool = True,
-               initializers: Optional[Dict[str, Any]] = None,
-               partitioners: Optional[Dict[str, Any]] = None,
-               regularizers: Optional[Dict[str, Any]] = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
                data_format: str = "NHWC",
-               custom_getter: Any = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: str = "conv_2d_transpose"):
     super().__init__(output_channels, output_shape, kernel_shape, stride=stride,
                      padding=padding, use_bias=use_bias, initializers=initializers,
@@ -374,16 +375,16 @@ class Conv3DTranspose(_ConvNDTranspose):
 
   def __init__(self,
                output_channels: Union[int, Callable[[], int]],
-               output_shape: Any = None,
+               output_shape: Union[None, types.ShapeLike, Callable[[], types.ShapeLike]] = None,
                kernel_shape: Optional[Union[int, Sequence[int]]] = None,
                stride: Union[int, Sequence[int]] = 1,
-               padding: Union[str, Sequence[str]] = conv_utils.SAME,
+               padding: types.PaddingLike = conv_utils.SAME,
                use_bias: bool = True,
-               initializers: Optional[Dict[str, Any]] = None,
-               partitioners: Optional[Dict[str, Any]] = None,
-               regularizers: Optional[Dict[str, Any]] = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
                data_format: str = "NDHWC",
-               custom_getter: Any = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: str = "conv_3d_transpose"):
     super().__init__(output_channels, output_shape, kernel_shape, stride=stride,
                      padding=padding, use_bias=use_bias, initializers=initializers,

@@ -8,12 +8,12 @@ fallback for channels-first layouts on CPU, explicit padding, and the empty-batc
 """
 
 import math
-import numbers
 from typing import Any, Callable, Optional, Sequence, Tuple
 
 import numpy as np
 import tensorflow as tf
 
+from sonnet.src import argument_checks
 from sonnet.src import errors
 from sonnet.src import initializers as snt_initializers
 from sonnet.src import util
@@ -36,7 +36,7 @@ ERR_SHAPE_ARG = ("{module}: Invalid {label} shape: {value!r}. Expected a positiv
                  "a sequence of {n} positive integers.")
 ERR_PADDING = ("{module}: Invalid padding {value!r}. Expected one of {allowed}, or a "
                "sequence of {n} of them.")
-ERR_DATA_FORMAT = "{module}: Invalid data_format {value!r}. Expected one of {allowed}."
+ERR_DATA_FORMAT = "{module}: Invalid data_format {value!r}. Expected one of {choices}."
 ERR_STRIDE_AND_RATE = ("{module}: Cannot have stride > 1 with rate > 1 (stride={stride}, "
                        "rate={rate}).")
 ERR_RANK = ("{module}: Input Tensor must have rank {rank} corresponding to data_format "
@@ -64,20 +64,16 @@ ERR_TRANSPOSE_PADDING = ("{module}: Cannot transpose a convolution with padding 
 ERR_NO_BIAS = "No bias Variable in {cls} Module when `use_bias=False`."
 
 
-def check_positive_int(value: Any) -> bool:
-  return (isinstance(value, numbers.Integral) and not isinstance(value, bool) and value > 0)
-
-
 def fill_shape(value: Any, n: int, label: str, module: str) -> Tuple[int, ...]:
   """Expands an int or checks a sequence of `n` positive ints (kernel, stride, rate).
 
   Raises:
     errors.IncompatibleShapeError: naming `label`, for anything else.
   """
-  if check_positive_int(value):
+  if argument_checks.is_positive_int(value):
     return (int(value),) * n
   if isinstance(value, (list, tuple, np.ndarray)) and len(value) == n and all(
-      check_positive_int(v) for v in value):
+      argument_checks.is_positive_int(v) for v in value):
     return tuple(int(v) for v in value)
   raise errors.IncompatibleShapeError(
       ERR_SHAPE_ARG.format(module=module, label=label, value=value, n=n))
@@ -86,7 +82,7 @@ def fill_shape(value: Any, n: int, label: str, module: str) -> Tuple[int, ...]:
 def fill_stride(stride: Any, n: int, data_format: str, module: str) -> Tuple[int, ...]:
   """Like `fill_shape`, also accepting Sonnet 1's full-rank form `[1, s..., 1]`."""
   if (isinstance(stride, (list, tuple)) and len(stride) == n + 2 and
-      all(check_positive_int(v) for v in stride)):
+      all(argument_checks.is_positive_int(v) for v in stride)):
     c = data_format.index("C")
     if stride[0] == 1 and stride[c] == 1:
       return tuple(int(v) for i, v in enumerate(stride) if i not in (0, c))
@@ -109,11 +105,8 @@ def fill_padding(padding: Any, n: int, module: str,
 
 
 def check_data_format(data_format: Any, n: int, module: str) -> str:
-  allowed = DATA_FORMATS[n]
-  if data_format not in allowed:
-    raise ValueError(ERR_DATA_FORMAT.format(module=module, value=data_format,
-                                            allowed=list(allowed)))
-  return data_format
+  return argument_checks.check_one_of(module, "data_format", data_format,
+                                      list(DATA_FORMATS[n]), message=ERR_DATA_FORMAT)
 
 
 def check_stride_and_rate(stride, rate, module: str) -> None:
@@ -173,9 +166,8 @@ def _shape_str(shape) -> str:
 def resolve_output_channels(value: Any, module: str) -> int:
   if callable(value):
     value = value()
-  if not check_positive_int(value):
-    raise ValueError(ERR_OUTPUT_CHANNELS.format(module=module, value=value))
-  return int(value)
+  return argument_checks.check_positive_int(module, "output_channels", value,
+                                            message=ERR_OUTPUT_CHANNELS)
 
 
 def weight_initializer(fan_in_shape: Sequence[int]) -> Callable[..., tf.Tensor]:

@@ -11,9 +11,12 @@ matched (`re.match`) against the variable name relative to the module, to getter
 
 import collections.abc
 import re
-from typing import Any, Callable, Dict, Mapping, Optional, Union
+from typing import Any, Callable, Mapping, Optional
 
 import tensorflow as tf
+
+from sonnet.src import argument_checks
+from sonnet.src import types
 
 ERR_GETTER_NOT_CALLABLE = (
     "Given custom_getter is not callable (nor a dict of callables): {!r}.")
@@ -23,7 +26,7 @@ ERR_ROUTER_BAD_PATTERN = (
 ERR_ROUTER_AMBIGUOUS = (
     "More than one custom_getter pattern matches variable {!r}: {}.")
 
-CustomGetter = Callable[..., Any]
+CustomGetter = types.CustomGetter
 
 
 def custom_getter_router(custom_getter_map: Mapping[str, CustomGetter],
@@ -65,7 +68,7 @@ def custom_getter_router(custom_getter_map: Mapping[str, CustomGetter],
   return router
 
 
-def normalize_custom_getter(custom_getter: Union[None, CustomGetter, Dict[str, Any]],
+def normalize_custom_getter(custom_getter: Optional[types.CustomGetterArg],
                             scope_name: str) -> Optional[CustomGetter]:
   """Validates a module's `custom_getter` argument and returns a plain getter (or None).
 
@@ -86,9 +89,8 @@ def normalize_custom_getter(custom_getter: Union[None, CustomGetter, Dict[str, A
     prefix = scope_name + "/"
     return custom_getter_router(
         custom_getter, lambda n: n[len(prefix):] if n.startswith(prefix) else n)
-  if not callable(custom_getter):
-    raise TypeError(ERR_GETTER_NOT_CALLABLE.format(custom_getter))
-  return custom_getter
+  return argument_checks.check_callable(scope_name, "custom_getter", custom_getter,
+                                        message=ERR_GETTER_NOT_CALLABLE)
 
 
 def stop_gradient(getter: Callable[..., Any], *args: Any, **kwargs: Any) -> tf.Tensor:

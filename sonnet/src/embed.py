@@ -2,12 +2,14 @@
 # Licensed under the Apache License, Version 2.0.
 """Embed: a lookup table of learnt (or given) vectors, indexed by integer ids."""
 
-from typing import Any, Mapping, Optional
+from typing import Optional
 
 import numpy as np
 import tensorflow as tf
 
+from sonnet.src import argument_checks
 from sonnet.src import base
+from sonnet.src import types
 from sonnet.src import util
 from sonnet.src import variables
 
@@ -25,12 +27,6 @@ ERR_IDS_RANGE = "{module}: every id in `ids` must be in [0, vocab_size={vocab_si
 ERR_DTYPE = "`dtype` must be a floating point dtype, got {dtype!r}."
 
 EMBEDDINGS = "embeddings"
-
-
-def _check_positive(arg: str, value: Any) -> int:
-  if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-    raise ValueError(ERR_POSITIVE.format(arg=arg, value=value))
-  return int(value)
 
 
 def default_embed_dim(vocab_size: int) -> int:
@@ -62,14 +58,14 @@ class Embed(base.AbstractModule, util.VariableOptions):
   def __init__(self,
                vocab_size: Optional[int] = None,
                embed_dim: Optional[int] = None,
-               existing_vocab: Any = None,
+               existing_vocab: Optional[types.TensorLike] = None,
                densify_gradients: bool = False,
-               initializers: Optional[Mapping[str, Any]] = None,
-               partitioners: Optional[Mapping[str, Any]] = None,
-               regularizers: Optional[Mapping[str, Any]] = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
                trainable: bool = True,
-               dtype: Any = tf.float32,
-               custom_getter: Any = None,
+               dtype: types.DTypeLike = tf.float32,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: str = "embed"):
     """Constructs an Embed module.
 
@@ -102,9 +98,11 @@ class Embed(base.AbstractModule, util.VariableOptions):
     if existing_vocab is None:
       if vocab_size is None:
         raise ValueError(ERR_SIZES_MISSING.format(vocab_size=vocab_size))
-      self._vocab_size = _check_positive("vocab_size", vocab_size)
+      self._vocab_size = argument_checks.check_positive_int(
+          self.module_name, "vocab_size", vocab_size, message=ERR_POSITIVE)
       self._embed_dim = (default_embed_dim(self._vocab_size) if embed_dim is None
-                         else _check_positive("embed_dim", embed_dim))
+                         else argument_checks.check_positive_int(
+                             self.module_name, "embed_dim", embed_dim, message=ERR_POSITIVE))
       self._existing_vocab = None
     else:
       given = [arg for arg, value in (("vocab_size", vocab_size), ("embed_dim", embed_dim),
@@ -125,9 +123,8 @@ class Embed(base.AbstractModule, util.VariableOptions):
     self._densify_gradients = bool(densify_gradients)
     self._trainable = bool(trainable)
     keys = self.POSSIBLE_INITIALIZER_KEYS
-    self._initializers = util.check_initializers(initializers, keys)
-    self._partitioners = util.check_partitioners(partitioners, keys)
-    self._regularizers = util.check_regularizers(regularizers, keys)
+    self._initializers, self._partitioners, self._regularizers = util.check_variable_options(
+        initializers, partitioners, regularizers, keys)
     self._embeddings = None
 
   def _build(self, ids: tf.Tensor) -> tf.Tensor:

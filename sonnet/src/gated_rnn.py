@@ -9,6 +9,7 @@ from typing import Any, Mapping, Optional, Tuple
 
 import tensorflow as tf
 
+from sonnet.src import argument_checks
 from sonnet.src import fused_lstm
 from sonnet.src import initializers as initializers_lib
 from sonnet.src import rnn_core
@@ -103,9 +104,11 @@ class LSTM(rnn_core.RNNCore):
       TypeError: for non-dict or non-callable initializers etc.
     """
     super().__init__(name=name, custom_getter=custom_getter)
-    self._hidden_size = rnn_core.check_positive_int(self.module_name, "hidden_size", hidden_size)
-    self._projection_size = (None if projection_size is None else rnn_core.check_positive_int(
-        self.module_name, "projection_size", projection_size))
+    self._hidden_size = argument_checks.check_positive_int(self.module_name, "hidden_size",
+                                                           hidden_size)
+    self._projection_size = (
+        None if projection_size is None else argument_checks.check_positive_int(
+            self.module_name, "projection_size", projection_size))
     self._forget_bias = forget_bias
     self._use_peepholes = bool(use_peepholes)
     self._use_layer_norm = bool(use_layer_norm)
@@ -116,9 +119,8 @@ class LSTM(rnn_core.RNNCore):
     keys = self.get_possible_initializer_keys(
         use_peepholes=use_peepholes, use_projection=projection_size is not None,
         use_layer_norm=use_layer_norm)
-    self._initializers = util.check_initializers(initializers, keys)
-    self._partitioners = util.check_partitioners(partitioners, keys)
-    self._regularizers = util.check_regularizers(regularizers, keys)
+    self._initializers, self._partitioners, self._regularizers = util.check_variable_options(
+        initializers, partitioners, regularizers, keys)
     self._input_size = None
 
   @classmethod
@@ -357,11 +359,11 @@ class GRU(rnn_core.RNNCore):
       KeyError, TypeError: for bad initializers / partitioners / regularizers.
     """
     super().__init__(name=name, custom_getter=custom_getter)
-    self._hidden_size = rnn_core.check_positive_int(self.module_name, "hidden_size", hidden_size)
+    self._hidden_size = argument_checks.check_positive_int(self.module_name, "hidden_size",
+                                                           hidden_size)
     keys = self.POSSIBLE_INITIALIZER_KEYS
-    self._initializers = util.check_initializers(initializers, keys)
-    self._partitioners = util.check_partitioners(partitioners, keys)
-    self._regularizers = util.check_regularizers(regularizers, keys)
+    self._initializers, self._partitioners, self._regularizers = util.check_variable_options(
+        initializers, partitioners, regularizers, keys)
     self._input_size = None
 
   def _create_variables(self, input_size: int, dtype: tf.DType) -> None:

@@ -2,18 +2,20 @@
 # Licensed under the Apache License, Version 2.0.
 """Group normalisation (Wu & He, 2018) and instance normalisation."""
 
-from typing import Any, Mapping, Optional
+from typing import Optional
 
 import tensorflow as tf
 
+from sonnet.src import argument_checks
 from sonnet.src import base
 from sonnet.src import batch_norm_v2
 from sonnet.src import errors
 from sonnet.src import layer_norm
+from sonnet.src import types
 from sonnet.src import util
 from sonnet.src import variables
 
-ERR_GROUPS = "`groups` must be a positive int, got {groups!r}."
+ERR_GROUPS = "`groups` must be a positive int, got {value!r}."
 ERR_GROUPS_DIVIDE = (
     "{module}: the number of channels ({channels}) must be a multiple of groups={groups}, "
     "got `inputs` of shape {shape}.")
@@ -44,10 +46,10 @@ class GroupNorm(base.AbstractModule, util.VariableOptions):
                scale: bool = True,
                eps: float = 1e-5,
                data_format: Optional[str] = None,
-               initializers: Optional[Mapping[str, Any]] = None,
-               partitioners: Optional[Mapping[str, Any]] = None,
-               regularizers: Optional[Mapping[str, Any]] = None,
-               custom_getter: Any = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: str = "group_norm"):
     """Constructs a GroupNorm module.
 
@@ -70,23 +72,21 @@ class GroupNorm(base.AbstractModule, util.VariableOptions):
     """
     super().__init__(name=name, custom_getter=custom_getter)
     self._groups = self._check_groups(groups)
-    if (data_format is not None
-        and data_format not in batch_norm_v2.SUPPORTED_DATA_FORMATS):
-      raise ValueError(batch_norm_v2.ERR_DATA_FORMAT.format(
-          formats=batch_norm_v2.SUPPORTED_DATA_FORMATS, value=data_format))
+    if data_format is not None:
+      argument_checks.check_one_of(self.module_name, "data_format", data_format,
+                                   batch_norm_v2.SUPPORTED_DATA_FORMATS,
+                                   message=batch_norm_v2.ERR_DATA_FORMAT)
     self._data_format = data_format
     self._offset = bool(offset)
     self._scale = bool(scale)
     self._eps = layer_norm.check_eps(eps)
-    self._initializers = util.check_initializers(initializers, self.POSSIBLE_INITIALIZER_KEYS)
-    self._partitioners = util.check_partitioners(partitioners, self.POSSIBLE_INITIALIZER_KEYS)
-    self._regularizers = util.check_regularizers(regularizers, self.POSSIBLE_INITIALIZER_KEYS)
+    self._initializers, self._partitioners, self._regularizers = util.check_variable_options(
+        initializers, partitioners, regularizers, self.POSSIBLE_INITIALIZER_KEYS)
     self._gamma = self._beta = None
 
   def _check_groups(self, groups):
-    if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1:
-      raise ValueError(ERR_GROUPS.format(groups=groups))
-    return groups
+    return argument_checks.check_positive_int(self.module_name, "groups", groups,
+                                              message=ERR_GROUPS)
 
   def _num_groups(self, channels: int) -> int:
     return self._groups
@@ -205,10 +205,10 @@ class InstanceNorm(GroupNorm):
                scale: bool = True,
                eps: float = 1e-5,
                data_format: Optional[str] = None,
-               initializers: Optional[Mapping[str, Any]] = None,
-               partitioners: Optional[Mapping[str, Any]] = None,
-               regularizers: Optional[Mapping[str, Any]] = None,
-               custom_getter: Any = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: str = "instance_norm"):
     """Constructs an InstanceNorm module.
 

@@ -2,12 +2,14 @@
 # Licensed under the Apache License, Version 2.0.
 """Layer normalisation, and the dtype helpers shared by the normalisation modules."""
 
-from typing import Any, Iterable, Mapping, Optional, Sequence, Union
+from typing import Any, Iterable, Optional, Sequence, Union
 
 import tensorflow as tf
 
+from sonnet.src import argument_checks
 from sonnet.src import base
 from sonnet.src import errors
+from sonnet.src import types
 from sonnet.src import util
 from sonnet.src import variables
 
@@ -26,7 +28,7 @@ ERR_AXIS_DUPLICATE = "{module}: `axis` {axis} names the same dimension twice for
 ERR_UNKNOWN_CHANNELS = (
     "{module}: the size of the last dimension of `inputs` must be known when the module is "
     "connected, got shape {shape}.")
-ERR_EPS = "`eps` must be a positive number, got {eps!r}."
+ERR_EPS = argument_checks.ERR_POSITIVE_NUMBER
 ERR_NO_PARAM = "{module} was constructed with {arg}=False, so it has no `{name}` variable."
 
 _LOW_PRECISION = (tf.float16, tf.bfloat16)
@@ -46,9 +48,7 @@ def statistics_dtype(dtype: tf.DType) -> tf.DType:
 
 def check_eps(eps: Any) -> float:
   """Validates a normalisation epsilon (positive number) and returns it as a float."""
-  if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not eps > 0:
-    raise ValueError(ERR_EPS.format(eps=eps))
-  return float(eps)
+  return argument_checks.check_positive_number(None, "eps", eps)
 
 
 def normalize_axis_arg(axis: Union[None, int, Iterable[int]]) -> Optional[tuple]:
@@ -102,10 +102,10 @@ class LayerNorm(base.AbstractModule, util.VariableOptions):
                offset: bool = True,
                scale: bool = True,
                eps: float = 1e-5,
-               initializers: Optional[Mapping[str, Any]] = None,
-               partitioners: Optional[Mapping[str, Any]] = None,
-               regularizers: Optional[Mapping[str, Any]] = None,
-               custom_getter: Any = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: str = "layer_norm"):
     """Constructs a LayerNorm module.
 
@@ -132,9 +132,8 @@ class LayerNorm(base.AbstractModule, util.VariableOptions):
     self._offset = bool(offset)
     self._scale = bool(scale)
     self._eps = check_eps(eps)
-    self._initializers = util.check_initializers(initializers, self.POSSIBLE_INITIALIZER_KEYS)
-    self._partitioners = util.check_partitioners(partitioners, self.POSSIBLE_INITIALIZER_KEYS)
-    self._regularizers = util.check_regularizers(regularizers, self.POSSIBLE_INITIALIZER_KEYS)
+    self._initializers, self._partitioners, self._regularizers = util.check_variable_options(
+        initializers, partitioners, regularizers, self.POSSIBLE_INITIALIZER_KEYS)
     self._gamma = None
     self._beta = None
 

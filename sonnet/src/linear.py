@@ -2,13 +2,15 @@
 # Licensed under the Apache License, Version 2.0.
 """`snt.Linear`: a fully connected layer, `outputs = inputs @ w + b`."""
 
-from typing import Any, Callable, Dict, Optional, Tuple, Union
+from typing import Any, Callable, Optional, Tuple, Union
 
 import tensorflow as tf
 
+from sonnet.src import argument_checks
 from sonnet.src import base
 from sonnet.src import errors
 from sonnet.src import initializers as initializers_lib
+from sonnet.src import types
 from sonnet.src import util
 from sonnet.src import variables
 
@@ -18,7 +20,6 @@ ERR_INPUT_SIZE_UNKNOWN = "{scope}: Input size must be specified at module build 
 ERR_INPUT_SIZE_CHANGED = (
     "{scope}: Input shape must be [batch_size, {expected}] not: [batch_size, {actual}]")
 ERR_NOT_FLOAT = "{scope}: Expected floating point type for inputs, got {dtype}."
-ERR_OUTPUT_SIZE = "{scope}: output_size must be a positive integer, got {value!r}."
 ERR_OUTPUT_SIZE_TYPE = (
     "output_size must be a positive integer or a callable returning one, got {value!r}.")
 ERR_NO_BIAS = "No bias Variable in Linear Module when `use_bias=False`."
@@ -40,10 +41,10 @@ class Linear(base.AbstractModule, base.Transposable, util.VariableOptions):
   def __init__(self,
                output_size: Union[int, Callable[[], int]],
                use_bias: bool = True,
-               initializers: Optional[Dict[str, Any]] = None,
-               partitioners: Optional[Dict[str, Any]] = None,
-               regularizers: Optional[Dict[str, Any]] = None,
-               custom_getter: Any = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                allow_many_batch_dims: bool = False,
                name: str = "linear"):
     """Constructs a Linear module.
@@ -69,20 +70,16 @@ class Linear(base.AbstractModule, base.Transposable, util.VariableOptions):
     super().__init__(name=name, custom_getter=custom_getter)
     if callable(output_size):
       self._output_size: Any = output_size
-    elif isinstance(output_size, bool) or not isinstance(output_size, int):
-      raise TypeError(ERR_OUTPUT_SIZE_TYPE.format(value=output_size))
-    elif output_size <= 0:
-      raise ValueError(ERR_OUTPUT_SIZE.format(scope=self.scope_name, value=output_size))
     else:
-      self._output_size = output_size
+      self._output_size = argument_checks.check_positive_int(
+          self.scope_name, "output_size", output_size, type_message=ERR_OUTPUT_SIZE_TYPE)
     self._use_bias = bool(use_bias)
     self._allow_many_batch_dims = bool(allow_many_batch_dims)
     keys = self.get_possible_initializer_keys(use_bias=use_bias)
     # What the user gave; defaults are computed at the first call from the input size (so
     # clones and transposes compute their own), and never written back here.
-    self._initializers = util.check_initializers(initializers, keys)
-    self._partitioners = util.check_partitioners(partitioners, keys)
-    self._regularizers = util.check_regularizers(regularizers, keys)
+    self._initializers, self._partitioners, self._regularizers = util.check_variable_options(
+        initializers, partitioners, regularizers, keys)
     self._input_shape: Optional[Tuple[Optional[int], ...]] = None
 
   @classmethod
@@ -191,10 +188,8 @@ class Linear(base.AbstractModule, base.Transposable, util.VariableOptions):
       ValueError: if a callable returned a non-positive or non-integer size.
     """
     if callable(self._output_size):
-      value = self._output_size()
-      if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ValueError(ERR_OUTPUT_SIZE.format(scope=self.scope_name, value=value))
-      self._output_size = value
+      self._output_size = argument_checks.check_positive_int(self.scope_name, "output_size",
+                                                             self._output_size())
     return self._output_size
 
   @property

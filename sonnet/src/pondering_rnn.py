@@ -11,22 +11,21 @@ step N; the output and the state are the `p`-weighted sums. The output goes thro
 final `act_output_linear`.
 """
 
-import numbers
-from typing import Any, Callable, Mapping, Optional, Tuple
+from typing import Any, Callable, Optional, Tuple
 
 import tensorflow as tf
 
+from sonnet.src import argument_checks
 from sonnet.src import errors
 from sonnet.src import linear
 from sonnet.src import rnn_core
+from sonnet.src import types
 from sonnet.src import util
 
 ERR_CORE_OUTPUT = (
     "{module}: the core must have a single 1-D output, i.e. output_size a TensorShape of "
     "rank 1, got {actual}.")
-ERR_THRESHOLD = "{module}: threshold must be a number in [0, 1], got {actual!r}."
-ERR_MAX_STEPS = "{module}: max_steps must be a non-negative integer, got {actual!r}."
-ERR_OUTPUT_SIZE = "{module}: output_size must be a positive integer, got {actual!r}."
+ERR_THRESHOLD = "{module}: threshold must be a number in [0, 1], got {value!r}."
 ERR_INPUT_RANK = "{module}: inputs must have shape [batch_size, input_size], got {actual}."
 
 
@@ -44,7 +43,7 @@ class ACTCore(rnn_core.CoreWrapper):
                threshold: float,
                get_state_for_halting: Callable[[Any], tf.Tensor],
                max_steps: int = 0,
-               initializers: Optional[Mapping[str, Any]] = None,
+               initializers: Optional[types.Initializers] = None,
                name: str = "act_core"):
     """Constructs the core.
 
@@ -68,19 +67,11 @@ class ACTCore(rnn_core.CoreWrapper):
     core_output = core.output_size
     if not isinstance(core_output, tf.TensorShape) or core_output.rank != 1:
       raise ValueError(ERR_CORE_OUTPUT.format(module=module, actual=core_output))
-    if (isinstance(threshold, bool) or not isinstance(threshold, numbers.Real) or
-        not 0 <= threshold <= 1):
-      raise ValueError(ERR_THRESHOLD.format(module=module, actual=threshold))
-    if isinstance(max_steps, bool) or not isinstance(max_steps, numbers.Integral) or (
-        max_steps < 0):
-      raise ValueError(ERR_MAX_STEPS.format(module=module, actual=max_steps))
-    if isinstance(output_size, bool) or not isinstance(output_size, numbers.Integral) or (
-        output_size <= 0):
-      raise ValueError(ERR_OUTPUT_SIZE.format(module=module, actual=output_size))
-    self._output_size = int(output_size)
-    self._threshold = float(threshold)
+    self._threshold = argument_checks.check_number_in_range(module, "threshold", threshold,
+                                                            message=ERR_THRESHOLD)
+    self._max_steps = argument_checks.check_non_negative_int(module, "max_steps", max_steps)
+    self._output_size = argument_checks.check_positive_int(module, "output_size", output_size)
     self._get_state_for_halting = get_state_for_halting
-    self._max_steps = int(max_steps)
     self._initializers = util.check_initializers(initializers,
                                                  {"halting_linear", "act_output_linear"})
     with self._enter_variable_scope():

@@ -4,14 +4,15 @@
 the LSTM / highway-core variants that use them: `lstm_with_recurrent_dropout`,
 `lstm_with_zoneout`, `highway_core_with_recurrent_dropout`."""
 
-import numbers
 from typing import Any, Optional, Tuple
 
 import tensorflow as tf
 
+from sonnet.src import argument_checks
 from sonnet.src import gated_rnn
 from sonnet.src import residual_rnn
 from sonnet.src import rnn_core
+from sonnet.src import types
 
 ERR_KEEP_PROBS_STRUCTURE = (
     "keep_probs must have the structure of the core's state_size {state_size}: {error}")
@@ -19,11 +20,8 @@ ERR_KEEP_PROB = "{arg} must be None or a number in (0, 1], got {value!r}."
 
 
 def _check_keep_prob(arg: str, value: Any) -> Optional[float]:
-  if value is None:
-    return None
-  if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value <= 1:
-    raise ValueError(ERR_KEEP_PROB.format(arg=arg, value=value))
-  return float(value)
+  return argument_checks.check_number_in_range(None, arg, value, low_open=True, allow_none=True,
+                                              message=ERR_KEEP_PROB)
 
 
 def _flat_keep_probs(core: Any, keep_probs: Any) -> list:
@@ -42,7 +40,8 @@ class RecurrentDropoutWrapper(rnn_core.CoreWrapper):
   `state = (core_state, masks)`, so each sequence uses one mask throughout.
   """
 
-  def __init__(self, core: rnn_core.RNNCore, keep_probs: Any, name: Optional[str] = None):
+  def __init__(self, core: rnn_core.RNNCore, keep_probs: types.Nest,
+               name: Optional[str] = None):
     """Constructs the wrapper.
 
     Args:
@@ -58,9 +57,14 @@ class RecurrentDropoutWrapper(rnn_core.CoreWrapper):
     super().__init__(core, name or "recurrent_dropout_wrapper")
     self._keep_probs = _flat_keep_probs(core, keep_probs)
 
-  def initial_state(self, batch_size: Any, dtype: Any = tf.float32, trainable: bool = False,
-                    trainable_initializers: Any = None, trainable_regularizers: Any = None,
-                    name: Optional[str] = None, **unused_kwargs) -> Tuple[Any, Any]:
+  def initial_state(self,
+                    batch_size: types.BatchSize,
+                    dtype: types.DTypeLike = tf.float32,
+                    trainable: bool = False,
+                    trainable_initializers: Optional[types.Nest] = None,
+                    trainable_regularizers: Optional[types.Nest] = None,
+                    name: Optional[str] = None,
+                    **unused_kwargs) -> Tuple[Any, Any]:
     """Returns `(core initial state, dropout masks)`; the masks are sampled here.
 
     Args:
@@ -96,7 +100,9 @@ class RecurrentDropoutWrapper(rnn_core.CoreWrapper):
     output, next_core_state = self._core(inputs, dropped)
     return output, (next_core_state, masks)
 
-  def zero_state(self, batch_size: Any, dtype: Any = tf.float32) -> Tuple[Any, Any]:
+  def zero_state(self,
+                 batch_size: types.BatchSize,
+                 dtype: types.DTypeLike = tf.float32) -> Tuple[Any, Any]:
     """`(core zero state, dropout masks)`: zero masks would drop every unit, so the masks
     are sampled as by `initial_state` (e.g. when `tf.compat.v1.nn.dynamic_rnn` asks for a
     zero state).
@@ -123,7 +129,7 @@ class ZoneoutWrapper(rnn_core.CoreWrapper):
   step. Testing: the expectation, `next = keep_prob * new + (1 - keep_prob) * prev`.
   """
 
-  def __init__(self, core: rnn_core.RNNCore, keep_probs: Any, is_training: bool = True,
+  def __init__(self, core: rnn_core.RNNCore, keep_probs: types.Nest, is_training: bool = True,
                name: Optional[str] = None):
     """Constructs the wrapper.
 

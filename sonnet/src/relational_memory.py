@@ -10,29 +10,23 @@ layer normalisation) update the memory; the appended input row is then dropped a
 memory is gated LSTM-style against the old one.
 """
 
-import numbers
 from typing import Any, Optional, Tuple
 
 import numpy as np
 import tensorflow as tf
 
+from sonnet.src import argument_checks
 from sonnet.src import errors
 from sonnet.src import layer_norm
 from sonnet.src import linear
 from sonnet.src import rnn_core
+from sonnet.src import types
 
-ERR_POSITIVE = "{module}: {arg} must be a positive integer, got {value!r}."
 ERR_GATE_STYLE = "{module}: gate_style must be 'unit', 'memory' or None, got {value!r}."
 ERR_INPUT_RANK = (
     "{module}: inputs must have rank >= 2 ([batch, ...]; rank >= 3 with "
     "treat_input_as_matrix), got shape {shape}.")
 ERR_INPUT_UNKNOWN = "{module}: the input's non-batch dimensions must be known, got {shape}."
-
-
-def _check_positive(module: str, arg: str, value: Any) -> int:
-  if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
-    raise ValueError(ERR_POSITIVE.format(module=module, arg=arg, value=value))
-  return int(value)
 
 
 class RelationalMemory(rnn_core.RNNCore):
@@ -73,16 +67,16 @@ class RelationalMemory(rnn_core.RNNCore):
     """
     super().__init__(name=name)
     module = self.module_name
-    self._mem_slots = _check_positive(module, "mem_slots", mem_slots)
-    self._head_size = _check_positive(module, "head_size", head_size)
-    self._num_heads = _check_positive(module, "num_heads", num_heads)
-    self._num_blocks = _check_positive(module, "num_blocks", num_blocks)
-    self._attention_mlp_layers = _check_positive(module, "attention_mlp_layers",
-                                                 attention_mlp_layers)
+    self._mem_slots = argument_checks.check_positive_int(module, "mem_slots", mem_slots)
+    self._head_size = argument_checks.check_positive_int(module, "head_size", head_size)
+    self._num_heads = argument_checks.check_positive_int(module, "num_heads", num_heads)
+    self._num_blocks = argument_checks.check_positive_int(module, "num_blocks", num_blocks)
+    self._attention_mlp_layers = argument_checks.check_positive_int(
+        module, "attention_mlp_layers", attention_mlp_layers)
     self._key_size = (self._head_size if key_size is None else
-                      _check_positive(module, "key_size", key_size))
-    if gate_style not in ("unit", "memory", None):
-      raise ValueError(ERR_GATE_STYLE.format(module=module, value=gate_style))
+                      argument_checks.check_positive_int(module, "key_size", key_size))
+    argument_checks.check_one_of(module, "gate_style", gate_style, ("unit", "memory", None),
+                                 message=ERR_GATE_STYLE)
     self._gate_style = gate_style
     self._forget_bias = forget_bias
     self._input_bias = input_bias
@@ -112,9 +106,14 @@ class RelationalMemory(rnn_core.RNNCore):
   def _gate_size(self) -> int:
     return self._mem_size if self._gate_style == "unit" else 1
 
-  def initial_state(self, batch_size: Any, dtype: Any = tf.float32, trainable: bool = False,
-                    trainable_initializers: Any = None, trainable_regularizers: Any = None,
-                    name: Optional[str] = None, **unused_kwargs) -> tf.Tensor:
+  def initial_state(self,
+                    batch_size: types.BatchSize,
+                    dtype: types.DTypeLike = tf.float32,
+                    trainable: bool = False,
+                    trainable_initializers: Optional[types.Nest] = None,
+                    trainable_regularizers: Optional[types.Nest] = None,
+                    name: Optional[str] = None,
+                    **unused_kwargs) -> tf.Tensor:
     """Returns the identity memory: slot i is the one-hot vector i (zero-padded or
     truncated to `mem_size`); with `trainable`, a learned memory initialised so.
 

@@ -10,9 +10,11 @@ from typing import Any, Callable, Optional, Sequence, Tuple, Union
 import numpy as np
 import tensorflow as tf
 
+from sonnet.src import argument_checks
 from sonnet.src import base
+from sonnet.src import types
 
-ERR_PRESERVE_DIMS = "{name}: preserve_dims must be an integer >= 1, but got {value!r}."
+ERR_PRESERVE_DIMS = "{module}: preserve_dims must be an integer >= 1, but got {value!r}."
 ERR_SHAPE_ENTRIES = ("{name}: Desired shape can only contain positive integral numbers and "
                      "the wildcard -1 (at most once), but got {shape!r}.")
 ERR_RANK_TOO_SMALL = ("{name}: input has {rank} dimensions (shape {shape}), but it needs at "
@@ -23,18 +25,14 @@ ERR_UNKNOWN_TRAILING = ("{name}: unknown non-preserved dimensions are not allowe
 ERR_INCOMPATIBLE = ("{name}: Output shape is incompatible with input shape: the desired "
                     "shape {shape} does not fit the non-preserved input shape {input_shape} "
                     "({size} elements).")
-ERR_DIM_FROM = "{name}: dim_from must be an integer >= 1, but got {value!r}."
+ERR_DIM_FROM = "{module}: dim_from must be an integer >= 1, but got {value!r}."
 ERR_MERGE_SIZE = "{name}: size must be an integer > 1, but got {value!r}."
-ERR_MERGE_START = "{name}: start must be an integer >= 0, but got {value!r}."
+ERR_MERGE_START = "{module}: start must be an integer >= 0, but got {value!r}."
 ERR_DIMS_LENGTH = "{name}: {a} and {b} must have the same length, but got {va!r} and {vb!r}."
 ERR_DIMS_REPEATED = "{name}: dims must not contain repeated entries, but got {dims!r}."
 ERR_DIMS_TYPE = "{name}: dims must be a sequence of integers >= 0, but got {dims!r}."
-ERR_N_DIMS = "{name}: n_dims must be an integer >= 1, but got {value!r}."
+ERR_N_DIMS = "{module}: n_dims must be an integer >= 1, but got {value!r}."
 ERR_UNKNOWN_RANK = "{name}: cannot handle a tensor of unknown rank."
-
-
-def _is_int(value: Any) -> bool:
-  return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 def _static_or_dynamic(tensor: tf.Tensor):
@@ -47,13 +45,13 @@ def _static_or_dynamic(tensor: tf.Tensor):
 
 
 def _reshape(tensor: tf.Tensor, shape: Sequence[Any]) -> tf.Tensor:
-  if all(_is_int(d) for d in shape):
+  if all(argument_checks.is_integer(d) for d in shape):
     return tf.reshape(tensor, [int(d) for d in shape])
   return tf.reshape(tensor, tf.stack([tf.cast(d, tf.int32) for d in shape]))
 
 
 def _prod(values) -> Any:
-  if all(_is_int(v) for v in values):
+  if all(argument_checks.is_integer(v) for v in values):
     return int(np.prod(values, dtype=np.int64))
   result = values[0]
   for v in values[1:]:
@@ -61,7 +59,7 @@ def _prod(values) -> Any:
   return result
 
 
-def merge_leading_dims(array_or_tensor: Any, n_dims: int = 2) -> Any:
+def merge_leading_dims(array_or_tensor: Optional[types.TensorLike], n_dims: int = 2) -> Any:
   """Merges the first `n_dims` dimensions of a tensor into one.
 
   Works with unknown dimensions (inside `tf.function`). Inputs of rank below `n_dims`,
@@ -77,8 +75,8 @@ def merge_leading_dims(array_or_tensor: Any, n_dims: int = 2) -> Any:
   Raises:
     ValueError: if `n_dims` is not a positive integer or the rank is unknown.
   """
-  if not _is_int(n_dims) or n_dims < 1:
-    raise ValueError(ERR_N_DIMS.format(name="merge_leading_dims", value=n_dims))
+  n_dims = argument_checks.check_positive_int("merge_leading_dims", "n_dims", n_dims,
+                                              message=ERR_N_DIMS)
   if array_or_tensor is None or isinstance(array_or_tensor, (numbers.Number, str, bytes)):
     return array_or_tensor
   tensor = tf.convert_to_tensor(array_or_tensor)
@@ -94,7 +92,8 @@ def merge_leading_dims(array_or_tensor: Any, n_dims: int = 2) -> Any:
   return result
 
 
-def split_leading_dim(tensor: Any, inputs: tf.Tensor, n_dims: int = 2) -> Any:
+def split_leading_dim(tensor: Optional[types.TensorLike], inputs: tf.Tensor,
+                      n_dims: int = 2) -> Any:
   """Splits the first dimension of `tensor` into the first `n_dims` dims of `inputs`.
 
   The inverse of `merge_leading_dims`; unknown sizes are read with `tf.shape`.
@@ -110,8 +109,8 @@ def split_leading_dim(tensor: Any, inputs: tf.Tensor, n_dims: int = 2) -> Any:
   Raises:
     ValueError: if `n_dims` is not a positive integer.
   """
-  if not _is_int(n_dims) or n_dims < 1:
-    raise ValueError(ERR_N_DIMS.format(name="split_leading_dim", value=n_dims))
+  n_dims = argument_checks.check_positive_int("split_leading_dim", "n_dims", n_dims,
+                                              message=ERR_N_DIMS)
   if tensor is None or isinstance(tensor, (numbers.Number, str, bytes)):
     return tensor
   tensor = tf.convert_to_tensor(tensor)
@@ -139,9 +138,8 @@ class BatchReshape(base.AbstractModule, base.Transposable):
   def __init__(self, shape: Union[Sequence[int], Callable[[], Sequence[int]]],
                preserve_dims: int = 1, name: str = "batch_reshape"):
     super().__init__(name=name)
-    if not _is_int(preserve_dims) or preserve_dims < 1:
-      raise ValueError(ERR_PRESERVE_DIMS.format(name=self.module_name, value=preserve_dims))
-    self._preserve_dims = int(preserve_dims)
+    self._preserve_dims = argument_checks.check_positive_int(
+        self.module_name, "preserve_dims", preserve_dims, message=ERR_PRESERVE_DIMS)
     self._shape = shape if callable(shape) else self._check_shape(shape)
     self._input_shape = None
 
@@ -149,7 +147,7 @@ class BatchReshape(base.AbstractModule, base.Transposable):
     if isinstance(shape, tf.TensorShape):
       shape = shape.as_list()
     if (not isinstance(shape, (list, tuple)) or
-        not all(_is_int(x) and (x > 0 or x == -1) for x in shape) or
+        not all(argument_checks.is_integer(x) and (x > 0 or x == -1) for x in shape) or
         list(shape).count(-1) > 1):
       raise ValueError(ERR_SHAPE_ENTRIES.format(name=self.module_name, shape=shape))
     return tuple(int(x) for x in shape)
@@ -249,13 +247,13 @@ class FlattenTrailingDimensions(BatchReshape):
   """
 
   def __init__(self, dim_from: int, name: str = "batch_dim_from"):
-    if not _is_int(dim_from) or dim_from < 1:
-      raise ValueError(ERR_DIM_FROM.format(name=name, value=dim_from))
+    argument_checks.check_positive_int(name, "dim_from", dim_from, message=ERR_DIM_FROM)
     super().__init__(shape=(-1,), preserve_dims=dim_from, name=name)
 
 
 def _check_dims(name, dims, other, other_label):
-  if not isinstance(dims, (list, tuple)) or not all(_is_int(d) and d >= 0 for d in dims):
+  if not isinstance(dims, (list, tuple)) or not all(
+      argument_checks.is_integer(d) and d >= 0 for d in dims):
     raise ValueError(ERR_DIMS_TYPE.format(name=name, dims=dims))
   if not isinstance(other, (list, tuple)) or len(other) != len(dims):
     raise ValueError(ERR_DIMS_LENGTH.format(name=name, a="dims", b=other_label, va=dims,
@@ -369,9 +367,9 @@ class MergeDims(base.AbstractModule):
 
   def __init__(self, start: int, size: int, name: str = "merge_dims"):
     super().__init__(name=name)
-    if not _is_int(start) or start < 0:
-      raise ValueError(ERR_MERGE_START.format(name=self.module_name, value=start))
-    if not _is_int(size) or size <= 1:
+    start = argument_checks.check_non_negative_int(self.module_name, "start", start,
+                                                   message=ERR_MERGE_START)
+    if not argument_checks.is_integer(size) or size <= 1:
       raise ValueError(ERR_MERGE_SIZE.format(name=self.module_name, value=size))
     self._start, self._size = int(start), int(size)
 

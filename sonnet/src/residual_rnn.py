@@ -3,13 +3,15 @@
 """Cores around cores: `ResidualCore` (output + input), `SkipConnectionCore` (input
 concatenated to the output), and the recurrent highway core `HighwayCore`."""
 
-from typing import Any, Mapping, Optional, Tuple
+from typing import Any, Optional, Tuple
 
 import tensorflow as tf
 
+from sonnet.src import argument_checks
 from sonnet.src import basic_rnn
 from sonnet.src import initializers as initializers_lib
 from sonnet.src import rnn_core
+from sonnet.src import types
 from sonnet.src import util
 from sonnet.src import variables
 
@@ -42,7 +44,7 @@ class ResidualCore(rnn_core.CoreWrapper):
 class SkipConnectionCore(rnn_core.CoreWrapper):
   """Concatenates a core's input to its output on the last axis (over nests)."""
 
-  def __init__(self, base_core: rnn_core.RNNCore, input_shape: Any = None,
+  def __init__(self, base_core: rnn_core.RNNCore, input_shape: Optional[types.Nest] = None,
                name: str = "skip_connection_core"):
     """Args:
       base_core: the core.
@@ -86,10 +88,10 @@ class HighwayCore(rnn_core.RNNCore):
   def __init__(self,
                hidden_size: int,
                num_layers: int,
-               initializers: Optional[Mapping[str, Any]] = None,
-               partitioners: Optional[Mapping[str, Any]] = None,
-               regularizers: Optional[Mapping[str, Any]] = None,
-               custom_getter: Any = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: str = "highway_core"):
     """Constructs the core.
 
@@ -108,14 +110,13 @@ class HighwayCore(rnn_core.RNNCore):
       KeyError, TypeError: for bad initializers / partitioners / regularizers.
     """
     super().__init__(name=name, custom_getter=custom_getter)
-    self._hidden_size = rnn_core.check_positive_int(self.module_name, "hidden_size",
-                                                     hidden_size)
-    self._num_layers = rnn_core.check_positive_int(self.module_name, "num_layers",
-                                                    num_layers)
+    self._hidden_size = argument_checks.check_positive_int(self.module_name, "hidden_size",
+                                                           hidden_size)
+    self._num_layers = argument_checks.check_positive_int(self.module_name, "num_layers",
+                                                          num_layers)
     keys = self.get_possible_initializer_keys(num_layers)
-    self._initializers = util.check_initializers(initializers, keys)
-    self._partitioners = util.check_partitioners(partitioners, keys)
-    self._regularizers = util.check_regularizers(regularizers, keys)
+    self._initializers, self._partitioners, self._regularizers = util.check_variable_options(
+        initializers, partitioners, regularizers, keys)
     self._input_size = None
 
   @classmethod

@@ -10,12 +10,12 @@ for another therefore needs no other change in the user's code.
 
 import abc
 import collections
-import numbers
 import warnings
 from typing import Any, Callable, Optional, Sequence, Tuple
 
 import tensorflow as tf
 
+from sonnet.src import argument_checks
 from sonnet.src import base
 from sonnet.src import errors
 from sonnet.src import variables
@@ -38,8 +38,8 @@ ERR_TRAINABLE_STRUCTURE = (
     "{arg} must be None or a nest with the structure of the state {state_size}: {error}")
 ERR_ROWS_DIFFER = "All rows of initial_state[{}] must be equal."
 ERR_MASK_TYPE = "Mask should be None or a list of boolean values."
-ERR_POSITIVE_INT = "{module}: {arg} must be a positive integer, got {value!r}."
-ERR_CLIP_VALUE = "{module}: {arg} must be None or a positive number, got {value!r}."
+ERR_POSITIVE_INT = argument_checks.ERR_POSITIVE_INT
+ERR_CLIP_VALUE = argument_checks.ERR_POSITIVE_NUMBER_OR_NONE
 ERR_INPUT_RANK = (
     "{module}: inputs must have shape [batch_size, input_size] (rank 2), got shape {shape}.")
 ERR_INPUT_UNKNOWN = (
@@ -210,18 +210,14 @@ def check_state(state: Any,
 # Argument and input checks shared by the cores.
 
 
-def check_positive_int(module: str, arg: str, value: Any) -> int:
-  if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
-    raise ValueError(ERR_POSITIVE_INT.format(module=module, arg=arg, value=value))
-  return int(value)
+# The checks live in `argument_checks`; these names stay for the cores that import them.
+check_positive_int = argument_checks.check_positive_int
 
 
 def check_clip_value(module: str, arg: str, value: Any) -> Optional[float]:
-  if value is None:
-    return None
-  if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
-    raise ValueError(ERR_CLIP_VALUE.format(module=module, arg=arg, value=value))
-  return float(value)
+  """Checks an optional clip value: None or a positive number (see `argument_checks`)."""
+  return argument_checks.check_positive_number(module, arg, value, allow_none=True,
+                                               message=ERR_CLIP_VALUE)
 
 
 def check_rank2_inputs(module: str, inputs: Any, expected_size: Optional[int]) -> tf.Tensor:

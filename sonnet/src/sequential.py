@@ -6,11 +6,11 @@ from typing import Any, Callable, Iterable, Tuple
 
 import tensorflow as tf
 
+from sonnet.src import argument_checks
 from sonnet.src import base
 
 ERR_NOT_CALLABLE = "Items {indices} not callable with types: {types}"
 ERR_LAYERS_TYPE = "layers must be an iterable of callables, got {value!r}."
-ERR_RESIDUAL_NOT_CALLABLE = "{module}: base_module must be callable, got {value!r}."
 
 
 class Sequential(base.AbstractModule):
@@ -82,10 +82,8 @@ class Residual(base.AbstractModule):
 
   def __init__(self, base_module: Callable[..., Any], name: str = "residual"):
     super().__init__(name=name)
-    if not callable(base_module):
-      raise TypeError(ERR_RESIDUAL_NOT_CALLABLE.format(module=self.module_name,
-                                                       value=base_module))
-    self._base_module = base_module
+    self._base_module = argument_checks.check_callable(self.module_name, "base_module",
+                                                       base_module)
 
   def _build(self, inputs: Any, **kwargs: Any) -> Any:
     """Returns `base_module(inputs, **kwargs) + inputs`.

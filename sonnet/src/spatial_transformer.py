@@ -18,6 +18,7 @@ from typing import Any, Iterable, Optional, Sequence, Tuple, Union
 import numpy as np
 import tensorflow as tf
 
+from sonnet.src import argument_checks
 from sonnet.src import base
 from sonnet.src import errors
 from sonnet.src.affine_warp_constraints import AffineWarpConstraints
@@ -66,7 +67,7 @@ def _check_shape(shape: Any, arg: str) -> Tuple[int, ...]:
     raise ValueError(ERR_SHAPE_NOT_ITERABLE.format(arg=arg, actual=shape))
   result = []
   for entry in entries:
-    if isinstance(entry, bool) or not isinstance(entry, (int, np.integer)) or entry < 1:
+    if not argument_checks.is_positive_int(entry):
       raise ValueError(ERR_SHAPE_ENTRY.format(arg=arg, actual=entries))
     result.append(int(entry))
   return tuple(result)

@@ -3,7 +3,7 @@
 """Validation of the `initializers`, `partitioners` and `regularizers` dicts of modules."""
 
 import collections.abc
-from typing import Any, Dict, Iterable, Mapping, Optional
+from typing import Any, Dict, Iterable, Mapping, Optional, Tuple
 
 
 from sonnet.src import errors
@@ -108,6 +108,44 @@ def check_partitioners(partitioners: Optional[Mapping[str, Any]],
     raise errors.NotSupportedError(ERR_PARTITIONERS_EAGER.format(
         keys=_format_keys(checked)))
   return checked
+
+
+def check_variable_options(
+    initializers: Optional[Mapping[str, Any]],
+    partitioners: Optional[Mapping[str, Any]],
+    regularizers: Optional[Mapping[str, Any]],
+    keys: Iterable[str],
+    *,
+    partitioner_keys: Optional[Iterable[str]] = None,
+    regularizer_keys: Optional[Iterable[str]] = None,
+) -> Tuple[Dict[str, Any], Dict[str, Any], Dict[str, Any]]:
+  """Checks a constructor's three dicts (in this order) with the functions above.
+
+  ```python
+  self._initializers, self._partitioners, self._regularizers = util.check_variable_options(
+      initializers, partitioners, regularizers, keys)
+  ```
+
+  Args:
+    initializers: None or a dict, see `check_initializers`.
+    partitioners: None or a dict, see `check_partitioners`.
+    regularizers: None or a dict, see `check_regularizers`.
+    keys: the names the module accepts (for all three dicts unless given below).
+    partitioner_keys: the names accepted in `partitioners`, if they differ from `keys`.
+    regularizer_keys: the names accepted in `regularizers`, if they differ from `keys`.
+
+  Returns:
+    The checked copies `(initializers, partitioners, regularizers)`.
+
+  Raises:
+    TypeError, KeyError, snt.NotSupportedError: as the three `check_*` functions.
+  """
+  keys = tuple(keys)
+  return (check_initializers(initializers, keys),
+          check_partitioners(partitioners, keys if partitioner_keys is None
+                             else partitioner_keys),
+          check_regularizers(regularizers, keys if regularizer_keys is None
+                             else regularizer_keys))
 
 
 class VariableOptions:

@@ -6,6 +6,8 @@ from absl.testing import parameterized
 import sonnet as snt
 import tensorflow as tf
 
+from sonnet.src import util
+
 
 class CheckDictsTest(parameterized.TestCase, tf.test.TestCase):
 
@@ -48,6 +50,42 @@ class CheckDictsTest(parameterized.TestCase, tf.test.TestCase):
       return 0
     with self.assertRaises(snt.NotSupportedError):
       construct()
+
+
+class CheckVariableOptionsTest(tf.test.TestCase):
+  """util.check_variable_options: the three checks in one call, in constructor order."""
+
+  def test_returns_checked_copies(self):
+    initializers = {"w": tf.zeros}
+    regularizers = {"b": tf.nn.l2_loss}
+    checked = util.check_variable_options(initializers, None, regularizers, {"w", "b"})
+    self.assertEqual(checked, ({"w": tf.zeros}, {}, {"b": tf.nn.l2_loss}))
+    self.assertIsNot(checked[0], initializers)
+    self.assertEqual(util.check_variable_options(None, None, None, iter(["w"])), ({}, {}, {}))
+
+  def test_errors_name_the_dict_and_keys(self):
+    with self.assertRaisesRegex(
+        KeyError, "Invalid initializer keys 'x', initializers can only be provided for 'w'"):
+      util.check_variable_options({"x": tf.zeros}, None, None, {"w"})
+    with self.assertRaisesRegex(TypeError, "Regularizer for 'w' is not a callable"):
+      util.check_variable_options(None, None, {"w": 2}, {"w"})
+    with self.assertRaisesRegex(snt.NotSupportedError, "graph mode"):
+      util.check_variable_options(None, {"w": tf.compat.v1.fixed_size_partitioner(2)}, None,
+                                  {"w"})
+
+  def test_separate_partitioner_and_regularizer_keys(self):
+    partitioner = tf.compat.v1.fixed_size_partitioner(2)
+    with tf.Graph().as_default():
+      checked = util.check_variable_options(
+          {"gamma": tf.ones}, {"beta": partitioner}, {"gamma": tf.nn.l2_loss}, {"gamma"},
+          partitioner_keys={"beta"}, regularizer_keys={"gamma"})
+      self.assertEqual(checked[1], {"beta": partitioner})
+      with self.assertRaisesRegex(KeyError, "Invalid partitioner keys 'gamma'"):
+        util.check_variable_options(None, {"gamma": partitioner}, None, {"gamma"},
+                                    partitioner_keys={"beta"})
+      with self.assertRaisesRegex(KeyError, "Invalid regularizer keys 'beta'"):
+        util.check_variable_options(None, None, {"beta": tf.nn.l2_loss}, {"beta"},
+                                    regularizer_keys={"gamma"})
 
 
 class VariableOptionsTest(parameterized.TestCase, tf.test.TestCase):

@@ -18,6 +18,7 @@ import tensorflow as tf
 
 from sonnet.src import errors
 from sonnet.src import naming
+from sonnet.src import types
 
 GLOBAL_VARIABLES = tf.compat.v1.GraphKeys.GLOBAL_VARIABLES
 TRAINABLE_VARIABLES = tf.compat.v1.GraphKeys.TRAINABLE_VARIABLES
@@ -75,8 +76,8 @@ def _eager_variables(collection: str) -> List[Any]:
   return found
 
 
-def get_variables_in_scope(scope: Any, collection: str = TRAINABLE_VARIABLES
-                           ) -> Tuple[tf.Variable, ...]:
+def get_variables_in_scope(scope: types.ScopeOrModule,
+                           collection: str = TRAINABLE_VARIABLES) -> Tuple[tf.Variable, ...]:
   """Returns the variables whose names start with `<scope>/`, sorted by name.
 
   The scope is matched literally (`prefix` does not match `prefix_more`).
@@ -98,7 +99,7 @@ def get_variables_in_scope(scope: Any, collection: str = TRAINABLE_VARIABLES
   return _sorted_unique(v for v in candidates if v.name.startswith(prefix))
 
 
-def get_variables_in_module(module: Any, collection: str = TRAINABLE_VARIABLES
+def get_variables_in_module(module: tf.Module, collection: str = TRAINABLE_VARIABLES
                             ) -> Tuple[tf.Variable, ...]:
   """Returns `module.get_variables(collection)`: variables created in its scope.
 
@@ -115,9 +116,9 @@ def get_variables_in_module(module: Any, collection: str = TRAINABLE_VARIABLES
   return module.get_variables(collection)
 
 
-def get_normalized_variable_map(scope_or_module: Any,
+def get_normalized_variable_map(scope_or_module: types.ScopeOrModule,
                                 collection: str = GLOBAL_VARIABLES,
-                                context: Any = None,
+                                context: Optional[types.ScopeOrModule] = None,
                                 group_sliced_variables: bool = True
                                 ) -> Dict[str, Any]:
   """Maps variable names relative to `context` (no `:0`) to the variables of a scope.
@@ -243,7 +244,8 @@ def _num_elements(variable: Any) -> int:
   return int(np.prod(shape.as_list())) if shape.is_fully_defined() else 0
 
 
-def count_parameters(module_or_variables: Any, *, trainable_only: bool = False) -> int:
+def count_parameters(module_or_variables: Union[tf.Module, Iterable[tf.Variable]], *,
+                     trainable_only: bool = False) -> int:
   """Counts the scalar parameters of a module (all variables it uses) or of variables.
 
   Args:
@@ -262,7 +264,7 @@ def count_parameters(module_or_variables: Any, *, trainable_only: bool = False) 
   return sum(_num_elements(v) for v in _sorted_unique(variables))
 
 
-def count_parameters_by_module(module: Any, *, trainable_only: bool = False
+def count_parameters_by_module(module: tf.Module, *, trainable_only: bool = False
                                ) -> Dict[str, int]:
   """Counts parameters per module: `{scope_name: count}` for the module and sub-modules.
 
@@ -282,9 +284,9 @@ def count_parameters_by_module(module: Any, *, trainable_only: bool = False
   return counts
 
 
-def get_saver(scope_or_module: Any,
+def get_saver(scope_or_module: types.ScopeOrModule,
               collections: Sequence[str] = (GLOBAL_VARIABLES,),
-              context: Any = None,
+              context: Optional[types.ScopeOrModule] = None,
               **kwargs: Any) -> "tf.compat.v1.train.Saver":
   """Graph mode: a `tf.compat.v1.train.Saver` over a module's (or scope's) variables.
 

@@ -7,11 +7,13 @@ from typing import Any, Mapping, Optional
 
 import tensorflow as tf
 
+from sonnet.src import argument_checks
 from sonnet.src import base
 from sonnet.src import batch_norm
 from sonnet.src import conv
 from sonnet.src import errors
 from sonnet.src import linear
+from sonnet.src import types
 from sonnet.src import util
 
 ERR_MODE = "AlexNet construction mode '{}' not recognised, must be one of: '{}', '{}', '{}'"
@@ -66,11 +68,11 @@ class AlexNet(base.AbstractModule, util.VariableOptions):
                mode: str = HALF,
                use_batch_norm: bool = False,
                batch_norm_config: Optional[Mapping[str, Any]] = None,
-               initializers: Optional[Mapping[str, Any]] = None,
-               partitioners: Optional[Mapping[str, Any]] = None,
-               regularizers: Optional[Mapping[str, Any]] = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
                bn_on_fc_layers: bool = True,
-               custom_getter: Any = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: str = "alex_net"):
     """Constructs an AlexNet.
 
@@ -105,9 +107,8 @@ class AlexNet(base.AbstractModule, util.VariableOptions):
       raise TypeError(ERR_BN_CONFIG.format(value=batch_norm_config))
     self._batch_norm_config = dict(batch_norm_config)
     keys = self.POSSIBLE_INITIALIZER_KEYS
-    self._initializers = util.check_initializers(initializers, keys)
-    self._partitioners = util.check_partitioners(partitioners, keys)
-    self._regularizers = util.check_regularizers(regularizers, keys)
+    self._initializers, self._partitioners, self._regularizers = util.check_variable_options(
+        initializers, partitioners, regularizers, keys)
     self._conv_modules = None
     self._linear_modules = None
     self._bn_modules = None
@@ -166,7 +167,7 @@ class AlexNet(base.AbstractModule, util.VariableOptions):
       raise errors.IncompatibleShapeError(ERR_TOO_SMALL.format(shape[1], shape[2],
                                                                self._min_size))
     if is_training is not None:
-      is_training = batch_norm.check_bool_flag(self.module_name, "is_training", is_training)
+      is_training = argument_checks.check_bool_flag(self.module_name, "is_training", is_training)
     if self._conv_modules is None:
       self._make_modules()
 
@@ -229,10 +230,11 @@ class AlexNetFull(AlexNet):
 
   def __init__(self, use_batch_norm: bool = False,
                batch_norm_config: Optional[Mapping[str, Any]] = None,
-               initializers: Optional[Mapping[str, Any]] = None,
-               partitioners: Optional[Mapping[str, Any]] = None,
-               regularizers: Optional[Mapping[str, Any]] = None,
-               bn_on_fc_layers: bool = True, custom_getter: Any = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
+               bn_on_fc_layers: bool = True,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: str = "alex_net_full"):
     """Constructs AlexNet in FULL mode; arguments as `AlexNet` (without `mode`)."""
     super().__init__(mode=self.FULL, use_batch_norm=use_batch_norm,
@@ -247,10 +249,11 @@ class AlexNetMini(AlexNet):
 
   def __init__(self, use_batch_norm: bool = False,
                batch_norm_config: Optional[Mapping[str, Any]] = None,
-               initializers: Optional[Mapping[str, Any]] = None,
-               partitioners: Optional[Mapping[str, Any]] = None,
-               regularizers: Optional[Mapping[str, Any]] = None,
-               bn_on_fc_layers: bool = True, custom_getter: Any = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
+               bn_on_fc_layers: bool = True,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: str = "alex_net_mini"):
     """Constructs AlexNet in MINI mode; arguments as `AlexNet` (without `mode`)."""
     super().__init__(mode=self.MINI, use_batch_norm=use_batch_norm,

@@ -8,6 +8,7 @@ from typing import Any, Callable, Iterable, Mapping, Optional, Union
 
 import tensorflow as tf
 
+from sonnet.src import argument_checks
 from sonnet.src import base
 from sonnet.src import batch_norm
 from sonnet.src import batch_norm_v2
@@ -16,6 +17,7 @@ from sonnet.src import conv_transpose
 from sonnet.src import errors
 from sonnet.src import group_norm
 from sonnet.src import layer_norm
+from sonnet.src import types
 from sonnet.src import util
 
 ERR_NOT_ITERABLE = "`{arg}` must be iterable, got {value!r}."
@@ -144,20 +146,19 @@ class _ConvNet2DBase(base.AbstractModule, base.Transposable,
     else:
       raise TypeError(ERR_USE_BIAS.format(value=use_bias))
     self._use_bias = _replicate("use_bias", use_bias, n)
-    if not callable(activation):
-      raise TypeError(ERR_ACTIVATION.format(value=activation))
+    argument_checks.check_callable(self.module_name, "activation", activation,
+                                   message=ERR_ACTIVATION)
     self._activation = activation
     self._activate_final = bool(activate_final)
     self._normalization_ctor, self._normalization_kwargs = _resolve_normalization(
         normalization_ctor, normalization_kwargs, use_batch_norm, batch_norm_config)
     self._normalize_final = (self._activate_final if normalize_final is None
                              else bool(normalize_final))
-    if data_format not in ("NHWC", "NCHW"):
-      raise ValueError(ERR_DATA_FORMAT.format(value=data_format))
+    argument_checks.check_one_of(self.module_name, "data_format", data_format,
+                                 ("NHWC", "NCHW"), message=ERR_DATA_FORMAT)
     self._data_format = data_format
-    self._initializers = util.check_initializers(initializers, self.POSSIBLE_INITIALIZER_KEYS)
-    self._partitioners = util.check_partitioners(partitioners, self.POSSIBLE_INITIALIZER_KEYS)
-    self._regularizers = util.check_regularizers(regularizers, self.POSSIBLE_INITIALIZER_KEYS)
+    self._initializers, self._partitioners, self._regularizers = util.check_variable_options(
+        initializers, partitioners, regularizers, self.POSSIBLE_INITIALIZER_KEYS)
     self._normalizers = None
     self._input_shape = None
 
@@ -350,19 +351,19 @@ class ConvNet2D(_ConvNet2DBase):
                strides: Iterable[Any],
                paddings: Iterable[str],
                rates: Iterable[Any] = (1,),
-               activation: Callable[[tf.Tensor], tf.Tensor] = tf.nn.relu,
+               activation: types.Activation = tf.nn.relu,
                activate_final: bool = False,
                normalization_ctor: Union[None, str, Callable[..., Any]] = None,
                normalization_kwargs: Optional[Mapping[str, Any]] = None,
                normalize_final: Optional[bool] = None,
-               initializers: Optional[Mapping[str, Any]] = None,
-               partitioners: Optional[Mapping[str, Any]] = None,
-               regularizers: Optional[Mapping[str, Any]] = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
                use_batch_norm: Optional[bool] = None,
                use_bias: Union[bool, Iterable[bool]] = True,
                batch_norm_config: Optional[Mapping[str, Any]] = None,
                data_format: str = "NHWC",
-               custom_getter: Any = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: str = "conv_net_2d"):
     """Constructs a ConvNet2D.
 
@@ -461,19 +462,19 @@ class ConvNet2DTranspose(_ConvNet2DBase):
                kernel_shapes: Iterable[Any],
                strides: Iterable[Any],
                paddings: Iterable[str],
-               activation: Callable[[tf.Tensor], tf.Tensor] = tf.nn.relu,
+               activation: types.Activation = tf.nn.relu,
                activate_final: bool = False,
                normalization_ctor: Union[None, str, Callable[..., Any]] = None,
                normalization_kwargs: Optional[Mapping[str, Any]] = None,
                normalize_final: Optional[bool] = None,
-               initializers: Optional[Mapping[str, Any]] = None,
-               partitioners: Optional[Mapping[str, Any]] = None,
-               regularizers: Optional[Mapping[str, Any]] = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
                use_batch_norm: Optional[bool] = None,
                use_bias: Union[bool, Iterable[bool]] = True,
                batch_norm_config: Optional[Mapping[str, Any]] = None,
                data_format: str = "NHWC",
-               custom_getter: Any = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: str = "conv_net_2d_transpose"):
     """Constructs a ConvNet2DTranspose.
 

@@ -3,13 +3,15 @@
 """The context module of "Multi-Scale Context Aggregation by Dilated Convolutions"
 (Yu & Koltun, 2016), with its identity initialisers."""
 
-from typing import Any, Callable, Mapping, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 import tensorflow as tf
 
+from sonnet.src import argument_checks
 from sonnet.src import base
 from sonnet.src import conv
 from sonnet.src import errors
+from sonnet.src import types
 from sonnet.src import util
 
 ERR_KERNEL_RANK = "Convolution kernels must be rank 4, got shape {shape}."
@@ -21,7 +23,7 @@ ERR_CHANNELS_EQUAL = (
 ERR_CHANNELS_MULTIPLE = (
     "in_channels and out_channels must both be multiples of base_num_channels "
     "({base}), got shape {shape}.")
-ERR_MODEL_SIZE = "`model_size` must be one of {sizes}, got {value!r}."
+ERR_MODEL_SIZE = "`model_size` must be one of {choices}, got {value!r}."
 ERR_NUM_CLASSES = "`num_output_classes` must be a positive int, got {value!r}."
 ERR_IMAGES = (
     "{module}: 'images' must have shape [batch_size, height, width, depth] with depth = "
@@ -124,10 +126,10 @@ class Dilation(base.AbstractModule):
   POSSIBLE_INITIALIZER_KEYS = {WEIGHTS, BIASES}
 
   def __init__(self, num_output_classes: int,
-               initializers: Optional[Mapping[str, Any]] = None,
-               regularizers: Optional[Mapping[str, Any]] = None,
+               initializers: Optional[types.Initializers] = None,
+               regularizers: Optional[types.Regularizers] = None,
                model_size: str = "basic",
-               custom_getter: Any = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: str = "dilation"):
     """Constructs a Dilation module.
 
@@ -145,13 +147,10 @@ class Dilation(base.AbstractModule):
       TypeError, KeyError: bad dicts.
     """
     super().__init__(name=name, custom_getter=custom_getter)
-    if (isinstance(num_output_classes, bool) or not isinstance(num_output_classes, int)
-        or num_output_classes < 1):
-      raise ValueError(ERR_NUM_CLASSES.format(value=num_output_classes))
-    if model_size not in (self.BASIC, self.LARGE):
-      raise ValueError(ERR_MODEL_SIZE.format(sizes=(self.BASIC, self.LARGE),
-                                             value=model_size))
-    self._num_output_classes = num_output_classes
+    self._num_output_classes = argument_checks.check_positive_int(
+        self.module_name, "num_output_classes", num_output_classes, message=ERR_NUM_CLASSES)
+    argument_checks.check_one_of(self.module_name, "model_size", model_size,
+                                 (self.BASIC, self.LARGE), message=ERR_MODEL_SIZE)
     self._model_size = model_size
     self._initializers = util.check_initializers(initializers, self.POSSIBLE_INITIALIZER_KEYS)
     self._regularizers = util.check_regularizers(regularizers, self.POSSIBLE_INITIALIZER_KEYS)

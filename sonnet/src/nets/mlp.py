@@ -6,8 +6,10 @@ from typing import Any, Callable, Dict, Iterable, Optional, Tuple, Union
 
 import tensorflow as tf
 
+from sonnet.src import argument_checks
 from sonnet.src import base
 from sonnet.src import linear
+from sonnet.src import types
 from sonnet.src import util
 
 ERR_EMPTY = "output_sizes must not be empty."
@@ -27,14 +29,14 @@ class MLP(base.AbstractModule, base.Transposable, util.VariableOptions):
 
   def __init__(self,
                output_sizes: Iterable[Union[int, Callable[[], int]]],
-               activation: Callable[[tf.Tensor], tf.Tensor] = tf.nn.relu,
+               activation: types.Activation = tf.nn.relu,
                activate_final: bool = False,
-               initializers: Optional[Dict[str, Any]] = None,
-               partitioners: Optional[Dict[str, Any]] = None,
-               regularizers: Optional[Dict[str, Any]] = None,
+               initializers: Optional[types.Initializers] = None,
+               partitioners: Optional[types.Partitioners] = None,
+               regularizers: Optional[types.Regularizers] = None,
                use_bias: bool = True,
                use_dropout: bool = False,
-               custom_getter: Any = None,
+               custom_getter: Optional[types.CustomGetterArg] = None,
                name: str = "mlp"):
     """Constructs an MLP.
 
@@ -62,17 +64,16 @@ class MLP(base.AbstractModule, base.Transposable, util.VariableOptions):
     output_sizes = tuple(output_sizes)
     if not output_sizes:
       raise ValueError(ERR_EMPTY)
-    if not callable(activation):
-      raise TypeError(ERR_ACTIVATION.format(activation))
+    argument_checks.check_callable(self.module_name, "activation", activation,
+                                   message=ERR_ACTIVATION)
     self._output_sizes = output_sizes
     self._activation = activation
     self._activate_final = bool(activate_final)
     self._use_bias = bool(use_bias)
     self._use_dropout = bool(use_dropout)
     keys = self.get_possible_initializer_keys(use_bias=use_bias)
-    self._initializers = util.check_initializers(initializers, keys)
-    self._partitioners = util.check_partitioners(partitioners, keys)
-    self._regularizers = util.check_regularizers(regularizers, keys)
+    self._initializers, self._partitioners, self._regularizers = util.check_variable_options(
+        initializers, partitioners, regularizers, keys)
     self._custom_getter_arg = custom_getter
     layers = []
     with self._enter_variable_scope():

@@ -6,6 +6,7 @@ from typing import Any, Dict
 
 import tensorflow as tf
 
+from sonnet.src import argument_checks
 from sonnet.src import base
 from sonnet.src import batch_norm
 from sonnet.src import errors
@@ -24,27 +25,19 @@ ERR_INDICES_DTYPE = "{module}: `encoding_indices` must be int32 or int64, got dt
 EMBEDDING = "embedding"
 
 
-def _positive_int(arg, value):
-  if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-    raise ValueError(ERR_POSITIVE_INT.format(arg=arg, value=value))
-  return value
-
-
-def _non_negative(arg, value):
-  if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
-    raise ValueError(ERR_NON_NEGATIVE.format(arg=arg, value=value))
-  return float(value)
-
-
 class _VectorQuantizerBase(base.AbstractModule):
   """Shared checks, distances and outputs of the two quantisers."""
 
   def __init__(self, embedding_dim: int, num_embeddings: int, commitment_cost: float,
                name: str):
     super().__init__(name=name)
-    self._embedding_dim = _positive_int("embedding_dim", embedding_dim)
-    self._num_embeddings = _positive_int("num_embeddings", num_embeddings)
-    self._commitment_cost = _non_negative("commitment_cost", commitment_cost)
+    module = self.module_name
+    self._embedding_dim = argument_checks.check_positive_int(
+        module, "embedding_dim", embedding_dim, message=ERR_POSITIVE_INT)
+    self._num_embeddings = argument_checks.check_positive_int(
+        module, "num_embeddings", num_embeddings, message=ERR_POSITIVE_INT)
+    self._commitment_cost = argument_checks.check_non_negative_number(
+        module, "commitment_cost", commitment_cost, message=ERR_NON_NEGATIVE)
     self._w = None
 
   def _check_inputs(self, inputs):
@@ -168,7 +161,7 @@ class VectorQuantizer(_VectorQuantizerBase):
       snt.IncompatibleShapeError: the last dimension is not `embedding_dim`.
     """
     inputs = self._check_inputs(inputs)
-    batch_norm.check_bool_flag(self.module_name, "is_training", is_training)
+    argument_checks.check_bool_flag(self.module_name, "is_training", is_training)
     # Uniform unit scaling as in Sonnet 1: U(-sqrt(3 / fan_in), sqrt(3 / fan_in)).
     self._w = variables.get_variable(
         EMBEDDING, shape=[self._embedding_dim, self._num_embeddings], dtype=inputs.dtype,
@@ -213,10 +206,8 @@ class VectorQuantizerEMA(_VectorQuantizerBase):
       ValueError: bad sizes, cost, decay or epsilon.
     """
     super().__init__(embedding_dim, num_embeddings, commitment_cost, name)
-    if (isinstance(decay, bool) or not isinstance(decay, (int, float))
-        or not 0.0 <= decay <= 1.0):
-      raise ValueError(ERR_DECAY.format(value=decay))
-    self._decay = float(decay)
+    self._decay = argument_checks.check_number_in_range(self.module_name, "decay", decay,
+                                                        message=ERR_DECAY)
     self._epsilon = layer_norm.check_eps(epsilon)
     self._ema_cluster_size = None
     self._ema_w = None
@@ -236,7 +227,7 @@ class VectorQuantizerEMA(_VectorQuantizerBase):
       snt.IncompatibleShapeError: the last dimension is not `embedding_dim`.
     """
     inputs = self._check_inputs(inputs)
-    is_training = batch_norm.check_bool_flag(self.module_name, "is_training", is_training)
+    is_training = argument_checks.check_bool_flag(self.module_name, "is_training", is_training)
     shape = [self._embedding_dim, self._num_embeddings]
     self._w = variables.get_variable(
         EMBEDDING, shape=shape, dtype=inputs.dtype,
