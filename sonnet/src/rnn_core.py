@@ -491,6 +491,29 @@ class RNNCore(base.AbstractModule, metaclass=abc.ABCMeta):
     """
     return input_sequence, self
 
+  def _fused_unroll(self, input_sequence: Any, initial_state: Any,
+                    sequence_length: Optional[tf.Tensor] = None,
+                    parallel_iterations: int = 10) -> Optional[Tuple[Any, Any]]:
+    """Hook for `snt.dynamic_unroll`: the whole unroll in one fused computation.
+
+    The default returns None, meaning "no fused path": `dynamic_unroll` then steps the
+    core in a `tf.while_loop`. A core with a fused kernel (e.g. `snt.LSTM`) overrides this
+    and may still return None for configurations the kernel does not cover. The result
+    must equal the step-by-step unroll's.
+
+    Args:
+      input_sequence: the time-major input sequence, a nest of `[T, B, ...]` tensors.
+      initial_state: the checked initial state.
+      sequence_length: None, or an int32 `[B]` tensor of valid lengths; past its end
+        outputs must be zero and the state held.
+      parallel_iterations: as for `tf.while_loop`.
+
+    Returns:
+      None, or `(output_sequence, final_state)` with the outputs time-major.
+    """
+    del input_sequence, initial_state, sequence_length, parallel_iterations  # Unused.
+    return None
+
 
 class TrainableInitialState(base.AbstractModule):
   """Deprecated: a learned initial state initialised from a given state.
