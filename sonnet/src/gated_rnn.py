@@ -254,7 +254,7 @@ class LSTM(rnn_core.RNNCore):
   def _fused_unroll(self, input_sequence: Any, initial_state: Any,
                     sequence_length: Optional[tf.Tensor] = None,
                     parallel_iterations: int = 10) -> Optional[Tuple[tf.Tensor, LSTMState]]:
-    """Hook for `snt.dynamic_unroll`: the whole unroll with a hand-written gradient.
+    """Overrides `RNNCore._fused_unroll`: the whole unroll with a hand-written gradient.
 
     Only for the plain LSTM (no peepholes, layer norm, projection or clipping); returns
     None otherwise, and the unroll uses the step-by-step path. `sequence_length` (or None)

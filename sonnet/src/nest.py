@@ -28,6 +28,8 @@ from typing import Any, Callable, Dict, List, Sequence, Tuple
 
 import tensorflow as tf
 
+from sonnet.src import nest_paths
+
 __all__ = [
     "flatten", "flatten_iterable", "pack_sequence_as", "pack_iterable_as", "map",
     "map_up_to", "flatten_up_to", "assert_same_structure", "assert_shallow_structure",
@@ -41,9 +43,7 @@ ERR_PACK_COUNT = (
     "items. Structure: {structure!r:.200}")
 ERR_FLAT_NOT_SEQUENCE = (
     "flat_sequence must be a sequence (list or tuple), got {!r:.100} of type {}.")
-ERR_UNSORTABLE = (
-    "nest only supports dicts with sortable keys; the mapping at {path} has keys "
-    "{keys!r:.200}.")
+ERR_UNSORTABLE = nest_paths.ERR_UNSORTABLE
 ERR_SHALLOW_NOT_SEQUENCE = (
     "If shallow structure is a sequence, input must also be a sequence. Input has type: "
     "{type}.{where}")
@@ -97,39 +97,27 @@ def _kind(value: Any) -> int:
   return kind
 
 
-class _UnsortableKeysError(TypeError):
-  """A mapping's keys cannot be sorted (re-raised by the public functions with a path)."""
+# Raised by the fast paths below; the public functions re-raise it with the mapping's path.
+_UnsortableKeysError = nest_paths.UnsortableKeysError
+_sorted_keys = nest_paths.sorted_keys
+_children = nest_paths.children
+_format_path = nest_paths.format_key_path
 
 
-def _sorted_keys(mapping: Any) -> List[Any]:
-  try:
-    return sorted(mapping)
-  except TypeError:
-    raise _UnsortableKeysError(
-        ERR_UNSORTABLE.format(path="(root)", keys=list(mapping))) from None
-
-
-def _find_unsortable(structure: Any, path: Tuple[Any, ...] = ()) -> Any:
-  """Returns `(path, keys)` of the first mapping with unsortable keys, or None."""
-  if not is_sequence(structure):
-    return None
-  if isinstance(structure, collections.abc.Mapping):
+def _unsortable_keys(value: Any, unused_same: Any, path: Tuple[Any, ...]) -> Any:
+  """A check for `nest_paths.first_difference`: `(path, keys)` if they do not sort."""
+  if isinstance(value, collections.abc.Mapping):
     try:
-      keys = sorted(structure)
+      sorted(value)
     except TypeError:
-      return path, list(structure)
-    children = [(k, structure[k]) for k in keys]
-  else:
-    attrs_fields = getattr(type(structure), "__attrs_attrs__", None)
-    if attrs_fields is not None:
-      children = [(f.name, getattr(structure, f.name)) for f in attrs_fields]
-    else:
-      children = list(enumerate(structure))
-  for key, child in children:
-    found = _find_unsortable(child, path + (key,))
-    if found is not None:
-      return found
+      return path, list(value)
   return None
+
+
+def _find_unsortable(structure: Any) -> Any:
+  """Returns `(path, keys)` of the first mapping with unsortable keys, or None."""
+  # Walks the structure against itself: only `_unsortable_keys` can find a difference.
+  return nest_paths.first_difference(structure, structure, _unsortable_keys)
 
 
 def _unsortable_error(*structures: Any) -> Any:
@@ -294,21 +282,7 @@ pack_iterable_as = pack_sequence_as
 _SENTINEL = object()
 
 
-# --- Paths and the first difference between two structures ---------------------------
-
-
-def _children(value: Any) -> List[Tuple[Any, Any]]:
-  """Returns `(key, child)` pairs of a nested value, in flattening order."""
-  if isinstance(value, collections.abc.Mapping):
-    return [(k, value[k]) for k in _sorted_keys(value)]
-  attrs_fields = getattr(type(value), "__attrs_attrs__", None)
-  if attrs_fields is not None:
-    return [(f.name, getattr(value, f.name)) for f in attrs_fields]
-  return list(enumerate(value))
-
-
-def _format_path(path: Sequence[Any]) -> str:
-  return "".join(f"[{k!r}]" for k in path) or "(root)"
+# --- The first difference between two structures (paths: nest_paths) -----------------
 
 
 def _same_type(a: Any, b: Any) -> bool:
@@ -324,38 +298,37 @@ def _same_type(a: Any, b: Any) -> bool:
           type_a.__name__ == type_b.__name__)
 
 
-def _first_difference(a: Any, b: Any, check_types: bool, path: Tuple[Any, ...] = ()
-                      ) -> Any:
-  """Returns `(path, description)` of the first difference, or None."""
-  nested_a, nested_b = is_sequence(a), is_sequence(b)
-  if nested_a != nested_b:
-    leaf, other = (b, a) if nested_a else (a, b)
-    return path, (f"one structure has a leaf of type {type(leaf).__name__} where the "
-                  f"other has a {type(other).__name__}")
-  if not nested_a:
+def _same_structure_check(check_types: bool) -> nest_paths.Check:
+  """The `nest_paths` check of `assert_same_structure`: `(path, description)` or None."""
+
+  def check(a: Any, b: Any, path: Tuple[Any, ...]) -> Any:
+    nested_a, nested_b = is_sequence(a), is_sequence(b)
+    if nested_a != nested_b:
+      leaf, other = (b, a) if nested_a else (a, b)
+      return path, (f"one structure has a leaf of type {type(leaf).__name__} where the "
+                    f"other has a {type(other).__name__}")
+    if not nested_a:
+      return None
+    if check_types and not _same_type(a, b):
+      return path, f"types differ: {type(a).__name__} vs {type(b).__name__}"
+    if isinstance(a, collections.abc.Mapping) and isinstance(b, collections.abc.Mapping):
+      keys_a, keys_b = set(a), set(b)
+      if keys_a != keys_b:
+        only_a = sorted(repr(k) for k in keys_a - keys_b)
+        only_b = sorted(repr(k) for k in keys_b - keys_a)
+        return path, (f"keys differ: [{', '.join(only_a)}] only in the first, "
+                      f"[{', '.join(only_b)}] only in the second")
+    length_a, length_b = len(_children(a)), len(_children(b))
+    if length_a != length_b:
+      return path, f"lengths differ: {length_a} vs {length_b}"
     return None
-  if check_types and not _same_type(a, b):
-    return path, f"types differ: {type(a).__name__} vs {type(b).__name__}"
-  if isinstance(a, collections.abc.Mapping) and isinstance(b, collections.abc.Mapping):
-    keys_a, keys_b = set(a), set(b)
-    if keys_a != keys_b:
-      only_a = sorted(repr(k) for k in keys_a - keys_b)
-      only_b = sorted(repr(k) for k in keys_b - keys_a)
-      return path, (f"keys differ: [{', '.join(only_a)}] only in the first, "
-                    f"[{', '.join(only_b)}] only in the second")
-  children_a, children_b = _children(a), _children(b)
-  if len(children_a) != len(children_b):
-    return path, f"lengths differ: {len(children_a)} vs {len(children_b)}"
-  for (key, child_a), (_, child_b) in zip(children_a, children_b):
-    found = _first_difference(child_a, child_b, check_types, path + (key,))
-    if found is not None:
-      return found
-  return None
+
+  return check
 
 
 def _describe_difference(a: Any, b: Any, check_types: bool) -> str:
   try:
-    found = _first_difference(a, b, check_types)
+    found = nest_paths.first_difference(a, b, _same_structure_check(check_types))
   except _UnsortableKeysError:
     return f" ({_unsortable_error(a, b)})"
   if found is None:
@@ -483,27 +456,28 @@ def _where(path: Sequence[Any]) -> str:
   return f" (at {_format_path(path)})" if path else ""
 
 
-def _assert_shallow(shallow: Any, tree: Any, check_types: bool, path: Tuple[Any, ...]
-                    ) -> None:
-  if not is_sequence(shallow):
-    return
-  if not is_sequence(tree):
-    raise TypeError(ERR_SHALLOW_NOT_SEQUENCE.format(type=type(tree), where=_where(path)))
-  if check_types and not _same_type(shallow, tree):
-    raise TypeError(ERR_SHALLOW_TYPE.format(input_type=type(tree), shallow_type=type(shallow),
-                                            where=_where(path)))
-  shallow_children, tree_children = _children(shallow), _children(tree)
-  if len(shallow_children) != len(tree_children):
-    raise ValueError(ERR_SHALLOW_LENGTH.format(
-        input_length=len(tree_children), shallow_length=len(shallow_children),
-        where=_where(path)))
-  if isinstance(shallow, collections.abc.Mapping):
-    if set(shallow) != set(tree):
-      raise ValueError(ERR_SHALLOW_KEYS.format(
-          input_keys=_sorted_keys(tree), shallow_keys=_sorted_keys(shallow),
-          where=_where(path)))
-  for (key, shallow_child), (_, tree_child) in zip(shallow_children, tree_children):
-    _assert_shallow(shallow_child, tree_child, check_types, path + (key,))
+def _shallow_check(check_types: bool) -> nest_paths.Check:
+  """The `nest_paths` check of `assert_shallow_structure`: the error to raise, or None."""
+
+  def check(shallow: Any, tree: Any, path: Tuple[Any, ...]) -> Any:
+    # Called at the structures of `shallow` only (its leaves match anything).
+    if not is_sequence(tree):
+      return TypeError(ERR_SHALLOW_NOT_SEQUENCE.format(type=type(tree), where=_where(path)))
+    if check_types and not _same_type(shallow, tree):
+      return TypeError(ERR_SHALLOW_TYPE.format(
+          input_type=type(tree), shallow_type=type(shallow), where=_where(path)))
+    shallow_length, tree_length = len(_children(shallow)), len(_children(tree))
+    if shallow_length != tree_length:
+      return ValueError(ERR_SHALLOW_LENGTH.format(
+          input_length=tree_length, shallow_length=shallow_length, where=_where(path)))
+    if isinstance(shallow, collections.abc.Mapping):
+      if set(shallow) != set(tree):
+        return ValueError(ERR_SHALLOW_KEYS.format(
+            input_keys=_sorted_keys(tree), shallow_keys=_sorted_keys(shallow),
+            where=_where(path)))
+    return None
+
+  return check
 
 
 def assert_shallow_structure(shallow_tree: Any, input_tree: Any,
@@ -523,17 +497,12 @@ def assert_shallow_structure(shallow_tree: Any, input_tree: Any,
     ValueError: if lengths or keys differ. Messages name the path.
   """
   try:
-    _assert_shallow(shallow_tree, input_tree, check_types, ())
+    error = nest_paths.first_difference(shallow_tree, input_tree,
+                                        _shallow_check(check_types), up_to=True)
   except _UnsortableKeysError as e:
     raise _unsortable_error(shallow_tree, input_tree) or e from None
-
-
-def _flatten_up_to(shallow: Any, tree: Any, out: List[Any]) -> None:
-  if not is_sequence(shallow):
-    out.append(tree)
-    return
-  for (_, shallow_child), (_, tree_child) in zip(_children(shallow), _children(tree)):
-    _flatten_up_to(shallow_child, tree_child, out)
+  if error is not None:
+    raise error
 
 
 def flatten_up_to(shallow_tree: Any, input_tree: Any, check_types: bool = True
@@ -551,10 +520,10 @@ def flatten_up_to(shallow_tree: Any, input_tree: Any, check_types: bool = True
   Raises:
     TypeError, ValueError: as `assert_shallow_structure`.
   """
-  assert_shallow_structure(shallow_tree, input_tree, check_types=check_types)
-  out: List[Any] = []
-  _flatten_up_to(shallow_tree, input_tree, out)
-  return out
+  try:
+    return nest_paths.flatten_up_to(shallow_tree, input_tree, _shallow_check(check_types))
+  except _UnsortableKeysError as e:
+    raise _unsortable_error(shallow_tree, input_tree) or e from None
 
 
 def map_up_to(shallow_tree: Any, fn: Callable[..., Any], *inputs: Any,

@@ -18,6 +18,7 @@ import tensorflow as tf
 from sonnet.src import argument_checks
 from sonnet.src import base
 from sonnet.src import errors
+from sonnet.src import nest_paths
 from sonnet.src import variables
 
 ERR_STATE_STRUCTURE = (
@@ -53,28 +54,8 @@ ERR_BATCH_SIZE = "batch_size must be a non-negative integer or an integer scalar
 
 
 # ----------------------------------------------------------------------------------------
-# Paths into nests, so that error messages can name the offending state component.
-
-
-def _is_namedtuple(value: Any) -> bool:
-  return isinstance(value, tuple) and hasattr(value, "_fields")
-
-
-def _children(value: Any):
-  """Yields `(path_suffix, child)` for the sub-structures tf.nest would recurse into."""
-  if _is_namedtuple(value):
-    for field in value._fields:
-      yield "." + field, getattr(value, field)
-  elif isinstance(value, (tuple, list)):
-    for i, child in enumerate(value):
-      yield "[{}]".format(i), child
-  elif isinstance(value, collections.abc.Mapping):
-    for key in sorted(value):
-      yield "[{!r}]".format(key), value[key]
-
-
-def _is_structure(value: Any) -> bool:
-  return (not isinstance(value, tf.TensorShape)) and tf.nest.is_nested(value)
+# Paths into nests, so that error messages can name the offending state component. The
+# walking is `nest_paths`'; paths here are strings like `prev_state.cell` or `s[1]['a']`.
 
 
 def flatten_with_paths(structure: Any, prefix: str) -> Sequence[Tuple[str, Any]]:
@@ -87,17 +68,13 @@ def flatten_with_paths(structure: Any, prefix: str) -> Sequence[Tuple[str, Any]]
   Returns:
     A list of `(path, leaf)`, paths like `"prev_state.cell"` or `"prev_state[1].hidden"`.
   """
-  if not _is_structure(structure):
-    return [(prefix, structure)]
-  result = []
-  for suffix, child in _children(structure):
-    result.extend(flatten_with_paths(child, prefix + suffix))
-  return result
+  return nest_paths.flatten_with_paths(structure, path=prefix,
+                                       extend=nest_paths.append_attribute)
 
 
 def _describe(value: Any) -> str:
-  if _is_structure(value):
-    if _is_namedtuple(value):
+  if nest_paths.is_structure(value):
+    if nest_paths.is_namedtuple(value):
       return "a {} with fields {}".format(type(value).__name__, value._fields)
     if isinstance(value, collections.abc.Mapping):
       return "a {} with keys {}".format(type(value).__name__, sorted(value))
@@ -107,47 +84,69 @@ def _describe(value: Any) -> str:
   return "a leaf ({})".format(type(value).__name__)
 
 
+def _level_difference(expected: Any, actual: Any, path: str) -> Optional[str]:
+  """The `nest_paths` check of the cores: a message if the nests differ at this level.
+
+  Sequence types are not compared (a tuple may stand for a namedtuple), only nesting,
+  lengths, and keys (a mapping never stands for a sequence).
+  """
+  if not nest_paths.is_structure(expected):
+    if nest_paths.is_structure(actual):
+      return "{}: expected a tensor but got {}".format(path, _describe(actual))
+    return None
+  if not nest_paths.is_structure(actual):
+    return "{}: expected {} but got a tensor".format(path, _describe(expected))
+  exp_mapping = isinstance(expected, collections.abc.Mapping)
+  act_mapping = isinstance(actual, collections.abc.Mapping)
+  if exp_mapping != act_mapping or len(expected) != len(actual) or (
+      exp_mapping and sorted(expected) != sorted(actual)):
+    return "{}: expected {} but got {}".format(path, _describe(expected), _describe(actual))
+  return None
+
+
 def first_structure_difference(expected: Any, actual: Any, prefix: str) -> Optional[str]:
   """Returns a message naming the first place where two nests differ, or None.
 
   Sequence types are not compared (a tuple may stand for a namedtuple), only nesting,
   lengths and dict keys.
+
+  Args:
+    expected: the expected nest (e.g. a core's `state_size`).
+    actual: the nest to compare with it.
+    prefix: the name of `actual`, e.g. `"prev_state"`, which starts the path.
+
+  Returns:
+    `"<path>: expected ... but got ..."`, or None if the nests agree.
   """
-  if not _is_structure(expected):
-    if _is_structure(actual):
-      return "{}: expected a tensor but got {}".format(prefix, _describe(actual))
-    return None
-  if not _is_structure(actual):
-    return "{}: expected {} but got a tensor".format(prefix, _describe(expected))
-  exp_mapping = isinstance(expected, collections.abc.Mapping)
-  act_mapping = isinstance(actual, collections.abc.Mapping)
-  if exp_mapping != act_mapping or len(expected) != len(actual) or (
-      exp_mapping and sorted(expected) != sorted(actual)):
-    return "{}: expected {} but got {}".format(prefix, _describe(expected), _describe(actual))
-  for (suffix, exp_child), (_, act_child) in zip(_children(expected), _children(actual)):
-    difference = first_structure_difference(exp_child, act_child, prefix + suffix)
-    if difference is not None:
-      return difference
-  return None
+  return nest_paths.first_difference(expected, actual, _level_difference, path=prefix,
+                                     extend=nest_paths.append_attribute)
+
+
+def _shallow_level_error(shallow: Any, value: Any, path: str) -> Optional[ValueError]:
+  difference = _level_difference(shallow, value, path)
+  return None if difference is None else ValueError(difference)
 
 
 def flatten_up_to(shallow: Any, value: Any, arg_name: str = "value") -> Sequence[Any]:
-  """Flattens `value` down to the leaves of `shallow` (whose leaves may be structures
-  in `value`); sequence types are not compared.
+  """Flattens `value` down to the leaves of `shallow`, which may be structures in `value`.
+
+  The same walk as `snt.nest.flatten_up_to`, with the cores' rules and messages (those of
+  `first_structure_difference`): sequence types are not compared, so a tuple may stand for
+  a namedtuple, and errors name the path from `arg_name`.
+
+  Args:
+    shallow: the shallow nest (e.g. a core's `state_size`).
+    value: a nest at least as deep as `shallow`.
+    arg_name: the name of `value`, which starts the path in errors.
+
+  Returns:
+    The sub-structures of `value` at the leaves of `shallow`, in `tf.nest.flatten` order.
 
   Raises:
     ValueError: if `value` does not have the structure of `shallow` down to its leaves.
   """
-  if not _is_structure(shallow):
-    return [value]
-  difference = first_structure_difference(
-      tf.nest.map_structure(lambda _: None, shallow), value, arg_name)
-  if difference is not None and "expected a tensor" not in difference:
-    raise ValueError(difference)
-  result = []
-  for (_, shallow_child), (_, child) in zip(_children(shallow), _children(value)):
-    result.extend(flatten_up_to(shallow_child, child))
-  return result
+  return nest_paths.flatten_up_to(shallow, value, _shallow_level_error, path=arg_name,
+                                  extend=nest_paths.append_attribute)
 
 
 def _as_shape(size: Any) -> tf.TensorShape:
@@ -317,7 +316,7 @@ def zero_state_for(state_size: Any, batch_size: Any, dtype: Any = tf.float32) ->
 def _leaf_suffixes(state_size: Any) -> Sequence[str]:
   """Variable-name suffixes per state leaf: field names for a flat namedtuple, else indices."""
   flat = tf.nest.flatten(state_size)
-  if _is_namedtuple(state_size) and len(state_size._fields) == len(flat):
+  if nest_paths.is_namedtuple(state_size) and len(state_size._fields) == len(flat):
     return list(state_size._fields)
   return [str(i) for i in range(len(flat))]
 
@@ -486,6 +485,29 @@ class RNNCore(base.AbstractModule, metaclass=abc.ABCMeta):
       `(output, next_state)`.
     """
     return input_sequence, self
+
+  def _fused_unroll(self, input_sequence: Any, initial_state: Any,
+                    sequence_length: Optional[tf.Tensor] = None,
+                    parallel_iterations: int = 10) -> Optional[Tuple[Any, Any]]:
+    """Hook for `snt.dynamic_unroll`: the whole unroll in one fused computation.
+
+    The default returns None, meaning "no fused path": `dynamic_unroll` then steps the
+    core in a `tf.while_loop`. A core with a fused kernel (e.g. `snt.LSTM`) overrides this
+    and may still return None for configurations the kernel does not cover. The result
+    must equal the step-by-step unroll's.
+
+    Args:
+      input_sequence: the time-major input sequence, a nest of `[T, B, ...]` tensors.
+      initial_state: the checked initial state.
+      sequence_length: None, or an int32 `[B]` tensor of valid lengths; past its end
+        outputs must be zero and the state held.
+      parallel_iterations: as for `tf.while_loop`.
+
+    Returns:
+      None, or `(output_sequence, final_state)` with the outputs time-major.
+    """
+    del input_sequence, initial_state, sequence_length, parallel_iterations  # Unused.
+    return None
 
 
 class TrainableInitialState(base.AbstractModule):

@@ -131,6 +131,16 @@ class CheckStateTest(tf.test.TestCase):
     with self.assertRaisesRegex(ValueError, r"expected a dict with keys \['memory'\]"):
       rnn_core.check_state({"other": 1}, size, module_name="m", arg_name="s")
 
+  def test_flatten_up_to_names_the_whole_path(self):
+    size = (tf.TensorShape([1]), (tf.TensorShape([2]), tf.TensorShape([3])))
+    # A structure where `size` has a leaf is fine; the error further on names its full path.
+    self.assertEqual(rnn_core.flatten_up_to(size, ((1, 2), [3, [4]]), "keep_probs"),
+                     [(1, 2), 3, [4]])
+    with self.assertRaisesRegex(
+        ValueError, r"^keep_probs\[1\]: expected a tuple of length 2 but got a tuple of "
+        r"length 1$"):
+      rnn_core.flatten_up_to(size, ((1, 2), (3,)), "keep_probs")
+
 
 if __name__ == "__main__":
   tf.test.main()

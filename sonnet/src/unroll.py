@@ -269,10 +269,11 @@ def dynamic_unroll(core: Any,
                    tf.shape(flat_inputs[0])[_TIME_AXIS])
     time_major_inputs = tf.nest.pack_sequence_as(input_sequence, flat_inputs)
 
-    fused = getattr(core, "_fused_unroll", None)
-    if fused is not None and (
+    # Only RNNCores declare the fused hook; other callables take the generic path.
+    if isinstance(core, rnn_core.RNNCore) and (
         (num_steps is not None and num_steps > 0) or batch is not None):
-      result = fused(time_major_inputs, initial_state, sequence_length, parallel_iterations)
+      result = core._fused_unroll(  # pylint: disable=protected-access
+          time_major_inputs, initial_state, sequence_length, parallel_iterations)
       if result is not None:
         output_sequence, final_state = result
         return _restore_batch_major(output_sequence, time_major), final_state

@@ -274,6 +274,47 @@ class UnrollTest(tf.test.TestCase, parameterized.TestCase):
     with self.assertRaisesRegex(ValueError, "next_state whose structure differs"):
       snt.dynamic_unroll(bad, tf.zeros([T, B, D]), tf.zeros([B, D]))
 
+  def test_fused_hook_is_asked_of_rnn_cores_only(self):
+    x = np.random.RandomState(3).randn(T, B, D).astype(np.float32)
+    initial = np.ones([B, D], np.float32)
+    # The generic path's result for the step x + state: running sums from `initial`.
+    generic = (np.cumsum(x, axis=0) + initial, np.sum(x, axis=0) + initial)
+
+    class SumCore(snt.RNNCore):
+
+      def _build(self, inputs, prev_state):
+        return inputs + prev_state, inputs + prev_state
+
+      @property
+      def state_size(self):
+        return tf.TensorShape([D])
+
+      @property
+      def output_size(self):
+        return tf.TensorShape([D])
+
+    class FusedSumCore(SumCore):
+
+      def _fused_unroll(self, input_sequence, initial_state, sequence_length=None,
+                        parallel_iterations=10):
+        return -input_sequence, -initial_state
+
+    # The default hook means "no fused path": the step-by-step result.
+    self.assertIsNone(SumCore()._fused_unroll(x, initial))
+    output, final = snt.dynamic_unroll(SumCore(), x, initial)
+    self.assertAllClose(output, generic[0])
+    self.assertAllClose(final, generic[1])
+    # An override's result is returned as it is.
+    output, final = snt.dynamic_unroll(FusedSumCore(), x, initial)
+    self.assertAllEqual(output, -x)
+    self.assertAllEqual(final, -initial)
+    # Another callable's `_fused_unroll` attribute is not a hook.
+    step = lambda inputs, state: (inputs + state, inputs + state)
+    step._fused_unroll = lambda *args: self.fail("called a non-core's _fused_unroll")
+    output, final = snt.dynamic_unroll(step, x, initial)
+    self.assertAllClose(output, generic[0])
+    self.assertAllClose(final, generic[1])
+
 
 CORES = (
     ("vanilla", lambda: snt.VanillaRNN(3), [D]),

@@ -10,6 +10,7 @@ import sys
 import tempfile
 
 from absl.testing import parameterized
+from sonnet.src.ops import op_library
 from sonnet.src.ops import resampler as resampler_lib
 import tensorflow as tf
 
@@ -27,7 +28,7 @@ def _write_library_dir(directory, tf_version=None, abi_flag=None,
         "cxx11_abi_flag": (int(tf.sysconfig.CXX11_ABI_FLAG)
                            if abi_flag is None else abi_flag),
     }
-    with open(os.path.join(directory, resampler_lib.BUILD_INFO_NAME), "w") as f:
+    with open(os.path.join(directory, op_library.BUILD_INFO_NAME), "w") as f:
       json.dump(info, f)
 
 
@@ -45,7 +46,7 @@ class LoaderTest(tf.test.TestCase, parameterized.TestCase):
 
   def test_missing_library_names_paths_and_build_command(self):
     other = self._make_tempdir()
-    loader = resampler_lib.OpLibraryLoader([self.directory, other])
+    loader = resampler_lib.make_loader([self.directory, other])
     with self.assertRaises(ImportError) as raised:
       loader.load()
     message = str(raised.exception)
@@ -58,7 +59,7 @@ class LoaderTest(tf.test.TestCase, parameterized.TestCase):
   @parameterized.parameters("2.20.0", "2.22.0", "1.15.0", "3.21.0")
   def test_version_mismatch_names_both_versions(self, built):
     _write_library_dir(self.directory, tf_version=built)
-    loader = resampler_lib.OpLibraryLoader([self.directory])
+    loader = resampler_lib.make_loader([self.directory])
     with self.assertRaises(ImportError) as raised:
       loader.load()
     message = str(raised.exception)
@@ -69,14 +70,14 @@ class LoaderTest(tf.test.TestCase, parameterized.TestCase):
   def test_patch_release_difference_is_accepted_by_the_guard(self):
     major, minor = tf.__version__.split(".")[:2]
     _write_library_dir(self.directory, tf_version="%s.%s.99" % (major, minor))
-    loader = resampler_lib.OpLibraryLoader([self.directory])
+    loader = resampler_lib.make_loader([self.directory])
     info = loader.check_build_info(loader.find())
     self.assertEqual(info["tf_version"], "%s.%s.99" % (major, minor))
 
   def test_abi_mismatch(self):
     _write_library_dir(self.directory,
                        abi_flag=1 - int(tf.sysconfig.CXX11_ABI_FLAG))
-    loader = resampler_lib.OpLibraryLoader([self.directory])
+    loader = resampler_lib.make_loader([self.directory])
     with self.assertRaisesRegex(ImportError, "C\\+\\+11 ABI flag"):
       loader.load()
 
@@ -86,14 +87,14 @@ class LoaderTest(tf.test.TestCase, parameterized.TestCase):
     if text:
       with open(os.path.join(self.directory, "_build_info.json"), "w") as f:
         f.write(text)
-    loader = resampler_lib.OpLibraryLoader([self.directory])
+    loader = resampler_lib.make_loader([self.directory])
     with self.assertRaisesRegex(ImportError, "has no build record"):
       loader.load()
 
   @parameterized.parameters(b"", b"not an ELF file at all" * 10)
   def test_corrupt_library(self, contents):
     _write_library_dir(self.directory, library_bytes=contents)
-    loader = resampler_lib.OpLibraryLoader([self.directory])
+    loader = resampler_lib.make_loader([self.directory])
     with self.assertRaises(ImportError) as raised:
       loader.load()
     message = str(raised.exception)
@@ -115,7 +116,7 @@ class LoaderTest(tf.test.TestCase, parameterized.TestCase):
         "from sonnet.src.ops import resampler as r\n"
         "for directory in sys.argv[1:]:\n"
         "  try:\n"
-        "    r.OpLibraryLoader([directory]).load()\n"
+        "    r.make_loader([directory]).load()\n"
         "    print('LOADED', directory)\n"
         "  except ImportError as e:\n"
         "    print('IMPORT ERROR:', e)\n")
@@ -150,7 +151,7 @@ class LoaderTest(tf.test.TestCase, parameterized.TestCase):
       copies.append(self._make_tempdir())
       shutil.copy(real, copies[-1])
       shutil.copy(os.path.join(os.path.dirname(real),
-                               resampler_lib.BUILD_INFO_NAME), copies[-1])
+                               op_library.BUILD_INFO_NAME), copies[-1])
     script = (
         "import sys\n"
         "import numpy as np\n"
@@ -158,7 +159,7 @@ class LoaderTest(tf.test.TestCase, parameterized.TestCase):
         "from sonnet.src.ops import resampler as r\n"
         "first = tf.load_op_library(sys.argv[1] + '/_resampler_ops.so')\n"
         "try:\n"
-        "  r.OpLibraryLoader([sys.argv[2]]).load()\n"
+        "  r.make_loader([sys.argv[2]]).load()\n"
         "  print('LOADED SECOND COPY')\n"
         "except ImportError as e:\n"
         "  print('IMPORT ERROR:', e)\n"
@@ -166,7 +167,7 @@ class LoaderTest(tf.test.TestCase, parameterized.TestCase):
         "  out = first.sonnet_resampler(data=np.ones([1, 2, 2, 1], dtype),\n"
         "                               warp=np.zeros([1, 1, 2], dtype))\n"
         "  print('RESULT', out.numpy().ravel().tolist())\n"
-        "same = r.OpLibraryLoader([sys.argv[1]]).load()\n"
+        "same = r.make_loader([sys.argv[1]]).load()\n"
         "print('SAME PATH', same is first)\n")
     env = dict(os.environ, PYTHONPATH=REPO_ROOT, TF_CPP_MIN_LOG_LEVEL="2")
     result = subprocess.run([sys.executable, "-c", script, *copies], env=env,
@@ -177,9 +178,9 @@ class LoaderTest(tf.test.TestCase, parameterized.TestCase):
     first_path = os.path.join(copies[0], resampler_lib.LIBRARY_NAME)
     second_path = os.path.join(copies[1], resampler_lib.LIBRARY_NAME)
     self.assertEqual(
-        lines[0], "IMPORT ERROR: " + resampler_lib.ALREADY_REGISTERED_MESSAGE
+        lines[0], "IMPORT ERROR: " + op_library.ALREADY_REGISTERED_MESSAGE
         .format(op=resampler_lib.OP_NAME, others=first_path,
-                library=second_path))
+                library=second_path, entry_point=resampler_lib.ENTRY_POINT))
     self.assertEqual(lines[1:4], ["RESULT [1.0]"] * 3)
     self.assertEqual(lines[4], "SAME PATH True")
 
@@ -204,15 +205,15 @@ class LoaderTest(tf.test.TestCase, parameterized.TestCase):
 
   def test_elf_extent_of_complete_libraries_is_their_size(self):
     real = resampler_lib._LOADER.find()  # pylint: disable=protected-access
-    self.assertEqual(resampler_lib.elf_extent(real), os.path.getsize(real))
+    self.assertEqual(op_library.elf_extent(real), os.path.getsize(real))
     framework = os.path.join(tf.sysconfig.get_lib(),
                              "libtensorflow_framework.so.2")
-    self.assertEqual(resampler_lib.elf_extent(framework),
+    self.assertEqual(op_library.elf_extent(framework),
                      os.path.getsize(framework))
     not_elf = os.path.join(self.directory, "not_elf")
     with open(not_elf, "wb") as f:
       f.write(b"#!/bin/sh\n" * 10)
-    self.assertIsNone(resampler_lib.elf_extent(not_elf))
+    self.assertIsNone(op_library.elf_extent(not_elf))
 
   def test_real_library_loads_once(self):
     first = resampler_lib.load_op_library()
