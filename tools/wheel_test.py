@@ -26,6 +26,8 @@ import pytest
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 INSTALL_BINARY = os.environ.get(
     "SONNET_INSTALL_BINARY", os.path.join(REPO_ROOT, "bazel-bin", "install"))
+sys.path.insert(0, os.path.join(REPO_ROOT, "tools"))
+import build_wheel  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 # Names of site-packages entries that belong to an installed Sonnet: the package,
 # its dist-info, and what an editable install (`pip install -e`) leaves there.
@@ -83,6 +85,32 @@ def without_sonnet(site_dirs, dest):
   return mirrors
 
 
+class PackageFilesTest(unittest.TestCase):
+  """What the wheel builder takes from a source tree (no Bazel needed)."""
+
+  def test_test_only_code_is_left_out(self):
+    names = [name for name, _ in build_wheel.package_files(REPO_ROOT)]
+    self.assertIn("sonnet/__init__.py", names)
+    self.assertIn("sonnet/src/conv.py", names)
+    self.assertIn("sonnet/py.typed", names)
+    self.assertFalse([n for n in names if n.endswith("_test.py")])
+    self.assertNotIn("sonnet/src/conv_reference.py", names)
+    self.assertFalse([n for n in names if n.startswith("sonnet/src/conformance/")])
+    # The source tree has them: the filter, not their absence, keeps them out.
+    self.assertTrue(os.path.isfile(
+        os.path.join(REPO_ROOT, "sonnet", "src", "conv_reference.py")))
+    self.assertTrue(os.path.isfile(
+        os.path.join(REPO_ROOT, "sonnet", "src", "conformance", "__init__.py")))
+
+  def test_is_test_only(self):
+    self.assertTrue(build_wheel.is_test_only("sonnet/src/conv_test.py"))
+    self.assertTrue(build_wheel.is_test_only("sonnet/src/conformance/__init__.py"))
+    self.assertTrue(build_wheel.is_test_only("sonnet/src/conv_reference.py"))
+    self.assertFalse(build_wheel.is_test_only("sonnet/src/conv.py"))
+    self.assertFalse(build_wheel.is_test_only("sonnet/src/conv_reference_extra.py"))
+    self.assertFalse(build_wheel.is_test_only("sonnet/src/conformance.py"))
+
+
 @pytest.mark.slow
 @unittest.skipUnless(os.path.exists(INSTALL_BINARY),
                      "run tools/test.sh (or bazel build :install) first")
@@ -121,6 +149,10 @@ class WheelTest(unittest.TestCase):
     self.assertIn("sonnet/src/ops/_build_info.json", names)
     self.assertFalse([n for n in names if "libtensorflow" in n])
     self.assertFalse([n for n in names if n.endswith("_test.py")])
+    # Test-only code (tools/build_wheel.py's TEST_ONLY) is not shipped either.
+    self.assertNotIn("sonnet/src/conv_reference.py", names)
+    self.assertFalse([n for n in names if n.startswith("sonnet/src/conformance/")])
+    self.assertIn("sonnet/src/conv.py", names)
     self.assertIn("Root-Is-Purelib: false", wheel_text)
     import tensorflow as tf  # pylint: disable=g-import-not-at-top
     minor = ".".join(tf.__version__.split(".")[:2])
