@@ -5,9 +5,10 @@ Uses `./bazel-bin/install` (built by tools/test.sh, which also sets
 SONNET_INSTALL_BINARY). The throwaway environment sees the running
 TensorFlow through a .pth file, so nothing is downloaded, but never the
 running environment's own `sonnet` (tools/setup.sh installs the wheel into
-.venv): the .pth names copies of its site-packages made of links to every
+.venv): the .pth adds copies of its site-packages made of links to every
 entry except Sonnet's, so pip installs the wheel and `import sonnet` can only
-find the copy pip put into the throwaway environment.
+find the copy pip put into the throwaway environment. The test checks that
+Sonnet is absent there before the install, so a leak fails it.
 """
 
 import email.parser
@@ -173,8 +174,11 @@ class WheelTest(unittest.TestCase):
         check=True, capture_output=True, text=True).stdout.strip()
     running_sites = without_sonnet(site.getsitepackages(),
                                    os.path.join(self.tmp, "running_site"))
+    # As site directories, so that .pth files there (a running venv may reach
+    # its packages through one) take effect too.
     with open(os.path.join(venv_site, "_running_tf.pth"), "w") as f:
-      f.write("\n".join(running_sites) + "\n")
+      f.write("import site; %s\n" % "; ".join(
+          "site.addsitedir(%r)" % path for path in running_sites))
     workdir = os.path.join(self.tmp, "elsewhere")
     os.makedirs(workdir)
     env = {k: v for k, v in os.environ.items()
