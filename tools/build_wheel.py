@@ -23,6 +23,24 @@ DIST_NAME = "sonnet"
 OPS_DIR = "sonnet/src/ops"
 # Wheel file timestamps are fixed so rebuilding gives the same bytes.
 ZIP_DATE = (2026, 1, 1, 0, 0, 0)
+# Test-only code, besides the `*_test.py` files: a package (trailing slash) or a
+# file. BUILD's `package_sources` excludes the same, so it is not even staged.
+TEST_ONLY = ("sonnet/src/conformance/", "sonnet/src/conv_reference.py")
+
+
+def is_test_only(name):
+  """Whether a package file stays out of the wheel.
+
+  Args:
+    name: its name in the wheel, e.g. "sonnet/src/conv.py".
+
+  Returns:
+    True for `*_test.py` files and for what TEST_ONLY names.
+  """
+  if name.endswith("_test.py"):
+    return True
+  return any(name.startswith(entry) if entry.endswith("/") else name == entry
+             for entry in TEST_ONLY)
 
 
 def read_version(source_root):
@@ -39,11 +57,11 @@ def package_files(source_root):
   for directory, dirs, files in os.walk(package, followlinks=True):
     dirs[:] = sorted(d for d in dirs if d != "__pycache__")
     for name in sorted(files):
-      if name.endswith("_test.py"):
-        continue
       if name.endswith(".py") or name == "py.typed":
         path = os.path.join(directory, name)
-        yield os.path.relpath(path, source_root).replace(os.sep, "/"), path
+        archive_name = os.path.relpath(path, source_root).replace(os.sep, "/")
+        if not is_test_only(archive_name):
+          yield archive_name, path
 
 
 def platform_tag():

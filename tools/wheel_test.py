@@ -3,11 +3,17 @@ environment, import it from another directory and run the resampler.
 
 Uses `./bazel-bin/install` (built by tools/test.sh, which also sets
 SONNET_INSTALL_BINARY). The throwaway environment sees the running
-TensorFlow through a .pth file, so nothing is downloaded.
+TensorFlow through a .pth file, so nothing is downloaded, but never the
+running environment's own `sonnet` (tools/setup.sh installs the wheel into
+.venv): the .pth adds copies of its site-packages made of links to every
+entry except Sonnet's, so pip installs the wheel and `import sonnet` can only
+find the copy pip put into the throwaway environment. The test checks that
+Sonnet is absent there before the install, so a leak fails it.
 """
 
 import email.parser
 import os
+import re
 import shutil
 import site
 import subprocess
@@ -21,13 +27,29 @@ import pytest
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 INSTALL_BINARY = os.environ.get(
     "SONNET_INSTALL_BINARY", os.path.join(REPO_ROOT, "bazel-bin", "install"))
+sys.path.insert(0, os.path.join(REPO_ROOT, "tools"))
+import build_wheel  # pylint: disable=g-import-not-at-top,wrong-import-position
+
+# Names of site-packages entries that belong to an installed Sonnet: the package,
+# its dist-info, and what an editable install (`pip install -e`) leaves there.
+SONNET_ENTRY = re.compile(r"^(__editable__[._])?sonnet([-_.].*)?$", re.IGNORECASE)
+
+# Run in the throwaway environment before the install: Sonnet must not be there.
+ABSENT_SCRIPT = """
+import importlib.metadata, importlib.util
+print("SPEC", importlib.util.find_spec("sonnet"))
+print("DISTS", [d.metadata["Name"] for d in importlib.metadata.distributions()
+                if d.metadata["Name"] == "sonnet"])
+"""
 
 CHECK_SCRIPT = """
-import os, sys
+import importlib.metadata, os, sys
 import numpy as np
 import sonnet as snt
 import tensorflow as tf
 assert snt.__file__.startswith(sys.prefix), (snt.__file__, sys.prefix)
+dists = [d for d in importlib.metadata.distributions() if d.metadata["Name"] == "sonnet"]
+print("DISTS", [(d.version, str(d.locate_file(""))) for d in dists])
 data = np.arange(12, dtype=np.float32).reshape([1, 3, 4, 1])
 warp = np.array([[[1.5, 0.5], [3.0, 2.0], [-0.5, 0.0]]], np.float32)
 with tf.GradientTape() as tape:
@@ -38,6 +60,56 @@ grad = tape.gradient(out, warp_t)
 print("RESULT", out.numpy().ravel().tolist(), grad.numpy().ravel().tolist())
 print("LOADED_FROM", os.path.dirname(snt.__file__))
 """
+
+
+def without_sonnet(site_dirs, dest):
+  """Mirrors site-packages directories, leaving out any installed Sonnet.
+
+  Args:
+    site_dirs: the running environment's site-packages directories.
+    dest: an empty directory to create the mirrors in.
+
+  Returns:
+    The mirrors' paths, in the order of `site_dirs`: each holds a link to
+    every entry of its directory except those of Sonnet (`SONNET_ENTRY`).
+  """
+  mirrors = []
+  for index, site_dir in enumerate(site_dirs):
+    if not os.path.isdir(site_dir):
+      continue
+    mirror = os.path.join(dest, str(index))
+    os.makedirs(mirror)
+    for name in os.listdir(site_dir):
+      if not SONNET_ENTRY.match(name):
+        os.symlink(os.path.join(site_dir, name), os.path.join(mirror, name))
+    mirrors.append(mirror)
+  return mirrors
+
+
+class PackageFilesTest(unittest.TestCase):
+  """What the wheel builder takes from a source tree (no Bazel needed)."""
+
+  def test_test_only_code_is_left_out(self):
+    names = [name for name, _ in build_wheel.package_files(REPO_ROOT)]
+    self.assertIn("sonnet/__init__.py", names)
+    self.assertIn("sonnet/src/conv.py", names)
+    self.assertIn("sonnet/py.typed", names)
+    self.assertFalse([n for n in names if n.endswith("_test.py")])
+    self.assertNotIn("sonnet/src/conv_reference.py", names)
+    self.assertFalse([n for n in names if n.startswith("sonnet/src/conformance/")])
+    # The source tree has them: the filter, not their absence, keeps them out.
+    self.assertTrue(os.path.isfile(
+        os.path.join(REPO_ROOT, "sonnet", "src", "conv_reference.py")))
+    self.assertTrue(os.path.isfile(
+        os.path.join(REPO_ROOT, "sonnet", "src", "conformance", "__init__.py")))
+
+  def test_is_test_only(self):
+    self.assertTrue(build_wheel.is_test_only("sonnet/src/conv_test.py"))
+    self.assertTrue(build_wheel.is_test_only("sonnet/src/conformance/__init__.py"))
+    self.assertTrue(build_wheel.is_test_only("sonnet/src/conv_reference.py"))
+    self.assertFalse(build_wheel.is_test_only("sonnet/src/conv.py"))
+    self.assertFalse(build_wheel.is_test_only("sonnet/src/conv_reference_extra.py"))
+    self.assertFalse(build_wheel.is_test_only("sonnet/src/conformance.py"))
 
 
 @pytest.mark.slow
@@ -78,6 +150,10 @@ class WheelTest(unittest.TestCase):
     self.assertIn("sonnet/src/ops/_build_info.json", names)
     self.assertFalse([n for n in names if "libtensorflow" in n])
     self.assertFalse([n for n in names if n.endswith("_test.py")])
+    # Test-only code (tools/build_wheel.py's TEST_ONLY) is not shipped either.
+    self.assertNotIn("sonnet/src/conv_reference.py", names)
+    self.assertFalse([n for n in names if n.startswith("sonnet/src/conformance/")])
+    self.assertIn("sonnet/src/conv.py", names)
     self.assertIn("Root-Is-Purelib: false", wheel_text)
     import tensorflow as tf  # pylint: disable=g-import-not-at-top
     minor = ".".join(tf.__version__.split(".")[:2])
@@ -91,19 +167,30 @@ class WheelTest(unittest.TestCase):
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv],
                    check=True, timeout=120)
     python = os.path.join(venv, "bin", "python")
-    # The throwaway environment uses the running TensorFlow (no download).
+    # The throwaway environment uses the running TensorFlow (no download), but
+    # not a Sonnet installed next to it.
     venv_site = subprocess.run(
         [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
         check=True, capture_output=True, text=True).stdout.strip()
+    running_sites = without_sonnet(site.getsitepackages(),
+                                   os.path.join(self.tmp, "running_site"))
+    # As site directories, so that .pth files there (a running venv may reach
+    # its packages through one) take effect too.
     with open(os.path.join(venv_site, "_running_tf.pth"), "w") as f:
-      f.write("\n".join(site.getsitepackages()) + "\n")
-    subprocess.run([sys.executable, "-m", "pip", "--python", python, "install",
-                    "-q", "--no-deps", "--no-index", "--disable-pip-version-check",
-                    self.wheel], check=True, timeout=300)
+      f.write("import site; %s\n" % "; ".join(
+          "site.addsitedir(%r)" % path for path in running_sites))
     workdir = os.path.join(self.tmp, "elsewhere")
     os.makedirs(workdir)
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONPATH", "PYTHONHOME", "PYTHONUSERBASE")}
     env["TF_CPP_MIN_LOG_LEVEL"] = "2"
+    absent = subprocess.run([python, "-c", ABSENT_SCRIPT], cwd=workdir, env=env,
+                            capture_output=True, text=True, timeout=120)
+    self.assertEqual(absent.returncode, 0, absent.stderr)
+    self.assertIn("SPEC None\nDISTS []\n", absent.stdout)
+    subprocess.run([sys.executable, "-m", "pip", "--python", python, "install",
+                    "-q", "--no-deps", "--no-index", "--disable-pip-version-check",
+                    self.wheel], check=True, timeout=300, env=env)
     result = subprocess.run([python, "-c", CHECK_SCRIPT], cwd=workdir, env=env,
                             capture_output=True, text=True, timeout=300)
     self.assertEqual(result.returncode, 0, result.stderr)
@@ -111,6 +198,8 @@ class WheelTest(unittest.TestCase):
                   result.stdout)
     self.assertIn("LOADED_FROM " + os.path.join(venv_site, "sonnet"),
                   result.stdout)
+    version = os.path.basename(self.wheel).split("-")[1]
+    self.assertIn("DISTS %r" % [(version, venv_site)], result.stdout)
 
 
 if __name__ == "__main__":
