@@ -11,6 +11,7 @@ reason; `KNOWN_FAILURES` lists `(descriptor, check)` pairs that fail today, with
 (the tests assert they still fail).
 """
 
+import types
 import warnings
 
 import numpy as np
@@ -21,7 +22,7 @@ import tensorflow as tf
 Descriptor = harness.Descriptor
 _u = harness.uniform
 
-TRAINING = {"is_training": True}
+TRAINING = types.MappingProxyType({"is_training": True})
 
 EXCLUDED = {
     "AbstractModule": "abstract base class (covered through every subclass and snt.Module)",
@@ -235,7 +236,7 @@ DESCRIPTORS = (
                call_kwargs=TRAINING),
     Descriptor("BidirectionalRNN", "BidirectionalRNN", _bidirectional_rnn,
                lambda: (_u(39, [2, 3, 2]),), call=_bidirectional_call,
-               call_kwargs={"time_major": False}),
+               call_kwargs=types.MappingProxyType({"time_major": False})),
     Descriptor("Conv1DLSTM", "Conv1DLSTM", lambda: snt.Conv1DLSTM((4, 2), 3, 3),
                lambda: (_u(41, [2, 4, 2]),), recurrent=True),
     Descriptor("Conv2DLSTM", "Conv2DLSTM", lambda: snt.Conv2DLSTM((3, 3, 2), 2, 3),

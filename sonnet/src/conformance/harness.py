@@ -22,6 +22,7 @@ assertion that the check still fails, so fixing the module flips the test.
 import dataclasses
 import functools
 import itertools
+import types
 import zlib
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
@@ -74,7 +75,8 @@ class Descriptor:
   stateful: bool = False
   transposable: bool = False
   uses_op: bool = False
-  call_kwargs: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+  call_kwargs: Mapping[str, Any] = dataclasses.field(
+      default_factory=lambda: types.MappingProxyType({}))
   call: Optional[Callable[..., Any]] = None
   batched: bool = True
 
@@ -313,6 +315,7 @@ def assert_nests_close(test_case: Any, expected: Any, actual: Any, what: str,
 # --- Parameterizing tests over descriptors ----------------------------------------------
 
 
+@functools.lru_cache(maxsize=None)
 def by_name() -> Dict[str, Descriptor]:
   """All descriptors, by name."""
   from sonnet.src.conformance import descriptors  # pylint: disable=g-import-not-at-top
