@@ -211,6 +211,17 @@ def _restore_batch_major(output_sequence: Any, time_major: bool) -> Any:
   return tf.nest.map_structure(_to_time_major, output_sequence)
 
 
+def _with_static_steps(output: tf.Tensor, num_steps: Optional[int]) -> tf.Tensor:
+  """Gives a time-major output the statically known number of steps.
+
+  A fused unroll stacks its outputs from a loop, which leaves the time axis unknown in
+  graphs; the generic path keeps it, and so must every path.
+  """
+  if num_steps is not None and output.shape.rank is not None and output.shape.rank >= 1:
+    output.set_shape(tf.TensorShape([num_steps]).concatenate(output.shape[1:]))
+  return output
+
+
 def _shape_invariant(*tensors: tf.Tensor) -> tf.TensorShape:
   shape = tensors[0].shape
   for t in tensors[1:]:
@@ -276,6 +287,8 @@ def dynamic_unroll(core: Any,
           time_major_inputs, initial_state, sequence_length, parallel_iterations)
       if result is not None:
         output_sequence, final_state = result
+        output_sequence = tf.nest.map_structure(
+            lambda o: _with_static_steps(o, num_steps), output_sequence)
         return _restore_batch_major(output_sequence, time_major), final_state
 
     prepare = getattr(core, "_prepare_unroll", None)

@@ -210,6 +210,26 @@ class UnrollTest(tf.test.TestCase, parameterized.TestCase):
     expected = unroll(lstm, tf.ones([5, 2, D]), lstm.initial_state(2))[0]
     self.assertAllClose(out, expected)
 
+  @parameterized.named_parameters(
+      ("lstm_fused_time_major", snt.LSTM, True),
+      ("lstm_fused_batch_major", snt.LSTM, False),
+      ("gru_time_major", snt.GRU, True),
+      ("gru_batch_major", snt.GRU, False))
+  def test_dynamic_unroll_keeps_static_number_of_steps(self, make_core, time_major):
+    # The fused LSTM path stacked its outputs without the statically known T.
+    core = make_core(3)
+    shape = [5, None, D] if time_major else [None, 5, D]
+
+    @tf.function(input_signature=[tf.TensorSpec(shape)])
+    def run(x):
+      batch = tf.shape(x)[1 if time_major else 0]
+      output = snt.dynamic_unroll(core, x, core.initial_state(batch),
+                                  time_major=time_major)[0]
+      self.assertEqual(output.shape.as_list(), [5, None, 3] if time_major else [None, 5, 3])
+      return output
+
+    run.get_concrete_function()
+
   def test_tf1_dynamic_rnn_and_static_rnn_accept_cores(self):
     x_value = np.random.RandomState(1).randn(B, 4, D).astype(np.float32)
     with tf.Graph().as_default():
