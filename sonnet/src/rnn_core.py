@@ -38,6 +38,10 @@ ERR_REGULARIZERS_NOT_CALLABLE = "Not all the passed regularizers are callable ob
 ERR_TRAINABLE_STRUCTURE = (
     "{arg} must be None or a nest with the structure of the state {state_size}: {error}")
 ERR_ROWS_DIFFER = "All rows of initial_state[{}] must be equal."
+ERR_INITIAL_STATE_NOT_LIFTABLE = (
+    "TrainableInitialState: initial_state[{}] is a tensor computed inside the tf.function "
+    "that first calls the module; the variable it initializes is created outside that "
+    "function, so pass a value known there (a numpy array, constant or eager tensor).")
 ERR_MASK_TYPE = "Mask should be None or a list of boolean values."
 ERR_POSITIVE_INT = argument_checks.ERR_POSITIVE_INT
 ERR_CLIP_VALUE = argument_checks.ERR_POSITIVE_NUMBER_OR_NONE
@@ -553,7 +557,8 @@ class TrainableInitialState(base.AbstractModule):
     Raises:
       tf.errors.InvalidArgumentError: (at run time) if the rows of the given state differ.
     """
-    flat_state = [tf.convert_to_tensor(s) for s in tf.nest.flatten(self._initial_state)]
+    given = tf.nest.flatten(self._initial_state)
+    flat_state = [tf.convert_to_tensor(s) for s in given]
     flat_mask = (tf.nest.flatten(self._mask) if self._mask is not None
                  else [True] * len(flat_state))
     outputs = []
@@ -567,7 +572,7 @@ class TrainableInitialState(base.AbstractModule):
           message=ERR_ROWS_DIFFER.format(i))
       variable = variables.get_variable(
           "initial_state_{}".format(i), shape=first_row.shape, dtype=state.dtype,
-          initializer=_constant_initializer_from(first_row))
+          initializer=_first_row_initializer(given[i], i))
       with tf.control_dependencies([check]):
         multiples = tf.concat([tf.shape(state)[:1], tf.ones([state.shape.rank - 1],
                                                              tf.int32)], 0)
@@ -575,10 +580,33 @@ class TrainableInitialState(base.AbstractModule):
     return tf.nest.pack_sequence_as(self._initial_state, outputs)
 
 
-def _constant_initializer_from(value: tf.Tensor) -> Callable[..., tf.Tensor]:
+def _first_row_initializer(value: Any, index: int) -> Callable[..., tf.Tensor]:
+  """Initializes a variable from the first row of `value`, as given to the constructor.
+
+  Variables are initialized outside any `tf.function` being traced, so the initializer
+  reads the value given at construction (an array, constant, eager tensor or variable, or a
+  tensor of the TF1 graph) instead of a tensor computed inside the trace.
+  """
+
   def initializer(shape, dtype=None, **unused_kwargs):
     del unused_kwargs
-    return tf.reshape(tf.cast(value, dtype or value.dtype), shape)
+    source = value
+    if tf.is_tensor(source) and not isinstance(source, tf.Variable):
+      try:
+        graph = source.graph
+      except AttributeError:  # An eager tensor has no graph.
+        graph = None
+      # A symbolic tensor of another graph, or any symbolic one where the variable is
+      # created eagerly (init_scope keeps the function graph as the default graph there).
+      foreign = graph is not None and (
+          tf.executing_eagerly() or graph is not tf.compat.v1.get_default_graph())
+      if foreign:
+        source = tf.get_static_value(source)
+        if source is None:
+          raise ValueError(ERR_INITIAL_STATE_NOT_LIFTABLE.format(index))
+    tensor = tf.convert_to_tensor(source)
+    return tf.reshape(tf.cast(tensor[:1], dtype or tensor.dtype), shape)
+
   return initializer
 
 

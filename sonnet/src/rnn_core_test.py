@@ -112,6 +112,37 @@ class TrainableInitialStateModuleTest(tf.test.TestCase):
       module()
 
 
+  def test_first_call_inside_tf_function(self):
+    # The variable is created outside the trace: its initializer must not read a tensor
+    # of the function graph.
+    module = snt.TrainableInitialState((np.array([[1.0, 2.0]] * B, np.float32),))
+    learned, = tf.function(module)()
+    self.assertAllEqual(learned, [[1.0, 2.0]] * B)
+    self.assertAllEqual(module.trainable_variables[0], [[1.0, 2.0]])
+
+  def test_state_computed_from_constants_inside_tf_function(self):
+    def run():
+      state = tf.fill([B, 2], 3.0)  # Known statically, though built in the trace.
+      return snt.TrainableInitialState((state,))()[0]
+
+    self.assertAllEqual(test_utils.evaluate_in_mode("tf_function", run), [[3.0, 3.0]] * B)
+
+  def test_state_from_function_inputs_is_a_clear_error(self):
+    @tf.function
+    def run(x):
+      return snt.TrainableInitialState((x,))()[0]
+
+    with self.assertRaisesRegex(ValueError, r"initial_state\[0\] is a tensor computed inside"):
+      run(tf.ones([B, 2]))
+
+  def test_first_call_in_graph_mode(self):
+    with tf.Graph().as_default():
+      state = tf.constant([[1.0, 2.0]] * B)
+      learned, = snt.TrainableInitialState((state,))()
+      with tf.compat.v1.Session() as session:
+        session.run(tf.compat.v1.global_variables_initializer())
+        self.assertAllEqual(session.run(learned), [[1.0, 2.0]] * B)
+
 class CheckStateTest(tf.test.TestCase):
 
   def test_messages_name_components(self):

@@ -38,20 +38,7 @@ EXCLUDED = {
 
 # (descriptor name, check) -> why it fails today. The check names are the first argument
 # of `harness.over_descriptors` in the test files.
-_DYNAMIC_UNROLL_TIME = (
-    "snt.dynamic_unroll (which BidirectionalRNN uses) loses the static number of time steps "
-    "in graph mode and in tf.function: its outputs have static shape [None, B, D] even for "
-    "a statically known T (eager mode gives [T, B, D]); with time_major=False the time "
-    "axis is dimension 1, so the static output shape is [B, None, D] instead of [B, T, D]")
-KNOWN_FAILURES = {
-    ("TrainableInitialState", "modes_tf_function"): (
-        "TrainableInitialState cannot be first called inside a tf.function: the initializer "
-        "of its variable closes over a tensor of the function graph (the first row of the "
-        "given state), which is out of scope where TensorFlow lifts variable "
-        "initialization (TypeError: the tensor cannot be accessed from here)"),
-    ("BidirectionalRNN", "unknown_batch_tf_function"): _DYNAMIC_UNROLL_TIME,
-    ("BidirectionalRNN", "unknown_batch_graph"): _DYNAMIC_UNROLL_TIME,
-}
+KNOWN_FAILURES: dict[tuple[str, str], str] = {}
 
 
 # --- Functions passed to modules (module-level, so modules pickle) -------------------------
