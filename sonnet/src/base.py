@@ -52,6 +52,10 @@ ConnectedSubGraph = collections.namedtuple("ConnectedSubGraph",
                                            ("module", "name_scope", "inputs", "outputs"))
 
 
+# Its name before module_state existed: modules pickled then still unpickle.
+_ModuleState = module_state.ModuleState
+
+
 def _state_of(module: "AbstractModule") -> module_state.ModuleState:
   """Returns the module's state; raises `snt.NotInitializedError` if it has none."""
   state = module.__dict__.get(module_state.STATE_ATTRIBUTE)
@@ -395,18 +399,20 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
     Raises:
       snt.NotSupportedError: for a module connected in a `tf.compat.v1` graph.
     """
-    state = self.__dict__.get("_snt_state")
+    state = self.__dict__.get(module_state.STATE_ATTRIBUTE)
     if state is not None and state.graph is not None and state.graph is not naming.EAGER:
       raise errors.NotSupportedError(ERR_PICKLE.format(module=state.scope_name))
     return self.__dict__.copy()
 
   def __setstate__(self, state: Dict[str, Any]) -> None:
     self.__dict__.update(state)
-    if "_snt_state" in state and state["_snt_state"].canonical is None:
+    key = module_state.STATE_ATTRIBUTE
+    if key in state and state[key].canonical is None:
       naming.register_module(self)
 
 
 def _check_same_graph(state: module_state.ModuleState) -> None:
+  """Raises `snt.DifferentGraphError` if the module was connected in another graph."""
   graph = naming.outer_graph()
   if state.graph is None:
     return
