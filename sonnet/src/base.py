@@ -20,6 +20,7 @@ import tensorflow as tf
 
 from sonnet.src import custom_getters as custom_getters_lib
 from sonnet.src import errors
+from sonnet.src import module_state
 from sonnet.src import naming
 from sonnet.src import variables as variables_lib
 
@@ -51,38 +52,16 @@ ConnectedSubGraph = collections.namedtuple("ConnectedSubGraph",
                                            ("module", "name_scope", "inputs", "outputs"))
 
 
-class _ModuleState:
-  """Untracked bookkeeping of a module (kept out of checkpoints and SavedModels)."""
+# Its name before module_state existed: modules pickled then still unpickle.
+_ModuleState = module_state.ModuleState
 
-  def __init__(self, scope_name: str, module_name: str, custom_getters: Tuple[Any, ...]):
-    self.scope_name = scope_name
-    self.module_name = module_name
-    self.custom_getters = custom_getters
-    self.graph: Any = None  # naming.EAGER or the tf.Graph of the first connection.
-    self.is_connected = False
-    self.connected_subgraphs: list = []
-    # Shared with later incarnations (see `canonical`):
-    self.variable_owners: Dict[str, str] = {}
-    self.variable_specs: Dict[str, Any] = {}  # key -> (variable, shape tuple, dtype)
-    self.regularizers: Dict[str, Callable[[Any], Any]] = {}
-    self.graph_regularization_losses: Dict[str, Any] = {}
-    self.call_children: Dict[str, Any] = {}  # scope name -> first module built in a call
-    # Methods whose first call succeeded, and whether any used tf.compat.v1.get_variable.
-    self.tf1_usage: Dict[str, Any] = {"probed": set(), "used": False}
-    # Scope names of sub-modules built in __init__ (never reused by call-built ones).
-    self.permanent_children: set = set()
-    # For a module rebuilt by a later call of its parent: the first one built. Both hold
-    # the same variables.
-    self.canonical: Any = None
 
-  def adopt(self, first: "_ModuleState", first_module: Any) -> None:
-    self.variable_owners = first.variable_owners
-    self.variable_specs = first.variable_specs
-    self.regularizers = first.regularizers
-    self.graph_regularization_losses = first.graph_regularization_losses
-    self.call_children = first.call_children
-    self.tf1_usage = first.tf1_usage
-    self.canonical = first_module
+def _state_of(module: "AbstractModule") -> module_state.ModuleState:
+  """Returns the module's state; raises `snt.NotInitializedError` if it has none."""
+  state = module.__dict__.get(module_state.STATE_ATTRIBUTE)
+  if state is None:
+    raise errors.NotInitializedError(ERR_NOT_INITIALIZED.format(cls=type(module).__name__))
+  return state
 
 
 def _graph_description(graph: Any) -> str:
@@ -110,7 +89,8 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
   """
 
   _TF_MODULE_IGNORED_PROPERTIES = frozenset(
-      tuple(tf.Module._TF_MODULE_IGNORED_PROPERTIES) + ("_snt_state",))  # pylint: disable=protected-access
+      tuple(tf.Module._TF_MODULE_IGNORED_PROPERTIES) +  # pylint: disable=protected-access
+      (module_state.STATE_ATTRIBUTE,))
 
   def __init__(self, *, name: Optional[str] = None,
                custom_getter: Union[None, Callable[..., Any], Dict[str, Any]] = None):
@@ -133,18 +113,20 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
     naming.validate_name(name)
     graph = naming.outer_graph()
     parent_frame = naming.current_frame()
+    parent_state = None
+    if parent_frame is not None:
+      parent_state = module_state.of(parent_frame.module)
     if parent_frame is not None and parent_frame.in_call:
-      parent_state = parent_frame.module._snt_state  # pylint: disable=protected-access
       scope_name = naming.call_scope_name(parent_frame, parent_state.permanent_children,
                                           name)
     else:
       scope_name = naming.unique_scope_name(naming.enclosing_scope_name(), name, graph)
-      if parent_frame is not None:
-        parent_frame.module._snt_state.permanent_children.add(scope_name)  # pylint: disable=protected-access
+      if parent_state is not None:
+        parent_state.permanent_children.add(scope_name)
     module_name = scope_name.rpartition("/")[2]
     parent_getters: Tuple[Any, ...] = ()
-    if parent_frame is not None:
-      parent_getters = parent_frame.module._snt_state.custom_getters  # pylint: disable=protected-access
+    if parent_state is not None:
+      parent_getters = parent_state.custom_getters
     getter = custom_getters_lib.normalize_custom_getter(custom_getter, scope_name)
     own_getters = parent_getters + ((getter,) if getter is not None else ())
     if tf.executing_eagerly():
@@ -155,45 +137,30 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
       with tf.Graph().as_default():
         super().__init__(name=module_name)
     self._name_scope = tf.name_scope(scope_name + "/")
-    self._snt_state = state = _ModuleState(scope_name, module_name, own_getters)
+    # The attributes described in module_state's docstring.
+    self._snt_state = state = module_state.ModuleState(scope_name, module_name, own_getters)
     self._custom_getter = custom_getter
     self._snt_submodules: list = []
     first = None
     if parent_frame is not None and parent_frame.in_call:
-      siblings = parent_frame.module._snt_state.call_children  # pylint: disable=protected-access
-      first = siblings.get(scope_name)
-      if first is None:
-        siblings[scope_name] = self
+      first = parent_state.claim_call_child(scope_name, self)
     if first is not None:
       # Sonnet 1 semantics: a sub-module rebuilt by a later call of its parent (same
       # scope name) uses the variables of the one the first call built.
-      state.adopt(first._snt_state, first)  # pylint: disable=protected-access
-      self._snt_variables = first._snt_variables  # pylint: disable=protected-access
+      state.adopt(module_state.of(first), first)
+      self._snt_variables = module_state.variables_of(first)
     else:
       self._snt_variables: Dict[str, tf.Variable] = {}
       naming.register_module(self)
       if parent_frame is not None:
-        parent_frame.module._snt_submodules.append(self)  # pylint: disable=protected-access
-        parent_frame.created.append((self, parent_frame.module))
-    if type(self)._build.__doc__:  # pylint: disable=protected-access
-      self.__doc__ = type(self)._build.__doc__  # pylint: disable=protected-access
+        module_state.add_submodule(parent_frame, self)
+    build_doc = type(self)._build.__doc__  # pylint: disable=protected-access
+    if build_doc:
+      self.__doc__ = build_doc
 
   # --- Connection ---------------------------------------------------------------------
 
-  def _state(self) -> _ModuleState:
-    state = self.__dict__.get("_snt_state")
-    if state is None:
-      raise errors.NotInitializedError(ERR_NOT_INITIALIZED.format(cls=type(self).__name__))
-    return state
-
-  def _check_same_graph(self, state: _ModuleState) -> None:
-    graph = naming.outer_graph()
-    if state.graph is None:
-      return
-    if graph is not state.graph:
-      raise errors.DifferentGraphError(ERR_DIFFERENT_GRAPH.format(
-          module=state.scope_name, first=_graph_description(state.graph),
-          now=_graph_description(graph)))
+  _state = _state_of  # The module's state; raises snt.NotInitializedError if it has none.
 
   @abc.abstractmethod
   def _build(self, *args: Any, **kwargs: Any) -> Any:
@@ -214,18 +181,18 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
       snt.NotInitializedError: if the subclass did not call `super().__init__()`.
       snt.DifferentGraphError: if the module was connected in another graph before.
     """
-    state = self._state()
-    self._check_same_graph(state)
-    _track_use(self, state)
+    state = _state_of(self)
+    _check_same_graph(state)
+    module_state.record_use(self, state)
     # Eager ops have no names: skip the name scope there (it costs time on every call).
     op_scope = (contextlib.nullcontext() if tf.executing_eagerly()
                 else tf.name_scope(state.module_name))
     # A failed first call also takes back the attributes it set (e.g. `self._w`).
-    before = None if state.is_connected else variables_lib.attribute_snapshot(self)
-    with self._connection_scope("_build") as frame, op_scope as name_scope:
-      outputs = self._call_and_undo_on_error(frame, self._build, args, kwargs, before)
+    before = None if state.is_connected else module_state.attribute_snapshot(self)
+    with _connection_scope(self, state, "_build") as frame, op_scope as name_scope:
+      outputs = _call_and_undo_on_error(self, frame, self._build, args, kwargs, before)
     if before is not None:  # Undone, as the variables, if an enclosing call fails.
-      variables_lib.record_first_connection(self, state.graph, before)
+      module_state.record_first_connection(self, state.graph, before)
     if state.graph is None:
       state.graph = naming.outer_graph()
     state.is_connected = True
@@ -234,42 +201,6 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
       state.connected_subgraphs.append(ConnectedSubGraph(
           self, name_scope.rstrip("/"), SubgraphInputs(args, kwargs), outputs))
     return outputs
-
-  @contextlib.contextmanager
-  def _connection_scope(self, owner: str, is_call: bool = True) -> Iterator[naming.Frame]:
-    """Pushes this module on the module stack (and its TF1 variable scope in graph mode)."""
-    state = self._state()
-    with naming.push_frame(self, owner, is_call) as frame:
-      graph = naming.outer_graph()
-      in_tf1_graph = graph is not naming.EAGER and tf.compat.v1.get_default_graph() is graph
-      usage = state.tf1_usage
-      # Sonnet 1 code calling tf.compat.v1.get_variable inside _build keeps working: in a
-      # TF1 graph through TF's variable store, elsewhere through snt.get_variable's. Outside
-      # a TF1 graph the scope costs time, so it is only entered on a method's first
-      # successful call and, if that used tf.compat.v1.get_variable, on every call.
-      if in_tf1_graph or usage["used"] or owner not in usage["probed"]:
-        tf1_scope = tf.compat.v1.VariableScope(
-            reuse=tf.compat.v1.AUTO_REUSE, name=state.scope_name)
-        getter = functools.partial(variables_lib.record_tf1_variable, frame, in_tf1_graph)
-        with tf.compat.v1.variable_scope(tf1_scope, custom_getter=getter,
-                                         auxiliary_name_scope=False):
-          yield frame
-        if is_call:
-          usage["probed"].add(owner)
-      else:
-        yield frame
-
-  def _call_and_undo_on_error(self, frame: naming.Frame, fn: Callable[..., Any],
-                              args: Sequence[Any], kwargs: Dict[str, Any],
-                              attributes: Optional[Dict[str, Any]] = None) -> Any:
-    try:
-      return fn(*args, **kwargs)
-    except BaseException:
-      variables_lib.undo_creations(frame.created)
-      frame.created.clear()
-      if attributes is not None:
-        variables_lib.restore_attributes(self, attributes)
-      raise
 
   @contextlib.contextmanager
   def _enter_variable_scope(self, reuse: Any = None) -> Iterator[None]:
@@ -288,8 +219,9 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
       snt.DifferentGraphError: if the module was connected in another graph.
     """
     del reuse
-    self._check_same_graph(self._state())
-    with self._connection_scope("_build", is_call=False):
+    state = _state_of(self)
+    _check_same_graph(state)
+    with _connection_scope(self, state, "_build", is_call=False):
       yield
 
   # --- Names and status ---------------------------------------------------------------
@@ -339,7 +271,7 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
     if not self._state().is_connected:
       raise errors.NotConnectedError(ERR_NOT_CONNECTED.format(scope=self.scope_name))
 
-  def _check_subgraphs_supported(self) -> _ModuleState:
+  def _check_subgraphs_supported(self) -> module_state.ModuleState:
     state = self._state()
     eager = (state.graph is naming.EAGER or
              (state.graph is None and naming.outer_graph() is naming.EAGER))
@@ -467,34 +399,67 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
     Raises:
       snt.NotSupportedError: for a module connected in a `tf.compat.v1` graph.
     """
-    state = self.__dict__.get("_snt_state")
+    state = self.__dict__.get(module_state.STATE_ATTRIBUTE)
     if state is not None and state.graph is not None and state.graph is not naming.EAGER:
       raise errors.NotSupportedError(ERR_PICKLE.format(module=state.scope_name))
     return self.__dict__.copy()
 
   def __setstate__(self, state: Dict[str, Any]) -> None:
     self.__dict__.update(state)
-    if "_snt_state" in state and state["_snt_state"].canonical is None:
+    key = module_state.STATE_ATTRIBUTE
+    if key in state and state[key].canonical is None:
       naming.register_module(self)
 
 
-def _track_use(module: AbstractModule, state: _ModuleState) -> None:
-  """Records `module` as used by the module whose call is running (if any).
+def _check_same_graph(state: module_state.ModuleState) -> None:
+  """Raises `snt.DifferentGraphError` if the module was connected in another graph."""
+  graph = naming.outer_graph()
+  if state.graph is None:
+    return
+  if graph is not state.graph:
+    raise errors.DifferentGraphError(ERR_DIFFERENT_GRAPH.format(
+        module=state.scope_name, first=_graph_description(state.graph),
+        now=_graph_description(graph)))
 
-  So `variables` and checkpoints of the caller include modules it only reaches through a
-  closure or an argument (e.g. `snt.Module(lambda x: a(x) + b(x))`).
-  """
-  frame = naming.current_frame()
-  if frame is None or frame.module is module:
-    return
-  used = module if state.canonical is None else state.canonical
-  caller = frame.module
-  caller_state = caller._snt_state  # pylint: disable=protected-access
-  if caller_state.canonical is not None:
-    caller = caller_state.canonical
-  if used is caller or any(m is used for m in caller._snt_submodules):  # pylint: disable=protected-access
-    return
-  caller._snt_submodules.append(used)  # pylint: disable=protected-access
+
+@contextlib.contextmanager
+def _connection_scope(module: AbstractModule, state: module_state.ModuleState, owner: str,
+                      is_call: bool = True) -> Iterator[naming.Frame]:
+  """Pushes `module` on the module stack (and its TF1 variable scope in graph mode)."""
+  with naming.push_frame(module, owner, is_call) as frame:
+    graph = naming.outer_graph()
+    in_tf1_graph = graph is not naming.EAGER and tf.compat.v1.get_default_graph() is graph
+    usage = state.tf1_usage
+    # Sonnet 1 code calling tf.compat.v1.get_variable inside _build keeps working: in a
+    # TF1 graph through TF's variable store, elsewhere through snt.get_variable's. Outside
+    # a TF1 graph the scope costs time, so it is only entered on a method's first
+    # successful call and, if that used tf.compat.v1.get_variable, on every call.
+    if in_tf1_graph or usage["used"] or owner not in usage["probed"]:
+      tf1_scope = tf.compat.v1.VariableScope(
+          reuse=tf.compat.v1.AUTO_REUSE, name=state.scope_name)
+      getter = functools.partial(variables_lib.record_tf1_variable, frame, in_tf1_graph)
+      with tf.compat.v1.variable_scope(tf1_scope, custom_getter=getter,
+                                       auxiliary_name_scope=False):
+        yield frame
+      if is_call:
+        usage["probed"].add(owner)
+    else:
+      yield frame
+
+
+def _call_and_undo_on_error(module: AbstractModule, frame: naming.Frame,
+                            fn: Callable[..., Any], args: Sequence[Any],
+                            kwargs: Dict[str, Any],
+                            attributes: Optional[Dict[str, Any]] = None) -> Any:
+  """Calls `fn`; if it raises, takes back what the call created (and `attributes`)."""
+  try:
+    return fn(*args, **kwargs)
+  except BaseException:
+    module_state.undo_creations(frame.created)
+    frame.created.clear()
+    if attributes is not None:
+      module_state.restore_attributes(module, attributes)
+    raise
 
 
 def _is_partitioned(value: Any) -> bool:  # tf.compat.v1 has no public class for it.
@@ -593,12 +558,12 @@ def reuse_variables(method: Callable[..., Any]) -> Callable[..., Any]:
   def wrapper(self, *args, **kwargs):
     if not isinstance(self, AbstractModule):
       raise TypeError(ERR_REUSE_NOT_MODULE.format(self))
-    state = self._state()  # pylint: disable=protected-access
-    self._check_same_graph(state)  # pylint: disable=protected-access
-    _track_use(self, state)
-    with self._connection_scope(method.__name__) as frame:  # pylint: disable=protected-access
+    state = _state_of(self)
+    _check_same_graph(state)
+    module_state.record_use(self, state)
+    with _connection_scope(self, state, method.__name__) as frame:
       with tf.name_scope(state.module_name), tf.name_scope(method_name):
-        outputs = self._call_and_undo_on_error(frame, method, (self,) + args, kwargs)  # pylint: disable=protected-access
+        outputs = _call_and_undo_on_error(self, frame, method, (self,) + args, kwargs)
     if state.graph is None:
       state.graph = naming.outer_graph()
     return outputs

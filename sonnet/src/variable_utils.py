@@ -17,6 +17,7 @@ import numpy as np
 import tensorflow as tf
 
 from sonnet.src import errors
+from sonnet.src import module_state
 from sonnet.src import naming
 from sonnet.src import types
 
@@ -39,7 +40,7 @@ _PART_RE = re.compile(r"^(.*)/part_\d+$")
 def _scope_name_of(scope: Any) -> str:
   if isinstance(scope, str):
     return scope
-  if hasattr(scope, "_snt_state"):
+  if hasattr(scope, module_state.STATE_ATTRIBUTE):
     return scope.scope_name
   if isinstance(scope, tf.compat.v1.VariableScope):
     return scope.name
@@ -66,7 +67,7 @@ def _eager_variables(collection: str) -> List[Any]:
     return []
   found = []
   for module in naming.live_modules():
-    store = module.__dict__.get("_snt_variables")
+    store = module.__dict__.get(module_state.VARIABLES_ATTRIBUTE)
     if not store:
       continue
     for variable in store.values():
@@ -255,7 +256,8 @@ def count_parameters(module_or_variables: Union[tf.Module, Iterable[tf.Variable]
   Returns:
     The total number of elements.
   """
-  if hasattr(module_or_variables, "_snt_state") or isinstance(module_or_variables, tf.Module):
+  if (hasattr(module_or_variables, module_state.STATE_ATTRIBUTE) or
+      isinstance(module_or_variables, tf.Module)):
     variables = (module_or_variables.trainable_variables if trainable_only
                  else module_or_variables.variables)
   else:
@@ -279,7 +281,8 @@ def count_parameters_by_module(module: tf.Module, *, trainable_only: bool = Fals
   """
   counts: Dict[str, int] = collections.OrderedDict()
   for m in [module] + sorted(
-      (s for s in module.submodules if hasattr(s, "_snt_state")), key=lambda s: s.scope_name):
+      (s for s in module.submodules if hasattr(s, module_state.STATE_ATTRIBUTE)),
+      key=lambda s: s.scope_name):
     counts[m.scope_name] = count_parameters(m, trainable_only=trainable_only)
   return counts
 

@@ -19,11 +19,12 @@ import contextlib
 import functools
 import math
 import threading
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Union
 
 import tensorflow as tf
 
 from sonnet.src import errors
+from sonnet.src import module_state
 from sonnet.src import naming
 
 ERR_OUTSIDE_MODULE = (
@@ -62,7 +63,7 @@ def _check_pending_restore(module: Any, key: str, name: str, shape: tf.TensorSha
   """Raises if a checkpoint restore waiting for variable `key` holds another shape.
 
   A restore before the first call is applied when the variable is tracked. For variables
-  tracked in a dict (as `module._snt_variables` is), TensorFlow 2.21 swallows the
+  tracked in a dict (as a module's variables are), TensorFlow 2.21 swallows the
   `ValueError` of a shape mismatch and silently skips the restore (and
   `assert_consumed()` passes); so the saved shape is checked here first, before anything
   is created. This reads TensorFlow's pending restores (private attributes, read
@@ -71,7 +72,7 @@ def _check_pending_restore(module: Any, key: str, name: str, shape: tf.TensorSha
   Raises:
     ValueError: if the pending restore holds a value of an incompatible shape.
   """
-  pending = getattr(module._snt_variables, "_deferred_dependencies", None)  # pylint: disable=protected-access
+  pending = getattr(module_state.variables_of(module), "_deferred_dependencies", None)
   if not isinstance(pending, dict):
     return
   for position in pending.get(key, ()):
@@ -132,12 +133,13 @@ def _is_value(initializer: Any) -> bool:
 class _ModuleVariableStore:
   """Creates and looks up the variables of one call frame's module."""
 
-  def __init__(self, frame: naming.Frame):
+  def __init__(self, frame: naming.Frame, state: module_state.ModuleState):
     self._frame = frame
     self._module = frame.module
+    self._state = state  # The state of `frame.module`.
 
   def key_for(self, full_name: str) -> str:
-    prefix = self._module.scope_name + "/"
+    prefix = self._state.scope_name + "/"
     return full_name[len(prefix):] if full_name.startswith(prefix) else full_name
 
   def __call__(self,
@@ -153,17 +155,16 @@ class _ModuleVariableStore:
                aggregation: Any = tf.VariableAggregation.NONE,
                **unused_kwargs: Any) -> Any:
     """The base getter: returns the existing variable or creates it."""
-    module = self._module
-    state = module._snt_state  # pylint: disable=protected-access
+    state = self._state
     key = self.key_for(name)
     spec = state.variable_specs.get(key)
     if (spec is not None and (dtype is None or dtype is spec[2]) and
         (shape is None or (type(shape) in (list, tuple) and tuple(shape) == spec[1])) and
         state.variable_owners.get(key, self._frame.owner) == self._frame.owner):
       return spec[0]  # Fast path of a later call: the same request as at creation.
-    store = module._snt_variables  # pylint: disable=protected-access
+    module = self._module
     dtype = tf.as_dtype(dtype) if dtype is not None else None
-    existing = store.get(key)
+    existing = module_state.variables_of(module).get(key)
     if existing is not None:
       owner = state.variable_owners.get(key)
       if owner is not None and owner != self._frame.owner:
@@ -249,18 +250,14 @@ class _ModuleVariableStore:
         if reuse_cache is not None:
           reuse_cache[name] = variable
       # Tracking inside init_scope: a pending checkpoint restore applies here, eagerly.
-      module._snt_variables[key] = variable  # pylint: disable=protected-access
-      module._snt_state.variable_owners[key] = self._frame.owner  # pylint: disable=protected-access
-      module._snt_state.variable_specs[key] = (variable, tuple(shape_list), dtype)  # pylint: disable=protected-access
-      self._frame.created.append((module, key))
-      if regularizer is not None:
-        module._snt_state.regularizers[key] = regularizer  # pylint: disable=protected-access
-        if graph is not naming.EAGER:
-          with tf.compat.v1.name_scope(name + "/Regularizer/"):
-            loss = regularizer(variable)
-          if loss is not None:
-            tf.compat.v1.add_to_collection(tf.compat.v1.GraphKeys.REGULARIZATION_LOSSES, loss)
-            module._snt_state.graph_regularization_losses[key] = loss  # pylint: disable=protected-access
+      self._state.record_variable(self._frame, key, variable,
+                                  spec=(tuple(shape_list), dtype), regularizer=regularizer)
+      if regularizer is not None and graph is not naming.EAGER:
+        with tf.compat.v1.name_scope(name + "/Regularizer/"):
+          loss = regularizer(variable)
+        if loss is not None:
+          tf.compat.v1.add_to_collection(tf.compat.v1.GraphKeys.REGULARIZATION_LOSSES, loss)
+          self._state.record_graph_regularization_loss(key, loss)
     return variable
 
   def _create_partitioned(self, name, shape_list, dtype, initializer, value, trainable,
@@ -287,9 +284,10 @@ def _chain_getters(base: Callable[..., Any],
 
 def getter_for_frame(frame: naming.Frame, base: Optional[Callable[..., Any]] = None):
   """Returns the full getter chain for the innermost module of `frame`."""
+  state = module_state.of(frame.module)
   if base is None:
-    base = _ModuleVariableStore(frame)
-  return _chain_getters(base, frame.module._snt_state.custom_getters)  # pylint: disable=protected-access
+    base = _ModuleVariableStore(frame, state)
+  return _chain_getters(base, state.custom_getters)
 
 
 def record_tf1_variable(frame: naming.Frame, use_tf_store: bool,
@@ -310,123 +308,21 @@ def record_tf1_variable(frame: naming.Frame, use_tf_store: bool,
   Returns:
     The variable (or what the module's custom getters make of it).
   """
-  module = frame.module
-  module._snt_state.tf1_usage["used"] = True  # pylint: disable=protected-access
+  state = module_state.of(frame.module)
+  state.mark_tf1_used()
   if not use_tf_store:
     return getter_for_frame(frame)(*args, name=name, **kwargs)
 
   def recording_getter(name, *args, **kwargs):
     variable = getter(name, *args, **kwargs)
-    store = _ModuleVariableStore(frame)
-    key = store.key_for(name)
-    if key not in module._snt_variables:  # pylint: disable=protected-access
+    key = _ModuleVariableStore(frame, state).key_for(name)
+    if key not in module_state.variables_of(frame.module):
       with tf.init_scope():
-        module._snt_variables[key] = variable  # pylint: disable=protected-access
-      module._snt_state.variable_owners[key] = frame.owner  # pylint: disable=protected-access
-      if kwargs.get("regularizer") is not None:
-        module._snt_state.regularizers[key] = kwargs["regularizer"]  # pylint: disable=protected-access
-      frame.created.append((module, key))
+        state.record_variable(frame, key, variable, regularizer=kwargs.get("regularizer"))
     return variable
 
   chained = getter_for_frame(frame, base=recording_getter)
   return chained(*args, name=name, **kwargs)
-
-
-# Attributes managed by Sonnet's own state and by TensorFlow's object tracking.
-_INTERNAL_ATTRIBUTE_PREFIXES = ("_snt_", "_self_")
-_MISSING = object()
-
-
-def attribute_snapshot(module: Any) -> Dict[str, Any]:
-  """The module's own attributes (not Sonnet's or TensorFlow's bookkeeping)."""
-  return {k: v for k, v in vars(module).items()
-          if not k.startswith(_INTERNAL_ATTRIBUTE_PREFIXES)}
-
-
-def restore_attributes(module: Any, snapshot: Dict[str, Any]) -> None:
-  """Puts back the attributes a failed first call set (e.g. `self._w = w`).
-
-  Uses setattr/delattr so TensorFlow's object tracking (checkpoints, `variables`) forgets
-  what the failed call attached.
-  """
-  for name in list(attribute_snapshot(module)):
-    if name not in snapshot:
-      delattr(module, name)
-  for name, value in snapshot.items():
-    current = vars(module).get(name, _MISSING)
-    if current is not value:
-      if current is not _MISSING:
-        delattr(module, name)  # Assigning a non-trackable value would not untrack it.
-      setattr(module, name, value)
-
-
-class _FirstConnection:
-  """Marks a sub-module's first successful call (undone if the enclosing call fails)."""
-
-  __slots__ = ("previous_graph", "attributes")
-
-  def __init__(self, previous_graph: Any, attributes: Dict[str, Any]):
-    self.previous_graph = previous_graph
-    self.attributes = attributes
-
-
-def record_first_connection(module: Any, previous_graph: Any,
-                            attributes: Dict[str, Any]) -> None:
-  """Records, in the enclosing call (if any), that `module` was connected for the first time.
-
-  Args:
-    module: the module whose first call just succeeded.
-    previous_graph: its graph before that call (restored if the enclosing call fails).
-    attributes: `attribute_snapshot(module)` from before that call (restored likewise).
-  """
-  frame = naming.current_frame()
-  if frame is not None:
-    frame.created.append((module, _FirstConnection(previous_graph, attributes)))
-
-
-def undo_creations(created: Sequence[Tuple[Any, Any]]) -> None:
-  """Forgets the variables and sub-modules created by a call that then failed.
-
-  Sub-modules connected for the first time by that call become unconnected again.
-  """
-  for module, key in reversed(created):
-    state = module.__dict__.get("_snt_state")
-    if isinstance(key, _FirstConnection):
-      state.is_connected = False
-      state.graph = key.previous_graph
-      state.connected_subgraphs.clear()
-      restore_attributes(module, key.attributes)
-      continue
-    if hasattr(key, "_snt_state"):
-      # A sub-module constructed during the failed call: detach it from its parent.
-      parent = key
-      submodules = parent._snt_submodules  # pylint: disable=protected-access
-      for i in range(len(submodules) - 1, -1, -1):
-        if submodules[i] is module:
-          del submodules[i]
-      siblings = parent._snt_state.call_children  # pylint: disable=protected-access
-      if siblings.get(state.scope_name) is module:
-        del siblings[state.scope_name]
-      continue
-    # Deleting from TensorFlow's tracked dict wrapper would make it unsaveable for good
-    # ("modified outside the wrapper"); track a fresh dict without the variable instead.
-    store = dict(module._snt_variables)  # pylint: disable=protected-access
-    variable = store.pop(key, None)
-    module._snt_variables = store  # pylint: disable=protected-access
-    state.variable_owners.pop(key, None)
-    state.variable_specs.pop(key, None)
-    state.regularizers.pop(key, None)
-    loss = state.graph_regularization_losses.pop(key, None)
-    graph = getattr(variable, "graph", None)
-    if graph is None or tf.executing_eagerly() and graph is None:
-      continue
-    try:
-      keys = graph.get_all_collection_keys()
-    except AttributeError:
-      continue
-    for collection_key in keys:
-      items = graph.get_collection_ref(collection_key)
-      items[:] = [x for x in items if x is not variable and x is not loss]
 
 
 @tf.autograph.experimental.do_not_convert
@@ -476,8 +372,9 @@ def get_variable(name: str,
   frame = naming.current_frame()
   if frame is None:
     raise errors.Error(ERR_OUTSIDE_MODULE.format(name))
-  full_name = f"{frame.module.scope_name}/{name}"
-  getter = getter_for_frame(frame)
+  state = module_state.of(frame.module)
+  full_name = f"{state.scope_name}/{name}"
+  getter = _chain_getters(_ModuleVariableStore(frame, state), state.custom_getters)
   return getter(name=full_name, shape=shape, dtype=dtype, initializer=initializer,
                 regularizer=regularizer, trainable=trainable, partitioner=partitioner,
                 collections=collections, **kwargs)
@@ -511,14 +408,14 @@ def get_regularization_loss(
   losses: List[tf.Tensor] = []
   seen = set()
   for root in roots:
-    if not hasattr(root, "_snt_variables"):
+    if not hasattr(root, module_state.VARIABLES_ATTRIBUTE):
       raise TypeError(f"get_regularization_loss expects Sonnet modules, got {root!r}.")
     for module in [root] + list(root.submodules):
-      if id(module) in seen or not hasattr(module, "_snt_state"):
+      if id(module) in seen or not hasattr(module, module_state.STATE_ATTRIBUTE):
         continue
       seen.add(id(module))
-      for key, regularizer in module._snt_state.regularizers.items():  # pylint: disable=protected-access
-        loss = regularizer(module._snt_variables[key])  # pylint: disable=protected-access
+      for key, regularizer in module_state.of(module).regularizers.items():
+        loss = regularizer(module_state.variables_of(module)[key])
         if loss is not None:
           losses.append(tf.cast(loss, tf.float32))
   with tf.name_scope(name):

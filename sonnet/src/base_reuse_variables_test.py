@@ -1,0 +1,82 @@
+# Copyright 2026 The Sonnet Authors. All Rights Reserved.
+# Licensed under the Apache License, Version 2.0.
+"""Tests for sonnet.src.base.reuse_variables: methods that create and share variables."""
+
+from absl.testing import parameterized
+import numpy as np
+import sonnet as snt
+from sonnet.src import test_utils
+import tensorflow as tf
+
+
+class WithMethods(snt.AbstractModule):
+
+  def _build(self, inputs):
+    return self.add_bias(inputs)
+
+  @snt.reuse_variables
+  def add_bias(self, inputs):
+    b = snt.get_variable("b", shape=[inputs.shape[-1]], initializer=snt.initializers.ones)
+    return inputs + b
+
+  @snt.reuse_variables
+  def scale(self, inputs):
+    s = snt.get_variable("s", shape=[], initializer=snt.initializers.constant(2.0))
+    return inputs * s
+
+  @snt.reuse_variables
+  def conflicting(self, inputs):
+    return inputs + snt.get_variable("b", shape=[inputs.shape[-1]])
+
+
+class ReuseVariablesTest(parameterized.TestCase, tf.test.TestCase):
+
+  @test_utils.run_in_modes
+  def test_methods_share_variables(self, mode):
+    def fn():
+      module = WithMethods()
+      x = tf.ones([2, 3])
+      outputs = [module.scale(x), module(x), module.add_bias(x), module.scale(x)]
+      self.assertEqual(sorted(v.name.split("/")[-1] for v in module.variables),
+                       ["b:0", "s:0"])
+      return outputs
+    outputs = test_utils.evaluate_in_mode(mode, fn)
+    self.assertAllClose(outputs[0], np.full([2, 3], 2.0))
+    self.assertAllClose(outputs[1], np.full([2, 3], 2.0))
+    self.assertAllClose(outputs[2], np.full([2, 3], 2.0))
+    self.assertAllClose(outputs[3], np.full([2, 3], 2.0))
+
+  def test_variables_are_reused_after_first_call(self):
+    module = WithMethods()
+    traced = tf.function(module.add_bias)
+    traced(tf.ones([1, 3]))
+    (b,) = module.variables
+    b.assign([5.0, 6.0, 7.0])
+    self.assertAllClose(module.add_bias(tf.zeros([1, 3])), [[5.0, 6.0, 7.0]])
+    self.assertAllClose(traced(tf.zeros([4, 3]))[0], [5.0, 6.0, 7.0])
+    self.assertLen(module.variables, 1)
+
+  def test_each_method_owns_its_variables(self):
+    module = WithMethods()
+    module.add_bias(tf.ones([1, 2]))
+    with self.assertRaisesRegex(ValueError, "must own its variables"):
+      module.conflicting(tf.ones([1, 2]))
+
+  def test_not_a_method(self):
+    with self.assertRaisesRegex(TypeError, "only be used with methods"):
+      snt.reuse_variables(lambda x: x)
+
+    class NotAModule:
+      @snt.reuse_variables
+      def method(self):
+        return 1
+    with self.assertRaisesRegex(TypeError, "Sonnet modules"):
+      NotAModule().method()
+
+  def test_keeps_name_and_doc(self):
+    self.assertEqual(WithMethods.add_bias.__name__, "add_bias")
+
+
+
+if __name__ == "__main__":
+  tf.test.main()

@@ -1,0 +1,364 @@
+# Copyright 2026 The Sonnet Authors. All Rights Reserved.
+# Licensed under the Apache License, Version 2.0.
+"""The bookkeeping of a Sonnet module, and how a failed call is undone.
+
+`snt.AbstractModule.__init__` gives every module three attributes:
+
+* `_snt_state`: a `ModuleState` (scope name, graph, variable owners and specs,
+  regularizers, ...), kept out of checkpoints and SavedModels;
+* `_snt_variables`: a dict variable key -> variable, tracked by TensorFlow (its name is part
+  of every checkpoint key, e.g. `model/_snt_variables/w/.ATTRIBUTES/VARIABLE_VALUE`);
+* `_snt_submodules`: a list of the sub-modules the module built or used, tracked likewise.
+
+`base` (the module class) and `variables` (`snt.get_variable`) share this state only
+through the functions and `ModuleState` methods here. This file imports neither of them.
+
+A call records in its frame (`naming.Frame.created`) everything it creates: variables, new
+sub-modules, first connections of sub-modules. If the call fails, `undo_creations` takes
+them back, so a later call starts from where the failed one started.
+"""
+
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+from sonnet.src import naming
+
+# The module attributes this file manages (see the module docstring).
+STATE_ATTRIBUTE = "_snt_state"
+VARIABLES_ATTRIBUTE = "_snt_variables"
+SUBMODULES_ATTRIBUTE = "_snt_submodules"
+
+# Attributes managed by Sonnet's own state and by TensorFlow's object tracking.
+_INTERNAL_ATTRIBUTE_PREFIXES = ("_snt_", "_self_")
+_MISSING = object()
+
+
+class ModuleState:
+  """Untracked bookkeeping of a module (kept out of checkpoints and SavedModels).
+
+  Attributes:
+    scope_name: the module's full scope name, fixed at construction.
+    module_name: the last component of `scope_name`.
+    custom_getters: the custom getters applied to the module's variables, outermost first.
+    graph: `naming.EAGER` or the `tf.Graph` of the first connection; None before it.
+    is_connected: whether a call succeeded.
+    connected_subgraphs: one `ConnectedSubGraph` per graph-mode connection.
+    variable_owners: variable key -> the method that created it.
+    variable_specs: variable key -> (variable, shape tuple, dtype) of `snt.get_variable`'s
+      creation request (the fast path of later requests).
+    regularizers: variable key -> regularizer.
+    graph_regularization_losses: variable key -> its loss in the graph's collection.
+    call_children: scope name -> the first sub-module built under it by a call.
+    tf1_usage: the methods whose first call succeeded (`"probed"`), and whether any used
+      `tf.compat.v1.get_variable` (`"used"`).
+    permanent_children: scope names of sub-modules built in `__init__` (never reused by
+      sub-modules built in a call).
+    canonical: for a module rebuilt by a later call of its parent, the first one built
+      (both hold the same variables); None otherwise.
+  """
+
+  def __init__(self, scope_name: str, module_name: str, custom_getters: Tuple[Any, ...]):
+    """Creates the state of a new module.
+
+    Args:
+      scope_name: the module's full scope name.
+      module_name: the last component of `scope_name`.
+      custom_getters: the custom getters of the module and of the modules it nests in.
+    """
+    self.scope_name = scope_name
+    self.module_name = module_name
+    self.custom_getters = custom_getters
+    self.graph: Any = None
+    self.is_connected = False
+    self.connected_subgraphs: list = []
+    # Shared with later incarnations (see `adopt`):
+    self.variable_owners: Dict[str, str] = {}
+    self.variable_specs: Dict[str, Any] = {}
+    self.regularizers: Dict[str, Callable[[Any], Any]] = {}
+    self.graph_regularization_losses: Dict[str, Any] = {}
+    self.call_children: Dict[str, Any] = {}
+    self.tf1_usage: Dict[str, Any] = {"probed": set(), "used": False}
+    self.permanent_children: set = set()
+    self.canonical: Any = None
+
+  def adopt(self, first: "ModuleState", first_module: Any) -> None:
+    """Shares the variable bookkeeping of `first_module`, the first incarnation.
+
+    Args:
+      first: the state of `first_module`.
+      first_module: the module the parent's first call built under the same scope name.
+    """
+    self.variable_owners = first.variable_owners
+    self.variable_specs = first.variable_specs
+    self.regularizers = first.regularizers
+    self.graph_regularization_losses = first.graph_regularization_losses
+    self.call_children = first.call_children
+    self.tf1_usage = first.tf1_usage
+    self.canonical = first_module
+
+  def claim_call_child(self, scope_name: str, module: Any) -> Optional[Any]:
+    """Returns the sub-module a call built first under `scope_name`, or records `module`.
+
+    Args:
+      scope_name: the scope name of a sub-module being built during a call.
+      module: that sub-module.
+
+    Returns:
+      The sub-module built under `scope_name` by an earlier call, or None (then `module` is
+      recorded as the first one).
+    """
+    first = self.call_children.get(scope_name)
+    if first is None:
+      self.call_children[scope_name] = module
+    return first
+
+  def mark_tf1_used(self) -> None:
+    """Records that a method called `tf.compat.v1.get_variable`."""
+    self.tf1_usage["used"] = True
+
+  def record_variable(self, frame: naming.Frame, key: str, variable: Any,
+                      spec: Optional[Tuple[Any, Any]] = None,
+                      regularizer: Optional[Callable[[Any], Any]] = None) -> None:
+    """Records a variable the call in `frame` created (taken back if the call fails).
+
+    Call it inside `tf.init_scope()`: tracking the variable applies a pending checkpoint
+    restore, eagerly.
+
+    Args:
+      frame: the frame of the call; `frame.module` is the module of this state, and
+        `frame.owner` (the method running) owns the variable.
+      key: the variable's name relative to the module.
+      variable: the variable.
+      spec: (shape tuple, dtype) of the creation request, for the fast path of later
+        requests; None for variables made by TensorFlow's own variable store.
+      regularizer: the variable's regularizer, or None.
+    """
+    module = frame.module
+    variables_of(module)[key] = variable
+    self.variable_owners[key] = frame.owner
+    if spec is not None:
+      self.variable_specs[key] = (variable,) + spec
+    frame.created.append((module, key))
+    if regularizer is not None:
+      self.regularizers[key] = regularizer
+
+  def record_graph_regularization_loss(self, key: str, loss: Any) -> None:
+    """Records the loss a variable's regularizer added to a graph collection.
+
+    Args:
+      key: the variable's key.
+      loss: the loss tensor (removed from the collections if the creation is undone).
+    """
+    self.graph_regularization_losses[key] = loss
+
+  def forget_variable(self, module: Any, key: str) -> Tuple[Any, Any]:
+    """Forgets the variable `key` of `module` (the module of this state).
+
+    Args:
+      module: the module.
+      key: the variable's key.
+
+    Returns:
+      (the variable or None, its graph regularization loss or None).
+    """
+    # Deleting from TensorFlow's tracked dict wrapper would make it unsaveable for good
+    # ("modified outside the wrapper"); track a fresh dict without the variable instead.
+    store = dict(variables_of(module))
+    variable = store.pop(key, None)
+    setattr(module, VARIABLES_ATTRIBUTE, store)
+    self.variable_owners.pop(key, None)
+    self.variable_specs.pop(key, None)
+    self.regularizers.pop(key, None)
+    loss = self.graph_regularization_losses.pop(key, None)
+    return variable, loss
+
+  def reset_connection(self, previous_graph: Any) -> None:
+    """Makes the module unconnected again (its first connection was undone).
+
+    Args:
+      previous_graph: the module's graph before that connection.
+    """
+    self.is_connected = False
+    self.graph = previous_graph
+    self.connected_subgraphs.clear()
+
+
+def of(module: Any) -> Optional[ModuleState]:
+  """Returns the state of a Sonnet module, or None.
+
+  Args:
+    module: a Sonnet module (None also when its `__init__` did not run
+      `AbstractModule.__init__`).
+
+  Returns:
+    The module's `ModuleState`, or None.
+  """
+  return module.__dict__.get(STATE_ATTRIBUTE)
+
+
+def variables_of(module: Any) -> Dict[str, Any]:
+  """Returns the tracked dict of a Sonnet module's variables (key -> variable).
+
+  Args:
+    module: a Sonnet module.
+
+  Returns:
+    The dict the module tracks (changes to it are checkpointed).
+  """
+  return module.__dict__[VARIABLES_ATTRIBUTE]
+
+
+def submodules_of(module: Any) -> List[Any]:
+  """Returns the tracked list of the sub-modules a Sonnet module built or used.
+
+  Args:
+    module: a Sonnet module.
+
+  Returns:
+    The list the module tracks.
+  """
+  return module.__dict__[SUBMODULES_ATTRIBUTE]
+
+
+def add_submodule(frame: naming.Frame, child: Any) -> None:
+  """Makes `child`, just constructed inside `frame`, a sub-module of `frame.module`.
+
+  Undone (see `detach_submodule`) if the call running in `frame` fails.
+
+  Args:
+    frame: the innermost frame.
+    child: the new module.
+  """
+  submodules_of(frame.module).append(child)
+  frame.created.append((child, frame.module))
+
+
+def detach_submodule(parent: Any, child: Any) -> None:
+  """Takes back `add_submodule(frame, child)` (with `frame.module` being `parent`).
+
+  Args:
+    parent: the parent module.
+    child: the sub-module.
+  """
+  submodules = submodules_of(parent)
+  for i in range(len(submodules) - 1, -1, -1):
+    if submodules[i] is child:
+      del submodules[i]
+  siblings = of(parent).call_children
+  scope_name = of(child).scope_name
+  if siblings.get(scope_name) is child:
+    del siblings[scope_name]
+
+
+def record_use(module: Any, state: ModuleState) -> None:
+  """Records `module` as used by the module whose call is running (if any).
+
+  So `variables` and checkpoints of the caller include modules it only reaches through a
+  closure or an argument (e.g. `snt.Module(lambda x: a(x) + b(x))`).
+
+  Args:
+    module: the module being called.
+    state: its state.
+  """
+  frame = naming.current_frame()
+  if frame is None or frame.module is module:
+    return
+  used = module if state.canonical is None else state.canonical
+  caller = frame.module
+  caller_state = of(caller)
+  if caller_state.canonical is not None:
+    caller = caller_state.canonical
+  submodules = submodules_of(caller)
+  if used is caller or any(m is used for m in submodules):
+    return
+  submodules.append(used)
+
+
+def attribute_snapshot(module: Any) -> Dict[str, Any]:
+  """Returns the module's own attributes (not Sonnet's or TensorFlow's bookkeeping).
+
+  Args:
+    module: the module.
+
+  Returns:
+    A dict attribute name -> value.
+  """
+  return {k: v for k, v in vars(module).items()
+          if not k.startswith(_INTERNAL_ATTRIBUTE_PREFIXES)}
+
+
+def restore_attributes(module: Any, snapshot: Dict[str, Any]) -> None:
+  """Puts back the attributes a failed first call set (e.g. `self._w = w`).
+
+  Uses setattr/delattr so TensorFlow's object tracking (checkpoints, `variables`) forgets
+  what the failed call attached.
+
+  Args:
+    module: the module.
+    snapshot: `attribute_snapshot(module)` from before the call.
+  """
+  for name in list(attribute_snapshot(module)):
+    if name not in snapshot:
+      delattr(module, name)
+  for name, value in snapshot.items():
+    current = vars(module).get(name, _MISSING)
+    if current is not value:
+      if current is not _MISSING:
+        delattr(module, name)  # Assigning a non-trackable value would not untrack it.
+      setattr(module, name, value)
+
+
+class _FirstConnection:
+  """Marks a sub-module's first successful call (undone if the enclosing call fails)."""
+
+  __slots__ = ("previous_graph", "attributes")
+
+  def __init__(self, previous_graph: Any, attributes: Dict[str, Any]):
+    self.previous_graph = previous_graph
+    self.attributes = attributes
+
+
+def record_first_connection(module: Any, previous_graph: Any,
+                            attributes: Dict[str, Any]) -> None:
+  """Records, in the enclosing call (if any), that `module` was connected for the first time.
+
+  Args:
+    module: the module whose first call just succeeded.
+    previous_graph: its graph before that call (restored if the enclosing call fails).
+    attributes: `attribute_snapshot(module)` from before that call (restored likewise).
+  """
+  frame = naming.current_frame()
+  if frame is not None:
+    frame.created.append((module, _FirstConnection(previous_graph, attributes)))
+
+
+def undo_creations(created: Sequence[Tuple[Any, Any]]) -> None:
+  """Forgets the variables and sub-modules created by a call that then failed.
+
+  Sub-modules connected for the first time by that call become unconnected again.
+
+  Args:
+    created: the `created` list of the failed call's frame.
+  """
+  for module, entry in reversed(created):
+    if isinstance(entry, _FirstConnection):
+      of(module).reset_connection(entry.previous_graph)
+      restore_attributes(module, entry.attributes)
+    elif isinstance(entry, str):  # A variable key.
+      variable, loss = of(module).forget_variable(module, entry)
+      _remove_from_collections(variable, loss)
+    else:  # A sub-module constructed during the failed call; `entry` is its parent.
+      detach_submodule(entry, module)
+
+
+def _remove_from_collections(variable: Any, loss: Any) -> None:
+  """Removes a forgotten variable and its regularization loss from its graph's collections."""
+  graph = getattr(variable, "graph", None)  # None for eager variables.
+  if graph is None:
+    return
+  try:
+    keys = graph.get_all_collection_keys()
+  except AttributeError:
+    return
+  for collection_key in keys:
+    items = graph.get_collection_ref(collection_key)
+    items[:] = [x for x in items if x is not variable and x is not loss]
