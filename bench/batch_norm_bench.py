@@ -18,13 +18,14 @@ import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import numpy as np  # pylint: disable=g-import-not-at-top
-import tensorflow as tf  # pylint: disable=g-import-not-at-top
+import numpy as np
+import tensorflow as tf
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-import sonnet as snt  # pylint: disable=g-import-not-at-top,wrong-import-position
-from bench import timing  # pylint: disable=g-import-not-at-top,wrong-import-position
-import keras  # pylint: disable=g-import-not-at-top,wrong-import-position
+import keras
+
+from bench import timing
+import sonnet as snt
 
 
 def _training_step(call, variables_fn):
@@ -75,13 +76,12 @@ def main(argv=None):
   results = timing.measure(
       [(name, functools.partial(fn, inputs)) for name, fn in candidates], args.repeats)
   reference = results["keras.layers.BatchNormalization"][0]
-  print("Batch norm training step, input {} float32, {} repeats, {} CPU threads".format(
-      tuple(args.shape), args.repeats, os.cpu_count()))
+  print(f"Batch norm training step, input {tuple(args.shape)} float32, {args.repeats} repeats, "
+        f"{os.cpu_count()} CPU threads")
   print("{:<34} {:>12} {:>12} {:>10}".format("candidate", "median ms", "min ms",
                                            "vs keras"))
   for name, (median, minimum) in results.items():
-    print("{:<34} {:>12.3f} {:>12.3f} {:>9.2f}x".format(name, median * 1e3, minimum * 1e3,
-                                                       median / reference))
+    print(f"{name:<34} {median * 1e3:>12.3f} {minimum * 1e3:>12.3f} {median / reference:>9.2f}x")
 
 
 if __name__ == "__main__":

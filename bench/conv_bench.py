@@ -19,15 +19,16 @@ import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import numpy as np  # pylint: disable=g-import-not-at-top
-import tensorflow as tf  # pylint: disable=g-import-not-at-top
+import numpy as np
+import tensorflow as tf
 
 tf.get_logger().setLevel("ERROR")  # Each candidate is traced once; no retracing notes.
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-import sonnet as snt  # pylint: disable=g-import-not-at-top,wrong-import-position
-from bench import timing  # pylint: disable=g-import-not-at-top,wrong-import-position
-import keras  # pylint: disable=g-import-not-at-top,wrong-import-position
+import keras  # noqa: E402 (after the sys.path entry above)
+
+from bench import timing  # noqa: E402 (after the sys.path entry above)
+import sonnet as snt  # noqa: E402 (after the sys.path entry above)
 
 
 def build_candidates(batch, size, channels):
@@ -63,7 +64,10 @@ def build_candidates(batch, size, channels):
   unknown_nchw = tf.TensorSpec([None] + x_nchw.shape[1:].as_list(), tf.float32)
   plain_vars = [w, b]
   snt_vars = [module.w, module.b]
-  compile_ = lambda fn, spec: tf.function(fn, input_signature=[spec])
+
+  def compile_(fn, spec):
+    return tf.function(fn, input_signature=[spec])
+
   return [
       ("tf.nn.conv2d + bias_add, fixed batch", compile_(train_step(plain, plain_vars), fixed), x),
       ("keras Conv2D, fixed batch", compile_(train_step(layer, [layer.kernel, layer.bias]),
@@ -96,8 +100,7 @@ def main(argv=None):
   plain_median = results[candidates[0][0]][0]
   print("{:42s} {:>12s} {:>10s} {:>14s}".format("", "median ms", "min ms", "plain / this"))
   for name, (median, best) in results.items():
-    print("{:42s} {:12.2f} {:10.2f} {:14.2f}".format(name, median * 1e3, best * 1e3,
-                                                     plain_median / median))
+    print(f"{name:42s} {median * 1e3:12.2f} {best * 1e3:10.2f} {plain_median / median:14.2f}")
 
 
 if __name__ == "__main__":

@@ -21,13 +21,14 @@ import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import numpy as np  # pylint: disable=g-import-not-at-top
-import tensorflow as tf  # pylint: disable=g-import-not-at-top
+import numpy as np
+import tensorflow as tf
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-import sonnet as snt  # pylint: disable=g-import-not-at-top,wrong-import-position
-from bench import timing  # pylint: disable=g-import-not-at-top,wrong-import-position
-import keras  # pylint: disable=g-import-not-at-top,wrong-import-position
+import keras
+
+from bench import timing
+import sonnet as snt
 
 
 def main(argv=None):
@@ -50,7 +51,7 @@ def main(argv=None):
     input projection and lets TensorFlow differentiate the while loop."""
 
     state_size, output_size = lstm.state_size, lstm.output_size
-    _prepare_unroll = staticmethod(lstm._prepare_unroll)  # pylint: disable=protected-access
+    _prepare_unroll = staticmethod(lstm._prepare_unroll)  # noqa: SLF001 (the LSTM's own hook)
 
     def __call__(self, inputs, state):
       return lstm(inputs, state)
@@ -105,19 +106,16 @@ def main(argv=None):
       ("  ... and concat([x, h]) @ w every step", concat_tm),
       ("snt.static_unroll (time-major)", static_tm),
   ]
-  print("LSTM hidden={} input={} batch={} steps={}, forward+backward, tf.function, "
-        "tensorflow {}, keras {}, {} CPU threads, load average {:.2f}".format(
-            args.hidden, args.input, args.batch, args.steps, tf.__version__,
-            keras.__version__, os.cpu_count(), os.getloadavg()[0]))
+  print(f"LSTM hidden={args.hidden} input={args.input} batch={args.batch} steps={args.steps}, "
+        f"forward+backward, tf.function, tensorflow {tf.__version__}, keras {keras.__version__}, "
+        f"{os.cpu_count()} CPU threads, load average {os.getloadavg()[0]:.2f}")
   results = timing.measure(candidates, args.repeats)
   keras_median = results[candidates[0][0]][0]
   print("{:44s} {:>10s} {:>8s} {:>13s}".format("", "median ms", "min ms",
                                               "keras / this"))
   for name, (median, best) in results.items():
-    print("{:44s} {:10.2f} {:8.2f} {:13.2f}".format(name, median * 1e3, best * 1e3,
-                                                   keras_median / median))
-  print("(ratio > 1: faster than Keras; load average now {:.2f})".format(
-      os.getloadavg()[0]))
+    print(f"{name:44s} {median * 1e3:10.2f} {best * 1e3:8.2f} {keras_median / median:13.2f}")
+  print(f"(ratio > 1: faster than Keras; load average now {os.getloadavg()[0]:.2f})")
 
 
 if __name__ == "__main__":

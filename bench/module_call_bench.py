@@ -19,7 +19,7 @@ import timeit
 import tensorflow as tf
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-import sonnet as snt  # pylint: disable=g-import-not-at-top
+import sonnet as snt
 
 
 def _time_pair(fn_a, fn_b, number, repeats):

@@ -24,7 +24,7 @@ import numpy as np
 import tensorflow as tf
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from sonnet.src import nest as snt_nest  # pylint: disable=g-import-not-at-top
+from sonnet.src import nest as snt_nest
 
 LSTMState = collections.namedtuple("LSTMState", ["hidden", "cell"])
 

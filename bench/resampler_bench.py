@@ -45,8 +45,9 @@ import time
 from absl import app
 from absl import flags
 import numpy as np
-import sonnet as snt
 import tensorflow as tf
+
+import sonnet as snt
 
 # torch's OpenMP threads otherwise spin after each call and steal the cores
 # from whatever runs next in the interleaved timing loop (measured: the op
@@ -54,7 +55,7 @@ import tensorflow as tf
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 try:
-  import torch  # pylint: disable=g-import-not-at-top
+  import torch
 except ImportError:
   torch = None
 

@@ -1,10 +1,10 @@
 """Checks the benchmark's alternatives compute what the op computes (no timing)."""
 
 import numpy as np
-import sonnet as snt
 import tensorflow as tf
 
 from bench import resampler_bench
+import sonnet as snt
 
 
 class BenchAgreementTest(tf.test.TestCase):

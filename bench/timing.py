@@ -2,9 +2,9 @@
 # Licensed under the Apache License, Version 2.0.
 """Timing shared by the module benchmarks (conv, LSTM, batch norm)."""
 
+from collections.abc import Callable, Sequence
 import statistics
 import time
-from typing import Callable, Dict, Sequence, Tuple
 
 import tensorflow as tf
 
@@ -15,8 +15,8 @@ def block(result) -> None:
     t.numpy()
 
 
-def measure(candidates: Sequence[Tuple[str, Callable[[], object]]], repeats: int,
-            warmup: int = 3) -> Dict[str, Tuple[float, float]]:
+def measure(candidates: Sequence[tuple[str, Callable[[], object]]], repeats: int,
+            warmup: int = 3) -> dict[str, tuple[float, float]]:
   """Median and min seconds per call of each candidate.
 
   Candidates are interleaved (each repetition runs all of them once, in the given order),

@@ -14,7 +14,7 @@ character) while it trains and a sample at the end.
 import os
 import sys
 import time
-from typing import Any, Dict, List
+from typing import Any
 
 from absl import app
 from absl import flags
@@ -22,7 +22,8 @@ import numpy as np
 import tensorflow as tf
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-import sonnet as snt  # pylint: disable=g-import-not-at-top,wrong-import-position
+import sonnet as snt
+
 
 def define_flags() -> None:
   """Defines the command-line flags; called only when run as a script, so that tests
@@ -48,7 +49,7 @@ def load_stdlib_text(max_chars: int, seed: int = 0) -> str:
   stdlib = os.path.dirname(os.__file__)
   paths = sorted(os.path.join(stdlib, f) for f in os.listdir(stdlib) if f.endswith(".py"))
   np.random.RandomState(seed).shuffle(paths)
-  chunks: List[str] = []
+  chunks: list[str] = []
   total = 0
   for path in paths:
     try:
@@ -61,7 +62,7 @@ def load_stdlib_text(max_chars: int, seed: int = 0) -> str:
     if total >= max_chars:
       break
   if not chunks:
-    raise RuntimeError("No Python sources found in {}".format(stdlib))
+    raise RuntimeError(f"No Python sources found in {stdlib}")
   return "".join(chunks)[:max_chars]
 
 
@@ -100,7 +101,7 @@ def train_and_sample(num_steps: int = 500, batch_size: int = 32, unroll_length: 
                      hidden_size: int = 128, num_layers: int = 2,
                      learning_rate: float = 5e-3, max_chars: int = 400_000,
                      sample_length: int = 300, log_every: int = 50,
-                     seed: int = 0) -> Dict[str, Any]:
+                     seed: int = 0) -> dict[str, Any]:
   """Trains the model and samples from it.
 
   Returns:
@@ -132,8 +133,8 @@ def train_and_sample(num_steps: int = 500, batch_size: int = 32, unroll_length: 
     windows = np.stack([data[o:o + unroll_length + 1] for o in offsets], axis=1)
     losses.append(float(train_step(windows)))
     if log_every and (step % log_every == 0 or step == 1):
-      print("step {:5d}  loss {:.3f} bits/char  ({:.0f}s)".format(
-          step, losses[-1], time.time() - start), flush=True)
+      print(f"step {step:5d}  loss {losses[-1]:.3f} bits/char  ({time.time() - start:.0f}s)",
+            flush=True)
 
   @tf.function
   def sample_step(ids, state, temperature):

@@ -9,7 +9,7 @@ import unittest
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO_ROOT)
 
-from examples import char_lm  # pylint: disable=g-import-not-at-top,wrong-import-position
+from examples import char_lm  # noqa: E402 (after the sys.path entry above)
 
 
 class CharLMTest(unittest.TestCase):

@@ -11,7 +11,6 @@ with batch normalisation followed by a `snt.Linear` read-out; `--model=mlp` uses
 """
 
 import time
-from typing import Dict
 
 from absl import app
 from absl import flags
@@ -40,8 +39,8 @@ def load_digits(seed: int):
 
   A stratified 75/25 split fixed by `seed`.
   """
-  from sklearn import datasets  # pylint: disable=g-import-not-at-top
-  from sklearn import model_selection  # pylint: disable=g-import-not-at-top
+  from sklearn import datasets
+  from sklearn import model_selection
   digits = datasets.load_digits()
   images = (digits.images / 16.0).astype(np.float32)[..., np.newaxis]
   labels = digits.target.astype(np.int32)
@@ -79,7 +78,7 @@ class DigitsClassifier(snt.AbstractModule):
 
 
 def train_and_evaluate(steps: int, batch_size: int, seed: int, model: str = "convnet",
-                       learning_rate: float = 3e-3, log_every: int = 100) -> Dict[str, float]:
+                       learning_rate: float = 3e-3, log_every: int = 100) -> dict[str, float]:
   """Trains the classifier and returns the final metrics.
 
   Args:

@@ -10,7 +10,7 @@ import pytest
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO_ROOT)
 
-from examples import digits_classifier  # pylint: disable=g-import-not-at-top,wrong-import-position
+from examples import digits_classifier  # noqa: E402 (after the sys.path entry above)
 
 
 class DigitsClassifierTest(unittest.TestCase):

@@ -16,8 +16,10 @@ import os
 from absl import app
 from absl import flags
 import numpy as np
-import sonnet as snt
 import tensorflow as tf
+
+import sonnet as snt
+
 
 def define_flags() -> None:
   """Defines the command-line flags; called only when run as a script, so that tests
@@ -67,7 +69,7 @@ def bilinear_reference(image: np.ndarray, warp: np.ndarray) -> np.ndarray:
 
 
 def save_png(path: str, image: np.ndarray) -> None:
-  from PIL import Image  # pylint: disable=g-import-not-at-top
+  from PIL import Image
   Image.fromarray((np.clip(image, 0, 1) * 255).astype(np.uint8)).save(path)
 
 

@@ -22,24 +22,24 @@ With a fixed --seed the numbers are reproducible on the same machine and thread
 count (see `docs/spatial_transformer.md`).
 """
 
+from collections.abc import Sequence
 import dataclasses
-import math
 import os
 import time
-from typing import Dict, Optional, Sequence, Tuple
 
 from absl import app
 from absl import flags
 from absl import logging
 import numpy as np
-import sonnet as snt
 import tensorflow as tf
 
+import sonnet as snt
+
 try:
-  from PIL import Image  # pylint: disable=g-import-not-at-top
-  from PIL import ImageDraw  # pylint: disable=g-import-not-at-top
-  from PIL import ImageFont  # pylint: disable=g-import-not-at-top
-  from sklearn import datasets  # pylint: disable=g-import-not-at-top
+  from PIL import Image
+  from PIL import ImageDraw
+  from PIL import ImageFont
+  from sklearn import datasets
 except ImportError as error:
   raise ImportError("The spatial transformer demo needs scikit-learn (for its digits) "
                     "and Pillow (to write the picture): pip install scikit-learn "
@@ -81,7 +81,7 @@ class Config:
   localisation_learning_rate_scale: float = 0.1
   canvas_size: int = 32
   log_every: int = 100
-  output_path: Optional[str] = _DEFAULT_OUTPUT
+  output_path: str | None = _DEFAULT_OUTPUT
   test_distortions: int = 4  # Distorted copies of every test digit.
   picture_columns: int = 10
   # Distortions: rotation in degrees, apparent digit size as a fraction of the canvas.
@@ -93,7 +93,7 @@ class Config:
 # --- Data ----------------------------------------------------------------------------
 
 
-def load_digits(seed: int) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def load_digits(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
   """Returns train/test digits `[N, 8, 8, 1]` in [0, 1] and labels, split by `seed`."""
   digits = datasets.load_digits()
   images = (digits.images / 16.0).astype(np.float32)[..., None]
@@ -201,18 +201,18 @@ class SpatialTransformerClassifier(snt.AbstractModule):
       self._classifier = Classifier()
 
   @property
-  def localisation_variables(self) -> Tuple[tf.Variable, ...]:
+  def localisation_variables(self) -> tuple[tf.Variable, ...]:
     """The variables of the localisation network (after the first call)."""
     return sum((module.trainable_variables for module in (
         self._localisation_convnet, self._localisation_hidden,
         self._localisation_params)), ())
 
   @property
-  def classifier_variables(self) -> Tuple[tf.Variable, ...]:
+  def classifier_variables(self) -> tuple[tf.Variable, ...]:
     """The variables of the classifier (after the first call)."""
     return self._classifier.trainable_variables
 
-  def transform(self, images: tf.Tensor) -> Tuple[tf.Tensor, tf.Tensor]:
+  def transform(self, images: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
     """Returns the warped images and the predicted affine parameters."""
     features = self._localisation_convnet(images * INPUT_SCALE)
     features = tf.reshape(features, [tf.shape(features)[0], -1])
@@ -236,7 +236,7 @@ def _predict(fn, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
                          for i in range(0, len(images), batch_size)])
 
 
-def run(config: Config) -> Dict[str, object]:
+def run(config: Config) -> dict[str, object]:
   """Trains both classifiers, evaluates them and writes the picture.
 
   Args:
@@ -356,8 +356,8 @@ def _font(size: int) -> ImageFont.ImageFont:
 
 
 def write_picture(path: str, references: np.ndarray, inputs: np.ndarray,
-                  warped: np.ndarray, predictions: Tuple[np.ndarray, np.ndarray],
-                  labels: np.ndarray, accuracies: Tuple[float, float],
+                  warped: np.ndarray, predictions: tuple[np.ndarray, np.ndarray],
+                  labels: np.ndarray, accuracies: tuple[float, float],
                   zoom: int = 4) -> None:
   """Writes a PNG: rows of upright digits, distorted inputs and transformer outputs.
 

@@ -9,10 +9,10 @@ import sys
 from absl.testing import absltest
 import numpy as np
 from PIL import Image
-import sonnet as snt
+import spatial_transformer_demo as demo
 import tensorflow as tf
 
-import spatial_transformer_demo as demo
+import sonnet as snt
 
 _DEMO = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                      "spatial_transformer_demo.py")

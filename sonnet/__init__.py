@@ -17,7 +17,6 @@ _tensorflow_check.check_tensorflow()
 # sonnet/src/conformance/api_test.py checks them against `dir(snt)` and against the
 # checked-in list of the public API. The resampler's op library loads on its first call,
 # so importing it here never needs the library.
-# pylint: disable=wrong-import-position
 from sonnet import nets
 from sonnet.src import custom_getters
 from sonnet.src import initializers
@@ -125,7 +124,6 @@ from sonnet.src.variable_utils import restore_initializer
 from sonnet.src.variable_utils import variable_map_items
 from sonnet.src.variables import get_regularization_loss
 from sonnet.src.variables import get_variable
-# pylint: enable=wrong-import-position
 
 __all__ = [
     "__version__",
@@ -239,5 +237,5 @@ __all__ = [
 ]
 
 # Importing from `sonnet.src` bound the subpackage here as `src`: not public API.
-del src  # pylint: disable=undefined-variable
+del src  # noqa: F821 (bound by the imports above)
 del _tensorflow_check

@@ -103,8 +103,8 @@ def main(argv=None):
   python = sys.executable
   os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
   try:
-    import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  except Exception as e:  # pylint: disable=broad-except
+    import tensorflow as tf
+  except Exception as e:
     print(NO_TF_MESSAGE.format(python=python, error=e), file=sys.stderr)
     return 1
   if version_tuple(tf.__version__) < MIN_TF_VERSION:

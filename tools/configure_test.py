@@ -9,7 +9,7 @@ import unittest
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO_ROOT, "tools"))
-import configure  # pylint: disable=g-import-not-at-top,wrong-import-position
+import configure  # noqa: E402 (after the sys.path entry above)
 
 TF_COMPILE_FLAGS = ["-I/venv/site-packages/tensorflow/include",
                     "-D_GLIBCXX_USE_CXX11_ABI=1", "--std=c++17",

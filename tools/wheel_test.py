@@ -28,7 +28,7 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 INSTALL_BINARY = os.environ.get(
     "SONNET_INSTALL_BINARY", os.path.join(REPO_ROOT, "bazel-bin", "install"))
 sys.path.insert(0, os.path.join(REPO_ROOT, "tools"))
-import build_wheel  # pylint: disable=g-import-not-at-top,wrong-import-position
+import build_wheel  # noqa: E402 (after the sys.path entry above)
 
 # Names of site-packages entries that belong to an installed Sonnet: the package,
 # its dist-info, and what an editable install (`pip install -e`) leaves there.
@@ -155,7 +155,7 @@ class WheelTest(unittest.TestCase):
     self.assertFalse([n for n in names if n.startswith("sonnet/src/conformance/")])
     self.assertIn("sonnet/src/conv.py", names)
     self.assertIn("Root-Is-Purelib: false", wheel_text)
-    import tensorflow as tf  # pylint: disable=g-import-not-at-top
+    import tensorflow as tf
     minor = ".".join(tf.__version__.split(".")[:2])
     self.assertIn("built for TensorFlow %s" % tf.__version__,
                   metadata["Summary"])

@@ -7,13 +7,14 @@ An N-dimensional affine transform is an N x (N+1) matrix `[M | t]`. An
 (`None`) free; the free entries are what a network predicts, in row-major order.
 """
 
+from collections.abc import Iterable
 import math
-from typing import Any, Iterable, Optional, Tuple
+from typing import Any
 
 from sonnet.src import argument_checks
 
-Entry = Optional[float]
-Matrix = Tuple[Tuple[Entry, ...], ...]
+Entry = float | None
+Matrix = tuple[tuple[Entry, ...], ...]
 
 ERR_NOT_NESTED = "constraints must be a nested iterable, got {actual!r}."
 ERR_EMPTY = "constraints must define at least one row, got an empty iterable."
@@ -119,11 +120,11 @@ class AffineWarpConstraints:
     return sum(row.count(None) for row in self._constraints)
 
   @property
-  def mask(self) -> Tuple[Tuple[bool, ...], ...]:
+  def mask(self) -> tuple[tuple[bool, ...], ...]:
     """An N x (N+1) nested tuple of booleans, True where the entry is free."""
     return tuple(tuple(value is None for value in row) for row in self._constraints)
 
-  def __getitem__(self, i: int) -> Tuple[Entry, ...]:
+  def __getitem__(self, i: int) -> tuple[Entry, ...]:
     """Returns the constraints on row `i` of the affine matrix."""
     return self._constraints[i]
 

@@ -15,8 +15,9 @@ Integers are `numbers.Integral` (Python and numpy ints) and numbers are `numbers
 bools are neither, although Python counts them as ints.
 """
 
+from collections.abc import Callable, Collection
 import numbers
-from typing import Any, Callable, Collection, Optional, Type, Union
+from typing import Any
 
 import numpy as np
 import tensorflow as tf
@@ -33,7 +34,7 @@ ERR_BOOL_FLAG = (
     "{module}: `{arg}` must be a Python bool or a boolean scalar tensor, got {value!r}.")
 
 
-def _fail(error: Type[Exception], message: str, module: Optional[str], arg: str, value: Any,
+def _fail(error: type[Exception], message: str, module: str | None, arg: str, value: Any,
           **extra: Any) -> Exception:
   # str.format ignores the arguments a template does not name.
   return error(message.format(value, module=module, arg=arg, value=value, **extra))
@@ -75,9 +76,9 @@ def is_number(value: Any) -> bool:
   return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
-def check_positive_int(module: Optional[str], arg: str, value: Any, *,
+def check_positive_int(module: str | None, arg: str, value: Any, *,
                        message: str = ERR_POSITIVE_INT,
-                       type_message: Optional[str] = None) -> int:
+                       type_message: str | None = None) -> int:
   """Checks that `value` is a positive integer.
 
   Args:
@@ -102,7 +103,7 @@ def check_positive_int(module: Optional[str], arg: str, value: Any, *,
   return int(value)
 
 
-def check_non_negative_int(module: Optional[str], arg: str, value: Any, *,
+def check_non_negative_int(module: str | None, arg: str, value: Any, *,
                            message: str = ERR_NON_NEGATIVE_INT) -> int:
   """Checks that `value` is an integer >= 0.
 
@@ -123,9 +124,9 @@ def check_non_negative_int(module: Optional[str], arg: str, value: Any, *,
   return int(value)
 
 
-def check_positive_number(module: Optional[str], arg: str, value: Any, *,
+def check_positive_number(module: str | None, arg: str, value: Any, *,
                           message: str = ERR_POSITIVE_NUMBER,
-                          allow_none: bool = False) -> Optional[float]:
+                          allow_none: bool = False) -> float | None:
   """Checks that `value` is a real number > 0 (NaN is refused).
 
   Args:
@@ -148,7 +149,7 @@ def check_positive_number(module: Optional[str], arg: str, value: Any, *,
   return float(value)
 
 
-def check_non_negative_number(module: Optional[str], arg: str, value: Any, *,
+def check_non_negative_number(module: str | None, arg: str, value: Any, *,
                               message: str = ERR_NON_NEGATIVE_NUMBER) -> float:
   """Checks that `value` is a real number >= 0 (NaN is refused).
 
@@ -169,10 +170,10 @@ def check_non_negative_number(module: Optional[str], arg: str, value: Any, *,
   return float(value)
 
 
-def check_number_in_range(module: Optional[str], arg: str, value: Any, *,
+def check_number_in_range(module: str | None, arg: str, value: Any, *,
                           low: float = 0, high: float = 1, low_open: bool = False,
                           message: str = ERR_NUMBER_IN_RANGE,
-                          allow_none: bool = False) -> Optional[float]:
+                          allow_none: bool = False) -> float | None:
   """Checks that `value` is a real number in `[low, high]` (or `(low, high]`).
 
   Args:
@@ -199,7 +200,7 @@ def check_number_in_range(module: Optional[str], arg: str, value: Any, *,
   return float(value)
 
 
-def check_one_of(module: Optional[str], arg: str, value: Any, choices: Collection[Any], *,
+def check_one_of(module: str | None, arg: str, value: Any, choices: Collection[Any], *,
                  message: str = ERR_ONE_OF) -> Any:
   """Checks that `value` is one of `choices`.
 
@@ -223,7 +224,7 @@ def check_one_of(module: Optional[str], arg: str, value: Any, choices: Collectio
   return value
 
 
-def check_callable(module: Optional[str], arg: str, value: Any, *,
+def check_callable(module: str | None, arg: str, value: Any, *,
                    message: str = ERR_NOT_CALLABLE) -> Callable[..., Any]:
   """Checks that `value` is callable.
 
@@ -244,8 +245,8 @@ def check_callable(module: Optional[str], arg: str, value: Any, *,
   return value
 
 
-def check_bool_flag(module: Optional[str], arg: str, value: Any, *,
-                    message: str = ERR_BOOL_FLAG) -> Union[bool, tf.Tensor]:
+def check_bool_flag(module: str | None, arg: str, value: Any, *,
+                    message: str = ERR_BOOL_FLAG) -> bool | tf.Tensor:
   """Checks a flag that may also be decided at run time (e.g. `is_training`).
 
   Args:

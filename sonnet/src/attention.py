@@ -3,7 +3,7 @@
 """AttentiveRead: soft attention over the slots of a memory, driven by a query."""
 
 import collections
-from typing import Callable, Optional
+from collections.abc import Callable
 
 import tensorflow as tf
 
@@ -12,16 +12,20 @@ from sonnet.src import base
 from sonnet.src import errors
 
 ERR_NOT_CALLABLE = "`attention_logit_mod` must be callable, got {value!r}."
-ERR_MEMORY_RANK = "{module}: `memory` must have rank 3 ([batch, memory_size, memory_word_size]), got shape {shape}."
+ERR_MEMORY_RANK = ("{module}: `memory` must have rank 3 ([batch, memory_size, memory_word_size]), "
+                   "got shape {shape}.")
 ERR_QUERY_RANK = "{module}: `query` must have rank 2 ([batch, query_word_size]), got shape {shape}."
-ERR_MASK_RANK = "{module}: `memory_mask` must have rank 2 ([batch, memory_size]), got shape {shape}."
+ERR_MASK_RANK = ("{module}: `memory_mask` must have rank 2 ([batch, memory_size]), got shape "
+                 "{shape}.")
 ERR_MASK_DTYPE = "{module}: `memory_mask` must be a bool tensor, got dtype {dtype}."
 ERR_WORD_SIZE = (
     "{module}: the word sizes of `memory` (shape {memory_shape}) and `query` (shape "
     "{query_shape}) must be known when the module is connected.")
 ERR_DTYPES = "{module}: `memory` ({memory}) and `query` ({query}) must have the same float dtype."
-ERR_BATCH = "{module}: `memory` (shape {memory_shape}) and `query` (shape {query_shape}) must have the same batch size."
-ERR_MASK_SHAPE = "{module}: `memory_mask` (shape {mask_shape}) must have shape [batch, memory_size] of `memory` (shape {memory_shape})."
+ERR_BATCH = ("{module}: `memory` (shape {memory_shape}) and `query` (shape {query_shape}) must "
+             "have the same batch size.")
+ERR_MASK_SHAPE = ("{module}: `memory_mask` (shape {mask_shape}) must have shape "
+                  "[batch, memory_size] of `memory` (shape {memory_shape}).")
 ERR_LOGITS_SHAPE = (
     "{module}: `attention_logit_mod` must map [batch * memory_size, memory_word_size + "
     "query_word_size] to [batch * memory_size, 1], got output shape {shape}.")
@@ -57,7 +61,7 @@ class AttentiveRead(base.AbstractModule):
         self.module_name, "attention_logit_mod", attention_logit_mod, message=ERR_NOT_CALLABLE)
 
   def _build(self, memory: tf.Tensor, query: tf.Tensor,
-             memory_mask: Optional[tf.Tensor] = None) -> AttentionOutput:
+             memory_mask: tf.Tensor | None = None) -> AttentionOutput:
     """Reads `memory` with the attention of `query`.
 
     Args:

@@ -11,10 +11,11 @@ variables and sub-modules.
 
 import abc
 import collections
+from collections.abc import Callable, Iterator, Sequence
 import contextlib
 import functools
 import inspect
-from typing import Any, Callable, Dict, Iterator, Optional, Sequence, Tuple, Union
+from typing import Any
 
 import tensorflow as tf
 
@@ -89,11 +90,11 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
   """
 
   _TF_MODULE_IGNORED_PROPERTIES = frozenset(
-      tuple(tf.Module._TF_MODULE_IGNORED_PROPERTIES) +  # pylint: disable=protected-access
+      tuple(tf.Module._TF_MODULE_IGNORED_PROPERTIES) +  # noqa: SLF001 (TF's extension point)
       (module_state.STATE_ATTRIBUTE,))
 
-  def __init__(self, *, name: Optional[str] = None,
-               custom_getter: Union[None, Callable[..., Any], Dict[str, Any]] = None):
+  def __init__(self, *, name: str | None = None,
+               custom_getter: None | Callable[..., Any] | dict[str, Any] = None):
     """Constructs the module and fixes its scope name.
 
     Args:
@@ -124,7 +125,7 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
       if parent_state is not None:
         parent_state.permanent_children.add(scope_name)
     module_name = scope_name.rpartition("/")[2]
-    parent_getters: Tuple[Any, ...] = ()
+    parent_getters: tuple[Any, ...] = ()
     if parent_state is not None:
       parent_getters = parent_state.custom_getters
     getter = custom_getters_lib.normalize_custom_getter(custom_getter, scope_name)
@@ -150,11 +151,11 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
       state.adopt(module_state.of(first), first)
       self._snt_variables = module_state.variables_of(first)
     else:
-      self._snt_variables: Dict[str, tf.Variable] = {}
+      self._snt_variables: dict[str, tf.Variable] = {}
       naming.register_module(self)
       if parent_frame is not None:
         module_state.add_submodule(parent_frame, self)
-    build_doc = type(self)._build.__doc__  # pylint: disable=protected-access
+    build_doc = type(self)._build.__doc__  # noqa: SLF001 (the class's own method)
     if build_doc:
       self.__doc__ = build_doc
 
@@ -242,7 +243,7 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
     return self._state().is_connected
 
   @property
-  def graph(self) -> Optional[tf.Graph]:
+  def graph(self) -> tf.Graph | None:
     """The `tf.Graph` the module was connected in; None in eager mode or before."""
     graph = self._state().graph
     return None if graph is naming.EAGER else graph
@@ -280,7 +281,7 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
     return state
 
   @property
-  def connected_subgraphs(self) -> Tuple[ConnectedSubGraph, ...]:
+  def connected_subgraphs(self) -> tuple[ConnectedSubGraph, ...]:
     """Graph mode only: one `ConnectedSubGraph` per connection, oldest first.
 
     Raises:
@@ -302,7 +303,7 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
     return state.connected_subgraphs[-1]
 
   @property
-  def name_scopes(self) -> Tuple[str, ...]:
+  def name_scopes(self) -> tuple[str, ...]:
     """Graph mode only: the name scope of each connection."""
     return tuple(s.name_scope for s in self.connected_subgraphs)
 
@@ -320,7 +321,7 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
   def _all_modules(self) -> list:
     return [self] + [m for m in self.submodules if isinstance(m, tf.Module)]
 
-  def _used_variables(self, predicate: Callable[[Any], bool]) -> Tuple[tf.Variable, ...]:
+  def _used_variables(self, predicate: Callable[[Any], bool]) -> tuple[tf.Variable, ...]:
     self._state()  # NotInitializedError if super().__init__() did not run.
     seen, found = set(), []
     candidates = self._flatten(
@@ -334,23 +335,23 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
     return tuple(sorted(found, key=lambda v: v.name))
 
   @property
-  def variables(self) -> Tuple[tf.Variable, ...]:
+  def variables(self) -> tuple[tf.Variable, ...]:
     """Every variable this module uses: its own, its sub-modules' and those of modules
     passed in at construction; no duplicates, sorted by name."""
     return self._used_variables(lambda v: True)
 
   @property
-  def trainable_variables(self) -> Tuple[tf.Variable, ...]:
+  def trainable_variables(self) -> tuple[tf.Variable, ...]:
     """The trainable ones of `variables`."""
     return self._used_variables(lambda v: v.trainable)
 
   @property
-  def non_trainable_variables(self) -> Tuple[tf.Variable, ...]:
+  def non_trainable_variables(self) -> tuple[tf.Variable, ...]:
     """The non-trainable ones of `variables`."""
     return self._used_variables(lambda v: not v.trainable)
 
   def get_variables(self, collection: str = tf.compat.v1.GraphKeys.TRAINABLE_VARIABLES
-                    ) -> Tuple[tf.Variable, ...]:
+                    ) -> tuple[tf.Variable, ...]:
     """Returns the variables created under this module's scope (Sonnet 1 semantics).
 
     Sub-modules built inside this module count; modules passed in at construction do not
@@ -371,7 +372,7 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
     return self.get_all_variables(collection)
 
   def get_all_variables(self, collection: str = tf.compat.v1.GraphKeys.TRAINABLE_VARIABLES
-                        ) -> Tuple[tf.Variable, ...]:
+                        ) -> tuple[tf.Variable, ...]:
     """Like `get_variables`, without requiring a connection (sorted by name).
 
     Args:
@@ -381,7 +382,7 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
       A tuple of variables, sorted by name.
     """
     # Imported here: variable_utils builds on this module.
-    from sonnet.src import variable_utils  # pylint: disable=g-import-not-at-top
+    from sonnet.src import variable_utils
     state = self._state()
     if state.graph is not None and state.graph is not naming.EAGER:
       with state.graph.as_default():
@@ -390,7 +391,7 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
 
   # --- Serialization ------------------------------------------------------------------
 
-  def __getstate__(self) -> Dict[str, Any]:
+  def __getstate__(self) -> dict[str, Any]:
     """Pickle / `copy.deepcopy` support, eager mode only (trusted data only!).
 
     A copy has new variables with the same names, values and devices. Unpickling runs
@@ -404,7 +405,7 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
       raise errors.NotSupportedError(ERR_PICKLE.format(module=state.scope_name))
     return self.__dict__.copy()
 
-  def __setstate__(self, state: Dict[str, Any]) -> None:
+  def __setstate__(self, state: dict[str, Any]) -> None:
     self.__dict__.update(state)
     key = module_state.STATE_ATTRIBUTE
     if key in state and state[key].canonical is None:
@@ -449,8 +450,8 @@ def _connection_scope(module: AbstractModule, state: module_state.ModuleState, o
 
 def _call_and_undo_on_error(module: AbstractModule, frame: naming.Frame,
                             fn: Callable[..., Any], args: Sequence[Any],
-                            kwargs: Dict[str, Any],
-                            attributes: Optional[Dict[str, Any]] = None) -> Any:
+                            kwargs: dict[str, Any],
+                            attributes: dict[str, Any] | None = None) -> Any:
   """Calls `fn`; if it raises, takes back what the call created (and `attributes`)."""
   try:
     return fn(*args, **kwargs)
@@ -477,8 +478,8 @@ class Module(AbstractModule):
   ```
   """
 
-  def __init__(self, build: Callable[..., Any], *, name: Optional[str] = None,
-               custom_getter: Union[None, Callable[..., Any], Dict[str, Any]] = None):
+  def __init__(self, build: Callable[..., Any], *, name: str | None = None,
+               custom_getter: None | Callable[..., Any] | dict[str, Any] = None):
     """Constructs the module.
 
     Args:
@@ -522,12 +523,12 @@ class Transposable(metaclass=abc.ABCMeta):
   """
 
   @abc.abstractmethod
-  def transpose(self, name: Optional[str] = None, **kwargs: Any) -> AbstractModule:
+  def transpose(self, name: str | None = None, **kwargs: Any) -> AbstractModule:
     """Returns the transposed module (its variables are not shared with this one)."""
 
   @property
   @abc.abstractmethod
-  def input_shape(self) -> Tuple[Optional[int], ...]:
+  def input_shape(self) -> tuple[int | None, ...]:
     """The shape of the input the module was first connected to."""
 
 

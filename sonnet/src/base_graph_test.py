@@ -7,9 +7,10 @@ tf.compat.v1.get_variable inside modules.
 """
 
 from absl.testing import parameterized
+import tensorflow as tf
+
 import sonnet as snt
 from sonnet.src import base_test
-import tensorflow as tf
 
 
 class GraphModeTest(parameterized.TestCase, tf.test.TestCase):
@@ -25,7 +26,7 @@ class GraphModeTest(parameterized.TestCase, tf.test.TestCase):
     with self.assertRaisesRegex(snt.DifferentGraphError, "eager mode"):
       module(tf.ones([1, 3]))
     with self.assertRaises(snt.DifferentGraphError):
-      with module._enter_variable_scope():  # pylint: disable=protected-access
+      with module._enter_variable_scope():
         pass
 
   def test_same_graph_inside_tf_function_in_graph_mode(self):
@@ -87,7 +88,7 @@ class Tf1GetVariableTest(parameterized.TestCase, tf.test.TestCase):
                                     regularizer=lambda w: tf.reduce_sum(w * 0.0 + 1.0))
       return tf.matmul(x, w)
     module = snt.Module(build, name="tf1_eager")
-    with module._enter_variable_scope():  # pylint: disable=protected-access
+    with module._enter_variable_scope():
       pass  # Entering the scope in __init__ style must not count as a first call.
     call = tf.function(module) if mode == "tf_function" else module
     outputs = [call(tf.ones([b, 3])) for b in (1, 2, 3, 1)]

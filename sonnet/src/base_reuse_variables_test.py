@@ -4,9 +4,10 @@
 
 from absl.testing import parameterized
 import numpy as np
+import tensorflow as tf
+
 import sonnet as snt
 from sonnet.src import test_utils
-import tensorflow as tf
 
 
 class WithMethods(snt.AbstractModule):

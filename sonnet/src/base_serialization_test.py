@@ -7,10 +7,11 @@ import pickle
 
 from absl.testing import parameterized
 import numpy as np
+import tensorflow as tf
+
 import sonnet as snt
 from sonnet.src import base_test
 from sonnet.src import test_utils
-import tensorflow as tf
 
 
 class CopyTest(parameterized.TestCase, tf.test.TestCase):

@@ -7,10 +7,11 @@ Also snt.get_variable's checks and the variables a module reports.
 
 from absl.testing import parameterized
 import numpy as np
+import tensorflow as tf
+
 import sonnet as snt
 from sonnet.src import base_test
 from sonnet.src import test_utils
-import tensorflow as tf
 
 
 def _call_repeatedly(mode, module, inputs_list):

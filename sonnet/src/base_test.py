@@ -8,10 +8,11 @@ The small modules defined here are also used by the other base_*_test.py files.
 import functools
 
 from absl.testing import parameterized
+import tensorflow as tf
+
 import sonnet as snt
 from sonnet.src import base
 from sonnet.src import test_utils
-import tensorflow as tf
 
 
 class Scale(snt.AbstractModule):
@@ -30,7 +31,7 @@ class Scale(snt.AbstractModule):
 
 class NoSuperInit(snt.AbstractModule):
 
-  def __init__(self):  # pylint: disable=super-init-not-called
+  def __init__(self):
     pass
 
   def _build(self, inputs):
@@ -100,7 +101,7 @@ class NamingTest(parameterized.TestCase, tf.test.TestCase):
 
   def test_positional_name_is_refused(self):
     with self.assertRaises(TypeError):
-      Scale.__bases__[0].__init__(Scale.__new__(Scale), "name")  # pylint: disable=too-many-function-args
+      Scale.__bases__[0].__init__(Scale.__new__(Scale), "name")
 
   @test_utils.run_in_modes
   def test_submodule_names(self, mode):
@@ -139,7 +140,7 @@ class ConstructionTest(parameterized.TestCase, tf.test.TestCase):
     with self.assertRaisesRegex(snt.NotInitializedError, "super"):
       module(tf.ones([1]))
     with self.assertRaisesRegex(snt.NotInitializedError, "NoSuperInit"):
-      with module._enter_variable_scope():  # pylint: disable=protected-access
+      with module._enter_variable_scope():
         pass
     for attribute in ("module_name", "scope_name", "is_connected", "variables",
                       "trainable_variables", "non_trainable_variables", "graph"):
@@ -181,7 +182,7 @@ class TransposableTest(tf.test.TestCase):
 
   def test_is_abstract(self):
     with self.assertRaises(TypeError):
-      base.Transposable()  # pylint: disable=abstract-class-instantiated
+      base.Transposable()
     self.assertIsInstance(snt.Linear(2), snt.Transposable)
     self.assertIsInstance(snt.nets.MLP([2]), snt.Transposable)
 

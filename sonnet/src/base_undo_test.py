@@ -8,9 +8,10 @@ The variables, sub-modules, attributes and first connections the call created.
 import os
 
 from absl.testing import parameterized
+import tensorflow as tf
+
 import sonnet as snt
 from sonnet.src import test_utils
-import tensorflow as tf
 
 
 class FailsAfterVariables(snt.AbstractModule):

@@ -2,9 +2,10 @@
 # Licensed under the Apache License, Version 2.0.
 """Basic modules: `AddBias`, `ConcatLinear`, `TrainableVariable`, `SelectInput`."""
 
+from collections.abc import Callable, Sequence
 import math
 import numbers
-from typing import Any, Callable, Optional, Sequence, Tuple, Union
+from typing import Any
 
 import numpy as np
 import tensorflow as tf
@@ -47,8 +48,8 @@ ERR_CONCAT_BATCH = ("{module}: every tensor in inputs_list must have the same ba
                     "got shapes {shapes}.")
 
 
-def calculate_bias_shape(input_shape: Sequence[Optional[int]], bias_dims, module: str
-                         ) -> Tuple[Optional[int], ...]:
+def calculate_bias_shape(input_shape: Sequence[int | None], bias_dims, module: str
+                         ) -> tuple[int | None, ...]:
   """Sonnet 1's bias shape for an input shape and `bias_dims` (None, [] or dims).
 
   Raises:
@@ -100,12 +101,12 @@ class AddBias(base.AbstractModule, base.Transposable):
   POSSIBLE_INITIALIZER_KEYS = {"b"}
 
   def __init__(self,
-               output_shape: Union[None, types.ShapeLike, Callable[[], types.ShapeLike]] = None,
-               bias_dims: Optional[Sequence[int]] = None,
-               initializers: Optional[types.Initializers] = None,
-               partitioners: Optional[types.Partitioners] = None,
-               regularizers: Optional[types.Regularizers] = None,
-               custom_getter: Optional[types.CustomGetterArg] = None,
+               output_shape: None | types.ShapeLike | Callable[[], types.ShapeLike] = None,
+               bias_dims: Sequence[int] | None = None,
+               initializers: types.Initializers | None = None,
+               partitioners: types.Partitioners | None = None,
+               regularizers: types.Regularizers | None = None,
+               custom_getter: types.CustomGetterArg | None = None,
                name: str = "add"):
     super().__init__(name=name, custom_getter=custom_getter)
     if bias_dims is not None and not (
@@ -121,7 +122,7 @@ class AddBias(base.AbstractModule, base.Transposable):
     self._input_shape = None
     self._b = None
 
-  def _build(self, inputs: tf.Tensor, multiplier: Union[float, tf.Tensor] = 1) -> tf.Tensor:
+  def _build(self, inputs: tf.Tensor, multiplier: float | tf.Tensor = 1) -> tf.Tensor:
     """Adds `multiplier * b` to `inputs`.
 
     Args:
@@ -185,17 +186,17 @@ class AddBias(base.AbstractModule, base.Transposable):
     return self._b
 
   @property
-  def input_shape(self) -> Tuple[Optional[int], ...]:
+  def input_shape(self) -> tuple[int | None, ...]:
     """The full input shape of the last call (NotConnectedError before)."""
     self._ensure_is_connected()
     return self._input_shape
 
   @property
-  def bias_dims(self) -> Optional[Tuple[int, ...]]:
+  def bias_dims(self) -> tuple[int, ...] | None:
     """The `bias_dims` given to the constructor."""
     return self._bias_dims
 
-  def transpose(self, name: Optional[str] = None) -> "AddBias":
+  def transpose(self, name: str | None = None) -> "AddBias":
     """Returns an `AddBias` for this module's input shape (its own variable).
 
     Connecting it before this module raises `snt.ParentNotBuiltError`. Unlike Sonnet 1,
@@ -225,11 +226,11 @@ class ConcatLinear(base.AbstractModule):
     As `snt.Linear`'s constructor.
   """
 
-  def __init__(self, output_size: Union[int, Callable[[], int]], use_bias: bool = True,
-               initializers: Optional[types.Initializers] = None,
-               partitioners: Optional[types.Partitioners] = None,
-               regularizers: Optional[types.Regularizers] = None,
-               custom_getter: Optional[types.CustomGetterArg] = None,
+  def __init__(self, output_size: int | Callable[[], int], use_bias: bool = True,
+               initializers: types.Initializers | None = None,
+               partitioners: types.Partitioners | None = None,
+               regularizers: types.Regularizers | None = None,
+               custom_getter: types.CustomGetterArg | None = None,
                name: str = "concat_linear"):
     super().__init__(name=name, custom_getter=custom_getter)
     with self._enter_variable_scope():
@@ -294,7 +295,7 @@ class ConcatLinear(base.AbstractModule):
     return self._linear.b
 
   @property
-  def input_sizes(self) -> Tuple[int, ...]:
+  def input_sizes(self) -> tuple[int, ...]:
     """The sizes of the inputs at the last call (NotConnectedError before)."""
     self._ensure_is_connected()
     return self._input_sizes
@@ -318,10 +319,10 @@ class TrainableVariable(base.AbstractModule):
   POSSIBLE_INITIALIZER_KEYS = {"w"}
 
   def __init__(self, shape: Sequence[int], dtype: types.DTypeLike = tf.float32,
-               initializers: Optional[types.Initializers] = None,
-               partitioners: Optional[types.Partitioners] = None,
-               regularizers: Optional[types.Regularizers] = None,
-               custom_getter: Optional[types.CustomGetterArg] = None,
+               initializers: types.Initializers | None = None,
+               partitioners: types.Partitioners | None = None,
+               regularizers: types.Regularizers | None = None,
+               custom_getter: types.CustomGetterArg | None = None,
                name: str = "trainable_variable"):
     super().__init__(name=name, custom_getter=custom_getter)
     if isinstance(shape, tf.TensorShape):
@@ -385,7 +386,7 @@ class SelectInput(base.AbstractModule):
     TypeError: bad `idx`.
   """
 
-  def __init__(self, idx: Union[int, Sequence[Any]], name: str = "select_input"):
+  def __init__(self, idx: int | Sequence[Any], name: str = "select_input"):
     super().__init__(name=name)
     _check_idx(idx, self.module_name)
     self._idx = idx

@@ -5,8 +5,9 @@
 The residual, skip-connection and highway cores are in `residual_rnn.py`."""
 
 import collections
+from collections.abc import Callable, Iterable, Mapping, Sequence
 import inspect
-from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Tuple
+from typing import Any
 
 import tensorflow as tf
 
@@ -42,8 +43,8 @@ def _is_recurrent(core: Any) -> bool:
 
 
 def _build_signature(core: Any):
-  # pylint: disable=protected-access
-  fn = core._build if isinstance(core, base.AbstractModule) else core
+  # The signature a Sonnet module's call accepts is its _build's.
+  fn = core._build if isinstance(core, base.AbstractModule) else core  # noqa: SLF001
   try:
     return inspect.signature(fn)
   except (TypeError, ValueError):
@@ -97,10 +98,10 @@ class VanillaRNN(rnn_core.RNNCore):
   def __init__(self,
                hidden_size: int,
                activation: Callable[[tf.Tensor], tf.Tensor] = tf.tanh,
-               initializers: Optional[types.Initializers] = None,
-               partitioners: Optional[types.Partitioners] = None,
-               regularizers: Optional[types.Regularizers] = None,
-               custom_getter: Optional[types.CustomGetterArg] = None,
+               initializers: types.Initializers | None = None,
+               partitioners: types.Partitioners | None = None,
+               regularizers: types.Regularizers | None = None,
+               custom_getter: types.CustomGetterArg | None = None,
                name: str = "vanilla_rnn"):
     """Constructs the core.
 
@@ -137,7 +138,7 @@ class VanillaRNN(rnn_core.RNNCore):
           partitioners=self._partitioners.get(self.HIDDEN_TO_HIDDEN),
           regularizers=self._regularizers.get(self.HIDDEN_TO_HIDDEN))
 
-  def _build(self, inputs: Any, prev_state: Any) -> Tuple[tf.Tensor, tf.Tensor]:
+  def _build(self, inputs: Any, prev_state: Any) -> tuple[tf.Tensor, tf.Tensor]:
     """Runs one step.
 
     Args:
@@ -195,7 +196,7 @@ class VanillaRNN(rnn_core.RNNCore):
     return self._hidden_to_hidden_linear
 
   @property
-  def in_to_hidden_variables(self) -> Tuple[tf.Variable, ...]:
+  def in_to_hidden_variables(self) -> tuple[tf.Variable, ...]:
     """The variables of `in_to_hidden_linear`.
 
     Raises:
@@ -205,7 +206,7 @@ class VanillaRNN(rnn_core.RNNCore):
     return self._in_to_hidden_linear.variables
 
   @property
-  def hidden_to_hidden_variables(self) -> Tuple[tf.Variable, ...]:
+  def hidden_to_hidden_variables(self) -> tuple[tf.Variable, ...]:
     """The variables of `hidden_to_hidden_linear`.
 
     Raises:
@@ -272,10 +273,10 @@ class DeepRNN(rnn_core.RNNCore):
                                                         expected=first))
 
   @property
-  def _recurrent_cores(self) -> Tuple[Any, ...]:
+  def _recurrent_cores(self) -> tuple[Any, ...]:
     return tuple(c for c, r in zip(self._cores, self._is_recurrent) if r)
 
-  def _build(self, inputs: Any, prev_state: Any, **kwargs) -> Tuple[Any, Tuple[Any, ...]]:
+  def _build(self, inputs: Any, prev_state: Any, **kwargs) -> tuple[Any, tuple[Any, ...]]:
     """Runs one step through all cores.
 
     Args:
@@ -337,7 +338,7 @@ class DeepRNN(rnn_core.RNNCore):
             lambda x_t, state: self(unroll.ProjectedInputs(x_t, extras), state))
 
   @property
-  def state_size(self) -> Tuple[Any, ...]:
+  def state_size(self) -> tuple[Any, ...]:
     """Nest of `tf.TensorShape`: the state's sizes, without the batch dimension."""
     return tuple(core.state_size for core in self._recurrent_cores)
 
@@ -352,7 +353,7 @@ class DeepRNN(rnn_core.RNNCore):
     raise ValueError(ERR_NO_OUTPUT_SIZE)
 
   @property
-  def cores(self) -> Tuple[Any, ...]:
+  def cores(self) -> tuple[Any, ...]:
     """The cores (and non-recurrent modules or ops), in order."""
     return self._cores
 
@@ -360,10 +361,10 @@ class DeepRNN(rnn_core.RNNCore):
                     batch_size: types.BatchSize,
                     dtype: types.DTypeLike = tf.float32,
                     trainable: bool = False,
-                    trainable_initializers: Optional[Sequence[Any]] = None,
-                    trainable_regularizers: Optional[Sequence[Any]] = None,
-                    name: Optional[str] = None,
-                    **unused_kwargs) -> Tuple[Any, ...]:
+                    trainable_initializers: Sequence[Any] | None = None,
+                    trainable_regularizers: Sequence[Any] | None = None,
+                    name: str | None = None,
+                    **unused_kwargs) -> tuple[Any, ...]:
     """Returns a tuple of the recurrent cores' initial states.
 
     Args:
@@ -390,7 +391,7 @@ class DeepRNN(rnn_core.RNNCore):
                                                      expected=len(cores)))
     initializers = trainable_initializers or [None] * len(cores)
     regularizers = trainable_regularizers or [None] * len(cores)
-    with tf.name_scope(name or "{}_initial_state".format(self.module_name)):
+    with tf.name_scope(name or f"{self.module_name}_initial_state"):
       return tuple(
           core.initial_state(batch_size, dtype=dtype, trainable=trainable,
                              trainable_initializers=init, trainable_regularizers=reg)
@@ -398,7 +399,7 @@ class DeepRNN(rnn_core.RNNCore):
 
   def zero_state(self,
                  batch_size: types.BatchSize,
-                 dtype: types.DTypeLike = tf.float32) -> Tuple[Any, ...]:
+                 dtype: types.DTypeLike = tf.float32) -> tuple[Any, ...]:
     """Zeros with the structure of `state_size` (see `snt.RNNCore.zero_state`)."""
     return tuple(core.zero_state(batch_size, dtype) for core in self._recurrent_cores)
 
@@ -427,7 +428,7 @@ class ModelRNN(rnn_core.RNNCore):
       raise AttributeError(ERR_MODEL_OUTPUT_SIZE.format(model))
     self._model = model
 
-  def _build(self, inputs: Any, prev_state: Any) -> Tuple[Any, Any]:
+  def _build(self, inputs: Any, prev_state: Any) -> tuple[Any, Any]:
     """Returns `(model(prev_state), model(prev_state))`; `inputs` is ignored."""
     del inputs
     next_state = self._model(prev_state)

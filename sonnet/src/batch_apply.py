@@ -2,8 +2,9 @@
 # Licensed under the Apache License, Version 2.0.
 """`BatchApply`: applies a module to tensors with several leading batch dimensions."""
 
+from collections.abc import Callable
 import numbers
-from typing import Any, Callable, Optional
+from typing import Any
 
 import tensorflow as tf
 
@@ -102,6 +103,6 @@ class BatchApply(base.AbstractModule):
     return self._n_dims
 
   @property
-  def input_example_index(self) -> Optional[int]:
+  def input_example_index(self) -> int | None:
     """Index of the argument tensor giving the leading shape."""
     return self._input_example_index

@@ -2,7 +2,7 @@
 # Licensed under the Apache License, Version 2.0.
 """Batch normalisation (Sonnet 1 `snt.BatchNorm` semantics) and its shared machinery."""
 
-from typing import Iterable, Optional, Sequence, Union
+from collections.abc import Iterable, Sequence
 
 import tensorflow as tf
 
@@ -48,7 +48,7 @@ FUSED_DTYPES = (tf.float16, tf.bfloat16, tf.float32)
 check_bool_flag = argument_checks.check_bool_flag
 
 
-def static_bool(value: Union[bool, tf.Tensor]) -> Optional[bool]:
+def static_bool(value: bool | tf.Tensor) -> bool | None:
   """The Python value of a flag if it is known now (always in eager mode), else None."""
   if isinstance(value, bool):
     return value
@@ -250,17 +250,17 @@ class BatchNorm(base.AbstractModule, util.VariableOptions,
   POSSIBLE_REGULARIZER_KEYS = {GAMMA, BETA}
 
   def __init__(self,
-               axis: Optional[Iterable[int]] = None,
+               axis: Iterable[int] | None = None,
                offset: bool = True,
                scale: bool = False,
                decay_rate: float = 0.999,
                eps: float = 1e-3,
-               initializers: Optional[types.Initializers] = None,
-               partitioners: Optional[types.Partitioners] = None,
-               regularizers: Optional[types.Regularizers] = None,
-               update_ops_collection: Optional[str] = "update_ops",
+               initializers: types.Initializers | None = None,
+               partitioners: types.Partitioners | None = None,
+               regularizers: types.Regularizers | None = None,
+               update_ops_collection: str | None = "update_ops",
                fused: bool = False,
-               custom_getter: Optional[types.CustomGetterArg] = None,
+               custom_getter: types.CustomGetterArg | None = None,
                name: str = "batch_norm"):
     """Constructs a BatchNorm module.
 

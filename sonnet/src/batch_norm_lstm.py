@@ -10,7 +10,7 @@ share those of step K-1). The statistics are computed inside the core, per step,
 core can be unrolled like any other.
 """
 
-from typing import Any, Optional, Tuple, Union
+from typing import Any
 
 import tensorflow as tf
 
@@ -56,19 +56,19 @@ class BatchNormLSTM(rnn_core.RNNCore):
   def __init__(self,
                hidden_size: int,
                forget_bias: float = 1.0,
-               initializers: Optional[types.Initializers] = None,
-               partitioners: Optional[types.Partitioners] = None,
-               regularizers: Optional[types.Regularizers] = None,
+               initializers: types.Initializers | None = None,
+               partitioners: types.Partitioners | None = None,
+               regularizers: types.Regularizers | None = None,
                use_peepholes: bool = False,
                use_batch_norm_h: bool = True,
                use_batch_norm_x: bool = False,
                use_batch_norm_c: bool = False,
                max_unique_stats: int = 1,
-               hidden_clip_value: Optional[float] = None,
-               cell_clip_value: Optional[float] = None,
+               hidden_clip_value: float | None = None,
+               cell_clip_value: float | None = None,
                decay_rate: float = 0.999,
                eps: float = 1e-3,
-               custom_getter: Optional[types.CustomGetterArg] = None,
+               custom_getter: types.CustomGetterArg | None = None,
                name: str = "batch_norm_lstm"):
     """Constructs the core.
 
@@ -216,7 +216,7 @@ class BatchNormLSTM(rnn_core.RNNCore):
     return (x - mean) * tf.math.rsqrt(variance + self._eps)
 
   def _build(self, inputs: Any, prev_state: Any, is_training: Any = True,
-             test_local_stats: Any = True) -> Tuple[tf.Tensor, Tuple[tf.Tensor, ...]]:
+             test_local_stats: Any = True) -> tuple[tf.Tensor, tuple[tf.Tensor, ...]]:
     """Runs one step.
 
     Args:
@@ -298,9 +298,9 @@ class BatchNormLSTM(rnn_core.RNNCore):
                     batch_size: types.BatchSize,
                     dtype: types.DTypeLike = tf.float32,
                     trainable: bool = False,
-                    trainable_initializers: Optional[types.Nest] = None,
-                    trainable_regularizers: Optional[types.Nest] = None,
-                    name: Optional[str] = None,
+                    trainable_initializers: types.Nest | None = None,
+                    trainable_regularizers: types.Nest | None = None,
+                    name: str | None = None,
                     **unused_kwargs) -> Any:
     """Returns the initial `(hidden, cell)` (zeros or learned) and, with
     `max_unique_stats` > 1, a zero int32 time-step counter `[batch_size, 1]`.
@@ -319,7 +319,7 @@ class BatchNormLSTM(rnn_core.RNNCore):
     """
     lstm_size = gated_rnn.LSTMState(tf.TensorShape([self._hidden_size]),
                                     tf.TensorShape([self._hidden_size]))
-    name = name or "{}_initial_state".format(self.module_name)
+    name = name or f"{self.module_name}_initial_state"
     if trainable:
       with self._enter_variable_scope():
         hidden, cell = rnn_core.trainable_initial_state(
@@ -338,8 +338,8 @@ class BatchNormLSTM(rnn_core.RNNCore):
     """Zeros with the structure of `state_size` (see `snt.RNNCore.zero_state`)."""
     return self.initial_state(batch_size, dtype)
 
-  def with_batch_norm_control(self, is_training: Union[bool, tf.Tensor],
-                              test_local_stats: Union[bool, tf.Tensor] = True
+  def with_batch_norm_control(self, is_training: bool | tf.Tensor,
+                              test_local_stats: bool | tf.Tensor = True
                               ) -> "CoreWithExtraBuildArgs":
     """Returns a core that calls this one with fixed `is_training` / `test_local_stats`.
 
@@ -390,7 +390,7 @@ class BatchNormLSTM(rnn_core.RNNCore):
 class CoreWithExtraBuildArgs(rnn_core.CoreWrapper):
   """Wraps a core, passing fixed keyword arguments (e.g. `is_training`) on every call."""
 
-  def __init__(self, core: rnn_core.RNNCore, name: Optional[str] = None, **kwargs):
+  def __init__(self, core: rnn_core.RNNCore, name: str | None = None, **kwargs):
     """Constructs the wrapper.
 
     Args:
@@ -402,5 +402,5 @@ class CoreWithExtraBuildArgs(rnn_core.CoreWrapper):
         getattr(core, "module_name", "core")))
     self._kwargs = kwargs
 
-  def _build(self, inputs: Any, prev_state: Any) -> Tuple[Any, Any]:
+  def _build(self, inputs: Any, prev_state: Any) -> tuple[Any, Any]:
     return self._core(inputs, prev_state, **self._kwargs)

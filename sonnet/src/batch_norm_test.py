@@ -232,7 +232,8 @@ class BatchNormTest(tf.test.TestCase, parameterized.TestCase):
     for mode in test_utils.MODES:
       bn = batch_norm.BatchNorm(axis=axis)
       with self.assertRaisesRegex(errors.IncompatibleShapeError, message):
-        test_utils.evaluate_in_mode(mode, lambda: bn(tf.ones(shape), is_training=True))
+        test_utils.evaluate_in_mode(
+            mode, lambda bn=bn: bn(tf.ones(shape), is_training=True))
       self.assertFalse(bn.is_connected)
 
   def test_custom_axis_statistics_shape(self):
@@ -326,9 +327,9 @@ class BatchNormTest(tf.test.TestCase, parameterized.TestCase):
         getattr(bn, prop)
     bn(tf.ones([2, 2]), is_training=True)
     with self.assertRaisesRegex(errors.Error, "doesn't have an offset, so no beta"):
-      bn.beta  # pylint: disable=pointless-statement
+      bn.beta
     with self.assertRaisesRegex(errors.Error, "doesn't have a scale, so no gamma"):
-      bn.gamma  # pylint: disable=pointless-statement
+      bn.gamma
 
   def test_constructor_errors(self):
     with self.assertRaisesRegex(ValueError, r"`decay_rate` must be in \[0, 1\], got 1.5"):
@@ -353,7 +354,7 @@ class BatchNormTest(tf.test.TestCase, parameterized.TestCase):
     with self.assertRaisesRegex(TypeError, "`test_local_stats` must be a Python bool"):
       bn(tf.ones([2, 2]), is_training=True, test_local_stats=tf.ones([2], tf.bool))
     with self.assertRaises(TypeError):
-      bn(tf.ones([2, 2]))  # pylint: disable=no-value-for-parameter
+      bn(tf.ones([2, 2]))
     self.assertFalse(bn.is_connected)
 
   def test_custom_getter(self):
@@ -361,7 +362,7 @@ class BatchNormTest(tf.test.TestCase, parameterized.TestCase):
         "gamma": lambda getter, *a, **k: tf.stop_gradient(getter(*a, **k))})
     with tf.GradientTape() as tape:
       loss = tf.reduce_sum(bn(tf.constant([[1., 2.], [3., 5.]]), is_training=True) ** 3)
-    grad_gamma, grad_beta = tape.gradient(loss, [bn._gamma, bn._beta])  # pylint: disable=protected-access
+    grad_gamma, grad_beta = tape.gradient(loss, [bn._gamma, bn._beta])
     self.assertIsNone(grad_gamma)
     self.assertIsNotNone(grad_beta)
 

@@ -2,7 +2,6 @@
 # Licensed under the Apache License, Version 2.0.
 """BatchNormV2: batch normalisation with a data format and saner defaults (Sonnet 1.16+)."""
 
-from typing import Optional
 
 import tensorflow as tf
 
@@ -51,17 +50,17 @@ class BatchNormV2(base.AbstractModule, util.VariableOptions,
   POSSIBLE_REGULARIZER_KEYS = {GAMMA, BETA}
 
   def __init__(self,
-               data_format: Optional[str] = None,
+               data_format: str | None = None,
                offset: bool = True,
                scale: bool = False,
                decay_rate: float = 0.999,
                eps: float = 1e-3,
-               initializers: Optional[types.Initializers] = None,
-               partitioners: Optional[types.Partitioners] = None,
-               regularizers: Optional[types.Regularizers] = None,
-               update_ops_collection: Optional[str] = None,
+               initializers: types.Initializers | None = None,
+               partitioners: types.Partitioners | None = None,
+               regularizers: types.Regularizers | None = None,
+               update_ops_collection: str | None = None,
                fused: bool = True,
-               custom_getter: Optional[types.CustomGetterArg] = None,
+               custom_getter: types.CustomGetterArg | None = None,
                name: str = "batch_norm"):
     """Constructs a BatchNormV2 module.
 
@@ -217,6 +216,6 @@ class BatchNormV2(base.AbstractModule, util.VariableOptions,
                                     self._update_ops_collection)
 
   @property
-  def data_format(self) -> Optional[str]:
+  def data_format(self) -> str | None:
     """The layout of the inputs, or None for channels last."""
     return self._data_format

@@ -94,7 +94,7 @@ class BatchNormV2Test(tf.test.TestCase, parameterized.TestCase):
       fn(tf.ones([2, 3]))
     self.assertFalse(bn.is_connected)
     with self.assertRaises(errors.NotConnectedError):
-      bn.moving_mean  # pylint: disable=pointless-statement
+      bn.moving_mean
 
   def test_variables_and_sharing(self):
     bn = batch_norm_v2.BatchNormV2(scale=True, data_format="NCW")

@@ -2,7 +2,8 @@
 # Licensed under the Apache License, Version 2.0.
 """`BidirectionalRNN`: one core reads a sequence forwards, another backwards."""
 
-from typing import Any, Mapping, Optional, Tuple
+from collections.abc import Mapping
+from typing import Any
 
 import tensorflow as tf
 
@@ -53,7 +54,7 @@ class BidirectionalRNN(base.AbstractModule):
     self._forward_core = forward_core
     self._backward_core = backward_core
 
-  def _build(self, input_sequence: Any, state: Tuple[Any, Any], sequence_length: Any = None,
+  def _build(self, input_sequence: Any, state: tuple[Any, Any], sequence_length: Any = None,
              time_major: bool = True) -> Mapping[str, Mapping[str, Any]]:
     """Unrolls both cores with `snt.dynamic_unroll`.
 
@@ -103,8 +104,8 @@ class BidirectionalRNN(base.AbstractModule):
                     batch_size: types.BatchSize,
                     dtype: types.DTypeLike = tf.float32,
                     trainable: bool = False,
-                    name: Optional[str] = None,
-                    **kwargs) -> Tuple[Any, Any]:
+                    name: str | None = None,
+                    **kwargs) -> tuple[Any, Any]:
     """Returns `(forward core initial state, backward core initial state)`.
 
     Args:
@@ -117,19 +118,19 @@ class BidirectionalRNN(base.AbstractModule):
     Returns:
       A pair of states.
     """
-    with tf.name_scope(name or "{}_initial_state".format(self.module_name)):
+    with tf.name_scope(name or f"{self.module_name}_initial_state"):
       return (self._forward_core.initial_state(batch_size, dtype=dtype, trainable=trainable,
                                                **kwargs),
               self._backward_core.initial_state(batch_size, dtype=dtype,
                                                 trainable=trainable, **kwargs))
 
   @property
-  def state_size(self) -> Tuple[Any, Any]:
+  def state_size(self) -> tuple[Any, Any]:
     """`(forward core state_size, backward core state_size)`."""
     return (self._forward_core.state_size, self._backward_core.state_size)
 
   @property
-  def output_size(self) -> Tuple[Any, Any]:
+  def output_size(self) -> tuple[Any, Any]:
     """`(forward core output_size, backward core output_size)`."""
     return (self._forward_core.output_size, self._backward_core.output_size)
 

@@ -6,7 +6,7 @@ The padding constants and argument checks live in `conv_utils.py`; the ones othe
 use are re-exported here (`conv.SAME`, `conv.fill_shape`, ...).
 """
 
-from typing import Callable, Optional, Sequence, Tuple, Union
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import tensorflow as tf
@@ -17,21 +17,12 @@ from sonnet.src import errors
 from sonnet.src import types
 from sonnet.src import util
 from sonnet.src import variables
-# Padding constants and checks other modules use as `conv.<name>`.
-from sonnet.src.conv_utils import CAUSAL
-from sonnet.src.conv_utils import CONV_OP_PADDINGS
-from sonnet.src.conv_utils import DATA_FORMATS
-from sonnet.src.conv_utils import ERR_CHANNELS_CHANGED
-from sonnet.src.conv_utils import ERR_MASK_WEIGHT_SHAPE
-from sonnet.src.conv_utils import ERR_TRANSPOSE_DILATED
-from sonnet.src.conv_utils import ERR_TRANSPOSE_PADDING
-from sonnet.src.conv_utils import FULL
-from sonnet.src.conv_utils import REVERSE_CAUSAL
-from sonnet.src.conv_utils import SAME
-from sonnet.src.conv_utils import VALID
 from sonnet.src.conv_utils import add_bias
 from sonnet.src.conv_utils import apply_padding
 from sonnet.src.conv_utils import bias_initializer
+
+# Padding constants and checks other modules use as `conv.<name>`.
+from sonnet.src.conv_utils import CAUSAL
 from sonnet.src.conv_utils import channels_first
 from sonnet.src.conv_utils import channels_last_format
 from sonnet.src.conv_utils import check_data_format
@@ -39,14 +30,24 @@ from sonnet.src.conv_utils import check_input
 from sonnet.src.conv_utils import check_mask
 from sonnet.src.conv_utils import check_spatial_sizes
 from sonnet.src.conv_utils import check_stride_and_rate
+from sonnet.src.conv_utils import CONV_OP_PADDINGS
+from sonnet.src.conv_utils import DATA_FORMATS
+from sonnet.src.conv_utils import ERR_CHANNELS_CHANGED
+from sonnet.src.conv_utils import ERR_MASK_WEIGHT_SHAPE
+from sonnet.src.conv_utils import ERR_TRANSPOSE_DILATED
+from sonnet.src.conv_utils import ERR_TRANSPOSE_PADDING
 from sonnet.src.conv_utils import fill_padding
 from sonnet.src.conv_utils import fill_shape
 from sonnet.src.conv_utils import fill_stride
+from sonnet.src.conv_utils import FULL  # noqa: F401 (re-exported: conv.FULL)
 from sonnet.src.conv_utils import guard_empty_batch
 from sonnet.src.conv_utils import resolve_output_channels
+from sonnet.src.conv_utils import REVERSE_CAUSAL  # noqa: F401 (re-exported)
+from sonnet.src.conv_utils import SAME
 from sonnet.src.conv_utils import to_channels_first
 from sonnet.src.conv_utils import to_channels_last
 from sonnet.src.conv_utils import use_channels_last_fallback
+from sonnet.src.conv_utils import VALID  # noqa: F401 (re-exported)
 from sonnet.src.conv_utils import weight_initializer
 
 
@@ -55,19 +56,19 @@ class _ConvND(conv_utils.ConvProperties, base.AbstractModule, base.Transposable)
 
   _N = 2
 
-  def __init__(self, output_channels: Union[int, Callable[[], int]],
-               kernel_shape: Union[int, Sequence[int]],
-               stride: Union[int, Sequence[int]] = 1,
-               rate: Union[int, Sequence[int]] = 1,
+  def __init__(self, output_channels: int | Callable[[], int],
+               kernel_shape: int | Sequence[int],
+               stride: int | Sequence[int] = 1,
+               rate: int | Sequence[int] = 1,
                padding: types.PaddingLike = SAME,
                use_bias: bool = True,
-               initializers: Optional[types.Initializers] = None,
-               partitioners: Optional[types.Partitioners] = None,
-               regularizers: Optional[types.Regularizers] = None,
-               mask: Optional[types.ArrayLike] = None,
-               data_format: Optional[str] = None,
-               custom_getter: Optional[types.CustomGetterArg] = None,
-               name: Optional[str] = None):
+               initializers: types.Initializers | None = None,
+               partitioners: types.Partitioners | None = None,
+               regularizers: types.Regularizers | None = None,
+               mask: types.ArrayLike | None = None,
+               data_format: str | None = None,
+               custom_getter: types.CustomGetterArg | None = None,
+               name: str | None = None):
     super().__init__(name=name, custom_getter=custom_getter)
     n = self._N
     label = type(self).__name__
@@ -189,22 +190,22 @@ class _ConvND(conv_utils.ConvProperties, base.AbstractModule, base.Transposable)
     return self._output_channels
 
   @property
-  def rate(self) -> Tuple[int, ...]:
+  def rate(self) -> tuple[int, ...]:
     """Dilation rate per spatial dimension."""
     return self._rate
 
   @property
-  def padding(self) -> Union[str, Tuple[str, ...]]:
+  def padding(self) -> str | tuple[str, ...]:
     """The padding name if it is the same for all dimensions, else one per dimension."""
     return self._padding[0] if len(set(self._padding)) == 1 else self._padding
 
   @property
-  def paddings(self) -> Tuple[str, ...]:
+  def paddings(self) -> tuple[str, ...]:
     """One padding name per spatial dimension."""
     return self._padding
 
   @property
-  def mask(self) -> Optional[np.ndarray]:
+  def mask(self) -> np.ndarray | None:
     """The weight mask given to the constructor (a numpy array), or None."""
     return self._mask
 
@@ -218,11 +219,11 @@ class _ConvND(conv_utils.ConvProperties, base.AbstractModule, base.Transposable)
     self._ensure_is_connected()
     return self._w
 
-  def _spatial_input_shape(self) -> Tuple[Optional[int], ...]:
+  def _spatial_input_shape(self) -> tuple[int | None, ...]:
     shape = self.input_shape
     return tuple(shape[2:]) if channels_first(self._data_format) else tuple(shape[1:-1])
 
-  def transpose(self, name: Optional[str] = None):
+  def transpose(self, name: str | None = None):
     """Returns the transposed convolution that maps outputs back to the input's shape.
 
     Args:
@@ -236,7 +237,7 @@ class _ConvND(conv_utils.ConvProperties, base.AbstractModule, base.Transposable)
       errors.NotSupportedError: for a dilated convolution, or a padding other than
         SAME / VALID.
     """
-    from sonnet.src import conv_transpose  # pylint: disable=g-import-not-at-top
+    from sonnet.src import conv_transpose
     if max(self._rate) > 1:
       raise errors.NotSupportedError(
           ERR_TRANSPOSE_DILATED.format(module=self.module_name, rate=self._rate))
@@ -285,18 +286,18 @@ class Conv1D(_ConvND):
   _N = 1
 
   def __init__(self,
-               output_channels: Union[int, Callable[[], int]],
-               kernel_shape: Union[int, Sequence[int]],
-               stride: Union[int, Sequence[int]] = 1,
-               rate: Union[int, Sequence[int]] = 1,
+               output_channels: int | Callable[[], int],
+               kernel_shape: int | Sequence[int],
+               stride: int | Sequence[int] = 1,
+               rate: int | Sequence[int] = 1,
                padding: types.PaddingLike = SAME,
                use_bias: bool = True,
-               initializers: Optional[types.Initializers] = None,
-               partitioners: Optional[types.Partitioners] = None,
-               regularizers: Optional[types.Regularizers] = None,
-               mask: Optional[types.ArrayLike] = None,
+               initializers: types.Initializers | None = None,
+               partitioners: types.Partitioners | None = None,
+               regularizers: types.Regularizers | None = None,
+               mask: types.ArrayLike | None = None,
                data_format: str = "NWC",
-               custom_getter: Optional[types.CustomGetterArg] = None,
+               custom_getter: types.CustomGetterArg | None = None,
                name: str = "conv_1d"):
     super().__init__(output_channels, kernel_shape, stride=stride, rate=rate,
                      padding=padding, use_bias=use_bias, initializers=initializers,
@@ -338,18 +339,18 @@ class Conv2D(_ConvND):
   _N = 2
 
   def __init__(self,
-               output_channels: Union[int, Callable[[], int]],
-               kernel_shape: Union[int, Sequence[int]],
-               stride: Union[int, Sequence[int]] = 1,
-               rate: Union[int, Sequence[int]] = 1,
+               output_channels: int | Callable[[], int],
+               kernel_shape: int | Sequence[int],
+               stride: int | Sequence[int] = 1,
+               rate: int | Sequence[int] = 1,
                padding: types.PaddingLike = SAME,
                use_bias: bool = True,
-               initializers: Optional[types.Initializers] = None,
-               partitioners: Optional[types.Partitioners] = None,
-               regularizers: Optional[types.Regularizers] = None,
-               mask: Optional[types.ArrayLike] = None,
+               initializers: types.Initializers | None = None,
+               partitioners: types.Partitioners | None = None,
+               regularizers: types.Regularizers | None = None,
+               mask: types.ArrayLike | None = None,
                data_format: str = "NHWC",
-               custom_getter: Optional[types.CustomGetterArg] = None,
+               custom_getter: types.CustomGetterArg | None = None,
                name: str = "conv_2d"):
     super().__init__(output_channels, kernel_shape, stride=stride, rate=rate,
                      padding=padding, use_bias=use_bias, initializers=initializers,
@@ -380,18 +381,18 @@ class Conv3D(_ConvND):
   _N = 3
 
   def __init__(self,
-               output_channels: Union[int, Callable[[], int]],
-               kernel_shape: Union[int, Sequence[int]],
-               stride: Union[int, Sequence[int]] = 1,
-               rate: Union[int, Sequence[int]] = 1,
+               output_channels: int | Callable[[], int],
+               kernel_shape: int | Sequence[int],
+               stride: int | Sequence[int] = 1,
+               rate: int | Sequence[int] = 1,
                padding: types.PaddingLike = SAME,
                use_bias: bool = True,
-               initializers: Optional[types.Initializers] = None,
-               partitioners: Optional[types.Partitioners] = None,
-               regularizers: Optional[types.Regularizers] = None,
-               mask: Optional[types.ArrayLike] = None,
+               initializers: types.Initializers | None = None,
+               partitioners: types.Partitioners | None = None,
+               regularizers: types.Regularizers | None = None,
+               mask: types.ArrayLike | None = None,
                data_format: str = "NDHWC",
-               custom_getter: Optional[types.CustomGetterArg] = None,
+               custom_getter: types.CustomGetterArg | None = None,
                name: str = "conv_3d"):
     super().__init__(output_channels, kernel_shape, stride=stride, rate=rate,
                      padding=padding, use_bias=use_bias, initializers=initializers,
@@ -423,17 +424,17 @@ class CausalConv1D(_ConvND):
   _N = 1
 
   def __init__(self,
-               output_channels: Union[int, Callable[[], int]],
-               kernel_shape: Union[int, Sequence[int]],
-               stride: Union[int, Sequence[int]] = 1,
-               rate: Union[int, Sequence[int]] = 1,
+               output_channels: int | Callable[[], int],
+               kernel_shape: int | Sequence[int],
+               stride: int | Sequence[int] = 1,
+               rate: int | Sequence[int] = 1,
                use_bias: bool = True,
-               initializers: Optional[types.Initializers] = None,
-               partitioners: Optional[types.Partitioners] = None,
-               regularizers: Optional[types.Regularizers] = None,
-               mask: Optional[types.ArrayLike] = None,
+               initializers: types.Initializers | None = None,
+               partitioners: types.Partitioners | None = None,
+               regularizers: types.Regularizers | None = None,
+               mask: types.ArrayLike | None = None,
                data_format: str = "NWC",
-               custom_getter: Optional[types.CustomGetterArg] = None,
+               custom_getter: types.CustomGetterArg | None = None,
                name: str = "causal_conv_1d"):
     super().__init__(output_channels, kernel_shape, stride=stride, rate=rate,
                      padding=CAUSAL, use_bias=use_bias, initializers=initializers,

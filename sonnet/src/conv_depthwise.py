@@ -3,7 +3,7 @@
 """Per-channel convolutions: `DepthwiseConv2D`, `InPlaneConv2D`, `SeparableConv1D`,
 `SeparableConv2D`."""
 
-from typing import Optional, Sequence, Tuple, Union
+from collections.abc import Sequence
 
 import tensorflow as tf
 
@@ -134,7 +134,7 @@ class _PerChannelConv(conv_utils.ConvProperties, base.AbstractModule):
     return conv_utils.add_bias(outputs, b, self._data_format), b
 
   @property
-  def rate(self) -> Tuple[int, ...]:
+  def rate(self) -> tuple[int, ...]:
     """Dilation rate per spatial dimension."""
     return self._rate
 
@@ -144,7 +144,7 @@ class _PerChannelConv(conv_utils.ConvProperties, base.AbstractModule):
     return self._padding[0] if len(set(self._padding)) == 1 else self._padding
 
   @property
-  def paddings(self) -> Tuple[str, ...]:
+  def paddings(self) -> tuple[str, ...]:
     """One padding name per spatial dimension."""
     return self._padding
 
@@ -179,16 +179,16 @@ class DepthwiseConv2D(_PerChannelConv):
 
   def __init__(self,
                channel_multiplier: int,
-               kernel_shape: Union[int, Sequence[int]],
-               stride: Union[int, Sequence[int]] = 1,
-               rate: Union[int, Sequence[int]] = 1,
+               kernel_shape: int | Sequence[int],
+               stride: int | Sequence[int] = 1,
+               rate: int | Sequence[int] = 1,
                padding: types.PaddingLike = conv_utils.SAME,
                use_bias: bool = True,
-               initializers: Optional[types.Initializers] = None,
-               partitioners: Optional[types.Partitioners] = None,
-               regularizers: Optional[types.Regularizers] = None,
+               initializers: types.Initializers | None = None,
+               partitioners: types.Partitioners | None = None,
+               regularizers: types.Regularizers | None = None,
                data_format: str = "NHWC",
-               custom_getter: Optional[types.CustomGetterArg] = None,
+               custom_getter: types.CustomGetterArg | None = None,
                name: str = "conv_2d_depthwise"):
     self._channel_multiplier = _check_multiplier(channel_multiplier, type(self).__name__)
     super().__init__(kernel_shape, stride, rate, padding, use_bias, initializers,
@@ -259,15 +259,15 @@ class InPlaneConv2D(_PerChannelConv):
   """
 
   def __init__(self,
-               kernel_shape: Union[int, Sequence[int]],
-               stride: Union[int, Sequence[int]] = 1,
+               kernel_shape: int | Sequence[int],
+               stride: int | Sequence[int] = 1,
                padding: types.PaddingLike = conv_utils.SAME,
                use_bias: bool = True,
-               initializers: Optional[types.Initializers] = None,
-               partitioners: Optional[types.Partitioners] = None,
-               regularizers: Optional[types.Regularizers] = None,
+               initializers: types.Initializers | None = None,
+               partitioners: types.Partitioners | None = None,
+               regularizers: types.Regularizers | None = None,
                data_format: str = "NHWC",
-               custom_getter: Optional[types.CustomGetterArg] = None,
+               custom_getter: types.CustomGetterArg | None = None,
                name: str = "in_plane_conv2d"):
     super().__init__(kernel_shape, stride, 1, padding, use_bias, initializers, partitioners,
                      regularizers, data_format, custom_getter, name, {})
@@ -338,16 +338,16 @@ class SeparableConv2D(_PerChannelConv):
   def __init__(self,
                output_channels: int,
                channel_multiplier: int,
-               kernel_shape: Union[int, Sequence[int]],
-               stride: Union[int, Sequence[int]] = 1,
-               rate: Union[int, Sequence[int]] = 1,
+               kernel_shape: int | Sequence[int],
+               stride: int | Sequence[int] = 1,
+               rate: int | Sequence[int] = 1,
                padding: types.PaddingLike = conv_utils.SAME,
                use_bias: bool = True,
-               initializers: Optional[types.Initializers] = None,
-               partitioners: Optional[types.Partitioners] = None,
-               regularizers: Optional[types.Regularizers] = None,
+               initializers: types.Initializers | None = None,
+               partitioners: types.Partitioners | None = None,
+               regularizers: types.Regularizers | None = None,
                data_format: str = "NHWC",
-               custom_getter: Optional[types.CustomGetterArg] = None,
+               custom_getter: types.CustomGetterArg | None = None,
                name: str = "separable_conv_2d"):
     label = type(self).__name__
     self._output_channels = conv_utils.resolve_output_channels(output_channels, label)
@@ -442,16 +442,16 @@ class SeparableConv1D(SeparableConv2D):
   def __init__(self,
                output_channels: int,
                channel_multiplier: int,
-               kernel_shape: Union[int, Sequence[int]],
-               stride: Union[int, Sequence[int]] = 1,
-               rate: Union[int, Sequence[int]] = 1,
+               kernel_shape: int | Sequence[int],
+               stride: int | Sequence[int] = 1,
+               rate: int | Sequence[int] = 1,
                padding: types.PaddingLike = conv_utils.SAME,
                use_bias: bool = True,
-               initializers: Optional[types.Initializers] = None,
-               partitioners: Optional[types.Partitioners] = None,
-               regularizers: Optional[types.Regularizers] = None,
+               initializers: types.Initializers | None = None,
+               partitioners: types.Partitioners | None = None,
+               regularizers: types.Regularizers | None = None,
                data_format: str = "NWC",
-               custom_getter: Optional[types.CustomGetterArg] = None,
+               custom_getter: types.CustomGetterArg | None = None,
                name: str = "separable_conv_1d"):
     super().__init__(output_channels, channel_multiplier, kernel_shape, stride=stride,
                      rate=rate, padding=padding, use_bias=use_bias,

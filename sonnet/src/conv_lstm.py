@@ -7,7 +7,8 @@ The gates are `conv(x, w_input) + conv(h, w_hidden) + b`, split on the channel a
 effectively added twice), the bias is added once.
 """
 
-from typing import Any, Optional, Sequence, Tuple, Union
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import tensorflow as tf
@@ -38,13 +39,13 @@ ERR_INPUTS_SHAPE = (
     "{module}: inputs must have shape [batch] + {expected}, got shape {actual}.")
 
 
-def _int_tuple(module: str, value: Any, ndims: int, arg: str, error: str) -> Tuple[int, ...]:
+def _int_tuple(module: str, value: Any, ndims: int, arg: str, error: str) -> tuple[int, ...]:
   if argument_checks.is_integer(value):
     value = (int(value),) * ndims
   try:
     value = tuple(value)
-  except TypeError:
-    raise ValueError(error.format(module=module, ndims=ndims, actual=value))
+  except TypeError as e:
+    raise ValueError(error.format(module=module, ndims=ndims, actual=value)) from e
   if len(value) != ndims or not all(argument_checks.is_positive_int(v) for v in value):
     raise ValueError(error.format(module=module, ndims=ndims, actual=value))
   return tuple(int(v) for v in value)
@@ -57,16 +58,16 @@ class ConvLSTM(rnn_core.RNNCore):
                conv_ndims: int,
                input_shape: Sequence[int],
                output_channels: int,
-               kernel_shape: Union[int, Sequence[int]],
-               stride: Union[int, Sequence[int]] = 1,
-               rate: Union[int, Sequence[int]] = 1,
+               kernel_shape: int | Sequence[int],
+               stride: int | Sequence[int] = 1,
+               rate: int | Sequence[int] = 1,
                padding: str = "SAME",
                use_bias: bool = True,
                forget_bias: float = 1.0,
-               initializers: Optional[types.Initializers] = None,
-               partitioners: Optional[types.Partitioners] = None,
-               regularizers: Optional[types.Regularizers] = None,
-               custom_getter: Optional[types.CustomGetterArg] = None,
+               initializers: types.Initializers | None = None,
+               partitioners: types.Partitioners | None = None,
+               regularizers: types.Regularizers | None = None,
+               custom_getter: types.CustomGetterArg | None = None,
                name: str = "conv_lstm"):
     """Constructs the core.
 
@@ -99,9 +100,9 @@ class ConvLSTM(rnn_core.RNNCore):
     self._conv_ndims = conv_ndims
     try:
       input_shape = tuple(int(d) for d in input_shape)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError) as e:
       raise ValueError(ERR_INPUT_SHAPE.format(module=module, expected=conv_ndims + 1,
-                                              actual=input_shape))
+                                              actual=input_shape)) from e
     if len(input_shape) != conv_ndims + 1 or min(input_shape) <= 0:
       raise ValueError(ERR_INPUT_SHAPE.format(module=module, expected=conv_ndims + 1,
                                               actual=input_shape))
@@ -178,7 +179,7 @@ class ConvLSTM(rnn_core.RNNCore):
                                                        dtype=inputs.dtype.name))
     return inputs
 
-  def _build(self, inputs: Any, prev_state: Any) -> Tuple[tf.Tensor, gated_rnn.LSTMState]:
+  def _build(self, inputs: Any, prev_state: Any) -> tuple[tf.Tensor, gated_rnn.LSTMState]:
     """Runs one step.
 
     Args:
@@ -240,7 +241,7 @@ class Conv1DLSTM(ConvLSTM):
   """1-D convolutional LSTM; inputs `[batch, width, channels]`."""
 
   def __init__(self, input_shape: Sequence[int], output_channels: int,
-               kernel_shape: Union[int, Sequence[int]], name: str = "conv_1d_lstm",
+               kernel_shape: int | Sequence[int], name: str = "conv_1d_lstm",
                **kwargs):
     """Args:
       input_shape: `(width, channels)`.
@@ -257,7 +258,7 @@ class Conv2DLSTM(ConvLSTM):
   """2-D convolutional LSTM; inputs `[batch, height, width, channels]`."""
 
   def __init__(self, input_shape: Sequence[int], output_channels: int,
-               kernel_shape: Union[int, Sequence[int]], name: str = "conv_2d_lstm",
+               kernel_shape: int | Sequence[int], name: str = "conv_2d_lstm",
                **kwargs):
     """Args:
       input_shape: `(height, width, channels)`.
@@ -273,7 +274,7 @@ class Conv3DLSTM(ConvLSTM):
   """3-D convolutional LSTM; inputs `[batch, depth, height, width, channels]`."""
 
   def __init__(self, input_shape: Sequence[int], output_channels: int,
-               kernel_shape: Union[int, Sequence[int]], name: str = "conv_3d_lstm",
+               kernel_shape: int | Sequence[int], name: str = "conv_3d_lstm",
                **kwargs):
     """Args:
       input_shape: `(depth, height, width, channels)`.

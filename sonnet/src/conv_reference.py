@@ -6,13 +6,13 @@ Written with loops over kernel offsets, independent of TensorFlow's ops. Channel
 layout throughout: inputs `[B, *spatial, C]`.
 """
 
+from collections.abc import Sequence
 import math
-from typing import List, Sequence, Tuple
 
 import numpy as np
 
 
-def same_pads(sizes, kernel, stride, rate) -> List[Tuple[int, int]]:
+def same_pads(sizes, kernel, stride, rate) -> list[tuple[int, int]]:
   """TensorFlow's SAME padding per dimension."""
   pads = []
   for size, k, s, r in zip(sizes, kernel, stride, rate):
@@ -23,7 +23,7 @@ def same_pads(sizes, kernel, stride, rate) -> List[Tuple[int, int]]:
   return pads
 
 
-def explicit_pads(padding, sizes, kernel, stride, rate) -> List[Tuple[int, int]]:
+def explicit_pads(padding, sizes, kernel, stride, rate) -> list[tuple[int, int]]:
   """Padding per dimension for one of SAME, VALID, FULL, CAUSAL, REVERSE_CAUSAL."""
   if padding == "SAME":
     return same_pads(sizes, kernel, stride, rate)
@@ -36,7 +36,7 @@ def explicit_pads(padding, sizes, kernel, stride, rate) -> List[Tuple[int, int]]
 
 
 def conv(x: np.ndarray, w: np.ndarray, stride: Sequence[int], rate: Sequence[int],
-         pads: Sequence[Tuple[int, int]]) -> np.ndarray:
+         pads: Sequence[tuple[int, int]]) -> np.ndarray:
   """Cross-correlation of `x` `[B, *S, C]` with `w` `[*K, C, O]`."""
   n = len(stride)
   x = np.pad(x.astype(np.float64), [(0, 0)] + list(pads) + [(0, 0)])

@@ -28,6 +28,11 @@ def _input(n, batch=2, size=5, channels=3, dtype=np.float32, seed=0):
   return rng.randn(batch, *([size] * n), channels).astype(dtype)
 
 
+
+def _returns(value):
+  """An initializer that returns `value` whatever it is asked for."""
+  return lambda *unused_args, **unused_kwargs: value
+
 class ConvNumericsTest(tf.test.TestCase, parameterized.TestCase):
 
   @parameterized.parameters(
@@ -81,7 +86,7 @@ class ConvNumericsTest(tf.test.TestCase, parameterized.TestCase):
     out_last = last(x)
     given = {v.name.split("/")[-1][:-2]: v for v in last.variables}
     first = make(data_format=conv.DATA_FORMATS[n][1],
-                 initializers={k: (lambda v: lambda *a, **k: v)(v) for k, v in given.items()})
+                 initializers={k: _returns(v) for k, v in given.items()})
     no_fallback = lambda data_format: False
     with mock.patch.object(conv, "use_channels_last_fallback", no_fallback), \
          mock.patch.object(conv_utils, "use_channels_last_fallback", no_fallback):

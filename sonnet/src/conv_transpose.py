@@ -2,7 +2,7 @@
 # Licensed under the Apache License, Version 2.0.
 """Transposed convolutions: `Conv1DTranspose`, `Conv2DTranspose`, `Conv3DTranspose`."""
 
-from typing import Callable, Optional, Sequence, Tuple, Union
+from collections.abc import Callable, Sequence
 
 import tensorflow as tf
 
@@ -50,18 +50,18 @@ class _ConvNDTranspose(conv_utils.ConvProperties, base.AbstractModule,
 
   _N = 2
 
-  def __init__(self, output_channels: Union[int, Callable[[], int]],
-               output_shape: Union[None, types.ShapeLike, Callable[[], types.ShapeLike]] = None,
-               kernel_shape: Union[int, Sequence[int], None] = None,
-               stride: Union[int, Sequence[int]] = 1,
+  def __init__(self, output_channels: int | Callable[[], int],
+               output_shape: None | types.ShapeLike | Callable[[], types.ShapeLike] = None,
+               kernel_shape: int | Sequence[int] | None = None,
+               stride: int | Sequence[int] = 1,
                padding: str = conv_utils.SAME,
                use_bias: bool = True,
-               initializers: Optional[types.Initializers] = None,
-               partitioners: Optional[types.Partitioners] = None,
-               regularizers: Optional[types.Regularizers] = None,
-               data_format: Optional[str] = None,
-               custom_getter: Optional[types.CustomGetterArg] = None,
-               name: Optional[str] = None):
+               initializers: types.Initializers | None = None,
+               partitioners: types.Partitioners | None = None,
+               regularizers: types.Regularizers | None = None,
+               data_format: str | None = None,
+               custom_getter: types.CustomGetterArg | None = None,
+               name: str | None = None):
     super().__init__(name=name, custom_getter=custom_getter)
     n = self._N
     label = type(self).__name__
@@ -100,7 +100,7 @@ class _ConvNDTranspose(conv_utils.ConvProperties, base.AbstractModule,
     """Returns the keys the `initializers` (etc.) dicts may have: {"w", "b"} or {"w"}."""
     return {"w", "b"} if use_bias else {"w"}
 
-  def _check_output_shape(self, value, label) -> Tuple[Optional[int], ...]:
+  def _check_output_shape(self, value, label) -> tuple[int | None, ...]:
     n = self._N
     if argument_checks.is_positive_int(value):
       return (int(value),) * n
@@ -241,7 +241,7 @@ class _ConvNDTranspose(conv_utils.ConvProperties, base.AbstractModule,
     self._ensure_is_connected()
     return self._w
 
-  def transpose(self, name: Optional[str] = None) -> "conv._ConvND":
+  def transpose(self, name: str | None = None) -> "conv._ConvND":
     """Returns the forward convolution mapping this module's outputs back to its inputs.
 
     Args:
@@ -290,17 +290,17 @@ class Conv1DTranspose(_ConvNDTranspose):
   _N = 1
 
   def __init__(self,
-               output_channels: Union[int, Callable[[], int]],
-               output_shape: Union[None, types.ShapeLike, Callable[[], types.ShapeLike]] = None,
-               kernel_shape: Optional[Union[int, Sequence[int]]] = None,
-               stride: Union[int, Sequence[int]] = 1,
+               output_channels: int | Callable[[], int],
+               output_shape: None | types.ShapeLike | Callable[[], types.ShapeLike] = None,
+               kernel_shape: int | Sequence[int] | None = None,
+               stride: int | Sequence[int] = 1,
                padding: types.PaddingLike = conv_utils.SAME,
                use_bias: bool = True,
-               initializers: Optional[types.Initializers] = None,
-               partitioners: Optional[types.Partitioners] = None,
-               regularizers: Optional[types.Regularizers] = None,
+               initializers: types.Initializers | None = None,
+               partitioners: types.Partitioners | None = None,
+               regularizers: types.Regularizers | None = None,
                data_format: str = "NWC",
-               custom_getter: Optional[types.CustomGetterArg] = None,
+               custom_getter: types.CustomGetterArg | None = None,
                name: str = "conv_1d_transpose"):
     super().__init__(output_channels, output_shape, kernel_shape, stride=stride,
                      padding=padding, use_bias=use_bias, initializers=initializers,
@@ -332,17 +332,17 @@ class Conv2DTranspose(_ConvNDTranspose):
   _N = 2
 
   def __init__(self,
-               output_channels: Union[int, Callable[[], int]],
-               output_shape: Union[None, types.ShapeLike, Callable[[], types.ShapeLike]] = None,
-               kernel_shape: Optional[Union[int, Sequence[int]]] = None,
-               stride: Union[int, Sequence[int]] = 1,
+               output_channels: int | Callable[[], int],
+               output_shape: None | types.ShapeLike | Callable[[], types.ShapeLike] = None,
+               kernel_shape: int | Sequence[int] | None = None,
+               stride: int | Sequence[int] = 1,
                padding: types.PaddingLike = conv_utils.SAME,
                use_bias: bool = True,
-               initializers: Optional[types.Initializers] = None,
-               partitioners: Optional[types.Partitioners] = None,
-               regularizers: Optional[types.Regularizers] = None,
+               initializers: types.Initializers | None = None,
+               partitioners: types.Partitioners | None = None,
+               regularizers: types.Regularizers | None = None,
                data_format: str = "NHWC",
-               custom_getter: Optional[types.CustomGetterArg] = None,
+               custom_getter: types.CustomGetterArg | None = None,
                name: str = "conv_2d_transpose"):
     super().__init__(output_channels, output_shape, kernel_shape, stride=stride,
                      padding=padding, use_bias=use_bias, initializers=initializers,
@@ -374,17 +374,17 @@ class Conv3DTranspose(_ConvNDTranspose):
   _N = 3
 
   def __init__(self,
-               output_channels: Union[int, Callable[[], int]],
-               output_shape: Union[None, types.ShapeLike, Callable[[], types.ShapeLike]] = None,
-               kernel_shape: Optional[Union[int, Sequence[int]]] = None,
-               stride: Union[int, Sequence[int]] = 1,
+               output_channels: int | Callable[[], int],
+               output_shape: None | types.ShapeLike | Callable[[], types.ShapeLike] = None,
+               kernel_shape: int | Sequence[int] | None = None,
+               stride: int | Sequence[int] = 1,
                padding: types.PaddingLike = conv_utils.SAME,
                use_bias: bool = True,
-               initializers: Optional[types.Initializers] = None,
-               partitioners: Optional[types.Partitioners] = None,
-               regularizers: Optional[types.Regularizers] = None,
+               initializers: types.Initializers | None = None,
+               partitioners: types.Partitioners | None = None,
+               regularizers: types.Regularizers | None = None,
                data_format: str = "NDHWC",
-               custom_getter: Optional[types.CustomGetterArg] = None,
+               custom_getter: types.CustomGetterArg | None = None,
                name: str = "conv_3d_transpose"):
     super().__init__(output_channels, output_shape, kernel_shape, stride=stride,
                      padding=padding, use_bias=use_bias, initializers=initializers,

@@ -7,8 +7,9 @@ fallback for channels-first layouts on CPU, explicit padding, and the empty-batc
 `sonnet.src.conv` re-exports the names other modules use (e.g. `conv.fill_shape`).
 """
 
+from collections.abc import Callable, Sequence
 import math
-from typing import Any, Callable, Optional, Sequence, Tuple
+from typing import Any
 
 import numpy as np
 import tensorflow as tf
@@ -64,7 +65,7 @@ ERR_TRANSPOSE_PADDING = ("{module}: Cannot transpose a convolution with padding 
 ERR_NO_BIAS = "No bias Variable in {cls} Module when `use_bias=False`."
 
 
-def fill_shape(value: Any, n: int, label: str, module: str) -> Tuple[int, ...]:
+def fill_shape(value: Any, n: int, label: str, module: str) -> tuple[int, ...]:
   """Expands an int or checks a sequence of `n` positive ints (kernel, stride, rate).
 
   Raises:
@@ -79,7 +80,7 @@ def fill_shape(value: Any, n: int, label: str, module: str) -> Tuple[int, ...]:
       ERR_SHAPE_ARG.format(module=module, label=label, value=value, n=n))
 
 
-def fill_stride(stride: Any, n: int, data_format: str, module: str) -> Tuple[int, ...]:
+def fill_stride(stride: Any, n: int, data_format: str, module: str) -> tuple[int, ...]:
   """Like `fill_shape`, also accepting Sonnet 1's full-rank form `[1, s..., 1]`."""
   if (isinstance(stride, (list, tuple)) and len(stride) == n + 2 and
       all(argument_checks.is_positive_int(v) for v in stride)):
@@ -90,7 +91,7 @@ def fill_stride(stride: Any, n: int, data_format: str, module: str) -> Tuple[int
 
 
 def fill_padding(padding: Any, n: int, module: str,
-                 allowed: Sequence[str] = ALLOWED_PADDINGS) -> Tuple[str, ...]:
+                 allowed: Sequence[str] = ALLOWED_PADDINGS) -> tuple[str, ...]:
   """Returns one padding name per spatial dimension.
 
   Raises:
@@ -180,7 +181,7 @@ def bias_initializer() -> Callable[..., tf.Tensor]:
   return snt_initializers.zeros()
 
 
-def check_mask(mask: Any, kernel_shape: Tuple[int, ...], module: str) -> Optional[np.ndarray]:
+def check_mask(mask: Any, kernel_shape: tuple[int, ...], module: str) -> np.ndarray | None:
   """Checks a weight mask: kernel shape, or kernel shape + (in, out)."""
   if mask is None:
     return None
@@ -224,7 +225,7 @@ def to_channels_first(x: tf.Tensor) -> tf.Tensor:
   return tf.transpose(x, [0, rank - 1] + list(range(1, rank - 1)))
 
 
-def pad_amounts(padding: str, kernel: int, rate: int) -> Tuple[int, int]:
+def pad_amounts(padding: str, kernel: int, rate: int) -> tuple[int, int]:
   """Explicit (before, after) padding of one dimension, for stride-1 geometry."""
   total = (kernel - 1) * rate
   if padding == SAME:
@@ -238,8 +239,8 @@ def pad_amounts(padding: str, kernel: int, rate: int) -> Tuple[int, int]:
   return 0, 0
 
 
-def apply_padding(inputs: tf.Tensor, paddings: Tuple[str, ...], kernel_shape, rate,
-                  data_format: str) -> Tuple[tf.Tensor, str]:
+def apply_padding(inputs: tf.Tensor, paddings: tuple[str, ...], kernel_shape, rate,
+                  data_format: str) -> tuple[tf.Tensor, str]:
   """Pads explicitly where the op cannot; returns (inputs, padding for the op)."""
   if len(set(paddings)) == 1 and paddings[0] in CONV_OP_PADDINGS:
     return inputs, paddings[0]
@@ -323,12 +324,12 @@ class ConvProperties(util.VariableOptions):
     return self._data_format
 
   @property
-  def kernel_shape(self) -> Tuple[int, ...]:
+  def kernel_shape(self) -> tuple[int, ...]:
     """Kernel size per spatial dimension."""
     return self._kernel_shape
 
   @property
-  def stride(self) -> Tuple[int, ...]:
+  def stride(self) -> tuple[int, ...]:
     """Full-rank stride as in Sonnet 1, e.g. `(1, s_h, s_w, 1)` for NHWC."""
     if channels_first(self._data_format):
       return (1, 1) + self._stride
@@ -354,12 +355,12 @@ class ConvProperties(util.VariableOptions):
     return self._input_channels
 
   @property
-  def input_shape(self) -> Tuple[Optional[int], ...]:
+  def input_shape(self) -> tuple[int | None, ...]:
     """Full static shape of the last input (NotConnectedError before the first call)."""
     self._ensure_is_connected()
     return self._input_shape
 
-  def clone(self, name: Optional[str] = None) -> "ConvProperties":
+  def clone(self, name: str | None = None) -> "ConvProperties":
     """Returns a module of the same configuration with its own variables.
 
     Args:

@@ -10,8 +10,9 @@ matched (`re.match`) against the variable name relative to the module, to getter
 """
 
 import collections.abc
+from collections.abc import Callable, Mapping
 import re
-from typing import Any, Callable, Mapping, Optional
+from typing import Any
 
 import tensorflow as tf
 
@@ -68,8 +69,8 @@ def custom_getter_router(custom_getter_map: Mapping[str, CustomGetter],
   return router
 
 
-def normalize_custom_getter(custom_getter: Optional[types.CustomGetterArg],
-                            scope_name: str) -> Optional[CustomGetter]:
+def normalize_custom_getter(custom_getter: types.CustomGetterArg | None,
+                            scope_name: str) -> CustomGetter | None:
   """Validates a module's `custom_getter` argument and returns a plain getter (or None).
 
   Args:

@@ -2,7 +2,6 @@
 # Licensed under the Apache License, Version 2.0.
 """Embed: a lookup table of learnt (or given) vectors, indexed by integer ids."""
 
-from typing import Optional
 
 import numpy as np
 import tensorflow as tf
@@ -56,16 +55,16 @@ class Embed(base.AbstractModule, util.VariableOptions):
   POSSIBLE_INITIALIZER_KEYS = {EMBEDDINGS}
 
   def __init__(self,
-               vocab_size: Optional[int] = None,
-               embed_dim: Optional[int] = None,
-               existing_vocab: Optional[types.TensorLike] = None,
+               vocab_size: int | None = None,
+               embed_dim: int | None = None,
+               existing_vocab: types.TensorLike | None = None,
                densify_gradients: bool = False,
-               initializers: Optional[types.Initializers] = None,
-               partitioners: Optional[types.Partitioners] = None,
-               regularizers: Optional[types.Regularizers] = None,
+               initializers: types.Initializers | None = None,
+               partitioners: types.Partitioners | None = None,
+               regularizers: types.Regularizers | None = None,
                trainable: bool = True,
                dtype: types.DTypeLike = tf.float32,
-               custom_getter: Optional[types.CustomGetterArg] = None,
+               custom_getter: types.CustomGetterArg | None = None,
                name: str = "embed"):
     """Constructs an Embed module.
 

@@ -33,7 +33,8 @@ class EmbedTest(tf.test.TestCase, parameterized.TestCase):
       module = embed.Embed(vocab_size=5, embed_dim=2)
       with self.assertRaisesRegex(tf.errors.InvalidArgumentError,
                                   r"every id in `ids` must be in \[0, vocab_size=5\)"):
-        test_utils.evaluate_in_mode(mode, lambda: module(tf.constant(bad)))  # pylint: disable=cell-var-from-loop
+        test_utils.evaluate_in_mode(
+            mode, lambda module=module, bad=bad: module(tf.constant(bad)))
 
   def test_unknown_shape_tf_function(self):
     module = embed.Embed(vocab_size=6, embed_dim=2)
@@ -114,7 +115,7 @@ class EmbedTest(tf.test.TestCase, parameterized.TestCase):
       embed.Embed(vocab_size=3, dtype=tf.int32)
     module = embed.Embed(vocab_size=3)
     with self.assertRaises(errors.NotConnectedError):
-      module.embeddings  # pylint: disable=pointless-statement
+      module.embeddings
     with self.assertRaisesRegex(TypeError, "`ids` must be an int32 or int64 tensor, got "
                                 "dtype float32"):
       module(tf.constant([1.0]))

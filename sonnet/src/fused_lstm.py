@@ -7,15 +7,14 @@ gradient.
 or clipping); other configurations run step by step in `snt.dynamic_unroll`'s loop.
 """
 
-from typing import Optional, Tuple
 
 import tensorflow as tf
 
 
 def fused_lstm_sequence(projected: tf.Tensor, hidden: tf.Tensor, cell: tf.Tensor,
-                        w_hidden: tf.Tensor, sequence_length: Optional[tf.Tensor] = None,
+                        w_hidden: tf.Tensor, sequence_length: tf.Tensor | None = None,
                         parallel_iterations: int = 10
-                        ) -> Tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+                        ) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
   """A plain LSTM over a whole sequence, with a hand-written backward loop.
 
   Automatic differentiation of a `tf.while_loop` stores every intermediate of every step

@@ -39,7 +39,7 @@ class FusedLSTMTest(tf.test.TestCase, parameterized.TestCase):
       self.assertAllClose(t, n, atol=1e-6)  # Finite differences: O(delta^2) error.
 
   @parameterized.named_parameters(*[
-      ("{}_{}".format(mode, lengths is not None), mode, lengths)
+      (f"{mode}_{lengths is not None}", mode, lengths)
       for mode in test_utils.MODES for lengths in (None, [5, 2, 0])])
   def test_matches_step_by_step_with_gradients(self, mode, lengths):
     rng = np.random.RandomState(1)

@@ -5,7 +5,8 @@
 Their recurrent dropout and zoneout variants are in `recurrent_dropout.py`."""
 
 import collections
-from typing import Any, Mapping, Optional, Tuple
+from collections.abc import Mapping
+from typing import Any
 
 import tensorflow as tf
 
@@ -16,7 +17,6 @@ from sonnet.src import rnn_core
 from sonnet.src import unroll
 from sonnet.src import util
 from sonnet.src import variables
-
 
 LSTMState = collections.namedtuple("LSTMState", ("hidden", "cell"))
 LSTMState.__doc__ = """State of an `snt.LSTM`: `hidden` (the output, `[B, H]` or `[B, P]` with
@@ -66,14 +66,14 @@ class LSTM(rnn_core.RNNCore):
   def __init__(self,
                hidden_size: int,
                forget_bias: float = 1.0,
-               initializers: Optional[Mapping[str, Any]] = None,
-               partitioners: Optional[Mapping[str, Any]] = None,
-               regularizers: Optional[Mapping[str, Any]] = None,
+               initializers: Mapping[str, Any] | None = None,
+               partitioners: Mapping[str, Any] | None = None,
+               regularizers: Mapping[str, Any] | None = None,
                use_peepholes: bool = False,
                use_layer_norm: bool = False,
-               hidden_clip_value: Optional[float] = None,
-               projection_size: Optional[int] = None,
-               cell_clip_value: Optional[float] = None,
+               hidden_clip_value: float | None = None,
+               projection_size: int | None = None,
+               cell_clip_value: float | None = None,
                custom_getter: Any = None,
                name: str = "lstm"):
     """Constructs the LSTM.
@@ -166,7 +166,7 @@ class LSTM(rnn_core.RNNCore):
       self._w_h_projection = self._var(self.W_H_PROJECTION, [hidden, out], dtype,
                                        _default_w(hidden))
 
-  def _build(self, inputs: Any, prev_state: Any) -> Tuple[tf.Tensor, LSTMState]:
+  def _build(self, inputs: Any, prev_state: Any) -> tuple[tf.Tensor, LSTMState]:
     """Runs one step.
 
     Args:
@@ -224,7 +224,7 @@ class LSTM(rnn_core.RNNCore):
       self._input_size = inputs.shape[1]
     return next_hidden, LSTMState(hidden=next_hidden, cell=next_cell)
 
-  def _project_inputs(self, sequence: tf.Tensor) -> Tuple[tf.Tensor, Mapping[str, Any]]:
+  def _project_inputs(self, sequence: tf.Tensor) -> tuple[tf.Tensor, Mapping[str, Any]]:
     """Creates the variables and projects a `[T, B, in]` sequence to `[T, B, 4H]`."""
     sequence = rnn_core.check_sequence_inputs(self.module_name, sequence, self._input_size)
     input_size = sequence.shape[2]
@@ -252,8 +252,8 @@ class LSTM(rnn_core.RNNCore):
     return projected, lambda x_t, state: self(unroll.ProjectedInputs(x_t, extras), state)
 
   def _fused_unroll(self, input_sequence: Any, initial_state: Any,
-                    sequence_length: Optional[tf.Tensor] = None,
-                    parallel_iterations: int = 10) -> Optional[Tuple[tf.Tensor, LSTMState]]:
+                    sequence_length: tf.Tensor | None = None,
+                    parallel_iterations: int = 10) -> tuple[tf.Tensor, LSTMState] | None:
     """Overrides `RNNCore._fused_unroll`: the whole unroll with a hand-written gradient.
 
     Only for the plain LSTM (no peepholes, layer norm, projection or clipping); returns
@@ -338,9 +338,9 @@ class GRU(rnn_core.RNNCore):
 
   def __init__(self,
                hidden_size: int,
-               initializers: Optional[Mapping[str, Any]] = None,
-               partitioners: Optional[Mapping[str, Any]] = None,
-               regularizers: Optional[Mapping[str, Any]] = None,
+               initializers: Mapping[str, Any] | None = None,
+               partitioners: Mapping[str, Any] | None = None,
+               regularizers: Mapping[str, Any] | None = None,
                custom_getter: Any = None,
                name: str = "gru"):
     """Constructs the GRU.
@@ -386,7 +386,7 @@ class GRU(rnn_core.RNNCore):
           regularizer=self._regularizers.get(key),
           partitioner=self._partitioners.get(key)))
 
-  def _build(self, inputs: Any, prev_state: Any) -> Tuple[tf.Tensor, tf.Tensor]:
+  def _build(self, inputs: Any, prev_state: Any) -> tuple[tf.Tensor, tf.Tensor]:
     """Runs one step.
 
     Args:

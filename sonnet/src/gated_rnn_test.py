@@ -166,7 +166,7 @@ class LSTMTest(tf.test.TestCase, parameterized.TestCase):
 
   def test_not_connected(self):
     with self.assertRaises(snt.NotConnectedError):
-      snt.LSTM(H).w_gates  # pylint: disable=expression-not-assigned
+      snt.LSTM(H).w_gates
 
   @test_utils.run_in_modes
   def test_other_input_size_raises(self, mode):

@@ -9,7 +9,7 @@ graph).
 """
 
 import numbers
-from typing import Any, Optional, Union
+from typing import Any
 
 import tensorflow as tf
 
@@ -20,7 +20,7 @@ ERR_CLIP_ORDER = ("clip_gradient: `clip_value_min` must be <= `clip_value_max`, 
 ERR_SCALE_TYPE = ("scale_gradient: `scale` must be a Python number or a scalar tensor, but "
                   "got {scale!r}.")
 
-TensorLike = Union[tf.Tensor, tf.Variable, Any]
+TensorLike = tf.Tensor | tf.Variable | Any
 
 
 def _to_float_tensor(net, fn_name: str) -> tf.Tensor:
@@ -30,7 +30,7 @@ def _to_float_tensor(net, fn_name: str) -> tf.Tensor:
   return net
 
 
-def scale_gradient(net: TensorLike, scale: Union[float, tf.Tensor],
+def scale_gradient(net: TensorLike, scale: float | tf.Tensor,
                    name: str = "scale_gradient") -> tf.Tensor:
   """Returns `net` unchanged in the forward pass; its gradient is multiplied by `scale`.
 
@@ -73,9 +73,9 @@ def scale_gradient(net: TensorLike, scale: Union[float, tf.Tensor],
     return _scale(net)
 
 
-def clip_gradient(net: TensorLike, clip_value_min: Union[float, tf.Tensor],
-                  clip_value_max: Union[float, tf.Tensor],
-                  name: Optional[str] = None) -> tf.Tensor:
+def clip_gradient(net: TensorLike, clip_value_min: float | tf.Tensor,
+                  clip_value_max: float | tf.Tensor,
+                  name: str | None = None) -> tf.Tensor:
   """Returns `net` unchanged in the forward pass; its gradient is clipped elementwise.
 
   Args:

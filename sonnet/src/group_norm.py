@@ -2,7 +2,6 @@
 # Licensed under the Apache License, Version 2.0.
 """Group normalisation (Wu & He, 2018) and instance normalisation."""
 
-from typing import Optional
 
 import tensorflow as tf
 
@@ -45,11 +44,11 @@ class GroupNorm(base.AbstractModule, util.VariableOptions):
                offset: bool = True,
                scale: bool = True,
                eps: float = 1e-5,
-               data_format: Optional[str] = None,
-               initializers: Optional[types.Initializers] = None,
-               partitioners: Optional[types.Partitioners] = None,
-               regularizers: Optional[types.Regularizers] = None,
-               custom_getter: Optional[types.CustomGetterArg] = None,
+               data_format: str | None = None,
+               initializers: types.Initializers | None = None,
+               partitioners: types.Partitioners | None = None,
+               regularizers: types.Regularizers | None = None,
+               custom_getter: types.CustomGetterArg | None = None,
                name: str = "group_norm"):
     """Constructs a GroupNorm module.
 
@@ -191,7 +190,7 @@ class GroupNorm(base.AbstractModule, util.VariableOptions):
     return self._eps
 
   @property
-  def data_format(self) -> Optional[str]:
+  def data_format(self) -> str | None:
     """The layout of the inputs, or None for channels last."""
     return self._data_format
 
@@ -204,11 +203,11 @@ class InstanceNorm(GroupNorm):
                offset: bool = True,
                scale: bool = True,
                eps: float = 1e-5,
-               data_format: Optional[str] = None,
-               initializers: Optional[types.Initializers] = None,
-               partitioners: Optional[types.Partitioners] = None,
-               regularizers: Optional[types.Regularizers] = None,
-               custom_getter: Optional[types.CustomGetterArg] = None,
+               data_format: str | None = None,
+               initializers: types.Initializers | None = None,
+               partitioners: types.Partitioners | None = None,
+               regularizers: types.Regularizers | None = None,
+               custom_getter: types.CustomGetterArg | None = None,
                name: str = "instance_norm"):
     """Constructs an InstanceNorm module.
 

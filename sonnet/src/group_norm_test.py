@@ -91,7 +91,7 @@ class GroupNormTest(tf.test.TestCase, parameterized.TestCase):
       gn(tf.ones([2, 4], tf.int32))
     self.assertFalse(gn.is_connected)
     with self.assertRaises(errors.NotConnectedError):
-      gn.gamma  # pylint: disable=pointless-statement
+      gn.gamma
     fn = tf.function(gn, input_signature=[tf.TensorSpec([None, None])])
     with self.assertRaisesRegex(errors.UnderspecifiedError, "channel dimension"):
       fn(tf.ones([2, 4]))

@@ -8,7 +8,8 @@ calling them with no argument returns them, so `zeros()` works too);
 build one. TensorFlow's and Keras' initializers have the same calling convention.
 """
 
-from typing import Any, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import tensorflow as tf
@@ -42,7 +43,7 @@ class _Fill(Initializer):
     self._fill = fill
     self._name = name
 
-  def __call__(self, shape: Optional[Sequence[int]] = None, dtype: Any = tf.float32,
+  def __call__(self, shape: Sequence[int] | None = None, dtype: Any = tf.float32,
                **unused_kwargs: Any):
     if shape is None:
       return self  # `zeros()` is the same initializer as `zeros`.
@@ -57,7 +58,7 @@ zeros = _Fill(0, "zeros")
 ones = _Fill(1, "ones")
 
 
-class constant(Initializer):  # pylint: disable=invalid-name
+class constant(Initializer):  # noqa: N801 (tf.compat.v1's initializer names)
   """Initializer filling with a constant (or a value broadcast to the shape)."""
 
   def __init__(self, value: Any = 0):
@@ -80,7 +81,7 @@ class constant(Initializer):  # pylint: disable=invalid-name
 class _NormalSamples(Initializer):
   """Holds the parameters shared by the two normal initializers."""
 
-  def __init__(self, stddev: float = 1.0, mean: float = 0.0, seed: Optional[int] = None):
+  def __init__(self, stddev: float = 1.0, mean: float = 0.0, seed: int | None = None):
     """Args:
       stddev: standard deviation of the (untruncated) normal; >= 0.
       mean: its mean.
@@ -96,7 +97,7 @@ class _NormalSamples(Initializer):
     self.seed = seed
 
 
-class truncated_normal(_NormalSamples):  # pylint: disable=invalid-name
+class truncated_normal(_NormalSamples):  # noqa: N801 (tf.compat.v1's initializer names)
   """Normal samples truncated at two standard deviations (Sonnet's weight default)."""
 
   def __call__(self, shape, dtype=tf.float32, **unused_kwargs):
@@ -105,7 +106,7 @@ class truncated_normal(_NormalSamples):  # pylint: disable=invalid-name
                                       stddev=self.stddev, dtype=dtype, seed=self.seed)
 
 
-class random_normal(_NormalSamples):  # pylint: disable=invalid-name
+class random_normal(_NormalSamples):  # noqa: N801 (tf.compat.v1's initializer names)
   """Normal samples."""
 
   def __call__(self, shape, dtype=tf.float32, **unused_kwargs):
@@ -114,11 +115,11 @@ class random_normal(_NormalSamples):  # pylint: disable=invalid-name
                             stddev=self.stddev, dtype=dtype, seed=self.seed)
 
 
-class random_uniform(Initializer):  # pylint: disable=invalid-name
+class random_uniform(Initializer):  # noqa: N801 (tf.compat.v1's initializer names)
   """Uniform samples in `[minval, maxval)`."""
 
   def __init__(self, minval: float = -0.05, maxval: float = 0.05,
-               seed: Optional[int] = None):
+               seed: int | None = None):
     if not minval < maxval:
       raise ValueError(f"random_uniform needs minval < maxval, got {minval} and {maxval}.")
     self.minval = float(minval)

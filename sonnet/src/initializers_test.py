@@ -4,8 +4,9 @@
 
 from absl.testing import parameterized
 import numpy as np
-import sonnet as snt
 import tensorflow as tf
+
+import sonnet as snt
 
 init = snt.initializers
 

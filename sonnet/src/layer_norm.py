@@ -2,7 +2,8 @@
 # Licensed under the Apache License, Version 2.0.
 """Layer normalisation, and the dtype helpers shared by the normalisation modules."""
 
-from typing import Any, Iterable, Optional, Sequence, Union
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import tensorflow as tf
 
@@ -51,7 +52,7 @@ def check_eps(eps: Any) -> float:
   return argument_checks.check_positive_number(None, "eps", eps)
 
 
-def normalize_axis_arg(axis: Union[None, int, Iterable[int]]) -> Optional[tuple]:
+def normalize_axis_arg(axis: None | int | Iterable[int]) -> tuple | None:
   """Validates a user `axis` argument at construction; returns None or a tuple of ints."""
   if axis is None:
     return None
@@ -98,14 +99,14 @@ class LayerNorm(base.AbstractModule, util.VariableOptions):
   POSSIBLE_INITIALIZER_KEYS = {GAMMA, BETA}
 
   def __init__(self,
-               axis: Union[None, int, Iterable[int]] = None,
+               axis: None | int | Iterable[int] = None,
                offset: bool = True,
                scale: bool = True,
                eps: float = 1e-5,
-               initializers: Optional[types.Initializers] = None,
-               partitioners: Optional[types.Partitioners] = None,
-               regularizers: Optional[types.Regularizers] = None,
-               custom_getter: Optional[types.CustomGetterArg] = None,
+               initializers: types.Initializers | None = None,
+               partitioners: types.Partitioners | None = None,
+               regularizers: types.Regularizers | None = None,
+               custom_getter: types.CustomGetterArg | None = None,
                name: str = "layer_norm"):
     """Constructs a LayerNorm module.
 
@@ -208,7 +209,7 @@ class LayerNorm(base.AbstractModule, util.VariableOptions):
     return self._beta
 
   @property
-  def axis(self) -> Optional[tuple]:
+  def axis(self) -> tuple | None:
     """The axes normalised over, or None for all but the batch axis."""
     return self._axis
 

@@ -57,9 +57,9 @@ class LayerNormTest(tf.test.TestCase, parameterized.TestCase):
     self.assertAllClose(ln(x), _numpy_layer_norm(x, (1,)), atol=1e-5)
     self.assertEmpty(ln.variables)
     with self.assertRaisesRegex(errors.Error, "scale=False, so it has no `gamma`"):
-      ln.gamma  # pylint: disable=pointless-statement
+      ln.gamma
     with self.assertRaisesRegex(errors.Error, "offset=False, so it has no `beta`"):
-      ln.beta  # pylint: disable=pointless-statement
+      ln.beta
 
   @parameterized.parameters(tf.float16, tf.bfloat16, tf.float64)
   def test_dtypes(self, dtype):
@@ -89,7 +89,7 @@ class LayerNormTest(tf.test.TestCase, parameterized.TestCase):
     for mode in test_utils.MODES:
       ln = layer_norm.LayerNorm(axis=axis)
       with self.assertRaisesRegex(error, message):
-        test_utils.evaluate_in_mode(mode, lambda: ln(tf.ones(shape)))
+        test_utils.evaluate_in_mode(mode, lambda ln=ln: ln(tf.ones(shape)))
       self.assertFalse(ln.is_connected)
 
   def test_unknown_last_dimension(self):
@@ -114,9 +114,9 @@ class LayerNormTest(tf.test.TestCase, parameterized.TestCase):
   def test_not_connected(self):
     ln = layer_norm.LayerNorm()
     with self.assertRaises(errors.NotConnectedError):
-      ln.gamma  # pylint: disable=pointless-statement
+      ln.gamma
     with self.assertRaises(errors.NotConnectedError):
-      ln.beta  # pylint: disable=pointless-statement
+      ln.beta
 
   def test_variables_and_sharing(self):
     ln = layer_norm.LayerNorm()

@@ -2,7 +2,8 @@
 # Licensed under the Apache License, Version 2.0.
 """`snt.Linear`: a fully connected layer, `outputs = inputs @ w + b`."""
 
-from typing import Any, Callable, Optional, Tuple, Union
+from collections.abc import Callable
+from typing import Any
 
 import tensorflow as tf
 
@@ -39,12 +40,12 @@ class Linear(base.AbstractModule, base.Transposable, util.VariableOptions):
   """
 
   def __init__(self,
-               output_size: Union[int, Callable[[], int]],
+               output_size: int | Callable[[], int],
                use_bias: bool = True,
-               initializers: Optional[types.Initializers] = None,
-               partitioners: Optional[types.Partitioners] = None,
-               regularizers: Optional[types.Regularizers] = None,
-               custom_getter: Optional[types.CustomGetterArg] = None,
+               initializers: types.Initializers | None = None,
+               partitioners: types.Partitioners | None = None,
+               regularizers: types.Regularizers | None = None,
+               custom_getter: types.CustomGetterArg | None = None,
                allow_many_batch_dims: bool = False,
                name: str = "linear"):
     """Constructs a Linear module.
@@ -80,7 +81,7 @@ class Linear(base.AbstractModule, base.Transposable, util.VariableOptions):
     # clones and transposes compute their own), and never written back here.
     self._initializers, self._partitioners, self._regularizers = util.check_variable_options(
         initializers, partitioners, regularizers, keys)
-    self._input_shape: Optional[Tuple[Optional[int], ...]] = None
+    self._input_shape: tuple[int | None, ...] | None = None
 
   @classmethod
   def get_possible_initializer_keys(cls, use_bias: bool = True, **unused_kwargs) -> set:
@@ -203,7 +204,7 @@ class Linear(base.AbstractModule, base.Transposable, util.VariableOptions):
     return self._use_bias
 
   @property
-  def input_shape(self) -> Tuple[Optional[int], ...]:
+  def input_shape(self) -> tuple[int | None, ...]:
     """The shape of the first input, e.g. `(None, 4)`.
 
     Raises:
@@ -212,7 +213,7 @@ class Linear(base.AbstractModule, base.Transposable, util.VariableOptions):
     self._ensure_is_connected()
     return self._input_shape
 
-  def clone(self, name: Optional[str] = None) -> "Linear":
+  def clone(self, name: str | None = None) -> "Linear":
     """Returns a new, unconnected Linear with the same configuration (own variables).
 
     Args:
@@ -228,7 +229,7 @@ class Linear(base.AbstractModule, base.Transposable, util.VariableOptions):
                   regularizers=self._regularizers, custom_getter=self._custom_getter,
                   allow_many_batch_dims=self._allow_many_batch_dims, name=name)
 
-  def transpose(self, name: Optional[str] = None) -> "Linear":
+  def transpose(self, name: str | None = None) -> "Linear":
     """Returns a Linear mapping this module's outputs back to its input size.
 
     The output size is read from this module's `input_shape` when the transpose is first

@@ -4,14 +4,16 @@
 
 from absl.testing import parameterized
 import numpy as np
+import tensorflow as tf
+
 import sonnet as snt
 from sonnet.src import test_utils
-import tensorflow as tf
 
 
 def _constant_linear(output_size=3, **kwargs):
   return snt.Linear(output_size, initializers={
-      "w": snt.initializers.constant(np.arange(12, dtype=np.float32).reshape(4, 3)[:, :output_size] / 10.0),
+      "w": snt.initializers.constant(
+          np.arange(12, dtype=np.float32).reshape(4, 3)[:, :output_size] / 10.0),
       "b": snt.initializers.constant(np.arange(output_size, dtype=np.float32))}, **kwargs)
 
 

@@ -18,7 +18,8 @@ sub-modules, first connections of sub-modules. If the call fails, `undo_creation
 them back, so a later call starts from where the failed one started.
 """
 
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from sonnet.src import naming
 
@@ -56,7 +57,7 @@ class ModuleState:
       (both hold the same variables); None otherwise.
   """
 
-  def __init__(self, scope_name: str, module_name: str, custom_getters: Tuple[Any, ...]):
+  def __init__(self, scope_name: str, module_name: str, custom_getters: tuple[Any, ...]):
     """Creates the state of a new module.
 
     Args:
@@ -71,12 +72,12 @@ class ModuleState:
     self.is_connected = False
     self.connected_subgraphs: list = []
     # Shared with later incarnations (see `adopt`):
-    self.variable_owners: Dict[str, str] = {}
-    self.variable_specs: Dict[str, Any] = {}
-    self.regularizers: Dict[str, Callable[[Any], Any]] = {}
-    self.graph_regularization_losses: Dict[str, Any] = {}
-    self.call_children: Dict[str, Any] = {}
-    self.tf1_usage: Dict[str, Any] = {"probed": set(), "used": False}
+    self.variable_owners: dict[str, str] = {}
+    self.variable_specs: dict[str, Any] = {}
+    self.regularizers: dict[str, Callable[[Any], Any]] = {}
+    self.graph_regularization_losses: dict[str, Any] = {}
+    self.call_children: dict[str, Any] = {}
+    self.tf1_usage: dict[str, Any] = {"probed": set(), "used": False}
     self.permanent_children: set = set()
     self.canonical: Any = None
 
@@ -95,7 +96,7 @@ class ModuleState:
     self.tf1_usage = first.tf1_usage
     self.canonical = first_module
 
-  def claim_call_child(self, scope_name: str, module: Any) -> Optional[Any]:
+  def claim_call_child(self, scope_name: str, module: Any) -> Any | None:
     """Returns the sub-module a call built first under `scope_name`, or records `module`.
 
     Args:
@@ -116,8 +117,8 @@ class ModuleState:
     self.tf1_usage["used"] = True
 
   def record_variable(self, frame: naming.Frame, key: str, variable: Any,
-                      spec: Optional[Tuple[Any, Any]] = None,
-                      regularizer: Optional[Callable[[Any], Any]] = None) -> None:
+                      spec: tuple[Any, Any] | None = None,
+                      regularizer: Callable[[Any], Any] | None = None) -> None:
     """Records a variable the call in `frame` created (taken back if the call fails).
 
     Call it inside `tf.init_scope()`: tracking the variable applies a pending checkpoint
@@ -150,7 +151,7 @@ class ModuleState:
     """
     self.graph_regularization_losses[key] = loss
 
-  def forget_variable(self, module: Any, key: str) -> Tuple[Any, Any]:
+  def forget_variable(self, module: Any, key: str) -> tuple[Any, Any]:
     """Forgets the variable `key` of `module` (the module of this state).
 
     Args:
@@ -182,7 +183,7 @@ class ModuleState:
     self.connected_subgraphs.clear()
 
 
-def of(module: Any) -> Optional[ModuleState]:
+def of(module: Any) -> ModuleState | None:
   """Returns the state of a Sonnet module, or None.
 
   Args:
@@ -195,7 +196,7 @@ def of(module: Any) -> Optional[ModuleState]:
   return module.__dict__.get(STATE_ATTRIBUTE)
 
 
-def variables_of(module: Any) -> Dict[str, Any]:
+def variables_of(module: Any) -> dict[str, Any]:
   """Returns the tracked dict of a Sonnet module's variables (key -> variable).
 
   Args:
@@ -207,7 +208,7 @@ def variables_of(module: Any) -> Dict[str, Any]:
   return module.__dict__[VARIABLES_ATTRIBUTE]
 
 
-def submodules_of(module: Any) -> List[Any]:
+def submodules_of(module: Any) -> list[Any]:
   """Returns the tracked list of the sub-modules a Sonnet module built or used.
 
   Args:
@@ -273,7 +274,7 @@ def record_use(module: Any, state: ModuleState) -> None:
   submodules.append(used)
 
 
-def attribute_snapshot(module: Any) -> Dict[str, Any]:
+def attribute_snapshot(module: Any) -> dict[str, Any]:
   """Returns the module's own attributes (not Sonnet's or TensorFlow's bookkeeping).
 
   Args:
@@ -286,7 +287,7 @@ def attribute_snapshot(module: Any) -> Dict[str, Any]:
           if not k.startswith(_INTERNAL_ATTRIBUTE_PREFIXES)}
 
 
-def restore_attributes(module: Any, snapshot: Dict[str, Any]) -> None:
+def restore_attributes(module: Any, snapshot: dict[str, Any]) -> None:
   """Puts back the attributes a failed first call set (e.g. `self._w = w`).
 
   Uses setattr/delattr so TensorFlow's object tracking (checkpoints, `variables`) forgets
@@ -312,13 +313,13 @@ class _FirstConnection:
 
   __slots__ = ("previous_graph", "attributes")
 
-  def __init__(self, previous_graph: Any, attributes: Dict[str, Any]):
+  def __init__(self, previous_graph: Any, attributes: dict[str, Any]):
     self.previous_graph = previous_graph
     self.attributes = attributes
 
 
 def record_first_connection(module: Any, previous_graph: Any,
-                            attributes: Dict[str, Any]) -> None:
+                            attributes: dict[str, Any]) -> None:
   """Records, in the enclosing call (if any), that `module` was connected for the first time.
 
   Args:
@@ -331,7 +332,7 @@ def record_first_connection(module: Any, previous_graph: Any,
     frame.created.append((module, _FirstConnection(previous_graph, attributes)))
 
 
-def undo_creations(created: Sequence[Tuple[Any, Any]]) -> None:
+def undo_creations(created: Sequence[tuple[Any, Any]]) -> None:
   """Forgets the variables and sub-modules created by a call that then failed.
 
   Sub-modules connected for the first time by that call become unconnected again.

@@ -2,10 +2,11 @@
 # Licensed under the Apache License, Version 2.0.
 """Tests for sonnet.src.module_state: a module's bookkeeping and the undo of a failed call."""
 
+import tensorflow as tf
+
 import sonnet as snt
 from sonnet.src import module_state
 from sonnet.src import naming
-import tensorflow as tf
 
 
 def _identity(x):
@@ -14,7 +15,7 @@ def _identity(x):
 
 class NoSuperInit(snt.AbstractModule):
 
-  def __init__(self):  # pylint: disable=super-init-not-called
+  def __init__(self):
     pass
 
   def _build(self, inputs):

@@ -10,11 +10,12 @@ when no module is active, the current `tf.compat.v1.variable_scope` name (TF1-st
 """
 
 import collections
+from collections.abc import Iterator
 import contextlib
 import re
 import threading
+from typing import Any
 import weakref
-from typing import Any, Iterator, List, Optional
 
 import tensorflow as tf
 
@@ -142,7 +143,7 @@ class _ModuleStack(threading.local):
 
   def __init__(self):
     super().__init__()
-    self.frames: List["Frame"] = []
+    self.frames: list[Frame] = []
 
 
 class Frame:
@@ -161,24 +162,24 @@ class Frame:
   def __init__(self, module: Any, owner: str, in_call: bool):
     self.module = module
     self.owner = owner
-    self.created: List[Any] = []
+    self.created: list[Any] = []
     # Whether a module's call (of _build or a reuse_variables method) is running in this
     # frame or below it: modules constructed then are rebuilt on every call, and get the
     # same names (and variables) each time, as in Sonnet 1.
     self.in_call = in_call
-    self.call_names: "collections.Counter" = collections.Counter()
+    self.call_names: collections.Counter = collections.Counter()
 
 
 _stack = _ModuleStack()
 
 
-def current_frame() -> Optional[Frame]:
+def current_frame() -> Frame | None:
   """Returns the innermost active frame, or None outside any module."""
   frames = _stack.frames
   return frames[-1] if frames else None
 
 
-def frames() -> List[Frame]:
+def frames() -> list[Frame]:
   """Returns the active frames, outermost first (do not mutate)."""
   return _stack.frames
 
@@ -225,7 +226,7 @@ def register_module(module: Any) -> None:
   _live_modules.add(module)
 
 
-def live_modules() -> List[Any]:
+def live_modules() -> list[Any]:
   """Returns the modules that are still alive."""
   return list(_live_modules)
 

@@ -24,7 +24,8 @@ iterables are leaves.
 
 import builtins
 import collections
-from typing import Any, Callable, Dict, List, Sequence, Tuple
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import tensorflow as tf
 
@@ -68,7 +69,7 @@ is_iterable = tf.nest.is_nested
 
 # Kinds of values the fast paths handle (0 is left out: a cache miss is falsy).
 _LEAF, _LIST, _TUPLE, _NAMEDTUPLE, _DICT, _ORDERED_DICT, _OTHER = range(1, 8)
-_kind_cache: Dict[type, int] = {}
+_kind_cache: dict[type, int] = {}
 
 
 def _kind(value: Any) -> int:
@@ -104,7 +105,7 @@ _children = nest_paths.children
 _format_path = nest_paths.format_key_path
 
 
-def _unsortable_keys(value: Any, unused_same: Any, path: Tuple[Any, ...]) -> Any:
+def _unsortable_keys(value: Any, unused_same: Any, path: tuple[Any, ...]) -> Any:
   """A check for `nest_paths.first_difference`: `(path, keys)` if they do not sort."""
   if isinstance(value, collections.abc.Mapping):
     try:
@@ -136,7 +137,7 @@ _SHORT_FLAT_LENGTH = 8
 _tf_flatten = tf.nest.flatten
 
 
-def flatten(structure: Any, expand_composites: bool = False) -> List[Any]:
+def flatten(structure: Any, expand_composites: bool = False) -> list[Any]:
   """Returns the leaves of `structure` in `tf.nest` order (mappings by sorted key).
 
   Args:
@@ -154,7 +155,7 @@ def flatten(structure: Any, expand_composites: bool = False) -> List[Any]:
     kind = cache_get(type(structure)) or _kind(structure)
     if kind == _LEAF:
       return [structure]
-    if (kind == _TUPLE or kind == _NAMEDTUPLE or kind == _LIST) and (
+    if (kind in (_TUPLE, _NAMEDTUPLE, _LIST)) and (
         len(structure) <= _SHORT_FLAT_LENGTH):
       for child in structure:
         if (cache_get(type(child)) or _kind(child)) != _LEAF:
@@ -173,7 +174,7 @@ def flatten(structure: Any, expand_composites: bool = False) -> List[Any]:
 flatten_iterable = flatten
 
 
-def _rebuild(structure: Any, kind: int, values: List[Any], keys: Any = None) -> Any:
+def _rebuild(structure: Any, kind: int, values: list[Any], keys: Any = None) -> Any:
   if kind == _LIST:
     return values
   if kind == _TUPLE:
@@ -197,7 +198,7 @@ def _pack(structure: Any, next_leaf: Callable[[], Any]) -> Any:
     leaves = [next_leaf() for _ in range(len(flatten(structure)))]
     return tf.nest.pack_sequence_as(structure, leaves)
   cache_get = _kind_cache.get
-  if kind == _DICT or kind == _ORDERED_DICT:
+  if kind in (_DICT, _ORDERED_DICT):
     keys = _sorted_keys(structure)
     children = [structure[k] for k in keys]
   else:
@@ -217,7 +218,7 @@ def _map_single(fn: Callable[[Any], Any], structure: Any) -> Any:
     # Mapping the sub-structure with tf.nest keeps the global call order (depth first).
     return tf.nest.map_structure(fn, structure)
   cache_get = _kind_cache.get
-  if kind == _DICT or kind == _ORDERED_DICT:
+  if kind in (_DICT, _ORDERED_DICT):
     keys = _sorted_keys(structure)
     children = [structure[k] for k in keys]
   else:
@@ -301,7 +302,7 @@ def _same_type(a: Any, b: Any) -> bool:
 def _same_structure_check(check_types: bool) -> nest_paths.Check:
   """The `nest_paths` check of `assert_same_structure`: `(path, description)` or None."""
 
-  def check(a: Any, b: Any, path: Tuple[Any, ...]) -> Any:
+  def check(a: Any, b: Any, path: tuple[Any, ...]) -> Any:
     nested_a, nested_b = is_sequence(a), is_sequence(b)
     if nested_a != nested_b:
       leaf, other = (b, a) if nested_a else (a, b)
@@ -360,7 +361,7 @@ def _surely_same_structure(a: Any, b: Any) -> bool:
     return True
   if type(a) is not type(b) or len(a) != len(b):
     return False
-  if kind_a == _DICT or kind_a == _ORDERED_DICT:
+  if kind_a in (_DICT, _ORDERED_DICT):
     if a.keys() != b.keys():
       return False
     # tf.nest refuses unsortable keys even where the structures match. Keys of one of
@@ -407,7 +408,7 @@ def assert_same_structure(nest1: Any, nest2: Any, check_types: bool = True,
     raise type(e)(f"{e}{_describe_difference(nest1, nest2, check_types)}") from None
 
 
-def map(fn: Callable[..., Any], *structures: Any, check_types: bool = True,  # pylint: disable=redefined-builtin
+def map(fn: Callable[..., Any], *structures: Any, check_types: bool = True,
         expand_composites: bool = False) -> Any:
   """Applies `fn` to the leaves of structures: `map_structure`.
 
@@ -459,7 +460,7 @@ def _where(path: Sequence[Any]) -> str:
 def _shallow_check(check_types: bool) -> nest_paths.Check:
   """The `nest_paths` check of `assert_shallow_structure`: the error to raise, or None."""
 
-  def check(shallow: Any, tree: Any, path: Tuple[Any, ...]) -> Any:
+  def check(shallow: Any, tree: Any, path: tuple[Any, ...]) -> Any:
     # Called at the structures of `shallow` only (its leaves match anything).
     if not is_sequence(tree):
       return TypeError(ERR_SHALLOW_NOT_SEQUENCE.format(type=type(tree), where=_where(path)))
@@ -470,11 +471,10 @@ def _shallow_check(check_types: bool) -> nest_paths.Check:
     if shallow_length != tree_length:
       return ValueError(ERR_SHALLOW_LENGTH.format(
           input_length=tree_length, shallow_length=shallow_length, where=_where(path)))
-    if isinstance(shallow, collections.abc.Mapping):
-      if set(shallow) != set(tree):
-        return ValueError(ERR_SHALLOW_KEYS.format(
-            input_keys=_sorted_keys(tree), shallow_keys=_sorted_keys(shallow),
-            where=_where(path)))
+    if isinstance(shallow, collections.abc.Mapping) and set(shallow) != set(tree):
+      return ValueError(ERR_SHALLOW_KEYS.format(
+          input_keys=_sorted_keys(tree), shallow_keys=_sorted_keys(shallow),
+          where=_where(path)))
     return None
 
   return check
@@ -506,7 +506,7 @@ def assert_shallow_structure(shallow_tree: Any, input_tree: Any,
 
 
 def flatten_up_to(shallow_tree: Any, input_tree: Any, check_types: bool = True
-                  ) -> List[Any]:
+                  ) -> list[Any]:
   """Flattens `input_tree` down to the depth of `shallow_tree`.
 
   Args:
@@ -554,7 +554,7 @@ def map_up_to(shallow_tree: Any, fn: Callable[..., Any], *inputs: Any,
 map_structure_up_to = map_up_to
 
 
-def flatten_dict_items(dictionary: Dict[Any, Any]) -> Dict[Any, Any]:
+def flatten_dict_items(dictionary: dict[Any, Any]) -> dict[Any, Any]:
   """Flattens the keys and values of a dict whose keys are nested like the values.
 
   `{(4, 5, (6, 8)): ("a", "b", ("c", "d"))}` gives `{4: "a", 5: "b", 6: "c", 8: "d"}`;
@@ -572,7 +572,7 @@ def flatten_dict_items(dictionary: Dict[Any, Any]) -> Dict[Any, Any]:
   """
   if not isinstance(dictionary, collections.abc.Mapping):
     raise TypeError(ERR_DICT_NOT_DICT.format(dictionary, type(dictionary)))
-  result: Dict[Any, Any] = {}
+  result: dict[Any, Any] = {}
   for key, value in dictionary.items():
     if not is_sequence(key):
       if key in result:

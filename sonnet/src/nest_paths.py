@@ -17,7 +17,8 @@ its own error messages.
 """
 
 import collections
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from collections.abc import Callable
+from typing import Any
 
 import tensorflow as tf
 
@@ -31,7 +32,7 @@ Check = Callable[[Any, Any, Any], Any]
 Extend = Callable[[Any, Any, Any], Any]
 
 # Whether values of a type are structures, as `tf.nest.is_nested` says (it answers by type).
-_nested_by_type: Dict[type, bool] = {}
+_nested_by_type: dict[type, bool] = {}
 
 
 def is_structure(value: Any) -> bool:
@@ -57,7 +58,7 @@ class UnsortableKeysError(TypeError):
   """A mapping's keys cannot be sorted (the message says "(root)"; callers add the path)."""
 
 
-def sorted_keys(mapping: Any) -> List[Any]:
+def sorted_keys(mapping: Any) -> list[Any]:
   """Returns the keys of `mapping` sorted, as `tf.nest` orders them.
 
   Args:
@@ -81,7 +82,7 @@ def is_namedtuple(value: Any) -> bool:
   return isinstance(value, tuple) and hasattr(value, "_fields")
 
 
-def children(value: Any) -> List[Tuple[Any, Any]]:
+def children(value: Any) -> list[tuple[Any, Any]]:
   """Returns the `(key, child)` pairs of a structure in `tf.nest.flatten` order.
 
   Args:
@@ -104,13 +105,13 @@ def children(value: Any) -> List[Tuple[Any, Any]]:
   return list(enumerate(value))
 
 
-def append_key(path: Tuple[Any, ...], parent: Any, key: Any) -> Tuple[Any, ...]:
+def append_key(path: tuple[Any, ...], parent: Any, key: Any) -> tuple[Any, ...]:
   """Path format of `snt.nest`: the tuple of keys from the root."""
   del parent  # Unused.
   return path + (key,)
 
 
-def format_key_path(path: Tuple[Any, ...]) -> str:
+def format_key_path(path: tuple[Any, ...]) -> str:
   """Formats a key tuple as `[0]['a']`, or `(root)` if it is empty."""
   return "".join(f"[{k!r}]" for k in path) or "(root)"
 
@@ -121,11 +122,11 @@ def append_attribute(path: str, parent: Any, key: Any) -> str:
     return path + "." + parent._fields[key]
   if type(key) is str and hasattr(type(parent), "__attrs_attrs__"):
     return path + "." + key
-  return path + "[{!r}]".format(key)
+  return path + f"[{key!r}]"
 
 
 def _walk(a: Any, b: Any, check: Check, up_to: bool, path: Any, extend: Extend,
-          leaves: Optional[List[Any]]) -> Any:
+          leaves: list[Any] | None) -> Any:
   """Depth-first over `a` and `b` together; returns the first non-None `check` result.
 
   Descends into a pair only where `check` returned None for it, so `check` must report any
@@ -171,7 +172,7 @@ def first_difference(a: Any, b: Any, check: Check, *, up_to: bool = False,
 
 
 def flatten_up_to(shallow: Any, tree: Any, check: Check, *, path: Any = (),
-                  extend: Extend = append_key) -> List[Any]:
+                  extend: Extend = append_key) -> list[Any]:
   """Flattens `tree` down to the leaves of `shallow`, checking it on the way.
 
   Args:
@@ -190,7 +191,7 @@ def flatten_up_to(shallow: Any, tree: Any, check: Check, *, path: Any = (),
     Exception: the first exception `check` returns.
     UnsortableKeysError: a mapping's keys cannot be sorted (where `check` let it through).
   """
-  leaves: List[Any] = []
+  leaves: list[Any] = []
   error = _walk(shallow, tree, check, True, path, extend, leaves)
   if error is not None:
     raise error
@@ -198,7 +199,7 @@ def flatten_up_to(shallow: Any, tree: Any, check: Check, *, path: Any = (),
 
 
 def flatten_with_paths(structure: Any, *, path: Any = (), extend: Extend = append_key
-                       ) -> List[Tuple[Any, Any]]:
+                       ) -> list[tuple[Any, Any]]:
   """Flattens a structure (in `tf.nest.flatten` order) into `(path, leaf)` pairs.
 
   Args:
@@ -212,13 +213,13 @@ def flatten_with_paths(structure: Any, *, path: Any = (), extend: Extend = appen
   Raises:
     UnsortableKeysError: a mapping's keys cannot be sorted.
   """
-  result: List[Tuple[Any, Any]] = []
+  result: list[tuple[Any, Any]] = []
   _flatten_with_paths(structure, path, extend, result)
   return result
 
 
 def _flatten_with_paths(structure: Any, path: Any, extend: Extend,
-                        result: List[Tuple[Any, Any]]) -> None:
+                        result: list[tuple[Any, Any]]) -> None:
   if not is_structure(structure):
     result.append((path, structure))
     return

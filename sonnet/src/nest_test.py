@@ -6,8 +6,9 @@ import collections
 
 from absl.testing import parameterized
 import numpy as np
-import sonnet as snt
 import tensorflow as tf
+
+import sonnet as snt
 
 nest = snt.nest
 
@@ -190,7 +191,8 @@ class NestTest(parameterized.TestCase, tf.test.TestCase):
     with self.assertRaisesRegex(TypeError, r"First difference at \(root\): types differ"):
       nest.map(lambda x, y: x, [1, 2], (1, 2))
     self.assertEqual(nest.map(lambda x, y: x + y, [1, 2], (1, 2), check_types=False), [2, 4])
-    with self.assertRaisesRegex(ValueError, r"keys differ: \['c'\] only in the first, \['b'\] only in the second"):
+    with self.assertRaisesRegex(
+        ValueError, r"keys differ: \['c'\] only in the first, \['b'\] only in the second"):
       nest.map(lambda x, y: x, {"a": 1, "c": 2}, {"a": 1, "b": 2})
 
   def test_namedtuple_vs_tuple(self):

@@ -11,7 +11,8 @@ step N; the output and the state are the `p`-weighted sums. The output goes thro
 final `act_output_linear`.
 """
 
-from typing import Any, Callable, Optional, Tuple
+from collections.abc import Callable
+from typing import Any
 
 import tensorflow as tf
 
@@ -43,7 +44,7 @@ class ACTCore(rnn_core.CoreWrapper):
                threshold: float,
                get_state_for_halting: Callable[[Any], tf.Tensor],
                max_steps: int = 0,
-               initializers: Optional[types.Initializers] = None,
+               initializers: types.Initializers | None = None,
                name: str = "act_core"):
     """Constructs the core.
 
@@ -83,7 +84,7 @@ class ACTCore(rnn_core.CoreWrapper):
     self._batch_size = None
     self._dtype = None
 
-  def _build(self, x: Any, prev_state: Any) -> Tuple[Tuple[tf.Tensor, Tuple[tf.Tensor,
+  def _build(self, x: Any, prev_state: Any) -> tuple[tuple[tf.Tensor, tuple[tf.Tensor,
                                                                             tf.Tensor]], Any]:
     """Ponders on one input.
 
@@ -151,13 +152,13 @@ class ACTCore(rnn_core.CoreWrapper):
     return (act_output, (iterations, remainder)), final_state
 
   @property
-  def output_size(self) -> Tuple[tf.TensorShape, Tuple[tf.TensorShape, tf.TensorShape]]:
+  def output_size(self) -> tuple[tf.TensorShape, tuple[tf.TensorShape, tf.TensorShape]]:
     """Nest of `tf.TensorShape`: the output's sizes, without the batch dimension."""
     return (tf.TensorShape([self._output_size]),
             (tf.TensorShape([1]), tf.TensorShape([1])))
 
   @property
-  def batch_size(self) -> Optional[int]:
+  def batch_size(self) -> int | None:
     """The static batch size of the last connection (None if unknown).
 
     Raises:

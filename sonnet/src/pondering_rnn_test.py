@@ -80,7 +80,7 @@ class ACTCoreTest(tf.test.TestCase, parameterized.TestCase):
     act = _act()
     x = tf.fill([3, 2], 7.0)
     act(x, tf.zeros([3, 1]))
-    first, later = act._core.inputs_seen[:2]  # pylint: disable=protected-access
+    first, later = act._core.inputs_seen[:2]
     self.assertAllEqual(first, [[7.0, 7.0, 0.0]] * 3)
     self.assertAllEqual(later, [[7.0, 7.0, 1.0]] * 3)
 
@@ -109,7 +109,7 @@ class ACTCoreTest(tf.test.TestCase, parameterized.TestCase):
       act = _act()
       act(tf.zeros([3]), tf.zeros([3, 1]))
     with self.assertRaises(snt.NotConnectedError):
-      _act().batch_size  # pylint: disable=expression-not-assigned
+      _act().batch_size
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@
 the LSTM / highway-core variants that use them: `lstm_with_recurrent_dropout`,
 `lstm_with_zoneout`, `highway_core_with_recurrent_dropout`."""
 
-from typing import Any, Optional, Tuple
+from typing import Any
 
 import tensorflow as tf
 
@@ -19,7 +19,7 @@ ERR_KEEP_PROBS_STRUCTURE = (
 ERR_KEEP_PROB = "{arg} must be None or a number in (0, 1], got {value!r}."
 
 
-def _check_keep_prob(arg: str, value: Any) -> Optional[float]:
+def _check_keep_prob(arg: str, value: Any) -> float | None:
   return argument_checks.check_number_in_range(None, arg, value, low_open=True, allow_none=True,
                                               message=ERR_KEEP_PROB)
 
@@ -29,7 +29,8 @@ def _flat_keep_probs(core: Any, keep_probs: Any) -> list:
   try:
     flat = rnn_core.flatten_up_to(core.state_size, keep_probs, "keep_probs")
   except (TypeError, ValueError) as e:
-    raise ValueError(ERR_KEEP_PROBS_STRUCTURE.format(state_size=core.state_size, error=e))
+    raise ValueError(
+        ERR_KEEP_PROBS_STRUCTURE.format(state_size=core.state_size, error=e)) from e
   return [_check_keep_prob("keep_probs", p) for p in flat]
 
 
@@ -41,7 +42,7 @@ class RecurrentDropoutWrapper(rnn_core.CoreWrapper):
   """
 
   def __init__(self, core: rnn_core.RNNCore, keep_probs: types.Nest,
-               name: Optional[str] = None):
+               name: str | None = None):
     """Constructs the wrapper.
 
     Args:
@@ -61,10 +62,10 @@ class RecurrentDropoutWrapper(rnn_core.CoreWrapper):
                     batch_size: types.BatchSize,
                     dtype: types.DTypeLike = tf.float32,
                     trainable: bool = False,
-                    trainable_initializers: Optional[types.Nest] = None,
-                    trainable_regularizers: Optional[types.Nest] = None,
-                    name: Optional[str] = None,
-                    **unused_kwargs) -> Tuple[Any, Any]:
+                    trainable_initializers: types.Nest | None = None,
+                    trainable_regularizers: types.Nest | None = None,
+                    name: str | None = None,
+                    **unused_kwargs) -> tuple[Any, Any]:
     """Returns `(core initial state, dropout masks)`; the masks are sampled here.
 
     Args:
@@ -102,7 +103,7 @@ class RecurrentDropoutWrapper(rnn_core.CoreWrapper):
 
   def zero_state(self,
                  batch_size: types.BatchSize,
-                 dtype: types.DTypeLike = tf.float32) -> Tuple[Any, Any]:
+                 dtype: types.DTypeLike = tf.float32) -> tuple[Any, Any]:
     """`(core zero state, dropout masks)`: zero masks would drop every unit, so the masks
     are sampled as by `initial_state` (e.g. when `tf.compat.v1.nn.dynamic_rnn` asks for a
     zero state).
@@ -130,7 +131,7 @@ class ZoneoutWrapper(rnn_core.CoreWrapper):
   """
 
   def __init__(self, core: rnn_core.RNNCore, keep_probs: types.Nest, is_training: bool = True,
-               name: Optional[str] = None):
+               name: str | None = None):
     """Constructs the wrapper.
 
     Args:
@@ -166,7 +167,7 @@ class ZoneoutWrapper(rnn_core.CoreWrapper):
 
 
 def lstm_with_recurrent_dropout(hidden_size: int, keep_prob: float = 0.5,
-                                **kwargs) -> Tuple[RecurrentDropoutWrapper, gated_rnn.LSTM]:
+                                **kwargs) -> tuple[RecurrentDropoutWrapper, gated_rnn.LSTM]:
   """An LSTM with recurrent dropout on its hidden state, and the same LSTM without it.
 
   Args:
@@ -185,7 +186,7 @@ def lstm_with_recurrent_dropout(hidden_size: int, keep_prob: float = 0.5,
 
 def lstm_with_zoneout(hidden_size: int, keep_prob_c: float = 0.5,
                       keep_prob_h: float = 0.95,
-                      **kwargs) -> Tuple[ZoneoutWrapper, ZoneoutWrapper]:
+                      **kwargs) -> tuple[ZoneoutWrapper, ZoneoutWrapper]:
   """An LSTM with zoneout on cell and hidden state, for training and for testing.
 
   Args:
@@ -206,7 +207,7 @@ def lstm_with_zoneout(hidden_size: int, keep_prob_c: float = 0.5,
 
 def highway_core_with_recurrent_dropout(hidden_size: int, num_layers: int,
                                         keep_prob: float = 0.5, **kwargs
-                                        ) -> Tuple[RecurrentDropoutWrapper, Any]:
+                                        ) -> tuple[RecurrentDropoutWrapper, Any]:
   """A `HighwayCore` with recurrent dropout on its state, and the same core without.
 
   Args:

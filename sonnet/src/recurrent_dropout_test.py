@@ -45,7 +45,7 @@ class DropoutAndZoneoutTest(tf.test.TestCase):
     train_core, test_core = snt.lstm_with_zoneout(H, keep_prob_c=0.5, keep_prob_h=0.9)
     x = tf.random.normal([B, IN])
     prev = snt.LSTMState(tf.random.normal([B, H]), tf.random.normal([B, H]))
-    _, new = train_core._core(x, prev)  # pylint: disable=protected-access
+    _, new = train_core._core(x, prev)
     _, zoned = train_core(x, prev)
     for p, n, z in zip(prev, new, zoned):
       self.assertTrue(np.all(np.isclose(z, p) | np.isclose(z, n)))
@@ -61,7 +61,7 @@ class DropoutAndZoneoutTest(tf.test.TestCase):
     zoneout, _ = snt.lstm_with_zoneout(H, keep_prob_c=0.3, keep_prob_h=0.8)
     x = tf.random.normal([batch, IN])
     prev = snt.LSTMState(tf.random.normal([batch, H]), tf.random.normal([batch, H]))
-    _, new = zoneout._core(x, prev)  # pylint: disable=protected-access
+    _, new = zoneout._core(x, prev)
     _, zoned = zoneout(x, prev)
     for keep_prob, n, z in ((0.8, new.hidden, zoned.hidden), (0.3, new.cell, zoned.cell)):
       self.assertNear(np.mean(np.isclose(z, n)), keep_prob, 0.05)

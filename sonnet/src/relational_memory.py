@@ -10,7 +10,7 @@ layer normalisation) update the memory; the appended input row is then dropped a
 memory is gated LSTM-style against the old one.
 """
 
-from typing import Any, Optional, Tuple
+from typing import Any
 
 import numpy as np
 import tensorflow as tf
@@ -43,9 +43,9 @@ class RelationalMemory(rnn_core.RNNCore):
                num_blocks: int = 1,
                forget_bias: float = 1.0,
                input_bias: float = 0.0,
-               gate_style: Optional[str] = "unit",
+               gate_style: str | None = "unit",
                attention_mlp_layers: int = 2,
-               key_size: Optional[int] = None,
+               key_size: int | None = None,
                name: str = "relational_memory"):
     """Constructs the core.
 
@@ -110,9 +110,9 @@ class RelationalMemory(rnn_core.RNNCore):
                     batch_size: types.BatchSize,
                     dtype: types.DTypeLike = tf.float32,
                     trainable: bool = False,
-                    trainable_initializers: Optional[types.Nest] = None,
-                    trainable_regularizers: Optional[types.Nest] = None,
-                    name: Optional[str] = None,
+                    trainable_initializers: types.Nest | None = None,
+                    trainable_regularizers: types.Nest | None = None,
+                    name: str | None = None,
                     **unused_kwargs) -> tf.Tensor:
     """Returns the identity memory: slot i is the one-hot vector i (zero-padded or
     truncated to `mem_size`); with `trainable`, a learned memory initialised so.
@@ -131,7 +131,7 @@ class RelationalMemory(rnn_core.RNNCore):
     """
     identity = np.eye(self._mem_slots, max(self._mem_slots, self._mem_size))
     identity = identity[:, :self._mem_size][np.newaxis]
-    name = name or "{}_initial_state".format(self.module_name)
+    name = name or f"{self.module_name}_initial_state"
     if trainable:
       def identity_initializer(shape, dtype=tf.float32, **unused):
         del unused
@@ -171,7 +171,7 @@ class RelationalMemory(rnn_core.RNNCore):
     return memory
 
   def _build(self, inputs: Any, memory: Any,
-             treat_input_as_matrix: bool = False) -> Tuple[tf.Tensor, tf.Tensor]:
+             treat_input_as_matrix: bool = False) -> tuple[tf.Tensor, tf.Tensor]:
     """Runs one step.
 
     Args:

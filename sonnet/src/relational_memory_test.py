@@ -63,11 +63,11 @@ class RelationalMemoryTest(tf.test.TestCase, parameterized.TestCase):
     memory = tf.random.normal([B, 2, 3])
     x = tf.random.normal([B, 4])
     core(x, memory)
-    for gate_linear in (core._gate_inputs, core._gate_memory):  # pylint: disable=protected-access
+    for gate_linear in (core._gate_inputs, core._gate_memory):
       gate_linear.w.assign(tf.zeros_like(gate_linear.w))
     _, next_memory = core(x, memory)
-    projected = core._input_linear(x[:, None])  # pylint: disable=protected-access
-    attend = core._attend_over_memory  # pylint: disable=protected-access
+    projected = core._input_linear(x[:, None])
+    attend = core._attend_over_memory
     attended = attend(tf.concat([memory, projected], 1))[:, :2]
     sigmoid = lambda v: 1 / (1 + np.exp(-v))
     expected = sigmoid(-1.0) * np.tanh(attended) + sigmoid(2.0) * memory.numpy()

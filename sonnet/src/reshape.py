@@ -4,8 +4,9 @@
 `MergeDims`, `SliceByDim`, `TileByDim`, and the `merge_leading_dims` /
 `split_leading_dim` helpers."""
 
+from collections.abc import Callable, Sequence
 import numbers
-from typing import Any, Callable, Optional, Sequence, Tuple, Union
+from typing import Any
 
 import numpy as np
 import tensorflow as tf
@@ -59,7 +60,7 @@ def _prod(values) -> Any:
   return result
 
 
-def merge_leading_dims(array_or_tensor: Optional[types.TensorLike], n_dims: int = 2) -> Any:
+def merge_leading_dims(array_or_tensor: types.TensorLike | None, n_dims: int = 2) -> Any:
   """Merges the first `n_dims` dimensions of a tensor into one.
 
   Works with unknown dimensions (inside `tf.function`). Inputs of rank below `n_dims`,
@@ -92,7 +93,7 @@ def merge_leading_dims(array_or_tensor: Optional[types.TensorLike], n_dims: int 
   return result
 
 
-def split_leading_dim(tensor: Optional[types.TensorLike], inputs: tf.Tensor,
+def split_leading_dim(tensor: types.TensorLike | None, inputs: tf.Tensor,
                       n_dims: int = 2) -> Any:
   """Splits the first dimension of `tensor` into the first `n_dims` dims of `inputs`.
 
@@ -135,7 +136,7 @@ class BatchReshape(base.AbstractModule, base.Transposable):
     ValueError: bad `shape` (when not callable) or `preserve_dims`.
   """
 
-  def __init__(self, shape: Union[Sequence[int], Callable[[], Sequence[int]]],
+  def __init__(self, shape: Sequence[int] | Callable[[], Sequence[int]],
                preserve_dims: int = 1, name: str = "batch_reshape"):
     super().__init__(name=name)
     self._preserve_dims = argument_checks.check_positive_int(
@@ -143,7 +144,7 @@ class BatchReshape(base.AbstractModule, base.Transposable):
     self._shape = shape if callable(shape) else self._check_shape(shape)
     self._input_shape = None
 
-  def _check_shape(self, shape) -> Tuple[int, ...]:
+  def _check_shape(self, shape) -> tuple[int, ...]:
     if isinstance(shape, tf.TensorShape):
       shape = shape.as_list()
     if (not isinstance(shape, (list, tuple)) or
@@ -200,7 +201,7 @@ class BatchReshape(base.AbstractModule, base.Transposable):
     return outputs
 
   @property
-  def input_shape(self) -> Tuple[Optional[int], ...]:
+  def input_shape(self) -> tuple[int | None, ...]:
     """The non-preserved input shape of the last call (NotConnectedError before)."""
     self._ensure_is_connected()
     return self._input_shape
@@ -210,7 +211,7 @@ class BatchReshape(base.AbstractModule, base.Transposable):
     """Number of leading dimensions kept."""
     return self._preserve_dims
 
-  def transpose(self, name: Optional[str] = None) -> "BatchReshape":
+  def transpose(self, name: str | None = None) -> "BatchReshape":
     """Returns a `BatchReshape` back to this module's input shape.
 
     Args:

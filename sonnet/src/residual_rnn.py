@@ -3,7 +3,7 @@
 """Cores around cores: `ResidualCore` (output + input), `SkipConnectionCore` (input
 concatenated to the output), and the recurrent highway core `HighwayCore`."""
 
-from typing import Any, Optional, Tuple
+from typing import Any
 
 import tensorflow as tf
 
@@ -30,7 +30,7 @@ class ResidualCore(rnn_core.CoreWrapper):
     """
     super().__init__(base_core, name)
 
-  def _build(self, inputs: Any, prev_state: Any, **kwargs) -> Tuple[Any, Any]:
+  def _build(self, inputs: Any, prev_state: Any, **kwargs) -> tuple[Any, Any]:
     """Returns `(base output + inputs, base next state)`."""
     output, next_state = self._core(inputs, prev_state, **kwargs)
     return tf.nest.map_structure(lambda o, i: o + i, output, inputs), next_state
@@ -44,7 +44,7 @@ class ResidualCore(rnn_core.CoreWrapper):
 class SkipConnectionCore(rnn_core.CoreWrapper):
   """Concatenates a core's input to its output on the last axis (over nests)."""
 
-  def __init__(self, base_core: rnn_core.RNNCore, input_shape: Optional[types.Nest] = None,
+  def __init__(self, base_core: rnn_core.RNNCore, input_shape: types.Nest | None = None,
                name: str = "skip_connection_core"):
     """Args:
       base_core: the core.
@@ -61,7 +61,7 @@ class SkipConnectionCore(rnn_core.CoreWrapper):
     else:
       self._input_shape = tf.nest.map_structure(basic_rnn.as_shape, input_shape)
 
-  def _build(self, inputs: Any, prev_state: Any, **kwargs) -> Tuple[Any, Any]:
+  def _build(self, inputs: Any, prev_state: Any, **kwargs) -> tuple[Any, Any]:
     """Returns `(concat([inputs, base output], -1), base next state)`."""
     output, next_state = self._core(inputs, prev_state, **kwargs)
     if self._input_shape is None:
@@ -88,10 +88,10 @@ class HighwayCore(rnn_core.RNNCore):
   def __init__(self,
                hidden_size: int,
                num_layers: int,
-               initializers: Optional[types.Initializers] = None,
-               partitioners: Optional[types.Partitioners] = None,
-               regularizers: Optional[types.Regularizers] = None,
-               custom_getter: Optional[types.CustomGetterArg] = None,
+               initializers: types.Initializers | None = None,
+               partitioners: types.Partitioners | None = None,
+               regularizers: types.Regularizers | None = None,
+               custom_getter: types.CustomGetterArg | None = None,
                name: str = "highway_core"):
     """Constructs the core.
 
@@ -142,7 +142,7 @@ class HighwayCore(rnn_core.RNNCore):
         name, shape=shape, dtype=dtype, initializer=self._initializers.get(name, default),
         regularizer=self._regularizers.get(name), partitioner=self._partitioners.get(name))
 
-  def _build(self, inputs: Any, prev_state: Any) -> Tuple[tf.Tensor, tf.Tensor]:
+  def _build(self, inputs: Any, prev_state: Any) -> tuple[tf.Tensor, tf.Tensor]:
     """Runs one step.
 
     Args:

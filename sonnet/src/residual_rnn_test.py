@@ -33,7 +33,7 @@ class ResidualAndSkipCoreTest(tf.test.TestCase):
     lstm = snt.LSTM(H)
     core = snt.SkipConnectionCore(lstm)
     with self.assertRaisesRegex(ValueError, "Output size unknown"):
-      core.output_size  # pylint: disable=pointless-statement
+      core.output_size
     x = tf.random.normal([B, IN])
     output, _ = core(x, core.initial_state(B))
     self.assertAllClose(output[:, :IN], x)

@@ -10,8 +10,9 @@ for another therefore needs no other change in the user's code.
 
 import abc
 import collections
+from collections.abc import Callable, Sequence
+from typing import Any
 import warnings
-from typing import Any, Callable, Optional, Sequence, Tuple
 
 import tensorflow as tf
 
@@ -62,7 +63,7 @@ ERR_BATCH_SIZE = "batch_size must be a non-negative integer or an integer scalar
 # walking is `nest_paths`'; paths here are strings like `prev_state.cell` or `s[1]['a']`.
 
 
-def flatten_with_paths(structure: Any, prefix: str) -> Sequence[Tuple[str, Any]]:
+def flatten_with_paths(structure: Any, prefix: str) -> Sequence[tuple[str, Any]]:
   """Flattens a nest (in `tf.nest.flatten` order) into `(path, leaf)` pairs.
 
   Args:
@@ -79,16 +80,16 @@ def flatten_with_paths(structure: Any, prefix: str) -> Sequence[Tuple[str, Any]]
 def _describe(value: Any) -> str:
   if nest_paths.is_structure(value):
     if nest_paths.is_namedtuple(value):
-      return "a {} with fields {}".format(type(value).__name__, value._fields)
+      return f"a {type(value).__name__} with fields {value._fields}"
     if isinstance(value, collections.abc.Mapping):
-      return "a {} with keys {}".format(type(value).__name__, sorted(value))
-    return "a {} of length {}".format(type(value).__name__, len(value))
+      return f"a {type(value).__name__} with keys {sorted(value)}"
+    return f"a {type(value).__name__} of length {len(value)}"
   if isinstance(value, tf.TensorShape):
-    return "a tensor of size {}".format(value)
-  return "a leaf ({})".format(type(value).__name__)
+    return f"a tensor of size {value}"
+  return f"a leaf ({type(value).__name__})"
 
 
-def _level_difference(expected: Any, actual: Any, path: str) -> Optional[str]:
+def _level_difference(expected: Any, actual: Any, path: str) -> str | None:
   """The `nest_paths` check of the cores: a message if the nests differ at this level.
 
   Sequence types are not compared (a tuple may stand for a namedtuple), only nesting,
@@ -96,19 +97,19 @@ def _level_difference(expected: Any, actual: Any, path: str) -> Optional[str]:
   """
   if not nest_paths.is_structure(expected):
     if nest_paths.is_structure(actual):
-      return "{}: expected a tensor but got {}".format(path, _describe(actual))
+      return f"{path}: expected a tensor but got {_describe(actual)}"
     return None
   if not nest_paths.is_structure(actual):
-    return "{}: expected {} but got a tensor".format(path, _describe(expected))
+    return f"{path}: expected {_describe(expected)} but got a tensor"
   exp_mapping = isinstance(expected, collections.abc.Mapping)
   act_mapping = isinstance(actual, collections.abc.Mapping)
   if exp_mapping != act_mapping or len(expected) != len(actual) or (
       exp_mapping and sorted(expected) != sorted(actual)):
-    return "{}: expected {} but got {}".format(path, _describe(expected), _describe(actual))
+    return f"{path}: expected {_describe(expected)} but got {_describe(actual)}"
   return None
 
 
-def first_structure_difference(expected: Any, actual: Any, prefix: str) -> Optional[str]:
+def first_structure_difference(expected: Any, actual: Any, prefix: str) -> str | None:
   """Returns a message naming the first place where two nests differ, or None.
 
   Sequence types are not compared (a tuple may stand for a namedtuple), only nesting,
@@ -126,7 +127,7 @@ def first_structure_difference(expected: Any, actual: Any, prefix: str) -> Optio
                                      extend=nest_paths.append_attribute)
 
 
-def _shallow_level_error(shallow: Any, value: Any, path: str) -> Optional[ValueError]:
+def _shallow_level_error(shallow: Any, value: Any, path: str) -> ValueError | None:
   difference = _level_difference(shallow, value, path)
   return None if difference is None else ValueError(difference)
 
@@ -217,13 +218,13 @@ def check_state(state: Any,
 check_positive_int = argument_checks.check_positive_int
 
 
-def check_clip_value(module: str, arg: str, value: Any) -> Optional[float]:
+def check_clip_value(module: str, arg: str, value: Any) -> float | None:
   """Checks an optional clip value: None or a positive number (see `argument_checks`)."""
   return argument_checks.check_positive_number(module, arg, value, allow_none=True,
                                                message=ERR_CLIP_VALUE)
 
 
-def check_rank2_inputs(module: str, inputs: Any, expected_size: Optional[int]) -> tf.Tensor:
+def check_rank2_inputs(module: str, inputs: Any, expected_size: int | None) -> tf.Tensor:
   """Checks `[batch, input_size]` float inputs; returns them as a tensor.
 
   Raises:
@@ -247,7 +248,7 @@ def check_rank2_inputs(module: str, inputs: Any, expected_size: Optional[int]) -
 
 
 def check_sequence_inputs(module: str, input_sequence: Any,
-                          expected_size: Optional[int]) -> tf.Tensor:
+                          expected_size: int | None) -> tf.Tensor:
   """As `check_rank2_inputs`, for a time-major `[T, B, input_size]` sequence."""
   input_sequence = tf.convert_to_tensor(input_sequence)
   shape = input_sequence.shape
@@ -331,7 +332,8 @@ def _flatten_options(options: Any, state_size: Any, arg: str, error: str) -> Seq
   try:
     flat = flatten_up_to(state_size, options, arg)
   except (TypeError, ValueError) as e:
-    raise ValueError(ERR_TRAINABLE_STRUCTURE.format(arg=arg, state_size=state_size, error=e))
+    raise ValueError(
+        ERR_TRAINABLE_STRUCTURE.format(arg=arg, state_size=state_size, error=e)) from e
   if not all(option is None or callable(option) for option in flat):
     raise ValueError(error)
   return flat
@@ -342,7 +344,7 @@ def trainable_initial_state(batch_size: Any,
                             dtype: Any = tf.float32,
                             initializers: Any = None,
                             regularizers: Any = None,
-                            name: Optional[str] = None) -> Any:
+                            name: str | None = None) -> Any:
   """Creates (or reuses) one trainable vector per state leaf and tiles it to the batch.
 
   The variables are made with `snt.get_variable` in the current module's scope, named
@@ -382,7 +384,7 @@ def trainable_initial_state(batch_size: Any,
           "initial_state_" + suffix, shape=[1] + size.as_list(), dtype=dtype,
           initializer=init or tf.zeros_initializer(), regularizer=reg, trainable=True)
       multiples = [batch_size] + [1] * size.rank
-      tiled.append(tf.tile(variable, multiples, name="state_{}_tiled".format(suffix)))
+      tiled.append(tf.tile(variable, multiples, name=f"state_{suffix}_tiled"))
   return tf.nest.pack_sequence_as(state_size, tiled)
 
 
@@ -416,7 +418,7 @@ class RNNCore(base.AbstractModule, metaclass=abc.ABCMeta):
                     trainable: bool = False,
                     trainable_initializers: Any = None,
                     trainable_regularizers: Any = None,
-                    name: Optional[str] = None,
+                    name: str | None = None,
                     **unused_kwargs) -> Any:
     """Returns an initial state for this core.
 
@@ -441,7 +443,7 @@ class RNNCore(base.AbstractModule, metaclass=abc.ABCMeta):
         state's structure.
     """
     del unused_kwargs
-    name = name or "{}_initial_state".format(self.module_name)
+    name = name or f"{self.module_name}_initial_state"
     if not trainable:
       with tf.name_scope(name):
         return self.zero_state(batch_size, dtype)
@@ -472,7 +474,7 @@ class RNNCore(base.AbstractModule, metaclass=abc.ABCMeta):
     return check_state(prev_state, self.state_size, module_name=self.module_name,
                        arg_name="prev_state", batch_size=batch)
 
-  def _prepare_unroll(self, input_sequence: Any) -> Tuple[Any, Callable[[Any, Any], Any]]:
+  def _prepare_unroll(self, input_sequence: Any) -> tuple[Any, Callable[[Any, Any], Any]]:
     """Hook for `snt.dynamic_unroll`: work done once per sequence instead of once per step.
 
     The default does nothing: it returns `(input_sequence, self)`. A core whose step starts
@@ -491,8 +493,8 @@ class RNNCore(base.AbstractModule, metaclass=abc.ABCMeta):
     return input_sequence, self
 
   def _fused_unroll(self, input_sequence: Any, initial_state: Any,
-                    sequence_length: Optional[tf.Tensor] = None,
-                    parallel_iterations: int = 10) -> Optional[Tuple[Any, Any]]:
+                    sequence_length: tf.Tensor | None = None,
+                    parallel_iterations: int = 10) -> tuple[Any, Any] | None:
     """Hook for `snt.dynamic_unroll`: the whole unroll in one fused computation.
 
     The default returns None, meaning "no fused path": `dynamic_unroll` then steps the
@@ -543,8 +545,8 @@ class TrainableInitialState(base.AbstractModule):
         raise TypeError(ERR_MASK_TYPE)
       try:
         tf.nest.assert_same_structure(initial_state, mask, check_types=False)
-      except (TypeError, ValueError):
-        raise TypeError(ERR_MASK_TYPE)
+      except (TypeError, ValueError) as e:
+        raise TypeError(ERR_MASK_TYPE) from e
     self._initial_state = initial_state
     self._mask = mask
 
@@ -571,7 +573,7 @@ class TrainableInitialState(base.AbstractModule):
           state, tf.broadcast_to(first_row, tf.shape(state)),
           message=ERR_ROWS_DIFFER.format(i))
       variable = variables.get_variable(
-          "initial_state_{}".format(i), shape=first_row.shape, dtype=state.dtype,
+          f"initial_state_{i}", shape=first_row.shape, dtype=state.dtype,
           initializer=_first_row_initializer(given[i], i))
       with tf.control_dependencies([check]):
         multiples = tf.concat([tf.shape(state)[:1], tf.ones([state.shape.rank - 1],

@@ -2,7 +2,8 @@
 # Licensed under the Apache License, Version 2.0.
 """`Sequential` (a chain of callables) and `Residual` (`module(x) + x`)."""
 
-from typing import Any, Callable, Iterable, Tuple
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import tensorflow as tf
 
@@ -62,7 +63,7 @@ class Sequential(base.AbstractModule):
     return net
 
   @property
-  def layers(self) -> Tuple[Callable[..., Any], ...]:
+  def layers(self) -> tuple[Callable[..., Any], ...]:
     """The layers, as a tuple."""
     return self._layers
 

@@ -13,7 +13,8 @@ coordinates, where `[-1, 1]` spans each axis from the first to the last pixel ce
 """
 
 import abc
-from typing import Any, Iterable, Optional, Sequence, Tuple, Union
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import tensorflow as tf
@@ -52,10 +53,10 @@ ERR_INVERSE_DIM = (
     "{module}: AffineGridWarper supports inversion only for the 2D case, this warper "
     "is {num_dim}-D.")
 
-ShapeLike = Union[Sequence[int], tf.TensorShape]
+ShapeLike = Sequence[int] | tf.TensorShape
 
 
-def _check_shape(shape: Any, arg: str) -> Tuple[int, ...]:
+def _check_shape(shape: Any, arg: str) -> tuple[int, ...]:
   """Returns `shape` as a tuple of positive Python ints, raising otherwise."""
   if isinstance(shape, (str, bytes)):
     raise TypeError(ERR_SHAPE_NOT_ITERABLE.format(arg=arg, actual=shape))
@@ -137,18 +138,18 @@ class GridWarper(base.AbstractModule, metaclass=abc.ABCMeta):
     return self._psi
 
   @property
-  def source_shape(self) -> Tuple[int, ...]:
+  def source_shape(self) -> tuple[int, ...]:
     """The sizes of the source domain, e.g. `(H, W)`."""
     return self._source_shape
 
   @property
-  def output_shape(self) -> Tuple[int, ...]:
+  def output_shape(self) -> tuple[int, ...]:
     """The sizes of the output grid, e.g. `(H_out, W_out)`."""
     return self._output_shape
 
 
-def _affine_features(source_shape: Tuple[int, ...],
-                     output_shape: Tuple[int, ...]) -> Tuple[np.ndarray, np.ndarray]:
+def _affine_features(source_shape: tuple[int, ...],
+                     output_shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
   """Computes the reference grid features of an affine warp, in float64.
 
   Source coordinate `i` (0 = x, the last axis) of output point `p` is
@@ -222,8 +223,7 @@ class AffineGridWarper(GridWarper):
   def __init__(self,
                source_shape: ShapeLike,
                output_shape: ShapeLike,
-               constraints: Optional[Union[AffineWarpConstraints,
-                                           Iterable[Iterable[Optional[float]]]]] = None,
+               constraints: AffineWarpConstraints | Iterable[Iterable[float | None]] | None = None,
                *,
                name: str = "affine_grid_warper"):
     """Constructs an AffineGridWarper.
@@ -351,7 +351,7 @@ class AffineGridWarper(GridWarper):
     grid.set_shape([inputs.shape[0], *self._output_shape, num_dim])
     return grid
 
-  def inverse(self, name: Optional[str] = None) -> "AffineGridWarperInverse":
+  def inverse(self, name: str | None = None) -> "AffineGridWarperInverse":
     """Returns a module computing the grid of the inverse transform (2-D only).
 
     The returned module takes the same parameters as this warper and returns a grid
@@ -414,7 +414,7 @@ class AffineGridWarperInverse(base.AbstractModule):
       TypeError, snt.IncompatibleShapeError: As the forward warper's `_build`.
     """
     inputs = tf.convert_to_tensor(inputs)
-    inputs = self._forward._check_params(inputs)  # pylint: disable=protected-access
+    inputs = self._forward._check_params(inputs)  # noqa: SLF001 (same class's checks)
     batch_size = tf.shape(inputs)[0]
     free = iter(range(self._forward.constraints.num_free_params))
 

@@ -21,7 +21,7 @@ from sonnet.src.spatial_transformer import GridWarper
 
 def _resampler_or_fail(test):
   """Returns `snt.resampler`; fails (never skips) when the op library is not built."""
-  from sonnet.src.ops import resampler  # pylint: disable=g-import-not-at-top
+  from sonnet.src.ops import resampler
   test.assertTrue(resampler.resampler_is_available(),
                   "the resampler op library is not built (run `bash tools/test.sh`)")
   return resampler.resampler
@@ -531,7 +531,7 @@ class GridWarperTest(tf.test.TestCase):
 
   def test_is_abstract(self):
     with self.assertRaises(TypeError):
-      GridWarper([2, 2], [2, 2], 2, name="grid_warper")  # pylint: disable=abstract-class-instantiated
+      GridWarper([2, 2], [2, 2], 2, name="grid_warper")
 
   def test_subclass(self):
 

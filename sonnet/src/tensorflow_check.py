@@ -51,7 +51,7 @@ def check_tensorflow() -> None:
       finds is not TensorFlow.
   """
   try:
-    import tensorflow  # pylint: disable=g-import-not-at-top
+    import tensorflow
   except ModuleNotFoundError as e:
     if e.name != "tensorflow":
       raise  # TensorFlow is there but broken: its own error says more.

@@ -9,6 +9,7 @@ import tempfile
 import textwrap
 
 from absl.testing import absltest
+
 from sonnet.src import tensorflow_check
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(

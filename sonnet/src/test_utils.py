@@ -12,8 +12,9 @@ class MyTest(tf.test.TestCase, parameterized.TestCase):
 ```
 """
 
+from collections.abc import Callable, Iterator
 import contextlib
-from typing import Any, Callable, Iterator, Optional, Type
+from typing import Any
 
 from absl.testing import parameterized
 import numpy as np
@@ -100,8 +101,8 @@ def _call_as_tf_function(fn: Callable[[], Any]) -> Any:
 
 
 def assert_raises_in_mode(test_case: tf.test.TestCase, mode: str, fn: Callable[[], Any],
-                          expected_exception: Type[BaseException],
-                          expected_regex: Optional[str] = None) -> None:
+                          expected_exception: type[BaseException],
+                          expected_regex: str | None = None) -> None:
   """Asserts that `evaluate_in_mode(mode, fn)` raises (at trace, build or run time).
 
   Args:
@@ -120,7 +121,7 @@ def assert_raises_in_mode(test_case: tf.test.TestCase, mode: str, fn: Callable[[
 
 
 @contextlib.contextmanager
-def graph_mode_if(mode: str) -> Iterator[Optional[tf.Graph]]:
+def graph_mode_if(mode: str) -> Iterator[tf.Graph | None]:
   """Opens a fresh `tf.Graph` when `mode == "graph"`, does nothing otherwise.
 
   Useful when a test constructs modules outside `evaluate_in_mode` and calls them in it

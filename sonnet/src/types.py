@@ -33,19 +33,20 @@ def __init__(self, output_size: int,
   scope name, for the functions that look variables up by scope.
 """
 
+from collections.abc import Callable, Mapping, Sequence
 import numbers
-from typing import Any, Callable, Mapping, Optional, Sequence, Union
+from typing import Any
 
 import numpy as np
 import tensorflow as tf
 
-TensorLike = Union[tf.Tensor, tf.Variable, np.ndarray, numbers.Number, Sequence[Any]]
-Nest = Union[TensorLike, None, Sequence[Any], Mapping[Any, Any]]
-ShapeLike = Union[int, Sequence[Optional[int]], tf.TensorShape]
-DTypeLike = Union[tf.DType, np.dtype, type, str]
-BatchSize = Union[int, tf.Tensor]
-ArrayLike = Union[np.ndarray, Sequence[Any]]
-ScopeOrModule = Union[tf.Module, tf.compat.v1.VariableScope, str]
+TensorLike = tf.Tensor | tf.Variable | np.ndarray | numbers.Number | Sequence[Any]
+Nest = TensorLike | None | Sequence[Any] | Mapping[Any, Any]
+ShapeLike = int | Sequence[int | None] | tf.TensorShape
+DTypeLike = tf.DType | np.dtype | type | str
+BatchSize = int | tf.Tensor
+ArrayLike = np.ndarray | Sequence[Any]
+ScopeOrModule = tf.Module | tf.compat.v1.VariableScope | str
 
 # `initializer(shape, dtype=..., partition_info=None) -> Tensor`, as in tf.compat.v1.
 Initializer = Callable[..., tf.Tensor]
@@ -55,12 +56,12 @@ Partitioner = Callable[..., Sequence[int]]
 Regularizer = Callable[[tf.Tensor], tf.Tensor]
 
 # A nested dict configures a sub-module (e.g. `{"linear": {"w": ...}}`).
-Initializers = Mapping[str, Union[Initializer, Mapping[str, Any]]]
-Partitioners = Mapping[str, Union[Partitioner, Mapping[str, Any]]]
-Regularizers = Mapping[str, Union[Regularizer, Mapping[str, Any]]]
+Initializers = Mapping[str, Initializer | Mapping[str, Any]]
+Partitioners = Mapping[str, Partitioner | Mapping[str, Any]]
+Regularizers = Mapping[str, Regularizer | Mapping[str, Any]]
 
 CustomGetter = Callable[..., Any]
-CustomGetterArg = Union[CustomGetter, Mapping[str, CustomGetter]]
+CustomGetterArg = CustomGetter | Mapping[str, CustomGetter]
 
 Activation = Callable[[tf.Tensor], tf.Tensor]
-PaddingLike = Union[str, Sequence[str]]
+PaddingLike = str | Sequence[str]

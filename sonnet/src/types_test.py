@@ -5,9 +5,9 @@
 import inspect
 import typing
 
-import sonnet as snt
 import tensorflow as tf
 
+import sonnet as snt
 from sonnet.src import types
 
 

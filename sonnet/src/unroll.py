@@ -11,7 +11,8 @@ final state is its state at its last valid step. A sequence of length 0 gives em
 of the right shape and the initial state back.
 """
 
-from typing import Any, Mapping, Optional, Tuple
+from collections.abc import Mapping
+from typing import Any
 
 import tensorflow as tf
 
@@ -44,7 +45,7 @@ _BATCH_AXIS = 1
 
 
 def project_sequence(sequence: tf.Tensor, weights: tf.Tensor,
-                     bias: Optional[tf.Tensor]) -> tf.Tensor:
+                     bias: tf.Tensor | None) -> tf.Tensor:
   """`sequence @ weights (+ bias)` for a `[T, B, in]` sequence, as one matrix product."""
   shape = tf.shape(sequence)
   flat = tf.reshape(sequence, [-1, sequence.shape[-1]])
@@ -108,7 +109,7 @@ def _prepare_inputs(fn: str, input_sequence: Any, time_major: bool):
   return flat, num_steps, batch
 
 
-def _check_initial_state(fn: str, core: Any, initial_state: Any, batch: Optional[int]):
+def _check_initial_state(fn: str, core: Any, initial_state: Any, batch: int | None):
   """Static checks of the initial state against the core (when it exposes state_size)."""
   try:
     state_size = core.state_size
@@ -120,7 +121,7 @@ def _check_initial_state(fn: str, core: Any, initial_state: Any, batch: Optional
                               arg_name="initial_state", batch_size=batch)
 
 
-def _prepare_sequence_length(fn: str, sequence_length: Any, batch: Optional[int]):
+def _prepare_sequence_length(fn: str, sequence_length: Any, batch: int | None):
   if sequence_length is None:
     return None
   sequence_length = tf.convert_to_tensor(sequence_length)
@@ -165,7 +166,7 @@ def _pack_state_like(prev_state: Any, next_state: Any) -> Any:
 
 
 def _masked_step(fn: str, core: Any, step_fn: Any, t: Any, inputs_t: Any, state: Any,
-                 sequence_length: Optional[tf.Tensor]) -> Tuple[Any, Any]:
+                 sequence_length: tf.Tensor | None) -> tuple[Any, Any]:
   """One step; past a sequence's end its output is zero and its state is held."""
   output, next_state = step_fn(inputs_t, state)
   _check_same_structure(fn, core, state, next_state)
@@ -211,7 +212,7 @@ def _restore_batch_major(output_sequence: Any, time_major: bool) -> Any:
   return tf.nest.map_structure(_to_time_major, output_sequence)
 
 
-def _with_static_steps(output: tf.Tensor, num_steps: Optional[int]) -> tf.Tensor:
+def _with_static_steps(output: tf.Tensor, num_steps: int | None) -> tf.Tensor:
   """Gives a time-major output the statically known number of steps.
 
   A fused unroll stacks its outputs from a loop, which leaves the time axis unknown in
@@ -237,7 +238,7 @@ def dynamic_unroll(core: Any,
                    time_major: bool = True,
                    parallel_iterations: int = 10,
                    swap_memory: bool = False,
-                   name: Optional[str] = None) -> Tuple[Any, Any]:
+                   name: str | None = None) -> tuple[Any, Any]:
   """Unrolls a core over a sequence with one `tf.while_loop`.
 
   The loop is built once whatever the sequence length, so a `tf.function` training step
@@ -283,7 +284,7 @@ def dynamic_unroll(core: Any,
     # Only RNNCores declare the fused hook; other callables take the generic path.
     if isinstance(core, rnn_core.RNNCore) and (
         (num_steps is not None and num_steps > 0) or batch is not None):
-      result = core._fused_unroll(  # pylint: disable=protected-access
+      result = core._fused_unroll(  # noqa: SLF001 (RNNCore's hook for unrolls)
           time_major_inputs, initial_state, sequence_length, parallel_iterations)
       if result is not None:
         output_sequence, final_state = result
@@ -373,7 +374,7 @@ def static_unroll(core: Any,
                   initial_state: Any,
                   sequence_length: Any = None,
                   time_major: bool = True,
-                  name: Optional[str] = None) -> Tuple[Any, Any]:
+                  name: str | None = None) -> tuple[Any, Any]:
   """Unrolls a core over a sequence with a Python loop (one set of ops per step).
 
   Same arguments, results and errors as `snt.dynamic_unroll`, but the number of time

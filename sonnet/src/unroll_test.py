@@ -73,7 +73,7 @@ UNROLLS = (("dynamic", snt.dynamic_unroll), ("static", snt.static_unroll))
 class UnrollTest(tf.test.TestCase, parameterized.TestCase):
 
   @parameterized.named_parameters(*[
-      ("{}_{}_{}".format(name, mode, with_lengths), unroll, mode, with_lengths)
+      (f"{name}_{mode}_{with_lengths}", unroll, mode, with_lengths)
       for name, unroll in UNROLLS for mode in test_utils.MODES
       for with_lengths in (False, True)])
   def test_nested_matches_numpy(self, unroll, mode, with_lengths):
@@ -125,7 +125,7 @@ class UnrollTest(tf.test.TestCase, parameterized.TestCase):
     self.assertAllClose(final, expected_final)
 
   @parameterized.named_parameters(*[
-      ("{}_{}".format(name, mode), unroll, mode) for name, unroll in UNROLLS
+      (f"{name}_{mode}", unroll, mode) for name, unroll in UNROLLS
       for mode in test_utils.MODES])
   def test_zero_length(self, unroll, mode):
     def fn():
@@ -247,7 +247,7 @@ class UnrollTest(tf.test.TestCase, parameterized.TestCase):
     self.assertLen(lstm.variables, 2)
 
   @parameterized.named_parameters(*[
-      ("{}_{}_{}".format(name, mode, case), unroll, mode, case)
+      (f"{name}_{mode}_{case}", unroll, mode, case)
       for name, unroll in UNROLLS for mode in test_utils.MODES
       for case in ("structure", "size", "batch")])
   def test_bad_initial_state(self, unroll, mode, case):

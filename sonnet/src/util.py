@@ -3,8 +3,8 @@
 """Validation of the `initializers`, `partitioners` and `regularizers` dicts of modules."""
 
 import collections.abc
-from typing import Any, Dict, Iterable, Mapping, Optional, Tuple
-
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from sonnet.src import errors
 from sonnet.src import naming
@@ -32,8 +32,8 @@ def _check_nested_callables(dictionary: Mapping[str, Any], kind: str) -> None:
       raise TypeError(ERR_NOT_CALLABLE.format(Kind=kind.capitalize(), key=key))
 
 
-def _check_dict(dictionary: Optional[Mapping[str, Any]], keys: Iterable[str],
-                kind: str) -> Dict[str, Any]:
+def _check_dict(dictionary: Mapping[str, Any] | None, keys: Iterable[str],
+                kind: str) -> dict[str, Any]:
   if dictionary is None:
     return {}
   if not isinstance(dictionary, collections.abc.Mapping):
@@ -47,8 +47,8 @@ def _check_dict(dictionary: Optional[Mapping[str, Any]], keys: Iterable[str],
   return dict(dictionary)
 
 
-def check_initializers(initializers: Optional[Mapping[str, Any]],
-                       keys: Iterable[str]) -> Dict[str, Any]:
+def check_initializers(initializers: Mapping[str, Any] | None,
+                       keys: Iterable[str]) -> dict[str, Any]:
   """Checks a module's `initializers` dict.
 
   Args:
@@ -66,8 +66,8 @@ def check_initializers(initializers: Optional[Mapping[str, Any]],
   return _check_dict(initializers, keys, "initializer")
 
 
-def check_regularizers(regularizers: Optional[Mapping[str, Any]],
-                       keys: Iterable[str]) -> Dict[str, Any]:
+def check_regularizers(regularizers: Mapping[str, Any] | None,
+                       keys: Iterable[str]) -> dict[str, Any]:
   """Checks a module's `regularizers` dict (values: `regularizer(variable) -> loss`).
 
   Args:
@@ -84,8 +84,8 @@ def check_regularizers(regularizers: Optional[Mapping[str, Any]],
   return _check_dict(regularizers, keys, "regularizer")
 
 
-def check_partitioners(partitioners: Optional[Mapping[str, Any]],
-                       keys: Iterable[str]) -> Dict[str, Any]:
+def check_partitioners(partitioners: Mapping[str, Any] | None,
+                       keys: Iterable[str]) -> dict[str, Any]:
   """Checks a module's `partitioners` dict (`tf.compat.v1` partitioners).
 
   Partitioned variables exist only in `tf.compat.v1` graph mode, so a non-empty dict is
@@ -111,14 +111,14 @@ def check_partitioners(partitioners: Optional[Mapping[str, Any]],
 
 
 def check_variable_options(
-    initializers: Optional[Mapping[str, Any]],
-    partitioners: Optional[Mapping[str, Any]],
-    regularizers: Optional[Mapping[str, Any]],
+    initializers: Mapping[str, Any] | None,
+    partitioners: Mapping[str, Any] | None,
+    regularizers: Mapping[str, Any] | None,
     keys: Iterable[str],
     *,
-    partitioner_keys: Optional[Iterable[str]] = None,
-    regularizer_keys: Optional[Iterable[str]] = None,
-) -> Tuple[Dict[str, Any], Dict[str, Any], Dict[str, Any]]:
+    partitioner_keys: Iterable[str] | None = None,
+    regularizer_keys: Iterable[str] | None = None,
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
   """Checks a constructor's three dicts (in this order) with the functions above.
 
   ```python
@@ -157,16 +157,16 @@ class VariableOptions:
   """
 
   @property
-  def initializers(self) -> Dict[str, Any]:
+  def initializers(self) -> dict[str, Any]:
     """The initializers given to the constructor (defaults are not filled in)."""
     return self._initializers
 
   @property
-  def partitioners(self) -> Dict[str, Any]:
+  def partitioners(self) -> dict[str, Any]:
     """The partitioners given to the constructor."""
     return self._partitioners
 
   @property
-  def regularizers(self) -> Dict[str, Any]:
+  def regularizers(self) -> dict[str, Any]:
     """The regularizers given to the constructor."""
     return self._regularizers

@@ -3,9 +3,9 @@
 """Tests for check_initializers / check_regularizers / check_partitioners."""
 
 from absl.testing import parameterized
-import sonnet as snt
 import tensorflow as tf
 
+import sonnet as snt
 from sonnet.src import util
 
 

@@ -9,8 +9,9 @@ trainable ones, any other collection = none).
 """
 
 import collections
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 import re
-from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any
 
 from absl import logging
 import numpy as np
@@ -52,7 +53,7 @@ def _op_name(variable: Any) -> str:
   return name[:-2] if name.endswith(":0") else name.rsplit(":", 1)[0]
 
 
-def _sorted_unique(variables: Iterable[Any]) -> Tuple[Any, ...]:
+def _sorted_unique(variables: Iterable[Any]) -> tuple[Any, ...]:
   seen = set()
   unique = []
   for variable in variables:
@@ -62,7 +63,7 @@ def _sorted_unique(variables: Iterable[Any]) -> Tuple[Any, ...]:
   return tuple(sorted(unique, key=lambda v: v.name))
 
 
-def _eager_variables(collection: str) -> List[Any]:
+def _eager_variables(collection: str) -> list[Any]:
   if collection not in (GLOBAL_VARIABLES, TRAINABLE_VARIABLES):
     return []
   found = []
@@ -78,7 +79,7 @@ def _eager_variables(collection: str) -> List[Any]:
 
 
 def get_variables_in_scope(scope: types.ScopeOrModule,
-                           collection: str = TRAINABLE_VARIABLES) -> Tuple[tf.Variable, ...]:
+                           collection: str = TRAINABLE_VARIABLES) -> tuple[tf.Variable, ...]:
   """Returns the variables whose names start with `<scope>/`, sorted by name.
 
   The scope is matched literally (`prefix` does not match `prefix_more`).
@@ -101,7 +102,7 @@ def get_variables_in_scope(scope: types.ScopeOrModule,
 
 
 def get_variables_in_module(module: tf.Module, collection: str = TRAINABLE_VARIABLES
-                            ) -> Tuple[tf.Variable, ...]:
+                            ) -> tuple[tf.Variable, ...]:
   """Returns `module.get_variables(collection)`: variables created in its scope.
 
   Args:
@@ -119,9 +120,9 @@ def get_variables_in_module(module: tf.Module, collection: str = TRAINABLE_VARIA
 
 def get_normalized_variable_map(scope_or_module: types.ScopeOrModule,
                                 collection: str = GLOBAL_VARIABLES,
-                                context: Optional[types.ScopeOrModule] = None,
+                                context: types.ScopeOrModule | None = None,
                                 group_sliced_variables: bool = True
-                                ) -> Dict[str, Any]:
+                                ) -> dict[str, Any]:
   """Maps variable names relative to `context` (no `:0`) to the variables of a scope.
 
   Args:
@@ -143,7 +144,7 @@ def get_normalized_variable_map(scope_or_module: types.ScopeOrModule,
   if context_name and not (scope_name + "/").startswith(prefix):
     raise ValueError(ERR_NOT_PREFIXED.format(scope=scope_name, context=context_name))
   variables = get_variables_in_scope(scope_name, collection)
-  result: Dict[str, Any] = {}
+  result: dict[str, Any] = {}
   for variable in variables:
     name = _op_name(variable)[len(prefix):]
     match = _PART_RE.match(name) if group_sliced_variables else None
@@ -154,7 +155,7 @@ def get_normalized_variable_map(scope_or_module: types.ScopeOrModule,
   return result
 
 
-def variable_map_items(variable_map: Mapping[str, Any]) -> Iterator[Tuple[str, Any]]:
+def variable_map_items(variable_map: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
   """Yields `(key, variable)` for a variable map, one pair per part of a list value.
 
   Args:
@@ -183,7 +184,7 @@ def _shape(variable: Any) -> str:
   return "undefined"
 
 
-def _format_table(rows: Sequence[Sequence[str]], join_lines: bool) -> Union[str, List[str]]:
+def _format_table(rows: Sequence[Sequence[str]], join_lines: bool) -> str | list[str]:
   widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
   lines = ["   ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
            for row in rows]
@@ -191,7 +192,7 @@ def _format_table(rows: Sequence[Sequence[str]], join_lines: bool) -> Union[str,
 
 
 def format_variables(variables: Iterable[Any], join_lines: bool = True
-                     ) -> Union[str, List[str]]:
+                     ) -> str | list[str]:
   """Formats variables as a table: name, shape, dtype, trainable, device.
 
   Args:
@@ -209,7 +210,7 @@ def format_variables(variables: Iterable[Any], join_lines: bool = True
 
 
 def format_variable_map(variable_map: Mapping[str, Any], join_lines: bool = True
-                        ) -> Union[str, List[str]]:
+                        ) -> str | list[str]:
   """Formats a variable map as a table: key, variable name, shape, dtype, device.
 
   Args:
@@ -226,7 +227,7 @@ def format_variable_map(variable_map: Mapping[str, Any], join_lines: bool = True
   return _format_table(rows, join_lines)
 
 
-def log_variables(variables: Optional[Iterable[Any]] = None) -> None:
+def log_variables(variables: Iterable[Any] | None = None) -> None:
   """Logs a table of variables with `absl.logging.info`.
 
   Args:
@@ -245,7 +246,7 @@ def _num_elements(variable: Any) -> int:
   return int(np.prod(shape.as_list())) if shape.is_fully_defined() else 0
 
 
-def count_parameters(module_or_variables: Union[tf.Module, Iterable[tf.Variable]], *,
+def count_parameters(module_or_variables: tf.Module | Iterable[tf.Variable], *,
                      trainable_only: bool = False) -> int:
   """Counts the scalar parameters of a module (all variables it uses) or of variables.
 
@@ -267,7 +268,7 @@ def count_parameters(module_or_variables: Union[tf.Module, Iterable[tf.Variable]
 
 
 def count_parameters_by_module(module: tf.Module, *, trainable_only: bool = False
-                               ) -> Dict[str, int]:
+                               ) -> dict[str, int]:
   """Counts parameters per module: `{scope_name: count}` for the module and sub-modules.
 
   Each count includes the sub-modules of that module (like `count_parameters`).
@@ -279,7 +280,7 @@ def count_parameters_by_module(module: tf.Module, *, trainable_only: bool = Fals
   Returns:
     An ordered dict from scope name to parameter count, the module itself first.
   """
-  counts: Dict[str, int] = collections.OrderedDict()
+  counts: dict[str, int] = collections.OrderedDict()
   for m in [module] + sorted(
       (s for s in module.submodules if hasattr(s, module_state.STATE_ATTRIBUTE)),
       key=lambda s: s.scope_name):
@@ -289,7 +290,7 @@ def count_parameters_by_module(module: tf.Module, *, trainable_only: bool = Fals
 
 def get_saver(scope_or_module: types.ScopeOrModule,
               collections: Sequence[str] = (GLOBAL_VARIABLES,),
-              context: Optional[types.ScopeOrModule] = None,
+              context: types.ScopeOrModule | None = None,
               **kwargs: Any) -> "tf.compat.v1.train.Saver":
   """Graph mode: a `tf.compat.v1.train.Saver` over a module's (or scope's) variables.
 
@@ -353,10 +354,10 @@ def _escape_checkpoint_name(name: str) -> str:
   return name.replace(".", "..").replace("/", ".S")
 
 
-def _variables_by_checkpoint_key(root: Any) -> Dict[str, Any]:
+def _variables_by_checkpoint_key(root: Any) -> dict[str, Any]:
   """Maps the checkpoint key of every variable reachable from `root` to the variable."""
   view = tf.train.TrackableView(root)
-  found: Dict[str, Any] = {}
+  found: dict[str, Any] = {}
   seen = {id(root)}
   queue = [(root, "")]
   while queue:

@@ -7,9 +7,9 @@ from unittest import mock
 
 from absl import logging
 from absl.testing import parameterized
-import numpy as np
-import sonnet as snt
 import tensorflow as tf
+
+import sonnet as snt
 
 
 class ScopeTest(parameterized.TestCase, tf.test.TestCase):

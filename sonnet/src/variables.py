@@ -15,11 +15,12 @@ module's variable scope. Called inside `_build` (or inside a method decorated wi
   checkpoints and `snt.get_regularization_loss`.
 """
 
+from collections.abc import Callable, Iterable, Iterator, Sequence
 import contextlib
 import functools
 import math
 import threading
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Union
+from typing import Any
 
 import tensorflow as tf
 
@@ -88,14 +89,14 @@ class _ReuseByName(threading.local):
 
   def __init__(self):
     super().__init__()
-    self.cache: Optional[Dict[str, Any]] = None
+    self.cache: dict[str, Any] | None = None
 
 
 _reuse_by_name = _ReuseByName()
 
 
 @contextlib.contextmanager
-def reuse_variables_by_full_name() -> Iterator[Dict[str, Any]]:
+def reuse_variables_by_full_name() -> Iterator[dict[str, Any]]:
   """Testing aid: new variables with a name seen before in this context are reused.
 
   Used by `test_utils.evaluate_in_mode("tf_function", fn)` where `fn` constructs modules:
@@ -147,10 +148,10 @@ class _ModuleVariableStore:
                shape: Any = None,
                dtype: Any = tf.float32,
                initializer: Any = None,
-               regularizer: Optional[Callable[[Any], Any]] = None,
+               regularizer: Callable[[Any], Any] | None = None,
                trainable: bool = True,
-               partitioner: Optional[Callable[..., Any]] = None,
-               collections: Optional[Sequence[str]] = None,
+               partitioner: Callable[..., Any] | None = None,
+               collections: Sequence[str] | None = None,
                synchronization: Any = tf.VariableSynchronization.AUTO,
                aggregation: Any = tf.VariableAggregation.NONE,
                **unused_kwargs: Any) -> Any:
@@ -282,7 +283,7 @@ def _chain_getters(base: Callable[..., Any],
   return getter
 
 
-def getter_for_frame(frame: naming.Frame, base: Optional[Callable[..., Any]] = None):
+def getter_for_frame(frame: naming.Frame, base: Callable[..., Any] | None = None):
   """Returns the full getter chain for the innermost module of `frame`."""
   state = module_state.of(frame.module)
   if base is None:
@@ -330,10 +331,10 @@ def get_variable(name: str,
                  shape: Any = None,
                  dtype: Any = tf.float32,
                  initializer: Any = None,
-                 regularizer: Optional[Callable[[Any], Any]] = None,
-                 partitioner: Optional[Callable[..., Any]] = None,
+                 regularizer: Callable[[Any], Any] | None = None,
+                 partitioner: Callable[..., Any] | None = None,
                  trainable: bool = True,
-                 collections: Optional[Sequence[str]] = None,
+                 collections: Sequence[str] | None = None,
                  **kwargs: Any) -> Any:
   """Creates a variable of the current module on first use, returns it afterwards.
 
@@ -381,7 +382,7 @@ def get_variable(name: str,
 
 
 def get_regularization_loss(
-    module_or_modules: Union[Any, Sequence[Any]],
+    module_or_modules: Any | Sequence[Any],
     *,
     name: str = "regularization_loss") -> tf.Tensor:
   """Sums the regularization losses of the variables of modules and their sub-modules.
@@ -405,7 +406,7 @@ def get_regularization_loss(
     roots = list(module_or_modules)
   else:
     roots = [module_or_modules]
-  losses: List[tf.Tensor] = []
+  losses: list[tf.Tensor] = []
   seen = set()
   for root in roots:
     if not hasattr(root, module_state.VARIABLES_ATTRIBUTE):

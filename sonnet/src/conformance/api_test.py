@@ -21,9 +21,10 @@ import os
 import subprocess
 import sys
 import types
-from typing import Any, Dict, List, Tuple
+from typing import Any
 
 from absl.testing import absltest
+
 import sonnet as snt
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
@@ -88,7 +89,7 @@ def kind_of(value: Any) -> str:
   return "value"
 
 
-def module_names(module: types.ModuleType) -> List[str]:
+def module_names(module: types.ModuleType) -> list[str]:
   """The public names of a public module: its `__all__`, else what it defines itself.
 
   Args:
@@ -107,7 +108,7 @@ def module_names(module: types.ModuleType) -> List[str]:
   return sorted(names, key=str.lower)
 
 
-def public_api() -> List[Tuple[str, Any]]:
+def public_api() -> list[tuple[str, Any]]:
   """Every public name: of `snt`, and of the modules among them (`snt.nets`, `snt.nest`, ...).
 
   Returns:
@@ -143,9 +144,9 @@ def own_docstring(value: Any) -> str:
   doc = value.__doc__ if inspect.isclass(value) else inspect.getdoc(value)
   doc = (doc or "").strip()
   fields = getattr(value, "_fields", None)
-  if inspect.isclass(value) and issubclass(value, tuple) and fields is not None:
-    if doc == "%s(%s)" % (value.__name__, ", ".join(fields)):
-      return ""
+  if (inspect.isclass(value) and issubclass(value, tuple) and fields is not None
+      and doc == "%s(%s)" % (value.__name__, ", ".join(fields))):
+    return ""
   return doc
 
 
@@ -208,7 +209,7 @@ class PublicNamesTest(absltest.TestCase):
     assert result.returncode == 0, result.stderr
     cls.fresh = json.loads(result.stdout.strip().splitlines()[-1])
 
-  def assert_sorted_unique(self, names: List[str]):
+  def assert_sorted_unique(self, names: list[str]):
     """Sorted case-insensitively, and no two names differ only in case."""
     self.assertEqual(names, sorted(set(names), key=str.lower))
     self.assertLen({name.lower() for name in names}, len(names))
@@ -253,7 +254,7 @@ class PublicNamesTest(absltest.TestCase):
 class DocumentationTest(absltest.TestCase):
 
   def test_public_names_are_documented(self):
-    problems: Dict[str, str] = {}
+    problems: dict[str, str] = {}
     for name, value in public_api():
       kind = kind_of(value)
       if kind == "module":
@@ -294,7 +295,7 @@ class DocumentationTest(absltest.TestCase):
       def __init__(self, x):
         self.x = x
 
-    Bare = collections.namedtuple("Bare", ["a", "b"])  # pylint: disable=invalid-name
+    Bare = collections.namedtuple("Bare", ["a", "b"])
     self.assertEqual(doc_problem(no_doc), "no docstring")
     self.assertEqual(doc_problem(no_args), "no Args: section")
     self.assertEqual(doc_problem(documented), "")

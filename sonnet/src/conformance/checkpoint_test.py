@@ -12,8 +12,9 @@ import os
 from absl.testing import absltest
 from absl.testing import parameterized
 import numpy as np
-from sonnet.src.conformance import harness
 import tensorflow as tf
+
+from sonnet.src.conformance import harness
 
 
 def _built(descriptor):

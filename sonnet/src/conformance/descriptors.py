@@ -15,9 +15,10 @@ import types
 import warnings
 
 import numpy as np
+import tensorflow as tf
+
 import sonnet as snt
 from sonnet.src.conformance import harness
-import tensorflow as tf
 
 Descriptor = harness.Descriptor
 _u = harness.uniform
@@ -65,9 +66,9 @@ def _identity(state):
 
 def _bidirectional_call(module, input_sequence, **kwargs):
   # The state comes from the cores, as a user builds it.
-  batch = harness._batch_size([input_sequence])  # pylint: disable=protected-access
-  state = (module._forward_core.initial_state(batch),  # pylint: disable=protected-access
-           module._backward_core.initial_state(batch))  # pylint: disable=protected-access
+  batch = harness.batch_size_of([input_sequence])
+  state = (module.forward_core.initial_state(batch),
+           module.backward_core.initial_state(batch))
   return module(input_sequence, state, **kwargs)
 
 

@@ -22,9 +22,10 @@ import re
 from absl.testing import absltest
 from absl.testing import parameterized
 import numpy as np
+import tensorflow as tf
+
 from sonnet.src.conformance import descriptors
 from sonnet.src.conformance import harness
-import tensorflow as tf
 
 REGENERATE_ENV = "SONNET_REGENERATE_GOLDENS"
 GOLDENS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "goldens")

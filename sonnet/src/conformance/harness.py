@@ -19,12 +19,13 @@ class MyCheckTest(parameterized.TestCase, tf.test.TestCase):
 assertion that the check still fails, so fixing the module flips the test.
 """
 
+from collections.abc import Callable, Mapping, Sequence
 import dataclasses
 import functools
 import itertools
 import types
+from typing import Any
 import zlib
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 import tensorflow as tf
@@ -70,14 +71,14 @@ class Descriptor:
   name: str
   module_class: str
   constructor: Callable[[], Any]
-  make_inputs: Callable[[], Tuple[Any, ...]]
+  make_inputs: Callable[[], tuple[Any, ...]]
   recurrent: bool = False
   stateful: bool = False
   transposable: bool = False
   uses_op: bool = False
   call_kwargs: Mapping[str, Any] = dataclasses.field(
       default_factory=lambda: types.MappingProxyType({}))
-  call: Optional[Callable[..., Any]] = None
+  call: Callable[..., Any] | None = None
   batched: bool = True
 
 
@@ -116,7 +117,7 @@ def variable_key(variable: tf.Variable) -> str:
   return rest if first.startswith(_SCOPE_PREFIX) and rest else name
 
 
-def _batch_size(args: Sequence[Any]) -> Any:
+def batch_size_of(args: Sequence[Any]) -> Any:
   first = tf.nest.flatten(args)[0]
   static = first.shape[0]
   return static if static is not None else tf.shape(first)[0]
@@ -139,23 +140,23 @@ def connect(descriptor: Descriptor, module: Any, args: Sequence[Any]) -> Any:
     return descriptor.call(module, *args, **descriptor.call_kwargs)
   if not descriptor.recurrent:
     return module(*args, **descriptor.call_kwargs)
-  state = module.initial_state(_batch_size(args))
+  state = module.initial_state(batch_size_of(args))
   output_1, state = module(*args, state, **descriptor.call_kwargs)
   output_2, state = module(*args, state, **descriptor.call_kwargs)
   return output_1, output_2, state
 
 
-def numpy_inputs(descriptor: Descriptor) -> Tuple[Any, ...]:
+def numpy_inputs(descriptor: Descriptor) -> tuple[Any, ...]:
   """The descriptor's example inputs (a tuple of nests of numpy arrays)."""
   return tuple(descriptor.make_inputs())
 
 
-def tensor_inputs(descriptor: Descriptor) -> Tuple[Any, ...]:
+def tensor_inputs(descriptor: Descriptor) -> tuple[Any, ...]:
   """The example inputs as constant tensors (call inside the graph / function used)."""
   return tf.nest.map_structure(tf.constant, numpy_inputs(descriptor))
 
 
-def input_signature(descriptor: Descriptor, unknown_batch: bool) -> Tuple[Any, ...]:
+def input_signature(descriptor: Descriptor, unknown_batch: bool) -> tuple[Any, ...]:
   """`tf.TensorSpec`s of the example inputs; dimension 0 is None if `unknown_batch`."""
   def spec(array):
     shape = list(array.shape)
@@ -169,7 +170,7 @@ def input_signature(descriptor: Descriptor, unknown_batch: bool) -> Tuple[Any, .
 
 
 def deterministic_value(key: str, shape: Sequence[int], dtype: tf.DType,
-                        trainable: bool) -> Optional[np.ndarray]:
+                        trainable: bool) -> np.ndarray | None:
   """The value the conformance tests give a variable, from its key alone.
 
   Floating-point variables get values seeded by the key (so they do not depend on which
@@ -197,12 +198,12 @@ def deterministic_value(key: str, shape: Sequence[int], dtype: tf.DType,
   return value.astype(dtype.as_numpy_dtype)
 
 
-def module_variables(module: Any) -> List[tf.Variable]:
+def module_variables(module: Any) -> list[tf.Variable]:
   """The module's variables (its own, sub-modules' and modules passed in), by key."""
   return sorted(module.variables, key=variable_key)
 
 
-def assign_deterministic_values(module: Any) -> List[Any]:
+def assign_deterministic_values(module: Any) -> list[Any]:
   """Assigns every variable its `deterministic_value`.
 
   Works in every mode: eagerly the assignments happen at once; in a graph or a
@@ -254,7 +255,7 @@ def to_numpy(nest: Any) -> Any:
       lambda x: x.numpy() if hasattr(x, "numpy") else np.asarray(x), nest)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _eager_reference(name: str) -> Any:
   descriptor = get(name)
   module = construct(descriptor)
@@ -269,7 +270,7 @@ def eager_reference(descriptor: Descriptor) -> Any:
   return _eager_reference(descriptor.name)
 
 
-def flatten_with_paths(nest: Any, prefix: str = "") -> List[Tuple[str, Any]]:
+def flatten_with_paths(nest: Any, prefix: str = "") -> list[tuple[str, Any]]:
   """Flattens a nest in `tf.nest.flatten` order into `(path, leaf)` pairs.
 
   Paths name namedtuple fields (`.hidden`), dict keys (`['loss']`) and sequence indices
@@ -315,10 +316,10 @@ def assert_nests_close(test_case: Any, expected: Any, actual: Any, what: str,
 # --- Parameterizing tests over descriptors ----------------------------------------------
 
 
-@functools.lru_cache(maxsize=None)
-def by_name() -> Dict[str, Descriptor]:
+@functools.cache
+def by_name() -> dict[str, Descriptor]:
   """All descriptors, by name."""
-  from sonnet.src.conformance import descriptors  # pylint: disable=g-import-not-at-top
+  from sonnet.src.conformance import descriptors
   return {d.name: d for d in descriptors.DESCRIPTORS}
 
 
@@ -334,15 +335,15 @@ def get(name: str) -> Descriptor:
   return found
 
 
-def known_failure(name: str, check: str) -> Optional[str]:
+def known_failure(name: str, check: str) -> str | None:
   """The reason listed in `descriptors.KNOWN_FAILURES` for `(name, check)`, or None."""
-  from sonnet.src.conformance import descriptors  # pylint: disable=g-import-not-at-top
+  from sonnet.src.conformance import descriptors
   return descriptors.KNOWN_FAILURES.get((name, check))
 
 
 def over_descriptors(check: str,
                      predicate: Callable[[Descriptor], bool] = lambda d: True,
-                     modes: Optional[Sequence[str]] = None
+                     modes: Sequence[str] | None = None
                      ) -> Callable[[Callable[..., Any]], Any]:
   """Decorator: runs a test method once per descriptor (those matching `predicate`).
 
@@ -361,8 +362,9 @@ def over_descriptors(check: str,
   Returns:
     The decorator.
   """
-  from sonnet.src.conformance import descriptors  # pylint: disable=g-import-not-at-top
-  from absl.testing import parameterized  # pylint: disable=g-import-not-at-top
+  from absl.testing import parameterized
+
+  from sonnet.src.conformance import descriptors
   selected = [d.name for d in descriptors.DESCRIPTORS if predicate(d)]
   if modes is None:
     cases = [(name, name, None) for name in selected]
@@ -380,7 +382,7 @@ def over_descriptors(check: str,
         return method(self, *args)
       try:
         method(self, *args)
-      except Exception:  # pylint: disable=broad-except
+      except Exception:
         return None  # Still failing, as listed.
       self.fail(ERR_KNOWN_FAILURE_PASSED.format(check=check_name, name=name, reason=reason))
     return parameterized.named_parameters(*cases)(wrapper)

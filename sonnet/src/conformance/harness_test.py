@@ -8,9 +8,10 @@ import unittest
 from absl.testing import absltest
 from absl.testing import parameterized
 import numpy as np
+import tensorflow as tf
+
 from sonnet.src.conformance import descriptors
 from sonnet.src.conformance import harness
-import tensorflow as tf
 
 Pair = collections.namedtuple("Pair", ["b", "a"])
 

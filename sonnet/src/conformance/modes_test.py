@@ -10,9 +10,10 @@ get the same deterministic values in every mode and the outputs must match eager
 from absl.testing import absltest
 from absl.testing import parameterized
 import numpy as np
+import tensorflow as tf
+
 from sonnet.src import test_utils
 from sonnet.src.conformance import harness
-import tensorflow as tf
 
 
 def _batched(descriptor):

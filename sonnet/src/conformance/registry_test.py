@@ -11,10 +11,11 @@ import re
 
 from absl.testing import absltest
 from absl.testing import parameterized
+import tensorflow as tf
+
 import sonnet as snt
 from sonnet.src.conformance import descriptors
 from sonnet.src.conformance import harness
-import tensorflow as tf
 
 ERR_MISSING = (
     "Public module classes without a conformance descriptor: {names}. Add a descriptor to "

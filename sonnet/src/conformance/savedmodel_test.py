@@ -17,9 +17,10 @@ import tempfile
 from absl.testing import absltest
 from absl.testing import parameterized
 import numpy as np
+import tensorflow as tf
+
 from sonnet.src.conformance import descriptors
 from sonnet.src.conformance import harness
-import tensorflow as tf
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))))
@@ -52,7 +53,7 @@ for name in names:
     result = getattr(loaded, name).call(*harness.numpy_inputs(harness.get(name)))
     for i, leaf in enumerate(tf.nest.flatten(result)):
       outputs["%s/%d" % (name, i)] = leaf.numpy()
-  except Exception as e:  # pylint: disable=broad-except
+  except Exception as e:
     errors[name] = "%s: %s" % (type(e).__name__, e)
 np.savez(out_path, **outputs)
 with open(errors_path, "w") as f:
@@ -84,7 +85,7 @@ class SavedModelTest(parameterized.TestCase, tf.test.TestCase):
     for descriptor in descriptors.DESCRIPTORS:
       try:
         wrappers[descriptor.name] = _export_wrapper(descriptor)
-      except Exception as e:  # pylint: disable=broad-except
+      except Exception as e:
         cls.export_errors[descriptor.name] = f"{type(e).__name__}: {e}"
         continue
       setattr(root, descriptor.name, wrappers[descriptor.name])

@@ -3,7 +3,8 @@
 """AlexNet (Krizhevsky et al., 2012) in the FULL, HALF and MINI variants of Sonnet 1."""
 
 import collections.abc
-from typing import Any, Mapping, Optional
+from collections.abc import Mapping
+from typing import Any
 
 import tensorflow as tf
 
@@ -67,12 +68,12 @@ class AlexNet(base.AbstractModule, util.VariableOptions):
   def __init__(self,
                mode: str = HALF,
                use_batch_norm: bool = False,
-               batch_norm_config: Optional[Mapping[str, Any]] = None,
-               initializers: Optional[types.Initializers] = None,
-               partitioners: Optional[types.Partitioners] = None,
-               regularizers: Optional[types.Regularizers] = None,
+               batch_norm_config: Mapping[str, Any] | None = None,
+               initializers: types.Initializers | None = None,
+               partitioners: types.Partitioners | None = None,
+               regularizers: types.Regularizers | None = None,
                bn_on_fc_layers: bool = True,
-               custom_getter: Optional[types.CustomGetterArg] = None,
+               custom_getter: types.CustomGetterArg | None = None,
                name: str = "alex_net"):
     """Constructs an AlexNet.
 
@@ -118,12 +119,12 @@ class AlexNet(base.AbstractModule, util.VariableOptions):
         conv.Conv2D(output_channels=channels, kernel_shape=kernel, stride=stride,
                     padding=conv.VALID, initializers=self._initializers,
                     partitioners=self._partitioners, regularizers=self._regularizers,
-                    name="conv_{}".format(i))
+                    name=f"conv_{i}")
         for i, ((channels, kernel, stride), _) in enumerate(self._conv_layers)]
     self._linear_modules = [
         linear.Linear(output_size=size, initializers=self._initializers,
                       partitioners=self._partitioners, regularizers=self._regularizers,
-                      name="fc_{}".format(i))
+                      name=f"fc_{i}")
         for i, size in enumerate(self._fc_layers)]
     bn_count = 0
     if self._use_batch_norm:
@@ -229,12 +230,12 @@ class AlexNetFull(AlexNet):
   """AlexNet in FULL mode."""
 
   def __init__(self, use_batch_norm: bool = False,
-               batch_norm_config: Optional[Mapping[str, Any]] = None,
-               initializers: Optional[types.Initializers] = None,
-               partitioners: Optional[types.Partitioners] = None,
-               regularizers: Optional[types.Regularizers] = None,
+               batch_norm_config: Mapping[str, Any] | None = None,
+               initializers: types.Initializers | None = None,
+               partitioners: types.Partitioners | None = None,
+               regularizers: types.Regularizers | None = None,
                bn_on_fc_layers: bool = True,
-               custom_getter: Optional[types.CustomGetterArg] = None,
+               custom_getter: types.CustomGetterArg | None = None,
                name: str = "alex_net_full"):
     """Constructs AlexNet in FULL mode; arguments as `AlexNet` (without `mode`)."""
     super().__init__(mode=self.FULL, use_batch_norm=use_batch_norm,
@@ -248,12 +249,12 @@ class AlexNetMini(AlexNet):
   """AlexNet in MINI mode."""
 
   def __init__(self, use_batch_norm: bool = False,
-               batch_norm_config: Optional[Mapping[str, Any]] = None,
-               initializers: Optional[types.Initializers] = None,
-               partitioners: Optional[types.Partitioners] = None,
-               regularizers: Optional[types.Regularizers] = None,
+               batch_norm_config: Mapping[str, Any] | None = None,
+               initializers: types.Initializers | None = None,
+               partitioners: types.Partitioners | None = None,
+               regularizers: types.Regularizers | None = None,
                bn_on_fc_layers: bool = True,
-               custom_getter: Optional[types.CustomGetterArg] = None,
+               custom_getter: types.CustomGetterArg | None = None,
                name: str = "alex_net_mini"):
     """Constructs AlexNet in MINI mode; arguments as `AlexNet` (without `mode`)."""
     super().__init__(mode=self.MINI, use_batch_norm=use_batch_norm,

@@ -14,7 +14,7 @@ from sonnet.src.nets import alexnet
 def _reference(x, net):
   """Plain-TF AlexNet from the module's variables (no batch norm, no dropout)."""
   out = tf.constant(x)
-  for conv, (_, pooling) in zip(net.conv_modules, net._conv_layers):  # pylint: disable=protected-access
+  for conv, (_, pooling) in zip(net.conv_modules, net._conv_layers):
     out = tf.nn.relu(tf.nn.conv2d(out, conv.w, strides=conv.stride, padding="VALID")
                      + conv.b)
     if pooling:
@@ -112,7 +112,7 @@ class AlexNetTest(tf.test.TestCase, parameterized.TestCase):
       fn(tf.ones([1, 17, 17, 1]))
     self.assertFalse(net.is_connected)
     with self.assertRaises(errors.NotConnectedError):
-      net.conv_modules  # pylint: disable=pointless-statement
+      net.conv_modules
     with self.assertRaisesRegex(tf.errors.InvalidArgumentError, "`keep_prob` must be None or 1"):
       net(tf.ones([1, 17, 17, 1]), keep_prob=0.5, is_training=False)
 

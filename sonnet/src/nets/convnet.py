@@ -3,8 +3,9 @@
 """ConvNet2D and ConvNet2DTranspose: stacks of convolutions with optional normalisation."""
 
 import collections.abc
+from collections.abc import Callable, Iterable, Mapping
 import inspect
-from typing import Any, Callable, Iterable, Mapping, Optional, Union
+from typing import Any
 
 import tensorflow as tf
 
@@ -103,7 +104,8 @@ def _resolve_normalization(normalization_ctor, normalization_kwargs, use_batch_n
 
 def _build_params(module: Any):
   """(accepted keyword names or None for **kwargs, required names) of `module`'s call."""
-  fn = module._build if isinstance(module, base.AbstractModule) else module  # pylint: disable=protected-access
+  # The signature a Sonnet module's call accepts is its _build's.
+  fn = module._build if isinstance(module, base.AbstractModule) else module  # noqa: SLF001
   try:
     params = list(inspect.signature(fn).parameters.values())[1:]  # skip the input
   except (TypeError, ValueError):
@@ -180,7 +182,7 @@ class _ConvNet2DBase(base.AbstractModule, base.Transposable,
       if self._normalization_ctor is not None and (i != self._num_layers - 1
                                                    or self._normalize_final):
         # Named batch_norm_{i} whatever the normaliser, as in Sonnet 1.
-        normalizers.append(self._normalization_ctor(name="batch_norm_{}".format(i),
+        normalizers.append(self._normalization_ctor(name=f"batch_norm_{i}",
                                                     **self._normalizer_kwargs()))
       else:
         normalizers.append(None)
@@ -327,7 +329,7 @@ class _ConvNet2DBase(base.AbstractModule, base.Transposable,
 
   def _transposed_channels(self, output_channels):
     if output_channels is None:
-      return [lambda l=layer: l.input_channels for layer in reversed(self._layers)]
+      return [lambda layer=layer: layer.input_channels for layer in reversed(self._layers)]
     output_channels = _as_tuple("output_channels", output_channels)
     if len(output_channels) != self._num_layers:
       raise ValueError(ERR_OUTPUT_CHANNELS_LENGTH.format(n=self._num_layers,
@@ -346,24 +348,24 @@ class ConvNet2D(_ConvNet2DBase):
   """
 
   def __init__(self,
-               output_channels: Iterable[Union[int, Callable[[], int]]],
+               output_channels: Iterable[int | Callable[[], int]],
                kernel_shapes: Iterable[Any],
                strides: Iterable[Any],
                paddings: Iterable[str],
                rates: Iterable[Any] = (1,),
                activation: types.Activation = tf.nn.relu,
                activate_final: bool = False,
-               normalization_ctor: Union[None, str, Callable[..., Any]] = None,
-               normalization_kwargs: Optional[Mapping[str, Any]] = None,
-               normalize_final: Optional[bool] = None,
-               initializers: Optional[types.Initializers] = None,
-               partitioners: Optional[types.Partitioners] = None,
-               regularizers: Optional[types.Regularizers] = None,
-               use_batch_norm: Optional[bool] = None,
-               use_bias: Union[bool, Iterable[bool]] = True,
-               batch_norm_config: Optional[Mapping[str, Any]] = None,
+               normalization_ctor: None | str | Callable[..., Any] = None,
+               normalization_kwargs: Mapping[str, Any] | None = None,
+               normalize_final: bool | None = None,
+               initializers: types.Initializers | None = None,
+               partitioners: types.Partitioners | None = None,
+               regularizers: types.Regularizers | None = None,
+               use_batch_norm: bool | None = None,
+               use_bias: bool | Iterable[bool] = True,
+               batch_norm_config: Mapping[str, Any] | None = None,
                data_format: str = "NHWC",
-               custom_getter: Optional[types.CustomGetterArg] = None,
+               custom_getter: types.CustomGetterArg | None = None,
                name: str = "conv_net_2d"):
     """Constructs a ConvNet2D.
 
@@ -415,7 +417,7 @@ class ConvNet2D(_ConvNet2DBase):
                       partitioners=self._partitioners,
                       regularizers=self._regularizers,
                       data_format=self._data_format,
-                      name="conv_2d_{}".format(i))
+                      name=f"conv_2d_{i}")
           for i in range(self._num_layers))
 
   @property
@@ -423,8 +425,8 @@ class ConvNet2D(_ConvNet2DBase):
     """The dilation rate of each layer."""
     return self._rates
 
-  def transpose(self, name: Optional[str] = None, output_channels: Optional[Iterable[Any]] = None,
-                activate_final: Optional[bool] = None) -> "ConvNet2DTranspose":
+  def transpose(self, name: str | None = None, output_channels: Iterable[Any] | None = None,
+                activate_final: bool | None = None) -> "ConvNet2DTranspose":
     """Returns a ConvNet2DTranspose mapping this network's outputs to its input shape.
 
     Args:
@@ -443,7 +445,7 @@ class ConvNet2D(_ConvNet2DBase):
     if any(max(conv.fill_shape(r, 2, "rate", self.module_name)) > 1 for r in self._rates):
       raise errors.NotSupportedError(ERR_TRANSPOSE_DILATED.format(module=self.module_name,
                                                                   rates=self._rates))
-    output_shapes = [lambda l=layer: self._spatial(l.input_shape)
+    output_shapes = [lambda layer=layer: self._spatial(layer.input_shape)
                      for layer in reversed(self._layers)]
     return ConvNet2DTranspose(
         output_channels=self._transposed_channels(output_channels),
@@ -457,24 +459,24 @@ class ConvNet2DTranspose(_ConvNet2DBase):
   followed by a normalisation module and an activation."""
 
   def __init__(self,
-               output_channels: Iterable[Union[int, Callable[[], int]]],
+               output_channels: Iterable[int | Callable[[], int]],
                output_shapes: Iterable[Any],
                kernel_shapes: Iterable[Any],
                strides: Iterable[Any],
                paddings: Iterable[str],
                activation: types.Activation = tf.nn.relu,
                activate_final: bool = False,
-               normalization_ctor: Union[None, str, Callable[..., Any]] = None,
-               normalization_kwargs: Optional[Mapping[str, Any]] = None,
-               normalize_final: Optional[bool] = None,
-               initializers: Optional[types.Initializers] = None,
-               partitioners: Optional[types.Partitioners] = None,
-               regularizers: Optional[types.Regularizers] = None,
-               use_batch_norm: Optional[bool] = None,
-               use_bias: Union[bool, Iterable[bool]] = True,
-               batch_norm_config: Optional[Mapping[str, Any]] = None,
+               normalization_ctor: None | str | Callable[..., Any] = None,
+               normalization_kwargs: Mapping[str, Any] | None = None,
+               normalize_final: bool | None = None,
+               initializers: types.Initializers | None = None,
+               partitioners: types.Partitioners | None = None,
+               regularizers: types.Regularizers | None = None,
+               use_batch_norm: bool | None = None,
+               use_bias: bool | Iterable[bool] = True,
+               batch_norm_config: Mapping[str, Any] | None = None,
                data_format: str = "NHWC",
-               custom_getter: Optional[types.CustomGetterArg] = None,
+               custom_getter: types.CustomGetterArg | None = None,
                name: str = "conv_net_2d_transpose"):
     """Constructs a ConvNet2DTranspose.
 
@@ -511,7 +513,7 @@ class ConvNet2DTranspose(_ConvNet2DBase):
                                          partitioners=self._partitioners,
                                          regularizers=self._regularizers,
                                          data_format=self._data_format,
-                                         name="conv_2d_transpose_{}".format(i))
+                                         name=f"conv_2d_transpose_{i}")
           for i in range(self._num_layers))
 
   @property
@@ -520,8 +522,8 @@ class ConvNet2DTranspose(_ConvNet2DBase):
     shapes = (s() if callable(s) else s for s in self._output_shapes)
     return tuple(None if s is None else tuple(s) for s in shapes)
 
-  def transpose(self, name: Optional[str] = None, output_channels: Optional[Iterable[Any]] = None,
-                activate_final: Optional[bool] = None) -> ConvNet2D:
+  def transpose(self, name: str | None = None, output_channels: Iterable[Any] | None = None,
+                activate_final: bool | None = None) -> ConvNet2D:
     """Returns a ConvNet2D mapping this network's outputs back to its input shape.
 
     Args:

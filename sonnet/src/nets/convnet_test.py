@@ -73,7 +73,7 @@ class ConvNet2DTest(tf.test.TestCase, parameterized.TestCase):
                          data_format=["NHWC", "NCHW"])
   def test_unknown_batch_keeps_static_shape(self, norm, data_format):
     kwargs = {"groups": 2} if norm == "group_norm" else {}
-    make_net = lambda: convnet.ConvNet2D(  # pylint: disable=g-long-lambda
+    make_net = lambda: convnet.ConvNet2D(
         [4, 2], [3], [1, 2], ["SAME", "VALID"], data_format=data_format,
         normalization_ctor=norm, normalization_kwargs=kwargs, normalize_final=True)
     net = make_net()
@@ -193,7 +193,7 @@ class ConvNet2DTest(tf.test.TestCase, parameterized.TestCase):
     out = net(tf.ones([2, 4, 4, 5]))
     self.assertEqual(out.shape, (2, 8, 8, 2))
     self.assertEqual(net.output_shapes, ((8, 8), (8, 8)))
-    self.assertEqual([l.module_name for l in net.layers],
+    self.assertEqual([layer.module_name for layer in net.layers],
                      ["conv_2d_transpose_0", "conv_2d_transpose_1"])
     self.assertIsNone(net.normalizers[1])
 
@@ -234,7 +234,7 @@ class ConvNet2DTest(tf.test.TestCase, parameterized.TestCase):
       net(tf.ones([1, 3, 3, 1]))
     self.assertFalse(net.is_connected)
     with self.assertRaises(errors.NotConnectedError):
-      net.input_shape  # pylint: disable=pointless-statement
+      net.input_shape
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
 """The context module of "Multi-Scale Context Aggregation by Dilated Convolutions"
 (Yu & Koltun, 2016), with its identity initialisers."""
 
-from typing import Any, Callable, Optional, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import tensorflow as tf
 
@@ -126,10 +127,10 @@ class Dilation(base.AbstractModule):
   POSSIBLE_INITIALIZER_KEYS = {WEIGHTS, BIASES}
 
   def __init__(self, num_output_classes: int,
-               initializers: Optional[types.Initializers] = None,
-               regularizers: Optional[types.Regularizers] = None,
+               initializers: types.Initializers | None = None,
+               regularizers: types.Regularizers | None = None,
                model_size: str = "basic",
-               custom_getter: Optional[types.CustomGetterArg] = None,
+               custom_getter: types.CustomGetterArg | None = None,
                name: str = "dilation"):
     """Constructs a Dilation module.
 
@@ -172,7 +173,7 @@ class Dilation(base.AbstractModule):
     rates = [1, 1, 2, 4, 8, 16, 1, 1]
     return [conv.Conv2D(output_channels=width, kernel_shape=[3, 3], rate=rate,
                         initializers=self._initializers, regularizers=self._regularizers,
-                        name="dilated_conv_conv{}".format(i + 1))
+                        name=f"dilated_conv_conv{i + 1}")
             for i, (width, rate) in enumerate(zip(widths, rates))]
 
   def _build(self, images: tf.Tensor) -> tf.Tensor:
@@ -202,7 +203,7 @@ class Dilation(base.AbstractModule):
     for i, layer in enumerate(self._conv_modules):
       net = layer(net)
       if i != len(self._conv_modules) - 1:
-        net = tf.nn.relu(net, name="relu_conv{}".format(i + 1))
+        net = tf.nn.relu(net, name=f"relu_conv{i + 1}")
     return net
 
   @property

@@ -96,7 +96,7 @@ class DilationTest(tf.test.TestCase, parameterized.TestCase):
       module(tf.ones([2, 4, 4, 2]))
     self.assertFalse(module.is_connected)
     with self.assertRaises(errors.NotConnectedError):
-      module.conv_modules  # pylint: disable=pointless-statement
+      module.conv_modules
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 # Licensed under the Apache License, Version 2.0.
 """`snt.nets.MLP`: a multi-layer perceptron made of `snt.Linear` sub-modules."""
 
-from typing import Any, Callable, Dict, Iterable, Optional, Tuple, Union
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import tensorflow as tf
 
@@ -28,15 +29,15 @@ class MLP(base.AbstractModule, base.Transposable, util.VariableOptions):
   """
 
   def __init__(self,
-               output_sizes: Iterable[Union[int, Callable[[], int]]],
+               output_sizes: Iterable[int | Callable[[], int]],
                activation: types.Activation = tf.nn.relu,
                activate_final: bool = False,
-               initializers: Optional[types.Initializers] = None,
-               partitioners: Optional[types.Partitioners] = None,
-               regularizers: Optional[types.Regularizers] = None,
+               initializers: types.Initializers | None = None,
+               partitioners: types.Partitioners | None = None,
+               regularizers: types.Regularizers | None = None,
                use_bias: bool = True,
                use_dropout: bool = False,
-               custom_getter: Optional[types.CustomGetterArg] = None,
+               custom_getter: types.CustomGetterArg | None = None,
                name: str = "mlp"):
     """Constructs an MLP.
 
@@ -83,7 +84,7 @@ class MLP(base.AbstractModule, base.Transposable, util.VariableOptions):
             partitioners=self._partitioners, regularizers=self._regularizers,
             name=f"linear_{index}"))
     self._layers = tuple(layers)
-    self._input_shape: Optional[Tuple[Optional[int], ...]] = None
+    self._input_shape: tuple[int | None, ...] | None = None
 
   @classmethod
   def get_possible_initializer_keys(cls, use_bias: bool = True, **unused_kwargs) -> set:
@@ -122,12 +123,12 @@ class MLP(base.AbstractModule, base.Transposable, util.VariableOptions):
     return outputs
 
   @property
-  def layers(self) -> Tuple[linear.Linear, ...]:
+  def layers(self) -> tuple[linear.Linear, ...]:
     """The Linear sub-modules."""
     return self._layers
 
   @property
-  def output_sizes(self) -> Tuple[int, ...]:
+  def output_sizes(self) -> tuple[int, ...]:
     """The output size of each layer (callables evaluated)."""
     return tuple(layer.output_size for layer in self._layers)
 
@@ -157,7 +158,7 @@ class MLP(base.AbstractModule, base.Transposable, util.VariableOptions):
     return self._use_dropout
 
   @property
-  def input_shape(self) -> Tuple[Optional[int], ...]:
+  def input_shape(self) -> tuple[int | None, ...]:
     """The shape of the first input.
 
     Raises:
@@ -166,13 +167,13 @@ class MLP(base.AbstractModule, base.Transposable, util.VariableOptions):
     self._ensure_is_connected()
     return self._input_shape
 
-  def _config(self) -> Dict[str, Any]:
+  def _config(self) -> dict[str, Any]:
     return dict(activation=self._activation, initializers=self._initializers,
                 partitioners=self._partitioners, regularizers=self._regularizers,
                 use_bias=self._use_bias, use_dropout=self._use_dropout,
                 custom_getter=self._custom_getter_arg)
 
-  def clone(self, name: Optional[str] = None) -> "MLP":
+  def clone(self, name: str | None = None) -> "MLP":
     """Returns a new, unconnected MLP with the same configuration (own variables).
 
     Args:
@@ -186,8 +187,8 @@ class MLP(base.AbstractModule, base.Transposable, util.VariableOptions):
     return MLP(output_sizes=self.output_sizes, activate_final=self._activate_final,
                name=name, **self._config())
 
-  def transpose(self, name: Optional[str] = None,
-                activate_final: Optional[bool] = None) -> "MLP":
+  def transpose(self, name: str | None = None,
+                activate_final: bool | None = None) -> "MLP":
     """Returns the MLP mapping outputs back to inputs: reversed layer sizes.
 
     Layer `i` of the transpose has the input size of layer `n-1-i` of this MLP, read at

@@ -2,7 +2,7 @@
 # Licensed under the Apache License, Version 2.0.
 """The vector quantisers of VQ-VAE (van den Oord et al., 2017)."""
 
-from typing import Any, Dict
+from typing import Any
 
 import tensorflow as tf
 
@@ -143,7 +143,7 @@ class VectorQuantizer(_VectorQuantizerBase):
     """
     super().__init__(embedding_dim, num_embeddings, commitment_cost, name)
 
-  def _build(self, inputs: tf.Tensor, is_training: Any = True) -> Dict[str, tf.Tensor]:
+  def _build(self, inputs: tf.Tensor, is_training: Any = True) -> dict[str, tf.Tensor]:
     """Quantises `inputs`.
 
     Args:
@@ -212,7 +212,7 @@ class VectorQuantizerEMA(_VectorQuantizerBase):
     self._ema_cluster_size = None
     self._ema_w = None
 
-  def _build(self, inputs: tf.Tensor, is_training: Any) -> Dict[str, tf.Tensor]:
+  def _build(self, inputs: tf.Tensor, is_training: Any) -> dict[str, tf.Tensor]:
     """Quantises `inputs`, updating the codebook when training.
 
     Args:

@@ -90,7 +90,7 @@ class VectorQuantizerTest(tf.test.TestCase, parameterized.TestCase):
       vqvae.VectorQuantizerEMA(D, K, 0.25, decay=2.)
     vq = vqvae.VectorQuantizer(D, K, 0.25)
     with self.assertRaises(errors.NotConnectedError):
-      vq.embeddings  # pylint: disable=pointless-statement
+      vq.embeddings
     with self.assertRaises(errors.NotConnectedError):
       vq.quantize(tf.constant([0]))
     with self.assertRaisesRegex(errors.IncompatibleShapeError,
@@ -134,7 +134,7 @@ class VectorQuantizerEMATest(tf.test.TestCase, parameterized.TestCase):
         mode, build, [tf.TensorSpec([None, D]), tf.TensorSpec([], tf.bool)])
     runner(np.zeros([0, D], np.float32), False)  # creates the variables, no update
     w = runner.value(lambda m: m.embeddings)
-    self.assertAllClose(runner.value(lambda m: m._ema_w), w)  # pylint: disable=protected-access
+    self.assertAllClose(runner.value(lambda m: m._ema_w), w)
     cluster_size, ema_w = np.zeros(K), w.copy()
     for x in batches:
       out = runner(x, True)
@@ -165,10 +165,10 @@ class VectorQuantizerEMATest(tf.test.TestCase, parameterized.TestCase):
     self.assertEqual(out["perplexity"], 1.)
     w = runner.value(lambda m: m.embeddings)
     self.assertTrue(np.isfinite(w).all())
-    self.assertAllClose(runner.value(lambda m: m._ema_w), w)  # pylint: disable=protected-access
+    self.assertAllClose(runner.value(lambda m: m._ema_w), w)
     x = np.random.RandomState(3).randn(4, D).astype(np.float32)
     runner(x)
-    cluster_size = lambda m: m._ema_cluster_size  # pylint: disable=protected-access
+    cluster_size = lambda m: m._ema_cluster_size
     after_batch = [runner.value(lambda m: m.embeddings), runner.value(cluster_size)]
     self.assertFalse(np.allclose(after_batch[0], w))
     runner(empty)  # leaves the averages and the codebook unchanged

@@ -15,11 +15,12 @@ Each op module creates one `OpLibraryLoader` for its library (see
 `resampler.py`); this module knows no particular op.
 """
 
+from collections.abc import Callable, Sequence
 import json
 import os
 import struct
 import threading
-from typing import Any, Callable, Optional, Sequence
+from typing import Any
 
 import tensorflow as tf
 
@@ -65,7 +66,7 @@ NO_WRAPPERS_MESSAGE = (
     "place only.")
 
 
-def elf_extent(path: str) -> Optional[int]:
+def elf_extent(path: str) -> int | None:
   """Bytes that a 64-bit little-endian ELF file's headers say it spans.
 
   The furthest of its header tables and of its segments' file contents. A
@@ -129,12 +130,12 @@ def _op_is_registered(op: str, num_inputs: int) -> bool:
   with tf.Graph().as_default():
     try:
       tf.graph_util.import_graph_def(graph_def, name="")
-    except Exception:  # pylint: disable=broad-except
+    except Exception:
       return False
   return True
 
 
-def _mapped_files() -> Optional[list[str]]:
+def _mapped_files() -> list[str] | None:
   """Paths of the files mapped into this process, or None if unknown."""
   try:
     with open("/proc/self/maps") as f:
@@ -147,7 +148,7 @@ def _mapped_files() -> Optional[list[str]]:
                             if len(f) == 6 and f[5].startswith("/")))
 
 
-def _other_copies(library: str) -> Optional[list[str]]:
+def _other_copies(library: str) -> list[str] | None:
   """Mapped copies of `library` at other paths, if `library` is not mapped.
 
   Args:
@@ -202,7 +203,7 @@ class OpLibraryLoader:
                wrapper_name: str,
                description: str,
                entry_point: str,
-               on_load: Optional[Callable[[Any], None]] = None):
+               on_load: Callable[[Any], None] | None = None):
     """Creates a loader; nothing is read until `load` is called.
 
     Args:

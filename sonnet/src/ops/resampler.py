@@ -12,10 +12,12 @@ SavedModels that contain the op need the library loaded before
 `tf.saved_model.load`: call `snt.resampler_is_available()` first.
 """
 
-from typing import Optional, Sequence
+from collections.abc import Sequence
+import contextlib
+
+import tensorflow as tf
 
 from sonnet.src.ops import op_library
-import tensorflow as tf
 
 LIBRARY_NAME = "_resampler_ops.so"
 OP_NAME = "Sonnet>Resampler"
@@ -49,7 +51,7 @@ def _cc_name(dtype: tf.DType) -> str:
 
 
 def _dtype_error(function: str, op: str, inputs: Sequence[tuple[str, tf.Tensor]]
-                ) -> Optional[tf.errors.InvalidArgumentError]:
+                ) -> tf.errors.InvalidArgumentError | None:
   """The error for inputs of unsupported or differing dtypes, else None.
 
   The op's own checks raise `InvalidArgumentError` in eager mode but the
@@ -100,10 +102,8 @@ def _register_gradients(module) -> None:
 
   for op_name, fn in ((OP_NAME, resampler_grad),
                       (GRAD_OP_NAME, resampler_grad_grad)):
-    try:
+    with contextlib.suppress(KeyError):  # Already registered (e.g. the module was reloaded).
       tf.RegisterGradient(op_name)(fn)
-    except KeyError:  # Already registered (e.g. the module was reloaded).
-      pass
   _gradients_registered = True
 
 
@@ -155,7 +155,7 @@ def resampler_is_available() -> bool:
 
 def resampler(data: tf.Tensor,
               warp: tf.Tensor,
-              name: Optional[str] = "resampler") -> tf.Tensor:
+              name: str | None = "resampler") -> tf.Tensor:
   """Samples `data` bilinearly at the points `warp`.
 
   `warp[..., 0]` is x (the column, along width) and `warp[..., 1]` is y (the
@@ -218,7 +218,7 @@ def resampler(data: tf.Tensor,
 
 
 def resampler_grad(data: tf.Tensor, warp: tf.Tensor, grad_output: tf.Tensor,
-                   name: Optional[str] = "resampler_grad"):
+                   name: str | None = "resampler_grad"):
   """Calls the gradient op directly: returns `(grad_data, grad_warp)`.
 
   Args:

@@ -11,9 +11,10 @@ import tempfile
 from unittest import mock
 
 from absl.testing import parameterized
+import tensorflow as tf
+
 from sonnet.src.ops import op_library
 from sonnet.src.ops import resampler as resampler_lib
-import tensorflow as tf
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.dirname(os.path.abspath(__file__)))))
@@ -112,7 +113,7 @@ class LoaderTest(tf.test.TestCase, parameterized.TestCase):
     # dlopen of a truncated library can die of a bus error, so the loader
     # must refuse it first; in a subprocess, so a regression fails the test
     # instead of killing the test runner.
-    real = resampler_lib._LOADER.find()  # pylint: disable=protected-access
+    real = resampler_lib._LOADER.find()
     with open(real, "rb") as f:
       contents = f.read()
     script = (
@@ -149,7 +150,7 @@ class LoaderTest(tf.test.TestCase, parameterized.TestCase):
     # then fails for every dtype not used before ("Multiple OpKernel
     # registrations"). The loader refuses it instead; loading the path that
     # is already loaded is fine. In a subprocess: registrations are global.
-    real = resampler_lib._LOADER.find()  # pylint: disable=protected-access
+    real = resampler_lib._LOADER.find()
     copies = []
     for _ in range(2):
       copies.append(self._make_tempdir())
@@ -208,7 +209,7 @@ class LoaderTest(tf.test.TestCase, parameterized.TestCase):
     self.assertNotIn("Unable to locate the source code", result.stderr)
 
   def test_elf_extent_of_complete_libraries_is_their_size(self):
-    real = resampler_lib._LOADER.find()  # pylint: disable=protected-access
+    real = resampler_lib._LOADER.find()
     self.assertEqual(op_library.elf_extent(real), os.path.getsize(real))
     framework = os.path.join(tf.sysconfig.get_lib(),
                              "libtensorflow_framework.so.2")

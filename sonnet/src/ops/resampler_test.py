@@ -16,9 +16,10 @@ import threading
 from absl.testing import absltest
 from absl.testing import parameterized
 import numpy as np
+import tensorflow as tf
+
 import sonnet as snt
 from sonnet.src.ops import resampler as resampler_lib
-import tensorflow as tf
 
 DTYPES = (np.float16, np.float32, np.float64)
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
@@ -357,7 +358,7 @@ class ResamplerForwardTest(tf.test.TestCase, parameterized.TestCase):
                   np.array_equal(grad_data.numpy(), want_data) and
                   np.array_equal(grad_warp.numpy(), want_warp)):
             failures.append("results differ from a lone call's")
-      except Exception as e:  # pylint: disable=broad-except
+      except Exception as e:
         failures.append(repr(e))
 
     threads = [threading.Thread(target=worker) for _ in range(6)]
