@@ -7,6 +7,7 @@ use are re-exported here (`conv.SAME`, `conv.fill_shape`, ...).
 """
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import tensorflow as tf
@@ -99,8 +100,17 @@ class _ConvND(conv_utils.ConvProperties, base.AbstractModule, base.Transposable)
         data_format=self._data_format, custom_getter=custom_getter)
 
   @classmethod
-  def get_possible_initializer_keys(cls, use_bias: bool = True):
-    """Returns the keys the `initializers` (etc.) dicts may have: {"w", "b"} or {"w"}."""
+  def get_possible_initializer_keys(cls, use_bias: bool = True,
+                                    **unused_kwargs: Any) -> set[str]:
+    """Returns the keys the `initializers` (etc.) dicts may have: {"w", "b"} or {"w"}.
+
+    Args:
+      use_bias: whether the module has a bias.
+      **unused_kwargs: other constructor arguments, ignored.
+
+    Returns:
+      `{"w", "b"}`, or `{"w"}` without bias.
+    """
     return {"w", "b"} if use_bias else {"w"}
 
   def _build(self, inputs: tf.Tensor) -> tf.Tensor:

@@ -4,6 +4,7 @@
 `SeparableConv2D`."""
 
 from collections.abc import Sequence
+from typing import Any
 
 import tensorflow as tf
 
@@ -81,7 +82,7 @@ class _PerChannelConv(conv_utils.ConvProperties, base.AbstractModule):
   """Shared configuration and properties of the depthwise / separable modules."""
 
   _N = 2
-  _KEYS = ("w",)
+  _KEYS: tuple[str, ...] = ("w",)
 
   def __init__(self, kernel_shape, stride, rate, padding, use_bias, initializers,
                partitioners, regularizers, data_format, custom_getter, name, ctor_kwargs):
@@ -107,8 +108,17 @@ class _PerChannelConv(conv_utils.ConvProperties, base.AbstractModule):
                              data_format=self._data_format, custom_getter=custom_getter)
 
   @classmethod
-  def get_possible_initializer_keys(cls, use_bias: bool = True):
-    """Returns the keys the `initializers` (etc.) dicts may have."""
+  def get_possible_initializer_keys(cls, use_bias: bool = True,
+                                    **unused_kwargs: Any) -> set[str]:
+    """Returns the keys the `initializers` (etc.) dicts may have.
+
+    Args:
+      use_bias: whether the module has a bias.
+      **unused_kwargs: other constructor arguments, ignored.
+
+    Returns:
+      The class's weight keys, plus "b" with a bias.
+    """
     return set(cls._KEYS) | ({"b"} if use_bias else set())
 
   def _variable(self, key, shape, dtype, default_initializer):

@@ -180,7 +180,9 @@ class DepthwiseTest(tf.test.TestCase, parameterized.TestCase):
   @parameterized.parameters(
       (lambda: conv_depthwise.DepthwiseConv2D(0, 3), ValueError, "channel_multiplier"),
       (lambda: conv_depthwise.SeparableConv2D(0, 1, 3), ValueError, "output_channels"),
-      (lambda: conv_depthwise.SeparableConv2D(2, 1.5, 3), ValueError, "channel_multiplier"),
+      # A float channel_multiplier, deliberately wrong.
+      (lambda: conv_depthwise.SeparableConv2D(2, 1.5, 3),  # type: ignore[arg-type]
+       ValueError, "channel_multiplier"),
       (lambda: conv_depthwise.DepthwiseConv2D(1, 3, stride=2, rate=2),
        errors.NotSupportedError, "stride > 1 with rate > 1"),
       (lambda: conv_depthwise.SeparableConv1D(1, 1, (3, 3)), errors.IncompatibleShapeError,

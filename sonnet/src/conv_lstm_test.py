@@ -2,6 +2,7 @@
 # Licensed under the Apache License, Version 2.0.
 """Tests for Conv1DLSTM / Conv2DLSTM / Conv3DLSTM against a numpy reference."""
 
+from collections.abc import Callable
 import itertools
 
 from absl.testing import parameterized
@@ -68,9 +69,10 @@ class ConvLSTMTest(tf.test.TestCase, parameterized.TestCase):
       return tf.constant(value, dtype)
 
     def fn():
+      inits: dict[str, Callable[..., tf.Tensor]] = {
+          "w": w_init, "b": lambda s, dtype=tf.float32, **u: tf.constant(b, dtype)}
       core = cls(input_shape, C, kernel, rate=rate[0] if len(set(rate)) == 1 else rate,
-                 initializers={"w": w_init, "b": lambda s, dtype=tf.float32, **u:
-                               tf.constant(b, dtype)})
+                 initializers=inits)
       return core(tf.constant(x), snt.LSTMState(tf.constant(h), tf.constant(c)))
 
     output, state = test_utils.evaluate_in_mode(mode, fn)

@@ -2,6 +2,7 @@
 # Licensed under the Apache License, Version 2.0.
 """Tests for Conv1D, Conv2D, Conv3D and CausalConv1D."""
 
+from typing import Any
 from unittest import mock
 
 from absl.testing import parameterized
@@ -290,7 +291,8 @@ class ConvModuleTest(tf.test.TestCase, parameterized.TestCase):
 
   def test_every_class_partitions_every_key_and_keeps_user_dicts(self):
     part = tf.compat.v1.fixed_size_partitioner(1)
-    cases = [
+    # The classes' constructors differ: (class, positional arguments, input rank).
+    cases: list[tuple[Any, tuple[int | None, ...], int]] = [
         (conv.Conv1D, (2, 3), 3), (conv.CausalConv1D, (2, 3), 3), (conv.Conv3D, (2, 2), 5),
         (conv_transpose.Conv1DTranspose, (2, None, 3), 3),
         (conv_transpose.Conv2DTranspose, (2, None, 3), 4),
@@ -355,7 +357,7 @@ class ConvErrorsTest(tf.test.TestCase, parameterized.TestCase):
       ("kernel_shape", [1, 1, 1]), ("kernel_shape", True), ("stride", [1, 2, 1]),
       ("stride", 0), ("rate", 0), ("rate", 0.5), ("rate", -1), ("stride", [2, 2, 2, 2]))
   def test_bad_shape_arguments(self, arg, value):
-    kwargs = dict(output_channels=2, kernel_shape=3)
+    kwargs: dict[str, Any] = dict(output_channels=2, kernel_shape=3)
     kwargs[arg] = value
     with self.assertRaisesRegex(errors.IncompatibleShapeError, f"Invalid {arg[:6]}"):
       conv.Conv2D(**kwargs)
@@ -380,7 +382,7 @@ class ConvErrorsTest(tf.test.TestCase, parameterized.TestCase):
        "Invalid initializer"),
       (dict(regularizers={"w": 1}), TypeError, "not a callable"))
   def test_constructor_errors(self, kwargs, error, regex):
-    all_kwargs = dict(output_channels=2, kernel_shape=3)
+    all_kwargs: dict[str, Any] = dict(output_channels=2, kernel_shape=3)
     all_kwargs.update(kwargs)
     with self.assertRaisesRegex(error, regex):
       conv.Conv2D(**all_kwargs)

@@ -3,6 +3,7 @@
 """Transposed convolutions: `Conv1DTranspose`, `Conv2DTranspose`, `Conv3DTranspose`."""
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import tensorflow as tf
 
@@ -54,7 +55,7 @@ class _ConvNDTranspose(conv_utils.ConvProperties, base.AbstractModule,
                output_shape: None | types.ShapeLike | Callable[[], types.ShapeLike] = None,
                kernel_shape: int | Sequence[int] | None = None,
                stride: int | Sequence[int] = 1,
-               padding: str = conv_utils.SAME,
+               padding: types.PaddingLike = conv_utils.SAME,
                use_bias: bool = True,
                initializers: types.Initializers | None = None,
                partitioners: types.Partitioners | None = None,
@@ -96,8 +97,17 @@ class _ConvNDTranspose(conv_utils.ConvProperties, base.AbstractModule,
         data_format=self._data_format, custom_getter=custom_getter)
 
   @classmethod
-  def get_possible_initializer_keys(cls, use_bias: bool = True):
-    """Returns the keys the `initializers` (etc.) dicts may have: {"w", "b"} or {"w"}."""
+  def get_possible_initializer_keys(cls, use_bias: bool = True,
+                                    **unused_kwargs: Any) -> set[str]:
+    """Returns the keys the `initializers` (etc.) dicts may have: {"w", "b"} or {"w"}.
+
+    Args:
+      use_bias: whether the module has a bias.
+      **unused_kwargs: other constructor arguments, ignored.
+
+    Returns:
+      `{"w", "b"}`, or `{"w"}` without bias.
+    """
     return {"w", "b"} if use_bias else {"w"}
 
   def _check_output_shape(self, value, label) -> tuple[int | None, ...]:

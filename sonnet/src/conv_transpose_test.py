@@ -2,6 +2,8 @@
 # Licensed under the Apache License, Version 2.0.
 """Tests for Conv1DTranspose, Conv2DTranspose and Conv3DTranspose."""
 
+from typing import Any
+
 from absl.testing import parameterized
 import numpy as np
 import tensorflow as tf
@@ -163,7 +165,7 @@ class ConvTransposeTest(tf.test.TestCase, parameterized.TestCase):
       (dict(data_format="NHCW"), ValueError, "Invalid data_format"),
       (dict(initializers={"w_dw": None}), KeyError, "Invalid initializer keys"))
   def test_constructor_errors(self, kwargs, error, regex):
-    all_kwargs = dict(output_channels=2, kernel_shape=3)
+    all_kwargs: dict[str, Any] = dict(output_channels=2, kernel_shape=3)
     all_kwargs.update(kwargs)
     with self.assertRaisesRegex(error, regex):
       conv_transpose.Conv2DTranspose(**all_kwargs)

@@ -9,7 +9,7 @@ fallback for channels-first layouts on CPU, explicit padding, and the empty-batc
 
 from collections.abc import Callable, Sequence
 import math
-from typing import Any
+from typing import Any, TYPE_CHECKING
 
 import numpy as np
 import tensorflow as tf
@@ -18,6 +18,15 @@ from sonnet.src import argument_checks
 from sonnet.src import errors
 from sonnet.src import initializers as snt_initializers
 from sonnet.src import util
+
+if TYPE_CHECKING:
+  from sonnet.src import base
+
+  # For the type checker the mixin below is a module (its users all derive from
+  # `base.AbstractModule`); at run time it stays a plain mixin.
+  _ModuleBase = base.AbstractModule
+else:
+  _ModuleBase = object
 
 SAME = "SAME"
 VALID = "VALID"
@@ -304,7 +313,7 @@ def add_bias(outputs: tf.Tensor, bias: tf.Tensor, data_format: str) -> tf.Tensor
                         data_format="NC..." if channels_first(data_format) else "N...C")
 
 
-class ConvProperties(util.VariableOptions):
+class ConvProperties(util.VariableOptions, _ModuleBase):
   """Properties and `clone()` shared by every convolution module.
 
   Mixed into `AbstractModule` subclasses that set `_use_bias`, `_data_format`,
@@ -312,6 +321,16 @@ class ConvProperties(util.VariableOptions):
   `_initializers`, `_partitioners`, `_regularizers`, `_b`, `_input_channels`,
   `_input_shape` and `_ctor_kwargs` (the constructor arguments other than `name`).
   """
+
+  _use_bias: bool
+  _data_format: str
+  _kernel_shape: tuple[int, ...]
+  _stride: tuple[int, ...]
+  _ctor_kwargs: dict[str, Any]
+  # None until the first call.
+  _b: tf.Variable | None
+  _input_channels: int | None
+  _input_shape: tuple[int | None, ...] | None
 
   @property
   def has_bias(self) -> bool:
@@ -352,12 +371,14 @@ class ConvProperties(util.VariableOptions):
   def input_channels(self) -> int:
     """Channels of the input seen at the first call (NotConnectedError before)."""
     self._ensure_is_connected()
+    assert self._input_channels is not None  # Set by the first (successful) call.
     return self._input_channels
 
   @property
   def input_shape(self) -> tuple[int | None, ...]:
     """Full static shape of the last input (NotConnectedError before the first call)."""
     self._ensure_is_connected()
+    assert self._input_shape is not None  # Set by the first (successful) call.
     return self._input_shape
 
   def clone(self, name: str | None = None) -> "ConvProperties":

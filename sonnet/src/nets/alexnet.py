@@ -110,11 +110,12 @@ class AlexNet(base.AbstractModule, util.VariableOptions):
     keys = self.POSSIBLE_INITIALIZER_KEYS
     self._initializers, self._partitioners, self._regularizers = util.check_variable_options(
         initializers, partitioners, regularizers, keys)
-    self._conv_modules = None
-    self._linear_modules = None
-    self._bn_modules = None
+    # Made together by the first call.
+    self._conv_modules: list[conv.Conv2D] | None = None
+    self._linear_modules: list[linear.Linear] | None = None
+    self._bn_modules: list[batch_norm.BatchNorm] | None = None
 
-  def _make_modules(self):
+  def _make_modules(self) -> None:
     self._conv_modules = [
         conv.Conv2D(output_channels=channels, kernel_shape=kernel, stride=stride,
                     padding=conv.VALID, initializers=self._initializers,
@@ -171,6 +172,8 @@ class AlexNet(base.AbstractModule, util.VariableOptions):
       is_training = argument_checks.check_bool_flag(self.module_name, "is_training", is_training)
     if self._conv_modules is None:
       self._make_modules()
+    assert (self._conv_modules is not None and self._linear_modules is not None
+            and self._bn_modules is not None)  # Made by `_make_modules`.
 
     net = inputs
     if keep_prob is not None:
@@ -209,15 +212,17 @@ class AlexNet(base.AbstractModule, util.VariableOptions):
     return self._min_size
 
   @property
-  def conv_modules(self):
+  def conv_modules(self) -> list[conv.Conv2D]:
     """The Conv2D modules (NotConnectedError before the first call)."""
     self._ensure_is_connected()
+    assert self._conv_modules is not None  # Made by the first (successful) call.
     return list(self._conv_modules)
 
   @property
-  def linear_modules(self):
+  def linear_modules(self) -> list[linear.Linear]:
     """The Linear modules (NotConnectedError before the first call)."""
     self._ensure_is_connected()
+    assert self._linear_modules is not None  # Made by the first (successful) call.
     return list(self._linear_modules)
 
   @property

@@ -95,7 +95,7 @@ class AlexNetTest(tf.test.TestCase, parameterized.TestCase):
     with self.assertRaisesRegex(errors.Error, "mode 'TINY' not recognised"):
       alexnet.AlexNet("TINY")
     with self.assertRaisesRegex(TypeError, "`batch_norm_config` must be a mapping"):
-      alexnet.AlexNet(batch_norm_config=[1])
+      alexnet.AlexNet(batch_norm_config=[1])  # type: ignore[arg-type]  # deliberately wrong
     net = alexnet.AlexNetMini(use_batch_norm=True)
     with self.assertRaisesRegex(ValueError, "is_training flag must be explicitly specified"):
       net(tf.ones([1, 17, 17, 1]))

@@ -161,8 +161,9 @@ class _ConvNet2DBase(base.AbstractModule, base.Transposable,
     self._data_format = data_format
     self._initializers, self._partitioners, self._regularizers = util.check_variable_options(
         initializers, partitioners, regularizers, self.POSSIBLE_INITIALIZER_KEYS)
-    self._normalizers = None
-    self._input_shape = None
+    # The normalisers (None where a layer has none), made by the first call.
+    self._normalizers: tuple[Any, ...] | None = None
+    self._input_shape: tuple[int | None, ...] | None = None
 
   def _normalizer_kwargs(self):
     """Constructor kwargs of the normalisers, with the channel axis of `data_format`."""
@@ -176,7 +177,7 @@ class _ConvNet2DBase(base.AbstractModule, base.Transposable,
         kwargs["data_format"] = "NCHW"
     return kwargs
 
-  def _make_normalizers(self):
+  def _make_normalizers(self) -> tuple[Any, ...]:
     normalizers = []
     for i in range(self._num_layers):
       if self._normalization_ctor is not None and (i != self._num_layers - 1
@@ -231,6 +232,7 @@ class _ConvNet2DBase(base.AbstractModule, base.Transposable,
   def _check_build_kwargs(self, build_kwargs):
     """Rejects keyword arguments no normaliser takes (typos), except the usual flags."""
     accepted = set(COMMON_BUILD_KWARGS)
+    assert self._normalizers is not None  # `_build` makes them first.
     for normalizer in self._normalizers:
       if normalizer is not None:
         names, _ = _build_params(normalizer)
@@ -254,6 +256,7 @@ class _ConvNet2DBase(base.AbstractModule, base.Transposable,
     """The normalisation modules (None where a layer has none); NotConnectedError before
     the first call."""
     self._ensure_is_connected()
+    assert self._normalizers is not None  # Made by the first (successful) call.
     return self._normalizers
 
   @property
@@ -309,7 +312,9 @@ class _ConvNet2DBase(base.AbstractModule, base.Transposable,
   def input_shape(self) -> tuple:
     """Shape of the input at the last call (NotConnectedError before the first)."""
     self._ensure_is_connected()
-    return self._input_shape
+    # None after a later call failed on a rank-0 input (`_build` records the shape before
+    # the layers reject it); kept as it is, the annotation says what a good call leaves.
+    return self._input_shape  # type: ignore[return-value]
 
   def _common_transpose_kwargs(self, activate_final):
     return dict(

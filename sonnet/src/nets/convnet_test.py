@@ -2,6 +2,8 @@
 # Licensed under the Apache License, Version 2.0.
 """Tests for sonnet.src.nets.convnet."""
 
+from typing import Any
+
 from absl.testing import parameterized
 import numpy as np
 import tensorflow as tf
@@ -199,7 +201,7 @@ class ConvNet2DTest(tf.test.TestCase, parameterized.TestCase):
 
   def test_constructor_errors(self):
     ok = dict(output_channels=[2, 3], kernel_shapes=[3], strides=[1], paddings=["SAME"])
-    cases = [
+    cases: list[tuple[dict[str, Any], type[Exception], str]] = [
         (dict(output_channels=[]), ValueError, "must not be empty"),
         (dict(output_channels=3), TypeError, "`output_channels` must be iterable"),
         (dict(kernel_shapes=[3, 3, 3]), ValueError,

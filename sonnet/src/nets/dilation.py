@@ -162,9 +162,9 @@ class Dilation(base.AbstractModule):
           else noisy_identity_kernel_initializer(num_output_classes))
     if self.BIASES not in self._initializers:
       self._initializers[self.BIASES] = tf.zeros_initializer()
-    self._conv_modules = None
+    self._conv_modules: list[conv.Conv2D] | None = None  # Made by the first call.
 
-  def _make_layers(self):
+  def _make_layers(self) -> list[conv.Conv2D]:
     k = self._num_output_classes
     if self._model_size == self.BASIC:
       widths = [k] * 8
@@ -207,9 +207,10 @@ class Dilation(base.AbstractModule):
     return net
 
   @property
-  def conv_modules(self):
+  def conv_modules(self) -> list[conv.Conv2D]:
     """The eight Conv2D modules (NotConnectedError before the first call)."""
     self._ensure_is_connected()
+    assert self._conv_modules is not None  # Made by the first (successful) call.
     return list(self._conv_modules)
 
   @property

@@ -165,6 +165,7 @@ class MLP(base.AbstractModule, base.Transposable, util.VariableOptions):
       snt.NotConnectedError: before the first call.
     """
     self._ensure_is_connected()
+    assert self._input_shape is not None  # Set by the first (successful) call.
     return self._input_shape
 
   def _config(self) -> dict[str, Any]:

@@ -65,11 +65,11 @@ class MLPTest(parameterized.TestCase, tf.test.TestCase):
     with self.assertRaisesRegex(ValueError, "must not be empty"):
       snt.nets.MLP([])
     with self.assertRaisesRegex(TypeError, "iterable"):
-      snt.nets.MLP(3)
+      snt.nets.MLP(3)  # type: ignore[arg-type]  # deliberately not an iterable
     with self.assertRaisesRegex(ValueError, "output_size must be a positive"):
       snt.nets.MLP([3, 0])
     with self.assertRaisesRegex(TypeError, "activation must be callable"):
-      snt.nets.MLP([3], activation="relu")
+      snt.nets.MLP([3], activation="relu")  # type: ignore[arg-type]  # deliberately wrong
     with self.assertRaisesRegex(KeyError, "Invalid initializer keys"):
       snt.nets.MLP([3], initializers={"x": tf.zeros})
     mlp = snt.nets.MLP([3])

@@ -38,7 +38,7 @@ class _VectorQuantizerBase(base.AbstractModule):
         module, "num_embeddings", num_embeddings, message=ERR_POSITIVE_INT)
     self._commitment_cost = argument_checks.check_non_negative_number(
         module, "commitment_cost", commitment_cost, message=ERR_NON_NEGATIVE)
-    self._w = None
+    self._w: tf.Variable | None = None  # The codebook, created by the first call.
 
   def _check_inputs(self, inputs):
     inputs = tf.convert_to_tensor(inputs)
@@ -206,11 +206,14 @@ class VectorQuantizerEMA(_VectorQuantizerBase):
       ValueError: bad sizes, cost, decay or epsilon.
     """
     super().__init__(embedding_dim, num_embeddings, commitment_cost, name)
-    self._decay = argument_checks.check_number_in_range(self.module_name, "decay", decay,
-                                                        message=ERR_DECAY)
+    checked_decay = argument_checks.check_number_in_range(self.module_name, "decay", decay,
+                                                          message=ERR_DECAY)
+    assert checked_decay is not None  # None is only returned with allow_none=True.
+    self._decay = checked_decay
     self._epsilon = layer_norm.check_eps(epsilon)
-    self._ema_cluster_size = None
-    self._ema_w = None
+    # The moving averages, created by the first call.
+    self._ema_cluster_size: tf.Variable | None = None
+    self._ema_w: tf.Variable | None = None
 
   def _build(self, inputs: tf.Tensor, is_training: Any) -> dict[str, tf.Tensor]:
     """Quantises `inputs`, updating the codebook when training.
@@ -229,10 +232,11 @@ class VectorQuantizerEMA(_VectorQuantizerBase):
     inputs = self._check_inputs(inputs)
     is_training = argument_checks.check_bool_flag(self.module_name, "is_training", is_training)
     shape = [self._embedding_dim, self._num_embeddings]
-    self._w = variables.get_variable(
+    # Locals too: `make_updates` below reads them (the attributes' types allow None).
+    codebook = self._w = variables.get_variable(
         EMBEDDING, shape=shape, dtype=inputs.dtype,
         initializer=tf.compat.v1.random_normal_initializer(), trainable=False)
-    self._ema_cluster_size = variables.get_variable(
+    ema_cluster_size = self._ema_cluster_size = variables.get_variable(
         "ema_cluster_size", shape=[self._num_embeddings], dtype=inputs.dtype,
         initializer=tf.compat.v1.zeros_initializer(), trainable=False)
     # ema_dw starts at the codebook's initial value, so the first update keeps its scale.
@@ -247,7 +251,7 @@ class VectorQuantizerEMA(_VectorQuantizerBase):
                        w_initial.read_value, lambda: w_initial.initial_value)
       return tf.convert_to_tensor(w_initial)
 
-    self._ema_w = variables.get_variable(
+    ema_w_variable = self._ema_w = variables.get_variable(
         "ema_dw", shape=shape, dtype=inputs.dtype, initializer=ema_dw_initializer,
         trainable=False)
 
@@ -263,17 +267,17 @@ class VectorQuantizerEMA(_VectorQuantizerBase):
       has_data = tf.size(encoding_indices) > 0
       decay = tf.where(has_data, tf.cast(self._decay, inputs.dtype),
                        tf.ones([], inputs.dtype))
-      cluster_size = self._ema_cluster_size.assign(
-          decay * self._ema_cluster_size + (1 - decay) * tf.reduce_sum(encodings, 0))
+      cluster_size = ema_cluster_size.assign(
+          decay * ema_cluster_size + (1 - decay) * tf.reduce_sum(encodings, 0))
       dw = tf.matmul(flat_inputs, encodings, transpose_a=True)
-      ema_w = self._ema_w.assign(decay * self._ema_w + (1 - decay) * dw)
+      ema_w = ema_w_variable.assign(decay * ema_w_variable + (1 - decay) * dw)
       n = tf.reduce_sum(cluster_size)
       smoothed = ((cluster_size + self._epsilon)
                   / (n + self._num_embeddings * self._epsilon) * n)
       # Graph mode: the codebook must be read for this call's outputs before it changes.
       with tf.control_dependencies([quantized, e_latent_loss, encodings]):
         new_w = tf.where(has_data, ema_w / tf.reshape(smoothed, [1, -1]), w)
-        return [self._w.assign(new_w, read_value=False)]
+        return [codebook.assign(new_w, read_value=False)]
 
     # No update collection: like Sonnet 1, graph-mode updates are control dependencies.
     loss = batch_norm.apply_updates(loss, make_updates, is_training, None)
