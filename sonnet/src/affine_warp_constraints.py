@@ -88,10 +88,10 @@ class AffineWarpConstraints:
       # A string is iterable, but never a row or a matrix of numbers.
       if isinstance(constraints, (str, bytes)):
         raise TypeError
-      rows = tuple(constraints)  # Once only: it may be a generator.
-      if any(isinstance(row, (str, bytes)) for row in rows):
+      outer = tuple(constraints)  # Once only: it may be a generator.
+      if any(isinstance(row, (str, bytes)) for row in outer):
         raise TypeError
-      rows = tuple(tuple(row) for row in rows)
+      rows = tuple(tuple(row) for row in outer)
     except TypeError:
       raise TypeError(ERR_NOT_NESTED.format(actual=constraints)) from None
     if not rows:

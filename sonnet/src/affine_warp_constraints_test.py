@@ -2,6 +2,8 @@
 # Licensed under the Apache License, Version 2.0.
 """Tests for sonnet.src.affine_warp_constraints."""
 
+from typing import Any
+
 from absl.testing import parameterized
 import numpy as np
 import tensorflow as tf
@@ -53,8 +55,8 @@ class AffineWarpConstraintsTest(parameterized.TestCase, tf.test.TestCase):
     self.assertEqual(tuple(constraints), expected)
 
   def test_accepts_numpy_numbers_and_generators(self):
-    constraints = AffineWarpConstraints(
-        (v for v in row) for row in [[np.float32(1.5), None, np.int64(2)], [N, N, N]])
+    rows: list[list[Any]] = [[np.float32(1.5), None, np.int64(2)], [N, N, N]]
+    constraints = AffineWarpConstraints((v for v in row) for row in rows)
     self.assertEqual(constraints[0], (1.5, None, 2.0))
     self.assertIsInstance(constraints[0][2], float)
 
@@ -94,7 +96,7 @@ class AffineWarpConstraintsTest(parameterized.TestCase, tf.test.TestCase):
 
   def test_combine_with_invalid_raises(self):
     with self.assertRaisesRegex(TypeError, "nested iterable"):
-      AffineWarpConstraints().combine_with(3)
+      AffineWarpConstraints().combine_with(3)  # type: ignore[arg-type]  # deliberately wrong
 
   def test_equality_and_hash(self):
     self.assertEqual(AffineWarpConstraints.no_shear_2d(),
@@ -134,7 +136,7 @@ class AffineWarpConstraintsTest(parameterized.TestCase, tf.test.TestCase):
 
   def test_factory_with_bad_value(self):
     with self.assertRaisesRegex(TypeError, r"constraints\[0\]\[2\]"):
-      AffineWarpConstraints.translation_2d(x="left")
+      AffineWarpConstraints.translation_2d(x="left")  # type: ignore[arg-type]  # deliberately wrong
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@
 
 import fractions
 import re
+from typing import Any
 
 from absl.testing import parameterized
 import numpy as np
@@ -132,7 +133,7 @@ class CheckNumbersTest(parameterized.TestCase):
 
   def test_half_open_range_and_none(self):
     message = "{arg} must be None or a number in (0, 1], got {value!r}."
-    kwargs = dict(low_open=True, allow_none=True, message=message)
+    kwargs: dict[str, Any] = dict(low_open=True, allow_none=True, message=message)
     self.assertIsNone(checks.check_number_in_range(None, "keep_probs", None, **kwargs))
     self.assertEqual(checks.check_number_in_range(None, "keep_probs", 1, **kwargs), 1.0)
     with self.assertRaisesRegex(

@@ -123,7 +123,7 @@ class AttentiveReadTest(tf.test.TestCase, parameterized.TestCase):
     with self.assertRaisesRegex(errors.IncompatibleShapeError, r"to \[batch \* memory_size, 1\]"):
       bad_logits(self.memory, self.query)
     with self.assertRaisesRegex(TypeError, "must be callable"):
-      attention.AttentiveRead(3)
+      attention.AttentiveRead(3)  # type: ignore[arg-type]  # deliberately wrong
 
 
 if __name__ == "__main__":

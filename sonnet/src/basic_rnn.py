@@ -426,7 +426,8 @@ class ModelRNN(rnn_core.RNNCore):
       raise TypeError(ERR_MODEL_IS_CORE.format(model))
     if not hasattr(model, "output_size"):
       raise AttributeError(ERR_MODEL_OUTPUT_SIZE.format(model))
-    self._model = model
+    # Any: a callable with an `output_size` attribute, which `Callable` cannot express.
+    self._model: Any = model
 
   def _build(self, inputs: Any, prev_state: Any) -> tuple[Any, Any]:
     """Returns `(model(prev_state), model(prev_state))`; `inputs` is ignored."""

@@ -169,7 +169,7 @@ class WrapperCoresTest(tf.test.TestCase):
     self.assertAllClose(output, linear(tf.ones([B, 3])))
     self.assertEqual(core.state_size, tf.TensorShape([3]))
     with self.assertRaises(TypeError):
-      snt.ModelRNN(3)
+      snt.ModelRNN(3)  # type: ignore[arg-type]  # deliberately wrong
     with self.assertRaises(AttributeError):
       snt.ModelRNN(tf.tanh)
     with self.assertRaises(TypeError):

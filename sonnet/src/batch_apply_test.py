@@ -86,9 +86,9 @@ class BatchApplyTest(tf.test.TestCase, parameterized.TestCase):
 
   def test_errors(self):
     with self.assertRaisesRegex(TypeError, "must be callable"):
-      batch_apply.BatchApply(3)
+      batch_apply.BatchApply(3)  # type: ignore[arg-type]  # deliberately wrong
     with self.assertRaisesRegex(TypeError, "n_dims must be an integer"):
-      batch_apply.BatchApply(tf.identity, n_dims=2.0)
+      batch_apply.BatchApply(tf.identity, n_dims=2.0)  # type: ignore[arg-type]  # deliberately wrong
     with self.assertRaisesRegex(ValueError, "n_dims must be >= 1"):
       batch_apply.BatchApply(tf.identity, n_dims=0)
     with self.assertRaisesRegex(ValueError, "no tensor with at least n_dims=2"):

@@ -60,7 +60,7 @@ def fused_lstm_sequence(projected: tf.Tensor, hidden: tf.Tensor, cell: tf.Tensor
         valid = (t < sequence_length)[:, tf.newaxis]
         output = tf.where(valid, new_h, tf.zeros_like(new_h))
         new_h, new_c, cell_t = tf.where(valid, new_h, h), tf.where(valid, new_c, c), new_c
-        values = (output, new_h, new_c, cell_t)
+        values: tuple[tf.Tensor, ...] = (output, new_h, new_c, cell_t)
       else:
         values = (new_h, new_c)
       values += (tf.concat([i, j, f, o], 1),)

@@ -9,9 +9,10 @@ graph).
 """
 
 import numbers
-from typing import Any
 
 import tensorflow as tf
+
+from sonnet.src import types
 
 ERR_NOT_FLOAT = ("{fn}: Expected floating point type for `net` (float16, bfloat16, float32 "
                  "or float64), got {dtype}.")
@@ -19,8 +20,6 @@ ERR_CLIP_ORDER = ("clip_gradient: `clip_value_min` must be <= `clip_value_max`, 
                   "clip_value_min={lo} and clip_value_max={hi}.")
 ERR_SCALE_TYPE = ("scale_gradient: `scale` must be a Python number or a scalar tensor, but "
                   "got {scale!r}.")
-
-TensorLike = tf.Tensor | tf.Variable | Any
 
 
 def _to_float_tensor(net, fn_name: str) -> tf.Tensor:
@@ -30,7 +29,7 @@ def _to_float_tensor(net, fn_name: str) -> tf.Tensor:
   return net
 
 
-def scale_gradient(net: TensorLike, scale: float | tf.Tensor,
+def scale_gradient(net: types.Nest, scale: float | tf.Tensor,
                    name: str = "scale_gradient") -> tf.Tensor:
   """Returns `net` unchanged in the forward pass; its gradient is multiplied by `scale`.
 
@@ -73,7 +72,7 @@ def scale_gradient(net: TensorLike, scale: float | tf.Tensor,
     return _scale(net)
 
 
-def clip_gradient(net: TensorLike, clip_value_min: float | tf.Tensor,
+def clip_gradient(net: types.Nest, clip_value_min: float | tf.Tensor,
                   clip_value_max: float | tf.Tensor,
                   name: str | None = None) -> tf.Tensor:
   """Returns `net` unchanged in the forward pass; its gradient is clipped elementwise.

@@ -27,6 +27,7 @@ import collections
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
 import tensorflow as tf
 
 from sonnet.src import nest_paths
@@ -229,7 +230,7 @@ def _map_single(fn: Callable[[Any], Any], structure: Any) -> Any:
   return _rebuild(structure, kind, values, keys)
 
 
-def pack_sequence_as(structure: Any, flat_sequence: Sequence[Any],
+def pack_sequence_as(structure: Any, flat_sequence: Sequence[Any] | np.ndarray,
                      expand_composites: bool = False) -> Any:
   """Packs a flat sequence of leaves into the shape of `structure`.
 
@@ -238,7 +239,8 @@ def pack_sequence_as(structure: Any, flat_sequence: Sequence[Any],
 
   Args:
     structure: the nested structure whose shape to use.
-    flat_sequence: a list or tuple with as many items as `structure` has leaves.
+    flat_sequence: a list, tuple or numpy array with as many items as `structure` has
+      leaves.
     expand_composites: as for `tf.nest.pack_sequence_as`.
 
   Returns:
@@ -376,8 +378,8 @@ def _surely_same_structure(a: Any, b: Any) -> bool:
   else:
     children = zip(a, b)
   for child_a, child_b in children:
-    kind_a = cache_get(type(child_a))
-    if kind_a == _LEAF and kind_a == cache_get(type(child_b)):
+    kind_child = cache_get(type(child_a))
+    if kind_child == _LEAF and kind_child == cache_get(type(child_b)):
       continue
     if not _surely_same_structure(child_a, child_b):
       return False
@@ -453,7 +455,7 @@ map_structure = map
 # --- Shallow structures ---------------------------------------------------------------
 
 
-def _where(path: Sequence[Any]) -> str:
+def _where(path: tuple[Any, ...]) -> str:
   return f" (at {_format_path(path)})" if path else ""
 
 

@@ -3,6 +3,7 @@
 """Tests for snt.nest."""
 
 import collections
+from typing import Any
 
 from absl.testing import parameterized
 import numpy as np
@@ -87,7 +88,8 @@ class NestTest(parameterized.TestCase, tf.test.TestCase):
   def test_assert_same_structure_agrees_with_tf_nest(self):
     module = tf.Module()
     module.items = [1, 2]  # A trackable list wrapper (a proxy).
-    OtherPair = collections.namedtuple("Pair", ["first", "second"])
+    # A second type named "Pair", on purpose.
+    OtherPair = collections.namedtuple("Pair", ["first", "second"])  # type: ignore[name-match]
     # (Unsortable keys: see test_unsortable_keys_errors_name_the_path; tf.nest can leave
     # a SystemError behind there.)
     candidates = _structures() + [
@@ -158,7 +160,7 @@ class NestTest(parameterized.TestCase, tf.test.TestCase):
     self.assertIsNone(nest.map(lambda x: x, None))
 
   def test_map_call_order_is_flatten_order(self):
-    seen = []
+    seen: list[Any] = []
     nest.map(seen.append, {"b": 1, "a": [2, 3], "c": Pair(4, 5)})
     self.assertEqual(seen, [2, 3, 1, 4, 5])
 
@@ -167,8 +169,13 @@ class NestTest(parameterized.TestCase, tf.test.TestCase):
     module.tracked = {"q": [7, 8]}
     structure = {"a": 1, "b": Point([2, 3], {"k": 4}), "c": module.tracked,
                  "d": collections.defaultdict(int, {"z": 5, "y": 6})}
-    seen = []
-    out = nest.map(lambda x: seen.append(x) or x * 10, structure)
+    seen: list[Any] = []
+
+    def record(x):
+      seen.append(x)
+      return x * 10
+
+    out = nest.map(record, structure)
     self.assertEqual(seen, tf.nest.flatten(structure))
     self.assertEqual(seen, [1, 2, 3, 4, 7, 8, 6, 5])
     self.assertEqual(out["b"], Point([20, 30], {"k": 40}))
@@ -183,7 +190,7 @@ class NestTest(parameterized.TestCase, tf.test.TestCase):
     with self.assertRaisesRegex(ValueError, "at least one structure"):
       nest.map(lambda x: x)
     with self.assertRaisesRegex(TypeError, "callable"):
-      nest.map(3, [1])
+      nest.map(3, [1])  # type: ignore[arg-type]  # deliberately wrong
     with self.assertRaisesRegex(ValueError, r"First difference at \['a'\]\[1\]: lengths"):
       nest.map(lambda x, y: x, {"a": [1, (2, 3)]}, {"a": [1, (2, 3, 4)]})
     with self.assertRaisesRegex(ValueError, r"First difference at \[1\]"):
@@ -230,7 +237,7 @@ class NestTest(parameterized.TestCase, tf.test.TestCase):
     with self.assertRaisesRegex(ValueError, "Structure had 1 leaves, but flat_sequence had 2"):
       nest.pack_sequence_as(1, [1, 2])
     with self.assertRaisesRegex(TypeError, "must be a sequence"):
-      nest.pack_sequence_as([1], 1)
+      nest.pack_sequence_as([1], 1)  # type: ignore[arg-type]  # deliberately wrong
     with self.assertRaisesRegex(ValueError, "Structure had 3 leaves"):
       nest.pack_sequence_as(Point([1, 2], 3), [1])
     self.assertEqual(nest.pack_sequence_as([1, 2], np.array([5, 6])), [5, 6])
@@ -269,7 +276,7 @@ class NestTest(parameterized.TestCase, tf.test.TestCase):
                                               "k": [1, 2]}),
                      {4: "a", 5: "b", 6: "c", 8: "d", "k": [1, 2]})
     with self.assertRaisesRegex(TypeError, "must be a dictionary"):
-      nest.flatten_dict_items([1])
+      nest.flatten_dict_items([1])  # type: ignore[arg-type]  # deliberately wrong
     with self.assertRaisesRegex(ValueError, "same structure"):
       nest.flatten_dict_items({(1, 2): (3,)})
     with self.assertRaisesRegex(ValueError, "not unique"):

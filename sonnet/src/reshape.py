@@ -136,13 +136,14 @@ class BatchReshape(base.AbstractModule, base.Transposable):
     ValueError: bad `shape` (when not callable) or `preserve_dims`.
   """
 
-  def __init__(self, shape: Sequence[int] | Callable[[], Sequence[int]],
+  # A callable's result is checked at the call: it may hold None (see `transpose`).
+  def __init__(self, shape: Sequence[int] | Callable[[], Sequence[int | None]],
                preserve_dims: int = 1, name: str = "batch_reshape"):
     super().__init__(name=name)
     self._preserve_dims = argument_checks.check_positive_int(
         self.module_name, "preserve_dims", preserve_dims, message=ERR_PRESERVE_DIMS)
     self._shape = shape if callable(shape) else self._check_shape(shape)
-    self._input_shape = None
+    self._input_shape: tuple[int | None, ...] | None = None
 
   def _check_shape(self, shape) -> tuple[int, ...]:
     if isinstance(shape, tf.TensorShape):
@@ -204,6 +205,7 @@ class BatchReshape(base.AbstractModule, base.Transposable):
   def input_shape(self) -> tuple[int | None, ...]:
     """The non-preserved input shape of the last call (NotConnectedError before)."""
     self._ensure_is_connected()
+    assert self._input_shape is not None  # Every successful call sets it.
     return self._input_shape
 
   @property

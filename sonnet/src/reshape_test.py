@@ -65,7 +65,8 @@ class BatchReshapeTest(tf.test.TestCase, parameterized.TestCase):
   @parameterized.parameters(
       (lambda: reshape.BatchReshape((-1, -1)), "wildcard -1"),
       (lambda: reshape.BatchReshape((0, 2)), "positive integral numbers"),
-      (lambda: reshape.BatchReshape((2.5,)), "positive integral numbers"),
+      (lambda: reshape.BatchReshape((2.5,)),  # type: ignore[arg-type]  # deliberately wrong
+       "positive integral numbers"),
       (lambda: reshape.BatchReshape((2,), preserve_dims=0), "preserve_dims must be"),
       (lambda: reshape.FlattenTrailingDimensions(0), "dim_from must be"),
       (lambda: reshape.MergeDims(0, 1), "size must be an integer > 1"),

@@ -57,7 +57,7 @@ class HighwayCoreTest(tf.test.TestCase, parameterized.TestCase):
       return core(tf.constant(x), tf.constant(h))
 
     output, _ = test_utils.evaluate_in_mode(mode, fn)
-    s = h
+    s: np.ndarray = h
     for layer in range(2):
       t = s @ values["wt_%d" % layer] + values["bt_%d" % layer]
       hh = s @ values["wh_%d" % layer] + values["bh_%d" % layer]

@@ -46,9 +46,9 @@ class SequentialTest(tf.test.TestCase, parameterized.TestCase):
 
   def test_errors(self):
     with self.assertRaisesRegex(TypeError, "Items 1, 2 not callable with types: int, bool"):
-      sequential.Sequential([tf.identity, 1, True])
+      sequential.Sequential([tf.identity, 1, True])  # type: ignore[list-item]  # deliberately wrong
     with self.assertRaisesRegex(TypeError, "iterable of callables"):
-      sequential.Sequential(None)
+      sequential.Sequential(None)  # type: ignore[arg-type]  # deliberately wrong
 
 
 class ResidualTest(tf.test.TestCase, parameterized.TestCase):
@@ -75,7 +75,7 @@ class ResidualTest(tf.test.TestCase, parameterized.TestCase):
     with self.assertRaises((ValueError, TypeError)):
       sequential.Residual(lambda x: (x, x))(tf.constant(1.0))
     with self.assertRaisesRegex(TypeError, "base_module must be callable"):
-      sequential.Residual(None)
+      sequential.Residual(None)  # type: ignore[arg-type]  # deliberately wrong
 
 
 if __name__ == "__main__":

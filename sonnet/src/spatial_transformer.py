@@ -14,7 +14,7 @@ coordinates, where `[-1, 1]` spans each axis from the first to the last pixel ce
 
 import abc
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import tensorflow as tf
@@ -53,7 +53,8 @@ ERR_INVERSE_DIM = (
     "{module}: AffineGridWarper supports inversion only for the 2D case, this warper "
     "is {num_dim}-D.")
 
-ShapeLike = Sequence[int] | tf.TensorShape
+# Explicit alias: `tf` is untyped for mypy, and an implicit alias with it is refused.
+ShapeLike: TypeAlias = Sequence[int] | tf.TensorShape
 
 
 def _check_shape(shape: Any, arg: str) -> tuple[int, ...]:
@@ -123,8 +124,9 @@ class GridWarper(base.AbstractModule, metaclass=abc.ABCMeta):
     self._num_coeff = int(num_coeff)
     self._psi = self._create_features(**kwargs)
 
+  # `(*args, **kwargs)` lets each subclass name the keyword arguments it takes.
   @abc.abstractmethod
-  def _create_features(self, **kwargs: Any) -> Any:
+  def _create_features(self, *args: Any, **kwargs: Any) -> Any:
     """Returns the features of the reference grid that `_build` warps."""
 
   @property
@@ -177,9 +179,9 @@ def _affine_features(source_shape: tuple[int, ...],
   output_sizes = output_shape[::-1]
   # Integer index of every output point along each output axis, x first, in the
   # row-major order of `output_shape`.
-  indices = np.meshgrid(*[np.arange(n, dtype=np.int64) for n in output_shape],
-                        indexing="ij")
-  indices = [index.reshape(-1) for index in indices[::-1]]
+  grids = np.meshgrid(*[np.arange(n, dtype=np.int64) for n in output_shape],
+                      indexing="ij")
+  indices = [index.reshape(-1) for index in grids[::-1]]
   num_points = int(np.prod(output_shape))
   features = np.zeros([num_dim, num_dim + 1, num_points], dtype=np.float64)
   for i, source_size in enumerate(source_sizes):
@@ -269,7 +271,8 @@ class AffineGridWarper(GridWarper):
     # [free parameters, constants]: free entries in row-major order, then constants.
     flat = [value for row in constraints for value in row]
     num_free = constraints.num_free_params
-    gather_index, constants = [], []
+    gather_index: list[int] = []
+    constants: list[float] = []
     next_free = 0
     for value in flat:
       if value is None:

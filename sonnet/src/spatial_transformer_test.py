@@ -5,6 +5,7 @@
 import doctest
 import itertools
 import math
+from typing import Any
 
 from absl.testing import parameterized
 import numpy as np
@@ -512,7 +513,7 @@ class AffineGridWarperTest(parameterized.TestCase, tf.test.TestCase):
       ("constraints_not_nested", dict(constraints=3), TypeError, "nested iterable"),
   )
   def test_constructor_errors(self, kwargs, error, message):
-    arguments = dict(source_shape=[4, 5], output_shape=[3, 3])
+    arguments: dict[str, Any] = dict(source_shape=[4, 5], output_shape=[3, 3])
     arguments.update(kwargs)
     with self.assertRaisesRegex(error, message):
       AffineGridWarper(**arguments)

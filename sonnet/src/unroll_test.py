@@ -3,6 +3,7 @@
 """Tests for snt.dynamic_unroll and snt.static_unroll."""
 
 import collections
+from typing import Any
 
 from absl.testing import parameterized
 import numpy as np
@@ -52,8 +53,9 @@ def _numpy_nested_unroll(inputs, lengths=None):
   total = np.zeros([batch, D])
   count = np.zeros([batch, 1])
   acc = np.zeros([batch, 1])
-  outs = {"sum": np.zeros([num_steps, batch, D]),
-          "pair": (np.zeros([num_steps, batch, D]), np.zeros([num_steps, batch, 1]))}
+  outs: dict[str, Any] = {"sum": np.zeros([num_steps, batch, D]),
+                          "pair": (np.zeros([num_steps, batch, D]),
+                                   np.zeros([num_steps, batch, 1]))}
   for t in range(num_steps):
     valid = (t < lengths)[:, None]
     new_total = total + 0.5 * inputs["a"][t] + inputs["b"][t][:, :D]
@@ -330,7 +332,8 @@ class UnrollTest(tf.test.TestCase, parameterized.TestCase):
     self.assertAllEqual(final, -initial)
     # Another callable's `_fused_unroll` attribute is not a hook.
     step = lambda inputs, state: (inputs + state, inputs + state)
-    step._fused_unroll = lambda *args: self.fail("called a non-core's _fused_unroll")
+    step._fused_unroll = (  # type: ignore[attr-defined]  # deliberately dynamic
+        lambda *args: self.fail("called a non-core's _fused_unroll"))
     output, final = snt.dynamic_unroll(step, x, initial)
     self.assertAllClose(output, generic[0])
     self.assertAllClose(final, generic[1])

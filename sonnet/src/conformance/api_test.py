@@ -200,6 +200,8 @@ def doc_problem(value: Any) -> str:
 
 class PublicNamesTest(absltest.TestCase):
 
+  fresh: dict[str, Any]  # The public names seen by a fresh interpreter (setUpClass).
+
   @classmethod
   def setUpClass(cls):
     super().setUpClass()
@@ -229,6 +231,7 @@ class PublicNamesTest(absltest.TestCase):
 
   def test_init_imports_in_one_sorted_block(self):
     for module in (snt, snt.nets):
+      assert module.__file__ is not None  # Packages loaded from files.
       with open(module.__file__) as f:
         lines = f.read().splitlines()
       imports = [i for i, line in enumerate(lines)

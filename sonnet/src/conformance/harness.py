@@ -302,8 +302,8 @@ def assert_nests_close(test_case: Any, expected: Any, actual: Any, what: str,
   """Asserts two output nests have the same structure and close (or equal) leaves."""
   try:
     tf.nest.assert_same_structure(expected, actual, check_types=False)
-  except (TypeError, ValueError) as e:
-    test_case.fail(ERR_STRUCTURE.format(what=what, error=e))
+  except (TypeError, ValueError) as error:
+    test_case.fail(ERR_STRUCTURE.format(what=what, error=error))
   for i, (e, a) in enumerate(zip(tf.nest.flatten(expected), tf.nest.flatten(actual))):
     e, a = np.asarray(e), np.asarray(a)
     test_case.assertEqual(e.shape, a.shape, f"{what}: leaf {i} shape")
@@ -366,6 +366,7 @@ def over_descriptors(check: str,
 
   from sonnet.src.conformance import descriptors
   selected = [d.name for d in descriptors.DESCRIPTORS if predicate(d)]
+  cases: list[tuple[str, str, str | None]]
   if modes is None:
     cases = [(name, name, None) for name in selected]
   else:

@@ -30,10 +30,12 @@ class HarnessTest(parameterized.TestCase, tf.test.TestCase):
     first = harness.deterministic_value("linear/w", [4, 3], tf.float32, True)
     again = harness.deterministic_value("linear/w", [4, 3], tf.float32, True)
     other = harness.deterministic_value("linear/b", [4, 3], tf.float32, True)
+    assert first is not None and other is not None  # Float variables get a value.
     self.assertAllEqual(first, again)
     self.assertFalse(np.array_equal(first, other))
     self.assertLessEqual(np.abs(first).max(), 1 / np.sqrt(4))
     moving = harness.deterministic_value("bn/moving_variance", [3], tf.float32, False)
+    assert moving is not None
     self.assertTrue(np.all((moving >= 0.5) & (moving < 1.5)))
     self.assertIsNone(harness.deterministic_value("step", [], tf.int64, False))
 

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+from typing import Any
 
 from absl.testing import absltest
 from absl.testing import parameterized
@@ -431,7 +432,8 @@ class ResamplerForwardTest(tf.test.TestCase, parameterized.TestCase):
     # The kernels pick AVX2+FMA code at run time where the CPU has it; the
     # environment variable forces the baseline code in a fresh process.
     rng = np.random.RandomState(9)
-    arrays = {}
+    # Any: numpy's stubs would match a dict of arrays against `savez`'s `allow_pickle`.
+    arrays: dict[str, Any] = {}
     for dtype in DTYPES:
       name = np.dtype(dtype).name
       arrays["data_" + name] = rng.uniform(size=[2, 9, 11, 5]).astype(dtype)
