@@ -237,5 +237,5 @@ __all__ = [
 ]
 
 # Importing from `sonnet.src` bound the subpackage here as `src`: not public API.
-del src  # noqa: F821 (bound by the imports above)
+del src  # type: ignore[name-defined]  # noqa: F821 (bound by the imports above)
 del _tensorflow_check

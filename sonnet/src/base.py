@@ -23,6 +23,7 @@ from sonnet.src import custom_getters as custom_getters_lib
 from sonnet.src import errors
 from sonnet.src import module_state
 from sonnet.src import naming
+from sonnet.src import types
 from sonnet.src import variables as variables_lib
 
 ERR_NOT_INITIALIZED = (
@@ -94,7 +95,7 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
       (module_state.STATE_ATTRIBUTE,))
 
   def __init__(self, *, name: str | None = None,
-               custom_getter: None | Callable[..., Any] | dict[str, Any] = None):
+               custom_getter: types.CustomGetterArg | None = None):
     """Constructs the module and fixes its scope name.
 
     Args:
@@ -116,8 +117,8 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
     parent_frame = naming.current_frame()
     parent_state = None
     if parent_frame is not None:
-      parent_state = module_state.of(parent_frame.module)
-    if parent_frame is not None and parent_frame.in_call:
+      parent_state = module_state.state_of(parent_frame.module)
+    if parent_frame is not None and parent_state is not None and parent_frame.in_call:
       scope_name = naming.call_scope_name(parent_frame, parent_state.permanent_children,
                                           name)
     else:
@@ -143,15 +144,15 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
     self._custom_getter = custom_getter
     self._snt_submodules: list = []
     first = None
-    if parent_frame is not None and parent_frame.in_call:
+    if parent_frame is not None and parent_state is not None and parent_frame.in_call:
       first = parent_state.claim_call_child(scope_name, self)
     if first is not None:
       # Sonnet 1 semantics: a sub-module rebuilt by a later call of its parent (same
       # scope name) uses the variables of the one the first call built.
-      state.adopt(module_state.of(first), first)
-      self._snt_variables = module_state.variables_of(first)
+      state.adopt(module_state.state_of(first), first)
+      self._snt_variables: dict[str, tf.Variable] = module_state.variables_of(first)
     else:
-      self._snt_variables: dict[str, tf.Variable] = {}
+      self._snt_variables = {}
       naming.register_module(self)
       if parent_frame is not None:
         module_state.add_submodule(parent_frame, self)
@@ -199,6 +200,7 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
     state.is_connected = True
     if (state.graph is not naming.EAGER and
         tf.compat.v1.get_default_graph() is state.graph):
+      assert name_scope is not None  # Not eager: `op_scope` was a tf.name_scope.
       state.connected_subgraphs.append(ConnectedSubGraph(
           self, name_scope.rstrip("/"), SubgraphInputs(args, kwargs), outputs))
     return outputs
@@ -479,7 +481,7 @@ class Module(AbstractModule):
   """
 
   def __init__(self, build: Callable[..., Any], *, name: str | None = None,
-               custom_getter: None | Callable[..., Any] | dict[str, Any] = None):
+               custom_getter: types.CustomGetterArg | None = None):
     """Constructs the module.
 
     Args:
@@ -523,7 +525,7 @@ class Transposable(metaclass=abc.ABCMeta):
   """
 
   @abc.abstractmethod
-  def transpose(self, name: str | None = None, **kwargs: Any) -> AbstractModule:
+  def transpose(self, name: str | None = None) -> AbstractModule:
     """Returns the transposed module (its variables are not shared with this one)."""
 
   @property

@@ -78,9 +78,9 @@ class CustomGetterTest(parameterized.TestCase, tf.test.TestCase):
 
   def test_router_errors(self):
     with self.assertRaisesRegex(TypeError, "not callable"):
-      snt.Linear(2, custom_getter=3)
+      snt.Linear(2, custom_getter=3)  # type: ignore[arg-type]  # deliberately wrong
     with self.assertRaisesRegex(TypeError, "not callable"):
-      snt.Linear(2, custom_getter={"w": 3})
+      snt.Linear(2, custom_getter={"w": 3})  # type: ignore[dict-item]  # deliberately wrong
     with self.assertRaisesRegex(ValueError, r"custom_getter pattern '\(w' is not a valid "
                                 "regular expression"):
       snt.Linear(2, custom_getter={"(w": snt.custom_getters.stop_gradient})

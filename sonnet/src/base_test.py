@@ -154,7 +154,7 @@ class ModuleTest(parameterized.TestCase, tf.test.TestCase):
 
   def test_not_callable(self):
     with self.assertRaisesRegex(TypeError, "Input 'build' must be callable"):
-      snt.Module(3)
+      snt.Module(3)  # type: ignore[arg-type]  # deliberately wrong
 
   def test_names(self):
     def my_network(x):
@@ -182,7 +182,7 @@ class TransposableTest(tf.test.TestCase):
 
   def test_is_abstract(self):
     with self.assertRaises(TypeError):
-      base.Transposable()
+      base.Transposable()  # type: ignore[abstract]  # deliberately abstract
     self.assertIsInstance(snt.Linear(2), snt.Transposable)
     self.assertIsInstance(snt.nets.MLP([2]), snt.Transposable)
 

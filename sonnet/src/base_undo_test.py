@@ -67,7 +67,7 @@ class FailedCallTest(parameterized.TestCase, tf.test.TestCase):
       self.assertTrue(inner.is_connected)
 
   def test_failed_call_then_success_tracks_submodule_once(self):
-    attempts = []
+    attempts: list[int] = []
 
     def build(x):
       y = snt.Linear(2, name="child")(x)
@@ -100,7 +100,7 @@ class FailedCallTest(parameterized.TestCase, tf.test.TestCase):
     self.assertEqual([n for n in saved if "VARIABLE_VALUE" in n and "model" in n], [])
 
   def test_failed_first_call_does_not_break_checkpoints(self):
-    attempts = []
+    attempts: list[int] = []
 
     class Flaky(snt.AbstractModule):
 

@@ -117,9 +117,10 @@ class AddBias(base.AbstractModule, base.Transposable):
     self._bias_dims = None if bias_dims is None else tuple(int(d) for d in bias_dims)
     self._initializers, self._partitioners, self._regularizers = util.check_variable_options(
         initializers, partitioners, regularizers, self.POSSIBLE_INITIALIZER_KEYS)
-    self._ctor_kwargs = dict(initializers=initializers, partitioners=partitioners,
-                             regularizers=regularizers, custom_getter=custom_getter)
-    self._input_shape = None
+    self._ctor_kwargs: dict[str, Any] = dict(
+        initializers=initializers, partitioners=partitioners, regularizers=regularizers,
+        custom_getter=custom_getter)
+    self._input_shape: tuple[int | None, ...] | None = None
     self._b = None
 
   def _build(self, inputs: tf.Tensor, multiplier: float | tf.Tensor = 1) -> tf.Tensor:
@@ -189,6 +190,7 @@ class AddBias(base.AbstractModule, base.Transposable):
   def input_shape(self) -> tuple[int | None, ...]:
     """The full input shape of the last call (NotConnectedError before)."""
     self._ensure_is_connected()
+    assert self._input_shape is not None  # Set by every successful call.
     return self._input_shape
 
   @property
@@ -236,7 +238,7 @@ class ConcatLinear(base.AbstractModule):
     with self._enter_variable_scope():
       self._linear = linear.Linear(output_size, use_bias=use_bias, initializers=initializers,
                                    partitioners=partitioners, regularizers=regularizers)
-    self._input_sizes = None
+    self._input_sizes: tuple[int, ...] | None = None
 
   @classmethod
   def get_possible_initializer_keys(cls, use_bias: bool = True, **unused_kwargs) -> set:
@@ -298,6 +300,7 @@ class ConcatLinear(base.AbstractModule):
   def input_sizes(self) -> tuple[int, ...]:
     """The sizes of the inputs at the last call (NotConnectedError before)."""
     self._ensure_is_connected()
+    assert self._input_sizes is not None  # Set by every successful call.
     return self._input_sizes
 
 

@@ -105,7 +105,7 @@ class AddBiasTest(tf.test.TestCase, parameterized.TestCase):
 
   def test_constructor_errors(self):
     with self.assertRaisesRegex(TypeError, "bias_dims must be"):
-      basic.AddBias(bias_dims=1)
+      basic.AddBias(bias_dims=1)  # type: ignore[arg-type]  # deliberately wrong
     with self.assertRaisesRegex(KeyError, "Invalid initializer keys 'w'"):
       basic.AddBias(initializers={"w": NORMAL})
 
@@ -218,7 +218,7 @@ class SelectInputTest(tf.test.TestCase, parameterized.TestCase):
   def test_errors(self):
     for idx in ("a", 1.5, [], [0, [None]], True):
       with self.assertRaisesRegex(TypeError, "idx must be an int"):
-        basic.SelectInput(idx)
+        basic.SelectInput(idx)  # type: ignore[arg-type]  # deliberately wrong
     with self.assertRaisesRegex(ValueError, r"out of bound entries \[0, 3\].*\[0, 2\)"):
       basic.SelectInput([0, 3])(tf.ones([1]), tf.ones([1]))
 

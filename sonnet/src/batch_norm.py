@@ -2,7 +2,8 @@
 # Licensed under the Apache License, Version 2.0.
 """Batch normalisation (Sonnet 1 `snt.BatchNorm` semantics) and its shared machinery."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import tensorflow as tf
 
@@ -181,6 +182,18 @@ class BatchNormProperties:
   `_gamma`, `_offset`, `_scale`, `_decay_rate` and `_eps`.
   """
 
+  # Declared for type checkers; the modules set them (`_ensure_is_connected` comes from
+  # `snt.AbstractModule`).
+  _moving_mean: Any
+  _moving_variance: Any
+  _beta: Any
+  _gamma: Any
+  _offset: bool
+  _scale: bool
+  _decay_rate: float
+  _eps: float
+  _ensure_is_connected: Callable[[], None]
+
   @property
   def moving_mean(self):
     """The moving mean variable (NotConnectedError before the first call)."""
@@ -289,8 +302,10 @@ class BatchNorm(base.AbstractModule, util.VariableOptions,
     self._axis = layer_norm.normalize_axis_arg(axis)
     self._offset = bool(offset)
     self._scale = bool(scale)
-    self._decay_rate = argument_checks.check_number_in_range(
+    checked_decay_rate = argument_checks.check_number_in_range(
         self.module_name, "decay_rate", decay_rate, message=ERR_DECAY)
+    assert checked_decay_rate is not None  # None is only returned with allow_none=True.
+    self._decay_rate = checked_decay_rate
     self._eps = layer_norm.check_eps(eps)
     if update_ops_collection is not None and not isinstance(update_ops_collection, str):
       raise TypeError(ERR_COLLECTION.format(value=update_ops_collection))

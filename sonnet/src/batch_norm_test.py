@@ -231,9 +231,12 @@ class BatchNormTest(tf.test.TestCase, parameterized.TestCase):
   def test_axis_errors(self, axis, shape, message):
     for mode in test_utils.MODES:
       bn = batch_norm.BatchNorm(axis=axis)
+
+      def connect(bn=bn):
+        return bn(tf.ones(shape), is_training=True)
+
       with self.assertRaisesRegex(errors.IncompatibleShapeError, message):
-        test_utils.evaluate_in_mode(
-            mode, lambda bn=bn: bn(tf.ones(shape), is_training=True))
+        test_utils.evaluate_in_mode(mode, connect)
       self.assertFalse(bn.is_connected)
 
   def test_custom_axis_statistics_shape(self):
@@ -339,11 +342,13 @@ class BatchNormTest(tf.test.TestCase, parameterized.TestCase):
     with self.assertRaisesRegex(KeyError, "Invalid initializer keys"):
       batch_norm.BatchNorm(initializers={"w": tf.ones_initializer()})
     with self.assertRaisesRegex(KeyError, "Invalid partitioner keys"):
-      batch_norm.BatchNorm(partitioners={"moving_mean": lambda *a, **k: None})
+      # A stub partitioner, never called: the key is refused first.
+      batch_norm.BatchNorm(
+          partitioners={"moving_mean": lambda *a, **k: None})  # type: ignore[dict-item]
     with self.assertRaisesRegex(TypeError, "`axis` must be None, an int or an iterable"):
-      batch_norm.BatchNorm(axis="0")
+      batch_norm.BatchNorm(axis="0")  # type: ignore[arg-type]  # deliberately wrong
     with self.assertRaisesRegex(TypeError, "update_ops_collection"):
-      batch_norm.BatchNorm(update_ops_collection=3)
+      batch_norm.BatchNorm(update_ops_collection=3)  # type: ignore[arg-type]  # deliberately wrong
     self.assertEqual(batch_norm.BatchNorm.get_possible_initializer_keys(),
                      {"gamma", "beta", "moving_mean", "moving_variance"})
 

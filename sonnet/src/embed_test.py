@@ -31,10 +31,13 @@ class EmbedTest(tf.test.TestCase, parameterized.TestCase):
   def test_out_of_range_ids(self, mode):
     for bad in ([0, 5], [-1, 2]):
       module = embed.Embed(vocab_size=5, embed_dim=2)
+
+      def connect(module=module, bad=bad):
+        return module(tf.constant(bad))
+
       with self.assertRaisesRegex(tf.errors.InvalidArgumentError,
                                   r"every id in `ids` must be in \[0, vocab_size=5\)"):
-        test_utils.evaluate_in_mode(
-            mode, lambda module=module, bad=bad: module(tf.constant(bad)))
+        test_utils.evaluate_in_mode(mode, connect)
 
   def test_unknown_shape_tf_function(self):
     module = embed.Embed(vocab_size=6, embed_dim=2)

@@ -76,7 +76,7 @@ class GroupNormTest(tf.test.TestCase, parameterized.TestCase):
   def test_errors(self):
     for groups in (0, -1, 1.5, True):
       with self.assertRaisesRegex(ValueError, "`groups` must be a positive int"):
-        group_norm.GroupNorm(groups)
+        group_norm.GroupNorm(groups)  # type: ignore[arg-type]  # deliberately wrong
     with self.assertRaisesRegex(ValueError, "`data_format` must be None or one of"):
       group_norm.GroupNorm(2, data_format="HWC")
     gn = group_norm.GroupNorm(4)

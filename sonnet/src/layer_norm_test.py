@@ -88,8 +88,12 @@ class LayerNormTest(tf.test.TestCase, parameterized.TestCase):
   def test_shape_errors(self, shape, axis, error, message):
     for mode in test_utils.MODES:
       ln = layer_norm.LayerNorm(axis=axis)
+
+      def connect(ln=ln):
+        return ln(tf.ones(shape))
+
       with self.assertRaisesRegex(error, message):
-        test_utils.evaluate_in_mode(mode, lambda ln=ln: ln(tf.ones(shape)))
+        test_utils.evaluate_in_mode(mode, connect)
       self.assertFalse(ln.is_connected)
 
   def test_unknown_last_dimension(self):
@@ -100,9 +104,9 @@ class LayerNormTest(tf.test.TestCase, parameterized.TestCase):
 
   def test_constructor_errors(self):
     with self.assertRaisesRegex(TypeError, "`axis` must be None, an int or an iterable"):
-      layer_norm.LayerNorm(axis=1.5)
+      layer_norm.LayerNorm(axis=1.5)  # type: ignore[arg-type]  # deliberately wrong
     with self.assertRaisesRegex(TypeError, "`axis` must be None, an int or an iterable"):
-      layer_norm.LayerNorm(axis=[1, "a"])
+      layer_norm.LayerNorm(axis=[1, "a"])  # type: ignore[list-item]  # deliberately wrong
     with self.assertRaisesRegex(ValueError, "`axis` must name at least one dimension"):
       layer_norm.LayerNorm(axis=[])
     with self.assertRaisesRegex(ValueError, "`eps` must be a positive number"):

@@ -211,6 +211,7 @@ class Linear(base.AbstractModule, base.Transposable, util.VariableOptions):
       snt.NotConnectedError: before the first call.
     """
     self._ensure_is_connected()
+    assert self._input_shape is not None  # Set by the first successful call.
     return self._input_shape
 
   def clone(self, name: str | None = None) -> "Linear":
@@ -243,7 +244,13 @@ class Linear(base.AbstractModule, base.Transposable, util.VariableOptions):
     """
     if name is None:
       name = self.module_name + "_transpose"
-    return Linear(output_size=lambda: self.input_shape[-1], use_bias=self._use_bias,
+
+    def input_size() -> int:
+      size = self.input_shape[-1]
+      assert size is not None  # `_build` refuses inputs of unknown size.
+      return size
+
+    return Linear(output_size=input_size, use_bias=self._use_bias,
                   initializers=self._initializers, partitioners=self._partitioners,
                   regularizers=self._regularizers, custom_getter=self._custom_getter,
                   allow_many_batch_dims=self._allow_many_batch_dims, name=name)

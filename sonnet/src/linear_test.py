@@ -136,11 +136,11 @@ class LinearTest(parameterized.TestCase, tf.test.TestCase):
     with self.assertRaisesRegex(KeyError, "Invalid initializer keys 'b'"):
       snt.Linear(2, use_bias=False, initializers={"b": snt.initializers.zeros})
     with self.assertRaisesRegex(TypeError, "Initializer for 'w' is not a callable"):
-      snt.Linear(2, initializers={"w": 3})
+      snt.Linear(2, initializers={"w": 3})  # type: ignore[dict-item]  # deliberately wrong
     with self.assertRaisesRegex(TypeError, "A dict of regularizers was expected"):
-      snt.Linear(2, regularizers=lambda w: w)
+      snt.Linear(2, regularizers=lambda w: w)  # type: ignore[arg-type]  # deliberately wrong
     with self.assertRaisesRegex(KeyError, "Invalid partitioner keys"):
-      snt.Linear(2, partitioners={"q": None})
+      snt.Linear(2, partitioners={"q": None})  # type: ignore[dict-item]  # deliberately wrong
     with self.assertRaisesRegex(snt.NotSupportedError, "graph mode"):
       snt.Linear(2, partitioners={"w": tf.compat.v1.fixed_size_partitioner(2)})
 

@@ -196,6 +196,20 @@ def of(module: Any) -> ModuleState | None:
   return module.__dict__.get(STATE_ATTRIBUTE)
 
 
+def state_of(module: Any) -> ModuleState:
+  """Returns the state of a module known to have one (unlike `of`, never None).
+
+  Every module on the module stack, and every module a call recorded, has one.
+
+  Args:
+    module: a Sonnet module whose `AbstractModule.__init__` ran.
+
+  Returns:
+    The module's `ModuleState`.
+  """
+  return module.__dict__[STATE_ATTRIBUTE]
+
+
 def variables_of(module: Any) -> dict[str, Any]:
   """Returns the tracked dict of a Sonnet module's variables (key -> variable).
 
@@ -244,8 +258,8 @@ def detach_submodule(parent: Any, child: Any) -> None:
   for i in range(len(submodules) - 1, -1, -1):
     if submodules[i] is child:
       del submodules[i]
-  siblings = of(parent).call_children
-  scope_name = of(child).scope_name
+  siblings = state_of(parent).call_children
+  scope_name = state_of(child).scope_name
   if siblings.get(scope_name) is child:
     del siblings[scope_name]
 
@@ -265,7 +279,7 @@ def record_use(module: Any, state: ModuleState) -> None:
     return
   used = module if state.canonical is None else state.canonical
   caller = frame.module
-  caller_state = of(caller)
+  caller_state = state_of(caller)
   if caller_state.canonical is not None:
     caller = caller_state.canonical
   submodules = submodules_of(caller)
@@ -342,10 +356,10 @@ def undo_creations(created: Sequence[tuple[Any, Any]]) -> None:
   """
   for module, entry in reversed(created):
     if isinstance(entry, _FirstConnection):
-      of(module).reset_connection(entry.previous_graph)
+      state_of(module).reset_connection(entry.previous_graph)
       restore_attributes(module, entry.attributes)
     elif isinstance(entry, str):  # A variable key.
-      variable, loss = of(module).forget_variable(module, entry)
+      variable, loss = state_of(module).forget_variable(module, entry)
       _remove_from_collections(variable, loss)
     else:  # A sub-module constructed during the failed call; `entry` is its parent.
       detach_submodule(entry, module)

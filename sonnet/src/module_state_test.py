@@ -26,8 +26,9 @@ class ModuleStateTest(tf.test.TestCase):
 
   def test_of_and_the_tracked_containers(self):
     module = snt.Linear(2, name="lin")
-    state = module_state.of(module)
+    state = module_state.state_of(module)
     self.assertIsInstance(state, module_state.ModuleState)
+    self.assertIs(module_state.of(module), state)
     self.assertEqual(state.scope_name, module.scope_name)
     self.assertEqual(state.module_name, module.module_name)
     self.assertIsNone(module_state.of(NoSuperInit()))
@@ -38,7 +39,7 @@ class ModuleStateTest(tf.test.TestCase):
 
   def test_record_variable_then_undo(self):
     module = snt.Module(_identity, name="owner")
-    state = module_state.of(module)
+    state = module_state.state_of(module)
     variable = tf.Variable([1.0, 2.0], name="v")
     regularizer = tf.reduce_sum
     with naming.push_frame(module, "_build", True) as frame:
@@ -60,7 +61,7 @@ class ModuleStateTest(tf.test.TestCase):
   def test_undo_in_graph_mode_empties_the_collections(self):
     with tf.Graph().as_default():
       module = snt.Module(_identity, name="owner")
-      state = module_state.of(module)
+      state = module_state.state_of(module)
       variable = tf.compat.v1.Variable([1.0], name="v", use_resource=True)
       loss = tf.reduce_sum(variable)
       tf.compat.v1.add_to_collection(tf.compat.v1.GraphKeys.REGULARIZATION_LOSSES, loss)
@@ -78,7 +79,7 @@ class ModuleStateTest(tf.test.TestCase):
     module = snt.Linear(2)
     module(tf.ones([1, 3]))
     b = module.b
-    variable, loss = module_state.of(module).forget_variable(module, "b")
+    variable, loss = module_state.state_of(module).forget_variable(module, "b")
     self.assertIs(variable, b)
     self.assertIsNone(loss)
     self.assertEqual(sorted(module_state.variables_of(module)), ["w"])
@@ -94,7 +95,7 @@ class ModuleStateTest(tf.test.TestCase):
       self.assertEqual(frame.created, [(child, parent)])
     self.assertEqual(module_state.submodules_of(parent), [child])
     self.assertIn(child, parent.submodules)
-    parent_state = module_state.of(parent)
+    parent_state = module_state.state_of(parent)
     self.assertIsNone(parent_state.claim_call_child(child.scope_name, child))
     self.assertIs(parent_state.claim_call_child(child.scope_name, parent), child)
     module_state.detach_submodule(parent, child)
@@ -104,18 +105,18 @@ class ModuleStateTest(tf.test.TestCase):
   def test_record_use_adds_a_used_module_once(self):
     caller = snt.Module(_identity, name="caller")
     used = snt.Linear(2, name="used")
-    module_state.record_use(used, module_state.of(used))  # No call running: nothing.
+    module_state.record_use(used, module_state.state_of(used))  # No call running: nothing.
     self.assertEqual(module_state.submodules_of(caller), [])
     with naming.push_frame(caller, "_build", True):
-      module_state.record_use(used, module_state.of(used))
-      module_state.record_use(used, module_state.of(used))
-      module_state.record_use(caller, module_state.of(caller))  # Itself: ignored.
+      module_state.record_use(used, module_state.state_of(used))
+      module_state.record_use(used, module_state.state_of(used))
+      module_state.record_use(caller, module_state.state_of(caller))  # Itself: ignored.
     self.assertEqual(module_state.submodules_of(caller), [used])
 
   def test_adopt_shares_the_variable_bookkeeping(self):
     first = snt.Module(_identity, name="first")
     later = snt.Module(_identity, name="later")
-    first_state, later_state = module_state.of(first), module_state.of(later)
+    first_state, later_state = module_state.state_of(first), module_state.state_of(later)
     later_state.adopt(first_state, first)
     self.assertIs(later_state.variable_specs, first_state.variable_specs)
     self.assertIs(later_state.variable_owners, first_state.variable_owners)
@@ -150,7 +151,7 @@ class ModuleStateTest(tf.test.TestCase):
       self.assertLen(frame.created, 1)
       module_state.undo_creations(frame.created)
     self.assertFalse(inner.is_connected)
-    self.assertIsNone(module_state.of(inner).graph)
+    self.assertIsNone(module_state.state_of(inner).graph)
     self.assertFalse(hasattr(inner, "extra"))
     self.assertEqual(module_state.attribute_snapshot(inner), before)
 

@@ -156,6 +156,11 @@ class VariableOptions:
   `_regularizers`.
   """
 
+  # Declared for type checkers; the modules set them in their constructors.
+  _initializers: dict[str, Any]
+  _partitioners: dict[str, Any]
+  _regularizers: dict[str, Any]
+
   @property
   def initializers(self) -> dict[str, Any]:
     """The initializers given to the constructor (defaults are not filled in)."""

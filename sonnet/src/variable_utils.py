@@ -259,8 +259,8 @@ def count_parameters(module_or_variables: tf.Module | Iterable[tf.Variable], *,
   """
   if (hasattr(module_or_variables, module_state.STATE_ATTRIBUTE) or
       isinstance(module_or_variables, tf.Module)):
-    variables = (module_or_variables.trainable_variables if trainable_only
-                 else module_or_variables.variables)
+    module: Any = module_or_variables  # Not an iterable of variables (tf.Module is untyped).
+    variables = module.trainable_variables if trainable_only else module.variables
   else:
     variables = [v for v in module_or_variables
                  if not trainable_only or getattr(v, "trainable", True)]

@@ -285,7 +285,7 @@ def _chain_getters(base: Callable[..., Any],
 
 def getter_for_frame(frame: naming.Frame, base: Callable[..., Any] | None = None):
   """Returns the full getter chain for the innermost module of `frame`."""
-  state = module_state.of(frame.module)
+  state = module_state.state_of(frame.module)
   if base is None:
     base = _ModuleVariableStore(frame, state)
   return _chain_getters(base, state.custom_getters)
@@ -309,7 +309,7 @@ def record_tf1_variable(frame: naming.Frame, use_tf_store: bool,
   Returns:
     The variable (or what the module's custom getters make of it).
   """
-  state = module_state.of(frame.module)
+  state = module_state.state_of(frame.module)
   state.mark_tf1_used()
   if not use_tf_store:
     return getter_for_frame(frame)(*args, name=name, **kwargs)
@@ -373,7 +373,7 @@ def get_variable(name: str,
   frame = naming.current_frame()
   if frame is None:
     raise errors.Error(ERR_OUTSIDE_MODULE.format(name))
-  state = module_state.of(frame.module)
+  state = module_state.state_of(frame.module)
   full_name = f"{state.scope_name}/{name}"
   getter = _chain_getters(_ModuleVariableStore(frame, state), state.custom_getters)
   return getter(name=full_name, shape=shape, dtype=dtype, initializer=initializer,
@@ -415,7 +415,7 @@ def get_regularization_loss(
       if id(module) in seen or not hasattr(module, module_state.STATE_ATTRIBUTE):
         continue
       seen.add(id(module))
-      for key, regularizer in module_state.of(module).regularizers.items():
+      for key, regularizer in module_state.state_of(module).regularizers.items():
         loss = regularizer(module_state.variables_of(module)[key])
         if loss is not None:
           losses.append(tf.cast(loss, tf.float32))
