@@ -262,8 +262,10 @@ class ConvModuleTest(tf.test.TestCase, parameterized.TestCase):
       (1, 2, "SAME", "NWC"), (1, 3, "VALID", "NCW"), (2, 2, "SAME", "NHWC"),
       (2, (2, 1), "VALID", "NCHW"), (3, 2, "SAME", "NDHWC"), (3, 1, "VALID", "NCDHW"))
   def test_transpose_round_trip(self, n, stride, padding, data_format):
+    # A name of its own: with the default one, a Conv3DTranspose made earlier in the same
+    # process already holds "conv_3d_transpose", and the transpose is uniquified to "..._1".
     module = CLASSES[n](4, kernel_shape=3, stride=stride, padding=padding,
-                        data_format=data_format)
+                        data_format=data_format, name=f"round_trip_{n}d")
     transposed = module.transpose()
     self.assertEqual(transposed.module_name, module.module_name + "_transpose")
     with self.assertRaises(errors.NotConnectedError):
