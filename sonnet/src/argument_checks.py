@@ -17,7 +17,7 @@ bools are neither, although Python counts them as ints.
 
 from collections.abc import Callable, Collection
 import numbers
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 import tensorflow as tf
@@ -124,6 +124,18 @@ def check_non_negative_int(module: str | None, arg: str, value: Any, *,
   return int(value)
 
 
+@overload
+def check_positive_number(module: str | None, arg: str, value: Any, *, message: str = ...,
+                          allow_none: Literal[False] = ...) -> float:
+  ...
+
+
+@overload
+def check_positive_number(module: str | None, arg: str, value: Any, *, message: str = ...,
+                          allow_none: bool) -> float | None:
+  ...
+
+
 def check_positive_number(module: str | None, arg: str, value: Any, *,
                           message: str = ERR_POSITIVE_NUMBER,
                           allow_none: bool = False) -> float | None:
@@ -168,6 +180,20 @@ def check_non_negative_number(module: str | None, arg: str, value: Any, *,
   if not (is_number(value) and value >= 0):
     raise _fail(ValueError, message, module, arg, value)
   return float(value)
+
+
+@overload
+def check_number_in_range(module: str | None, arg: str, value: Any, *, low: float = ...,
+                          high: float = ..., low_open: bool = ..., message: str = ...,
+                          allow_none: Literal[False] = ...) -> float:
+  ...
+
+
+@overload
+def check_number_in_range(module: str | None, arg: str, value: Any, *, low: float = ...,
+                          high: float = ..., low_open: bool = ..., message: str = ...,
+                          allow_none: bool) -> float | None:
+  ...
 
 
 def check_number_in_range(module: str | None, arg: str, value: Any, *,

@@ -302,10 +302,8 @@ class BatchNorm(base.AbstractModule, util.VariableOptions,
     self._axis = layer_norm.normalize_axis_arg(axis)
     self._offset = bool(offset)
     self._scale = bool(scale)
-    checked_decay_rate = argument_checks.check_number_in_range(
+    self._decay_rate = argument_checks.check_number_in_range(
         self.module_name, "decay_rate", decay_rate, message=ERR_DECAY)
-    assert checked_decay_rate is not None  # None is only returned with allow_none=True.
-    self._decay_rate = checked_decay_rate
     self._eps = layer_norm.check_eps(eps)
     if update_ops_collection is not None and not isinstance(update_ops_collection, str):
       raise TypeError(ERR_COLLECTION.format(value=update_ops_collection))

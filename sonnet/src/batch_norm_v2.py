@@ -92,10 +92,8 @@ class BatchNormV2(base.AbstractModule, util.VariableOptions,
     self._data_format = data_format
     self._offset = bool(offset)
     self._scale = bool(scale)
-    checked_decay_rate = argument_checks.check_number_in_range(
+    self._decay_rate = argument_checks.check_number_in_range(
         self.module_name, "decay_rate", decay_rate, message=batch_norm.ERR_DECAY)
-    assert checked_decay_rate is not None  # None is only returned with allow_none=True.
-    self._decay_rate = checked_decay_rate
     self._eps = layer_norm.check_eps(eps)
     if update_ops_collection is not None and not isinstance(update_ops_collection, str):
       raise TypeError(batch_norm.ERR_COLLECTION.format(value=update_ops_collection))

@@ -49,9 +49,7 @@ def statistics_dtype(dtype: tf.DType) -> tf.DType:
 
 def check_eps(eps: Any) -> float:
   """Validates a normalisation epsilon (positive number) and returns it as a float."""
-  checked = argument_checks.check_positive_number(None, "eps", eps)
-  assert checked is not None  # None is only returned with allow_none=True.
-  return checked
+  return argument_checks.check_positive_number(None, "eps", eps)
 
 
 def normalize_axis_arg(axis: None | int | Iterable[int]) -> tuple | None:

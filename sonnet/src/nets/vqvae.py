@@ -206,10 +206,8 @@ class VectorQuantizerEMA(_VectorQuantizerBase):
       ValueError: bad sizes, cost, decay or epsilon.
     """
     super().__init__(embedding_dim, num_embeddings, commitment_cost, name)
-    checked_decay = argument_checks.check_number_in_range(self.module_name, "decay", decay,
-                                                          message=ERR_DECAY)
-    assert checked_decay is not None  # None is only returned with allow_none=True.
-    self._decay = checked_decay
+    self._decay = argument_checks.check_number_in_range(self.module_name, "decay", decay,
+                                                        message=ERR_DECAY)
     self._epsilon = layer_norm.check_eps(epsilon)
     # The moving averages, created by the first call.
     self._ema_cluster_size: tf.Variable | None = None
