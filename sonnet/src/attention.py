@@ -33,6 +33,14 @@ ERR_ALL_MASKED = "{module}: every entry of `memory_mask` must have at least one 
 
 AttentionOutput = collections.namedtuple("AttentionOutput",
                                          ["read", "weights", "weight_logits"])
+AttentionOutput.__doc__ = """What `snt.AttentiveRead` returns.
+
+Attributes:
+  read: `[batch, memory_word_size]`: the memory words weighted by `weights`.
+  weights: `[batch, memory_size]`: the attention weights (a softmax over the slots).
+  weight_logits: `[batch, memory_size]`: the logits of `weights` (a masked slot holds the
+    lowest value of the dtype).
+"""
 
 
 class AttentiveRead(base.AbstractModule):

@@ -120,6 +120,16 @@ class random_uniform(Initializer):  # noqa: N801 (tf.compat.v1's initializer nam
 
   def __init__(self, minval: float = -0.05, maxval: float = 0.05,
                seed: int | None = None):
+    """Constructs the initializer.
+
+    Args:
+      minval: the lower bound (inclusive).
+      maxval: the upper bound (exclusive).
+      seed: the op seed, or None.
+
+    Raises:
+      ValueError: if `minval >= maxval`.
+    """
     if not minval < maxval:
       raise ValueError(f"random_uniform needs minval < maxval, got {minval} and {maxval}.")
     self.minval = float(minval)

@@ -46,15 +46,7 @@ ERR_KNOWN_UNDOCUMENTED = (
 
 # Public names whose documentation falls short today, with what is missing. The test fails
 # when this table is out of date, in either direction.
-KNOWN_UNDOCUMENTED = {
-    # A bare namedtuple: its docstring is the generated "AttentionOutput(read, ...)".
-    "snt.AttentionOutput": "no docstring",
-    # `__init__` has no docstring; the class docstring has no Args: section.
-    "snt.initializers.random_uniform": "no Args: section for __init__",
-    # `__init__` says "arguments as `AlexNet` (without `mode`)" instead of listing them.
-    "snt.nets.AlexNetFull": "no Args: section for __init__",
-    "snt.nets.AlexNetMini": "no Args: section for __init__",
-}
+KNOWN_UNDOCUMENTED: dict[str, str] = {}
 
 # Prints the public names of a freshly imported `snt` and `snt.nets`, and whether `snt.src`
 # exists: in this process other tests may have imported `sonnet.src` modules already.

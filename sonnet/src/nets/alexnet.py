@@ -242,7 +242,22 @@ class AlexNetFull(AlexNet):
                bn_on_fc_layers: bool = True,
                custom_getter: types.CustomGetterArg | None = None,
                name: str = "alex_net_full"):
-    """Constructs AlexNet in FULL mode; arguments as `AlexNet` (without `mode`)."""
+    """Constructs AlexNet in FULL mode.
+
+    Args:
+      use_batch_norm: apply `snt.BatchNorm` after every layer (before the ReLU).
+      batch_norm_config: constructor kwargs for the BatchNorm modules.
+      initializers: optional dict with keys 'w', 'b' (all conv and fc layers).
+      partitioners: optional dict with keys 'w', 'b' (graph mode only).
+      regularizers: optional dict with keys 'w', 'b' (all conv and fc layers).
+      bn_on_fc_layers: with `use_batch_norm`, also normalise the fc layers.
+      custom_getter: optional custom getter (callable or dict).
+      name: name of the module.
+
+    Raises:
+      TypeError: `batch_norm_config` is not a mapping, or bad dicts.
+      KeyError: unknown dict keys.
+    """
     super().__init__(mode=self.FULL, use_batch_norm=use_batch_norm,
                      batch_norm_config=batch_norm_config, initializers=initializers,
                      partitioners=partitioners, regularizers=regularizers,
@@ -261,7 +276,22 @@ class AlexNetMini(AlexNet):
                bn_on_fc_layers: bool = True,
                custom_getter: types.CustomGetterArg | None = None,
                name: str = "alex_net_mini"):
-    """Constructs AlexNet in MINI mode; arguments as `AlexNet` (without `mode`)."""
+    """Constructs AlexNet in MINI mode.
+
+    Args:
+      use_batch_norm: apply `snt.BatchNorm` after every layer (before the ReLU).
+      batch_norm_config: constructor kwargs for the BatchNorm modules.
+      initializers: optional dict with keys 'w', 'b' (all conv and fc layers).
+      partitioners: optional dict with keys 'w', 'b' (graph mode only).
+      regularizers: optional dict with keys 'w', 'b' (all conv and fc layers).
+      bn_on_fc_layers: with `use_batch_norm`, also normalise the fc layers.
+      custom_getter: optional custom getter (callable or dict).
+      name: name of the module.
+
+    Raises:
+      TypeError: `batch_norm_config` is not a mapping, or bad dicts.
+      KeyError: unknown dict keys.
+    """
     super().__init__(mode=self.MINI, use_batch_norm=use_batch_norm,
                      batch_norm_config=batch_norm_config, initializers=initializers,
                      partitioners=partitioners, regularizers=regularizers,
