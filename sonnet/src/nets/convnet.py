@@ -211,7 +211,6 @@ class _ConvNet2DBase(base.AbstractModule, base.Transposable,
     if self._normalizers is None:
       self._normalizers = self._make_normalizers()
     self._check_build_kwargs(normalization_build_kwargs)
-    self._input_shape = tuple(inputs.shape.as_list()) if inputs.shape.rank else None
     net = inputs
     final_index = self._num_layers - 1
     for i, (layer, normalizer) in enumerate(zip(self._layers, self._normalizers)):
@@ -227,6 +226,8 @@ class _ConvNet2DBase(base.AbstractModule, base.Transposable,
         net = normalizer(net, **kwargs)
       if i != final_index or self._activate_final:
         net = self._activation(net)
+    # Recorded once the layers accepted the input: a failed call leaves the last good shape.
+    self._input_shape = tuple(inputs.shape.as_list())
     return net
 
   def _check_build_kwargs(self, build_kwargs):
@@ -310,11 +311,10 @@ class _ConvNet2DBase(base.AbstractModule, base.Transposable,
 
   @property
   def input_shape(self) -> tuple:
-    """Shape of the input at the last call (NotConnectedError before the first)."""
+    """Shape of the input at the last successful call (NotConnectedError before the first)."""
     self._ensure_is_connected()
-    # None after a later call failed on a rank-0 input (`_build` records the shape before
-    # the layers reject it); kept as it is, the annotation says what a good call leaves.
-    return self._input_shape  # type: ignore[return-value]
+    assert self._input_shape is not None  # Set by every successful call.
+    return self._input_shape
 
   def _common_transpose_kwargs(self, activate_final):
     return dict(

@@ -238,6 +238,15 @@ class ConvNet2DTest(tf.test.TestCase, parameterized.TestCase):
     with self.assertRaises(errors.NotConnectedError):
       net.input_shape
 
+  def test_failed_later_call_keeps_input_shape(self):
+    net = convnet.ConvNet2D([2], [3], [1], ["SAME"])
+    net(tf.ones([1, 4, 4, 1]))
+    with self.assertRaises((ValueError, errors.Error)):
+      net(tf.ones([]))  # Rejected by the first layer.
+    self.assertEqual(net.input_shape, (1, 4, 4, 1))
+    net(tf.ones([2, 5, 5, 1]))
+    self.assertEqual(net.input_shape, (2, 5, 5, 1))
+
 
 if __name__ == "__main__":
   tf.test.main()
