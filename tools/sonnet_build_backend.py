@@ -63,7 +63,8 @@ def _has_tensorflow(python, env):
   if not python or not os.access(python, os.X_OK):
     return False
   probe = "import importlib.util, sys; sys.exit(importlib.util.find_spec('tensorflow') is None)"
-  return subprocess.run([python, "-c", probe], env=env, stdout=subprocess.DEVNULL,
+  # Not from the source tree, whose tensorflow/ (Bazel files) would count.
+  return subprocess.run([python, "-c", probe], env=env, cwd="/", stdout=subprocess.DEVNULL,
                         stderr=subprocess.DEVNULL).returncode == 0
 
 
@@ -155,7 +156,7 @@ def prepare_metadata_for_build_wheel(metadata_directory, config_settings=None):
   python = find_python(config_settings, env)
   tf_version = subprocess.run(
       [python, "-c", "import tensorflow as tf; print(tf.__version__)"],
-      env=dict(env, TF_CPP_MIN_LOG_LEVEL="3"), check=True, capture_output=True,
+      env=dict(env, TF_CPP_MIN_LOG_LEVEL="3"), cwd="/", check=True, capture_output=True,
       text=True).stdout.strip().splitlines()[-1]
   version = wheel_builder.read_version(ROOT)
   files = wheel_builder.dist_info_files(ROOT, version, tf_version,
