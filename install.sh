@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Writes the Sonnet wheel (Python package + op library) into DIR.
+# Writes the Sonnet wheel (Python package + op library, manylinux-tagged) into DIR.
 # Usage: ./bazel-bin/install DIR [PYTHON]      (after `bazel build :install`)
 # PYTHON (default: the interpreter ./configure found) runs the wheel builder,
 # which needs nothing beyond the standard library.
 set -euo pipefail
 if [[ $# -lt 1 || "$1" == "-h" || "$1" == "--help" ]]; then
-  echo "usage: $0 DIR [PYTHON]   writes sonnet-*.whl into DIR" >&2
+  echo "usage: $0 DIR [PYTHON]   writes sonnet1_tf-*.whl into DIR" >&2
   exit 2
 fi
 DEST="$1"

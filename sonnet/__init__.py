@@ -8,6 +8,11 @@
 
 __version__ = "2.0.0.dev0"
 
+# Warn when another distribution (dm-sonnet) also installs a `sonnet` package.
+import sonnet.src.distribution_check as _distribution_check
+
+_distribution_check.warn_on_clash(__file__)
+
 # Say clearly when TensorFlow is missing, before anything below imports it.
 from sonnet.src import tensorflow_check as _tensorflow_check
 
@@ -238,4 +243,5 @@ __all__ = [
 
 # Importing from `sonnet.src` bound the subpackage here as `src`: not public API.
 del src  # type: ignore[name-defined]  # noqa: F821 (bound by the imports above)
+del _distribution_check
 del _tensorflow_check

@@ -7,9 +7,14 @@ cc_library(
     includes = ["include"],
 )
 
-cc_import(
+# TensorFlow's own link flags (tf.sysconfig.get_link_flags(): -L<its directory>
+# -l:libtensorflow_framework.so.2), rather than a cc_import of the library: for
+# that Bazel would give the op library a RUNPATH into its build folder
+# (_solib_k8). None is needed: TensorFlow has loaded the framework library
+# before the op library is loaded, and the dynamic linker finds it by soname.
+cc_library(
     name = "libtensorflow_framework",
-    shared_library = "%{library_name}",
+    linkopts = %{link_flags},
 )
 
 exports_files(["build_info.json"])

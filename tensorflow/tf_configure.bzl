@@ -5,7 +5,8 @@
 directory and the framework library into @local_config_tf and generates:
 
   //:tf_header_lib            the headers, as a cc_library
-  //:libtensorflow_framework  libtensorflow_framework.so.2, to link against
+  //:libtensorflow_framework  TensorFlow's link flags, to link against
+                              libtensorflow_framework.so.2
   //:build_info.json          the TensorFlow version and C++ ABI the op is
                               compiled against, read by the Python loader
 """
@@ -44,7 +45,6 @@ def _tf_configure_impl(repository_ctx):
         fail("%s not found (TF_SHARED_LIBRARY_DIR/TF_SHARED_LIBRARY_NAME). Re-run ./configure." % library_path)
 
     repository_ctx.symlink(header_dir, "include")
-    repository_ctx.symlink(library_path, library_name)
     repository_ctx.file("build_info.json", json.encode_indent({
         "tf_version": version,
         "cxx11_abi_flag": int(abi_flag),
@@ -52,8 +52,9 @@ def _tf_configure_impl(repository_ctx):
         "link_flags": repository_ctx.os.environ.get("TF_LINK_FLAGS", "").split(" "),
         "python": repository_ctx.os.environ.get("PYTHON_BIN_PATH", ""),
     }) + "\n")
+    link_flags = [flag for flag in _required(repository_ctx, "TF_LINK_FLAGS").split(" ") if flag]
     repository_ctx.template("BUILD", Label("//tensorflow:BUILD.tpl"), {
-        "%{library_name}": library_name,
+        "%{link_flags}": repr(link_flags),
     })
 
 tf_configure = repository_rule(

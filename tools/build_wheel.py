@@ -1,12 +1,15 @@
 """Builds the Sonnet wheel from staged files; standard library only.
 
-Called by install.sh (`./bazel-bin/install DIR`). The wheel is platform-tagged
-(it carries the native op library), holds the Python package and the op
-library with its build record, and none of TensorFlow's own libraries. Its
-version carries the TensorFlow release it was built for as a local label
-(`2.0.0.dev0+tf2.21`), and its metadata says so too; TensorFlow itself is an
-extra (`[cpu]` or `[gpu]`), because either `tensorflow` or `tensorflow-cpu`
-may provide it.
+Called by install.sh (`./bazel-bin/install DIR`), which the PEP 517 backend
+(tools/sonnet_build_backend.py) runs too. The wheel holds the Python package and
+the op library with its build record, and none of TensorFlow's own libraries.
+It is tagged manylinux_2_27_x86_64, TensorFlow 2.21's own level, after
+tools/manylinux.py has checked the library against that policy (the build fails
+otherwise). The metadata comes from pyproject.toml; the version (PEP 440, no
+local label) from sonnet/__init__.py. The TensorFlow release the library was
+built for is in the summary and in the extras `[cpu]` (tensorflow-cpu) and
+`[gpu]` (tensorflow), pinned like other TensorFlow custom-op packages
+(tensorflow-text, tensorflow-io) to that minor release: `>=2.21,<2.22`.
 """
 
 import argparse
@@ -16,10 +19,12 @@ import json
 import os
 import re
 import sys
-import sysconfig
+import tomllib
 import zipfile
 
-DIST_NAME = "sonnet"
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import manylinux  # noqa: E402 (after the sys.path entry above)
+
 OPS_DIR = "sonnet/src/ops"
 # Wheel file timestamps are fixed so rebuilding gives the same bytes.
 ZIP_DATE = (2026, 1, 1, 0, 0, 0)
@@ -64,34 +69,77 @@ def package_files(source_root):
           yield archive_name, path
 
 
-def platform_tag():
-  return re.sub(r"[-.]", "_", sysconfig.get_platform())
+def read_project(source_root):
+  """The `[project]` and `[tool.sonnet]` tables of pyproject.toml.
+
+  Returns:
+    (project, tool) dictionaries.
+  """
+  with open(os.path.join(source_root, "pyproject.toml"), "rb") as f:
+    data = tomllib.load(f)
+  return data["project"], data.get("tool", {}).get("sonnet", {})
 
 
-def metadata(version, tf_version, abi_flag):
-  minor = ".".join(tf_version.split(".")[:2])
-  return "\n".join([
-      "Metadata-Version: 2.1",
-      "Name: %s" % DIST_NAME,
+def normalized_name(name):
+  """The distribution name as wheel and sdist file names spell it."""
+  return re.sub(r"[-_.]+", "_", name).lower()
+
+
+def tensorflow_extras(tf_version):
+  """The extras, pinned to the TensorFlow minor release the op was built for."""
+  major, minor = (int(part) for part in tf_version.split(".")[:2])
+  pin = ">=%d.%d,<%d.%d" % (major, minor, major, minor + 1)
+  return {"cpu": ["tensorflow-cpu" + pin], "gpu": ["tensorflow" + pin]}
+
+
+def metadata(source_root, version, tf_version=None):
+  """The core metadata (METADATA of the wheel, PKG-INFO of the sdist).
+
+  Args:
+    source_root: where pyproject.toml, the readme and the license files are.
+    version: the distribution's version.
+    tf_version: the TensorFlow the op library was built against; None for
+      the sdist, whose summary and TensorFlow pins are then `Dynamic`.
+
+  Returns:
+    The metadata text.
+  """
+  project, tool = read_project(source_root)
+  summary = tool["summary"]
+  if tf_version is not None:
+    summary += " (op library built for TensorFlow %s)" % tf_version
+  lines = [
+      "Metadata-Version: 2.4",
+      "Name: %s" % project["name"],
       "Version: %s" % version,
-      "Summary: Sonnet neural-network modules for TensorFlow; op library "
-      "built for TensorFlow %s" % tf_version,
-      "License: Apache-2.0",
-      "Requires-Python: >=3.10",
-      "Requires-Dist: numpy",
-      "Requires-Dist: absl-py",
-      'Requires-Dist: tensorflow-cpu==%s.*; extra == "cpu"' % minor,
-      'Requires-Dist: tensorflow==%s.*; extra == "gpu"' % minor,
-      "Provides-Extra: cpu",
-      "Provides-Extra: gpu",
-      "Description-Content-Type: text/plain",
-      "",
-      "Built for TensorFlow %s (C++11 ABI flag %d). The op library works only "
-      "with TensorFlow %s.x: install `tensorflow-cpu==%s.*` or "
-      "`tensorflow==%s.*` (or use the extras [cpu] / [gpu])."
-      % (tf_version, abi_flag, minor, minor, minor),
-      "",
-  ])
+      "Summary: %s" % summary,
+  ]
+  lines += ["Author: %s" % author["name"] for author in project.get("authors", [])]
+  lines.append("License-Expression: %s" % project["license"])
+  lines += ["License-File: %s" % name for name in project.get("license-files", [])]
+  lines.append("Keywords: %s" % ",".join(project.get("keywords", [])))
+  lines += ["Classifier: %s" % c for c in project.get("classifiers", [])]
+  lines += ["Project-URL: %s, %s" % item for item in project.get("urls", {}).items()]
+  lines.append("Requires-Python: %s" % project["requires-python"])
+  lines += ["Requires-Dist: %s" % r for r in project.get("dependencies", [])]
+  extras = tensorflow_extras(tf_version or "0.0")
+  for extra, requirements in extras.items():
+    if tf_version is not None:
+      lines += ['Requires-Dist: %s; extra == "%s"' % (r, extra) for r in requirements]
+    lines.append("Provides-Extra: %s" % extra)
+  if tf_version is None:
+    lines += ["Dynamic: Summary", "Dynamic: Requires-Dist"]
+  lines.append("Description-Content-Type: text/markdown")
+  with open(os.path.join(source_root, project["readme"]), encoding="utf-8") as f:
+    readme = f.read()
+  return "\n".join(lines) + "\n\n" + readme
+
+
+def license_files(source_root):
+  """(name, path) of the license files pyproject.toml names."""
+  project, _ = read_project(source_root)
+  return [(name, os.path.join(source_root, name))
+          for name in project.get("license-files", [])]
 
 
 def record_line(name, data):
@@ -99,15 +147,45 @@ def record_line(name, data):
   return "%s,sha256=%s,%d" % (name, digest.rstrip(b"=").decode(), len(data))
 
 
+def dist_info_files(source_root, version, tf_version, tag):
+  """(name, bytes) of the .dist-info files, RECORD aside.
+
+  Also what the PEP 517 backend's prepare_metadata_for_build_wheel writes.
+  """
+  project, _ = read_project(source_root)
+  dist_info = "%s-%s.dist-info" % (normalized_name(project["name"]), version)
+  files = []
+  for license_name, path in license_files(source_root):
+    with open(path, "rb") as f:
+      files.append((dist_info + "/licenses/" + license_name, f.read()))
+  files.append((dist_info + "/METADATA",
+                metadata(source_root, version, tf_version).encode()))
+  files.append((dist_info + "/WHEEL",
+                ("Wheel-Version: 1.0\nGenerator: sonnet tools/build_wheel.py\n"
+                 "Root-Is-Purelib: false\nTag: %s\n" % tag).encode()))
+  files.append((dist_info + "/top_level.txt", b"sonnet\n"))
+  return files
+
+
+def check_library(library):
+  """Fails the build if the op library does not meet the manylinux policy."""
+  problems = manylinux.violations(manylinux.read_dynamic_info(library))
+  if problems:
+    raise SystemExit("build_wheel: %s does not meet %s, which the wheel's tag promises:\n  %s"
+                     % (library, manylinux.POLICY, "\n  ".join(problems)))
+
+
 def build(source_root, library, build_info, dest):
   """Writes the wheel into dest and returns its path."""
   with open(build_info) as f:
     info = json.load(f)
   tf_version = info["tf_version"]
-  tf_minor = ".".join(tf_version.split(".")[:2])
-  version = "%s+tf%s" % (read_version(source_root), tf_minor)
-  tag = "py3-none-%s" % platform_tag()
-  dist_info = "%s-%s.dist-info" % (DIST_NAME, version)
+  check_library(library)
+  project, _ = read_project(source_root)
+  dist_name = normalized_name(project["name"])
+  version = read_version(source_root)
+  tag = "py3-none-%s" % manylinux.platform_tag()
+  dist_info = "%s-%s.dist-info" % (dist_name, version)
   entries = []
   for name, path in package_files(source_root):
     with open(path, "rb") as f:
@@ -116,19 +194,14 @@ def build(source_root, library, build_info, dest):
                            (OPS_DIR + "/_build_info.json", build_info, 0o644)):
     with open(path, "rb") as f:
       entries.append((name, f.read(), mode))
-  wheel_text = ("Wheel-Version: 1.0\nGenerator: sonnet tools/build_wheel.py\n"
-                "Root-Is-Purelib: false\nTag: %s\n" % tag)
-  entries.append((dist_info + "/METADATA",
-                  metadata(version, tf_version,
-                           int(info["cxx11_abi_flag"])).encode(), 0o644))
-  entries.append((dist_info + "/WHEEL", wheel_text.encode(), 0o644))
-  entries.append((dist_info + "/top_level.txt", b"sonnet\n", 0o644))
+  entries += [(name, data, 0o644) for name, data in
+              dist_info_files(source_root, version, tf_version, tag)]
   record = [record_line(name, data) for name, data, _ in entries]
   record.append(dist_info + "/RECORD,,")
   entries.append((dist_info + "/RECORD", ("\n".join(record) + "\n").encode(),
                   0o644))
   os.makedirs(dest, exist_ok=True)
-  wheel_path = os.path.join(dest, "%s-%s-%s.whl" % (DIST_NAME, version, tag))
+  wheel_path = os.path.join(dest, "%s-%s-%s.whl" % (dist_name, version, tag))
   tmp_path = wheel_path + ".part"
   with zipfile.ZipFile(tmp_path, "w", zipfile.ZIP_DEFLATED) as wheel:
     for name, data, mode in entries:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # From a fresh Debian 12 machine to a working `import sonnet as snt`:
 # system packages, .venv, ./configure, `bazel build :install`,
-# `./bazel-bin/install dist`, pip-install the wheel into .venv, then run the
+# `./bazel-bin/install dist`, pip-install the wheel (sonnet1-tf) into .venv, then run the
 # main example from outside the source tree. Idempotent.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
@@ -17,9 +17,18 @@ trap cleanup EXIT
 sonnet_bootstrap
 sonnet_build :install
 cd "$SONNET_ROOT"
-rm -f dist/sonnet-*.whl
+rm -f dist/sonnet-*.whl dist/sonnet1_tf-*.whl
 ./bazel-bin/install dist
-WHEEL="$(ls dist/sonnet-*.whl | head -n1)"
+WHEEL="$(ls dist/sonnet1_tf-*.whl | head -n1)"
+# This project's wheels were once named `sonnet` (version 2.0.0.dev0+tf2.21):
+# remove such a one, which would clash with sonnet1-tf's files.
+if "$SONNET_VENV/bin/python" - <<'PY' 2>/dev/null
+import importlib.metadata as m, sys
+sys.exit(0 if "+tf" in m.version("sonnet") else 1)
+PY
+then
+  "$SONNET_VENV/bin/python" -m pip uninstall -q -y --disable-pip-version-check sonnet
+fi
 "$SONNET_VENV/bin/python" -m pip install -q --disable-pip-version-check \
   --no-deps --force-reinstall "$WHEEL"
 sonnet_log "installed $WHEEL into $SONNET_VENV"

@@ -12,12 +12,16 @@ Sonnet is absent there before the install, so a leak fails it.
 """
 
 import email.parser
+import importlib.util
+import json
 import os
+import platform
 import re
 import shutil
 import site
 import subprocess
 import sys
+import tarfile
 import tempfile
 import unittest
 import zipfile
@@ -29,17 +33,21 @@ INSTALL_BINARY = os.environ.get(
     "SONNET_INSTALL_BINARY", os.path.join(REPO_ROOT, "bazel-bin", "install"))
 sys.path.insert(0, os.path.join(REPO_ROOT, "tools"))
 import build_wheel  # noqa: E402 (after the sys.path entry above)
+import manylinux  # noqa: E402
+import sonnet_build_backend  # noqa: E402
 
 # Names of site-packages entries that belong to an installed Sonnet: the package,
 # its dist-info, and what an editable install (`pip install -e`) leaves there.
-SONNET_ENTRY = re.compile(r"^(__editable__[._])?sonnet([-_.].*)?$", re.IGNORECASE)
+# `sonnet1_tf` is the distribution's name, `sonnet` its former one.
+SONNET_ENTRY = re.compile(r"^(__editable__[._])?sonnet(1[-_]tf)?([-_.].*)?$", re.IGNORECASE)
+DIST_NAMES = ("sonnet", "sonnet1-tf")
 
 # Run in the throwaway environment before the install: Sonnet must not be there.
 ABSENT_SCRIPT = """
 import importlib.metadata, importlib.util
 print("SPEC", importlib.util.find_spec("sonnet"))
 print("DISTS", [d.metadata["Name"] for d in importlib.metadata.distributions()
-                if d.metadata["Name"] == "sonnet"])
+                if d.metadata["Name"] in ("sonnet", "sonnet1-tf")])
 """
 
 CHECK_SCRIPT = """
@@ -48,7 +56,8 @@ import numpy as np
 import sonnet as snt
 import tensorflow as tf
 assert snt.__file__.startswith(sys.prefix), (snt.__file__, sys.prefix)
-dists = [d for d in importlib.metadata.distributions() if d.metadata["Name"] == "sonnet"]
+dists = [d for d in importlib.metadata.distributions()
+         if d.metadata["Name"] in ("sonnet", "sonnet1-tf")]
 print("DISTS", [(d.version, str(d.locate_file(""))) for d in dists])
 data = np.arange(12, dtype=np.float32).reshape([1, 3, 4, 1])
 warp = np.array([[[1.5, 0.5], [3.0, 2.0], [-0.5, 0.0]]], np.float32)
@@ -131,10 +140,43 @@ class WheelTest(unittest.TestCase):
   def tearDownClass(cls):
     shutil.rmtree(cls.tmp, ignore_errors=True)
 
-  def test_wheel_is_platform_tagged(self):
+  def test_wheel_is_manylinux_tagged_with_a_pep440_version(self):
     name = os.path.basename(self.wheel)
     self.assertNotIn("none-any", name)
-    self.assertRegex(name, r"^sonnet-[^-]+\+tf\d+\.\d+-py3-none-linux_\w+\.whl$")
+    self.assertEqual(name, "sonnet1_tf-%s-py3-none-%s.whl" % (
+        build_wheel.read_version(REPO_ROOT), manylinux.platform_tag()))
+    self.assertNotIn("+", name)  # No local version label: the index refuses them.
+    if platform.machine() == "x86_64":
+      self.assertTrue(name.endswith("-py3-none-manylinux_2_27_x86_64.whl"), name)
+
+  @unittest.skipUnless(importlib.util.find_spec("auditwheel"), "auditwheel not installed")
+  def test_auditwheel(self):
+    # `show` cannot be told that libtensorflow_framework.so.2 comes from TensorFlow:
+    # its symbol versions must allow the tag, and that library is the only external one.
+    show = subprocess.run([sys.executable, "-m", "auditwheel", "show", "--json", self.wheel],
+                          check=True, capture_output=True, text=True, timeout=120)
+    report = json.loads(show.stdout)
+    sym_tag = re.fullmatch(r"manylinux_(\d+)_(\d+)_x86_64", report["sym_tag"])
+    self.assertTrue(sym_tag, report)
+    self.assertLessEqual((int(sym_tag.group(1)), int(sym_tag.group(2))), (2, 27))
+    self.assertEqual(list(report["external_libs"]), ["libtensorflow_framework.so.2"])
+    # `repair`, told so (--exclude), accepts the wheel's tag without vendoring anything.
+    out = os.path.join(self.tmp, "repaired")
+    env = dict(os.environ, PATH=os.pathsep.join([os.path.dirname(sys.executable),
+                                                  os.environ.get("PATH", "")]))
+    subprocess.run([sys.executable, "-m", "auditwheel", "repair", "--plat",
+                    "manylinux_2_27_x86_64", "--only-plat", "--exclude",
+                    "libtensorflow_framework.so.2", "-w", out, self.wheel],
+                   check=True, capture_output=True, timeout=120, env=env)
+    repaired, = os.listdir(out)
+    with zipfile.ZipFile(os.path.join(out, repaired)) as wheel:
+      self.assertFalse([n for n in wheel.namelist() if ".libs/" in n or "libtensorflow" in n])
+
+  @unittest.skipUnless(importlib.util.find_spec("twine"), "twine not installed")
+  def test_twine_check(self):
+    result = subprocess.run([sys.executable, "-m", "twine", "check", "--strict", self.wheel],
+                            capture_output=True, text=True, timeout=120)
+    self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
 
   def test_wheel_contents(self):
     with zipfile.ZipFile(self.wheel) as wheel:
@@ -155,12 +197,24 @@ class WheelTest(unittest.TestCase):
     self.assertFalse([n for n in names if n.startswith("sonnet/src/conformance/")])
     self.assertIn("sonnet/src/conv.py", names)
     self.assertIn("Root-Is-Purelib: false", wheel_text)
+    self.assertIn("Tag: py3-none-%s\n" % manylinux.platform_tag(), wheel_text)
     import tensorflow as tf
-    minor = ".".join(tf.__version__.split(".")[:2])
+    major, minor = (int(n) for n in tf.__version__.split(".")[:2])
     self.assertIn("built for TensorFlow %s" % tf.__version__,
                   metadata["Summary"])
-    self.assertIn('tensorflow-cpu==%s.*; extra == "cpu"' % minor,
-                  metadata.get_all("Requires-Dist"))
+    pin = ">=%d.%d,<%d.%d" % (major, minor, major, minor + 1)
+    self.assertEqual(metadata.get_all("Requires-Dist"), [
+        "numpy>=1.26.0", "absl-py>=1.0.0", 'tensorflow-cpu%s; extra == "cpu"' % pin,
+        'tensorflow%s; extra == "gpu"' % pin])
+    self.assertEqual(metadata["Name"], "sonnet1-tf")
+    self.assertNotIn("+", metadata["Version"])
+    self.assertEqual(metadata["License-Expression"], "Apache-2.0")
+    self.assertEqual(metadata["Requires-Python"], ">=3.10")
+    self.assertEqual(metadata["Description-Content-Type"], "text/markdown")
+    self.assertIn("Operating System :: POSIX :: Linux", metadata.get_all("Classifier"))
+    self.assertTrue(metadata.get_all("Project-URL"))
+    self.assertIn("## Troubleshooting", metadata.get_payload())  # The README.
+    self.assertIn(metadata_name.replace("METADATA", "licenses/LICENSE"), names)
 
   def test_install_into_fresh_venv_and_run_elsewhere(self):
     venv = os.path.join(self.tmp, "venv")
@@ -200,6 +254,62 @@ class WheelTest(unittest.TestCase):
                   result.stdout)
     version = os.path.basename(self.wheel).split("-")[1]
     self.assertIn("DISTS %r" % [(version, venv_site)], result.stdout)
+
+
+class SdistTest(unittest.TestCase):
+  """The sdist (tools/sonnet_build_backend.py's build_sdist; no Bazel needed)."""
+
+  def test_sdist_holds_what_the_build_needs_and_nothing_else(self):
+    with tempfile.TemporaryDirectory() as out:
+      name = sonnet_build_backend.build_sdist(out)
+      version = build_wheel.read_version(REPO_ROOT)
+      self.assertEqual(name, "sonnet1_tf-%s.tar.gz" % version)
+      with tarfile.open(os.path.join(out, name)) as sdist:
+        names = sdist.getnames()
+        pkg_info = email.parser.Parser().parsestr(
+            sdist.extractfile("sonnet1_tf-%s/PKG-INFO" % version).read().decode())
+    files = {n.split("/", 1)[1] for n in names}
+    for needed in ("PKG-INFO", "pyproject.toml", "README.md", "LICENSE", "WORKSPACE",
+                   "BUILD", ".bazelrc", "configure", "install.sh", "cc/BUILD",
+                   "cc/resampler_kernels.cc", "cc/manylinux_compat.h",
+                   "tensorflow/tf_configure.bzl", "third_party/rules_cc/cc/defs.bzl",
+                   "tools/sonnet_build_backend.py", "tools/build_wheel.py",
+                   "tools/manylinux.py", "tools/configure.py", "sonnet/__init__.py",
+                   "sonnet/src/ops/resampler.py"):
+      self.assertIn(needed, files)
+    self.assertFalse([f for f in files if f.endswith(("_test.py", "_test.cc", ".so"))
+                      or f.startswith((".ci/", "examples/", "bench/", "docs/", "sonnet/src/"
+                                       "conformance/")) or "__pycache__" in f], files)
+    self.assertEqual(pkg_info["Name"], "sonnet1-tf")
+    self.assertEqual(pkg_info["Version"], version)
+    # The TensorFlow pins depend on the TensorFlow the wheel is built against.
+    self.assertEqual(pkg_info.get_all("Dynamic"), ["Summary", "Requires-Dist"])
+    self.assertEqual(pkg_info.get_all("Provides-Extra"), ["cpu", "gpu"])
+
+
+@pytest.mark.slow
+@unittest.skipUnless(os.path.exists(INSTALL_BINARY),
+                     "run tools/test.sh (or bazel build :install) first")
+class PipWheelTest(unittest.TestCase):
+  """`pip wheel .` through the PEP 517 backend gives the classic route's wheel."""
+
+  def test_pip_wheel_gives_the_same_wheel(self):
+    with tempfile.TemporaryDirectory() as tmp:
+      subprocess.run([INSTALL_BINARY, os.path.join(tmp, "classic"), sys.executable],
+                     check=True, capture_output=True, timeout=300)
+      env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+      result = subprocess.run(
+          [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-index",
+           "--disable-pip-version-check", "-w", os.path.join(tmp, "pip"), REPO_ROOT],
+          capture_output=True, text=True, timeout=600, env=env)
+      self.assertEqual(result.returncode, 0, result.stdout[-3000:] + result.stderr[-3000:])
+      classic, = os.listdir(os.path.join(tmp, "classic"))
+      built, = os.listdir(os.path.join(tmp, "pip"))
+      self.assertEqual(built, classic)
+      self.assertTrue(built.startswith("sonnet1_tf-"), built)
+      with open(os.path.join(tmp, "classic", classic), "rb") as a, \
+          open(os.path.join(tmp, "pip", built), "rb") as b:
+        self.assertEqual(a.read(), b.read())
 
 
 if __name__ == "__main__":
