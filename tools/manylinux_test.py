@@ -2,7 +2,8 @@
 
 Lists the GLIBC/GLIBCXX/CXXABI/GCC versions the built library needs and fails
 if one is newer than manylinux_2_27 (TensorFlow 2.21's own level), if it needs
-a library outside the manylinux set and TensorFlow's, or if it has a RUNPATH.
+a library outside the manylinux set and TensorFlow's, or if it has a RUNPATH;
+and checks the wheel's copy, which does not name TensorFlow's library.
 """
 
 import importlib.metadata
@@ -12,6 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import unittest
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -41,6 +43,42 @@ class LibraryTest(unittest.TestCase):
   def test_no_runpath_and_tensorflow_not_vendored(self):
     self.assertEqual(self.info.search_paths, [])
     self.assertIn("libtensorflow_framework.so.2", self.info.needed)
+
+  def test_wheel_copy_needs_no_tensorflow_library(self):
+    with open(LIBRARY, "rb") as f:
+      data = f.read()
+    copy = manylinux.without_needed(data, manylinux.TENSORFLOW_LIBRARIES)
+    self.assertEqual(len(copy), len(data))
+    info = manylinux.parse_dynamic_info(copy)
+    self.assertEqual(info.needed,
+                     [n for n in self.info.needed if n not in manylinux.TENSORFLOW_LIBRARIES])
+    self.assertEqual(info.versions, self.info.versions)
+    self.assertEqual(
+        manylinux.violations(info, allowed_libraries=manylinux.SYSTEM_LIBRARIES), [])
+    # The original keeps it, and the strict policy says so.
+    self.assertIn("libtensorflow_framework.so.2", " ".join(manylinux.violations(
+        self.info, allowed_libraries=manylinux.SYSTEM_LIBRARIES)))
+
+  def test_wheel_copy_loads_after_import_tensorflow(self):
+    # Without the DT_NEEDED entry, TensorFlow's symbols come from the copy of
+    # libtensorflow_framework.so.2 that `import tensorflow` loaded (RTLD_GLOBAL).
+    # In a fresh process, since a loaded op library cannot be unloaded.
+    with open(LIBRARY, "rb") as f:
+      copy = manylinux.without_needed(f.read(), manylinux.TENSORFLOW_LIBRARIES)
+    directory = self.enterContext(tempfile.TemporaryDirectory())
+    path = os.path.join(directory, "_resampler_ops.so")
+    with open(path, "wb") as f:
+      f.write(copy)
+    script = ("import sys, numpy as np, tensorflow as tf\n"
+              "ops = tf.load_op_library(sys.argv[1])\n"
+              "data = np.arange(4, dtype=np.float32).reshape([1, 2, 2, 1])\n"
+              "out = ops.sonnet_resampler(data, np.array([[[0.5, 0.5]]], np.float32))\n"
+              "print(float(out.numpy().ravel()[0]))\n")
+    result = subprocess.run([sys.executable, "-c", script, path], capture_output=True,
+                            text=True, timeout=300,
+                            env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"))
+    self.assertEqual(result.returncode, 0, result.stderr)
+    self.assertEqual(result.stdout.split()[-1], "1.5")  # The mean of 0, 1, 2 and 3.
 
   @unittest.skipUnless(shutil.which("objdump"), "objdump (binutils) not installed")
   def test_reader_agrees_with_objdump(self):
