@@ -6,12 +6,15 @@ Draws a test pattern (checkerboard, rings and a colour ramp), rotates and
 zooms it by sampling at transformed pixel coordinates, checks the result
 against a direct numpy evaluation of the same bilinear formula, and takes one
 gradient step on the warp to show gradients reach both the image and the
-coordinates. Writes input and output PNGs when --output_dir is given.
+coordinates. Writes input and output PNGs when --output_dir is given, and both images
+as TensorBoard summaries when --logdir is given. It trains nothing (one gradient step
+only), so it has no optimizer and no checkpoints; see examples/digits_classifier.py.
 
   python examples/resampler_demo.py --output_dir=/tmp/resampler_demo
 """
 
 import os
+import sys
 
 from absl import app
 from absl import flags
@@ -29,6 +32,29 @@ def define_flags() -> None:
   flags.DEFINE_float("zoom", 1.25, "Zoom factor (>1 magnifies).")
   flags.DEFINE_string("output_dir", None,
                       "Where to write input.png and warped.png.")
+  flags.DEFINE_string("logdir", None, "Write the images as TensorBoard summaries here.")
+
+
+def parse_flags(argv: list[str]) -> list[str]:
+  """Parses the command line as absl does, except that a help request exits with 0.
+
+  absl's `--help`, `--helpshort`, `--helpfull` and `--helpxml` print the usage and then
+  exit with status 1; asking for help is not an error. Bad flags still exit with 1.
+
+  Args:
+    argv: the command line, program name first.
+
+  Returns:
+    The arguments left after the flags.
+  """
+  try:
+    return flags.FLAGS(argv)
+  except flags.Error as error:
+    sys.stderr.write(f"FATAL Flags parsing error: {error}\n"
+                     "Pass --helpshort or --helpfull to see help on flags.\n")
+    sys.exit(1)
+  except SystemExit:  # Raised only by the help flags, after printing the usage.
+    sys.exit(0)
 
 
 def test_pattern(size: int) -> np.ndarray:
@@ -112,9 +138,14 @@ def main(argv):
     save_png(os.path.join(flags.FLAGS.output_dir, "input.png"), image)
     save_png(os.path.join(flags.FLAGS.output_dir, "warped.png"), warped.numpy()[0])
     print("wrote input.png and warped.png to %s" % flags.FLAGS.output_dir)
+  if flags.FLAGS.logdir:
+    with tf.summary.create_file_writer(flags.FLAGS.logdir).as_default():
+      tf.summary.image("input", image[None], step=0)
+      tf.summary.image("warped", tf.clip_by_value(warped, 0.0, 1.0), step=0)
+    print("wrote TensorBoard summaries to %s" % flags.FLAGS.logdir)
   print("OK: snt.resampler works and gradients flow.")
 
 
 if __name__ == "__main__":
   define_flags()
-  app.run(main)
+  app.run(main, flags_parser=parse_flags)

@@ -12,8 +12,12 @@ with the same ConvNet are trained side by side on the same batches:
   `snt.AffineGridWarper` + `snt.resampler`, and classifies what it sampled. Gradients
   flow through the sampling coordinates into the localisation network.
 
-It logs progress, reports the test accuracy of both, and writes a PNG showing test
-inputs next to what the transformer made of them.
+Both train with Keras Adam optimizers applied to the modules' variables. The demo logs
+progress, reports the test accuracy of both, and writes a PNG showing test inputs next to
+what the transformer made of them. With `--checkpoint_dir` it saves both models, the
+optimizers and the step with `tf.train.CheckpointManager` every `--checkpoint_every` steps
+and a rerun resumes from the latest checkpoint (`--steps` is the total); with `--logdir` it
+writes TensorBoard summaries.
 
   python examples/spatial_transformer_demo.py
   python examples/spatial_transformer_demo.py --steps=3000 --output_path=/tmp/stn.png
@@ -25,11 +29,13 @@ count (see `docs/spatial_transformer.md`).
 from collections.abc import Sequence
 import dataclasses
 import os
+import sys
 import time
 
 from absl import app
 from absl import flags
 from absl import logging
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -63,6 +69,32 @@ def define_flags() -> None:
       "num_threads", 0, "TensorFlow intra- and inter-op threads (0: TensorFlow's default).")
   flags.DEFINE_bool(
       "deterministic", True, "Enable TensorFlow op determinism for reproducible numbers.")
+  flags.DEFINE_string("checkpoint_dir", None,
+                      "Save checkpoints here and resume from the latest one (optional).")
+  flags.DEFINE_integer("checkpoint_every", 500, "Save a checkpoint every this many steps.")
+  flags.DEFINE_string("logdir", None, "Write TensorBoard summaries here (optional).")
+
+
+def parse_flags(argv: list[str]) -> list[str]:
+  """Parses the command line as absl does, except that a help request exits with 0.
+
+  absl's `--help`, `--helpshort`, `--helpfull` and `--helpxml` print the usage and then
+  exit with status 1; asking for help is not an error. Bad flags still exit with 1.
+
+  Args:
+    argv: the command line, program name first.
+
+  Returns:
+    The arguments left after the flags.
+  """
+  try:
+    return flags.FLAGS(argv)
+  except flags.Error as error:
+    sys.stderr.write(f"FATAL Flags parsing error: {error}\n"
+                     "Pass --helpshort or --helpfull to see help on flags.\n")
+    sys.exit(1)
+  except SystemExit:  # Raised only by the help flags, after printing the usage.
+    sys.exit(0)
 
 NUM_CLASSES = 10
 DIGIT_SIZE = 8  # scikit-learn's digits are 8x8.
@@ -88,6 +120,9 @@ class Config:
   max_rotation: float = 60.0
   min_digit_fraction: float = 0.3
   max_digit_fraction: float = 0.55
+  checkpoint_dir: str | None = None  # Save checkpoints here and resume from them.
+  checkpoint_every: int = 500
+  logdir: str | None = None  # TensorBoard summaries.
 
 
 # --- Data ----------------------------------------------------------------------------
@@ -243,8 +278,10 @@ def run(config: Config) -> dict[str, object]:
     config: the settings.
 
   Returns:
-    A dict with `losses` (`[steps, 2]`: transformer, baseline), `test_accuracy` and
-    `baseline_test_accuracy`, `seconds` (training time) and `output_path`.
+    A dict with `losses` and `train_accuracy` (`[steps run, 2]`: transformer, baseline;
+    a resumed run has only the steps after its checkpoint), `start_step` (0, or the step
+    restored from a checkpoint), `test_accuracy` and `baseline_test_accuracy`, `seconds`
+    (training time) and `output_path`.
   """
   tf.random.set_seed(config.seed)
   rng = np.random.RandomState(config.seed)
@@ -263,10 +300,10 @@ def run(config: Config) -> dict[str, object]:
   # Connect once to create the variables, then build the optimisers.
   transformer(test_canvases[:1])
   baseline(test_canvases[:1])
-  # TensorFlow's own Adam (the v1 optimiser works on plain `tf.Variable`s in eager mode
-  # and in `tf.function`). The localisation network learns more slowly: large early
-  # steps can send the sampling grid off the digit, where no gradient brings it back.
-  adam = tf.compat.v1.train.AdamOptimizer
+  # Keras optimizers update the modules' plain `tf.Variable`s. The localisation network
+  # learns more slowly: large early steps can send the sampling grid off the digit, where
+  # no gradient brings it back.
+  adam = keras.optimizers.Adam
   optimisers = [
       (adam(config.learning_rate), transformer.classifier_variables),
       (adam(config.learning_rate * config.localisation_learning_rate_scale),
@@ -274,6 +311,24 @@ def run(config: Config) -> dict[str, object]:
       (adam(config.learning_rate), baseline.trainable_variables)]
   assert len(transformer.trainable_variables) == len(
       optimisers[0][1] + optimisers[1][1])
+  for optimiser, variables in optimisers:
+    optimiser.build(variables)  # Creates the moments now, so that a checkpoint has them.
+  step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
+  manager = None
+  if config.checkpoint_dir:
+    checkpoint = tf.train.Checkpoint(
+        transformer=transformer, baseline=baseline, step=step,
+        optimisers=[optimiser for optimiser, _ in optimisers])
+    manager = tf.train.CheckpointManager(checkpoint, config.checkpoint_dir, max_to_keep=3)
+    if manager.latest_checkpoint:
+      # Checks every shape before changing anything (see docs/module_core.md).
+      snt.restore_checkpoint(checkpoint, manager.latest_checkpoint).assert_consumed()
+      logging.info("Restored %s (step %d)", manager.latest_checkpoint, int(step))
+  start_step = int(step)
+  for _ in range(start_step):  # Skip the batches already trained on.
+    rng.randint(0, len(train_y), size=config.batch_size)
+    sample_placements(rng, config.batch_size, config)
+  writer = tf.summary.create_file_writer(config.logdir) if config.logdir else None
   logging.info("Transformer classifier: %d parameters; baseline: %d parameters.",
                sum(int(np.prod(v.shape)) for v in transformer.trainable_variables),
                sum(int(np.prod(v.shape)) for v in baseline.trainable_variables))
@@ -295,27 +350,37 @@ def run(config: Config) -> dict[str, object]:
       losses.append(loss)
       correct.append(tf.reduce_mean(tf.cast(
           tf.equal(tf.argmax(logits, axis=1, output_type=tf.int32), labels), tf.float32)))
+    step.assign_add(1)
     return tf.stack(losses), tf.stack(correct)
 
-  losses = np.zeros([config.steps, 2], dtype=np.float32)
-  train_accuracy = np.zeros([config.steps, 2], dtype=np.float32)
+  num_steps = max(config.steps - start_step, 0)
+  losses = np.zeros([num_steps, 2], dtype=np.float32)
+  train_accuracy = np.zeros([num_steps, 2], dtype=np.float32)
   start = last_log = time.time()
-  for step in range(config.steps):
+  for index in range(num_steps):
     batch = rng.randint(0, len(train_y), size=config.batch_size)
     placements = sample_placements(rng, config.batch_size, config)
     step_losses, step_accuracy = train_step(
         tf.constant(train_x[batch]), tf.constant(train_y[batch]), tf.constant(placements))
-    losses[step], train_accuracy[step] = step_losses.numpy(), step_accuracy.numpy()
-    if (step + 1) % config.log_every == 0 or step + 1 == config.steps:
-      window = slice(max(0, step + 1 - config.log_every), step + 1)
+    losses[index], train_accuracy[index] = step_losses.numpy(), step_accuracy.numpy()
+    current = start_step + index + 1
+    if current % config.log_every == 0 or current == config.steps:
+      window = slice(max(0, index + 1 - config.log_every), index + 1)
       now = time.time()
+      mean_loss, mean_accuracy = losses[window].mean(axis=0), train_accuracy[window].mean(axis=0)
       logging.info(
           "step %d/%d  loss: transformer %.3f, baseline %.3f  train accuracy: "
           "transformer %.1f%%, baseline %.1f%%  (%.1f steps/s)",
-          step + 1, config.steps, *losses[window].mean(axis=0),
-          *(100 * train_accuracy[window].mean(axis=0)),
-          (step + 1 - window.start) / max(now - last_log, 1e-9))
+          current, config.steps, *mean_loss, *(100 * mean_accuracy),
+          (index + 1 - window.start) / max(now - last_log, 1e-9))
       last_log = now
+      if writer:
+        with writer.as_default():
+          for k, name in enumerate(("transformer", "baseline")):
+            tf.summary.scalar(f"loss/{name}", mean_loss[k], step=current)
+            tf.summary.scalar(f"train_accuracy/{name}", mean_accuracy[k], step=current)
+    if manager and (current % config.checkpoint_every == 0 or current == config.steps):
+      logging.info("Saved %s", manager.save(checkpoint_number=current))
   seconds = time.time() - start
 
   predict_transformer = tf.function(transformer)
@@ -325,6 +390,11 @@ def run(config: Config) -> dict[str, object]:
   logging.info("Test accuracy on %d distorted digits: spatial transformer %.2f%%, "
                "baseline %.2f%% (training took %.1f s).", len(test_labels),
                100 * test_accuracy, 100 * baseline_accuracy, seconds)
+  if writer:
+    with writer.as_default():
+      tf.summary.scalar("test_accuracy/transformer", test_accuracy, step=int(step))
+      tf.summary.scalar("test_accuracy/baseline", baseline_accuracy, step=int(step))
+    writer.flush()
 
   if config.output_path:
     columns = config.picture_columns
@@ -340,7 +410,8 @@ def run(config: Config) -> dict[str, object]:
                   labels=test_labels[picks],
                   accuracies=(test_accuracy, baseline_accuracy))
     logging.info("Wrote %s", config.output_path)
-  return dict(losses=losses, train_accuracy=train_accuracy, test_accuracy=test_accuracy,
+  return dict(losses=losses, train_accuracy=train_accuracy, start_step=start_step,
+              test_accuracy=test_accuracy,
               baseline_test_accuracy=baseline_accuracy, seconds=seconds,
               output_path=config.output_path)
 
@@ -415,7 +486,7 @@ def main(argv: Sequence[str]) -> None:
     raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
   options = flags.FLAGS
   for name, minimum in (("steps", 0), ("batch_size", 1), ("canvas_size", DIGIT_SIZE),
-                        ("log_every", 1), ("num_threads", 0)):
+                        ("log_every", 1), ("num_threads", 0), ("checkpoint_every", 1)):
     if options[name].value < minimum:
       raise app.UsageError(
           f"--{name} must be at least {minimum}, got {options[name].value}.")
@@ -431,10 +502,12 @@ def main(argv: Sequence[str]) -> None:
                          "first (see the README).")
   config = Config(steps=options.steps, batch_size=options.batch_size, seed=options.seed,
                   learning_rate=options.learning_rate, canvas_size=options.canvas_size,
-                  log_every=options.log_every, output_path=options.output_path)
+                  log_every=options.log_every, output_path=options.output_path,
+                  checkpoint_dir=options.checkpoint_dir,
+                  checkpoint_every=options.checkpoint_every, logdir=options.logdir)
   run(config)
 
 
 if __name__ == "__main__":
   define_flags()
-  app.run(main)
+  app.run(main, flags_parser=parse_flags)

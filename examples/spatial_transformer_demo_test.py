@@ -2,6 +2,8 @@
 # Licensed under the Apache License, Version 2.0.
 """A short run of the spatial transformer demo (tiny sizes, few steps)."""
 
+import dataclasses
+import glob
 import os
 import subprocess
 import sys
@@ -88,6 +90,47 @@ class ShortRunTest(tf.test.TestCase):
     self.assertGreater(width, 6 * 64)
     self.assertGreater(height, 3 * 64)
     self.assertGreater(pixels.std(), 10.0)  # Not blank.
+
+  def test_checkpoint_resume_and_summaries(self):
+    _require_resampler(self)
+    checkpoint_dir = os.path.join(self.get_temp_dir(), "resume")
+    logdir = os.path.join(self.get_temp_dir(), "logs")
+    config = demo.Config(steps=6, batch_size=8, canvas_size=12, log_every=3,
+                         test_distortions=1, output_path=None,
+                         checkpoint_dir=checkpoint_dir, checkpoint_every=4, logdir=logdir)
+    first = demo.run(config)
+    self.assertEqual(first["start_step"], 0)
+    self.assertEqual(tf.train.latest_checkpoint(checkpoint_dir),
+                     os.path.join(checkpoint_dir, "ckpt-6"))
+    # Nothing left to train: the restored weights give the same test accuracies.
+    again = demo.run(config)
+    self.assertEqual(again["start_step"], 6)
+    self.assertEqual(again["losses"].shape, (0, 2))
+    self.assertEqual(again["test_accuracy"], first["test_accuracy"])
+    self.assertEqual(again["baseline_test_accuracy"], first["baseline_test_accuracy"])
+    # Two more steps continue from step 6: step and the optimisers' iterations.
+    more = demo.run(dataclasses.replace(config, steps=8))
+    self.assertEqual(more["start_step"], 6)
+    self.assertEqual(more["losses"].shape, (2, 2))
+    saved = tf.train.load_checkpoint(checkpoint_dir)
+    self.assertEqual(saved.get_tensor("step/.ATTRIBUTES/VARIABLE_VALUE"), 8)
+    for k in range(3):
+      self.assertEqual(saved.get_tensor(
+          f"optimisers/{k}/_iterations/.ATTRIBUTES/VARIABLE_VALUE"), 8)
+    events = glob.glob(os.path.join(logdir, "events.out.tfevents.*"))
+    self.assertNotEmpty(events)
+    tags = {value.tag for path in events for event in tf.compat.v1.train.summary_iterator(path)
+            for value in event.summary.value}
+    self.assertContainsSubset({"loss/transformer", "loss/baseline", "test_accuracy/transformer",
+                               "test_accuracy/baseline"}, tags)
+
+  def test_help_exits_with_zero(self):
+    env = dict(os.environ, PYTHONPATH=_REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    result = subprocess.run([sys.executable, _DEMO, "--help"], env=env, capture_output=True,
+                            text=True, timeout=300)
+    self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+    self.assertIn("--checkpoint_dir", result.stdout)
+    self.assertIn("--logdir", result.stdout)
 
   def test_command_line_is_reproducible(self):
     _require_resampler(self)
