@@ -11,6 +11,10 @@ Conventions for the Markdown files (this test enforces them):
 * A block preceded by the line `<!-- continues -->` (the last non-blank line before its
   fence) continues the previous ```python block of the same file: it runs after it, in the
   same namespace. Its predecessor may itself be a continuation (a chain).
+* A ```text block preceded by the line `<!-- output -->` is what the previous ```python
+  block prints: the test compares them (trailing whitespace aside).
+* Python's other fence names (`py`, `python3`, `pycon`) are refused, so that no Python
+  block is skipped by accident.
 
 Each file's blocks run in one fresh Python process (one TensorFlow import per file, to keep
 the test quick), from a temporary directory, with `PYTHONPATH` set to the repository root
@@ -21,6 +25,7 @@ need the op library in `sonnet/src/ops/` (tools/test.sh copies it there).
 """
 
 import contextlib
+import fcntl
 import io
 import json
 import os
@@ -33,10 +38,15 @@ from typing import Any, NamedTuple
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONTINUES_MARKER = "<!-- continues -->"
+OUTPUT_MARKER = "<!-- output -->"
+PYTHON_ALIASES = ("py", "python3", "pycon", "Python")
 # Seconds one file's blocks may take together before the test gives up.
 FILE_TIMEOUT_S = 300
 
 ERR_NO_LANGUAGE = "{where}: a code fence without a language (use python, sh or text)"
+ERR_PYTHON_ALIAS = "{where}: tag Python blocks `python` (runs) or `text` (does not), not {lang!r}"
+ERR_OUTPUT_ORPHAN = "{where}: an output block with no ```python block before it"
+ERR_OUTPUT_DIFFERS = "{where}: {source} prints\n{actual}\nbut the docs show\n{expected}"
 ERR_UNCLOSED = "{where}: a code fence that is never closed"
 ERR_CONTINUES_FIRST = "{where}: marked as continuing, but no ```python block comes before it"
 ERR_BLOCK_FAILED = "{where} failed:\n{error}"
@@ -53,6 +63,7 @@ class Block(NamedTuple):
   language: str
   code: str          # dedented by the fence's indentation
   continues: bool    # preceded by CONTINUES_MARKER
+  is_output: bool    # preceded by OUTPUT_MARKER
 
   @property
   def where(self) -> str:
@@ -83,6 +94,9 @@ def parse_blocks(path: str, text: str) -> list[Block]:
     start, indent, ticks = i, match.group("indent"), match.group("ticks")
     if not match.group("lang"):
       raise ValueError(ERR_NO_LANGUAGE.format(where=f"{path}:{start + 1}"))
+    if match.group("lang") in PYTHON_ALIASES:
+      raise ValueError(ERR_PYTHON_ALIAS.format(where=f"{path}:{start + 1}",
+                                               lang=match.group("lang")))
     body = []
     i += 1
     while i < len(lines) and lines[i].strip() != ticks:
@@ -92,9 +106,9 @@ def parse_blocks(path: str, text: str) -> list[Block]:
     if i == len(lines):
       raise ValueError(ERR_UNCLOSED.format(where=f"{path}:{start + 1}"))
     previous = [line.strip() for line in lines[:start] if line.strip()]
-    continues = bool(previous) and previous[-1] == CONTINUES_MARKER
+    marker = previous[-1] if previous else None
     blocks.append(Block(path, start + 1, match.group("lang"), "\n".join(body) + "\n",
-                        continues))
+                        marker == CONTINUES_MARKER, marker == OUTPUT_MARKER))
     i += 1
   return blocks
 
@@ -116,6 +130,24 @@ def python_chains(blocks: list[Block]) -> list[list[Block]]:
     else:
       chains.append([block])
   return chains
+
+
+def output_checks(blocks: list[Block]) -> list[tuple[Block, Block]]:
+  """Pairs each output block with the python block before it.
+
+  Raises:
+    ValueError: an output block with no python block before it.
+  """
+  pairs = []
+  source = None
+  for block in blocks:
+    if block.language == "python":
+      source = block
+    elif block.is_output:
+      if source is None:
+        raise ValueError(ERR_OUTPUT_ORPHAN.format(where=block.where))
+      pairs.append((source, block))
+  return pairs
 
 
 def _read(path: str) -> str:
@@ -202,9 +234,23 @@ def run_file(path: str) -> dict[str, dict[str, Any]]:
 _FILE_RESULTS: dict[str, dict[str, dict[str, Any]]] = {}
 
 
-def _result(block: Block) -> dict[str, Any]:
+def _result(block: Block, shared_dir: str) -> dict[str, Any]:
+  """Returns a block's result, running its file once per test session.
+
+  Under pytest-xdist the workers share `shared_dir`: the first worker to need a file runs
+  it (holding a lock) and stores the results there, so no file runs twice.
+  """
   if block.path not in _FILE_RESULTS:
-    _FILE_RESULTS[block.path] = run_file(block.path)
+    stem = os.path.join(shared_dir, block.path.replace(os.sep, "__"))
+    with open(stem + ".lock", "w", encoding="utf-8") as lock:
+      fcntl.flock(lock, fcntl.LOCK_EX)
+      if os.path.exists(stem + ".json"):
+        with open(stem + ".json", encoding="utf-8") as f:
+          _FILE_RESULTS[block.path] = json.load(f)
+      else:
+        _FILE_RESULTS[block.path] = run_file(block.path)
+        with open(stem + ".json", "w", encoding="utf-8") as f:
+          json.dump(_FILE_RESULTS[block.path], f)
   return _FILE_RESULTS[block.path][block.where]
 
 
@@ -218,23 +264,59 @@ if __name__ == "__main__":
 import pytest  # noqa: E402 (the child process above needs no pytest)
 
 
+@pytest.fixture(scope="session")
+def shared_dir(tmp_path_factory) -> str:
+  """A folder of this test session, shared by all pytest-xdist workers."""
+  base = tmp_path_factory.getbasetemp()
+  if os.environ.get("PYTEST_XDIST_WORKER"):
+    base = base.parent  # Each worker's base folder is a subfolder of the session's.
+  path = os.path.join(str(base), "docs_test_results")
+  os.makedirs(path, exist_ok=True)
+  return path
+
+
 @pytest.mark.parametrize("path", markdown_files())
 def test_fences_name_a_language(path):
   """Every fence says what it holds; parse_blocks raises on one that does not."""
   blocks = parse_blocks(path, _read(path))
   python_chains(blocks)  # Raises on a continuation marker with nothing to continue.
+  output_checks(blocks)  # Raises on an output marker with nothing before it.
   assert all(block.language for block in blocks)
 
 
 @pytest.mark.parametrize("block", _all_python_blocks(), ids=lambda b: b.where)
-def test_python_block_runs(block):
+def test_python_block_runs(block, shared_dir):
   """The block (after the blocks it continues) runs without raising."""
-  result = _result(block)
+  result = _result(block, shared_dir)
   if "skipped_after" in result:
     pytest.fail(ERR_PREDECESSOR_FAILED.format(where=block.where,
                                               previous=result["skipped_after"]))
   if not result["ok"]:
     pytest.fail(ERR_BLOCK_FAILED.format(where=block.where, error=result["error"]))
+
+
+def _all_output_checks() -> list[tuple[Block, Block]]:
+  """Returns (python block, output block) pairs of every file that parses."""
+  pairs = []
+  for path in markdown_files():
+    try:
+      pairs.extend(output_checks(parse_blocks(path, _read(path))))
+    except ValueError:
+      continue
+  return pairs
+
+
+@pytest.mark.parametrize("pair", _all_output_checks(), ids=lambda p: p[1].where)
+def test_printed_output_matches(pair, shared_dir):
+  """What a block prints is what the docs show after it."""
+  source, expected = pair
+  result = _result(source, shared_dir)
+  if not result["ok"]:
+    pytest.fail(ERR_BLOCK_FAILED.format(where=source.where, error=result.get("error", "")))
+  actual = "\n".join(line.rstrip() for line in result["stdout"].rstrip().splitlines())
+  shown = "\n".join(line.rstrip() for line in expected.code.rstrip().splitlines())
+  assert actual == shown, ERR_OUTPUT_DIFFERS.format(
+      where=expected.where, source=source.where, actual=actual, expected=shown)
 
 
 def test_parser_conventions():
@@ -250,6 +332,7 @@ def test_parser_conventions():
   assert [b.language for b in blocks] == ["sh", "python", "python", "python"]
   assert [b.line for b in blocks] == [1, 4, 10, 15]
   assert [b.continues for b in blocks] == [False, False, True, False]
+  assert not any(b.is_output for b in blocks)
   assert blocks[3].code == "c = 3\n"
   chains = python_chains(blocks)
   assert [[b.line for b in chain] for chain in chains] == [[4, 10], [15]]
@@ -259,3 +342,9 @@ def test_parser_conventions():
     parse_blocks("x.md", "```python\nx = 1\n")
   with pytest.raises(ValueError, match="no ```python block comes before"):
     python_chains(parse_blocks("x.md", CONTINUES_MARKER + "\n```python\nx = 1\n```"))
+  with pytest.raises(ValueError, match="not 'py'"):
+    parse_blocks("x.md", "```py\nx = 1\n```")
+  printed = parse_blocks("x.md", "```python\nprint(1)\n```\n" + OUTPUT_MARKER + "\n```text\n1\n```")
+  assert [(s.line, o.line) for s, o in output_checks(printed)] == [(1, 5)]
+  with pytest.raises(ValueError, match="no ```python block before"):
+    output_checks(parse_blocks("x.md", OUTPUT_MARKER + "\n```text\n1\n```"))
