@@ -196,8 +196,15 @@ def _run_chains_here(chains: list[list[dict[str, Any]]]) -> list[dict[str, Any]]
 
 def run_file(path: str) -> dict[str, dict[str, Any]]:
   """Runs a Markdown file's python blocks in fresh processes; returns results by location."""
-  chains = [[{"where": b.where, "code": b.code} for b in chain]
-            for chain in python_chains(parse_blocks(path, _read(path)))]
+  return run_chains([[{"where": b.where, "code": b.code} for b in chain]
+                     for chain in python_chains(parse_blocks(path, _read(path)))])
+
+
+def run_chains(chains: list[list[dict[str, str]]]) -> dict[str, dict[str, Any]]:
+  """Runs chains of blocks (`where`, `code`) in fresh processes; returns results by location.
+
+  Chains share a process until one leaves eager execution off; the rest go on in a new one.
+  """
   env = dict(os.environ, PYTHONPATH=REPO_ROOT, TF_CPP_MIN_LOG_LEVEL="2")
   results: dict[str, dict[str, Any]] = {}
   with tempfile.TemporaryDirectory() as workdir:
@@ -317,6 +324,23 @@ def test_printed_output_matches(pair, shared_dir):
   shown = "\n".join(line.rstrip() for line in expected.code.rstrip().splitlines())
   assert actual == shown, ERR_OUTPUT_DIFFERS.format(
       where=expected.where, source=source.where, actual=actual, expected=shown)
+
+
+def test_run_chains_isolation():
+  """Fresh namespaces per chain, shared ones within it, a new process after graph mode."""
+  def chain(*blocks):
+    return [{"where": f"x.md:{line}", "code": code} for line, code in blocks]
+  results = run_chains([
+      chain((1, "import tensorflow as tf\nvalue = 1\nprint('hello')"), (2, "value += 1")),
+      chain((3, "assert 'value' not in globals()\n"
+                "import tensorflow as tf\ntf.compat.v1.disable_eager_execution()")),
+      chain((4, "import tensorflow as tf\nassert tf.executing_eagerly()")),
+      chain((5, "raise KeyError('wrong')"), (6, "pass")),
+  ])
+  assert [results[f"x.md:{line}"]["ok"] for line in range(1, 7)] == [True] * 4 + [False] * 2
+  assert results["x.md:1"]["stdout"] == "hello\n"
+  assert "KeyError: 'wrong'" in results["x.md:5"]["error"]
+  assert results["x.md:6"]["skipped_after"] == "x.md:5"
 
 
 def test_parser_conventions():
