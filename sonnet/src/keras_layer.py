@@ -88,12 +88,14 @@ class KerasLayer(keras.layers.Layer):
 
   The layer calls `module(inputs)` (one argument: a tensor or a nested structure). When the
   module's call (or the callable) has an `is_training` parameter, Keras's `training` flag
-  is passed as `is_training` (False outside `fit`), so `snt.BatchNorm` normalises with the
-  batch statistics and updates its moving averages during `fit` only:
+  is passed as `is_training` (False outside `fit`), so `snt.BatchNorm` updates its moving
+  averages during `fit` only (pass `test_local_stats=False` to normalise with them, rather
+  than with the batch's statistics, in `evaluate` and `predict`):
 
   ```python
   bn, mlp = snt.BatchNorm(), snt.nets.MLP([32, 10])
-  layer = snt.KerasLayer(lambda x, is_training: mlp(bn(x, is_training=is_training)))
+  layer = snt.KerasLayer(
+      lambda x, is_training: mlp(bn(x, is_training=is_training, test_local_stats=False)))
   ```
 
   A callable is wrapped in `snt.Module`, which finds the variables of the modules it calls.
