@@ -80,6 +80,7 @@ from sonnet.src.gradients import clip_gradient
 from sonnet.src.gradients import scale_gradient
 from sonnet.src.group_norm import GroupNorm
 from sonnet.src.group_norm import InstanceNorm
+from sonnet.src.keras_layer import KerasLayer
 from sonnet.src.layer_norm import LayerNorm
 from sonnet.src.linear import Linear
 from sonnet.src.ops.resampler import resampler
@@ -191,6 +192,7 @@ __all__ = [
     "initializers",
     "InPlaneConv2D",
     "InstanceNorm",
+    "KerasLayer",
     "LayerNorm",
     "Linear",
     "log_variables",

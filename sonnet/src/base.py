@@ -44,6 +44,10 @@ ERR_PICKLE = (
     "snt.get_saver(module) or tf.train.Checkpoint and restore them into a newly "
     "constructed module, or clone the module (e.g. Linear.clone()).")
 ERR_MODULE_NOT_CALLABLE = "Input 'build' must be callable, got {!r}."
+ERR_KERAS_TENSOR = (
+    "{module}: a Sonnet module cannot be called on a Keras symbolic tensor (keras.Input or "
+    "a Keras functional model's tensor). Wrap it in a Keras layer, snt.KerasLayer(module), "
+    "which makes the module's variables the layer's weights, so that fit trains them.")
 ERR_REUSE_NOT_METHOD = "reuse_variables can only be used with methods, got {!r}."
 ERR_REUSE_NOT_MODULE = (
     "reuse_variables can only decorate methods of Sonnet modules "
@@ -457,12 +461,30 @@ def _call_and_undo_on_error(module: AbstractModule, frame: naming.Frame,
   """Calls `fn`; if it raises, takes back what the call created (and `attributes`)."""
   try:
     return fn(*args, **kwargs)
-  except BaseException:
+  except BaseException as error:
     module_state.undo_creations(frame.created)
     frame.created.clear()
     if attributes is not None:
       module_state.restore_attributes(module, attributes)
+    # Checked only once the call failed: the successful call path stays as fast.
+    if not isinstance(error, _KerasTensorInputError) and _has_keras_tensor((args, kwargs)):
+      raise _KerasTensorInputError(
+          ERR_KERAS_TENSOR.format(module=module.scope_name)) from error
     raise
+
+
+class _KerasTensorInputError(ValueError):
+  """A module was called on a Keras symbolic tensor (raised once, by the innermost call)."""
+
+
+def _has_keras_tensor(structure: Any) -> bool:
+  """Whether `structure` holds a Keras 3 symbolic tensor (without importing Keras)."""
+  try:
+    leaves = tf.nest.flatten(structure)
+  except (TypeError, ValueError):
+    return False
+  return any(type(leaf).__name__ == "KerasTensor" and
+             type(leaf).__module__.startswith("keras") for leaf in leaves)
 
 
 def _is_partitioned(value: Any) -> bool:  # tf.compat.v1 has no public class for it.
