@@ -100,7 +100,7 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
     # The outermost constructor call records its arguments, for `repr()` (construction
     # only: calls cost nothing more).
     if "__init__" in cls.__dict__:
-      cls.__init__ = module_repr.wrap_init(cls.__dict__["__init__"])
+      cls.__init__ = module_repr.wrap_init(cls.__dict__["__init__"])  # type: ignore[method-assign]
 
   def __repr__(self) -> str:
     """`ClassName(<arguments that differ from the defaults>, name='<module_name>')`."""
