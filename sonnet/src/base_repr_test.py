@@ -134,8 +134,12 @@ class ModuleReprTest(tf.test.TestCase):
     self.assertEqual(repr(_Scale(BadRepr())), "_Scale(factor=<BadRepr>, name='__scale')")
 
   def test_failed_construction_leaves_nothing_behind(self):
+    module = snt.Module.__new__(snt.Module)
     with self.assertRaises(TypeError):
-      snt.Module(3)
+      snt.Module.__init__(module, 3)  # type: ignore[arg-type]  # Not callable: raises.
+    self.assertNotIn(module_repr.ARGUMENTS_ATTRIBUTE, module.__dict__)
+    snt.Module.__init__(module, _double, name="retry")  # The retry is the outermost call again.
+    self.assertEqual(repr(module), "Module(build=_double, name='retry')")
 
   def test_not_initialized_module(self):
 
@@ -168,7 +172,7 @@ class ModuleReprTest(tf.test.TestCase):
     linear = snt.Linear(2)
     linear(tf.ones([1, 3]))
     self.assertEqual([v.name for v in linear.variables], ["linear/b:0", "linear/w:0"])
-    rows = snt.format_variables(linear.variables).splitlines()
+    rows = snt.format_variables(linear.variables, join_lines=False)
     self.assertEqual(rows[0].split(), ["Variable", "Shape", "Type", "Trainable", "Device"])
     self.assertEqual(rows[2].split()[:4], ["linear/w", "3x2", "float32", "True"])
 

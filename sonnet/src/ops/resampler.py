@@ -6,7 +6,7 @@ The op library `_resampler_ops.so` is loaded lazily, once, on first use, so
 `import sonnet` never needs it; `op_library.OpLibraryLoader` finds it (next to
 this file, then in the source tree's `bazel-bin/cc/`) and checks it against the
 running TensorFlow before loading it. This module holds the op's wrappers, its
-dtype errors and its gradient registration.
+dtype and shape errors and its gradient registration.
 
 SavedModels that contain the op need the library loaded before
 `tf.saved_model.load`: call `snt.resampler_is_available()` first.
