@@ -21,6 +21,7 @@ import tensorflow as tf
 
 from sonnet.src import custom_getters as custom_getters_lib
 from sonnet.src import errors
+from sonnet.src import module_repr
 from sonnet.src import module_state
 from sonnet.src import naming
 from sonnet.src import types
@@ -97,6 +98,18 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
   _TF_MODULE_IGNORED_PROPERTIES = frozenset(
       tuple(tf.Module._TF_MODULE_IGNORED_PROPERTIES) +  # noqa: SLF001 (TF's extension point)
       (module_state.STATE_ATTRIBUTE,))
+
+  def __init_subclass__(cls, **kwargs: Any):
+    super().__init_subclass__(**kwargs)
+    # The outermost constructor call records its arguments, for `repr()` (construction
+    # only: calls cost nothing more).
+    if "__init__" in cls.__dict__:
+      cls.__init__ = module_repr.wrap_init(cls.__dict__["__init__"])  # type: ignore[method-assign]
+
+  def __repr__(self) -> str:
+    """`ClassName(<arguments that differ from the defaults>, name='<module_name>')`."""
+    state = self.__dict__.get(module_state.STATE_ATTRIBUTE)
+    return module_repr.module_repr(self, state.module_name if state is not None else None)
 
   def __init__(self, *, name: str | None = None,
                custom_getter: types.CustomGetterArg | None = None):

@@ -55,6 +55,12 @@ ERR_RESTORE_SHAPE = (
     "{module}: Received incompatible tensor with shape {saved} when attempting to restore "
     "variable with shape {shape} and name {name} (a checkpoint restored before the first "
     "call holds a value of another shape); nothing was created.")
+ERR_DATASET_FUNCTION = (
+    "{module}: cannot create variable {name} inside a tf.data function (Dataset.map, "
+    "filter, interleave, ...; traced as {graph!r}): TensorFlow cannot create variables "
+    "there. Build the module outside the function and call it once eagerly first (e.g. "
+    "`linear = snt.Linear(3); linear(next(iter(ds)))`) so that its variables exist; calls "
+    "inside Dataset.map (`ds.map(lambda x: linear(x))`) then reuse them.")
 ERR_INITIALIZER_NOT_CALLABLE = (
     "{module}: initializer for variable {name} must be a callable (shape, dtype) -> "
     "Tensor, or a Tensor/array value, but got {initializer!r}.")
@@ -213,6 +219,8 @@ class _ModuleVariableStore:
         raise TypeError(ERR_INITIALIZER_NOT_CALLABLE.format(
             module=module.module_name, name=name, initializer=initializer))
     graph = naming.outer_graph()
+    if graph is naming.EAGER:
+      _check_not_in_dataset_function(module, name)
     if partitioner is not None and graph is naming.EAGER:
       raise errors.NotSupportedError(ERR_PARTITIONER_EAGER.format(
           module=module.module_name, name=name))
@@ -272,6 +280,30 @@ class _ModuleVariableStore:
             name, shape=shape_list, dtype=dtype, initializer=initializer,
             trainable=trainable, collections=collections, partitioner=partitioner,
             use_resource=True)
+
+
+# tf.data names the graphs it traces user functions into `Dataset_<transformation>_<fn>`
+# (e.g. `Dataset_map_lambda`); FuncGraph.name and .outer_graph are public attributes.
+_DATASET_GRAPH_PREFIX = "Dataset_"
+
+
+def _check_not_in_dataset_function(module: Any, name: str) -> None:
+  """Raises if a tf.data function (e.g. of `Dataset.map`) is being traced.
+
+  There TensorFlow 2 refuses to create variables with a misleading error about
+  `tf.function`. Called only when a variable is about to be created, never on reuse.
+  (A `tf.compat.v1` graph creates them outside the function, which works: not checked.)
+
+  Raises:
+    snt.NotSupportedError: inside a tf.data function.
+  """
+  graph = tf.compat.v1.get_default_graph()
+  while graph is not None:
+    graph_name = getattr(graph, "name", None)
+    if isinstance(graph_name, str) and graph_name.startswith(_DATASET_GRAPH_PREFIX):
+      raise errors.NotSupportedError(ERR_DATASET_FUNCTION.format(
+          module=module.module_name, name=name, graph=graph_name))
+    graph = getattr(graph, "outer_graph", None)
 
 
 def _chain_getters(base: Callable[..., Any],

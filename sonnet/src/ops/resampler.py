@@ -6,7 +6,7 @@ The op library `_resampler_ops.so` is loaded lazily, once, on first use, so
 `import sonnet` never needs it; `op_library.OpLibraryLoader` finds it (next to
 this file, then in the source tree's `bazel-bin/cc/`) and checks it against the
 running TensorFlow before loading it. This module holds the op's wrappers, its
-dtype errors and its gradient registration.
+dtype and shape errors and its gradient registration.
 
 SavedModels that contain the op need the library loaded before
 `tf.saved_model.load`: call `snt.resampler_is_available()` first.
@@ -35,6 +35,28 @@ DTYPE_MISMATCH_MESSAGE = (
     "`data`, {data_dtype}; inputs are not cast (cannot compute {op} as input "
     "#{index}(zero-based) was expected to be a {cc_data_dtype} tensor but is "
     "a {cc_dtype} tensor)")
+# Shape errors: the argument and both shapes, then TensorFlow's own text after "; ".
+DATA_RANK_MESSAGE = (
+    "{function}: data has shape {data} but must have rank 4, [batch, height, width, "
+    "channels] (warp has shape {warp})")
+WARP_RANK_MESSAGE = (
+    "{function}: warp has shape {warp} but must have rank at least 2, [batch, ..., 2] "
+    "(data has shape {data})")
+WARP_LAST_DIM_MESSAGE = (
+    "{function}: warp has shape {warp} but its last dimension must be 2 (data has shape "
+    "{data})")
+BATCH_MISMATCH_MESSAGE = (
+    "{function}: warp has shape {warp} but its first (batch) dimension must be data's, "
+    "{batch} (data has shape {data})")
+# The kernel's texts (cc/resampler_kernels.cc), for errors found in static shapes while
+# building a graph, before the kernel runs: the same text the kernel would give.
+KERNEL_DATA_RANK_TEXT = (
+    "Only bilinear interpolation is currently supported. The input data shape must be "
+    "[batch_size, data_height, data_width, data_channels], but is: {data}")
+KERNEL_WARP_RANK_TEXT = "warp should be at least a matrix, got shape {warp}"
+KERNEL_WARP_LAST_DIM_TEXT = (
+    "Only bilinear interpolation is supported, warping coordinates must be 2D; warp "
+    "shape last entry should be 2, but shape vector is: {warp}")
 SECOND_ORDER_MESSAGE = (
     "Second-order gradients of snt.resampler are not implemented (the op "
     "Sonnet>ResamplerGrad has no gradient).")
@@ -80,6 +102,56 @@ def _dtype_error(function: str, op: str, inputs: Sequence[tuple[str, tf.Tensor]]
           cc_data_dtype=_cc_name(data_dtype), cc_dtype=_cc_name(tensor.dtype))
       return tf.errors.InvalidArgumentError(None, None, message)
   return None
+
+
+def _shape_text(shape: tf.TensorShape) -> str:
+  return str(shape.as_list()) if shape.rank is not None else "<unknown>"
+
+
+def _kernel_shape_text(shape: tf.TensorShape) -> str:
+  return "[" + ",".join(str(d) for d in shape.as_list()) + "]"
+
+
+def _shape_error(function: str, data_shape: tf.TensorShape, warp_shape: tf.TensorShape
+                ) -> tuple[type[tf.errors.OpError], str, str] | None:
+  """The first shape error the kernel will raise, as far as the shapes tell, else None.
+
+  The checks are the kernel's (cc/resampler_kernels.cc `ValidateInputs`), in its order;
+  unknown ranks and dimensions pass.
+
+  Args:
+    function: the Python function's name, for the message.
+    data_shape: `data`'s (static or actual) shape.
+    warp_shape: `warp`'s.
+
+  Returns:
+    (error class the kernel raises, our message, the kernel's own text, usable when the
+    shapes are fully known) or None.
+  """
+  data_rank, warp_rank = data_shape.rank, warp_shape.rank
+  texts = {"function": function, "data": _shape_text(data_shape),
+           "warp": _shape_text(warp_shape)}
+  if data_rank is not None and data_rank != 4:
+    kernel = (KERNEL_DATA_RANK_TEXT.format(data=_kernel_shape_text(data_shape))
+              if data_shape.is_fully_defined() else "")
+    return (tf.errors.UnimplementedError, DATA_RANK_MESSAGE.format(**texts), kernel)
+  if warp_rank is not None and warp_rank < 2:
+    kernel = (KERNEL_WARP_RANK_TEXT.format(warp=_kernel_shape_text(warp_shape))
+              if warp_shape.is_fully_defined() else "")
+    return (tf.errors.InvalidArgumentError, WARP_RANK_MESSAGE.format(**texts), kernel)
+  if warp_rank is not None and warp_shape[-1] is not None and warp_shape[-1] != 2:
+    kernel = (KERNEL_WARP_LAST_DIM_TEXT.format(warp=_kernel_shape_text(warp_shape))
+              if warp_shape.is_fully_defined() else "")
+    return (tf.errors.UnimplementedError, WARP_LAST_DIM_MESSAGE.format(**texts), kernel)
+  if (data_rank is not None and warp_rank is not None and data_shape[0] is not None and
+      warp_shape[0] is not None and data_shape[0] != warp_shape[0]):
+    return (tf.errors.InvalidArgumentError,
+            BATCH_MISMATCH_MESSAGE.format(batch=data_shape[0], **texts), "")
+  return None
+
+
+def _with_tf_text(message: str, tf_text: str) -> str:
+  return f"{message}; {tf_text}" if tf_text else message
 
 
 _gradients_registered = False
@@ -182,12 +254,19 @@ def resampler(data: tf.Tensor,
     ImportError: if the op library is missing or was built for another
       TensorFlow (the message says how to rebuild it).
     tf.errors.UnimplementedError: `data` is not 4-D, or `warp`'s last
-      dimension is not 2 (at run time; eager raises at once).
+      dimension is not 2.
     tf.errors.InvalidArgumentError: `warp` has rank < 2 or the batch sizes
-      differ (at run time), or the dtypes differ or are not float16, float32
-      or float64 (at once, in every mode; the message names the argument).
-    ValueError: in graph mode, when static shapes already prove a batch
-      mismatch.
+      differ, or the dtypes differ or are not float16, float32 or float64 (at
+      once, in every mode; the message names the argument).
+    ValueError: while building a graph, when static shapes already prove a
+      batch mismatch.
+
+  Shape errors name the argument and give both shapes before TensorFlow's own
+  text: eagerly, and while tracing a `tf.function` when the static shapes
+  already show the problem (then raised at trace time), and for a batch
+  mismatch in static shapes in a `tf.compat.v1` graph. Shapes known only at
+  run time, and other shape errors in a `tf.compat.v1` graph (raised by
+  `Session.run`, as in Sonnet 1), give TensorFlow's text alone.
   """
   module = load_op_library()
   if tf.executing_eagerly():
@@ -200,13 +279,16 @@ def resampler(data: tf.Tensor,
       warp = tf.convert_to_tensor(warp)
     try:
       return module.sonnet_resampler(data=data, warp=warp, name="Resampler")
-    except tf.errors.InvalidArgumentError as e:
+    except (tf.errors.InvalidArgumentError, tf.errors.UnimplementedError) as e:
       # Checked only on failure, so valid calls pay nothing for it.
       error = _dtype_error("snt.resampler", OP_NAME,
                            (("data", data), ("warp", warp)))
-      if error is None:
+      if error is not None:
+        raise error from e
+      problem = _shape_error("snt.resampler", data.shape, warp.shape)
+      if problem is None or not isinstance(e, problem[0]):
         raise
-      raise error from e
+      raise type(e)(None, None, _with_tf_text(problem[1], e.message)) from e
   with tf.name_scope(name or "resampler"):
     data = tf.convert_to_tensor(data, name="data")
     warp = tf.convert_to_tensor(warp, name="warp")
@@ -214,7 +296,20 @@ def resampler(data: tf.Tensor,
                          (("data", data), ("warp", warp)))
     if error is not None:
       raise error
-    return module.sonnet_resampler(data=data, warp=warp, name="Resampler")
+    problem = _shape_error("snt.resampler", data.shape, warp.shape)
+    try:
+      output = module.sonnet_resampler(data=data, warp=warp, name="Resampler")
+    except ValueError as e:  # The op's shape function: a batch mismatch.
+      if problem is None:
+        raise
+      raise ValueError(_with_tf_text(problem[1], str(e))) from e
+    if problem is not None and tf.inside_function():
+      # Tracing a tf.function: the kernel would raise this at run time, static shapes
+      # tell it now. (A tf.compat.v1 graph keeps Sonnet 1's behaviour: the graph builds
+      # and Session.run raises the kernel's error.)
+      error_class, message, kernel_text = problem
+      raise error_class(None, None, _with_tf_text(message, kernel_text))
+    return output
 
 
 def resampler_grad(data: tf.Tensor, warp: tf.Tensor, grad_output: tf.Tensor,

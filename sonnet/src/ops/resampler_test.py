@@ -699,6 +699,89 @@ class ResamplerErrorTest(tf.test.TestCase, parameterized.TestCase):
                         snt.resampler(tf.constant(data), tf.constant(warp)))
 
 
+class ResamplerShapeMessageTest(tf.test.TestCase, parameterized.TestCase):
+  """Shape errors name the argument and both shapes before TensorFlow's text."""
+
+  def _run_static(self, mode, data_shape, warp_shape):
+    data = np.zeros(data_shape, np.float32)
+    warp = np.zeros(warp_shape, np.float32)
+    if mode == "eager":
+      return snt.resampler(tf.constant(data), tf.constant(warp))
+    # Static shapes: the problem is found while tracing.
+    fn = tf.function(snt.resampler, input_signature=[
+        tf.TensorSpec(data_shape, tf.float32), tf.TensorSpec(warp_shape, tf.float32)])
+    return fn(data, warp)
+
+  @parameterized.product(
+      mode=("eager", "function"),
+      case=(
+          ([2, 4, 4], [2, 5, 2], tf.errors.UnimplementedError,
+           r"snt.resampler: data has shape \[2, 4, 4\] but must have rank 4, \[batch, "
+           r"height, width, channels\] \(warp has shape \[2, 5, 2\]\); .*The input data "
+           r"shape must be \[batch_size, data_height, data_width, data_channels\], but "
+           r"is: \[2,4,4\]"),
+          ([2, 4, 4, 1], [2], tf.errors.InvalidArgumentError,
+           r"snt.resampler: warp has shape \[2\] but must have rank at least 2, "
+           r"\[batch, ..., 2\] \(data has shape \[2, 4, 4, 1\]\); .*warp should be at "
+           r"least a matrix, got shape \[2\]"),
+          ([2, 4, 4, 1], [2, 5, 3], tf.errors.UnimplementedError,
+           r"snt.resampler: warp has shape \[2, 5, 3\] but its last dimension must be 2 "
+           r"\(data has shape \[2, 4, 4, 1\]\); .*warp shape last entry should be 2, but "
+           r"shape vector is: \[2,5,3\]"),
+          ([2, 4, 4, 1], [2, 3, 5, 0], tf.errors.UnimplementedError,
+           r"warp has shape \[2, 3, 5, 0\] but its last dimension must be 2"),
+      ))
+  def test_static_or_eager_shapes(self, mode, case):
+    data_shape, warp_shape, error, pattern = case
+    with self.assertRaisesRegex(error, pattern):
+      self._run_static(mode, data_shape, warp_shape)
+
+  def test_batch_mismatch_eager(self):
+    with self.assertRaisesRegex(
+        tf.errors.InvalidArgumentError,
+        r"snt.resampler: warp has shape \[3, 5, 2\] but its first \(batch\) "
+        r"dimension must be data's, 2 \(data has shape \[2, 4, 4, 1\]\); .*Batch size "
+        r"of data and warp tensor must be the same, but input shapes are: "
+        r"\[2,4,4,1\], \[3,5,2\]"):
+      self._run_static("eager", [2, 4, 4, 1], [3, 5, 2])
+
+  @parameterized.parameters("function", "graph")
+  def test_static_batch_mismatch_while_building(self, mode):
+    pattern = (r"snt.resampler: warp has shape \[3, 5, 2\] but its first \(batch\) "
+               r"dimension must be data's, 2 \(data has shape \[2, 4, 4, 1\]\); Batch "
+               r"size of data and warp tensor must be the same")
+    with self.assertRaisesRegex(ValueError, pattern):
+      if mode == "function":
+        self._run_static(mode, [2, 4, 4, 1], [3, 5, 2])
+      else:
+        with tf.Graph().as_default():
+          snt.resampler(tf.zeros([2, 4, 4, 1]), tf.zeros([3, 5, 2]))
+
+  def test_partially_known_shapes(self):
+    # Unknown dimensions pass; a known wrong last dimension is reported at trace time.
+    fn = tf.function(snt.resampler, input_signature=[
+        tf.TensorSpec([None, None, None, 1], tf.float32),
+        tf.TensorSpec([None, None, 3], tf.float32)])
+    with self.assertRaisesRegex(
+        tf.errors.UnimplementedError,
+        r"snt.resampler: warp has shape \[None, None, 3\] but its last dimension must "
+        r"be 2 \(data has shape \[None, None, None, 1\]\)$"):
+      fn.get_concrete_function()
+
+  def test_valid_shapes_still_work_in_every_mode(self):
+    data = np.arange(8, dtype=np.float32).reshape([1, 2, 2, 2])
+    warp = np.array([[[0.5, 0.25]]], np.float32)
+    for mode in MODES:
+      self.assertAllClose(run_in_mode(mode, snt.resampler, data, warp),
+                          reference_forward(data, warp), atol=1e-6, rtol=0)
+
+  def test_other_eager_errors_are_unchanged(self):
+    huge_empty = tf.zeros(np.array([1, 0, 1, 2**62], np.int64))
+    with self.assertRaisesRegex(tf.errors.InvalidArgumentError,
+                                "^{{function_node.*Resampler sizes are too large"):
+      snt.resampler(huge_empty, tf.zeros([1, 4, 2]))
+
+
 class ResamplerIntegrationTest(tf.test.TestCase):
 
   def test_jit_compile_gives_clean_error(self):
