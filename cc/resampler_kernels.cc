@@ -75,6 +75,10 @@ constexpr char kWarpLastDim[] =
 constexpr char kBatchMismatch[] =
     "Batch size of data and warp tensor must be the same, but input shapes "
     "are: ";
+// Appended to a rank or last-dimension error: the other input's shape, so that
+// the message names both (also where Python adds nothing: TF1 graph mode).
+constexpr char kWarpShapeSuffix[] = " (warp shape: ";
+constexpr char kDataShapeSuffix[] = " (data shape: ";
 constexpr char kGradOutputShape[] =
     "grad_output shape is not consistent with data and warp shapes; it should "
     "be ";
@@ -120,15 +124,17 @@ absl::Status ValidateInputs(const TensorShape& data, const TensorShape& warp,
                             bool for_grad, Geometry* geometry) {
   if (data.dims() != 4) {
     return absl::UnimplementedError(absl::StrCat(
-        for_grad ? kDataRankGrad : kDataRankForward, data.DebugString()));
+        for_grad ? kDataRankGrad : kDataRankForward, data.DebugString(),
+        kWarpShapeSuffix, warp.DebugString(), ")"));
   }
   if (warp.dims() < 2) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(kWarpRank, warp.DebugString()));
+    return absl::InvalidArgumentError(absl::StrCat(
+        kWarpRank, warp.DebugString(), kDataShapeSuffix, data.DebugString(), ")"));
   }
   if (warp.dim_size(warp.dims() - 1) != 2) {
-    return absl::UnimplementedError(
-        absl::StrCat(kWarpLastDim, warp.DebugString()));
+    return absl::UnimplementedError(absl::StrCat(
+        kWarpLastDim, warp.DebugString(), kDataShapeSuffix, data.DebugString(),
+        ")"));
   }
   if (data.dim_size(0) != warp.dim_size(0)) {
     return absl::InvalidArgumentError(absl::StrCat(

@@ -52,11 +52,12 @@ BATCH_MISMATCH_MESSAGE = (
 # building a graph, before the kernel runs: the same text the kernel would give.
 KERNEL_DATA_RANK_TEXT = (
     "Only bilinear interpolation is currently supported. The input data shape must be "
-    "[batch_size, data_height, data_width, data_channels], but is: {data}")
-KERNEL_WARP_RANK_TEXT = "warp should be at least a matrix, got shape {warp}"
+    "[batch_size, data_height, data_width, data_channels], but is: {data} "
+    "(warp shape: {warp})")
+KERNEL_WARP_RANK_TEXT = "warp should be at least a matrix, got shape {warp} (data shape: {data})"
 KERNEL_WARP_LAST_DIM_TEXT = (
     "Only bilinear interpolation is supported, warping coordinates must be 2D; warp "
-    "shape last entry should be 2, but shape vector is: {warp}")
+    "shape last entry should be 2, but shape vector is: {warp} (data shape: {data})")
 SECOND_ORDER_MESSAGE = (
     "Second-order gradients of snt.resampler are not implemented (the op "
     "Sonnet>ResamplerGrad has no gradient).")
@@ -131,17 +132,18 @@ def _shape_error(function: str, data_shape: tf.TensorShape, warp_shape: tf.Tenso
   data_rank, warp_rank = data_shape.rank, warp_shape.rank
   texts = {"function": function, "data": _shape_text(data_shape),
            "warp": _shape_text(warp_shape)}
+  # The kernel's text names both shapes: known only when both are fully defined.
+  known = data_shape.is_fully_defined() and warp_shape.is_fully_defined()
+  kernel_shapes = ({"data": _kernel_shape_text(data_shape),
+                    "warp": _kernel_shape_text(warp_shape)} if known else {})
   if data_rank is not None and data_rank != 4:
-    kernel = (KERNEL_DATA_RANK_TEXT.format(data=_kernel_shape_text(data_shape))
-              if data_shape.is_fully_defined() else "")
+    kernel = KERNEL_DATA_RANK_TEXT.format(**kernel_shapes) if known else ""
     return (tf.errors.UnimplementedError, DATA_RANK_MESSAGE.format(**texts), kernel)
   if warp_rank is not None and warp_rank < 2:
-    kernel = (KERNEL_WARP_RANK_TEXT.format(warp=_kernel_shape_text(warp_shape))
-              if warp_shape.is_fully_defined() else "")
+    kernel = KERNEL_WARP_RANK_TEXT.format(**kernel_shapes) if known else ""
     return (tf.errors.InvalidArgumentError, WARP_RANK_MESSAGE.format(**texts), kernel)
   if warp_rank is not None and warp_shape[-1] is not None and warp_shape[-1] != 2:
-    kernel = (KERNEL_WARP_LAST_DIM_TEXT.format(warp=_kernel_shape_text(warp_shape))
-              if warp_shape.is_fully_defined() else "")
+    kernel = KERNEL_WARP_LAST_DIM_TEXT.format(**kernel_shapes) if known else ""
     return (tf.errors.UnimplementedError, WARP_LAST_DIM_MESSAGE.format(**texts), kernel)
   if (data_rank is not None and warp_rank is not None and data_shape[0] is not None and
       warp_shape[0] is not None and data_shape[0] != warp_shape[0]):

@@ -547,7 +547,7 @@ class ResamplerErrorTest(tf.test.TestCase, parameterized.TestCase):
         tf.errors.UnimplementedError,
         "Only bilinear interpolation is currently supported. The input data "
         r"shape must be \[batch_size, data_height, data_width, data_channels\]"
-        r", but is: \[%s\]" % ",".join(map(str, data_shape))):
+        r", but is: \[%s\] \(warp shape: \[2,4,2\]\)" % ",".join(map(str, data_shape))):
       run_in_mode(mode, snt.resampler, data, warp)
     grad_output = np.zeros([2, 4, 1], np.float32)
     with self.assertRaisesRegex(
@@ -560,8 +560,8 @@ class ResamplerErrorTest(tf.test.TestCase, parameterized.TestCase):
   def test_warp_rank(self, mode, warp_shape):
     data = np.zeros([2, 3, 3, 1], np.float32)
     warp = np.zeros(warp_shape, np.float32)
-    pattern = r"warp should be at least a matrix, got shape \[%s\]" % (
-        ",".join(map(str, warp_shape)))
+    pattern = (r"warp should be at least a matrix, got shape \[%s\] "
+               r"\(data shape: \[2,3,3,1\]\)" % ",".join(map(str, warp_shape)))
     with self.assertRaisesRegex(tf.errors.InvalidArgumentError, pattern):
       run_in_mode(mode, snt.resampler, data, warp)
     with self.assertRaisesRegex(tf.errors.InvalidArgumentError, pattern):
@@ -573,7 +573,7 @@ class ResamplerErrorTest(tf.test.TestCase, parameterized.TestCase):
     data = np.zeros([2, 3, 3, 1], np.float32)
     warp = np.zeros([2, 4, last], np.float32)
     pattern = (r"warping coordinates must be 2D; warp shape last entry should "
-               r"be 2, but shape vector is: \[2,4,%d\]" % last)
+               r"be 2, but shape vector is: \[2,4,%d\] \(data shape: \[2,3,3,1\]\)" % last)
     with self.assertRaisesRegex(tf.errors.UnimplementedError, pattern):
       run_in_mode(mode, snt.resampler, data, warp)
     with self.assertRaisesRegex(tf.errors.UnimplementedError, pattern):
