@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 import contextlib
 import functools
 import inspect
+import sys
 from typing import Any
 
 import tensorflow as tf
@@ -49,6 +50,12 @@ ERR_KERAS_TENSOR = (
     "{module}: a Sonnet module cannot be called on a Keras symbolic tensor (keras.Input or "
     "a Keras functional model's tensor). Wrap it in a Keras layer, snt.KerasLayer(module), "
     "which makes the module's variables the layer's weights, so that fit trains them.")
+ERR_INSIDE_KERAS_LAYER = (
+    "{module}: a Sonnet module is first called inside the `call` of the Keras layer {layer} "
+    "({cls}), which does not track its variables: Keras would train none of them (\"The "
+    "model does not have any trainable weights\"). Wrap the module in a Keras layer, "
+    "snt.KerasLayer(module), and use that layer instead. (A layer that tracks the "
+    "module's variables itself can build the module first, by calling it once outside.)")
 ERR_REUSE_NOT_METHOD = "reuse_variables can only be used with methods, got {!r}."
 ERR_REUSE_NOT_MODULE = (
     "reuse_variables can only decorate methods of Sonnet modules "
@@ -208,6 +215,8 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
                 else tf.name_scope(state.module_name))
     # A failed first call also takes back the attributes it set (e.g. `self._w`).
     before = None if state.is_connected else module_state.attribute_snapshot(self)
+    if before is not None and "keras" in sys.modules:
+      _check_not_first_called_in_keras_layer(self)
     with _connection_scope(self, state, "_build") as frame, op_scope as name_scope:
       outputs = _call_and_undo_on_error(self, frame, self._build, args, kwargs, before)
     if before is not None:  # Undone, as the variables, if an enclosing call fails.
@@ -498,6 +507,39 @@ def _has_keras_tensor(structure: Any) -> bool:
     return False
   return any(type(leaf).__name__ == "KerasTensor" and
              type(leaf).__module__.startswith("keras") for leaf in leaves)
+
+
+# How far up the stack a first call looks for the `call` of a Keras layer.
+_KERAS_FRAMES_SEARCHED = 64
+
+
+def _check_not_first_called_in_keras_layer(module: AbstractModule) -> None:
+  """Refuses a first call inside a Keras layer's `call` that would not track the variables.
+
+  Keras 3 tracks only its own variables: a Sonnet module held by a `keras.Model` subclass
+  (or called from a `keras.layers.Lambda`) trains nothing, with only a warning from Keras.
+  Runs on a module's first call only, so later calls cost nothing. The innermost Keras
+  layer on the stack decides: `snt.KerasLayer` (which tracks the variables) is fine.
+
+  Raises:
+    ValueError: if the innermost Keras layer on the stack is in its `call` and is not an
+      `snt.KerasLayer`.
+  """
+  layer_class = getattr(getattr(sys.modules["keras"], "layers", None), "Layer", None)
+  if layer_class is None:
+    return
+  frame: Any = sys._getframe(2)  # noqa: SLF001 (the stack, read on a first call only)
+  for _ in range(_KERAS_FRAMES_SEARCHED):
+    if frame is None:
+      return
+    owner = frame.f_locals.get("self")
+    if isinstance(owner, layer_class):
+      if getattr(owner, "tracks_sonnet_variables", False) or frame.f_code.co_name != "call":
+        return
+      raise ValueError(ERR_INSIDE_KERAS_LAYER.format(
+          module=module.scope_name, layer=getattr(owner, "name", "?"),
+          cls=type(owner).__name__))
+    frame = frame.f_back
 
 
 def _is_partitioned(value: Any) -> bool:  # tf.compat.v1 has no public class for it.

@@ -110,6 +110,9 @@ class KerasLayer(keras.layers.Layer):
   that returns the module; the config stores the factory's name.
   """
 
+  # It tracks the module's variables: Sonnet modules may be first called in its `call`.
+  tracks_sonnet_variables = True
+
   def __init__(self, module: Callable[..., Any] | None = None, *,
                factory: Callable[[], Callable[..., Any]] | None = None, **kwargs: Any):
     """Constructs the layer.

@@ -217,6 +217,58 @@ class KerasLayerTest(tf.test.TestCase):
     # The failed calls took nothing with them: the modules still work on tensors.
     self.assertEqual(mlp(tf.ones([1, 3])).shape, (1, 2))
 
+  def test_module_first_called_in_an_untracking_keras_layer_raises(self):
+    # A keras.Model subclass holding a Sonnet module would train nothing.
+
+    class Holder(keras.Model):
+
+      def __init__(self):
+        super().__init__()
+        self.mlp = mlp_lib.MLP([4, 1])
+
+      def call(self, x):
+        return self.mlp(x)
+
+    model = Holder()
+    model.compile(optimizer="adam", loss="mse")
+    x, y = np.ones([8, 3], np.float32), np.ones([8, 1], np.float32)
+    with self.assertRaisesRegex(ValueError, r"inside the `call` of the Keras layer .*"
+                                            r"\(Holder\).*snt\.KerasLayer\(module\)"):
+      model.fit(x, y, verbose=0)
+    self.assertFalse(model.mlp.is_connected)
+    lin = linear.Linear(2)
+    with self.assertRaisesRegex(ValueError, r"\(Lambda\).*snt\.KerasLayer"):
+      keras.layers.Lambda(lambda t: lin(t))(tf.ones([2, 3]))
+    # Inside snt.KerasLayer, the same modules train.
+    model = keras.Sequential([keras.Input((3,)), keras_layer.KerasLayer(mlp_lib.MLP([4, 1]))])
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(x, y, verbose=0)
+    self.assertLen(model.trainable_weights, 4)
+
+  def test_module_used_outside_a_layers_call_is_allowed(self):
+    # A custom train_step that updates a Sonnet module itself is not a layer's `call`.
+    lin = linear.Linear(1)
+    optimizer = keras.optimizers.SGD(0.1)
+
+    class Trainer(keras.Model):
+
+      def call(self, x):
+        return x
+
+      def train_step(self, data):
+        x, y = data
+        with tf.GradientTape() as tape:
+          loss = tf.reduce_mean((lin(x) - y) ** 2)
+        grads = tape.gradient(loss, lin.trainable_variables)
+        optimizer.apply_gradients(zip(grads, lin.trainable_variables))
+        return {"loss": loss}
+
+    trainer = Trainer()
+    trainer.compile()
+    before = lin(tf.ones([1, 3])).numpy()
+    trainer.fit(np.ones([8, 3], np.float32), np.zeros([8, 1], np.float32), verbose=0)
+    self.assertNotAllClose(lin(tf.ones([1, 3])), before)
+
   def test_variables_created_after_build_raise(self):
     lin = linear.Linear(2)
     extra = linear.Linear(2)
