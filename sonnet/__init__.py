@@ -20,8 +20,8 @@ _tensorflow_check.check_tensorflow()
 
 # One import block and one `__all__`, both sorted case-insensitively (`key=str.lower`);
 # sonnet/src/conformance/api_test.py checks them against `dir(snt)` and against the
-# checked-in list of the public API. The resampler's op library loads on its first call,
-# so importing it here never needs the library.
+# checked-in list of the public API. Importing the resampler loads its op library if it
+# can (a missing one is reported by the first call).
 from sonnet import nets
 from sonnet.src import custom_getters
 from sonnet.src import initializers

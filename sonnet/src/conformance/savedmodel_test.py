@@ -43,8 +43,7 @@ from sonnet.src.conformance import harness
 saved_model, names, out_path, errors_path = sys.argv[1], json.loads(sys.argv[2]), \
     sys.argv[3], sys.argv[4]
 if any(harness.get(name).uses_op for name in names):
-  # Loads the op library: today a fresh process must do it before tf.saved_model.load
-  # when the SavedModel contains the resampler op (a later change loads it on demand).
+  # `import sonnet` registered the op, so the SavedModel loads with nothing else to do.
   assert snt.resampler_is_available(), "the resampler op library is not available"
 loaded = tf.saved_model.load(saved_model)
 outputs, errors = {}, {}

@@ -2,14 +2,13 @@
 # Licensed under the Apache License, Version 2.0.
 """`resampler`: bilinear sampling of images at arbitrary points (C++ op).
 
-The op library `_resampler_ops.so` is loaded lazily, once, on first use, so
-`import sonnet` never needs it; `op_library.OpLibraryLoader` finds it (next to
-this file, then in the source tree's `bazel-bin/cc/`) and checks it against the
-running TensorFlow before loading it. This module holds the op's wrappers, its
+`import sonnet` loads the op library `_resampler_ops.so` once (about 15 ms), so that
+a SavedModel containing the op loads with `tf.saved_model.load` right away; it never
+needs the library: a missing or broken one is reported, with what to do, by the first
+call of `snt.resampler` (which tries again). `op_library.OpLibraryLoader` finds it
+(next to this file, then in the source tree's `bazel-bin/cc/`) and checks it against
+the running TensorFlow before loading it. This module holds the op's wrappers, its
 dtype and shape errors and its gradient registration.
-
-SavedModels that contain the op need the library loaded before
-`tf.saved_model.load`: call `snt.resampler_is_available()` first.
 """
 
 from collections.abc import Sequence
@@ -347,3 +346,12 @@ def resampler_grad(data: tf.Tensor, warp: tf.Tensor, grad_output: tf.Tensor,
     data, warp, grad_output = (tensor for _, tensor in inputs)
     return tuple(module.sonnet_resampler_grad(
         data=data, warp=warp, grad_output=grad_output, name="ResamplerGrad"))
+
+
+def _register_op_at_import() -> None:
+  """Loads the op library if it loads, so SavedModels using the op load after import."""
+  with contextlib.suppress(Exception):  # Reported again, and retried, by the first call.
+    load_op_library()
+
+
+_register_op_at_import()
