@@ -96,10 +96,13 @@ ERR_FALLBACK_WARNING = (
 # Runtime checks of the composite, for shapes unknown while building a graph.
 ERR_COMPOSITE_DATA_RANK = "{function}: data must have rank 4, [batch, height, width, channels]"
 ERR_COMPOSITE_WARP_RANK = "{function}: warp must have rank at least 2, [batch, ..., 2]"
-ERR_COMPOSITE_WARP_LAST_DIM = "{function}: warp's last dimension must be 2"
+ERR_COMPOSITE_WARP_LAST_DIM = "{function}: the last dimension of warp must be 2"
+ERR_COMPOSITE_GRAD_OUTPUT = (
+    "resampler_grad: grad_output shape is not consistent with data and warp shapes; it "
+    "should be")
 ERR_COMPOSITE_BATCH = (
-    "{function}: Batch size of data and warp tensor must be the same (data's and warp's "
-    "first dimensions)")
+    "{function}: Batch size of data and warp tensor must be the same (the first "
+    "dimensions of data and warp)")
 
 
 # The dtypes both implementations accept (the op's attr `T`); the one place to list them.
@@ -309,9 +312,27 @@ def _device_type(device: str) -> str:
   return device_type
 
 
+_accelerator_visible_cache: list[bool] = []
+
+
 def _accelerator_visible() -> bool:
-  """Whether TensorFlow may place ops on a GPU or TPU here (reads no runtime state)."""
-  return bool(tf.config.get_visible_devices("GPU") or tf.config.get_visible_devices("TPU"))
+  """Whether TensorFlow may place ops on a GPU or TPU here.
+
+  Does not initialize the runtime, so that a graph can be built before
+  `tf.config.set_visible_devices`. Remembered from the first eager call on: an eager
+  call initializes the runtime, after which the visible devices cannot change (and
+  asking costs about 2 us of the eager call's 10).
+
+  Returns:
+    True if a GPU or TPU is visible.
+  """
+  if _accelerator_visible_cache:
+    return _accelerator_visible_cache[0]
+  visible = bool(tf.config.get_visible_devices("GPU") or
+                 tf.config.get_visible_devices("TPU"))
+  if tf.executing_eagerly():
+    _accelerator_visible_cache.append(visible)
+  return visible
 
 
 def op_would_run_on_cpu() -> bool:
@@ -568,6 +589,18 @@ def _composite_forward(data: tf.Tensor, warp: tf.Tensor) -> tf.Tensor:
   return resampler_composite.resampler_composite(_with_checks(checks, data), warp)
 
 
+def _grad_output_shape_check(data: tf.Tensor, warp: tf.Tensor,
+                             grad_output: tf.Tensor) -> tf.Operation:
+  """Asserts at run time that grad_output's shape is warp's[:-1] + [C]."""
+  actual = tf.shape(grad_output)
+  expected = tf.concat([tf.shape(warp)[:-1], tf.shape(data)[-1:]], 0)
+  size = tf.maximum(tf.size(actual), tf.size(expected))
+  same = tf.equal(tf.size(actual), tf.size(expected)) & tf.reduce_all(tf.equal(
+      tf.pad(actual, [[0, size - tf.size(actual)]]),
+      tf.pad(expected, [[0, size - tf.size(expected)]])))
+  return tf.debugging.Assert(same, [ERR_COMPOSITE_GRAD_OUTPUT, expected, "but is", actual])
+
+
 def resampler_grad(data: tf.Tensor, warp: tf.Tensor, grad_output: tf.Tensor,
                    name: str | None = "resampler_grad", *,
                    implementation: str = "auto"):
@@ -614,6 +647,8 @@ def resampler_grad(data: tf.Tensor, warp: tf.Tensor, grad_output: tf.Tensor,
       raise tf.errors.InvalidArgumentError(None, None, KERNEL_GRAD_OUTPUT_TEXT.format(
           expected=_kernel_shape_text(expected),
           actual=_kernel_shape_text(grad_output.shape)))
+    if not tf.executing_eagerly():
+      checks.append(_grad_output_shape_check(data, warp, grad_output))
     data = _with_checks(checks, data)
     with tf.GradientTape() as tape:
       tape.watch([data, warp])
