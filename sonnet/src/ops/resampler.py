@@ -347,14 +347,19 @@ def op_would_run_on_cpu() -> bool:
     True if the op would run on the CPU by choice.
   """
   device = _get_device_name() if _get_device_name is not None else ""
-  if not device and not tf.executing_eagerly():
+  if not device and not tf.executing_eagerly() and not tf.inside_function():
     # A tf.compat.v1 graph keeps its device scopes on the graph: only an op created
-    # under them shows them. (Within a tf.function, tf.device sets both.)
+    # under them shows them (a NoOp that nothing runs). Within a tf.function,
+    # tf.device sets the context's device too.
     device = tf.no_op(name="device_probe").device
   device_type = _device_type(device) if device else ""
   if device_type:
     return device_type == "CPU"
   return not _accelerator_visible()
+
+
+class ResamplerFallbackWarning(UserWarning):
+  """`implementation="auto"` uses the composite because the op library does not load."""
 
 
 _fallback_warned = False
@@ -369,10 +374,6 @@ def _warn_fallback_once(error: ImportError) -> None:
     _fallback_warned = True
   warnings.warn(ERR_FALLBACK_WARNING.format(error=error), ResamplerFallbackWarning,
                 stacklevel=4)
-
-
-class ResamplerFallbackWarning(UserWarning):
-  """`implementation="auto"` uses the composite because the op library does not load."""
 
 
 def _check_implementation(function: str, implementation: str) -> None:

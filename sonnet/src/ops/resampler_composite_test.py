@@ -8,6 +8,7 @@ TF Lite conversion.
 """
 
 import re
+from unittest import mock
 import warnings
 
 from absl.testing import absltest
@@ -257,6 +258,18 @@ class AutoImplementationTest(tf.test.TestCase, parameterized.TestCase):
         out = snt.resampler(tf.zeros([1, 3, 3, 1]), tf.zeros([1, 2, 2]))
       self.assertNotIn(resampler_lib.OP_NAME,
                        {op.type for op in out.graph.get_operations()})
+
+  def test_auto_is_the_composite_without_scope_where_an_accelerator_is_visible(self):
+    # No GPU here: pretend one is visible.
+    spec = (tf.TensorSpec([1, 3, 3, 1]), tf.TensorSpec([1, 2, 2]))
+    with mock.patch.object(resampler_lib, "_accelerator_visible", return_value=True):
+      self.assertNotIn(resampler_lib.OP_NAME, self._graph_op_types(snt.resampler, *spec))
+
+      def on_cpu(d, w):
+        with tf.device("/CPU:0"):
+          return snt.resampler(d, w)
+
+      self.assertIn(resampler_lib.OP_NAME, self._graph_op_types(on_cpu, *spec))
 
   @parameterized.parameters(tf.float32, tf.float64)
   def test_jit_compile_default_matches_op(self, dtype):
