@@ -81,31 +81,6 @@ SECOND_ORDER_MESSAGE = (
     "Sonnet>ResamplerGrad has no gradient).")
 
 
-# The implementations `resampler` accepts: "auto" picks one of the other two per call.
-IMPLEMENTATIONS = ("auto", "op", "composite")
-ERR_IMPLEMENTATION = (
-    "{function}: `implementation` must be one of 'auto', 'op' or 'composite', but is "
-    "{value!r}")
-# Warned once per process, when "auto" would run the op on the CPU but its library
-# does not load.
-ERR_FALLBACK_WARNING = (
-    "snt.resampler: the C++ op is not available, so implementation='auto' uses the "
-    "composite implementation (builtin TensorFlow ops; the same results, but slower on "
-    "CPU). Pass implementation='composite' to choose it explicitly. The op library "
-    "did not load: {error}")
-# Runtime checks of the composite, for shapes unknown while building a graph.
-ERR_COMPOSITE_DATA_RANK = "{function}: data must have rank 4, [batch, height, width, channels]"
-ERR_COMPOSITE_WARP_RANK = "{function}: warp must have rank at least 2, [batch, ..., 2]"
-ERR_COMPOSITE_WARP_LAST_DIM = "{function}: the last dimension of warp must be 2"
-ERR_COMPOSITE_GRAD_OUTPUT = (
-    "resampler_grad: grad_output shape is not consistent with data and warp shapes; it "
-    "should be")
-ERR_COMPOSITE_BATCH = (
-    "{function}: Batch size of data and warp tensor must be the same (the first "
-    "dimensions of data and warp)")
-
-
-# The dtypes both implementations accept (the op's attr `T`); the one place to list them.
 _SUPPORTED_DTYPES = (tf.float16, tf.float32, tf.float64)
 # TensorFlow's C++ names, as its own errors print them.
 _CC_DTYPE_NAMES = {tf.float16: "half", tf.float32: "float",
@@ -273,6 +248,30 @@ def resampler_is_available() -> bool:
   except ImportError:
     return False
   return True
+
+
+# The implementations `resampler` accepts: "auto" picks one of the other two per call.
+IMPLEMENTATIONS = ("auto", "op", "composite")
+ERR_IMPLEMENTATION = (
+    "{function}: `implementation` must be one of 'auto', 'op' or 'composite', but is "
+    "{value!r}")
+# Warned once per process, when "auto" would run the op on the CPU but its library
+# does not load.
+ERR_FALLBACK_WARNING = (
+    "snt.resampler: the C++ op is not available, so implementation='auto' uses the "
+    "composite implementation (builtin TensorFlow ops; the same results, but slower on "
+    "CPU). Pass implementation='composite' to choose it explicitly. The op library "
+    "did not load: {error}")
+# Runtime checks of the composite, for shapes unknown while building a graph.
+ERR_COMPOSITE_DATA_RANK = "{function}: data must have rank 4, [batch, height, width, channels]"
+ERR_COMPOSITE_WARP_RANK = "{function}: warp must have rank at least 2, [batch, ..., 2]"
+ERR_COMPOSITE_WARP_LAST_DIM = "{function}: the last dimension of warp must be 2"
+ERR_COMPOSITE_GRAD_OUTPUT = (
+    "resampler_grad: grad_output shape is not consistent with data and warp shapes; it "
+    "should be")
+ERR_COMPOSITE_BATCH = (
+    "{function}: Batch size of data and warp tensor must be the same (the first "
+    "dimensions of data and warp)")
 
 
 # `tf.__internal__.get_enclosing_xla_context` is how code outside TensorFlow can tell
