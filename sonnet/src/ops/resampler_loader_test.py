@@ -235,13 +235,25 @@ class LoaderTest(tf.test.TestCase, parameterized.TestCase):
                     os.path.join(root, "sonnet"),
                     ignore=shutil.ignore_patterns("*.so", "*.json",
                                                   "__pycache__"))
+    # implementation="op" raises the loader's error; "auto" falls back to the composite
+    # (builtin ops) with one warning per process; "composite" never needs the library.
     script = (
+        "import warnings\n"
         "import sonnet as snt\n"
         "assert not snt.resampler_is_available()\n"
         "try:\n"
-        "  snt.resampler([[[[0.]]]], [[[0., 0.]]])\n"
+        "  snt.resampler([[[[0.]]]], [[[0., 0.]]], implementation='op')\n"
         "except ImportError as e:\n"
-        "  print('IMPORT ERROR:', e)\n")
+        "  print('IMPORT ERROR:', e)\n"
+        "with warnings.catch_warnings(record=True) as caught:\n"
+        "  warnings.simplefilter('always')\n"
+        "  print('COMPOSITE', snt.resampler([[[[2.]]]], [[[0., 0.]]],\n"
+        "                                   implementation='composite').numpy().tolist())\n"
+        "  print('NO WARNING', len(caught) == 0)\n"
+        "  for _ in range(2):\n"
+        "    print('AUTO', snt.resampler([[[[3.]]]], [[[0., 0.]]]).numpy().tolist())\n"
+        "print('WARNINGS', len(caught), type(caught[0].message).__name__)\n"
+        "print('WARNING TEXT', caught[0].message)\n")
     env = dict(os.environ, PYTHONPATH=root, TF_CPP_MIN_LOG_LEVEL="2")
     result = subprocess.run([sys.executable, "-c", script], cwd=root, env=env,
                             capture_output=True, text=True, timeout=300)
@@ -249,6 +261,12 @@ class LoaderTest(tf.test.TestCase, parameterized.TestCase):
     self.assertIn("IMPORT ERROR: The Sonnet resampler op library "
                   "_resampler_ops.so was not found", result.stdout)
     self.assertIn(os.path.join(root, "sonnet", "src", "ops"), result.stdout)
+    self.assertIn("COMPOSITE [[[2.0]]]\nNO WARNING True\nAUTO [[[3.0]]]\nAUTO [[[3.0]]]\n"
+                  "WARNINGS 1 ResamplerFallbackWarning\n", result.stdout)
+    self.assertIn("WARNING TEXT snt.resampler: the C++ op is not available, so "
+                  "implementation='auto' uses the composite implementation", result.stdout)
+    self.assertIn("The op library did not load: The Sonnet resampler op library "
+                  "_resampler_ops.so was not found", result.stdout)
 
 
 if __name__ == "__main__":
