@@ -23,14 +23,17 @@ from sonnet.src.conv_utils import apply_padding
 from sonnet.src.conv_utils import bias_initializer
 
 # Padding constants and checks other modules use as `conv.<name>`.
+from sonnet.src.conv_utils import ALLOWED_PADDING_VALUES  # noqa: F401 (re-exported)
 from sonnet.src.conv_utils import CAUSAL
 from sonnet.src.conv_utils import channels_first
 from sonnet.src.conv_utils import channels_last_format
 from sonnet.src.conv_utils import check_data_format
 from sonnet.src.conv_utils import check_input
 from sonnet.src.conv_utils import check_mask
+from sonnet.src.conv_utils import check_padding_value
 from sonnet.src.conv_utils import check_spatial_sizes
 from sonnet.src.conv_utils import check_stride_and_rate
+from sonnet.src.conv_utils import CONSTANT_PADDING
 from sonnet.src.conv_utils import CONV_OP_PADDINGS
 from sonnet.src.conv_utils import DATA_FORMATS
 from sonnet.src.conv_utils import ERR_CHANNELS_CHANGED
@@ -42,9 +45,11 @@ from sonnet.src.conv_utils import fill_shape
 from sonnet.src.conv_utils import fill_stride
 from sonnet.src.conv_utils import FULL  # noqa: F401 (re-exported: conv.FULL)
 from sonnet.src.conv_utils import guard_empty_batch
+from sonnet.src.conv_utils import REFLECT_PADDING  # noqa: F401 (re-exported)
 from sonnet.src.conv_utils import resolve_output_channels
 from sonnet.src.conv_utils import REVERSE_CAUSAL  # noqa: F401 (re-exported)
 from sonnet.src.conv_utils import SAME
+from sonnet.src.conv_utils import SYMMETRIC_PADDING  # noqa: F401 (re-exported)
 from sonnet.src.conv_utils import to_channels_first
 from sonnet.src.conv_utils import to_channels_last
 from sonnet.src.conv_utils import use_channels_last_fallback
@@ -69,7 +74,8 @@ class _ConvND(conv_utils.ConvProperties, base.AbstractModule, base.Transposable)
                mask: types.ArrayLike | None = None,
                data_format: str | None = None,
                custom_getter: types.CustomGetterArg | None = None,
-               name: str | None = None):
+               name: str | None = None,
+               padding_value: str = CONSTANT_PADDING):
     super().__init__(name=name, custom_getter=custom_getter)
     n = self._N
     label = type(self).__name__
@@ -84,6 +90,7 @@ class _ConvND(conv_utils.ConvProperties, base.AbstractModule, base.Transposable)
     self._rate = fill_shape(rate, n, "rate", label)
     check_stride_and_rate(self._stride, self._rate, label)
     self._padding = fill_padding(padding, n, label)
+    self._padding_value = check_padding_value(padding_value, label)
     self._use_bias = bool(use_bias)
     self._mask = check_mask(mask, self._kernel_shape, label)
     keys = self.get_possible_initializer_keys(use_bias=use_bias)
@@ -97,7 +104,8 @@ class _ConvND(conv_utils.ConvProperties, base.AbstractModule, base.Transposable)
         output_channels=output_channels, kernel_shape=kernel_shape, stride=stride,
         rate=rate, padding=padding, use_bias=use_bias, initializers=initializers,
         partitioners=partitioners, regularizers=regularizers, mask=mask,
-        data_format=self._data_format, custom_getter=custom_getter)
+        data_format=self._data_format, custom_getter=custom_getter,
+        padding_value=padding_value)
 
   @classmethod
   def get_possible_initializer_keys(cls, use_bias: bool = True,
@@ -179,7 +187,7 @@ class _ConvND(conv_utils.ConvProperties, base.AbstractModule, base.Transposable)
       inputs = to_channels_last(inputs)
       data_format = channels_last_format(data_format)
     inputs, op_padding = apply_padding(inputs, self._padding, self._kernel_shape,
-                                       self._rate, data_format)
+                                       self._rate, data_format, self._padding_value)
     outputs = guard_empty_batch(
         lambda: tf.nn.convolution(inputs, kernel, strides=self._stride, padding=op_padding,
                                   dilations=self._rate, data_format=data_format),
@@ -213,6 +221,17 @@ class _ConvND(conv_utils.ConvProperties, base.AbstractModule, base.Transposable)
   def paddings(self) -> tuple[str, ...]:
     """One padding name per spatial dimension."""
     return self._padding
+
+  @property
+  def padding_value(self) -> str:
+    """How the padded border is filled: CONSTANT_PADDING, REFLECT_PADDING or
+    SYMMETRIC_PADDING."""
+    return self._padding_value
+
+  @property
+  def conv_op_padding(self) -> str:
+    """The padding given to the TensorFlow op (SAME, or VALID after explicit padding)."""
+    return conv_utils.conv_op_padding(self._padding, self._padding_value)
 
   @property
   def mask(self) -> np.ndarray | None:
@@ -285,6 +304,9 @@ class Conv1D(_ConvND):
     data_format: "NWC" (default) or "NCW".
     custom_getter: custom getter(s) applied to the variables.
     name: module name (default "conv_1d").
+    padding_value: what fills the padded border: `CONSTANT_PADDING` (zeros, default),
+      `REFLECT_PADDING` or `SYMMETRIC_PADDING` (as `tf.pad`'s modes; the input is then
+      padded explicitly before a VALID convolution).
 
   Raises:
     errors.IncompatibleShapeError: bad kernel, stride, rate or mask shape.
@@ -308,11 +330,13 @@ class Conv1D(_ConvND):
                mask: types.ArrayLike | None = None,
                data_format: str = "NWC",
                custom_getter: types.CustomGetterArg | None = None,
-               name: str = "conv_1d"):
+               name: str = "conv_1d",
+               padding_value: str = CONSTANT_PADDING):
     super().__init__(output_channels, kernel_shape, stride=stride, rate=rate,
                      padding=padding, use_bias=use_bias, initializers=initializers,
                      partitioners=partitioners, regularizers=regularizers, mask=mask,
-                     data_format=data_format, custom_getter=custom_getter, name=name)
+                     data_format=data_format, custom_getter=custom_getter, name=name,
+                     padding_value=padding_value)
 
 
 class Conv2D(_ConvND):
@@ -338,6 +362,9 @@ class Conv2D(_ConvND):
       GPU is visible).
     custom_getter: custom getter(s) applied to the variables.
     name: module name (default "conv_2d").
+    padding_value: what fills the padded border: `CONSTANT_PADDING` (zeros, default),
+      `REFLECT_PADDING` or `SYMMETRIC_PADDING` (as `tf.pad`'s modes; the input is then
+      padded explicitly before a VALID convolution).
 
   Raises:
     errors.IncompatibleShapeError: bad kernel, stride, rate or mask shape.
@@ -361,11 +388,13 @@ class Conv2D(_ConvND):
                mask: types.ArrayLike | None = None,
                data_format: str = "NHWC",
                custom_getter: types.CustomGetterArg | None = None,
-               name: str = "conv_2d"):
+               name: str = "conv_2d",
+               padding_value: str = CONSTANT_PADDING):
     super().__init__(output_channels, kernel_shape, stride=stride, rate=rate,
                      padding=padding, use_bias=use_bias, initializers=initializers,
                      partitioners=partitioners, regularizers=regularizers, mask=mask,
-                     data_format=data_format, custom_getter=custom_getter, name=name)
+                     data_format=data_format, custom_getter=custom_getter, name=name,
+                     padding_value=padding_value)
 
 
 class Conv3D(_ConvND):
@@ -383,6 +412,9 @@ class Conv3D(_ConvND):
     data_format: "NDHWC" or "NCDHW".
     custom_getter: custom getter(s) applied to the variables.
     name: module name (default "conv_3d").
+    padding_value: what fills the padded border: `CONSTANT_PADDING` (zeros, default),
+      `REFLECT_PADDING` or `SYMMETRIC_PADDING` (as `tf.pad`'s modes; the input is then
+      padded explicitly before a VALID convolution).
 
   Raises:
     As `Conv2D`.
@@ -403,11 +435,13 @@ class Conv3D(_ConvND):
                mask: types.ArrayLike | None = None,
                data_format: str = "NDHWC",
                custom_getter: types.CustomGetterArg | None = None,
-               name: str = "conv_3d"):
+               name: str = "conv_3d",
+               padding_value: str = CONSTANT_PADDING):
     super().__init__(output_channels, kernel_shape, stride=stride, rate=rate,
                      padding=padding, use_bias=use_bias, initializers=initializers,
                      partitioners=partitioners, regularizers=regularizers, mask=mask,
-                     data_format=data_format, custom_getter=custom_getter, name=name)
+                     data_format=data_format, custom_getter=custom_getter, name=name,
+                     padding_value=padding_value)
 
 
 class CausalConv1D(_ConvND):
@@ -426,6 +460,9 @@ class CausalConv1D(_ConvND):
     data_format: "NWC" or "NCW".
     custom_getter: custom getter(s) applied to the variables.
     name: module name (default "causal_conv_1d").
+    padding_value: what fills the padded border: `CONSTANT_PADDING` (zeros, default),
+      `REFLECT_PADDING` or `SYMMETRIC_PADDING` (as `tf.pad`'s modes; the input is then
+      padded explicitly before a VALID convolution).
 
   Raises:
     As `Conv1D`.
@@ -445,9 +482,11 @@ class CausalConv1D(_ConvND):
                mask: types.ArrayLike | None = None,
                data_format: str = "NWC",
                custom_getter: types.CustomGetterArg | None = None,
-               name: str = "causal_conv_1d"):
+               name: str = "causal_conv_1d",
+               padding_value: str = CONSTANT_PADDING):
     super().__init__(output_channels, kernel_shape, stride=stride, rate=rate,
                      padding=CAUSAL, use_bias=use_bias, initializers=initializers,
                      partitioners=partitioners, regularizers=regularizers, mask=mask,
-                     data_format=data_format, custom_getter=custom_getter, name=name)
+                     data_format=data_format, custom_getter=custom_getter, name=name,
+                     padding_value=padding_value)
     del self._ctor_kwargs["padding"]

@@ -242,6 +242,11 @@ class _ConvNDTranspose(conv_utils.ConvProperties, base.AbstractModule,
     return self._padding[0]
 
   @property
+  def conv_op_padding(self) -> str:
+    """The padding given to `tf.nn.conv_transpose` (the same as `padding`)."""
+    return self._padding[0]
+
+  @property
   def w(self):
     """The weight variable, `kernel_shape + (output_channels, input_channels)`.
 

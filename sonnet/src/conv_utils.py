@@ -36,6 +36,12 @@ REVERSE_CAUSAL = "REVERSE_CAUSAL"
 CONV_OP_PADDINGS = (SAME, VALID)
 ALLOWED_PADDINGS = (SAME, VALID, FULL, CAUSAL, REVERSE_CAUSAL)
 
+# What fills the padded border (`padding_value=`): the modes of `tf.pad`.
+CONSTANT_PADDING = "CONSTANT"
+REFLECT_PADDING = "REFLECT"
+SYMMETRIC_PADDING = "SYMMETRIC"
+ALLOWED_PADDING_VALUES = (CONSTANT_PADDING, REFLECT_PADDING, SYMMETRIC_PADDING)
+
 DATA_FORMATS = {
     1: ("NWC", "NCW"),
     2: ("NHWC", "NCHW"),
@@ -46,6 +52,7 @@ ERR_SHAPE_ARG = ("{module}: Invalid {label} shape: {value!r}. Expected a positiv
                  "a sequence of {n} positive integers.")
 ERR_PADDING = ("{module}: Invalid padding {value!r}. Expected one of {allowed}, or a "
                "sequence of {n} of them.")
+ERR_PADDING_VALUE = ("{module}: Invalid padding_value {value!r}. Expected one of {allowed}.")
 ERR_DATA_FORMAT = "{module}: Invalid data_format {value!r}. Expected one of {choices}."
 ERR_STRIDE_AND_RATE = ("{module}: Cannot have stride > 1 with rate > 1 (stride={stride}, "
                        "rate={rate}).")
@@ -112,6 +119,29 @@ def fill_padding(padding: Any, n: int, module: str,
       all(isinstance(p, str) and p in allowed for p in padding)):
     return tuple(padding)
   raise ValueError(ERR_PADDING.format(module=module, value=padding, allowed=list(allowed), n=n))
+
+
+def check_padding_value(value: Any, module: str) -> str:
+  """Checks `padding_value` (CONSTANT_PADDING, REFLECT_PADDING or SYMMETRIC_PADDING).
+
+  Raises:
+    ValueError: for anything else.
+  """
+  if isinstance(value, str) and value in ALLOWED_PADDING_VALUES:
+    return value
+  raise ValueError(ERR_PADDING_VALUE.format(module=module, value=value,
+                                            allowed=list(ALLOWED_PADDING_VALUES)))
+
+
+def conv_op_padding(paddings: Sequence[str], padding_value: str = CONSTANT_PADDING) -> str:
+  """The padding given to the TensorFlow op, SAME or VALID (as Sonnet 1 chose it).
+
+  Zero SAME padding in every dimension is left to the op; everything else is padded
+  explicitly (`apply_padding`) before a VALID convolution.
+  """
+  if all(p == SAME for p in paddings) and padding_value == CONSTANT_PADDING:
+    return SAME
+  return VALID
 
 
 def check_data_format(data_format: Any, n: int, module: str) -> str:
@@ -249,16 +279,22 @@ def pad_amounts(padding: str, kernel: int, rate: int) -> tuple[int, int]:
 
 
 def apply_padding(inputs: tf.Tensor, paddings: tuple[str, ...], kernel_shape, rate,
-                  data_format: str) -> tuple[tf.Tensor, str]:
-  """Pads explicitly where the op cannot; returns (inputs, padding for the op)."""
-  if len(set(paddings)) == 1 and paddings[0] in CONV_OP_PADDINGS:
-    return inputs, paddings[0]
+                  data_format: str,
+                  padding_value: str = CONSTANT_PADDING) -> tuple[tf.Tensor, str]:
+  """Pads explicitly where the op cannot; returns (inputs, padding for the op).
+
+  The border is filled as `tf.pad` does with mode `padding_value` (zeros, a reflection
+  without the edge, or a mirror with the edge).
+  """
+  op_padding = conv_op_padding(paddings, padding_value)
+  if op_padding == SAME or all(p == VALID for p in paddings):
+    return inputs, op_padding
   spatial = [pad_amounts(p, k, r) for p, k, r in zip(paddings, kernel_shape, rate)]
   if channels_first(data_format):
     full = [(0, 0), (0, 0)] + spatial
   else:
     full = [(0, 0)] + spatial + [(0, 0)]
-  return tf.pad(inputs, full), VALID
+  return tf.pad(inputs, full, mode=padding_value), VALID
 
 
 def _output_size(size, kernel: int, stride: int, rate: int, padding: str):
