@@ -19,11 +19,11 @@ from sonnet.src import types
 from sonnet.src import util
 from sonnet.src import variables
 from sonnet.src.conv_utils import add_bias
-from sonnet.src.conv_utils import apply_padding
-from sonnet.src.conv_utils import bias_initializer
 
 # Padding constants and checks other modules use as `conv.<name>`.
 from sonnet.src.conv_utils import ALLOWED_PADDING_VALUES  # noqa: F401 (re-exported)
+from sonnet.src.conv_utils import apply_padding
+from sonnet.src.conv_utils import bias_initializer
 from sonnet.src.conv_utils import CAUSAL
 from sonnet.src.conv_utils import channels_first
 from sonnet.src.conv_utils import channels_last_format
