@@ -24,6 +24,7 @@ from sonnet.src.conv_utils import add_bias
 from sonnet.src.conv_utils import ALLOWED_PADDING_VALUES  # noqa: F401 (re-exported)
 from sonnet.src.conv_utils import apply_padding
 from sonnet.src.conv_utils import bias_initializer
+from sonnet.src.conv_utils import broadcast_mask
 from sonnet.src.conv_utils import CAUSAL
 from sonnet.src.conv_utils import channels_first
 from sonnet.src.conv_utils import channels_last_format
@@ -37,7 +38,7 @@ from sonnet.src.conv_utils import CONSTANT_PADDING
 from sonnet.src.conv_utils import CONV_OP_PADDINGS
 from sonnet.src.conv_utils import DATA_FORMATS
 from sonnet.src.conv_utils import ERR_CHANNELS_CHANGED
-from sonnet.src.conv_utils import ERR_MASK_WEIGHT_SHAPE
+from sonnet.src.conv_utils import ERR_MASK_WEIGHT_SHAPE  # noqa: F401 (re-exported)
 from sonnet.src.conv_utils import ERR_TRANSPOSE_DILATED
 from sonnet.src.conv_utils import ERR_TRANSPOSE_PADDING
 from sonnet.src.conv_utils import fill_padding
@@ -147,9 +148,9 @@ class _ConvND(conv_utils.ConvProperties, base.AbstractModule, base.Transposable)
     output_channels = resolve_output_channels(self._output_channels, label)
     dtype = inputs.dtype
     w_shape = self._kernel_shape + (channels, output_channels)
-    if self._mask is not None and self._mask.ndim == self._N + 2 and self._mask.shape != w_shape:
-      raise errors.IncompatibleShapeError(ERR_MASK_WEIGHT_SHAPE.format(
-          module=label, shape=self._mask.shape, w_shape=w_shape))
+    mask = None
+    if self._mask is not None:
+      mask = broadcast_mask(self._mask, w_shape, label)
     w = variables.get_variable(
         "w", shape=w_shape, dtype=dtype,
         initializer=self._initializers.get(
@@ -164,10 +165,7 @@ class _ConvND(conv_utils.ConvProperties, base.AbstractModule, base.Transposable)
           regularizer=self._regularizers.get("b"),
           partitioner=self._partitioners.get("b"))
     kernel = w
-    if self._mask is not None:
-      mask = self._mask
-      if mask.ndim == self._N:
-        mask = mask.reshape(mask.shape + (1, 1))
+    if mask is not None:
       kernel = w * tf.cast(tf.constant(mask), dtype)  # bool and int masks too.
 
     outputs = self._convolve(inputs, kernel)
@@ -192,7 +190,7 @@ class _ConvND(conv_utils.ConvProperties, base.AbstractModule, base.Transposable)
         lambda: tf.nn.convolution(inputs, kernel, strides=self._stride, padding=op_padding,
                                   dilations=self._rate, data_format=data_format),
         inputs, self._kernel_shape, self._stride, self._rate, op_padding, data_format,
-        kernel.shape[-1])
+        tf.compat.dimension_value(kernel.shape[-1]))
     if fallback:
       outputs = to_channels_first(outputs)
     return outputs

@@ -67,7 +67,9 @@ def _per_channel_conv(inputs, w_dw, w_pw, kernel_shape, stride, rate, paddings,
     return tf.nn.separable_conv2d(inputs, w_dw, w_pw, strides=strides, padding=op_padding,
                                   data_format=data_format, dilations=rate)
 
-  out_channels = w_dw.shape[-2] * w_dw.shape[-1] if w_pw is None else w_pw.shape[-1]
+  dim = tf.compat.dimension_value
+  out_channels = (dim(w_dw.shape[-2]) * dim(w_dw.shape[-1]) if w_pw is None
+                  else dim(w_pw.shape[-1]))
   outputs = conv_utils.guard_empty_batch(run, inputs, kernel_shape, stride, rate,
                                          op_padding, data_format, out_channels)
   if subsample is not None:

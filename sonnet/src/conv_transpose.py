@@ -16,7 +16,7 @@ from sonnet.src import types
 from sonnet.src import util
 from sonnet.src import variables
 
-ERR_KERNEL_REQUIRED = "{module}: kernel_shape must be given."
+ERR_KERNEL_REQUIRED = "{module}: `kernel_shape` cannot be None; kernel_shape must be given."
 ERR_OUTPUT_SHAPE = ("{module}: Invalid output_shape {value!r}. Expected None (inferred from "
                     "the input), a sequence of {n} positive integers (None entries are "
                     "inferred), or a callable returning one.")
@@ -112,6 +112,12 @@ class _ConvNDTranspose(conv_utils.ConvProperties, base.AbstractModule,
 
   def _check_output_shape(self, value, label) -> tuple[int | None, ...]:
     n = self._N
+    # TF1 shapes (legacy mode) give tf.compat.v1.Dimension objects.
+    if isinstance(value, tf.compat.v1.Dimension):
+      value = value.value
+    if isinstance(value, (list, tuple)) and any(
+        isinstance(v, tf.compat.v1.Dimension) for v in value):
+      value = [v.value if isinstance(v, tf.compat.v1.Dimension) else v for v in value]
     if argument_checks.is_positive_int(value):
       return (int(value),) * n
     if isinstance(value, tf.TensorShape):

@@ -48,8 +48,9 @@ DATA_FORMATS = {
     3: ("NDHWC", "NCDHW"),
 }
 
-ERR_SHAPE_ARG = ("{module}: Invalid {label} shape: {value!r}. Expected a positive integer or "
-                 "a sequence of {n} positive integers.")
+# Sonnet 1's wording (its users match it with regexes).
+ERR_SHAPE_ARG = ("{module}: Invalid {label} shape: x is {value!r}, must be either a positive "
+                 "integer or an iterable of positive integers of size {n}.")
 ERR_PADDING = ("{module}: Invalid padding {value!r}. Expected one of {allowed}, or a "
                "sequence of {n} of them.")
 ERR_PADDING_VALUE = ("{module}: Invalid padding_value {value!r}. Expected one of {allowed}.")
@@ -69,10 +70,11 @@ ERR_CHANNELS_CHANGED = ("{module}: Number of input channels must stay {expected}
                         "at the first call), but was {actual}.")
 ERR_MASK_TYPE = ("{module}: Invalid type for mask: {type}. Expected a numpy array, list or "
                  "tuple.")
-ERR_MASK_SHAPE = ("{module}: Invalid mask shape: {shape}. Expected the kernel shape {kernel} "
-                  "or the full weight shape {kernel} + (input_channels, output_channels).")
-ERR_MASK_WEIGHT_SHAPE = ("{module}: Mask shape {shape} does not match the weight shape "
-                         "{w_shape}.")
+# Mask errors start with Sonnet 1's words (its users test `str(e).startswith(...)`).
+ERR_MASK_SHAPE = ("Invalid mask shape: {shape}. Expected the leading dimensions of the weight "
+                  "shape {kernel} + (input_channels, output_channels) ({module}).")
+ERR_MASK_WEIGHT_SHAPE = ("Invalid mask shape: {shape}: the mask shape does not match the "
+                         "weight shape {w_shape} ({module}).")
 ERR_OUTPUT_CHANNELS = ("{module}: output_channels must be a positive integer (or a callable "
                        "returning one), but got {value!r}.")
 ERR_TRANSPOSE_DILATED = "{module}: Cannot transpose a dilated convolution module (rate={rate})."
@@ -170,7 +172,7 @@ def check_input(inputs: tf.Tensor, data_format: str, module: str) -> int:
         shape=_shape_str(shape), actual=shape.rank))
   if not inputs.dtype.is_floating:
     raise ValueError(ERR_DTYPE.format(module=module, dtype=inputs.dtype.name))
-  channels = shape[data_format.index("C")]
+  channels = tf.compat.dimension_value(shape[data_format.index("C")])
   if channels is None:
     raise errors.UnderspecifiedError(ERR_CHANNELS.format(
         module=module, shape=_shape_str(shape), data_format=data_format))
@@ -221,18 +223,37 @@ def bias_initializer() -> Callable[..., tf.Tensor]:
 
 
 def check_mask(mask: Any, kernel_shape: tuple[int, ...], module: str) -> np.ndarray | None:
-  """Checks a weight mask: kernel shape, or kernel shape + (in, out)."""
+  """Checks a weight mask: the leading dimensions of the weight shape (as in Sonnet 1).
+
+  A mask of shape `w_shape[:r]` (1 <= r <= N + 2) is broadcast over the remaining
+  dimensions (see `broadcast_mask`); the channel dimensions are checked at the call.
+
+  Raises:
+    TypeError: the mask is not a numpy array, list or tuple.
+    errors.IncompatibleShapeError: the mask's shape does not start the kernel shape.
+  """
   if mask is None:
     return None
   if not isinstance(mask, (np.ndarray, list, tuple)):
     raise TypeError(ERR_MASK_TYPE.format(module=module, type=type(mask).__name__))
   mask = np.asarray(mask)
   n = len(kernel_shape)
-  if mask.shape != kernel_shape and not (mask.ndim == n + 2 and
-                                         mask.shape[:n] == kernel_shape):
+  if not 1 <= mask.ndim <= n + 2 or mask.shape[:n] != kernel_shape[:mask.ndim]:
     raise errors.IncompatibleShapeError(
         ERR_MASK_SHAPE.format(module=module, shape=mask.shape, kernel=kernel_shape))
   return mask
+
+
+def broadcast_mask(mask: np.ndarray, w_shape: tuple[int, ...], module: str) -> np.ndarray:
+  """Checks `mask` against the full weight shape; returns it with trailing 1-dimensions.
+
+  Raises:
+    errors.IncompatibleShapeError: the mask's channel dimensions do not match.
+  """
+  if mask.shape != w_shape[:mask.ndim]:
+    raise errors.IncompatibleShapeError(ERR_MASK_WEIGHT_SHAPE.format(
+        module=module, shape=mask.shape, w_shape=w_shape))
+  return mask.reshape(mask.shape + (1,) * (len(w_shape) - mask.ndim))
 
 
 def channels_first(data_format: str) -> bool:
@@ -314,7 +335,8 @@ def guard_empty_batch(run: Callable[[], tf.Tensor], op_inputs: tf.Tensor, kernel
   positive the op runs as is; when it is statically 0 we return zeros of the right
   shape; when it is unknown a `tf.cond` picks one of the two at run time.
   """
-  batch = op_inputs.shape[0]
+  # dimension_value: TF1 shapes (legacy mode) hold tf.compat.v1.Dimension objects.
+  batch = tf.compat.dimension_value(op_inputs.shape[0])
   if batch is not None and batch > 0:
     return run()
   first = channels_first(data_format)
