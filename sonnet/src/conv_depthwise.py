@@ -398,8 +398,12 @@ class SeparableConv2D(_PerChannelConv):
     self._w_pw = None
 
   def _weights(self, channels, dtype):
-    dw_shape = self._kernel_shape + (channels, self._channel_multiplier)
-    pw_shape = (1,) * self._N + (channels * self._channel_multiplier, self._output_channels)
+    # SeparableConv1D's weights have Sonnet 1's 2-D shapes (leading 1), so that its
+    # checkpoints restore.
+    leading = (1,) if self._N == 1 else ()
+    dw_shape = leading + self._kernel_shape + (channels, self._channel_multiplier)
+    pw_shape = (1,) * (self._N + len(leading)) + (channels * self._channel_multiplier,
+                                                   self._output_channels)
     w_dw = self._variable("w_dw", dw_shape, dtype,
                           conv_utils.weight_initializer(self._kernel_shape))
     w_pw = self._variable("w_pw", pw_shape, dtype,
@@ -456,8 +460,8 @@ class SeparableConv2D(_PerChannelConv):
 class SeparableConv1D(SeparableConv2D):
   """1-D separable convolution over NWC (default) or NCW inputs.
 
-  Weights: `w_dw` `(k, input_channels, channel_multiplier)`, `w_pw`
-  `(1, input_channels * channel_multiplier, output_channels)`, bias `b`. Runs as a 2-D
+  Weights (Sonnet 1's shapes): `w_dw` `(1, k, input_channels, channel_multiplier)`, `w_pw`
+  `(1, 1, input_channels * channel_multiplier, output_channels)`, bias `b`. Runs as a 2-D
   separable convolution of height 1.
 
   Args:
@@ -520,7 +524,7 @@ class SeparableConv1D(SeparableConv2D):
     data_format_2d = "NCHW" if first else "NHWC"
     x = tf.expand_dims(inputs, 2 if first else 1)
     outputs = _per_channel_conv(
-        x, tf.expand_dims(w_dw, 0), tf.expand_dims(w_pw, 0), (1,) + self._kernel_shape,
+        x, w_dw, w_pw, (1,) + self._kernel_shape,
         self._stride * 2, (1,) + self._rate, (self._padding[0],) + self._padding,
         data_format_2d, self._padding_value)
     outputs = tf.squeeze(outputs, [2 if first else 1])

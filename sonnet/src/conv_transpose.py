@@ -50,6 +50,9 @@ class _ConvNDTranspose(conv_utils.ConvProperties, base.AbstractModule,
   """N-dimensional transposed convolution with bias (`tf.nn.conv_transpose`)."""
 
   _N = 2
+  # Leading size-1 dimensions of the weight variable: Sonnet 1's Conv1DTranspose stored a
+  # 2-D kernel `(1, k, out, in)`, kept so that its checkpoints restore.
+  _W_LEADING: tuple[int, ...] = ()
 
   def __init__(self, output_channels: int | Callable[[], int],
                output_shape: None | types.ShapeLike | Callable[[], types.ShapeLike] = None,
@@ -175,8 +178,9 @@ class _ConvNDTranspose(conv_utils.ConvProperties, base.AbstractModule,
           expected=expected))
 
     dtype = inputs.dtype
+    kernel_shape = self._kernel_shape + (output_channels, channels)
     w = variables.get_variable(
-        "w", shape=self._kernel_shape + (output_channels, channels), dtype=dtype,
+        "w", shape=self._W_LEADING + kernel_shape, dtype=dtype,
         initializer=self._initializers.get(
             "w", conv_utils.weight_initializer(self._kernel_shape + (channels,))),
         regularizer=self._regularizers.get("w"),
@@ -208,7 +212,8 @@ class _ConvNDTranspose(conv_utils.ConvProperties, base.AbstractModule,
       output_shape_arg = full
     else:
       output_shape_arg = tf.stack([tf.cast(d, tf.int32) for d in full])
-    outputs = tf.nn.conv_transpose(x, w, output_shape_arg, strides=self._stride,
+    kernel = tf.reshape(w, kernel_shape) if self._W_LEADING else w
+    outputs = tf.nn.conv_transpose(x, kernel, output_shape_arg, strides=self._stride,
                                    padding=padding, data_format=data_format)
     if fallback:
       outputs = conv_utils.to_channels_first(outputs)
@@ -254,7 +259,8 @@ class _ConvNDTranspose(conv_utils.ConvProperties, base.AbstractModule,
 
   @property
   def w(self):
-    """The weight variable, `kernel_shape + (output_channels, input_channels)`.
+    """The weight variable, `kernel_shape + (output_channels, input_channels)` (with a
+    leading 1 for Conv1DTranspose, as in Sonnet 1).
 
     Raises:
       errors.NotConnectedError: before the first call.
@@ -289,6 +295,8 @@ class _ConvNDTranspose(conv_utils.ConvProperties, base.AbstractModule,
 class Conv1DTranspose(_ConvNDTranspose):
   """1-D transposed convolution over NWC (default) or NCW inputs.
 
+  The weight `w` has Sonnet 1's shape `(1, k, output_channels, input_channels)`.
+
   Args:
     output_channels: number of output channels, or a callable returning it.
     output_shape: output width `(L,)` / `L`, a callable returning it, or None to infer it
@@ -309,6 +317,7 @@ class Conv1DTranspose(_ConvNDTranspose):
   """
 
   _N = 1
+  _W_LEADING = (1,)
 
   def __init__(self,
                output_channels: int | Callable[[], int],
