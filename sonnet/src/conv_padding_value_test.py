@@ -115,7 +115,8 @@ class PaddingValueNumericsTest(tf.test.TestCase, parameterized.TestCase):
     w_pw = np.reshape(sep.w_pw.numpy(), (3, 4)).astype(np.float64)
     self.assertAllClose(out, mid @ w_pw, rtol=1e-4, atol=1e-4)
 
-    causal = snt.CausalConv1D(2, 3, padding_value=padding_value, use_bias=False,
+    # Named: conv_test checks the default name of the process's first CausalConv1D.
+    causal = snt.CausalConv1D(2, 3, padding_value=padding_value, use_bias=False, name="pv_c",
                               initializers={"w": RANDOM})
     out = causal(x)
     padded = _np_padded(x, ("CAUSAL",), (3,), (1,), padding_value)
@@ -146,7 +147,8 @@ class PaddingValueApiTest(tf.test.TestCase, parameterized.TestCase):
 
   @parameterized.parameters(
       (lambda **kw: snt.Conv1D(2, 3, **kw),), (lambda **kw: snt.Conv2D(2, 3, **kw),),
-      (lambda **kw: snt.Conv3D(2, 3, **kw),), (lambda **kw: snt.CausalConv1D(2, 3, **kw),),
+      (lambda **kw: snt.Conv3D(2, 3, **kw),),
+      (lambda **kw: snt.CausalConv1D(2, 3, name="pv_causal", **kw),),
       (lambda **kw: snt.DepthwiseConv2D(2, 3, **kw),),
       (lambda **kw: snt.InPlaneConv2D(3, **kw),),
       (lambda **kw: snt.SeparableConv2D(2, 1, 3, **kw),),
