@@ -47,12 +47,15 @@ from sonnet.src.batch_norm_v2 import BatchNormV2
 from sonnet.src.bidirectional_rnn import BidirectionalRNN
 from sonnet.src.conv import CAUSAL
 from sonnet.src.conv import CausalConv1D
+from sonnet.src.conv import CONSTANT_PADDING
 from sonnet.src.conv import Conv1D
 from sonnet.src.conv import Conv2D
 from sonnet.src.conv import Conv3D
 from sonnet.src.conv import FULL
+from sonnet.src.conv import REFLECT_PADDING
 from sonnet.src.conv import REVERSE_CAUSAL
 from sonnet.src.conv import SAME
+from sonnet.src.conv import SYMMETRIC_PADDING
 from sonnet.src.conv import VALID
 from sonnet.src.conv_depthwise import DepthwiseConv2D
 from sonnet.src.conv_depthwise import InPlaneConv2D
@@ -155,6 +158,7 @@ __all__ = [
     "check_regularizers",
     "clip_gradient",
     "ConcatLinear",
+    "CONSTANT_PADDING",
     "Conv1D",
     "Conv1DLSTM",
     "Conv1DTranspose",
@@ -211,6 +215,7 @@ __all__ = [
     "NotSupportedError",
     "ParentNotBuiltError",
     "RecurrentDropoutWrapper",
+    "REFLECT_PADDING",
     "RelationalMemory",
     "resampler",
     "resampler_is_available",
@@ -231,6 +236,7 @@ __all__ = [
     "SliceByDim",
     "split_leading_dim",
     "static_unroll",
+    "SYMMETRIC_PADDING",
     "TileByDim",
     "trainable_initial_state",
     "TrainableInitialState",

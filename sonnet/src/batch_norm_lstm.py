@@ -26,6 +26,15 @@ ERR_MAX_UNIQUE_STATS = "max_unique_stats must be >= 1, got {!r}."
 ERR_STATS_WITHOUT_BN = "max_unique_stats specified but batch norm disabled."
 ERR_DECAY = "decay_rate must be in [0, 1], got {!r}."
 ERR_EPS = "eps must be a positive number, got {!r}."
+ERR_NO_V1_VARIABLE = ("'{cls}' object has no attribute '{name}' (the variable does not exist "
+                      "before the first connection or in this configuration).")
+
+# Sonnet 1's attribute names of the variables whose names changed (others: "_" + name).
+_SONNET1_NAMES = {"w_gates_x": "_w_x", "w_gates_h": "_w_h", "b_gates": "_b"}
+
+
+class _Sonnet1Variables:
+  """A plain holder of variables (not tracked by tf.Module, so nothing is duplicated)."""
 
 
 class BatchNormLSTM(rnn_core.RNNCore):
@@ -123,6 +132,9 @@ class BatchNormLSTM(rnn_core.RNNCore):
     self._initializers, self._partitioners, self._regularizers = util.check_variable_options(
         initializers, partitioners, regularizers, keys)
     self._input_size = None
+    # The variables of the last connection under Sonnet 1's attribute names (see
+    # `_v1_alias`); a plain object, so tf.Module tracks nothing twice.
+    self._v1_variables = _Sonnet1Variables()
 
   @classmethod
   def get_possible_initializer_keys(cls, use_peepholes: bool = False,
@@ -154,10 +166,12 @@ class BatchNormLSTM(rnn_core.RNNCore):
     return keys
 
   def _var(self, name: str, key: str, shape, dtype, default, trainable=True):
-    return variables.get_variable(
+    variable = variables.get_variable(
         name, shape=shape, dtype=dtype, initializer=self._initializers.get(key, default),
         regularizer=self._regularizers.get(key), partitioner=self._partitioners.get(key),
         trainable=trainable)
+    setattr(self._v1_variables, _SONNET1_NAMES.get(name, "_" + name), variable)
+    return variable
 
   def _stats_variables(self, suffix: str, size: int, dtype: tf.DType):
     shape = [self._max_unique_stats, size]
@@ -365,6 +379,70 @@ class BatchNormLSTM(rnn_core.RNNCore):
   def output_size(self) -> tf.TensorShape:
     """Nest of `tf.TensorShape`: the output's sizes, without the batch dimension."""
     return tf.TensorShape([self._hidden_size])
+
+  def _v1_alias(self, name: str) -> Any:
+    try:
+      return getattr(self._v1_variables, name)
+    except AttributeError:
+      raise AttributeError(ERR_NO_V1_VARIABLE.format(
+          cls=type(self).__name__, name=name)) from None
+
+  # Sonnet 1's private attribute names, which its users read. `_w_xh` (Sonnet 1's one
+  # matrix when neither h nor x is batch-normalised) is the concatenation [w_x; w_h].
+  @property
+  def _w_x(self) -> tf.Variable:
+    """Input-to-gates weights `w_gates_x` (Sonnet 1's `_w_x`)."""
+    return self._v1_alias("_w_x")
+
+  @property
+  def _w_h(self) -> tf.Variable:
+    """Hidden-to-gates weights `w_gates_h` (Sonnet 1's `_w_h`)."""
+    return self._v1_alias("_w_h")
+
+  @property
+  def _w_xh(self) -> tf.Tensor:
+    """`[w_gates_x; w_gates_h]`, `[input_size + H, 4H]` (Sonnet 1's `_w_xh`)."""
+    return tf.concat([self._v1_alias("_w_x"), self._v1_alias("_w_h")], axis=0)
+
+  @property
+  def _b(self) -> tf.Variable:
+    """The gate biases `b_gates` (Sonnet 1's `_b`)."""
+    return self._v1_alias("_b")
+
+  @property
+  def _gamma_h(self) -> tf.Variable:
+    """Scale of the normalised hidden-to-gates product."""
+    return self._v1_alias("_gamma_h")
+
+  @property
+  def _gamma_x(self) -> tf.Variable:
+    """Scale of the normalised input-to-gates product."""
+    return self._v1_alias("_gamma_x")
+
+  @property
+  def _gamma_c(self) -> tf.Variable:
+    """Scale of the normalised cell."""
+    return self._v1_alias("_gamma_c")
+
+  @property
+  def _beta_c(self) -> tf.Variable:
+    """Offset of the normalised cell."""
+    return self._v1_alias("_beta_c")
+
+  @property
+  def _w_f_diag(self) -> tf.Variable:
+    """Forget-gate peephole weights."""
+    return self._v1_alias("_w_f_diag")
+
+  @property
+  def _w_i_diag(self) -> tf.Variable:
+    """Input-gate peephole weights."""
+    return self._v1_alias("_w_i_diag")
+
+  @property
+  def _w_o_diag(self) -> tf.Variable:
+    """Output-gate peephole weights."""
+    return self._v1_alias("_w_o_diag")
 
   @property
   def use_peepholes(self) -> bool:

@@ -19,22 +19,26 @@ from sonnet.src import types
 from sonnet.src import util
 from sonnet.src import variables
 from sonnet.src.conv_utils import add_bias
-from sonnet.src.conv_utils import apply_padding
-from sonnet.src.conv_utils import bias_initializer
 
 # Padding constants and checks other modules use as `conv.<name>`.
+from sonnet.src.conv_utils import ALLOWED_PADDING_VALUES  # noqa: F401 (re-exported)
+from sonnet.src.conv_utils import apply_padding
+from sonnet.src.conv_utils import bias_initializer
+from sonnet.src.conv_utils import broadcast_mask
 from sonnet.src.conv_utils import CAUSAL
 from sonnet.src.conv_utils import channels_first
 from sonnet.src.conv_utils import channels_last_format
 from sonnet.src.conv_utils import check_data_format
 from sonnet.src.conv_utils import check_input
 from sonnet.src.conv_utils import check_mask
+from sonnet.src.conv_utils import check_padding_value
 from sonnet.src.conv_utils import check_spatial_sizes
 from sonnet.src.conv_utils import check_stride_and_rate
+from sonnet.src.conv_utils import CONSTANT_PADDING
 from sonnet.src.conv_utils import CONV_OP_PADDINGS
 from sonnet.src.conv_utils import DATA_FORMATS
 from sonnet.src.conv_utils import ERR_CHANNELS_CHANGED
-from sonnet.src.conv_utils import ERR_MASK_WEIGHT_SHAPE
+from sonnet.src.conv_utils import ERR_MASK_WEIGHT_SHAPE  # noqa: F401 (re-exported)
 from sonnet.src.conv_utils import ERR_TRANSPOSE_DILATED
 from sonnet.src.conv_utils import ERR_TRANSPOSE_PADDING
 from sonnet.src.conv_utils import fill_padding
@@ -42,9 +46,11 @@ from sonnet.src.conv_utils import fill_shape
 from sonnet.src.conv_utils import fill_stride
 from sonnet.src.conv_utils import FULL  # noqa: F401 (re-exported: conv.FULL)
 from sonnet.src.conv_utils import guard_empty_batch
+from sonnet.src.conv_utils import REFLECT_PADDING  # noqa: F401 (re-exported)
 from sonnet.src.conv_utils import resolve_output_channels
 from sonnet.src.conv_utils import REVERSE_CAUSAL  # noqa: F401 (re-exported)
 from sonnet.src.conv_utils import SAME
+from sonnet.src.conv_utils import SYMMETRIC_PADDING  # noqa: F401 (re-exported)
 from sonnet.src.conv_utils import to_channels_first
 from sonnet.src.conv_utils import to_channels_last
 from sonnet.src.conv_utils import use_channels_last_fallback
@@ -69,7 +75,8 @@ class _ConvND(conv_utils.ConvProperties, base.AbstractModule, base.Transposable)
                mask: types.ArrayLike | None = None,
                data_format: str | None = None,
                custom_getter: types.CustomGetterArg | None = None,
-               name: str | None = None):
+               name: str | None = None,
+               padding_value: str = CONSTANT_PADDING):
     super().__init__(name=name, custom_getter=custom_getter)
     n = self._N
     label = type(self).__name__
@@ -84,6 +91,7 @@ class _ConvND(conv_utils.ConvProperties, base.AbstractModule, base.Transposable)
     self._rate = fill_shape(rate, n, "rate", label)
     check_stride_and_rate(self._stride, self._rate, label)
     self._padding = fill_padding(padding, n, label)
+    self._padding_value = check_padding_value(padding_value, label)
     self._use_bias = bool(use_bias)
     self._mask = check_mask(mask, self._kernel_shape, label)
     keys = self.get_possible_initializer_keys(use_bias=use_bias)
@@ -97,7 +105,8 @@ class _ConvND(conv_utils.ConvProperties, base.AbstractModule, base.Transposable)
         output_channels=output_channels, kernel_shape=kernel_shape, stride=stride,
         rate=rate, padding=padding, use_bias=use_bias, initializers=initializers,
         partitioners=partitioners, regularizers=regularizers, mask=mask,
-        data_format=self._data_format, custom_getter=custom_getter)
+        data_format=self._data_format, custom_getter=custom_getter,
+        padding_value=padding_value)
 
   @classmethod
   def get_possible_initializer_keys(cls, use_bias: bool = True,
@@ -139,9 +148,9 @@ class _ConvND(conv_utils.ConvProperties, base.AbstractModule, base.Transposable)
     output_channels = resolve_output_channels(self._output_channels, label)
     dtype = inputs.dtype
     w_shape = self._kernel_shape + (channels, output_channels)
-    if self._mask is not None and self._mask.ndim == self._N + 2 and self._mask.shape != w_shape:
-      raise errors.IncompatibleShapeError(ERR_MASK_WEIGHT_SHAPE.format(
-          module=label, shape=self._mask.shape, w_shape=w_shape))
+    mask = None
+    if self._mask is not None:
+      mask = broadcast_mask(self._mask, w_shape, label)
     w = variables.get_variable(
         "w", shape=w_shape, dtype=dtype,
         initializer=self._initializers.get(
@@ -156,10 +165,7 @@ class _ConvND(conv_utils.ConvProperties, base.AbstractModule, base.Transposable)
           regularizer=self._regularizers.get("b"),
           partitioner=self._partitioners.get("b"))
     kernel = w
-    if self._mask is not None:
-      mask = self._mask
-      if mask.ndim == self._N:
-        mask = mask.reshape(mask.shape + (1, 1))
+    if mask is not None:
       kernel = w * tf.cast(tf.constant(mask), dtype)  # bool and int masks too.
 
     outputs = self._convolve(inputs, kernel)
@@ -179,12 +185,12 @@ class _ConvND(conv_utils.ConvProperties, base.AbstractModule, base.Transposable)
       inputs = to_channels_last(inputs)
       data_format = channels_last_format(data_format)
     inputs, op_padding = apply_padding(inputs, self._padding, self._kernel_shape,
-                                       self._rate, data_format)
+                                       self._rate, data_format, self._padding_value)
     outputs = guard_empty_batch(
         lambda: tf.nn.convolution(inputs, kernel, strides=self._stride, padding=op_padding,
                                   dilations=self._rate, data_format=data_format),
         inputs, self._kernel_shape, self._stride, self._rate, op_padding, data_format,
-        kernel.shape[-1])
+        tf.compat.dimension_value(kernel.shape[-1]))
     if fallback:
       outputs = to_channels_first(outputs)
     return outputs
@@ -213,6 +219,17 @@ class _ConvND(conv_utils.ConvProperties, base.AbstractModule, base.Transposable)
   def paddings(self) -> tuple[str, ...]:
     """One padding name per spatial dimension."""
     return self._padding
+
+  @property
+  def padding_value(self) -> str:
+    """How the padded border is filled: CONSTANT_PADDING, REFLECT_PADDING or
+    SYMMETRIC_PADDING."""
+    return self._padding_value
+
+  @property
+  def conv_op_padding(self) -> str:
+    """The padding given to the TensorFlow op (SAME, or VALID after explicit padding)."""
+    return conv_utils.conv_op_padding(self._padding, self._padding_value)
 
   @property
   def mask(self) -> np.ndarray | None:
@@ -285,6 +302,9 @@ class Conv1D(_ConvND):
     data_format: "NWC" (default) or "NCW".
     custom_getter: custom getter(s) applied to the variables.
     name: module name (default "conv_1d").
+    padding_value: what fills the padded border: `CONSTANT_PADDING` (zeros, default),
+      `REFLECT_PADDING` or `SYMMETRIC_PADDING` (as `tf.pad`'s modes; the input is then
+      padded explicitly before a VALID convolution).
 
   Raises:
     errors.IncompatibleShapeError: bad kernel, stride, rate or mask shape.
@@ -308,11 +328,13 @@ class Conv1D(_ConvND):
                mask: types.ArrayLike | None = None,
                data_format: str = "NWC",
                custom_getter: types.CustomGetterArg | None = None,
-               name: str = "conv_1d"):
+               name: str = "conv_1d",
+               padding_value: str = CONSTANT_PADDING):
     super().__init__(output_channels, kernel_shape, stride=stride, rate=rate,
                      padding=padding, use_bias=use_bias, initializers=initializers,
                      partitioners=partitioners, regularizers=regularizers, mask=mask,
-                     data_format=data_format, custom_getter=custom_getter, name=name)
+                     data_format=data_format, custom_getter=custom_getter, name=name,
+                     padding_value=padding_value)
 
 
 class Conv2D(_ConvND):
@@ -338,6 +360,9 @@ class Conv2D(_ConvND):
       GPU is visible).
     custom_getter: custom getter(s) applied to the variables.
     name: module name (default "conv_2d").
+    padding_value: what fills the padded border: `CONSTANT_PADDING` (zeros, default),
+      `REFLECT_PADDING` or `SYMMETRIC_PADDING` (as `tf.pad`'s modes; the input is then
+      padded explicitly before a VALID convolution).
 
   Raises:
     errors.IncompatibleShapeError: bad kernel, stride, rate or mask shape.
@@ -361,11 +386,13 @@ class Conv2D(_ConvND):
                mask: types.ArrayLike | None = None,
                data_format: str = "NHWC",
                custom_getter: types.CustomGetterArg | None = None,
-               name: str = "conv_2d"):
+               name: str = "conv_2d",
+               padding_value: str = CONSTANT_PADDING):
     super().__init__(output_channels, kernel_shape, stride=stride, rate=rate,
                      padding=padding, use_bias=use_bias, initializers=initializers,
                      partitioners=partitioners, regularizers=regularizers, mask=mask,
-                     data_format=data_format, custom_getter=custom_getter, name=name)
+                     data_format=data_format, custom_getter=custom_getter, name=name,
+                     padding_value=padding_value)
 
 
 class Conv3D(_ConvND):
@@ -383,6 +410,9 @@ class Conv3D(_ConvND):
     data_format: "NDHWC" or "NCDHW".
     custom_getter: custom getter(s) applied to the variables.
     name: module name (default "conv_3d").
+    padding_value: what fills the padded border: `CONSTANT_PADDING` (zeros, default),
+      `REFLECT_PADDING` or `SYMMETRIC_PADDING` (as `tf.pad`'s modes; the input is then
+      padded explicitly before a VALID convolution).
 
   Raises:
     As `Conv2D`.
@@ -403,11 +433,13 @@ class Conv3D(_ConvND):
                mask: types.ArrayLike | None = None,
                data_format: str = "NDHWC",
                custom_getter: types.CustomGetterArg | None = None,
-               name: str = "conv_3d"):
+               name: str = "conv_3d",
+               padding_value: str = CONSTANT_PADDING):
     super().__init__(output_channels, kernel_shape, stride=stride, rate=rate,
                      padding=padding, use_bias=use_bias, initializers=initializers,
                      partitioners=partitioners, regularizers=regularizers, mask=mask,
-                     data_format=data_format, custom_getter=custom_getter, name=name)
+                     data_format=data_format, custom_getter=custom_getter, name=name,
+                     padding_value=padding_value)
 
 
 class CausalConv1D(_ConvND):
@@ -426,6 +458,9 @@ class CausalConv1D(_ConvND):
     data_format: "NWC" or "NCW".
     custom_getter: custom getter(s) applied to the variables.
     name: module name (default "causal_conv_1d").
+    padding_value: what fills the padded border: `CONSTANT_PADDING` (zeros, default),
+      `REFLECT_PADDING` or `SYMMETRIC_PADDING` (as `tf.pad`'s modes; the input is then
+      padded explicitly before a VALID convolution).
 
   Raises:
     As `Conv1D`.
@@ -445,9 +480,11 @@ class CausalConv1D(_ConvND):
                mask: types.ArrayLike | None = None,
                data_format: str = "NWC",
                custom_getter: types.CustomGetterArg | None = None,
-               name: str = "causal_conv_1d"):
+               name: str = "causal_conv_1d",
+               padding_value: str = CONSTANT_PADDING):
     super().__init__(output_channels, kernel_shape, stride=stride, rate=rate,
                      padding=CAUSAL, use_bias=use_bias, initializers=initializers,
                      partitioners=partitioners, regularizers=regularizers, mask=mask,
-                     data_format=data_format, custom_getter=custom_getter, name=name)
+                     data_format=data_format, custom_getter=custom_getter, name=name,
+                     padding_value=padding_value)
     del self._ctor_kwargs["padding"]

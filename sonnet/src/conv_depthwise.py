@@ -29,7 +29,7 @@ def _same_pads(size, kernel: int, stride: int):
 
 
 def _per_channel_conv(inputs, w_dw, w_pw, kernel_shape, stride, rate, paddings,
-                      data_format):
+                      data_format, padding_value=conv_utils.CONSTANT_PADDING):
   """Depthwise (w_pw None) or separable 2-D convolution, NHWC or NCHW."""
   fallback = conv_utils.use_channels_last_fallback(data_format)
   if fallback:
@@ -46,18 +46,18 @@ def _per_channel_conv(inputs, w_dw, w_pw, kernel_shape, stride, rate, paddings,
     pads = []
     for i, (p, k, s, r, size) in enumerate(zip(paddings, kernel_shape, stride, rate,
                                                 spatial)):
-      if p == conv_utils.SAME:
+      if p == conv_utils.SAME and padding_value == conv_utils.CONSTANT_PADDING:
         pads.append(_same_pads(size if size is not None else dynamic[(2 if first else 1) + i],
                                (k - 1) * r + 1, s))
       else:
         pads.append(conv_utils.pad_amounts(p, k, r))
     full = [(0, 0), (0, 0)] + pads if first else [(0, 0)] + pads + [(0, 0)]
-    inputs = tf.pad(inputs, full)
+    inputs = tf.pad(inputs, full, mode=padding_value)
     op_padding = conv_utils.VALID
     subsample, stride = stride, (1, 1)
   else:
     inputs, op_padding = conv_utils.apply_padding(inputs, paddings, kernel_shape, rate,
-                                                  data_format)
+                                                  data_format, padding_value)
   strides = ((1, 1) + stride) if first else ((1,) + stride + (1,))
 
   def run():
@@ -67,7 +67,9 @@ def _per_channel_conv(inputs, w_dw, w_pw, kernel_shape, stride, rate, paddings,
     return tf.nn.separable_conv2d(inputs, w_dw, w_pw, strides=strides, padding=op_padding,
                                   data_format=data_format, dilations=rate)
 
-  out_channels = w_dw.shape[-2] * w_dw.shape[-1] if w_pw is None else w_pw.shape[-1]
+  dim = tf.compat.dimension_value
+  out_channels = (dim(w_dw.shape[-2]) * dim(w_dw.shape[-1]) if w_pw is None
+                  else dim(w_pw.shape[-1]))
   outputs = conv_utils.guard_empty_batch(run, inputs, kernel_shape, stride, rate,
                                          op_padding, data_format, out_channels)
   if subsample is not None:
@@ -85,7 +87,8 @@ class _PerChannelConv(conv_utils.ConvProperties, base.AbstractModule):
   _KEYS: tuple[str, ...] = ("w",)
 
   def __init__(self, kernel_shape, stride, rate, padding, use_bias, initializers,
-               partitioners, regularizers, data_format, custom_getter, name, ctor_kwargs):
+               partitioners, regularizers, data_format, custom_getter, name, ctor_kwargs,
+               padding_value=conv_utils.CONSTANT_PADDING):
     super().__init__(name=name, custom_getter=custom_getter)
     label = type(self).__name__
     n = self._N
@@ -95,6 +98,7 @@ class _PerChannelConv(conv_utils.ConvProperties, base.AbstractModule):
     self._rate = conv_utils.fill_shape(rate, n, "rate", label)
     conv_utils.check_stride_and_rate(self._stride, self._rate, label)
     self._padding = conv_utils.fill_padding(padding, n, label)
+    self._padding_value = conv_utils.check_padding_value(padding_value, label)
     self._use_bias = bool(use_bias)
     keys = self.get_possible_initializer_keys(use_bias=use_bias)
     self._initializers, self._partitioners, self._regularizers = util.check_variable_options(
@@ -105,7 +109,8 @@ class _PerChannelConv(conv_utils.ConvProperties, base.AbstractModule):
     self._ctor_kwargs = dict(ctor_kwargs, kernel_shape=kernel_shape, stride=stride,
                              padding=padding, use_bias=use_bias, initializers=initializers,
                              partitioners=partitioners, regularizers=regularizers,
-                             data_format=self._data_format, custom_getter=custom_getter)
+                             data_format=self._data_format, custom_getter=custom_getter,
+                             padding_value=padding_value)
 
   @classmethod
   def get_possible_initializer_keys(cls, use_bias: bool = True,
@@ -158,6 +163,18 @@ class _PerChannelConv(conv_utils.ConvProperties, base.AbstractModule):
     """One padding name per spatial dimension."""
     return self._padding
 
+  @property
+  def padding_value(self) -> str:
+    """How the padded border is filled: CONSTANT_PADDING, REFLECT_PADDING or
+    SYMMETRIC_PADDING."""
+    return self._padding_value
+
+  @property
+  def conv_op_padding(self) -> str:
+    """The padding given to the TensorFlow op (SAME, or VALID after explicit padding)."""
+    return conv_utils.conv_op_padding(self._padding, self._padding_value)
+
+
 def _check_multiplier(value, label):
   return argument_checks.check_positive_int(label, "channel_multiplier", value,
                                             message=ERR_MULTIPLIER)
@@ -180,6 +197,8 @@ class DepthwiseConv2D(_PerChannelConv):
     data_format: "NHWC" or "NCHW".
     custom_getter: custom getter(s) applied to the variables.
     name: module name (default "conv_2d_depthwise").
+    padding_value: what fills the padded border: `CONSTANT_PADDING` (zeros, default),
+      `REFLECT_PADDING` or `SYMMETRIC_PADDING`.
 
   Raises:
     ValueError: bad channel_multiplier, padding or data_format.
@@ -199,11 +218,12 @@ class DepthwiseConv2D(_PerChannelConv):
                regularizers: types.Regularizers | None = None,
                data_format: str = "NHWC",
                custom_getter: types.CustomGetterArg | None = None,
-               name: str = "conv_2d_depthwise"):
+               name: str = "conv_2d_depthwise",
+               padding_value: str = conv_utils.CONSTANT_PADDING):
     self._channel_multiplier = _check_multiplier(channel_multiplier, type(self).__name__)
     super().__init__(kernel_shape, stride, rate, padding, use_bias, initializers,
                      partitioners, regularizers, data_format, custom_getter, name,
-                     dict(channel_multiplier=channel_multiplier, rate=rate))
+                     dict(channel_multiplier=channel_multiplier, rate=rate), padding_value)
     self._w = None
 
   def _build(self, inputs):
@@ -224,7 +244,8 @@ class DepthwiseConv2D(_PerChannelConv):
     w = self._variable("w", self._kernel_shape + (channels, self._channel_multiplier), dtype,
                        conv_utils.weight_initializer(self._kernel_shape))
     outputs = _per_channel_conv(inputs, w, None, self._kernel_shape, self._stride,
-                                self._rate, self._padding, self._data_format)
+                                self._rate, self._padding, self._data_format,
+                                self._padding_value)
     outputs, b = self._bias(outputs, channels * self._channel_multiplier, dtype)
     self._w, self._b = w, b
     self._input_channels = channels
@@ -262,6 +283,8 @@ class InPlaneConv2D(_PerChannelConv):
     data_format: "NHWC" or "NCHW".
     custom_getter: custom getter(s) applied to the variables.
     name: module name (default "in_plane_conv2d").
+    padding_value: what fills the padded border: `CONSTANT_PADDING` (zeros, default),
+      `REFLECT_PADDING` or `SYMMETRIC_PADDING`.
 
   Raises:
     ValueError: bad padding or data_format.
@@ -278,9 +301,10 @@ class InPlaneConv2D(_PerChannelConv):
                regularizers: types.Regularizers | None = None,
                data_format: str = "NHWC",
                custom_getter: types.CustomGetterArg | None = None,
-               name: str = "in_plane_conv2d"):
+               name: str = "in_plane_conv2d",
+               padding_value: str = conv_utils.CONSTANT_PADDING):
     super().__init__(kernel_shape, stride, 1, padding, use_bias, initializers, partitioners,
-                     regularizers, data_format, custom_getter, name, {})
+                     regularizers, data_format, custom_getter, name, {}, padding_value)
     self._w = None
 
   def _build(self, inputs):
@@ -302,7 +326,8 @@ class InPlaneConv2D(_PerChannelConv):
                        conv_utils.weight_initializer(self._kernel_shape))
     tiled = tf.tile(w, [1, 1, channels, 1])
     outputs = _per_channel_conv(inputs, tiled, None, self._kernel_shape, self._stride,
-                                self._rate, self._padding, self._data_format)
+                                self._rate, self._padding, self._data_format,
+                                self._padding_value)
     outputs, b = self._bias(outputs, channels, dtype)
     self._w, self._b = w, b
     self._input_channels = channels
@@ -336,6 +361,8 @@ class SeparableConv2D(_PerChannelConv):
     data_format: "NHWC" or "NCHW".
     custom_getter: custom getter(s) applied to the variables.
     name: module name (default "separable_conv_2d"; Sonnet 1 used "Separable_conv2d").
+    padding_value: what fills the padded border: `CONSTANT_PADDING` (zeros, default),
+      `REFLECT_PADDING` or `SYMMETRIC_PADDING`.
 
   Raises:
     ValueError: bad output_channels, channel_multiplier, padding or data_format.
@@ -358,20 +385,25 @@ class SeparableConv2D(_PerChannelConv):
                regularizers: types.Regularizers | None = None,
                data_format: str = "NHWC",
                custom_getter: types.CustomGetterArg | None = None,
-               name: str = "separable_conv_2d"):
+               name: str = "separable_conv_2d",
+               padding_value: str = conv_utils.CONSTANT_PADDING):
     label = type(self).__name__
     self._output_channels = conv_utils.resolve_output_channels(output_channels, label)
     self._channel_multiplier = _check_multiplier(channel_multiplier, label)
     super().__init__(kernel_shape, stride, rate, padding, use_bias, initializers,
                      partitioners, regularizers, data_format, custom_getter, name,
                      dict(output_channels=output_channels,
-                          channel_multiplier=channel_multiplier, rate=rate))
+                          channel_multiplier=channel_multiplier, rate=rate), padding_value)
     self._w_dw = None
     self._w_pw = None
 
   def _weights(self, channels, dtype):
-    dw_shape = self._kernel_shape + (channels, self._channel_multiplier)
-    pw_shape = (1,) * self._N + (channels * self._channel_multiplier, self._output_channels)
+    # SeparableConv1D's weights have Sonnet 1's 2-D shapes (leading 1), so that its
+    # checkpoints restore.
+    leading = (1,) if self._N == 1 else ()
+    dw_shape = leading + self._kernel_shape + (channels, self._channel_multiplier)
+    pw_shape = (1,) * (self._N + len(leading)) + (channels * self._channel_multiplier,
+                                                   self._output_channels)
     w_dw = self._variable("w_dw", dw_shape, dtype,
                           conv_utils.weight_initializer(self._kernel_shape))
     w_pw = self._variable("w_pw", pw_shape, dtype,
@@ -394,7 +426,8 @@ class SeparableConv2D(_PerChannelConv):
     channels = self._check_input(inputs)
     w_dw, w_pw = self._weights(channels, inputs.dtype)
     outputs = _per_channel_conv(inputs, w_dw, w_pw, self._kernel_shape, self._stride,
-                                self._rate, self._padding, self._data_format)
+                                self._rate, self._padding, self._data_format,
+                                self._padding_value)
     outputs, b = self._bias(outputs, self._output_channels, inputs.dtype)
     self._w_dw, self._w_pw, self._b = w_dw, w_pw, b
     self._input_channels = channels
@@ -427,8 +460,8 @@ class SeparableConv2D(_PerChannelConv):
 class SeparableConv1D(SeparableConv2D):
   """1-D separable convolution over NWC (default) or NCW inputs.
 
-  Weights: `w_dw` `(k, input_channels, channel_multiplier)`, `w_pw`
-  `(1, input_channels * channel_multiplier, output_channels)`, bias `b`. Runs as a 2-D
+  Weights (Sonnet 1's shapes): `w_dw` `(1, k, input_channels, channel_multiplier)`, `w_pw`
+  `(1, 1, input_channels * channel_multiplier, output_channels)`, bias `b`. Runs as a 2-D
   separable convolution of height 1.
 
   Args:
@@ -442,6 +475,8 @@ class SeparableConv1D(SeparableConv2D):
     data_format: "NWC" or "NCW".
     custom_getter: custom getter(s) applied to the variables.
     name: module name (default "separable_conv_1d").
+    padding_value: what fills the padded border: `CONSTANT_PADDING` (zeros, default),
+      `REFLECT_PADDING` or `SYMMETRIC_PADDING`.
 
   Raises:
     As `SeparableConv2D`.
@@ -462,12 +497,13 @@ class SeparableConv1D(SeparableConv2D):
                regularizers: types.Regularizers | None = None,
                data_format: str = "NWC",
                custom_getter: types.CustomGetterArg | None = None,
-               name: str = "separable_conv_1d"):
+               name: str = "separable_conv_1d",
+               padding_value: str = conv_utils.CONSTANT_PADDING):
     super().__init__(output_channels, channel_multiplier, kernel_shape, stride=stride,
                      rate=rate, padding=padding, use_bias=use_bias,
                      initializers=initializers, partitioners=partitioners,
                      regularizers=regularizers, data_format=data_format,
-                     custom_getter=custom_getter, name=name)
+                     custom_getter=custom_getter, name=name, padding_value=padding_value)
 
   def _build(self, inputs):
     """Applies the separable convolution.
@@ -488,9 +524,9 @@ class SeparableConv1D(SeparableConv2D):
     data_format_2d = "NCHW" if first else "NHWC"
     x = tf.expand_dims(inputs, 2 if first else 1)
     outputs = _per_channel_conv(
-        x, tf.expand_dims(w_dw, 0), tf.expand_dims(w_pw, 0), (1,) + self._kernel_shape,
+        x, w_dw, w_pw, (1,) + self._kernel_shape,
         self._stride * 2, (1,) + self._rate, (self._padding[0],) + self._padding,
-        data_format_2d)
+        data_format_2d, self._padding_value)
     outputs = tf.squeeze(outputs, [2 if first else 1])
     outputs, b = self._bias(outputs, self._output_channels, inputs.dtype)
     self._w_dw, self._w_pw, self._b = w_dw, w_pw, b

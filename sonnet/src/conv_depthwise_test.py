@@ -85,8 +85,11 @@ class DepthwiseTest(tf.test.TestCase, parameterized.TestCase):
     out, w_dw, w_pw, b = test_utils.evaluate_in_mode(mode, fn)
     if first:
       out = np.moveaxis(out, 1, -1)
-    self.assertEqual(w_dw.shape, (3,) * n + (3, mult))
-    self.assertEqual(w_pw.shape, (1,) * n + (3 * mult, 4))
+    # SeparableConv1D's weights have Sonnet 1's 2-D shapes (leading 1).
+    leading = (1,) if n == 1 else ()
+    self.assertEqual(w_dw.shape, leading + (3,) * n + (3, mult))
+    self.assertEqual(w_pw.shape, leading + (1,) * n + (3 * mult, 4))
+    w_dw = w_dw.reshape(w_dw.shape[-(n + 2):])
     strides, rates = (stride,) * n, (rate,) * n
     depthwise = conv_reference.conv(x, conv_reference.depthwise_as_dense(w_dw), strides,
                                     rates, _pads(padding, n, 3, strides, rates))

@@ -4,7 +4,8 @@
 
 The gates are `conv(x, w_input) + conv(h, w_hidden) + b`, split on the channel axis into
 `i, j, f, o`. Unlike Sonnet 1, whose two convolutions each had a bias (so the bias was
-effectively added twice), the bias is added once.
+effectively added twice), the bias is added once unless `legacy_bias_behaviour=True` asks
+for Sonnet 1's second bias `b_hidden`. `use_layer_norm=True` layer-normalises the gates.
 """
 
 from collections.abc import Sequence
@@ -17,6 +18,7 @@ from sonnet.src import argument_checks
 from sonnet.src import errors
 from sonnet.src import gated_rnn
 from sonnet.src import initializers as initializers_lib
+from sonnet.src import layer_norm
 from sonnet.src import rnn_core
 from sonnet.src import types
 from sonnet.src import unroll
@@ -37,6 +39,7 @@ ERR_PADDING = (
     "{actual!r}.")
 ERR_INPUTS_SHAPE = (
     "{module}: inputs must have shape [batch] + {expected}, got shape {actual}.")
+ERR_NOT_A_VARIABLE = "'{conv}' has no attribute '{name}'."
 
 
 def _int_tuple(module: str, value: Any, ndims: int, arg: str, error: str) -> tuple[int, ...]:
@@ -68,7 +71,9 @@ class ConvLSTM(rnn_core.RNNCore):
                partitioners: types.Partitioners | None = None,
                regularizers: types.Regularizers | None = None,
                custom_getter: types.CustomGetterArg | None = None,
-               name: str = "conv_lstm"):
+               name: str = "conv_lstm",
+               use_layer_norm: bool = False,
+               legacy_bias_behaviour: bool = False):
     """Constructs the core.
 
     Args:
@@ -87,6 +92,12 @@ class ConvLSTM(rnn_core.RNNCore):
       regularizers: dict of regularizers.
       custom_getter: custom getter(s) for the variables.
       name: module name.
+      use_layer_norm: layer-normalise the gate pre-activations (statistics over every
+        dimension but the batch; a submodule `layer_norm` with `gamma` and `beta` of
+        shape `[4 * output_channels]`).
+      legacy_bias_behaviour: with `use_bias`, also add Sonnet 1's second bias
+        `b_hidden` (initializer etc. key `b`) to the hidden state's convolution; Sonnet 1's
+        default was True, this project's is False (the bias added once).
 
     Raises:
       ValueError: for a bad `conv_ndims`, `input_shape`, `kernel_shape`, `rate`,
@@ -118,10 +129,16 @@ class ConvLSTM(rnn_core.RNNCore):
     if not isinstance(padding, str) or padding.upper() != "SAME":
       raise ValueError(ERR_PADDING.format(module=module, actual=padding))
     self._use_bias = bool(use_bias)
+    self._use_layer_norm = bool(use_layer_norm)
+    self._legacy_bias_behaviour = bool(legacy_bias_behaviour)
     self._forget_bias = forget_bias
     keys = self.get_possible_initializer_keys(use_bias=use_bias)
     self._initializers, self._partitioners, self._regularizers = util.check_variable_options(
         initializers, partitioners, regularizers, keys)
+    self._layer_norm = None
+    if self._use_layer_norm:
+      with self._enter_variable_scope():
+        self._layer_norm = layer_norm.LayerNorm(name="layer_norm")
 
   @classmethod
   def get_possible_initializer_keys(cls, use_bias: bool = True, **unused_kwargs) -> set:
@@ -152,6 +169,12 @@ class ConvLSTM(rnn_core.RNNCore):
           "b", shape=[4 * self._output_channels], dtype=dtype,
           initializer=self._initializers.get("b", initializers_lib.zeros),
           regularizer=self._regularizers.get("b"), partitioner=self._partitioners.get("b"))
+      if self._legacy_bias_behaviour:
+        self._b_hidden = variables.get_variable(
+            "b_hidden", shape=[4 * self._output_channels], dtype=dtype,
+            initializer=self._initializers.get("b", initializers_lib.zeros),
+            regularizer=self._regularizers.get("b"),
+            partitioner=self._partitioners.get("b"))
 
   def _conv(self, x: tf.Tensor, w: tf.Tensor) -> tf.Tensor:
     # An explicit data_format: the eager Conv3D gradient fails without one (TF 2.21).
@@ -203,7 +226,12 @@ class ConvLSTM(rnn_core.RNNCore):
       self._create_variables(inputs.dtype)
       gates_x = self._conv_inputs(inputs)
     hidden, cell = prev_state
-    gates = gates_x + self._conv(hidden, self._w_hidden)
+    gates_h = self._conv(hidden, self._w_hidden)
+    if self._use_bias and self._legacy_bias_behaviour:
+      gates_h = tf.nn.bias_add(gates_h, self._b_hidden)
+    gates = gates_x + gates_h
+    if self._layer_norm is not None:
+      gates = self._layer_norm(gates)
     i, j, f, o = tf.split(gates, 4, axis=-1)
     next_cell = tf.sigmoid(f + self._forget_bias) * cell + tf.sigmoid(i) * tf.tanh(j)
     next_hidden = tf.tanh(next_cell) * tf.sigmoid(o)
@@ -226,6 +254,35 @@ class ConvLSTM(rnn_core.RNNCore):
     return gates_x, lambda x_t, state: self(unroll.ProjectedInputs(x_t, {}), state)
 
   @property
+  def use_layer_norm(self) -> bool:
+    """Whether the gate pre-activations are layer-normalised."""
+    return self._use_layer_norm
+
+  @property
+  def legacy_bias_behaviour(self) -> bool:
+    """Whether the hidden state's convolution adds its own bias `b_hidden`."""
+    return self._legacy_bias_behaviour
+
+  @property
+  def convolutions(self) -> dict[str, "ConvVariables"]:
+    """Sonnet 1's view of the two convolutions: {"input": ..., "hidden": ...}.
+
+    Each value has the attribute `w` (`w_input` / `w_hidden`) and, where that
+    convolution adds a bias, `b` (`b` / `b_hidden`).
+
+    Raises:
+      snt.NotConnectedError: before the first connection.
+    """
+    self._ensure_is_connected()
+    biased = self._use_bias
+    return {
+        "input": ConvVariables("input", self._w_input, self._b if biased else None),
+        "hidden": ConvVariables(
+            "hidden", self._w_hidden,
+            self._b_hidden if biased and self._legacy_bias_behaviour else None),
+    }
+
+  @property
   def state_size(self) -> gated_rnn.LSTMState:
     """Nest of `tf.TensorShape`: the state's sizes, without the batch dimension."""
     shape = tf.TensorShape(self._input_shape[:-1] + (self._output_channels,))
@@ -235,6 +292,35 @@ class ConvLSTM(rnn_core.RNNCore):
   def output_size(self) -> tf.TensorShape:
     """Nest of `tf.TensorShape`: the output's sizes, without the batch dimension."""
     return tf.TensorShape(self._input_shape[:-1] + (self._output_channels,))
+
+
+class ConvVariables:
+  """The variables of one of a `ConvLSTM`'s convolutions (`w`, and `b` where it has one).
+
+  A plain read-only view: it tracks nothing, so the core's variables and checkpoint keys
+  are unchanged.
+  """
+
+  def __init__(self, name: str, w: tf.Variable, b: tf.Variable | None):
+    self._name = name
+    self._w = w
+    self._b = b
+
+  @property
+  def w(self) -> tf.Variable:
+    """The convolution's kernel."""
+    return self._w
+
+  @property
+  def b(self) -> tf.Variable:
+    """The convolution's bias.
+
+    Raises:
+      AttributeError: if this convolution adds no bias (so `hasattr(view, "b")` is False).
+    """
+    if self._b is None:
+      raise AttributeError(ERR_NOT_A_VARIABLE.format(conv=self._name, name="b"))
+    return self._b
 
 
 class Conv1DLSTM(ConvLSTM):

@@ -16,7 +16,7 @@ from sonnet.src import types
 from sonnet.src import util
 from sonnet.src import variables
 
-ERR_KERNEL_REQUIRED = "{module}: kernel_shape must be given."
+ERR_KERNEL_REQUIRED = "{module}: `kernel_shape` cannot be None; kernel_shape must be given."
 ERR_OUTPUT_SHAPE = ("{module}: Invalid output_shape {value!r}. Expected None (inferred from "
                     "the input), a sequence of {n} positive integers (None entries are "
                     "inferred), or a callable returning one.")
@@ -50,6 +50,9 @@ class _ConvNDTranspose(conv_utils.ConvProperties, base.AbstractModule,
   """N-dimensional transposed convolution with bias (`tf.nn.conv_transpose`)."""
 
   _N = 2
+  # Leading size-1 dimensions of the weight variable: Sonnet 1's Conv1DTranspose stored a
+  # 2-D kernel `(1, k, out, in)`, kept so that its checkpoints restore.
+  _W_LEADING: tuple[int, ...] = ()
 
   def __init__(self, output_channels: int | Callable[[], int],
                output_shape: None | types.ShapeLike | Callable[[], types.ShapeLike] = None,
@@ -112,6 +115,12 @@ class _ConvNDTranspose(conv_utils.ConvProperties, base.AbstractModule,
 
   def _check_output_shape(self, value, label) -> tuple[int | None, ...]:
     n = self._N
+    # TF1 shapes (legacy mode) give tf.compat.v1.Dimension objects.
+    if isinstance(value, tf.compat.v1.Dimension):
+      value = value.value
+    if isinstance(value, (list, tuple)) and any(
+        isinstance(v, tf.compat.v1.Dimension) for v in value):
+      value = [v.value if isinstance(v, tf.compat.v1.Dimension) else v for v in value]
     if argument_checks.is_positive_int(value):
       return (int(value),) * n
     if isinstance(value, tf.TensorShape):
@@ -169,8 +178,9 @@ class _ConvNDTranspose(conv_utils.ConvProperties, base.AbstractModule,
           expected=expected))
 
     dtype = inputs.dtype
+    kernel_shape = self._kernel_shape + (output_channels, channels)
     w = variables.get_variable(
-        "w", shape=self._kernel_shape + (output_channels, channels), dtype=dtype,
+        "w", shape=self._W_LEADING + kernel_shape, dtype=dtype,
         initializer=self._initializers.get(
             "w", conv_utils.weight_initializer(self._kernel_shape + (channels,))),
         regularizer=self._regularizers.get("w"),
@@ -202,7 +212,8 @@ class _ConvNDTranspose(conv_utils.ConvProperties, base.AbstractModule,
       output_shape_arg = full
     else:
       output_shape_arg = tf.stack([tf.cast(d, tf.int32) for d in full])
-    outputs = tf.nn.conv_transpose(x, w, output_shape_arg, strides=self._stride,
+    kernel = tf.reshape(w, kernel_shape) if self._W_LEADING else w
+    outputs = tf.nn.conv_transpose(x, kernel, output_shape_arg, strides=self._stride,
                                    padding=padding, data_format=data_format)
     if fallback:
       outputs = conv_utils.to_channels_first(outputs)
@@ -242,8 +253,14 @@ class _ConvNDTranspose(conv_utils.ConvProperties, base.AbstractModule,
     return self._padding[0]
 
   @property
+  def conv_op_padding(self) -> str:
+    """The padding given to `tf.nn.conv_transpose` (the same as `padding`)."""
+    return self._padding[0]
+
+  @property
   def w(self):
-    """The weight variable, `kernel_shape + (output_channels, input_channels)`.
+    """The weight variable, `kernel_shape + (output_channels, input_channels)` (with a
+    leading 1 for Conv1DTranspose, as in Sonnet 1).
 
     Raises:
       errors.NotConnectedError: before the first call.
@@ -278,6 +295,8 @@ class _ConvNDTranspose(conv_utils.ConvProperties, base.AbstractModule,
 class Conv1DTranspose(_ConvNDTranspose):
   """1-D transposed convolution over NWC (default) or NCW inputs.
 
+  The weight `w` has Sonnet 1's shape `(1, k, output_channels, input_channels)`.
+
   Args:
     output_channels: number of output channels, or a callable returning it.
     output_shape: output width `(L,)` / `L`, a callable returning it, or None to infer it
@@ -298,6 +317,7 @@ class Conv1DTranspose(_ConvNDTranspose):
   """
 
   _N = 1
+  _W_LEADING = (1,)
 
   def __init__(self,
                output_channels: int | Callable[[], int],

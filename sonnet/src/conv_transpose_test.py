@@ -43,6 +43,9 @@ class ConvTransposeTest(tf.test.TestCase, parameterized.TestCase):
 
     out, w, b = test_utils.evaluate_in_mode(mode, fn)
     self.assertEqual(out.shape, (2,) + (expected,) * n + (4,))
+    if n == 1:  # Sonnet 1's (1, k, out, in) weight shape.
+      self.assertEqual(w.shape[0], 1)
+      w = w[0]
     reference = conv_reference.conv_transpose(
         x, w, conv.fill_shape(stride, n, "s", "t"), (expected,) * n, padding) + b
     self.assertAllClose(out, reference, rtol=1e-4, atol=1e-4)
@@ -154,7 +157,8 @@ class ConvTransposeTest(tf.test.TestCase, parameterized.TestCase):
     x = tf.ones((2, 3) + (3,) * n) if data_format[1] == "C" else tf.ones((2,) + (3,) * n + (3,))
     y = module(x)
     self.assertEqual(forward(y).shape, x.shape)
-    self.assertEqual(forward.w.shape, module.w.shape)
+    # Conv1DTranspose's w has Sonnet 1's leading 1: (1, k, out, in).
+    self.assertEqual(forward.w.shape, module.w.shape[-(n + 2):])
 
   @parameterized.parameters(
       (dict(kernel_shape=None), ValueError, "kernel_shape must be given"),

@@ -36,16 +36,24 @@ REVERSE_CAUSAL = "REVERSE_CAUSAL"
 CONV_OP_PADDINGS = (SAME, VALID)
 ALLOWED_PADDINGS = (SAME, VALID, FULL, CAUSAL, REVERSE_CAUSAL)
 
+# What fills the padded border (`padding_value=`): the modes of `tf.pad`.
+CONSTANT_PADDING = "CONSTANT"
+REFLECT_PADDING = "REFLECT"
+SYMMETRIC_PADDING = "SYMMETRIC"
+ALLOWED_PADDING_VALUES = (CONSTANT_PADDING, REFLECT_PADDING, SYMMETRIC_PADDING)
+
 DATA_FORMATS = {
     1: ("NWC", "NCW"),
     2: ("NHWC", "NCHW"),
     3: ("NDHWC", "NCDHW"),
 }
 
-ERR_SHAPE_ARG = ("{module}: Invalid {label} shape: {value!r}. Expected a positive integer or "
-                 "a sequence of {n} positive integers.")
+# Sonnet 1's wording (its users match it with regexes).
+ERR_SHAPE_ARG = ("{module}: Invalid {label} shape: x is {value!r}, must be either a positive "
+                 "integer or an iterable of positive integers of size {n}.")
 ERR_PADDING = ("{module}: Invalid padding {value!r}. Expected one of {allowed}, or a "
                "sequence of {n} of them.")
+ERR_PADDING_VALUE = ("{module}: Invalid padding_value {value!r}. Expected one of {allowed}.")
 ERR_DATA_FORMAT = "{module}: Invalid data_format {value!r}. Expected one of {choices}."
 ERR_STRIDE_AND_RATE = ("{module}: Cannot have stride > 1 with rate > 1 (stride={stride}, "
                        "rate={rate}).")
@@ -62,10 +70,11 @@ ERR_CHANNELS_CHANGED = ("{module}: Number of input channels must stay {expected}
                         "at the first call), but was {actual}.")
 ERR_MASK_TYPE = ("{module}: Invalid type for mask: {type}. Expected a numpy array, list or "
                  "tuple.")
-ERR_MASK_SHAPE = ("{module}: Invalid mask shape: {shape}. Expected the kernel shape {kernel} "
-                  "or the full weight shape {kernel} + (input_channels, output_channels).")
-ERR_MASK_WEIGHT_SHAPE = ("{module}: Mask shape {shape} does not match the weight shape "
-                         "{w_shape}.")
+# Mask errors start with Sonnet 1's words (its users test `str(e).startswith(...)`).
+ERR_MASK_SHAPE = ("Invalid mask shape: {shape}. Expected the leading dimensions of the weight "
+                  "shape {kernel} + (input_channels, output_channels) ({module}).")
+ERR_MASK_WEIGHT_SHAPE = ("Invalid mask shape: {shape}: the mask shape does not match the "
+                         "weight shape {w_shape} ({module}).")
 ERR_OUTPUT_CHANNELS = ("{module}: output_channels must be a positive integer (or a callable "
                        "returning one), but got {value!r}.")
 ERR_TRANSPOSE_DILATED = "{module}: Cannot transpose a dilated convolution module (rate={rate})."
@@ -114,6 +123,29 @@ def fill_padding(padding: Any, n: int, module: str,
   raise ValueError(ERR_PADDING.format(module=module, value=padding, allowed=list(allowed), n=n))
 
 
+def check_padding_value(value: Any, module: str) -> str:
+  """Checks `padding_value` (CONSTANT_PADDING, REFLECT_PADDING or SYMMETRIC_PADDING).
+
+  Raises:
+    ValueError: for anything else.
+  """
+  if isinstance(value, str) and value in ALLOWED_PADDING_VALUES:
+    return value
+  raise ValueError(ERR_PADDING_VALUE.format(module=module, value=value,
+                                            allowed=list(ALLOWED_PADDING_VALUES)))
+
+
+def conv_op_padding(paddings: Sequence[str], padding_value: str = CONSTANT_PADDING) -> str:
+  """The padding given to the TensorFlow op, SAME or VALID (as Sonnet 1 chose it).
+
+  Zero SAME padding in every dimension is left to the op; everything else is padded
+  explicitly (`apply_padding`) before a VALID convolution.
+  """
+  if all(p == SAME for p in paddings) and padding_value == CONSTANT_PADDING:
+    return SAME
+  return VALID
+
+
 def check_data_format(data_format: Any, n: int, module: str) -> str:
   return argument_checks.check_one_of(module, "data_format", data_format,
                                       list(DATA_FORMATS[n]), message=ERR_DATA_FORMAT)
@@ -140,7 +172,7 @@ def check_input(inputs: tf.Tensor, data_format: str, module: str) -> int:
         shape=_shape_str(shape), actual=shape.rank))
   if not inputs.dtype.is_floating:
     raise ValueError(ERR_DTYPE.format(module=module, dtype=inputs.dtype.name))
-  channels = shape[data_format.index("C")]
+  channels = tf.compat.dimension_value(shape[data_format.index("C")])
   if channels is None:
     raise errors.UnderspecifiedError(ERR_CHANNELS.format(
         module=module, shape=_shape_str(shape), data_format=data_format))
@@ -191,18 +223,37 @@ def bias_initializer() -> Callable[..., tf.Tensor]:
 
 
 def check_mask(mask: Any, kernel_shape: tuple[int, ...], module: str) -> np.ndarray | None:
-  """Checks a weight mask: kernel shape, or kernel shape + (in, out)."""
+  """Checks a weight mask: the leading dimensions of the weight shape (as in Sonnet 1).
+
+  A mask of shape `w_shape[:r]` (1 <= r <= N + 2) is broadcast over the remaining
+  dimensions (see `broadcast_mask`); the channel dimensions are checked at the call.
+
+  Raises:
+    TypeError: the mask is not a numpy array, list or tuple.
+    errors.IncompatibleShapeError: the mask's shape does not start the kernel shape.
+  """
   if mask is None:
     return None
   if not isinstance(mask, (np.ndarray, list, tuple)):
     raise TypeError(ERR_MASK_TYPE.format(module=module, type=type(mask).__name__))
   mask = np.asarray(mask)
   n = len(kernel_shape)
-  if mask.shape != kernel_shape and not (mask.ndim == n + 2 and
-                                         mask.shape[:n] == kernel_shape):
+  if not 1 <= mask.ndim <= n + 2 or mask.shape[:n] != kernel_shape[:mask.ndim]:
     raise errors.IncompatibleShapeError(
         ERR_MASK_SHAPE.format(module=module, shape=mask.shape, kernel=kernel_shape))
   return mask
+
+
+def broadcast_mask(mask: np.ndarray, w_shape: tuple[int, ...], module: str) -> np.ndarray:
+  """Checks `mask` against the full weight shape; returns it with trailing 1-dimensions.
+
+  Raises:
+    errors.IncompatibleShapeError: the mask's channel dimensions do not match.
+  """
+  if mask.shape != w_shape[:mask.ndim]:
+    raise errors.IncompatibleShapeError(ERR_MASK_WEIGHT_SHAPE.format(
+        module=module, shape=mask.shape, w_shape=w_shape))
+  return mask.reshape(mask.shape + (1,) * (len(w_shape) - mask.ndim))
 
 
 def channels_first(data_format: str) -> bool:
@@ -249,16 +300,22 @@ def pad_amounts(padding: str, kernel: int, rate: int) -> tuple[int, int]:
 
 
 def apply_padding(inputs: tf.Tensor, paddings: tuple[str, ...], kernel_shape, rate,
-                  data_format: str) -> tuple[tf.Tensor, str]:
-  """Pads explicitly where the op cannot; returns (inputs, padding for the op)."""
-  if len(set(paddings)) == 1 and paddings[0] in CONV_OP_PADDINGS:
-    return inputs, paddings[0]
+                  data_format: str,
+                  padding_value: str = CONSTANT_PADDING) -> tuple[tf.Tensor, str]:
+  """Pads explicitly where the op cannot; returns (inputs, padding for the op).
+
+  The border is filled as `tf.pad` does with mode `padding_value` (zeros, a reflection
+  without the edge, or a mirror with the edge).
+  """
+  op_padding = conv_op_padding(paddings, padding_value)
+  if op_padding == SAME or all(p == VALID for p in paddings):
+    return inputs, op_padding
   spatial = [pad_amounts(p, k, r) for p, k, r in zip(paddings, kernel_shape, rate)]
   if channels_first(data_format):
     full = [(0, 0), (0, 0)] + spatial
   else:
     full = [(0, 0)] + spatial + [(0, 0)]
-  return tf.pad(inputs, full), VALID
+  return tf.pad(inputs, full, mode=padding_value), VALID
 
 
 def _output_size(size, kernel: int, stride: int, rate: int, padding: str):
@@ -278,7 +335,8 @@ def guard_empty_batch(run: Callable[[], tf.Tensor], op_inputs: tf.Tensor, kernel
   positive the op runs as is; when it is statically 0 we return zeros of the right
   shape; when it is unknown a `tf.cond` picks one of the two at run time.
   """
-  batch = op_inputs.shape[0]
+  # dimension_value: TF1 shapes (legacy mode) hold tf.compat.v1.Dimension objects.
+  batch = tf.compat.dimension_value(op_inputs.shape[0])
   if batch is not None and batch > 0:
     return run()
   first = channels_first(data_format)

@@ -324,6 +324,18 @@ class LSTM(rnn_core.RNNCore):
     self._ensure_is_connected()
     return self._b_gates
 
+  # Sonnet 1's private attribute names, which its users read (read-only aliases: no new
+  # tracked attributes, so `variables` and checkpoint keys stay the same).
+  @property
+  def _w_xh(self) -> tf.Variable:
+    """Sonnet 1's name of `w_gates`."""
+    return self._w_gates
+
+  @property
+  def _b(self) -> tf.Variable:
+    """Sonnet 1's name of `b_gates`."""
+    return self._b_gates
+
 
 class GRU(rnn_core.RNNCore):
   """Gated recurrent unit core (Cho et al., 2014).
