@@ -73,7 +73,8 @@ class ModuleReprTest(tf.test.TestCase):
     self.assertEqual(repr(second), "Linear(output_size=3, name='lin_1')")
 
   def test_mlp_shows_activation_by_name(self):
-    self.assertEqual(repr(snt.nets.MLP([32, 10])), "MLP(output_sizes=[32, 10], name='mlp')")
+    first = snt.nets.MLP([32, 10])  # Kept alive: it keeps its name taken.
+    self.assertEqual(repr(first), "MLP(output_sizes=[32, 10], name='mlp')")
     self.assertEqual(repr(snt.nets.MLP([32, 10], activation=tf.nn.tanh)),
                      "MLP(output_sizes=[32, 10], activation=tanh, name='mlp_1')")
 
