@@ -94,7 +94,8 @@ class ModuleReprTest(tf.test.TestCase):
                      "name='batch_apply')")
 
   def test_module_from_function(self):
-    self.assertEqual(repr(snt.Module(_double)), "Module(build=_double, name='_double')")
+    first = snt.Module(_double)  # Kept alive: it keeps its name taken.
+    self.assertEqual(repr(first), "Module(build=_double, name='_double')")
     self.assertEqual(repr(snt.Module(lambda x: x, name="ident")),
                      "Module(build=<lambda>, name='ident')")
     self.assertEqual(repr(snt.Module(functools.partial(_double))),
