@@ -163,6 +163,8 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
       with tf.Graph().as_default():
         super().__init__(name=module_name)
     self._name_scope = tf.name_scope(scope_name + "/")
+    if graph is naming.EAGER:
+      naming.hold_eager_name(self, scope_name)
     # The attributes described in module_state's docstring.
     self._snt_state = state = module_state.ModuleState(scope_name, module_name, own_getters)
     self._custom_getter = custom_getter
@@ -208,28 +210,10 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
       snt.DifferentGraphError: if the module was connected in another graph before.
     """
     state = _state_of(self)
-    _check_same_graph(state)
-    module_state.record_use(self, state)
-    # Eager ops have no names: skip the name scope there (it costs time on every call).
-    op_scope = (contextlib.nullcontext() if tf.executing_eagerly()
-                else tf.name_scope(state.module_name))
-    # A failed first call also takes back the attributes it set (e.g. `self._w`).
-    before = None if state.is_connected else module_state.attribute_snapshot(self)
-    if before is not None and "keras" in sys.modules:
-      _check_not_first_called_in_keras_layer(self)
-    with _connection_scope(self, state, "_build") as frame, op_scope as name_scope:
-      outputs = _call_and_undo_on_error(self, frame, self._build, args, kwargs, before)
-    if before is not None:  # Undone, as the variables, if an enclosing call fails.
-      module_state.record_first_connection(self, state.graph, before)
-    if state.graph is None:
-      state.graph = naming.outer_graph()
-    state.is_connected = True
-    if (state.graph is not naming.EAGER and
-        tf.compat.v1.get_default_graph() is state.graph):
-      assert name_scope is not None  # Not eager: `op_scope` was a tf.name_scope.
-      state.connected_subgraphs.append(ConnectedSubGraph(
-          self, name_scope.rstrip("/"), SubgraphInputs(args, kwargs), outputs))
-    return outputs
+    if state.is_connected:
+      return _connect(self, state, args, kwargs)
+    with module_state.first_call_lock(self):  # Concurrent first calls: one creates.
+      return _connect(self, state, args, kwargs)
 
   @contextlib.contextmanager
   def _enter_variable_scope(self, reuse: Any = None) -> Iterator[None]:
@@ -440,6 +424,34 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
       naming.register_module(self)
 
 
+def _connect(module: AbstractModule, state: module_state.ModuleState, args: Sequence[Any],
+             kwargs: dict[str, Any]) -> Any:
+  """`AbstractModule.__call__`'s work: runs `_build` in the module's scope."""
+  _check_same_graph(state)
+  module_state.record_use(module, state)
+  # Eager ops have no names: skip the name scope there (it costs time on every call).
+  op_scope = (contextlib.nullcontext() if tf.executing_eagerly()
+              else tf.name_scope(state.module_name))
+  # A failed first call also takes back the attributes it set (e.g. `module._w`).
+  before = None if state.is_connected else module_state.attribute_snapshot(module)
+  if before is not None and "keras" in sys.modules:
+    _check_not_first_called_in_keras_layer(module)
+  build = module._build  # noqa: SLF001 (the module's own method, called by its __call__)
+  with _connection_scope(module, state, "_build") as frame, op_scope as name_scope:
+    outputs = _call_and_undo_on_error(module, frame, build, args, kwargs, before)
+  if before is not None:  # Undone, as the variables, if an enclosing call fails.
+    module_state.record_first_connection(module, state.graph, before)
+  if state.graph is None:
+    state.graph = naming.outer_graph()
+  state.is_connected = True
+  if (state.graph is not naming.EAGER and
+      tf.compat.v1.get_default_graph() is state.graph):
+    assert name_scope is not None  # Not eager: `op_scope` was a tf.name_scope.
+    state.connected_subgraphs.append(ConnectedSubGraph(
+        module, name_scope.rstrip("/"), SubgraphInputs(args, kwargs), outputs))
+  return outputs
+
+
 def _check_same_graph(state: module_state.ModuleState) -> None:
   """Raises `snt.DifferentGraphError` if the module was connected in another graph."""
   graph = naming.outer_graph()
@@ -639,13 +651,24 @@ def reuse_variables(method: Callable[..., Any]) -> Callable[..., Any]:
     if not isinstance(self, AbstractModule):
       raise TypeError(ERR_REUSE_NOT_MODULE.format(self))
     state = _state_of(self)
-    _check_same_graph(state)
-    module_state.record_use(self, state)
-    with _connection_scope(self, state, method.__name__) as frame:
-      with tf.name_scope(state.module_name), tf.name_scope(method_name):
-        outputs = _call_and_undo_on_error(self, frame, method, (self,) + args, kwargs)
-    if state.graph is None:
-      state.graph = naming.outer_graph()
-    return outputs
+    if method.__name__ in state.tf1_usage["probed"]:
+      return _call_method(self, state, method, method_name, args, kwargs)
+    with module_state.first_call_lock(self):  # Concurrent first calls: one creates.
+      return _call_method(self, state, method, method_name, args, kwargs)
 
   return wrapper
+
+
+def _call_method(module: AbstractModule, state: module_state.ModuleState,
+                 method: Callable[..., Any], method_name: str, args: Sequence[Any],
+                 kwargs: dict[str, Any]) -> Any:
+  """`reuse_variables`' work: runs `method` in the module's scope."""
+  _check_same_graph(state)
+  module_state.record_use(module, state)
+  with _connection_scope(module, state, method.__name__) as frame:
+    with tf.name_scope(state.module_name), tf.name_scope(method_name):
+      outputs = _call_and_undo_on_error(module, frame, method, (module,) + tuple(args),
+                                        kwargs)
+  if state.graph is None:
+    state.graph = naming.outer_graph()
+  return outputs

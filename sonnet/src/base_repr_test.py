@@ -73,7 +73,8 @@ class ModuleReprTest(tf.test.TestCase):
     self.assertEqual(repr(second), "Linear(output_size=3, name='lin_1')")
 
   def test_mlp_shows_activation_by_name(self):
-    self.assertEqual(repr(snt.nets.MLP([32, 10])), "MLP(output_sizes=[32, 10], name='mlp')")
+    first = snt.nets.MLP([32, 10])  # Kept alive: it keeps its name taken.
+    self.assertEqual(repr(first), "MLP(output_sizes=[32, 10], name='mlp')")
     self.assertEqual(repr(snt.nets.MLP([32, 10], activation=tf.nn.tanh)),
                      "MLP(output_sizes=[32, 10], activation=tanh, name='mlp_1')")
 
@@ -93,7 +94,8 @@ class ModuleReprTest(tf.test.TestCase):
                      "name='batch_apply')")
 
   def test_module_from_function(self):
-    self.assertEqual(repr(snt.Module(_double)), "Module(build=_double, name='_double')")
+    first = snt.Module(_double)  # Kept alive: it keeps its name taken.
+    self.assertEqual(repr(first), "Module(build=_double, name='_double')")
     self.assertEqual(repr(snt.Module(lambda x: x, name="ident")),
                      "Module(build=<lambda>, name='ident')")
     self.assertEqual(repr(snt.Module(functools.partial(_double))),

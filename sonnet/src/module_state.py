@@ -15,11 +15,17 @@ through the functions and `ModuleState` methods here. This file imports neither 
 
 A call records in its frame (`naming.Frame.created`) everything it creates: variables, new
 sub-modules, first connections of sub-modules. If the call fails, `undo_creations` takes
-them back, so a later call starts from where the failed one started.
+them back, so a later call starts from where the failed one started. `first_call_lock`
+serialises concurrent first calls of one module.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+import contextlib
+import threading
 from typing import Any
+import weakref
+
+import tensorflow as tf
 
 from sonnet.src import naming
 
@@ -377,3 +383,37 @@ def _remove_from_collections(variable: Any, loss: Any) -> None:
   for collection_key in keys:
     items = graph.get_collection_ref(collection_key)
     items[:] = [x for x in items if x is not variable and x is not loss]
+
+
+# module -> the lock its first calls take (one per module: unrelated modules never wait).
+_first_call_locks: "weakref.WeakKeyDictionary[Any, threading.RLock]" = (
+    weakref.WeakKeyDictionary())
+_first_call_locks_guard = threading.Lock()
+
+
+@contextlib.contextmanager
+def first_call_lock(module: Any) -> Iterator[None]:
+  """Serialises the first calls of `module`'s methods across threads.
+
+  Without it, threads making the first call of a new module at once would each create its
+  variables, and all but one would compute with variables the module then drops. A thread
+  that waited sees the module connected and reuses its variables. Inside a replica
+  function of a `tf.distribute` strategy no lock is taken: the strategy runs its replica
+  threads one at a time and switches between them at cross-replica calls (an all-reduce),
+  where a lock held across the switch would deadlock.
+
+  Args:
+    module: the module whose method is called for the first time.
+
+  Yields:
+    None, with the module's lock held (re-entrant: a module may call itself).
+  """
+  if tf.distribute.has_strategy() and not tf.distribute.in_cross_replica_context():
+    yield
+    return
+  with _first_call_locks_guard:
+    lock = _first_call_locks.get(module)
+    if lock is None:
+      lock = _first_call_locks[module] = threading.RLock()
+  with lock:
+    yield

@@ -133,6 +133,43 @@ def call_scope_name(frame: "Frame", reserved: Any, name: str) -> str:
   return candidate
 
 
+# Eager scope name -> how many live objects (its module, the variables created under it)
+# hold it. TensorFlow caches one eager kernel per distinct variable name (the `debug_name`
+# of its VarHandleOp, about 36 KB each, never freed), so handing out ever new names to
+# modules that are created and dropped in a loop grows memory without bound. A name whose
+# holders are all gone is handed out again instead.
+_eager_name_holders: collections.Counter = collections.Counter()
+
+
+def hold_eager_name(owner: Any, scope_name: str) -> None:
+  """Keeps the eager scope name `scope_name` and its prefixes reserved while `owner` lives.
+
+  Args:
+    owner: a module, or a variable created in its scope.
+    scope_name: the module's full scope name in eager mode (`mlp/linear_0` holds
+      `mlp/linear_0` and `mlp`).
+  """
+  parts = scope_name.split("/")
+  names = tuple("/".join(parts[:i]) for i in range(1, len(parts) + 1))
+  with _used_names_lock:
+    _eager_name_holders.update(names)
+  weakref.finalize(owner, _release_eager_names, names)
+
+
+def _release_eager_names(names: tuple[str, ...]) -> None:
+  """Drops one holder of each name; frees a name once it has none."""
+  with _used_names_lock:
+    used = _used_names.get(EAGER)
+    for name in names:
+      _eager_name_holders[name] -= 1
+      if _eager_name_holders[name] > 0:
+        continue
+      del _eager_name_holders[name]
+      if used is not None:
+        # Also drops its next-suffix hint if it was a base name: the search stays right.
+        used.pop(name, None)
+
+
 def reset_eager_names() -> None:
   """Forgets the scope names handed out in eager mode (for tests and notebooks)."""
   with _used_names_lock:

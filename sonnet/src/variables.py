@@ -258,6 +258,8 @@ class _ModuleVariableStore:
               synchronization=synchronization, aggregation=aggregation)
         if reuse_cache is not None:
           reuse_cache[name] = variable
+        elif graph is naming.EAGER and scope:
+          naming.hold_eager_name(variable, scope)  # A live variable keeps its name taken.
       # Tracking inside init_scope: a pending checkpoint restore applies here, eagerly.
       self._state.record_variable(self._frame, key, variable,
                                   spec=(tuple(shape_list), dtype), regularizer=regularizer)
