@@ -71,6 +71,9 @@ def _eager_variables(collection: str) -> list[Any]:
     store = module.__dict__.get(module_state.VARIABLES_ATTRIBUTE)
     if not store:
       continue
+    state = module.__dict__.get(module_state.STATE_ATTRIBUTE)
+    if state is not None and state.graph is not naming.EAGER:
+      continue  # A graph's variables are found in its collections, not here.
     for variable in store.values():
       if collection == TRAINABLE_VARIABLES and not getattr(variable, "trainable", True):
         continue
