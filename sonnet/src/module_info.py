@@ -57,7 +57,7 @@ class SubgraphInputs(collections.namedtuple("SubgraphInputs", ("args", "kwargs")
       build: the bound `_build` (or method) they were passed to, for access by name.
     """
     inputs = super().__new__(cls, args, kwargs)
-    inputs._build = build  # pylint: disable=protected-access
+    inputs.__dict__["_build"] = build  # A namedtuple subclass: it has a __dict__.
     return inputs
 
   def as_dict(self) -> dict[str, Any]:

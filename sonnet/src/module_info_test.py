@@ -88,7 +88,7 @@ class ObserveConnectionsTest(tf.test.TestCase):
 
   def test_observes_nested_modules_innermost_first_in_every_mode(self):
     for graph_mode in (False, True):
-      seen = []
+      seen: list = []
       with (tf.Graph().as_default() if graph_mode else tf.init_scope()):
         outer = Outer()
         x = tf.ones([2])

@@ -17,11 +17,11 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__fi
 class AliasesTest(absltest.TestCase):
 
   def test_paths_resolve_to_public_objects(self):
+    import sonnet.python.custom_getters.bayes_by_backprop as bbb  # pylint: disable=g-import-not-at-top
     from sonnet.python.modules import basic  # pylint: disable=g-import-not-at-top
     from sonnet.python.modules import util  # pylint: disable=g-import-not-at-top
     from sonnet.python.modules.nets import mlp  # pylint: disable=g-import-not-at-top
     from sonnet.python.ops import nest  # pylint: disable=g-import-not-at-top
-    import sonnet.python.custom_getters.bayes_by_backprop as bbb  # pylint: disable=g-import-not-at-top
 
     self.assertIs(basic.Linear, snt.Linear)
     self.assertIs(util.SUPPORTED, snt.SUPPORTED)

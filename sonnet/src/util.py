@@ -272,10 +272,12 @@ def remove_unsupported_kwargs(module_or_fn: Any,
 
 # --- Names ----------------------------------------------------------------------------
 
-# An underscore goes between a lowercase letter and an uppercase letter or digit
-# (`lstm1` -> `lstm_1`), and before a capitalised word that follows an uppercase letter
-# or a digit (`LSTMModule` -> `lstm_module`); digits run on into what follows them.
-_SNAKE_BOUNDARY_RE = re.compile(r"(?<=[a-z])(?=[A-Z0-9])|(?<=[A-Z0-9])(?=[A-Z][a-z])")
+# Underscores go between a lowercase and an uppercase letter (`lstmModule`) and before a
+# capitalised word that follows an uppercase letter or a digit (`LSTMModule`, `P56Object`);
+# then, within each underscore-separated part, before the first digit that follows a
+# lowercase letter (`lstm1` -> `lstm_1`, `version123p56` -> `version_123p56`).
+_CAPITAL_BOUNDARY_RE = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z0-9])(?=[A-Z][a-z])")
+_DIGIT_BOUNDARY_RE = re.compile(r"(?<=[a-z])(?=[0-9])")
 
 
 def to_snake_case(camel_case: str) -> str:
@@ -291,7 +293,9 @@ def to_snake_case(camel_case: str) -> str:
   Returns:
     The snake_case name, without leading or trailing underscores.
   """
-  return _SNAKE_BOUNDARY_RE.sub("_", camel_case).lower().strip("_")
+  parts = _CAPITAL_BOUNDARY_RE.sub("_", camel_case).split("_")
+  parts = [_DIGIT_BOUNDARY_RE.sub("_", part, count=1) for part in parts]
+  return "_".join(parts).lower().strip("_")
 
 
 def name_for_callable(func: Any) -> str | None:

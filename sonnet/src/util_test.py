@@ -174,7 +174,9 @@ class NamesTest(parameterized.TestCase, tf.test.TestCase):
       ("UpperCamelCase", "upper_camel_case"), ("LSTMModule", "lstm_module"),
       ("lstm1", "lstm_1"), ("LSTM1", "lstm1"), ("__private__", "private"),
       ("endsWithXYZ", "ends_with_xyz"), ("version123P56VFXObject", "version_123p56vfx_object"),
-      ("versionVfx123P56Object", "version_vfx_123p56_object"), ("snake_case", "snake_case"))
+      ("versionVfx123P56Object", "version_vfx_123p56_object"), ("snake_case", "snake_case"),
+      ("version123p56vfxObject", "version_123p56vfx_object"),
+      ("versionVFX123P56Object", "version_vfx123p56_object"))
   def test_to_snake_case(self, camel, snake):
     self.assertEqual(snt.to_snake_case(camel), snake)
 
@@ -237,7 +239,7 @@ class VariableSummaryTest(tf.test.TestCase):
       self.assertEqual(util._human_readable_bytes(num_bytes), text)  # noqa: SLF001
 
   def test_notify_about_new_variables(self):
-    seen = []
+    seen: list = []
     linear = snt.Linear(3)
     with snt.notify_about_new_variables(seen.append):
       linear(tf.ones([1, 2]))
@@ -251,7 +253,7 @@ class VariableSummaryTest(tf.test.TestCase):
       getter(**kwargs)
       return variable
 
-    seen = []
+    seen: list = []
     with tf.Graph().as_default():
       with snt.notify_about_new_variables(seen.append):
         with tf.compat.v1.variable_scope("s", custom_getter=two_variables):
