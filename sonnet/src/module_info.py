@@ -146,6 +146,11 @@ class ModuleInfo(str):
     info.connected_subgraphs = connected_subgraphs
     return info
 
+  def __reduce__(self) -> tuple[Any, ...]:
+    # str's own reduction would call __new__ with the JSON text only (copy, pickle).
+    return (type(self), (self.module_name, self.scope_name, self.class_name,
+                         self.connected_subgraphs))
+
   def __repr__(self) -> str:
     return (f"ModuleInfo(module_name={self.module_name!r}, scope_name={self.scope_name!r}, "
             f"class_name={self.class_name!r}, "

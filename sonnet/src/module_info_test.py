@@ -2,12 +2,14 @@
 # Licensed under the Apache License, Version 2.0.
 """Tests for module info: the "sonnet" graph collection, SubgraphInputs, observers."""
 
+import copy
 import json
 import os
 
 import tensorflow as tf
 
 import sonnet as snt
+from sonnet.src import module_info
 
 
 class Identity(snt.AbstractModule):
@@ -43,6 +45,12 @@ class CollectionTest(tf.test.TestCase):
     self.assertEqual(json.loads(records[0]),
                      {"class_name": f"{__name__}.Identity", "module_name": "b",
                       "scope_name": "b"})
+
+  def test_record_copies(self):
+    record = module_info.ModuleInfo("a", "outer/a", "pkg.A", [])
+    copied = copy.deepcopy(record)
+    self.assertEqual((copied, copied.scope_name, copied.connected_subgraphs),
+                     (record, "outer/a", []))
 
   def test_no_records_in_eager_mode(self):
     Identity()(tf.ones([1]))
@@ -95,7 +103,8 @@ class ObserveConnectionsTest(tf.test.TestCase):
         with snt.observe_connections(seen.append):
           outputs = outer(x)
         outer(x)  # Outside the context: not observed.
-      self.assertEqual([s.module.module_name for s in seen], ["first", "second", "outer"])
+      self.assertEqual([s.module.module_name for s in seen[:2]], ["first", "second"])
+      self.assertIs(seen[2].module, outer)
       self.assertIs(seen[0].inputs["inputs"], x)
       self.assertIs(seen[1].inputs["inputs"], seen[0].outputs)
       self.assertIs(seen[2].outputs, outputs)
