@@ -22,8 +22,9 @@ _tensorflow_check.check_tensorflow()
 # sonnet/src/conformance/api_test.py checks them against `dir(snt)` and against the
 # checked-in list of the public API. Importing the resampler loads its op library if it
 # can (a missing one is reported by the first call).
+from sonnet import custom_getters
+from sonnet import experimental
 from sonnet import nets
-from sonnet.src import custom_getters
 from sonnet.src import initializers
 from sonnet.src import nest
 from sonnet.src.affine_warp_constraints import AffineWarpConstraints
@@ -67,6 +68,7 @@ from sonnet.src.conv_lstm import Conv3DLSTM
 from sonnet.src.conv_transpose import Conv1DTranspose
 from sonnet.src.conv_transpose import Conv2DTranspose
 from sonnet.src.conv_transpose import Conv3DTranspose
+from sonnet.src.custom_getters import custom_getter_router
 from sonnet.src.embed import Embed
 from sonnet.src.errors import DifferentGraphError
 from sonnet.src.errors import Error
@@ -86,6 +88,9 @@ from sonnet.src.group_norm import InstanceNorm
 from sonnet.src.keras_layer import KerasLayer
 from sonnet.src.layer_norm import LayerNorm
 from sonnet.src.linear import Linear
+from sonnet.src.module_info import ModuleInfoError
+from sonnet.src.module_info import observe_connections
+from sonnet.src.module_info import SONNET_COLLECTION_NAME
 from sonnet.src.ops.resampler import resampler
 from sonnet.src.ops.resampler import resampler_is_available
 from sonnet.src.pondering_rnn import ACTCore
@@ -119,6 +124,19 @@ from sonnet.src.unroll import static_unroll
 from sonnet.src.util import check_initializers
 from sonnet.src.util import check_partitioners
 from sonnet.src.util import check_regularizers
+from sonnet.src.util import count_variables_by_type
+from sonnet.src.util import deprecation_warning
+from sonnet.src.util import has_variable_scope
+from sonnet.src.util import MAYBE_SUPPORTED
+from sonnet.src.util import name_for_callable
+from sonnet.src.util import NOT_SUPPORTED
+from sonnet.src.util import notify_about_new_variables
+from sonnet.src.util import parse_string_to_constructor
+from sonnet.src.util import remove_unsupported_kwargs
+from sonnet.src.util import summarize_variables
+from sonnet.src.util import SUPPORTED
+from sonnet.src.util import supports_kwargs
+from sonnet.src.util import to_snake_case
 from sonnet.src.variable_utils import count_parameters
 from sonnet.src.variable_utils import count_parameters_by_module
 from sonnet.src.variable_utils import format_variable_map
@@ -170,13 +188,17 @@ __all__ = [
     "Conv3DTranspose",
     "count_parameters",
     "count_parameters_by_module",
+    "count_variables_by_type",
+    "custom_getter_router",
     "custom_getters",
     "DeepRNN",
+    "deprecation_warning",
     "DepthwiseConv2D",
     "DifferentGraphError",
     "dynamic_unroll",
     "Embed",
     "Error",
+    "experimental",
     "FlattenTrailingDimensions",
     "format_variable_map",
     "format_variables",
@@ -190,6 +212,7 @@ __all__ = [
     "GridWarper",
     "GroupNorm",
     "GRU",
+    "has_variable_scope",
     "highway_core_with_recurrent_dropout",
     "HighwayCore",
     "IncompatibleShapeError",
@@ -204,19 +227,27 @@ __all__ = [
     "lstm_with_recurrent_dropout",
     "lstm_with_zoneout",
     "LSTMState",
+    "MAYBE_SUPPORTED",
     "merge_leading_dims",
     "MergeDims",
     "ModelRNN",
     "Module",
+    "ModuleInfoError",
+    "name_for_callable",
     "nest",
     "nets",
+    "NOT_SUPPORTED",
     "NotConnectedError",
+    "notify_about_new_variables",
     "NotInitializedError",
     "NotSupportedError",
+    "observe_connections",
     "ParentNotBuiltError",
+    "parse_string_to_constructor",
     "RecurrentDropoutWrapper",
     "REFLECT_PADDING",
     "RelationalMemory",
+    "remove_unsupported_kwargs",
     "resampler",
     "resampler_is_available",
     "Residual",
@@ -234,10 +265,15 @@ __all__ = [
     "Sequential",
     "SkipConnectionCore",
     "SliceByDim",
+    "SONNET_COLLECTION_NAME",
     "split_leading_dim",
     "static_unroll",
+    "summarize_variables",
+    "SUPPORTED",
+    "supports_kwargs",
     "SYMMETRIC_PADDING",
     "TileByDim",
+    "to_snake_case",
     "trainable_initial_state",
     "TrainableInitialState",
     "TrainableVariable",

@@ -127,6 +127,10 @@ def metadata(source_root, version, tf_version=None):
     if tf_version is not None:
       lines += ['Requires-Dist: %s; extra == "%s"' % (r, extra) for r in requirements]
     lines.append("Provides-Extra: %s" % extra)
+  # Extras that do not depend on the TensorFlow build: listed in the sdist too.
+  for extra, requirements in tool.get("extras", {}).items():
+    lines += ['Requires-Dist: %s; extra == "%s"' % (r, extra) for r in requirements]
+    lines.append("Provides-Extra: %s" % extra)
   if tf_version is None:
     lines += ["Dynamic: Summary", "Dynamic: Requires-Dist"]
   lines.append("Description-Content-Type: text/markdown")

@@ -206,7 +206,8 @@ class WheelTest(unittest.TestCase):
     pin = ">=%d.%d,<%d.%d" % (major, minor, major, minor + 1)
     self.assertEqual(metadata.get_all("Requires-Dist"), [
         "numpy>=1.26.0", "absl-py>=1.0.0", 'tensorflow-cpu%s; extra == "cpu"' % pin,
-        'tensorflow%s; extra == "gpu"' % pin])
+        'tensorflow%s; extra == "gpu"' % pin,
+        'tensorflow-probability==0.25.0; extra == "bayes"', 'tf-keras==2.21.0; extra == "bayes"'])
     self.assertEqual(metadata["Name"], "sonnet1-tf")
     self.assertNotIn("+", metadata["Version"])
     self.assertEqual(metadata["License-Expression"], "Apache-2.0")
@@ -285,7 +286,7 @@ class SdistTest(unittest.TestCase):
     self.assertEqual(pkg_info["Version"], version)
     # The TensorFlow pins depend on the TensorFlow the wheel is built against.
     self.assertEqual(pkg_info.get_all("Dynamic"), ["Summary", "Requires-Dist"])
-    self.assertEqual(pkg_info.get_all("Provides-Extra"), ["cpu", "gpu"])
+    self.assertEqual(pkg_info.get_all("Provides-Extra"), ["cpu", "gpu", "bayes"])
 
 
 @pytest.mark.slow

@@ -22,6 +22,7 @@ import tensorflow as tf
 
 from sonnet.src import custom_getters as custom_getters_lib
 from sonnet.src import errors
+from sonnet.src import module_info
 from sonnet.src import module_repr
 from sonnet.src import module_state
 from sonnet.src import naming
@@ -61,7 +62,7 @@ ERR_REUSE_NOT_MODULE = (
     "reuse_variables can only decorate methods of Sonnet modules "
     "(snt.AbstractModule); {!r} is not one.")
 
-SubgraphInputs = collections.namedtuple("SubgraphInputs", ("args", "kwargs"))
+SubgraphInputs = module_info.SubgraphInputs
 ConnectedSubGraph = collections.namedtuple("ConnectedSubGraph",
                                            ("module", "name_scope", "inputs", "outputs"))
 
@@ -153,6 +154,10 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
     parent_getters: tuple[Any, ...] = ()
     if parent_state is not None:
       parent_getters = parent_state.custom_getters
+    elif parent_frame is None:
+      # Sonnet 1: a module built inside `variable_scope(custom_getter=...)` applies it.
+      scope_getter = custom_getters_lib.enclosing_scope_getter()
+      parent_getters = (scope_getter,) if scope_getter is not None else ()
     getter = custom_getters_lib.normalize_custom_getter(custom_getter, scope_name)
     own_getters = parent_getters + ((getter,) if getter is not None else ())
     if tf.executing_eagerly():
@@ -444,11 +449,17 @@ def _connect(module: AbstractModule, state: module_state.ModuleState, args: Sequ
   if state.graph is None:
     state.graph = naming.outer_graph()
   state.is_connected = True
-  if (state.graph is not naming.EAGER and
-      tf.compat.v1.get_default_graph() is state.graph):
-    assert name_scope is not None  # Not eager: `op_scope` was a tf.name_scope.
-    state.connected_subgraphs.append(ConnectedSubGraph(
-        module, name_scope.rstrip("/"), SubgraphInputs(args, kwargs), outputs))
+  in_graph = (state.graph is not naming.EAGER and
+              tf.compat.v1.get_default_graph() is state.graph)
+  if in_graph or module_info.has_observers():
+    subgraph = ConnectedSubGraph(
+        module, state.module_name if name_scope is None else name_scope.rstrip("/"),
+        SubgraphInputs(args, kwargs, build), outputs)
+    if in_graph:
+      if not state.connected_subgraphs:  # The first connection in this graph.
+        module_info.register(module, state.graph, state.connected_subgraphs)
+      state.connected_subgraphs.append(subgraph)
+    module_info.notify(subgraph)
   return outputs
 
 

@@ -7,13 +7,19 @@ A custom getter has the signature `custom_getter(getter, name, *args, **kwargs)`
 from it (a `tf.Tensor` is fine). Give one to a module with `custom_getter=`: it applies to
 the module's variables and to those of its sub-modules. A dict maps regular expressions,
 matched (`re.match`) against the variable name relative to the module, to getters.
+
+A module constructed inside `tf.compat.v1.variable_scope(..., custom_getter=getter)` (at
+top level, not inside another module) also applies that getter, as in Sonnet 1, outside
+its own.
 """
 
 import collections.abc
 from collections.abc import Callable, Mapping
 import re
+import threading
 from typing import Any
 
+from absl import logging
 import tensorflow as tf
 
 from sonnet.src import argument_checks
@@ -121,3 +127,162 @@ def non_trainable(getter: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
   """
   kwargs["trainable"] = False
   return getter(*args, **kwargs)
+
+
+def enclosing_scope_getter() -> CustomGetter | None:
+  """The custom getter of the current `tf.compat.v1` variable scope, if it has one.
+
+  Returns:
+    The getter, or None.
+  """
+  return tf.compat.v1.get_variable_scope().custom_getter
+
+
+class Context:
+  """A custom getter that applies `getter` only inside `with context:` blocks.
+
+  ```python
+  noisy = snt.custom_getters.Context(add_noise_getter)
+  with tf.compat.v1.variable_scope("", custom_getter=noisy):
+    linear = snt.Linear(10)
+  clean = linear(x)       # The plain variables.
+  with noisy:
+    noisy_out = linear(x)  # What add_noise_getter returns for them.
+  ```
+
+  Blocks may nest; the getter applies until the outermost one exits. Each context is
+  independent of the others.
+  """
+
+  def __init__(self, getter: CustomGetter, verbose: bool = False):
+    """Constructs the context.
+
+    Args:
+      getter: the custom getter to apply inside the context.
+      verbose: log (absl, info) the name of each variable the getter is applied to.
+    """
+    self._getter = getter
+    self._verbose = verbose
+    self._local = threading.local()
+
+  def _depth(self) -> int:
+    return getattr(self._local, "depth", 0)
+
+  def __enter__(self) -> "Context":
+    self._local.depth = self._depth() + 1
+    return self
+
+  def __exit__(self, *unused_exc: Any) -> None:
+    self._local.depth = self._depth() - 1
+
+  def __call__(self, getter: Callable[..., Any], name: str, *args: Any,
+               **kwargs: Any) -> Any:
+    """The custom getter: `getter`'s variable outside the context, `self.getter`'s inside.
+
+    Args:
+      getter: the underlying getter.
+      name: the variable's full name.
+      *args: passed on.
+      **kwargs: passed on.
+
+    Returns:
+      The variable or what the context's getter makes of it.
+    """
+    if self._depth() > 0:
+      if self._verbose:
+        logging.info("Context custom getter applied to variable %s.", name)
+      return self._getter(getter, name, *args, **kwargs)
+    return getter(name, *args, **kwargs)
+
+
+def override_args(**kwargs: Any) -> CustomGetter:
+  """A custom getter that sets arguments of every variable request, e.g. `trainable`.
+
+  ```python
+  local = snt.custom_getters.override_args(
+      collections=[tf.compat.v1.GraphKeys.LOCAL_VARIABLES])
+  linear = snt.Linear(10, custom_getter=local)  # Its variables are local variables.
+  ```
+
+  Args:
+    **kwargs: the arguments to pass to the getter, replacing what was requested.
+
+  Returns:
+    The custom getter.
+  """
+  overrides = dict(kwargs)
+
+  def getter_with_overrides(getter, *args, **request_kwargs):
+    request_kwargs.update(overrides)
+    return getter(*args, **request_kwargs)
+
+  return getter_with_overrides
+
+
+def override_default_args(**kwargs: Any) -> CustomGetter:
+  """Like `override_args`, but only for arguments the request leaves unset (or None).
+
+  Args:
+    **kwargs: the default arguments.
+
+  Returns:
+    The custom getter.
+  """
+  defaults = dict(kwargs)
+
+  def getter_with_defaults(getter, *args, **request_kwargs):
+    for key, value in defaults.items():
+      if request_kwargs.get(key) is None:
+        request_kwargs[key] = value
+    return getter(*args, **request_kwargs)
+
+  return getter_with_defaults
+
+
+def _identity_name(name: str) -> str:
+  return name
+
+
+def restore_initializer(filename: str, name_fn: Callable[[str], str] | None = None,
+                        collection: str | None = tf.compat.v1.GraphKeys.GLOBAL_VARIABLES
+                        ) -> CustomGetter:
+  """A custom getter that initializes variables from a checkpoint.
+
+  Each new variable in `collection` starts from the checkpoint's tensor
+  `name_fn(variable name)` instead of its initializer (names without `:0`, e.g.
+  `linear/w`, as a `tf.compat.v1.train.Saver` writes them). Variables already created are
+  returned unchanged.
+
+  ```python
+  getter = snt.custom_getters.restore_initializer(tf.train.latest_checkpoint(directory))
+  with tf.compat.v1.variable_scope("", custom_getter=getter):
+    linear = snt.Linear(10, name="linear")
+  ```
+
+  Args:
+    filename: the checkpoint (a path prefix, as `tf.train.latest_checkpoint` returns).
+    name_fn: maps the variable's full name to the checkpoint key (default: the same).
+    collection: only variables that go into this collection are restored (graph mode
+      collections; the default `GLOBAL_VARIABLES` holds every variable unless `collections`
+      says otherwise; `TRAINABLE_VARIABLES` is implied by `trainable=True`). None: all.
+
+  Returns:
+    The custom getter. A variable whose key is missing from the checkpoint, or whose
+    shape differs, raises (`tf.errors.NotFoundError`, `ValueError`) when it is created.
+  """
+  name_fn = _identity_name if name_fn is None else name_fn
+
+  def restoring_getter(getter, name, *args, **kwargs):
+    collections = list(kwargs.get("collections") or
+                       [tf.compat.v1.GraphKeys.GLOBAL_VARIABLES])
+    if (kwargs.get("trainable", True) and
+        tf.compat.v1.GraphKeys.TRAINABLE_VARIABLES not in collections):
+      collections.append(tf.compat.v1.GraphKeys.TRAINABLE_VARIABLES)
+    if collection is None or collection in collections:
+      # Imported here: variable_utils builds on the module core, which imports this file.
+      from sonnet.src import variable_utils
+      kwargs["initializer"] = variable_utils.restore_initializer(filename, name_fn(name),
+                                                                     scope="")
+    return getter(name, *args, **kwargs)
+
+  return restoring_getter

@@ -1,8 +1,12 @@
 # Copyright 2026 The Sonnet Authors. All Rights Reserved.
 # Licensed under the Apache License, Version 2.0.
-"""Tests for check_initializers / check_regularizers / check_partitioners."""
+"""Tests for the utilities: check_* dicts, kwargs introspection, names, variable summaries."""
+
+import functools
+from unittest import mock
 
 from absl.testing import parameterized
+import numpy as np
 import tensorflow as tf
 
 import sonnet as snt
@@ -113,3 +117,159 @@ class VariableOptionsTest(parameterized.TestCase, tf.test.TestCase):
 
 if __name__ == "__main__":
   tf.test.main()
+
+
+class SupportsKwargsTest(tf.test.TestCase):
+
+  def test_functions(self):
+    def fixed(x, y, *, z=1):
+      return x + y + z
+
+    def open_ended(x, **kwargs):
+      return x, kwargs
+
+    self.assertEqual(snt.supports_kwargs(fixed, ["x", "z"]), snt.SUPPORTED)
+    self.assertEqual(snt.supports_kwargs(fixed, "w"), snt.NOT_SUPPORTED)
+    self.assertEqual(snt.supports_kwargs(open_ended, "x"), snt.SUPPORTED)
+    self.assertEqual(snt.supports_kwargs(open_ended, ["x", "w"]), snt.MAYBE_SUPPORTED)
+    self.assertEqual(snt.supports_kwargs(fixed, []), snt.SUPPORTED)
+
+  def test_modules_and_reuse_variables_methods(self):
+    self.assertEqual(snt.supports_kwargs(snt.BatchNorm(), ["is_training", "test_local_stats"]),
+                     snt.SUPPORTED)
+    self.assertEqual(snt.supports_kwargs(snt.LayerNorm(), "is_training"), snt.NOT_SUPPORTED)
+
+    class Methods(snt.AbstractModule):
+
+      def _build(self, inputs):
+        return inputs
+
+      @snt.reuse_variables
+      def scaled(self, inputs, scale=2.0):
+        return inputs * scale
+
+    self.assertEqual(snt.supports_kwargs(Methods().scaled, "scale"), snt.SUPPORTED)
+    self.assertEqual(snt.supports_kwargs(Methods().scaled, "shift"), snt.NOT_SUPPORTED)
+
+  def test_remove_unsupported_kwargs(self):
+    def fixed(x, y):
+      return x + y
+
+    def open_ended(x, **kwargs):
+      return x, kwargs
+
+    self.assertEqual(snt.remove_unsupported_kwargs(fixed, {"x": 1, "z": 3}), {"x": 1})
+    self.assertEqual(snt.remove_unsupported_kwargs(open_ended, {"x": 1, "z": 3}),
+                     {"x": 1, "z": 3})
+    self.assertEqual(snt.remove_unsupported_kwargs(fixed, None), {})
+    mlp = snt.nets.MLP([3])
+    self.assertEqual(
+        snt.remove_unsupported_kwargs(mlp, {"is_training": False, "bogus": 1}),
+        {"is_training": False})
+
+
+class NamesTest(parameterized.TestCase, tf.test.TestCase):
+
+  @parameterized.parameters(
+      ("UpperCamelCase", "upper_camel_case"), ("LSTMModule", "lstm_module"),
+      ("lstm1", "lstm_1"), ("LSTM1", "lstm1"), ("__private__", "private"),
+      ("endsWithXYZ", "ends_with_xyz"), ("version123P56VFXObject", "version_123p56vfx_object"),
+      ("versionVfx123P56Object", "version_vfx_123p56_object"), ("snake_case", "snake_case"),
+      ("version123p56vfxObject", "version_123p56vfx_object"),
+      ("versionVFX123P56Object", "version_vfx123p56_object"))
+  def test_to_snake_case(self, camel, snake):
+    self.assertEqual(snt.to_snake_case(camel), snake)
+
+  def test_name_for_callable(self):
+    def myFunction(x):  # noqa: N802 (a CamelCase name on purpose)
+      return x
+
+    class Callable:
+
+      def __call__(self):
+        pass
+
+    self.assertEqual(snt.name_for_callable(myFunction), "my_function")
+    self.assertEqual(
+        snt.name_for_callable(functools.partial(functools.partial(myFunction), 1)),
+        "my_function")
+    self.assertIsNone(snt.name_for_callable(lambda x: x))
+    self.assertIsNone(snt.name_for_callable(Callable()))
+
+  @parameterized.parameters("LayerNorm", "snt.LayerNorm", "sonnet.LayerNorm")
+  def test_parse_string_to_constructor(self, text):
+    self.assertIs(snt.parse_string_to_constructor(text), snt.LayerNorm)
+
+  def test_parse_string_to_constructor_paths(self):
+    self.assertIs(snt.parse_string_to_constructor("snt.nets.MLP"), snt.nets.MLP)
+    self.assertIs(snt.parse_string_to_constructor("sonnet.python.modules.nets.MLP"),
+                  snt.nets.MLP)
+    for bad in ("NoSuchModule", "snt.nets.Nothing", "os.path.join", ""):
+      with self.assertRaisesRegex(ValueError, "could not find"):
+        snt.parse_string_to_constructor(bad)
+
+
+class VariableSummaryTest(tf.test.TestCase):
+
+  def test_count_and_summarize_in_graph_mode(self):
+    with tf.Graph().as_default():
+      tf.compat.v1.get_variable("a", shape=[100, 10], dtype=tf.float32)
+      tf.compat.v1.get_variable("b", shape=[24], dtype=tf.float32)
+      tf.compat.v1.get_variable("c", shape=[1024], dtype=tf.int64)
+      counts = snt.count_variables_by_type()
+      self.assertEqual(counts, {tf.float32: {"num_variables": 2, "num_scalars": 1024},
+                                tf.int64: {"num_variables": 1, "num_scalars": 1024}})
+      with mock.patch.object(util.logging, "info") as info:
+        snt.summarize_variables()
+      lines = [call.args[0] % call.args[1:] for call in info.call_args_list]
+    self.assertEqual(lines, [
+        "tf.float32: 2 variables comprising 1024 scalars, 4.000 KB",
+        "tf.int64: 1 variables comprising 1024 scalars, 8.000 KB",
+        "Total: 3 variables comprising 2048 scalars, 12.000 KB"])
+
+  def test_count_given_variables_eagerly(self):
+    variables = [tf.Variable(np.zeros([3, 4], np.float16)), tf.Variable(np.zeros([5], np.int32))]
+    self.assertEqual(snt.count_variables_by_type(variables + variables[:1]),
+                     {tf.float16: {"num_variables": 1, "num_scalars": 12},
+                      tf.int32: {"num_variables": 1, "num_scalars": 5}})
+
+  def test_human_readable_bytes(self):
+    for num_bytes, text in ((5, "5 B"), (1023, "1023 B"), (1536, "1.500 KB"),
+                            (2**21, "2.000 MB"), (2**31, "2.000 GB")):
+      self.assertEqual(util._human_readable_bytes(num_bytes), text)  # noqa: SLF001
+
+  def test_notify_about_new_variables(self):
+    seen: list = []
+    linear = snt.Linear(3)
+    with snt.notify_about_new_variables(seen.append):
+      linear(tf.ones([1, 2]))
+      linear(tf.ones([1, 2]))  # Reuses: nothing new.
+    self.assertCountEqual([id(v) for v in seen], [id(linear.w), id(linear.b)])
+
+  def test_notify_sees_variables_custom_getters_create(self):
+    def two_variables(getter, **kwargs):
+      variable = getter(**kwargs)
+      kwargs["name"] += "_extra"
+      getter(**kwargs)
+      return variable
+
+    seen: list = []
+    with tf.Graph().as_default():
+      with snt.notify_about_new_variables(seen.append):
+        with tf.compat.v1.variable_scope("s", custom_getter=two_variables):
+          tf.compat.v1.get_variable("v", [])
+    self.assertEqual([v.name for v in seen], ["s/v:0", "s/v_extra:0"])
+
+  def test_has_variable_scope(self):
+    self.assertFalse(snt.has_variable_scope("string"))
+    linear = snt.Linear(2)
+    self.assertTrue(snt.has_variable_scope(linear))
+    linear(tf.ones([1, 1]))
+    self.assertTrue(snt.has_variable_scope(linear))
+
+  def test_deprecation_warning_logs_once(self):
+    with mock.patch.object(util.logging, "warning") as warning:
+      snt.deprecation_warning("old_fn is deprecated: use new_fn (util_test).")
+      snt.deprecation_warning("old_fn is deprecated: use new_fn (util_test).")
+    self.assertEqual(warning.call_count, 1)
+    self.assertIn("old_fn is deprecated", warning.call_args.args[1])

@@ -321,12 +321,43 @@ def get_saver(scope_or_module: types.ScopeOrModule,
   return tf.compat.v1.train.Saver(var_list=variable_map, **kwargs)
 
 
-def restore_initializer(filename: str, name: str):
-  """Returns an initializer that loads tensor `name` from a checkpoint.
+def _current_scope_name() -> str:
+  """The scope a variable created now goes into: the innermost module's, else TF1's."""
+  frame = naming.current_frame()
+  if frame is not None and hasattr(frame.module, module_state.STATE_ATTRIBUTE):
+    return frame.module.scope_name
+  return tf.compat.v1.get_variable_scope().name
+
+
+def _restore_key(filename: str, name: str, scope: Any) -> str:
+  """The checkpoint key `restore_initializer` reads (see its docstring)."""
+  if scope is None:
+    reader = tf.train.load_checkpoint(filename)
+    if reader.has_tensor(name):
+      return name
+    prefix = _current_scope_name()
+  elif callable(scope):
+    prefix = scope(_current_scope_name())
+  else:
+    prefix = scope
+  prefix = prefix.rstrip("/")
+  return f"{prefix}/{name}" if prefix else name
+
+
+def restore_initializer(filename: str, name: str, scope: Any = None):
+  """Returns an initializer that loads a tensor from a checkpoint.
+
+  The key read is `name` itself when the checkpoint has it and `scope` is None (e.g. an
+  object-graph key such as `model/_snt_variables/w/.ATTRIBUTES/VARIABLE_VALUE`), else
+  `<scope>/<name>`, as in Sonnet 1: `scope` defaults to the scope the variable is created
+  in (the module's scope name, or the current `tf.compat.v1` variable scope), a callable
+  `scope` maps that scope name to another, and `scope=""` reads `name` as is. The parts of
+  a partitioned variable read their slices.
 
   Args:
     filename: a checkpoint path (or directory holding one).
-    name: the tensor's key in the checkpoint (see `tf.train.list_variables`).
+    name: the tensor's key, or the variable's name relative to `scope`.
+    scope: None, a scope name, or a callable `current scope name -> scope name`.
 
   Returns:
     An initializer `(shape, dtype) -> Tensor`, for `initializers={"w": ...}`.
@@ -335,11 +366,20 @@ def restore_initializer(filename: str, name: str):
     (when called) ValueError: if the saved shape differs from the variable's.
   """
 
-  def initializer(shape, dtype=tf.float32, **unused_kwargs):
-    value = tf.train.load_variable(filename, name)
+  def initializer(shape, dtype=tf.float32, partition_info=None, **unused_kwargs):
+    key = _restore_key(filename, name, scope)
+    value = tf.train.load_variable(filename, key)
     requested = tf.TensorShape(shape)
+    if partition_info is not None:
+      full_shape = list(partition_info.full_shape)
+      if list(value.shape) != full_shape:
+        raise ValueError(ERR_RESTORE_SHAPE.format(name=key, filename=filename,
+                                                  saved=list(value.shape),
+                                                  requested=full_shape))
+      offsets = list(partition_info.var_offset)
+      value = value[tuple(slice(o, o + n) for o, n in zip(offsets, requested.as_list()))]
     if not requested.is_compatible_with(value.shape):
-      raise ValueError(ERR_RESTORE_SHAPE.format(name=name, filename=filename,
+      raise ValueError(ERR_RESTORE_SHAPE.format(name=key, filename=filename,
                                                 saved=list(value.shape),
                                                 requested=requested.as_list()))
     return tf.constant(value, dtype=dtype)
