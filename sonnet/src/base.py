@@ -454,7 +454,7 @@ def _connect(module: AbstractModule, state: module_state.ModuleState, args: Sequ
   if in_graph or module_info.has_observers():
     subgraph = ConnectedSubGraph(
         module, state.module_name if name_scope is None else name_scope.rstrip("/"),
-        SubgraphInputs(args, kwargs, build), outputs)
+        SubgraphInputs(tuple(args), kwargs, build), outputs)
     if in_graph:
       if not state.connected_subgraphs:  # The first connection in this graph.
         module_info.register(module, state.graph, state.connected_subgraphs)

@@ -52,8 +52,10 @@ class ConvLSTMSonnet1OptionsTest(tf.test.TestCase, parameterized.TestCase):
       if legacy:
         params["b_hidden"] = core.convolutions["hidden"].b
       if layer_norm:
-        params["gamma"] = core._layer_norm.gamma
-        params["beta"] = core._layer_norm.beta
+        norm = core._layer_norm
+        assert norm is not None  # Built with use_layer_norm=True.
+        params["gamma"] = norm.gamma
+        params["beta"] = norm.beta
       return out, state.cell, params
 
     out, cell, p = test_utils.evaluate_in_mode(mode, fn)

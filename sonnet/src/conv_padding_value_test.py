@@ -2,6 +2,8 @@
 # Licensed under the Apache License, Version 2.0.
 """Tests for `padding_value=` (CONSTANT / REFLECT / SYMMETRIC) and `conv_op_padding`."""
 
+from typing import Any
+
 from absl.testing import parameterized
 import numpy as np
 import tensorflow as tf
@@ -14,7 +16,8 @@ from sonnet.src import initializers
 from sonnet.src import test_utils
 
 RANDOM = initializers.random_normal(stddev=1.0)
-NP_MODES = {"CONSTANT": "constant", "REFLECT": "reflect", "SYMMETRIC": "symmetric"}
+NP_MODES: dict[str, Any] = {
+    "CONSTANT": "constant", "REFLECT": "reflect", "SYMMETRIC": "symmetric"}
 
 
 def _sonnet1_pads(padding, kernel, rate):
