@@ -83,6 +83,7 @@ from sonnet.src.group_norm import InstanceNorm
 from sonnet.src.keras_layer import KerasLayer
 from sonnet.src.layer_norm import LayerNorm
 from sonnet.src.linear import Linear
+from sonnet.src.moving_average import MovingAverage
 from sonnet.src.ops.resampler import resampler
 from sonnet.src.ops.resampler import resampler_is_available
 from sonnet.src.pondering_rnn import ACTCore
@@ -204,6 +205,7 @@ __all__ = [
     "MergeDims",
     "ModelRNN",
     "Module",
+    "MovingAverage",
     "nest",
     "nets",
     "NotConnectedError",

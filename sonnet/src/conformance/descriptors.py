@@ -39,7 +39,14 @@ EXCLUDED = {
 
 # (descriptor name, check) -> why it fails today. The check names are the first argument
 # of `harness.over_descriptors` in the test files.
-KNOWN_FAILURES: dict[tuple[str, str], str] = {}
+KNOWN_FAILURES: dict[tuple[str, str], str] = {
+    ("MovingAverage", "registry"): (
+        "stateful, but updated by every call: it has no is_training argument to pass"),
+    ("MovingAverage", "modes_graph"): (
+        "in a graph, the session runs only the second call, so the first call's update (which "
+        "marks the average as set) never runs and the second call returns its input, while "
+        "eagerly it averages with the assigned state; both are Sonnet 1's behaviour"),
+}
 
 
 # --- Functions passed to modules (module-level, so modules pickle) -------------------------
@@ -217,6 +224,9 @@ DESCRIPTORS = (
     Descriptor("InstanceNorm", "InstanceNorm", lambda: snt.InstanceNorm(),
                lambda: (_u(35, [2, 3, 3, 2]),)),
     Descriptor("LayerNorm", "LayerNorm", lambda: snt.LayerNorm(), lambda: (_u(36, [2, 4]),)),
+    # Its state is the average of the inputs: the shape must be fully defined.
+    Descriptor("MovingAverage", "MovingAverage", lambda: snt.MovingAverage(0.9),
+               lambda: (_u(64, [2, 3]),), stateful=True, batched=False),
     # Recurrent cores.
     Descriptor("ACTCore", "ACTCore", _act_core, lambda: (_u(37, [2, 3]),), recurrent=True),
     Descriptor("BatchNormLSTM", "BatchNormLSTM", lambda: snt.BatchNormLSTM(3),
