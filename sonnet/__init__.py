@@ -86,6 +86,8 @@ from sonnet.src.linear import Linear
 from sonnet.src.moving_average import MovingAverage
 from sonnet.src.ops.resampler import resampler
 from sonnet.src.ops.resampler import resampler_is_available
+from sonnet.src.optimization_constraints import get_lagrange_multiplier
+from sonnet.src.optimization_constraints import OptimizationConstraints
 from sonnet.src.pondering_rnn import ACTCore
 from sonnet.src.recurrent_dropout import highway_core_with_recurrent_dropout
 from sonnet.src.recurrent_dropout import lstm_with_recurrent_dropout
@@ -178,6 +180,7 @@ __all__ = [
     "format_variable_map",
     "format_variables",
     "FULL",
+    "get_lagrange_multiplier",
     "get_normalized_variable_map",
     "get_regularization_loss",
     "get_saver",
@@ -211,6 +214,7 @@ __all__ = [
     "NotConnectedError",
     "NotInitializedError",
     "NotSupportedError",
+    "OptimizationConstraints",
     "ParentNotBuiltError",
     "RecurrentDropoutWrapper",
     "RelationalMemory",
