@@ -45,6 +45,8 @@ from sonnet.src.batch_norm import BatchNorm
 from sonnet.src.batch_norm_lstm import BatchNormLSTM
 from sonnet.src.batch_norm_v2 import BatchNormV2
 from sonnet.src.bidirectional_rnn import BidirectionalRNN
+from sonnet.src.block_matrix import BlockDiagonalMatrix
+from sonnet.src.block_matrix import BlockTriangularMatrix
 from sonnet.src.conv import CAUSAL
 from sonnet.src.conv import CausalConv1D
 from sonnet.src.conv import Conv1D
@@ -114,6 +116,9 @@ from sonnet.src.sequential import Sequential
 from sonnet.src.spatial_transformer import AffineGridWarper
 from sonnet.src.spatial_transformer import AffineGridWarperInverse
 from sonnet.src.spatial_transformer import GridWarper
+from sonnet.src.spectral_normalization import spectral_norm
+from sonnet.src.spectral_normalization import SpectralNormWrapper
+from sonnet.src.spectral_normalization import wrap_with_spectral_norm
 from sonnet.src.unroll import dynamic_unroll
 from sonnet.src.unroll import static_unroll
 from sonnet.src.util import check_initializers
@@ -151,6 +156,8 @@ __all__ = [
     "BatchNormV2",
     "BatchReshape",
     "BidirectionalRNN",
+    "BlockDiagonalMatrix",
+    "BlockTriangularMatrix",
     "CAUSAL",
     "CausalConv1D",
     "check_initializers",
@@ -235,6 +242,8 @@ __all__ = [
     "Sequential",
     "SkipConnectionCore",
     "SliceByDim",
+    "spectral_norm",
+    "SpectralNormWrapper",
     "split_leading_dim",
     "static_unroll",
     "TileByDim",
@@ -246,6 +255,7 @@ __all__ = [
     "VALID",
     "VanillaRNN",
     "variable_map_items",
+    "wrap_with_spectral_norm",
     "ZoneoutWrapper",
 ]
 

@@ -147,6 +147,10 @@ def _trainable_initial_state():
     return snt.TrainableInitialState(np.tile(_u(40, [1, 3]), [2, 1]))
 
 
+def _spectral_norm_linear():
+  return snt.SpectralNormWrapper(snt.Linear, {"num_iters": 2}, None, 3)
+
+
 def _affine_grid_warper():
   return snt.AffineGridWarper(source_shape=(4, 5), output_shape=(3, 3))
 
@@ -197,6 +201,10 @@ DESCRIPTORS = (
                lambda: (_u(18, [2, 3, 2]),), transposable=True),
     Descriptor("BatchReshape", "BatchReshape", lambda: snt.BatchReshape([3, 2]),
                lambda: (_u(19, [2, 6]),), transposable=True),
+    Descriptor("BlockDiagonalMatrix", "BlockDiagonalMatrix",
+               lambda: snt.BlockDiagonalMatrix((2, 1), 2), lambda: (_u(65, [2, 4]),)),
+    Descriptor("BlockTriangularMatrix", "BlockTriangularMatrix",
+               lambda: snt.BlockTriangularMatrix((1, 2), 2), lambda: (_u(66, [2, 6]),)),
     Descriptor("ConcatLinear", "ConcatLinear", lambda: snt.ConcatLinear(3),
                lambda: ([_u(20, [2, 3]), _u(21, [2, 2])],)),
     Descriptor("FlattenTrailingDimensions", "FlattenTrailingDimensions",
@@ -208,6 +216,10 @@ DESCRIPTORS = (
     Descriptor("SelectInput", "SelectInput", lambda: snt.SelectInput(1),
                lambda: (_u(25, [2, 3]), _u(26, [2, 2]))),
     Descriptor("Sequential", "Sequential", _sequential, lambda: (_u(27, [2, 3]),)),
+    # Stateful: the power-iteration vector u0 (updated by each call with the flag on).
+    Descriptor("SpectralNormWrapper", "SpectralNormWrapper", _spectral_norm_linear,
+               lambda: (_u(67, [2, 4]),), stateful=True,
+               call_kwargs=types.MappingProxyType({"enable_power_iteration": True})),
     Descriptor("SliceByDim", "SliceByDim", lambda: snt.SliceByDim([1], [1], [2]),
                lambda: (_u(28, [2, 3, 2]),)),
     Descriptor("TileByDim", "TileByDim", lambda: snt.TileByDim([1], [2]),
