@@ -85,6 +85,7 @@ from sonnet.src.group_norm import InstanceNorm
 from sonnet.src.keras_layer import KerasLayer
 from sonnet.src.layer_norm import LayerNorm
 from sonnet.src.linear import Linear
+from sonnet.src.lstm_block_cell import LSTMBlockCell
 from sonnet.src.moving_average import MovingAverage
 from sonnet.src.ops.resampler import resampler
 from sonnet.src.ops.resampler import resampler_is_available
@@ -210,6 +211,7 @@ __all__ = [
     "LSTM",
     "lstm_with_recurrent_dropout",
     "lstm_with_zoneout",
+    "LSTMBlockCell",
     "LSTMState",
     "merge_leading_dims",
     "MergeDims",
