@@ -109,6 +109,7 @@ from sonnet.src.reshape import TileByDim
 from sonnet.src.residual_rnn import HighwayCore
 from sonnet.src.residual_rnn import ResidualCore
 from sonnet.src.residual_rnn import SkipConnectionCore
+from sonnet.src.rnn_cell_wrapper import RNNCellWrapper
 from sonnet.src.rnn_core import RNNCore
 from sonnet.src.rnn_core import trainable_initial_state
 from sonnet.src.rnn_core import TrainableInitialState
@@ -235,6 +236,7 @@ __all__ = [
     "restore_initializer",
     "reuse_variables",
     "REVERSE_CAUSAL",
+    "RNNCellWrapper",
     "RNNCore",
     "SAME",
     "scale_gradient",

@@ -151,6 +151,10 @@ def _spectral_norm_linear():
   return snt.SpectralNormWrapper(snt.Linear, {"num_iters": 2}, None, 3)
 
 
+def _rnn_cell_wrapper():
+  return snt.RNNCellWrapper(tf.keras.layers.GRUCell, 3)
+
+
 def _affine_grid_warper():
   return snt.AffineGridWarper(source_shape=(4, 5), output_shape=(3, 3))
 
@@ -271,6 +275,8 @@ DESCRIPTORS = (
     Descriptor("RelationalMemory", "RelationalMemory",
                lambda: snt.RelationalMemory(mem_slots=2, head_size=2, num_heads=2),
                lambda: (_u(50, [2, 3]),), recurrent=True),
+    Descriptor("RNNCellWrapper", "RNNCellWrapper", _rnn_cell_wrapper,
+               lambda: (_u(69, [2, 2]),), recurrent=True),
     Descriptor("ResidualCore", "ResidualCore", lambda: snt.ResidualCore(snt.GRU(3)),
                lambda: (_u(51, [2, 3]),), recurrent=True),
     Descriptor("SkipConnectionCore", "SkipConnectionCore",
