@@ -46,6 +46,8 @@ from sonnet.src.batch_norm import BatchNorm
 from sonnet.src.batch_norm_lstm import BatchNormLSTM
 from sonnet.src.batch_norm_v2 import BatchNormV2
 from sonnet.src.bidirectional_rnn import BidirectionalRNN
+from sonnet.src.block_matrix import BlockDiagonalMatrix
+from sonnet.src.block_matrix import BlockTriangularMatrix
 from sonnet.src.conv import CAUSAL
 from sonnet.src.conv import CausalConv1D
 from sonnet.src.conv import CONSTANT_PADDING
@@ -88,11 +90,15 @@ from sonnet.src.group_norm import InstanceNorm
 from sonnet.src.keras_layer import KerasLayer
 from sonnet.src.layer_norm import LayerNorm
 from sonnet.src.linear import Linear
+from sonnet.src.lstm_block_cell import LSTMBlockCell
 from sonnet.src.module_info import ModuleInfoError
 from sonnet.src.module_info import observe_connections
 from sonnet.src.module_info import SONNET_COLLECTION_NAME
+from sonnet.src.moving_average import MovingAverage
 from sonnet.src.ops.resampler import resampler
 from sonnet.src.ops.resampler import resampler_is_available
+from sonnet.src.optimization_constraints import get_lagrange_multiplier
+from sonnet.src.optimization_constraints import OptimizationConstraints
 from sonnet.src.pondering_rnn import ACTCore
 from sonnet.src.recurrent_dropout import highway_core_with_recurrent_dropout
 from sonnet.src.recurrent_dropout import lstm_with_recurrent_dropout
@@ -111,6 +117,7 @@ from sonnet.src.reshape import TileByDim
 from sonnet.src.residual_rnn import HighwayCore
 from sonnet.src.residual_rnn import ResidualCore
 from sonnet.src.residual_rnn import SkipConnectionCore
+from sonnet.src.rnn_cell_wrapper import RNNCellWrapper
 from sonnet.src.rnn_core import RNNCore
 from sonnet.src.rnn_core import trainable_initial_state
 from sonnet.src.rnn_core import TrainableInitialState
@@ -119,6 +126,9 @@ from sonnet.src.sequential import Sequential
 from sonnet.src.spatial_transformer import AffineGridWarper
 from sonnet.src.spatial_transformer import AffineGridWarperInverse
 from sonnet.src.spatial_transformer import GridWarper
+from sonnet.src.spectral_normalization import spectral_norm
+from sonnet.src.spectral_normalization import SpectralNormWrapper
+from sonnet.src.spectral_normalization import wrap_with_spectral_norm
 from sonnet.src.unroll import dynamic_unroll
 from sonnet.src.unroll import static_unroll
 from sonnet.src.util import check_initializers
@@ -169,6 +179,8 @@ __all__ = [
     "BatchNormV2",
     "BatchReshape",
     "BidirectionalRNN",
+    "BlockDiagonalMatrix",
+    "BlockTriangularMatrix",
     "CAUSAL",
     "CausalConv1D",
     "check_initializers",
@@ -203,6 +215,7 @@ __all__ = [
     "format_variable_map",
     "format_variables",
     "FULL",
+    "get_lagrange_multiplier",
     "get_normalized_variable_map",
     "get_regularization_loss",
     "get_saver",
@@ -226,6 +239,7 @@ __all__ = [
     "LSTM",
     "lstm_with_recurrent_dropout",
     "lstm_with_zoneout",
+    "LSTMBlockCell",
     "LSTMState",
     "MAYBE_SUPPORTED",
     "merge_leading_dims",
@@ -233,6 +247,7 @@ __all__ = [
     "ModelRNN",
     "Module",
     "ModuleInfoError",
+    "MovingAverage",
     "name_for_callable",
     "nest",
     "nets",
@@ -242,6 +257,7 @@ __all__ = [
     "NotInitializedError",
     "NotSupportedError",
     "observe_connections",
+    "OptimizationConstraints",
     "ParentNotBuiltError",
     "parse_string_to_constructor",
     "RecurrentDropoutWrapper",
@@ -256,6 +272,7 @@ __all__ = [
     "restore_initializer",
     "reuse_variables",
     "REVERSE_CAUSAL",
+    "RNNCellWrapper",
     "RNNCore",
     "SAME",
     "scale_gradient",
@@ -266,6 +283,8 @@ __all__ = [
     "SkipConnectionCore",
     "SliceByDim",
     "SONNET_COLLECTION_NAME",
+    "spectral_norm",
+    "SpectralNormWrapper",
     "split_leading_dim",
     "static_unroll",
     "summarize_variables",
@@ -282,6 +301,7 @@ __all__ = [
     "VALID",
     "VanillaRNN",
     "variable_map_items",
+    "wrap_with_spectral_norm",
     "ZoneoutWrapper",
 ]
 

@@ -14,6 +14,7 @@ from sonnet.src.nets.dilation import Dilation
 from sonnet.src.nets.dilation import identity_kernel_initializer
 from sonnet.src.nets.dilation import noisy_identity_kernel_initializer
 from sonnet.src.nets.mlp import MLP
+from sonnet.src.nets.transformer import future_mask
 from sonnet.src.nets.vqvae import VectorQuantizer
 from sonnet.src.nets.vqvae import VectorQuantizerEMA
 
@@ -24,6 +25,7 @@ __all__ = [
     "ConvNet2D",
     "ConvNet2DTranspose",
     "Dilation",
+    "future_mask",
     "identity_kernel_initializer",
     "MLP",
     "noisy_identity_kernel_initializer",
