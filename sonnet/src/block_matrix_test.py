@@ -93,7 +93,7 @@ class BlockTriangularMatrixTest(tf.test.TestCase, parameterized.TestCase):
     with self.assertRaisesRegex(ValueError, "block_shape must be a pair"):
       snt.BlockTriangularMatrix((2, 0), 3)
     with self.assertRaisesRegex(ValueError, "block_shape must be a pair"):
-      snt.BlockTriangularMatrix(2, 3)
+      snt.BlockTriangularMatrix(2, 3)  # type: ignore[arg-type]
     with self.assertRaisesRegex(ValueError, "block_rows must be a positive integer"):
       snt.BlockDiagonalMatrix((2, 2), 0)
     module = snt.BlockTriangularMatrix((2, 2), 2)

@@ -11,7 +11,7 @@ from sonnet.src import test_utils
 
 
 def _numpy_averages(values, decay):
-  averages = []
+  averages: list[np.ndarray] = []
   for value in values:
     average = value if not averages else decay * averages[-1] + (1 - decay) * value
     averages.append(average)
@@ -30,7 +30,7 @@ class MovingAverageTest(tf.test.TestCase, parameterized.TestCase):
 
     def fn():
       module = snt.MovingAverage(decay=decay)
-      outputs = []
+      outputs: list = []
       for value in VALUES:
         # Graph mode: each output must wait for the previous call's update.
         with tf.control_dependencies(outputs[-1:]):

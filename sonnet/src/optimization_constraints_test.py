@@ -69,7 +69,7 @@ class LagrangeMultiplierTest(tf.test.TestCase, parameterized.TestCase):
     with self.assertRaisesRegex(ValueError, "valid_range must be a pair"):
       snt.OptimizationConstraints(valid_range=[1.0])
     with self.assertRaisesRegex(TypeError, "rate must be a number"):
-      snt.OptimizationConstraints(rate="1")
+      snt.OptimizationConstraints(rate="1")  # type: ignore[arg-type]
 
 
 class ConstrainToRangeTest(tf.test.TestCase, parameterized.TestCase):
