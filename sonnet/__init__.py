@@ -64,6 +64,7 @@ from sonnet.src.conv_lstm import Conv3DLSTM
 from sonnet.src.conv_transpose import Conv1DTranspose
 from sonnet.src.conv_transpose import Conv2DTranspose
 from sonnet.src.conv_transpose import Conv3DTranspose
+from sonnet.src.cross_replica_batch_norm import CrossReplicaBatchNorm
 from sonnet.src.embed import Embed
 from sonnet.src.errors import DifferentGraphError
 from sonnet.src.errors import Error
@@ -166,6 +167,7 @@ __all__ = [
     "Conv3DTranspose",
     "count_parameters",
     "count_parameters_by_module",
+    "CrossReplicaBatchNorm",
     "custom_getters",
     "DeepRNN",
     "DepthwiseConv2D",
