@@ -262,7 +262,7 @@ class VectorQuantizerEMA(_VectorQuantizerBase):
     loss = self._commitment_cost * e_latent_loss
 
     def batch_sums():
-      return (tf.size(encoding_indices), tf.reduce_sum(encodings, 0),
+      return (tf.cast(tf.size(encoding_indices), inputs.dtype), tf.reduce_sum(encodings, 0),
               tf.matmul(flat_inputs, encodings, transpose_a=True))
 
     # Under tf.distribute the averages follow the whole (global) batch: the sums are
