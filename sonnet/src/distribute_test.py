@@ -140,6 +140,10 @@ def check_case(test: absltest.TestCase, case: str, results: dict, copies_expecte
     np.testing.assert_allclose(results["checkpoint"][name], expected,
                                err_msg=f"{case} {name} checkpoint", rtol=RTOL, atol=ATOL)
   test.assertEqual(results["keys"], results["single_keys"], case)
+  # Random initial values (VectorQuantizerEMA's codebook) are the same on every replica.
+  for name, copies in results["initial"].items():
+    for copy in copies[1:]:
+      np.testing.assert_array_equal(copy, copies[0], err_msg=f"{case} initial {name}")
   module = case.split("/")[0]
   if module in _BATCH_NORM_INPUTS:
     for name, stat in _numpy_moving_stats(module).items():
@@ -195,6 +199,11 @@ class MultiWorkerMirroredStrategyTest(absltest.TestCase):
       self.assertEqual(set(worker_results["cases"]), expected, index)
       for case, case_results in sorted(worker_results["cases"].items()):
         check_case(self, f"{case} (worker {index})", case_results, copies_expected=1)
+    # Random initial values agree across the workers too.
+    for case, case_results in results[0]["cases"].items():
+      for name, copies in case_results["initial"].items():
+        np.testing.assert_array_equal(results[1]["cases"][case]["initial"][name], copies,
+                                      err_msg=f"{case} initial {name}")
 
 
 if __name__ == "__main__":

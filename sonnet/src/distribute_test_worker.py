@@ -141,7 +141,12 @@ def run_cases(strategy, replica_id, modes_by_case, checkpoint_dir):
         flag = True if mode == "function" else tf.constant(True)
       if name == "VectorQuantizerEMA":
         run(per_replica, False)  # Creates the variables (not training).
+        # The random initial codebook (and ema_dw, initialised from it) as created.
+        initial = {k: [c.numpy().tolist() for c in getattr(v, "values", (v,))]
+                   for k, v in _state_variables(module).items()}
         _set_codebook(module, codebook)
+      else:
+        initial = {}
       for _ in range(STEPS):
         run(per_replica, flag)
       state = _state_variables(module)
@@ -160,7 +165,8 @@ def run_cases(strategy, replica_id, modes_by_case, checkpoint_dir):
       results[f"{name}/{mode}"] = {
           "copies": copies, "read": read, "checkpoint": saved, "single": single_state,
           "keys": sorted(k for k, _ in tf.train.list_variables(path)),
-          "single_keys": single_keys, "seconds": time.time() - start}
+          "single_keys": single_keys, "initial": initial,
+          "seconds": time.time() - start}
   return results
 
 
