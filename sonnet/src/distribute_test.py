@@ -176,6 +176,13 @@ class MirroredStrategyTest(absltest.TestCase):
   def test_lstm_and_vector_quantizer_state_agrees_with_one_device(self):
     self._check_group(self.other, "mirrored_other")
 
+  def test_replica_mean_and_sum(self):
+    mean, weighted, total = self.batch_norm["replica_mean"]
+    for replica in range(2):  # Every replica gets the same result.
+      np.testing.assert_allclose(mean[replica], [1.5, 1.5])
+      np.testing.assert_allclose(weighted[replica], [(3 * 1 + 5 * 2) / 8] * 2)
+      np.testing.assert_allclose(total[replica], [3., 3.])
+
   def test_cross_replica_batch_norm_equals_batch_norm_on_the_global_batch(self):
     gradients = self.batch_norm["gradients"]
     for key in ("outputs", "grad_inputs", "grad_gamma", "grad_beta"):

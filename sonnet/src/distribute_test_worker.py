@@ -26,6 +26,7 @@ import numpy as np
 import tensorflow as tf
 
 import sonnet as snt
+from sonnet.src import state_variables
 
 # Rows of the global batch that go to replica (or worker) 0; the rest go to replica 1.
 SPLIT = 3
@@ -211,6 +212,20 @@ def cross_replica_gradients(strategy):
   return {"reference": reference, "distributed": distributed}
 
 
+def replica_means(strategy):
+  """`state_variables.replica_mean` of values 1 and 2 (weights 3 and 5) on the replicas."""
+  def replica_fn():
+    replica = tf.distribute.get_replica_context().replica_id_in_sync_group
+    value = tf.cast(replica + 1, tf.float32) * tf.ones([2])
+    weight = tf.where(replica == 0, 3., 5.)
+    return (state_variables.replica_mean(value), state_variables.replica_mean(value, weight),
+            state_variables.replica_sum(value))
+
+  results = tf.function(lambda: strategy.run(replica_fn))()
+  return [[v.numpy().tolist() for v in strategy.experimental_local_results(r)]
+          for r in results]
+
+
 # What each `mirrored_*` group runs: {case: modes}, and whether to check gradients. Every
 # case runs with a tensor `is_training` in a tf.function (the update inside tf.cond).
 GROUPS = {
@@ -246,6 +261,8 @@ def main(argv):
   results = {"cases": run_cases(strategy, replica_id, cases, checkpoint_dir)}
   if gradients:
     results["gradients"] = cross_replica_gradients(strategy)
+  if group == "mirrored_batch_norm":
+    results["replica_mean"] = replica_means(strategy)
   with open(out_path, "w") as f:
     json.dump(results, f)
   return 0
