@@ -70,6 +70,7 @@ from sonnet.src.conv_lstm import Conv3DLSTM
 from sonnet.src.conv_transpose import Conv1DTranspose
 from sonnet.src.conv_transpose import Conv2DTranspose
 from sonnet.src.conv_transpose import Conv3DTranspose
+from sonnet.src.cross_replica_batch_norm import CrossReplicaBatchNorm
 from sonnet.src.custom_getters import custom_getter_router
 from sonnet.src.embed import Embed
 from sonnet.src.errors import DifferentGraphError
@@ -201,6 +202,7 @@ __all__ = [
     "count_parameters",
     "count_parameters_by_module",
     "count_variables_by_type",
+    "CrossReplicaBatchNorm",
     "custom_getter_router",
     "custom_getters",
     "DeepRNN",

@@ -30,7 +30,8 @@ OPS_DIR = "sonnet/src/ops"
 ZIP_DATE = (2026, 1, 1, 0, 0, 0)
 # Test-only code, besides the `*_test.py` files: a package (trailing slash) or a
 # file. BUILD's `package_sources` excludes the same, so it is not even staged.
-TEST_ONLY = ("sonnet/src/conformance/", "sonnet/src/conv_reference.py")
+TEST_ONLY = ("sonnet/src/conformance/", "sonnet/src/conv_reference.py",
+             "sonnet/src/distribute_test_worker.py")
 
 
 def is_test_only(name):

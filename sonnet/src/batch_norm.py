@@ -11,6 +11,7 @@ from sonnet.src import argument_checks
 from sonnet.src import base
 from sonnet.src import errors
 from sonnet.src import layer_norm
+from sonnet.src import state_variables
 from sonnet.src import types
 from sonnet.src import util
 from sonnet.src import variables
@@ -98,19 +99,30 @@ def safe_moments(x: tf.Tensor, axes: Sequence[int]):
 def moving_average_updates(moving_mean, moving_variance, mean, variance, count, decay_rate):
   """Assigns `m <- decay * m + (1 - decay) * stat`; a batch with no elements changes nothing.
 
+  Under `tf.distribute`, pass statistics that are already the same on every replica
+  (`global_moments`), so that the replicas' moving averages stay equal.
+
   Returns the list of assign operations (graph mode; None entries in eager mode).
   """
   for moving in (moving_mean, moving_variance):
-    if not isinstance(moving, tf.Variable):
-      raise errors.NotSupportedError(ERR_MOVING_NOT_VARIABLE.format(value=moving))
+    state_variables.check_variable(moving, ERR_MOVING_NOT_VARIABLE)
   has_data = count > 0
-  updates = []
-  for moving, stat in ((moving_mean, mean), (moving_variance, variance)):
-    stat = tf.reshape(tf.cast(stat, moving.dtype), moving.shape)
-    stat = tf.where(has_data, stat, tf.convert_to_tensor(moving))
-    delta = (tf.convert_to_tensor(moving) - stat) * tf.cast(1.0 - decay_rate, moving.dtype)
-    updates.append(moving.assign_sub(delta, read_value=False))
-  return updates
+  return [state_variables.assign_moving_average(moving, stat, decay_rate, has_data)
+          for moving, stat in ((moving_mean, mean), (moving_variance, variance))]
+
+
+def global_moments(mean, variance, count, is_training):
+  """The moments of the global batch for the moving-average update, under `tf.distribute`.
+
+  Each replica normalises with its own batch's statistics, but the moving averages are
+  updated from the statistics of the whole (global) batch, as one device would; the
+  all-reduce runs here, outside any `tf.cond`, because strategies refuse it inside one.
+  Without a strategy (or one replica), or when `is_training` is statically False, returns
+  the inputs unchanged.
+  """
+  if static_bool(is_training) is False:
+    return mean, variance, count
+  return state_variables.cross_replica_moments(mean, variance, count)
 
 
 def apply_updates(outputs, make_updates, is_training, update_ops_collection):
@@ -342,14 +354,15 @@ class BatchNorm(base.AbstractModule, util.VariableOptions,
     raise errors.NotSupportedError(ERR_FUSED_AXIS.format(module=self.module_name, axis=axis))
 
   def _create_variables(self, mean_shape, dtype):
-    self._moving_mean = variables.get_variable(
+    # State variables: replicas under tf.distribute keep equal copies (state_variables).
+    self._moving_mean = state_variables.get_state_variable(
         self.MOVING_MEAN, shape=mean_shape, dtype=dtype,
         initializer=self._initializers.get(self.MOVING_MEAN, tf.zeros_initializer()),
-        trainable=False, collections=MOVING_STATS_COLLECTIONS)
-    self._moving_variance = variables.get_variable(
+        collections=MOVING_STATS_COLLECTIONS)
+    self._moving_variance = state_variables.get_state_variable(
         self.MOVING_VARIANCE, shape=mean_shape, dtype=dtype,
         initializer=self._initializers.get(self.MOVING_VARIANCE, tf.ones_initializer()),
-        trainable=False, collections=MOVING_STATS_COLLECTIONS)
+        collections=MOVING_STATS_COLLECTIONS)
     if self._scale:
       self._gamma = variables.get_variable(
           self.GAMMA, shape=mean_shape, dtype=dtype,
@@ -362,6 +375,18 @@ class BatchNorm(base.AbstractModule, util.VariableOptions,
           initializer=self._initializers.get(self.BETA, tf.zeros_initializer()),
           partitioner=self._partitioners.get(self.BETA),
           regularizer=self._regularizers.get(self.BETA), trainable=True)
+
+  def _batch_moments_fn(self, x, axis, use_batch_stats):
+    """A function computing the batch moments `(mean, variance, count)` of `x` (unfused).
+
+    Called outside any `tf.cond`; the function it returns may be called inside one.
+    """
+    del use_batch_stats  # Only subclasses that precompute need it.
+    return lambda: safe_moments(x, axis)
+
+  def _moving_update_moments(self, mean, variance, count, is_training):
+    """The moments the moving averages are updated from: the global batch's."""
+    return global_moments(mean, variance, count, is_training)
 
   def _build(self, input_batch: tf.Tensor, is_training, test_local_stats=True) -> tf.Tensor:
     """Normalises `input_batch`, updating the moving averages when training.
@@ -418,8 +443,7 @@ class BatchNorm(base.AbstractModule, util.VariableOptions,
     else:
       x = tf.cast(input_batch, dtype)
 
-      def batch_stats():
-        return safe_moments(x, axis)
+      batch_stats = self._batch_moments_fn(x, axis, use_batch_stats)
 
       def moving_stats():
         return (tf.convert_to_tensor(self._moving_mean),
@@ -429,6 +453,8 @@ class BatchNorm(base.AbstractModule, util.VariableOptions,
       outputs = tf.nn.batch_normalization(x, mean, variance, self._beta, self._gamma,
                                           self._eps)
       outputs = tf.cast(outputs, input_batch.dtype)
+
+    mean, variance, count = self._moving_update_moments(mean, variance, count, is_training)
 
     def make_updates():
       return moving_average_updates(self._moving_mean, self._moving_variance, mean, variance,

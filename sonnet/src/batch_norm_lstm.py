@@ -18,6 +18,7 @@ from sonnet.src import argument_checks
 from sonnet.src import gated_rnn
 from sonnet.src import initializers as initializers_lib
 from sonnet.src import rnn_core
+from sonnet.src import state_variables
 from sonnet.src import types
 from sonnet.src import util
 from sonnet.src import variables
@@ -175,11 +176,11 @@ class BatchNormLSTM(rnn_core.RNNCore):
 
   def _stats_variables(self, suffix: str, size: int, dtype: tf.DType):
     shape = [self._max_unique_stats, size]
-    mean = variables.get_variable("moving_mean_" + suffix, shape=shape, dtype=dtype,
-                                  initializer=initializers_lib.zeros, trainable=False)
-    variance = variables.get_variable("moving_variance_" + suffix, shape=shape,
-                                      dtype=dtype, initializer=initializers_lib.ones,
-                                      trainable=False)
+    # State variables: replicas under tf.distribute keep equal copies (state_variables).
+    mean = state_variables.get_state_variable("moving_mean_" + suffix, shape=shape,
+                                              dtype=dtype, initializer=initializers_lib.zeros)
+    variance = state_variables.get_state_variable("moving_variance_" + suffix, shape=shape,
+                                                  dtype=dtype, initializer=initializers_lib.ones)
     return mean, variance
 
   def _batch_norm(self, x: tf.Tensor, suffix: str, index: tf.Tensor, is_training: Any,
@@ -191,6 +192,13 @@ class BatchNormLSTM(rnn_core.RNNCore):
     """
     moving_mean, moving_variance = self._stats_variables(suffix, x.shape[-1], x.dtype)
     mean, variance = tf.nn.moments(x, axes=[0])
+    # Under tf.distribute the moving averages follow the global batch's statistics (the
+    # all-reduce must run outside the tf.cond below); a no-op without a strategy.
+    if state_variables.num_replicas() > 1:
+      update_mean, update_variance, _ = state_variables.cross_replica_moments(
+          mean, variance, tf.shape(x)[0])
+    else:
+      update_mean, update_variance = mean, variance
 
     def update():
       with tf.control_dependencies(after):
@@ -198,12 +206,13 @@ class BatchNormLSTM(rnn_core.RNNCore):
 
     def _update():
       decay = tf.constant(self._decay_rate, x.dtype)
-      new_mean = decay * tf.gather(moving_mean, index) + (1 - decay) * mean
-      new_variance = decay * tf.gather(moving_variance, index) + (1 - decay) * variance
+      new_mean = decay * tf.gather(moving_mean, index) + (1 - decay) * update_mean
+      new_variance = (decay * tf.gather(moving_variance, index)
+                      + (1 - decay) * update_variance)
       indices = tf.reshape(index, [1, 1])
       return tf.group(
-          moving_mean.scatter_nd_update(indices, new_mean[tf.newaxis]),
-          moving_variance.scatter_nd_update(indices, new_variance[tf.newaxis]))
+          state_variables.scatter_update(moving_mean, indices, new_mean[tf.newaxis]),
+          state_variables.scatter_update(moving_variance, indices, new_variance[tf.newaxis]))
 
     training = tf.get_static_value(is_training) if tf.is_tensor(is_training) else is_training
     local = (tf.get_static_value(test_local_stats) if tf.is_tensor(test_local_stats)

@@ -10,6 +10,7 @@ from sonnet.src import base
 from sonnet.src import batch_norm
 from sonnet.src import errors
 from sonnet.src import layer_norm
+from sonnet.src import state_variables
 from sonnet.src import types
 from sonnet.src import util
 from sonnet.src import variables
@@ -161,12 +162,15 @@ class BatchNormV2(base.AbstractModule, util.VariableOptions,
     axis = tuple(i for i in range(shape.rank) if i != channel_axis)
     dtype = layer_norm.statistics_dtype(input_batch.dtype)
 
-    self._moving_mean = self._get(self.MOVING_MEAN, [channels], dtype,
-                                  tf.zeros_initializer(), False,
-                                  batch_norm.MOVING_STATS_COLLECTIONS)
-    self._moving_variance = self._get(self.MOVING_VARIANCE, [channels], dtype,
-                                      tf.ones_initializer(), False,
-                                      batch_norm.MOVING_STATS_COLLECTIONS)
+    # State variables: replicas under tf.distribute keep equal copies (state_variables).
+    self._moving_mean = state_variables.get_state_variable(
+        self.MOVING_MEAN, shape=[channels], dtype=dtype,
+        initializer=self._initializers.get(self.MOVING_MEAN, tf.zeros_initializer()),
+        collections=batch_norm.MOVING_STATS_COLLECTIONS)
+    self._moving_variance = state_variables.get_state_variable(
+        self.MOVING_VARIANCE, shape=[channels], dtype=dtype,
+        initializer=self._initializers.get(self.MOVING_VARIANCE, tf.ones_initializer()),
+        collections=batch_norm.MOVING_STATS_COLLECTIONS)
     if self._scale:
       self._gamma = self._get(self.GAMMA, [channels], dtype, tf.ones_initializer(), True)
     if self._offset:
@@ -207,6 +211,8 @@ class BatchNormV2(base.AbstractModule, util.VariableOptions,
       beta = None if self._beta is None else tf.reshape(self._beta, broadcast_shape)
       outputs = tf.nn.batch_normalization(x, mean, variance, beta, gamma, self._eps)
       outputs = tf.cast(outputs, input_batch.dtype)
+
+    mean, variance, count = batch_norm.global_moments(mean, variance, count, is_training)
 
     def make_updates():
       return batch_norm.moving_average_updates(self._moving_mean, self._moving_variance,

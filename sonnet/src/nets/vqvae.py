@@ -11,6 +11,7 @@ from sonnet.src import base
 from sonnet.src import batch_norm
 from sonnet.src import errors
 from sonnet.src import layer_norm
+from sonnet.src import state_variables
 from sonnet.src import variables
 
 ERR_POSITIVE_INT = "`{arg}` must be a positive int, got {value!r}."
@@ -231,12 +232,13 @@ class VectorQuantizerEMA(_VectorQuantizerBase):
     is_training = argument_checks.check_bool_flag(self.module_name, "is_training", is_training)
     shape = [self._embedding_dim, self._num_embeddings]
     # Locals too: `make_updates` below reads them (the attributes' types allow None).
-    codebook = self._w = variables.get_variable(
+    # State variables: replicas under tf.distribute keep equal copies (state_variables).
+    codebook = self._w = state_variables.get_state_variable(
         EMBEDDING, shape=shape, dtype=inputs.dtype,
-        initializer=tf.compat.v1.random_normal_initializer(), trainable=False)
-    ema_cluster_size = self._ema_cluster_size = variables.get_variable(
+        initializer=tf.compat.v1.random_normal_initializer())
+    ema_cluster_size = self._ema_cluster_size = state_variables.get_state_variable(
         "ema_cluster_size", shape=[self._num_embeddings], dtype=inputs.dtype,
-        initializer=tf.compat.v1.zeros_initializer(), trainable=False)
+        initializer=tf.compat.v1.zeros_initializer())
     # ema_dw starts at the codebook's initial value, so the first update keeps its scale.
     w_initial = self._w
 
@@ -249,9 +251,8 @@ class VectorQuantizerEMA(_VectorQuantizerBase):
                        w_initial.read_value, lambda: w_initial.initial_value)
       return tf.convert_to_tensor(w_initial)
 
-    ema_w_variable = self._ema_w = variables.get_variable(
-        "ema_dw", shape=shape, dtype=inputs.dtype, initializer=ema_dw_initializer,
-        trainable=False)
+    ema_w_variable = self._ema_w = state_variables.get_state_variable(
+        "ema_dw", shape=shape, dtype=inputs.dtype, initializer=ema_dw_initializer)
 
     w = tf.convert_to_tensor(self._w)
     flat_inputs, encodings, encoding_indices = self._nearest(inputs, w)
@@ -260,14 +261,25 @@ class VectorQuantizerEMA(_VectorQuantizerBase):
     e_latent_loss = self._mean_squares(tf.stop_gradient(quantized) - inputs)
     loss = self._commitment_cost * e_latent_loss
 
+    def batch_sums():
+      return (tf.cast(tf.size(encoding_indices), inputs.dtype), tf.reduce_sum(encodings, 0),
+              tf.matmul(flat_inputs, encodings, transpose_a=True))
+
+    # Under tf.distribute the averages follow the whole (global) batch: the sums are
+    # all-reduced here, outside the tf.cond of a tensor `is_training`.
+    if state_variables.num_replicas() > 1 and batch_norm.static_bool(is_training) is not False:
+      global_sums = state_variables.replica_sum(batch_sums())
+    else:
+      global_sums = None
+
     def make_updates():
+      size, counts, dw = batch_sums() if global_sums is None else global_sums
       # An empty batch leaves the averages and the codebook as they are (decay 1).
-      has_data = tf.size(encoding_indices) > 0
+      has_data = size > 0
       decay = tf.where(has_data, tf.cast(self._decay, inputs.dtype),
                        tf.ones([], inputs.dtype))
       cluster_size = ema_cluster_size.assign(
-          decay * ema_cluster_size + (1 - decay) * tf.reduce_sum(encodings, 0))
-      dw = tf.matmul(flat_inputs, encodings, transpose_a=True)
+          decay * ema_cluster_size + (1 - decay) * counts)
       ema_w = ema_w_variable.assign(decay * ema_w_variable + (1 - decay) * dw)
       n = tf.reduce_sum(cluster_size)
       smoothed = ((cluster_size + self._epsilon)
