@@ -14,6 +14,7 @@ import numpy as np
 import tensorflow as tf
 
 from sonnet.src import base
+from sonnet.src import state_variables
 from sonnet.src import variables
 
 ERR_DECAY = "{module}: decay must be a number in [0, 1], but got {value!r}."
@@ -98,14 +99,18 @@ class MovingAverage(base.AbstractModule):
       raise ValueError(ERR_NOT_FLOAT.format(module=self.module_name, dtype=inputs.dtype.name))
     collection = (tf.compat.v1.GraphKeys.LOCAL_VARIABLES if self._local
                   else tf.compat.v1.GraphKeys.GLOBAL_VARIABLES)
+    # Under a tf.distribute strategy every replica keeps its own copy (ON_READ), all
+    # updated with the mean of the replicas' inputs, so the copies agree.
     self._initialized = variables.get_variable(
         "initialized", shape=[], dtype=tf.bool, initializer=np.zeros([], np.bool_),
-        trainable=False, collections=[collection])
-    self._average = variables.get_variable(
+        trainable=False, collections=[collection],
+        synchronization=state_variables.SYNCHRONIZATION,
+        aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
+    self._average = state_variables.get_state_variable(
         "moving_average", shape=inputs.shape, dtype=inputs.dtype,
-        initializer=tf.compat.v1.zeros_initializer(), trainable=False,
-        collections=[collection])
-    average = _update_average(self._average, self._initialized, inputs, self._decay)
+        initializer=tf.compat.v1.zeros_initializer(), collections=[collection])
+    average = _update_average(self._average, self._initialized,
+                              state_variables.replica_mean(inputs), self._decay)
     # Forward: exactly the average (`x - x` is 0); backward: the identity to `inputs`.
     return tf.stop_gradient(average) + (inputs - tf.stop_gradient(inputs))
 

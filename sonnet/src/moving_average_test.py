@@ -2,6 +2,12 @@
 # Licensed under the Apache License, Version 2.0.
 """Tests for snt.MovingAverage."""
 
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
 from absl.testing import parameterized
 import numpy as np
 import tensorflow as tf
@@ -129,6 +135,61 @@ class MovingAverageTest(tf.test.TestCase, parameterized.TestCase):
     with tf.Graph().as_default():
       with self.assertRaises(snt.UnderspecifiedError):
         snt.MovingAverage()(tf.compat.v1.placeholder(tf.float32, [None]))
+
+
+_REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+_MIRRORED_SCRIPT = textwrap.dedent("""
+    import json
+    import numpy as np
+    import tensorflow as tf
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(
+        cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+    import sonnet as snt
+
+    strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    with strategy.scope():
+      average = snt.MovingAverage(decay=0.5)
+
+    @tf.function
+    def step(first, second):
+      def replica_fn():
+        replica = tf.distribute.get_replica_context().replica_id_in_sync_group
+        return average(tf.where(tf.equal(replica, 0), first, second))
+      return strategy.run(replica_fn)
+
+    results = []
+    for i in range(3):
+      first = np.float32([1., 2.]) * (i + 1)
+      second = np.float32([3., 5.]) * (i + 1)
+      outputs = strategy.experimental_local_results(step(first, second))
+      results.append([o.numpy().tolist() for o in outputs])
+    path = tf.train.Checkpoint(m=average).write("%s/ckpt")
+    saved = tf.train.load_variable(path, "m/_average/.ATTRIBUTES/VARIABLE_VALUE")
+    print("RESULT", json.dumps({"outputs": results, "saved": saved.tolist()}))
+""")
+
+
+class MirroredTest(tf.test.TestCase):
+
+  def test_replicas_agree_on_the_average_of_their_inputs(self):
+    env = dict(os.environ, PYTHONPATH=_REPO_ROOT, TF_CPP_MIN_LOG_LEVEL="2")
+    script = _MIRRORED_SCRIPT % self.get_temp_dir()
+    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                            text=True, timeout=300, check=False)
+    self.assertEqual(result.returncode, 0, result.stderr[-3000:])
+    record = json.loads(result.stdout.split("RESULT", 1)[1])
+    # One device fed the mean of the two replicas' inputs: the reference.
+    expected, previous = [], None
+    for i in range(3):
+      mean = (np.float32([1., 2.]) + np.float32([3., 5.])) / 2 * (i + 1)
+      previous = mean if previous is None else 0.5 * previous + 0.5 * mean
+      expected.append(previous)
+    for outputs, reference in zip(record["outputs"], expected):
+      self.assertLen(outputs, 2)
+      for replica_output in outputs:
+        self.assertAllClose(replica_output, reference)
+    self.assertAllClose(record["saved"], expected[-1])
 
 
 if __name__ == "__main__":
