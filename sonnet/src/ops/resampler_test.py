@@ -23,6 +23,9 @@ import sonnet as snt
 from sonnet.src.ops import resampler as resampler_lib
 
 DTYPES = (np.float16, np.float32, np.float64)
+# numpy's bfloat16 (ml_dtypes), tested on its own: numpy has no finfo or
+# nextafter for it.
+BFLOAT16 = tf.bfloat16.as_numpy_dtype
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))))
 MODES = ("eager", "function", "graph")
@@ -626,9 +629,9 @@ class ResamplerErrorTest(tf.test.TestCase, parameterized.TestCase):
     name = np.dtype(dtype).name
     with self.assertRaisesRegex(
         tf.errors.InvalidArgumentError,
-        r"`data` has dtype %s, but must be float16, float32 or float64 "
-        r"\(Value for attr 'T' of %s is not in the list of allowed values: "
-        r"half, float, double\)" % (name, name)):
+        r"`data` has dtype %s, but must be bfloat16, float16, float32 or "
+        r"float64 \(Value for attr 'T' of %s is not in the list of allowed "
+        r"values: bfloat16, half, float, double\)" % (name, name)):
       run_in_mode(mode, snt.resampler, np.zeros([1, 2, 2, 1], dtype),
                   np.zeros([1, 1, 2], dtype))
 
@@ -638,12 +641,20 @@ class ResamplerErrorTest(tf.test.TestCase, parameterized.TestCase):
       snt.resampler(tf.constant([[[["a"]]]]), np.zeros([1, 1, 2], np.float32))
 
   @parameterized.parameters(*MODES)
-  def test_bfloat16_not_listed(self, mode):
-    with self.assertRaisesRegex(tf.errors.InvalidArgumentError,
-                                "Value for attr 'T' of bfloat16 is not in the "
-                                "list of allowed values"):
-      run_in_mode(mode, lambda d, w: snt.resampler(
-          tf.cast(d, tf.bfloat16), tf.cast(w, tf.bfloat16)),
+  def test_bfloat16_is_listed(self, mode):
+    # Supported since the kernels compute bfloat16 in float32 (see
+    # ResamplerBfloat16Test); a bfloat16 warp with float32 data is not cast.
+    out = run_in_mode(mode, lambda d, w: snt.resampler(
+        tf.cast(d, tf.bfloat16), tf.cast(w, tf.bfloat16)),
+                      np.ones([1, 2, 2, 1], np.float32),
+                      np.full([1, 1, 2], 0.5, np.float32))
+    self.assertEqual(out.dtype, BFLOAT16)
+    self.assertAllEqual(out.astype(np.float32), [[[1.0]]])
+    with self.assertRaisesRegex(
+        tf.errors.InvalidArgumentError,
+        "`warp` has dtype bfloat16, but must have the dtype of `data`, "
+        "float32.*expected to be a float tensor but is a bfloat16 tensor"):
+      run_in_mode(mode, lambda d, w: snt.resampler(d, tf.cast(w, tf.bfloat16)),
                   np.zeros([1, 2, 2, 1], np.float32),
                   np.zeros([1, 1, 2], np.float32))
 
@@ -672,7 +683,8 @@ class ResamplerErrorTest(tf.test.TestCase, parameterized.TestCase):
       run_in_mode(mode, resampler_lib.resampler_grad, data, warp,
                   np.zeros([1, 1, 1], np.float64))
     with self.assertRaisesRegex(tf.errors.InvalidArgumentError,
-                                "`warp` has dtype int32, but must be float16"):
+                                "`warp` has dtype int32, but must be bfloat16, "
+                                "float16"):
       run_in_mode(mode, resampler_lib.resampler_grad, data,
                   warp.astype(np.int32), np.zeros([1, 1, 1], np.float32))
 
@@ -969,6 +981,139 @@ class ResamplerGradientTest(tf.test.TestCase, parameterized.TestCase):
           out = snt.resampler(data, warp)
         grad = inner.gradient(out, warp)
       outer.gradient(grad, warp)
+
+
+def as_float32(array):
+  """A bfloat16 (or any float) array as float32; bfloat16 converts exactly."""
+  return np.asarray(array).astype(np.float32)
+
+
+class ResamplerBfloat16Test(tf.test.TestCase, parameterized.TestCase):
+  """bfloat16 (computed in float32) against a float32 numpy reference.
+
+  The reference takes the bfloat16 inputs as float32 (exact), so only the
+  rounding of the results to bfloat16's 8 significant bits (2**-9 relative)
+  and float32 arithmetic separate them.
+  """
+
+  # Results are at most a few units here: bfloat16's rounding of them.
+  ATOL = 1e-2
+  RTOL = 1e-2
+
+  def _random_inputs(self, rng, data_shape, warp_inner):
+    data = rng.uniform(size=data_shape).astype(BFLOAT16)
+    warp = random_warp(rng, [data_shape[0]] + warp_inner, data_shape[1],
+                       data_shape[2], np.float32).astype(BFLOAT16)
+    return data, warp
+
+  @parameterized.parameters(*MODES)
+  def test_forward_matches_reference(self, mode):
+    rng = np.random.RandomState(40)
+    for data_shape, warp_inner in (([2, 5, 7, 3], [4]), ([1, 3, 4, 1], [2, 3]),
+                                   ([3, 6, 2, 9], [1, 2, 2])):
+      data, warp = self._random_inputs(rng, data_shape, warp_inner)
+      out = run_in_mode(mode, snt.resampler, data, warp)
+      self.assertEqual(out.dtype, BFLOAT16)
+      self.assertAllClose(as_float32(out),
+                          reference_forward(as_float32(data), as_float32(warp)),
+                          atol=self.ATOL, rtol=0)
+
+  def test_grad_op_matches_reference(self):
+    rng = np.random.RandomState(41)
+    data, warp = self._random_inputs(rng, [2, 4, 5, 3], [3, 4])
+    grad_output = rng.uniform(size=[2, 3, 4, 3]).astype(BFLOAT16)
+    grad_data, grad_warp = resampler_lib.resampler_grad(data, warp, grad_output)
+    self.assertEqual(grad_data.dtype, tf.bfloat16)
+    self.assertEqual(grad_warp.dtype, tf.bfloat16)
+    ref_data, ref_warp = reference_grads(
+        as_float32(data), as_float32(warp), as_float32(grad_output))
+    self.assertAllClose(as_float32(grad_data), ref_data, atol=self.ATOL,
+                        rtol=self.RTOL)
+    self.assertAllClose(as_float32(grad_warp), ref_warp, atol=self.ATOL,
+                        rtol=self.RTOL)
+
+  @parameterized.parameters(*MODES)
+  def test_registered_gradient(self, mode):
+    rng = np.random.RandomState(42)
+    data, warp = self._random_inputs(rng, [2, 4, 5, 3], [6])
+    grad_output = rng.uniform(size=[2, 6, 3]).astype(BFLOAT16)
+
+    def grads(d, w, g):
+      if mode == "graph":
+        return tf.gradients(snt.resampler(d, w), [d, w], grad_ys=g)
+      with tf.GradientTape() as tape:
+        tape.watch([d, w])
+        out = snt.resampler(d, w)
+      return tape.gradient(out, [d, w], output_gradients=g)
+
+    grad_data, grad_warp = run_in_mode(mode, grads, data, warp, grad_output)
+    ref_data, ref_warp = reference_grads(
+        as_float32(data), as_float32(warp), as_float32(grad_output))
+    self.assertAllClose(as_float32(grad_data), ref_data, atol=self.ATOL,
+                        rtol=self.RTOL)
+    self.assertAllClose(as_float32(grad_warp), ref_warp, atol=self.ATOL,
+                        rtol=self.RTOL)
+
+  def test_parallel_paths_match_reference(self):
+    # Sharded over threads; one batch entry splits its points into slices,
+    # each accumulating grad_data in its own float32 scratch copy.
+    rng = np.random.RandomState(43)
+    for batch in (1, 3):
+      data, warp = self._random_inputs(rng, [batch, 16, 16, 8], [128, 128])
+      grad_output = rng.uniform(size=[batch, 128, 128, 8]).astype(BFLOAT16)
+      self.assertAllClose(
+          as_float32(snt.resampler(data, warp)),
+          reference_forward(as_float32(data), as_float32(warp)),
+          atol=self.ATOL, rtol=0)
+      grad_data, grad_warp = resampler_lib.resampler_grad(
+          data, warp, grad_output)
+      ref_data, ref_warp = reference_grads(
+          as_float32(data), as_float32(warp), as_float32(grad_output))
+      self.assertAllClose(as_float32(grad_data), ref_data, atol=self.ATOL,
+                          rtol=self.RTOL)
+      self.assertAllClose(as_float32(grad_warp), ref_warp, atol=self.ATOL,
+                          rtol=self.RTOL)
+      again, _ = resampler_lib.resampler_grad(data, warp, grad_output)
+      self.assertAllEqual(as_float32(grad_data), as_float32(again))
+
+  def test_affine_grid_warper_bfloat16_grid(self):
+    # snt.AffineGridWarper makes a bfloat16 grid from bfloat16 parameters;
+    # sampling with it, and the gradients to data, grid and parameters.
+    rng = np.random.RandomState(44)
+    warper = snt.AffineGridWarper(source_shape=(6, 7), output_shape=(5, 4))
+    params = tf.constant([[0.9, 0.1, 0.2, -0.1, 1.1, -0.3],
+                          [1.2, -0.2, 0.4, 0.15, 0.8, 0.25]], tf.bfloat16)
+    data = tf.constant(rng.uniform(size=[2, 6, 7, 3]).astype(BFLOAT16))
+    grad_output = rng.uniform(size=[2, 5, 4, 3]).astype(BFLOAT16)
+    with tf.GradientTape(persistent=True) as tape:
+      tape.watch([params, data])
+      grid = warper(params)
+      out = snt.resampler(data, grid)
+    self.assertEqual(grid.dtype, tf.bfloat16)
+    self.assertEqual(out.dtype, tf.bfloat16)
+    grid32 = as_float32(grid.numpy())
+    data32 = as_float32(data.numpy())
+    self.assertAllClose(as_float32(out.numpy()),
+                        reference_forward(data32, grid32), atol=self.ATOL,
+                        rtol=0)
+    grad_data, grad_grid, grad_params = tape.gradient(
+        out, [data, grid, params], output_gradients=grad_output)
+    ref_data, ref_grid = reference_grads(data32, grid32,
+                                         as_float32(grad_output))
+    self.assertAllClose(as_float32(grad_data.numpy()), ref_data,
+                        atol=self.ATOL, rtol=self.RTOL)
+    self.assertAllClose(as_float32(grad_grid.numpy()), ref_grid,
+                        atol=self.ATOL, rtol=self.RTOL)
+    # The grid is affine in the parameters: d grid / d params[k] is the
+    # float64 grid of the k-th unit vector minus that of zeros.
+    num_params = params.shape[1]
+    basis = np.concatenate([np.zeros([1, num_params]), np.eye(num_params)])
+    grids = warper(tf.constant(basis, tf.float64)).numpy()
+    jacobian = grids[1:] - grids[:1]  # [k, 5, 4, 2]
+    ref_params = np.einsum("bpqi,kpqi->bk", ref_grid, jacobian)
+    self.assertAllClose(as_float32(grad_params.numpy()), ref_params,
+                        atol=self.ATOL * np.abs(ref_params).max(),
+                        rtol=self.RTOL)
 
 
 if __name__ == "__main__":
