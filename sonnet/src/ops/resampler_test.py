@@ -1116,5 +1116,115 @@ class ResamplerBfloat16Test(tf.test.TestCase, parameterized.TestCase):
                         rtol=self.RTOL)
 
 
+class ResamplerNumericsTest(tf.test.TestCase, parameterized.TestCase):
+  """Subnormal coordinates and infinite data (docs/spatial_transformer.md).
+
+  Points cover two or three whole blocks of eight and a tail: the float32
+  kernels' AVX2 loops (where the CPU has them) take the blocks, the scalar
+  code the tail, and both must agree.
+  """
+
+  def assert_same_values(self, got, want, atol, rtol):
+    """got and want have the same NaN and +-Inf entries; the rest is close."""
+    got = np.asarray(got, np.float64)
+    want = np.asarray(want, np.float64)
+    self.assertAllEqual(np.isnan(got), np.isnan(want))
+    self.assertAllEqual(np.isinf(got), np.isinf(want))
+    infinite = np.isinf(want)
+    self.assertAllEqual(got[infinite], want[infinite])
+    finite = np.isfinite(want)
+    self.assertAllClose(got[finite], want[finite], atol=atol, rtol=rtol)
+
+  @parameterized.product(dtype=(np.float32, np.float64, BFLOAT16),
+                         mode=MODES)
+  def test_subnormal_coordinates_count_as_zero(self, dtype, mode):
+    # Whatever the thread's denormal modes (TensorFlow flushes to zero), a
+    # subnormal coordinate of either sign samples and differentiates as +0:
+    # x0 = 0, and the warp gradient is the forward difference there.
+    tiny = {np.float32: 1e-40, np.float64: 1e-310, BFLOAT16: 1e-40}[dtype]
+    subnormal = np.array([tiny, -tiny, 3 * tiny, -3 * tiny], dtype)
+    self.assertTrue((np.abs(as_float32(subnormal)) > 0).all()
+                    if dtype != np.float64 else (subnormal != 0).all())
+    rng = np.random.RandomState(50)
+    data = rng.normal(size=[1, 3, 4, 3]).astype(dtype)
+    points = 19  # two blocks of eight and three more
+    normal = np.array([1.5, 0.25, 2.0, 0.75, 1.0], dtype)
+    warp = np.zeros([1, points, 2], dtype)
+    flushed = np.zeros([1, points, 2], dtype)
+    for k in range(points):
+      # A subnormal x, y or both, in turn.
+      warp[0, k, 0] = subnormal[k % 4] if k % 3 != 1 else normal[k % 5]
+      warp[0, k, 1] = subnormal[(k + 1) % 4] if k % 3 != 0 else normal[k % 5]
+      flushed[0, k, 0] = 0 if k % 3 != 1 else normal[k % 5]
+      flushed[0, k, 1] = 0 if k % 3 != 0 else normal[k % 5]
+    grad_output = rng.normal(size=[1, points, 3]).astype(dtype)
+
+    def both(d, w, g):
+      return snt.resampler(d, w), resampler_lib.resampler_grad(d, w, g)
+
+    out, (grad_data, grad_warp) = run_in_mode(mode, both, data, warp,
+                                              grad_output)
+    want_out, (want_data, want_warp) = run_in_mode(mode, both, data, flushed,
+                                                   grad_output)
+    self.assertAllEqual(out, want_out)
+    self.assertAllEqual(grad_data, want_data)
+    self.assertAllEqual(grad_warp, want_warp)
+    # Against the reference at +0 (numpy would floor -1e-40 to -1).
+    tolerance = 1e-2 if dtype == BFLOAT16 else 1e-5
+    ref_data, ref_warp = reference_grads(
+        as_float32(data), as_float32(flushed), as_float32(grad_output))
+    self.assertAllClose(as_float32(out),
+                        reference_forward(as_float32(data),
+                                          as_float32(flushed)),
+                        atol=tolerance, rtol=tolerance)
+    self.assertAllClose(as_float32(grad_data), ref_data, atol=tolerance,
+                        rtol=tolerance)
+    self.assertAllClose(as_float32(grad_warp), ref_warp, atol=tolerance,
+                        rtol=tolerance)
+    # Point 3 is (-3 * tiny, 0.75): d/dx between columns 0 and 1, not the
+    # zero-padding difference between column 0 and the column left of it.
+    self.assertEqual(float(warp[0, 3, 1]), 0.75)
+    image = as_float32(data)[0].astype(np.float64)
+    g = as_float32(grad_output)[0, 3].astype(np.float64)
+    forward = np.sum(g * (0.25 * (image[0, 1] - image[0, 0]) +
+                          0.75 * (image[1, 1] - image[1, 0])))
+    self.assertAllClose(float(as_float32(grad_warp)[0, 3, 0]), forward,
+                        atol=tolerance, rtol=tolerance)
+
+  @parameterized.product(dtype=(np.float32, np.float64),
+                         value=(np.inf, -np.inf), channels=(1, 3, 8, 13),
+                         pixel=((1, 1), (0, 0), (2, 3)))
+  def test_infinite_data_matches_reference(self, dtype, value, channels,
+                                           pixel):
+    # One channel of one pixel is +-Inf and every point touches that pixel,
+    # with each corner and several fractions (on the border too). The warp
+    # gradient is then +-Inf or NaN as the reference's formula gives it, the
+    # same in the vector blocks and in the tail.
+    offsets = np.array([-0.75, -0.5, -0.25, 0.0, 0.25, 0.5, 0.75])
+    points = 29  # three blocks of eight and five more
+    k = np.arange(points)
+    warp = np.stack([pixel[1] + offsets[k % 7],
+                     pixel[0] + offsets[(k // 7 + 2 * k) % 7]],
+                    -1)[None].astype(dtype)
+    data = (np.arange(3 * 4 * channels) * 5 % 11 - 4.5).reshape(
+        [1, 3, 4, channels]).astype(dtype)
+    data[0, pixel[0], pixel[1], channels // 2] = value
+    rng = np.random.RandomState(51)
+    grad_output = (rng.uniform(0.25, 1.0, [1, points, channels]) *
+                   np.where(np.arange(channels) % 3 == 1, -1, 1)).astype(dtype)
+    with np.errstate(invalid="ignore"):
+      want_out = reference_forward(data, warp)
+      want_data, want_warp = reference_grads(data, warp, grad_output)
+    # The test is only meaningful where the reference has infinities.
+    self.assertTrue(np.isinf(want_warp[0, :24]).any())
+    self.assertTrue(np.isinf(want_warp[0, 24:]).any())
+    out = snt.resampler(data, warp)
+    grad_data, grad_warp = resampler_lib.resampler_grad(data, warp,
+                                                        grad_output)
+    self.assert_same_values(out, want_out, atol=1e-5, rtol=1e-5)
+    self.assert_same_values(grad_data, want_data, atol=1e-5, rtol=1e-5)
+    self.assert_same_values(grad_warp, want_warp, atol=1e-4, rtol=1e-5)
+
+
 if __name__ == "__main__":
   tf.test.main()
