@@ -1,17 +1,19 @@
 // Copyright 2026 The Sonnet Authors. All Rights Reserved.
 // Licensed under the Apache License, Version 2.0.
 //
-// The per-point loops of the Resampler CPU kernels (resampler_kernels.cc):
+// The per-point loops of the Resampler CPU functors (resampler_functor_cpu.cc):
 // bilinear footprints, prefetching, the vectorised channel loops, and the
 // entry points for the baseline and AVX2 + FMA instruction sets. Included by
-// resampler_kernels.cc only.
+// resampler_functor_cpu.cc (and the C++ tests and benchmark) only.
 
 #ifndef SONNET_CC_RESAMPLER_CPU_LOOPS_H_
 #define SONNET_CC_RESAMPLER_CPU_LOOPS_H_
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <limits>
 
 namespace sonnet {
 namespace resampler_cpu {
@@ -58,6 +60,19 @@ struct Accumulator<double> {
   using type = double;
 };
 
+// Subnormal coordinates (0 < |v| < the smallest normal number of Acc, either
+// sign) count as +0, whatever the thread's flush-to-zero and
+// denormals-are-zero modes: TensorFlow runs kernels with both on, where
+// -1e-40 already reads as 0, but a thread without them would floor it to -1
+// (corner x0 = -1 outside the image, fraction 1), so the warp gradient
+// would depend on the thread (the output does not: both give data at 0).
+// Flushing here makes output and gradient those at exactly 0 in every loop
+// and mode. NaN is kept (it is outside).
+template <typename Acc>
+SONNET_INLINE Acc FlushSubnormal(Acc v) {
+  return std::fabs(v) < std::numeric_limits<Acc>::min() ? Acc(0) : v;
+}
+
 // The bilinear footprint of one sampling point: four corners, their weights
 // and whether each lies inside the image (outside corners count as zeros).
 template <typename Acc>
@@ -70,6 +85,8 @@ struct Footprint {
   // Returns false when the point is outside (-1, W) x (-1, H) or NaN.
   SONNET_INLINE bool Init(Acc x, Acc y, int64_t height, int64_t width,
                           int64_t channels) {
+    x = FlushSubnormal(x);
+    y = FlushSubnormal(y);
     if (!(x > Acc(-1) && y > Acc(-1) && x < static_cast<Acc>(width) &&
           y < static_cast<Acc>(height))) {
       return false;

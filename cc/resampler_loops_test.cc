@@ -10,8 +10,13 @@
 // loops. Some coordinates are NaN, infinite or huge: those points must give
 // exactly 0, and //cc:resampler_loops_test_ubsan runs everything under
 // UBSan (float-cast-overflow included), so converting one to an integer
-// fails. Without AVX2 + FMA it has nothing to test and passes. tools/test.sh
-// builds and runs both binaries.
+// fails. Two numerics checks follow (docs/spatial_transformer.md,
+// "Numerics"): subnormal coordinates give exactly the results of +0 in both
+// loops, with the denormal modes off and on (TensorFlow runs kernels with
+// flush-to-zero and denormals-are-zero); and with +-Inf in the image both
+// loops give the same NaN and +-Inf values, at every lane position of a
+// block of eight and in the scalar tail. Without AVX2 + FMA it has nothing to
+// test and passes. tools/test.sh builds and runs both binaries.
 
 #include <sys/mman.h>
 #include <unistd.h>
@@ -23,6 +28,8 @@
 #include <cstdio>
 #include <random>
 #include <vector>
+
+#include <xmmintrin.h>
 
 #include "cc/resampler_avx2.h"
 
@@ -195,6 +202,201 @@ int CompareGradWithScalar(const Case& c, int split, std::mt19937* rng) {
   return differ;
 }
 
+// Whether got and want are the same NaN / +-Inf, or finite and Close.
+bool SameValue(float got, float want) {
+  if (std::isnan(want) || std::isnan(got)) {
+    return std::isnan(want) && std::isnan(got);
+  }
+  if (std::isinf(want) || std::isinf(got)) return got == want;
+  return Close(got, want);
+}
+
+struct LoopResults {
+  std::vector<float> out, grad_data, grad_warp;
+};
+
+// The forward pass and gradient of `warp` on one image through the AVX2
+// loops or the scalar ones; every result starts as NaN.
+LoopResults RunLoops(bool avx2, const std::vector<float>& image, int height,
+                     int width, int channels, const std::vector<float>& warp,
+                     const std::vector<float>& grad_out) {
+  const int points = static_cast<int>(warp.size() / 2);
+  const float nan = std::nanf("");
+  LoopResults r;
+  r.out.assign(static_cast<size_t>(points) * channels, nan);
+  r.grad_data.assign(image.size(), nan);
+  r.grad_warp.assign(warp.size(), nan);
+  const ForwardArgs<float> forward{image.data(), warp.data(), r.out.data(),
+                                   height,       width,       channels,
+                                   points,       false,       false};
+  const GradArgs<float> grad{image.data(),       warp.data(),
+                             grad_out.data(),    r.grad_data.data(),
+                             r.grad_warp.data(), height,
+                             width,              channels,
+                             false};
+  if (avx2) {
+    ForwardFloatAvx2(forward, 0, points);
+    GradFloatAvx2(grad, 0, points);
+  } else {
+    ForwardPoints(forward, image.data(), 0, points);
+    AccumulateRange<float, false>(grad, 0, points);
+  }
+  return r;
+}
+
+// How many values of `got` are not SameValue (or, `exact`, bit-for-bit
+// equal up to the sign of 0 and NaN payloads) as those of `want`.
+int CountDiffer(const LoopResults& got, const LoopResults& want, bool exact) {
+  auto differ = [exact](const std::vector<float>& a,
+                        const std::vector<float>& b) {
+    int n = 0;
+    for (size_t i = 0; i < a.size(); ++i) {
+      const bool same = exact ? (a[i] == b[i] ||
+                                 (std::isnan(a[i]) && std::isnan(b[i])))
+                              : SameValue(a[i], b[i]);
+      n += !same;
+    }
+    return n;
+  };
+  return differ(got.out, want.out) + differ(got.grad_data, want.grad_data) +
+         differ(got.grad_warp, want.grad_warp);
+}
+
+// Sets or clears flush-to-zero and denormals-are-zero (MXCSR bits 15, 6).
+void SetDenormalModes(bool on) {
+  constexpr unsigned kFtzDaz = 0x8040;
+  _mm_setcsr(on ? (_mm_getcsr() | kFtzDaz) : (_mm_getcsr() & ~kFtzDaz));
+}
+
+std::vector<float> TestImage(int height, int width, int channels) {
+  std::vector<float> image(static_cast<size_t>(height) * width * channels);
+  for (size_t i = 0; i < image.size(); ++i) {
+    image[i] = static_cast<float>((i * 5) % 11) - 4.5f;
+  }
+  return image;
+}
+
+std::vector<float> TestGradOut(size_t size, std::mt19937* rng) {
+  std::uniform_real_distribution<float> unit(0.25f, 1.0f);
+  std::vector<float> grad_out(size);
+  for (size_t i = 0; i < size; ++i) {
+    grad_out[i] = (i % 3 == 1 ? -1.0f : 1.0f) * unit(*rng);
+  }
+  return grad_out;
+}
+
+// Subnormal coordinates, both signs, in x, y or both, at every lane of three
+// blocks and in a tail of five points, must give exactly the results of the
+// same coordinates flushed to +0 (in each loop; the loops agree to Close),
+// with the denormal modes off and on. Returns the number of failures.
+int CheckSubnormalCoordinates(std::mt19937* rng) {
+  constexpr float kSubnormal[] = {1e-40f,         -1e-40f,  FLT_TRUE_MIN,
+                                  -FLT_TRUE_MIN,  1.1e-38f, -1.1e-38f};
+  constexpr float kNormal[] = {1.5f, 0.25f, 2.0f, 0.75f, 1.0f};
+  constexpr int kPoints = 3 * kLanes + 5;
+  int failures = 0;
+  for (int channels : {1, 3, 8, 13}) {
+    const int height = 3, width = 4;
+    const std::vector<float> image = TestImage(height, width, channels);
+    std::vector<float> warp(2 * kPoints), flushed(2 * kPoints);
+    for (int k = 0; k < kPoints; ++k) {
+      const float s = kSubnormal[k % 6];
+      const float n = kNormal[k % 5];
+      // Subnormal x, y or both, in turn.
+      warp[2 * k] = k % 3 != 1 ? s : n;
+      warp[2 * k + 1] = k % 3 != 0 ? kSubnormal[(k + 1) % 6] : n;
+      flushed[2 * k] = k % 3 != 1 ? 0.0f : n;
+      flushed[2 * k + 1] = k % 3 != 0 ? 0.0f : n;
+    }
+    const std::vector<float> grad_out =
+        TestGradOut(static_cast<size_t>(kPoints) * channels, rng);
+    SetDenormalModes(false);
+    const LoopResults scalar_ref =
+        RunLoops(false, image, height, width, channels, flushed, grad_out);
+    const LoopResults avx2_ref =
+        RunLoops(true, image, height, width, channels, flushed, grad_out);
+    int differ = CountDiffer(avx2_ref, scalar_ref, /*exact=*/false);
+    for (bool modes : {false, true}) {
+      SetDenormalModes(modes);
+      differ += CountDiffer(
+          RunLoops(false, image, height, width, channels, warp, grad_out),
+          scalar_ref, /*exact=*/true);
+      differ += CountDiffer(
+          RunLoops(true, image, height, width, channels, warp, grad_out),
+          avx2_ref, /*exact=*/true);
+    }
+    SetDenormalModes(false);
+    // Point 0 is (1e-40, 1.5): x0 = 0, so d/dx is the forward difference
+    // between columns 1 and 0 (rows 1 and 2 weighted 1/2 each).
+    float want_gx = 0.0f;
+    for (int c = 0; c < channels; ++c) {
+      auto at = [&](int y, int x) {
+        return image[(y * width + x) * channels + c];
+      };
+      want_gx += grad_out[c] * (0.5f * (at(1, 1) - at(1, 0)) +
+                                0.5f * (at(2, 1) - at(2, 0)));
+    }
+    differ += !Close(scalar_ref.grad_warp[0], want_gx);
+    if (differ != 0) {
+      ++failures;
+      std::printf("subnormal coordinates, C=%d: %d values differ\n", channels,
+                  differ);
+    }
+  }
+  return failures;
+}
+
+// With +Inf or -Inf in one channel of one pixel, every point of three
+// blocks and a tail of five touches that pixel with a different corner and
+// fraction (so the pixel is each corner at several lane positions, and on
+// the border too); both loops must give the same NaN, +-Inf and (Close)
+// finite values, and the scalar loop some infinite warp gradients both in
+// the blocks and in the tail (or the test would test nothing).
+int CheckInfiniteData() {
+  constexpr float kOffsets[] = {-0.75f, -0.5f, -0.25f, 0.0f, 0.25f, 0.5f,
+                                0.75f};
+  constexpr int kPoints = 3 * kLanes + 5;
+  std::mt19937 rng(1);
+  int failures = 0;
+  for (int channels : {1, 3, 8, 13}) {
+    for (float inf : {INFINITY, -INFINITY}) {
+      // Interior, top-left corner and right edge of a 3 x 4 image.
+      const int pixels[][2] = {{1, 1}, {0, 0}, {2, 3}};
+      for (const auto& pixel : pixels) {
+        const int height = 3, width = 4;
+        std::vector<float> image = TestImage(height, width, channels);
+        image[(pixel[0] * width + pixel[1]) * channels + channels / 2] = inf;
+        std::vector<float> warp(2 * kPoints);
+        for (int k = 0; k < kPoints; ++k) {
+          warp[2 * k] = pixel[1] + kOffsets[k % 7];
+          warp[2 * k + 1] = pixel[0] + kOffsets[(k / 7 + 2 * k) % 7];
+        }
+        const std::vector<float> grad_out =
+            TestGradOut(static_cast<size_t>(kPoints) * channels, &rng);
+        const LoopResults scalar =
+            RunLoops(false, image, height, width, channels, warp, grad_out);
+        const LoopResults avx2 =
+            RunLoops(true, image, height, width, channels, warp, grad_out);
+        int differ = CountDiffer(avx2, scalar, /*exact=*/false);
+        bool inf_in_blocks = false, inf_in_tail = false;
+        for (int i = 0; i < 2 * kPoints; ++i) {
+          if (!std::isinf(scalar.grad_warp[i])) continue;
+          (i < 2 * 3 * kLanes ? inf_in_blocks : inf_in_tail) = true;
+        }
+        if (differ != 0 || !inf_in_blocks || !inf_in_tail) {
+          ++failures;
+          std::printf(
+              "%g in data at (%d, %d), C=%d: %d values differ, infinite "
+              "warp gradients in blocks %d, tail %d\n",
+              inf, pixel[0], pixel[1], channels, differ, inf_in_blocks,
+              inf_in_tail);
+        }
+      }
+    }
+  }
+  return failures;
+}
+
 int Run() {
   if (!UseAvx2()) {
     std::printf("no AVX2 + FMA on this CPU: nothing to test\n");
@@ -222,7 +424,11 @@ int Run() {
   }
   std::printf("%d of %d cases match the scalar loops\n", cases - failures,
               cases);
-  return failures == 0 ? 0 : 1;
+  const int subnormal_failures = CheckSubnormalCoordinates(&rng);
+  std::printf("subnormal coordinates: %d failures\n", subnormal_failures);
+  const int inf_failures = CheckInfiniteData();
+  std::printf("infinite data: %d failures\n", inf_failures);
+  return failures + subnormal_failures + inf_failures == 0 ? 0 : 1;
 }
 
 }  // namespace

@@ -70,7 +70,7 @@ REGISTER_OP("Sonnet>Resampler")
     .Input("data: T")
     .Input("warp: T")
     .Output("output: T")
-    .Attr("T: {half, float, double}")
+    .Attr("T: {bfloat16, half, float, double}")
     .SetShapeFn(ResamplerShape)
     .Doc(R"doc(
 Bilinear resampling of `data` [B, H, W, C] at the points `warp` [B, ..., 2].
@@ -89,7 +89,7 @@ REGISTER_OP("Sonnet>ResamplerGrad")
     .Input("grad_output: T")
     .Output("grad_data: T")
     .Output("grad_warp: T")
-    .Attr("T: {half, float, double}")
+    .Attr("T: {bfloat16, half, float, double}")
     .SetShapeFn(ResamplerGradShape)
     .Doc(R"doc(
 Gradients of Sonnet>Resampler with respect to `data` and `warp`.

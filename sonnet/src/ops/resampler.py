@@ -35,9 +35,9 @@ LIBRARY_DESCRIPTION = "Sonnet resampler op library"
 ENTRY_POINT = "snt.resampler"
 
 UNSUPPORTED_DTYPE_MESSAGE = (
-    "{function}: `{arg}` has dtype {dtype}, but must be float16, float32 or "
-    "float64 (Value for attr 'T' of {cc_dtype} is not in the list of allowed "
-    "values: half, float, double)")
+    "{function}: `{arg}` has dtype {dtype}, but must be bfloat16, float16, "
+    "float32 or float64 (Value for attr 'T' of {cc_dtype} is not in the list of "
+    "allowed values: bfloat16, half, float, double)")
 DTYPE_MISMATCH_MESSAGE = (
     "{function}: `{arg}` has dtype {dtype}, but must have the dtype of "
     "`data`, {data_dtype}; inputs are not cast (cannot compute {op} as input "
@@ -81,7 +81,7 @@ SECOND_ORDER_MESSAGE = (
     "Sonnet>ResamplerGrad has no gradient).")
 
 
-_SUPPORTED_DTYPES = (tf.float16, tf.float32, tf.float64)
+_SUPPORTED_DTYPES = (tf.bfloat16, tf.float16, tf.float32, tf.float64)
 # TensorFlow's C++ names, as its own errors print them.
 _CC_DTYPE_NAMES = {tf.float16: "half", tf.float32: "float",
                    tf.float64: "double"}
@@ -498,10 +498,12 @@ def resampler(data: tf.Tensor,
     converted to TF Lite: pass "composite" for models you will convert.
 
   Args:
-    data: float16, float32 or float64 tensor `[B, H, W, C]`.
+    data: bfloat16, float16, float32 or float64 tensor `[B, H, W, C]`
+      (bfloat16 and float16 are computed in float32).
     warp: tensor `[B, d_0, ..., d_n, 2]` of the same dtype (not cast). In
       float16, coordinates above 2048 are no longer exact: they round to a
-      multiple of 2 (above 4096, of 4), so use float32 for large images.
+      multiple of 2 (above 4096, of 4), in bfloat16 already above 256, so use
+      float32 for large images.
     name: name scope of the op in graphs (`tf.function`, graph mode); eager
       ops have no names, so eager calls ignore it.
     implementation: "auto", "op" or "composite" (keyword only).
@@ -517,8 +519,8 @@ def resampler(data: tf.Tensor,
     tf.errors.UnimplementedError: `data` is not 4-D, or `warp`'s last
       dimension is not 2.
     tf.errors.InvalidArgumentError: `warp` has rank < 2 or the batch sizes
-      differ, or the dtypes differ or are not float16, float32 or float64 (at
-      once, in every mode; the message names the argument).
+      differ, or the dtypes differ or are not bfloat16, float16, float32 or
+      float64 (at once, in every mode; the message names the argument).
 
   Shape errors name the argument and give both shapes before TensorFlow's own
   text: eagerly, and while tracing a `tf.function` when the static shapes
@@ -620,8 +622,8 @@ def resampler_grad(data: tf.Tensor, warp: tf.Tensor, grad_output: tf.Tensor,
   Raises:
     ValueError: `implementation` is not one of the three.
     ImportError: for "op", if the op library cannot be loaded.
-    tf.errors.InvalidArgumentError: the dtypes differ or are not float16,
-      float32 or float64 (at once, in every mode).
+    tf.errors.InvalidArgumentError: the dtypes differ or are not bfloat16,
+      float16, float32 or float64 (at once, in every mode).
     tf.errors.OpError: on other invalid inputs (the same checks as
       `resampler`, and `grad_output` must have shape
       `warp.shape[:-1] + [C]`).

@@ -23,6 +23,9 @@ import sonnet as snt
 from sonnet.src.ops import resampler as resampler_lib
 
 DTYPES = (np.float16, np.float32, np.float64)
+# numpy's bfloat16 (ml_dtypes), tested on its own: numpy has no finfo or
+# nextafter for it.
+BFLOAT16 = tf.bfloat16.as_numpy_dtype
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))))
 MODES = ("eager", "function", "graph")
@@ -626,9 +629,9 @@ class ResamplerErrorTest(tf.test.TestCase, parameterized.TestCase):
     name = np.dtype(dtype).name
     with self.assertRaisesRegex(
         tf.errors.InvalidArgumentError,
-        r"`data` has dtype %s, but must be float16, float32 or float64 "
-        r"\(Value for attr 'T' of %s is not in the list of allowed values: "
-        r"half, float, double\)" % (name, name)):
+        r"`data` has dtype %s, but must be bfloat16, float16, float32 or "
+        r"float64 \(Value for attr 'T' of %s is not in the list of allowed "
+        r"values: bfloat16, half, float, double\)" % (name, name)):
       run_in_mode(mode, snt.resampler, np.zeros([1, 2, 2, 1], dtype),
                   np.zeros([1, 1, 2], dtype))
 
@@ -638,12 +641,20 @@ class ResamplerErrorTest(tf.test.TestCase, parameterized.TestCase):
       snt.resampler(tf.constant([[[["a"]]]]), np.zeros([1, 1, 2], np.float32))
 
   @parameterized.parameters(*MODES)
-  def test_bfloat16_not_listed(self, mode):
-    with self.assertRaisesRegex(tf.errors.InvalidArgumentError,
-                                "Value for attr 'T' of bfloat16 is not in the "
-                                "list of allowed values"):
-      run_in_mode(mode, lambda d, w: snt.resampler(
-          tf.cast(d, tf.bfloat16), tf.cast(w, tf.bfloat16)),
+  def test_bfloat16_is_listed(self, mode):
+    # Supported since the kernels compute bfloat16 in float32 (see
+    # ResamplerBfloat16Test); a bfloat16 warp with float32 data is not cast.
+    out = run_in_mode(mode, lambda d, w: snt.resampler(
+        tf.cast(d, tf.bfloat16), tf.cast(w, tf.bfloat16)),
+                      np.ones([1, 2, 2, 1], np.float32),
+                      np.full([1, 1, 2], 0.5, np.float32))
+    self.assertEqual(out.dtype, BFLOAT16)
+    self.assertAllEqual(out.astype(np.float32), [[[1.0]]])
+    with self.assertRaisesRegex(
+        tf.errors.InvalidArgumentError,
+        "`warp` has dtype bfloat16, but must have the dtype of `data`, "
+        "float32.*expected to be a float tensor but is a bfloat16 tensor"):
+      run_in_mode(mode, lambda d, w: snt.resampler(d, tf.cast(w, tf.bfloat16)),
                   np.zeros([1, 2, 2, 1], np.float32),
                   np.zeros([1, 1, 2], np.float32))
 
@@ -672,7 +683,8 @@ class ResamplerErrorTest(tf.test.TestCase, parameterized.TestCase):
       run_in_mode(mode, resampler_lib.resampler_grad, data, warp,
                   np.zeros([1, 1, 1], np.float64))
     with self.assertRaisesRegex(tf.errors.InvalidArgumentError,
-                                "`warp` has dtype int32, but must be float16"):
+                                "`warp` has dtype int32, but must be bfloat16, "
+                                "float16"):
       run_in_mode(mode, resampler_lib.resampler_grad, data,
                   warp.astype(np.int32), np.zeros([1, 1, 1], np.float32))
 
@@ -972,6 +984,249 @@ class ResamplerGradientTest(tf.test.TestCase, parameterized.TestCase):
           out = snt.resampler(data, warp)
         grad = inner.gradient(out, warp)
       outer.gradient(grad, warp)
+
+
+def as_float32(array):
+  """A bfloat16 (or any float) array as float32; bfloat16 converts exactly."""
+  return np.asarray(array).astype(np.float32)
+
+
+class ResamplerBfloat16Test(tf.test.TestCase, parameterized.TestCase):
+  """bfloat16 (computed in float32) against a float32 numpy reference.
+
+  The reference takes the bfloat16 inputs as float32 (exact), so only the
+  rounding of the results to bfloat16's 8 significant bits (2**-9 relative)
+  and float32 arithmetic separate them.
+  """
+
+  # Results are at most a few units here: bfloat16's rounding of them.
+  ATOL = 1e-2
+  RTOL = 1e-2
+
+  def _random_inputs(self, rng, data_shape, warp_inner):
+    data = rng.uniform(size=data_shape).astype(BFLOAT16)
+    warp = random_warp(rng, [data_shape[0]] + warp_inner, data_shape[1],
+                       data_shape[2], np.float32).astype(BFLOAT16)
+    return data, warp
+
+  @parameterized.parameters(*MODES)
+  def test_forward_matches_reference(self, mode):
+    rng = np.random.RandomState(40)
+    for data_shape, warp_inner in (([2, 5, 7, 3], [4]), ([1, 3, 4, 1], [2, 3]),
+                                   ([3, 6, 2, 9], [1, 2, 2])):
+      data, warp = self._random_inputs(rng, data_shape, warp_inner)
+      out = run_in_mode(mode, snt.resampler, data, warp)
+      self.assertEqual(out.dtype, BFLOAT16)
+      self.assertAllClose(as_float32(out),
+                          reference_forward(as_float32(data), as_float32(warp)),
+                          atol=self.ATOL, rtol=0)
+
+  def test_grad_op_matches_reference(self):
+    rng = np.random.RandomState(41)
+    data, warp = self._random_inputs(rng, [2, 4, 5, 3], [3, 4])
+    grad_output = rng.uniform(size=[2, 3, 4, 3]).astype(BFLOAT16)
+    grad_data, grad_warp = resampler_lib.resampler_grad(data, warp, grad_output)
+    self.assertEqual(grad_data.dtype, tf.bfloat16)
+    self.assertEqual(grad_warp.dtype, tf.bfloat16)
+    ref_data, ref_warp = reference_grads(
+        as_float32(data), as_float32(warp), as_float32(grad_output))
+    self.assertAllClose(as_float32(grad_data), ref_data, atol=self.ATOL,
+                        rtol=self.RTOL)
+    self.assertAllClose(as_float32(grad_warp), ref_warp, atol=self.ATOL,
+                        rtol=self.RTOL)
+
+  @parameterized.parameters(*MODES)
+  def test_registered_gradient(self, mode):
+    rng = np.random.RandomState(42)
+    data, warp = self._random_inputs(rng, [2, 4, 5, 3], [6])
+    grad_output = rng.uniform(size=[2, 6, 3]).astype(BFLOAT16)
+
+    def grads(d, w, g):
+      if mode == "graph":
+        return tf.gradients(snt.resampler(d, w), [d, w], grad_ys=g)
+      with tf.GradientTape() as tape:
+        tape.watch([d, w])
+        out = snt.resampler(d, w)
+      return tape.gradient(out, [d, w], output_gradients=g)
+
+    grad_data, grad_warp = run_in_mode(mode, grads, data, warp, grad_output)
+    ref_data, ref_warp = reference_grads(
+        as_float32(data), as_float32(warp), as_float32(grad_output))
+    self.assertAllClose(as_float32(grad_data), ref_data, atol=self.ATOL,
+                        rtol=self.RTOL)
+    self.assertAllClose(as_float32(grad_warp), ref_warp, atol=self.ATOL,
+                        rtol=self.RTOL)
+
+  def test_parallel_paths_match_reference(self):
+    # Sharded over threads; one batch entry splits its points into slices,
+    # each accumulating grad_data in its own float32 scratch copy.
+    rng = np.random.RandomState(43)
+    for batch in (1, 3):
+      data, warp = self._random_inputs(rng, [batch, 16, 16, 8], [128, 128])
+      grad_output = rng.uniform(size=[batch, 128, 128, 8]).astype(BFLOAT16)
+      self.assertAllClose(
+          as_float32(snt.resampler(data, warp)),
+          reference_forward(as_float32(data), as_float32(warp)),
+          atol=self.ATOL, rtol=0)
+      grad_data, grad_warp = resampler_lib.resampler_grad(
+          data, warp, grad_output)
+      ref_data, ref_warp = reference_grads(
+          as_float32(data), as_float32(warp), as_float32(grad_output))
+      self.assertAllClose(as_float32(grad_data), ref_data, atol=self.ATOL,
+                          rtol=self.RTOL)
+      self.assertAllClose(as_float32(grad_warp), ref_warp, atol=self.ATOL,
+                          rtol=self.RTOL)
+      again, _ = resampler_lib.resampler_grad(data, warp, grad_output)
+      self.assertAllEqual(as_float32(grad_data), as_float32(again))
+
+  def test_affine_grid_warper_bfloat16_grid(self):
+    # snt.AffineGridWarper makes a bfloat16 grid from bfloat16 parameters;
+    # sampling with it, and the gradients to data, grid and parameters.
+    rng = np.random.RandomState(44)
+    warper = snt.AffineGridWarper(source_shape=(6, 7), output_shape=(5, 4))
+    params = tf.constant([[0.9, 0.1, 0.2, -0.1, 1.1, -0.3],
+                          [1.2, -0.2, 0.4, 0.15, 0.8, 0.25]], tf.bfloat16)
+    data = tf.constant(rng.uniform(size=[2, 6, 7, 3]).astype(BFLOAT16))
+    grad_output = rng.uniform(size=[2, 5, 4, 3]).astype(BFLOAT16)
+    with tf.GradientTape(persistent=True) as tape:
+      tape.watch([params, data])
+      grid = warper(params)
+      out = snt.resampler(data, grid)
+    self.assertEqual(grid.dtype, tf.bfloat16)
+    self.assertEqual(out.dtype, tf.bfloat16)
+    grid32 = as_float32(grid.numpy())
+    data32 = as_float32(data.numpy())
+    self.assertAllClose(as_float32(out.numpy()),
+                        reference_forward(data32, grid32), atol=self.ATOL,
+                        rtol=0)
+    grad_data, grad_grid, grad_params = tape.gradient(
+        out, [data, grid, params], output_gradients=grad_output)
+    ref_data, ref_grid = reference_grads(data32, grid32,
+                                         as_float32(grad_output))
+    self.assertAllClose(as_float32(grad_data.numpy()), ref_data,
+                        atol=self.ATOL, rtol=self.RTOL)
+    self.assertAllClose(as_float32(grad_grid.numpy()), ref_grid,
+                        atol=self.ATOL, rtol=self.RTOL)
+    # The grid is affine in the parameters: d grid / d params[k] is the
+    # float64 grid of the k-th unit vector minus that of zeros.
+    num_params = params.shape[1]
+    basis = np.concatenate([np.zeros([1, num_params]), np.eye(num_params)])
+    grids = warper(tf.constant(basis, tf.float64)).numpy()
+    jacobian = grids[1:] - grids[:1]  # [k, 5, 4, 2]
+    ref_params = np.einsum("bpqi,kpqi->bk", ref_grid, jacobian)
+    self.assertAllClose(as_float32(grad_params.numpy()), ref_params,
+                        atol=self.ATOL * np.abs(ref_params).max(),
+                        rtol=self.RTOL)
+
+
+class ResamplerNumericsTest(tf.test.TestCase, parameterized.TestCase):
+  """Subnormal coordinates and infinite data (docs/spatial_transformer.md).
+
+  Points cover two or three whole blocks of eight and a tail: the float32
+  kernels' AVX2 loops (where the CPU has them) take the blocks, the scalar
+  code the tail, and both must agree.
+  """
+
+  def assert_same_values(self, got, want, atol, rtol):
+    """got and want have the same NaN and +-Inf entries; the rest is close."""
+    got = np.asarray(got, np.float64)
+    want = np.asarray(want, np.float64)
+    self.assertAllEqual(np.isnan(got), np.isnan(want))
+    self.assertAllEqual(np.isinf(got), np.isinf(want))
+    infinite = np.isinf(want)
+    self.assertAllEqual(got[infinite], want[infinite])
+    finite = np.isfinite(want)
+    self.assertAllClose(got[finite], want[finite], atol=atol, rtol=rtol)
+
+  @parameterized.product(dtype=(np.float32, np.float64, BFLOAT16),
+                         mode=MODES)
+  def test_subnormal_coordinates_count_as_zero(self, dtype, mode):
+    # Whatever the thread's denormal modes (TensorFlow flushes to zero), a
+    # subnormal coordinate of either sign samples and differentiates as +0:
+    # x0 = 0, and the warp gradient is the forward difference there.
+    tiny = {np.float32: 1e-40, np.float64: 1e-310, BFLOAT16: 1e-40}[dtype]
+    subnormal = np.array([tiny, -tiny, 3 * tiny, -3 * tiny], dtype)
+    self.assertTrue((np.abs(as_float32(subnormal)) > 0).all()
+                    if dtype != np.float64 else (subnormal != 0).all())
+    rng = np.random.RandomState(50)
+    data = rng.normal(size=[1, 3, 4, 3]).astype(dtype)
+    points = 19  # two blocks of eight and three more
+    normal = np.array([1.5, 0.25, 2.0, 0.75, 1.0], dtype)
+    warp = np.zeros([1, points, 2], dtype)
+    flushed = np.zeros([1, points, 2], dtype)
+    for k in range(points):
+      # A subnormal x, y or both, in turn.
+      warp[0, k, 0] = subnormal[k % 4] if k % 3 != 1 else normal[k % 5]
+      warp[0, k, 1] = subnormal[(k + 1) % 4] if k % 3 != 0 else normal[k % 5]
+      flushed[0, k, 0] = 0 if k % 3 != 1 else normal[k % 5]
+      flushed[0, k, 1] = 0 if k % 3 != 0 else normal[k % 5]
+    grad_output = rng.normal(size=[1, points, 3]).astype(dtype)
+
+    def both(d, w, g):
+      return snt.resampler(d, w), resampler_lib.resampler_grad(d, w, g)
+
+    out, (grad_data, grad_warp) = run_in_mode(mode, both, data, warp,
+                                              grad_output)
+    want_out, (want_data, want_warp) = run_in_mode(mode, both, data, flushed,
+                                                   grad_output)
+    self.assertAllEqual(out, want_out)
+    self.assertAllEqual(grad_data, want_data)
+    self.assertAllEqual(grad_warp, want_warp)
+    # Against the reference at +0 (numpy would floor -1e-40 to -1).
+    tolerance = 1e-2 if dtype == BFLOAT16 else 1e-5
+    ref_data, ref_warp = reference_grads(
+        as_float32(data), as_float32(flushed), as_float32(grad_output))
+    self.assertAllClose(as_float32(out),
+                        reference_forward(as_float32(data),
+                                          as_float32(flushed)),
+                        atol=tolerance, rtol=tolerance)
+    self.assertAllClose(as_float32(grad_data), ref_data, atol=tolerance,
+                        rtol=tolerance)
+    self.assertAllClose(as_float32(grad_warp), ref_warp, atol=tolerance,
+                        rtol=tolerance)
+    # Point 3 is (-3 * tiny, 0.75): d/dx between columns 0 and 1, not the
+    # zero-padding difference between column 0 and the column left of it.
+    self.assertEqual(float(warp[0, 3, 1]), 0.75)
+    image = as_float32(data)[0].astype(np.float64)
+    g = as_float32(grad_output)[0, 3].astype(np.float64)
+    forward = np.sum(g * (0.25 * (image[0, 1] - image[0, 0]) +
+                          0.75 * (image[1, 1] - image[1, 0])))
+    self.assertAllClose(float(as_float32(grad_warp)[0, 3, 0]), forward,
+                        atol=tolerance, rtol=tolerance)
+
+  @parameterized.product(dtype=(np.float32, np.float64),
+                         value=(np.inf, -np.inf), channels=(1, 3, 8, 13),
+                         pixel=((1, 1), (0, 0), (2, 3)))
+  def test_infinite_data_matches_reference(self, dtype, value, channels,
+                                           pixel):
+    # One channel of one pixel is +-Inf and every point touches that pixel,
+    # with each corner and several fractions (on the border too). The warp
+    # gradient is then +-Inf or NaN as the reference's formula gives it, the
+    # same in the vector blocks and in the tail.
+    offsets = np.array([-0.75, -0.5, -0.25, 0.0, 0.25, 0.5, 0.75])
+    points = 29  # three blocks of eight and five more
+    k = np.arange(points)
+    warp = np.stack([pixel[1] + offsets[k % 7],
+                     pixel[0] + offsets[(k // 7 + 2 * k) % 7]],
+                    -1)[None].astype(dtype)
+    data = (np.arange(3 * 4 * channels) * 5 % 11 - 4.5).reshape(
+        [1, 3, 4, channels]).astype(dtype)
+    data[0, pixel[0], pixel[1], channels // 2] = value
+    rng = np.random.RandomState(51)
+    grad_output = (rng.uniform(0.25, 1.0, [1, points, channels]) *
+                   np.where(np.arange(channels) % 3 == 1, -1, 1)).astype(dtype)
+    with np.errstate(invalid="ignore"):
+      want_out = reference_forward(data, warp)
+      want_data, want_warp = reference_grads(data, warp, grad_output)
+    # The test is only meaningful where the reference has infinities.
+    self.assertTrue(np.isinf(want_warp[0, :24]).any())
+    self.assertTrue(np.isinf(want_warp[0, 24:]).any())
+    out = snt.resampler(data, warp)
+    grad_data, grad_warp = resampler_lib.resampler_grad(data, warp,
+                                                        grad_output)
+    self.assert_same_values(out, want_out, atol=1e-5, rtol=1e-5)
+    self.assert_same_values(grad_data, want_data, atol=1e-5, rtol=1e-5)
+    self.assert_same_values(grad_warp, want_warp, atol=1e-4, rtol=1e-5)
 
 
 if __name__ == "__main__":
