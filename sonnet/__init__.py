@@ -25,6 +25,7 @@ _tensorflow_check.check_tensorflow()
 from sonnet import nets
 from sonnet.src import custom_getters
 from sonnet.src import initializers
+from sonnet.src import mixed_precision
 from sonnet.src import nest
 from sonnet.src.affine_warp_constraints import AffineWarpConstraints
 from sonnet.src.attention import AttentionOutput
@@ -202,6 +203,7 @@ __all__ = [
     "LSTMState",
     "merge_leading_dims",
     "MergeDims",
+    "mixed_precision",
     "ModelRNN",
     "Module",
     "nest",

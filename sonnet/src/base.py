@@ -22,6 +22,7 @@ import tensorflow as tf
 
 from sonnet.src import custom_getters as custom_getters_lib
 from sonnet.src import errors
+from sonnet.src import mixed_precision
 from sonnet.src import module_repr
 from sonnet.src import module_state
 from sonnet.src import naming
@@ -210,6 +211,9 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
     state = _state_of(self)
     _check_same_graph(state)
     module_state.record_use(self, state)
+    compute_dtype = mixed_precision.compute_dtype()
+    if compute_dtype is not None:  # Mixed precision: floating inputs in the compute dtype.
+      args, kwargs = mixed_precision.cast_inputs(args, kwargs, compute_dtype)
     # Eager ops have no names: skip the name scope there (it costs time on every call).
     op_scope = (contextlib.nullcontext() if tf.executing_eagerly()
                 else tf.name_scope(state.module_name))
