@@ -8,15 +8,19 @@ mixed-precision policy, every module call
 
 * casts its floating-point inputs (tensors, variables and numpy arrays anywhere in the
   arguments, recurrent states included) to the compute dtype;
-* creates the variables it requests in the compute dtype with `snt.get_variable` in
-  float32 instead, and reads them cast to the compute dtype (the cast is what the module
-  gets, as with a custom getter; `module.variables`, optimizers and checkpoints see the
-  float32 variables);
+* creates the trainable variables it requests in the compute dtype with
+  `snt.get_variable` in float32 instead, and reads them cast to the compute dtype (the cast
+  is what the module computes with, as with a custom getter; `module.variables`,
+  properties such as `linear.w`, optimizers and checkpoints see the float32
+  variables). Non-trainable
+  variables, which modules update themselves (moving averages, the codebook of
+  `snt.nets.VectorQuantizerEMA`), are made in the dtype the module asks for;
 * so returns outputs in the compute dtype.
 
-Normalisation modules (`BatchNorm`, `BatchNormV2`, `LayerNorm`, `GroupNorm`) compute their
-statistics and keep their parameters and moving averages in float32 for 16-bit inputs,
-policy or not, and return outputs in the input (compute) dtype.
+Normalisation modules (`BatchNorm`, `BatchNormV2`, `LayerNorm`, `InstanceNorm`,
+`GroupNorm`) compute their statistics and keep their parameters and moving averages in
+float32 for 16-bit inputs, policy or not, and return outputs in the input (compute) dtype.
+`BatchNormLSTM` keeps its moving averages in the dtype of its inputs.
 
 A policy is active inside `snt.mixed_precision.scope(dtype)`, or, outside every scope,
 while Keras' global policy is a mixed one (`keras.mixed_precision.set_global_policy(

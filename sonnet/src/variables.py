@@ -395,8 +395,8 @@ def get_variable(name: str,
   Returns:
     The variable, or whatever the custom getters of the module (and of the modules it is
     nested in) return for it, e.g. a `tf.stop_gradient` tensor. Under a mixed-precision
-    policy (`snt.mixed_precision`), a request in the compute dtype creates (or finds) a
-    float32 variable and returns it cast to the compute dtype.
+    policy (`snt.mixed_precision`), a request for a trainable variable in the compute
+    dtype creates (or finds) a float32 variable and returns it cast to the compute dtype.
 
   Raises:
     snt.Error: if called outside any module.
@@ -412,7 +412,7 @@ def get_variable(name: str,
   full_name = f"{state.scope_name}/{name}"
   getter = _chain_getters(_ModuleVariableStore(frame, state), state.custom_getters)
   compute = mixed_precision.compute_dtype()
-  if mixed_precision.variable_request(dtype, compute):
+  if trainable and mixed_precision.variable_request(dtype, compute):
     # Mixed precision: the variable is float32, the module reads it in the compute dtype.
     variable = getter(name=full_name, shape=shape, dtype=mixed_precision.VARIABLE_DTYPE,
                       initializer=initializer, regularizer=regularizer, trainable=trainable,
