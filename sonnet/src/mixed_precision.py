@@ -45,7 +45,7 @@ ERR_SCOPE_DTYPE = (
     "got {!r}.")
 
 # The compute dtypes a policy may have; float32 (or None) means "no mixed precision".
-_COMPUTE_DTYPES = (tf.float16, tf.bfloat16)
+COMPUTE_DTYPES = (tf.float16, tf.bfloat16)
 # The dtype variables are created in under a policy.
 VARIABLE_DTYPE = tf.float32
 # Marks "no scope decides here" on the scope stack (Keras' policy then applies).
@@ -60,8 +60,18 @@ class _Scopes(threading.local):
 
 
 _scopes = _Scopes()
-# Keras policy name -> compute dtype or None; filled on first sight of each name.
-_keras_policies: dict[str, tf.DType | None] = {}
+
+
+class _KerasPolicyCache:
+  """Keras' `global_policy` function, looked up once, and the last policy seen with its
+  compute dtype (one tuple, replaced at once, so threads see a consistent pair)."""
+
+  def __init__(self):
+    self.global_policy: Any = None
+    self.last: tuple[Any, tf.DType | None] = (None, None)
+
+
+_keras = _KerasPolicyCache()
 
 
 def _check_compute_dtype(compute_dtype: Any) -> tf.DType | None:
@@ -73,7 +83,7 @@ def _check_compute_dtype(compute_dtype: Any) -> tf.DType | None:
     raise ValueError(ERR_SCOPE_DTYPE.format(compute_dtype)) from error
   if dtype == tf.float32:
     return _OFF
-  if dtype not in _COMPUTE_DTYPES:
+  if dtype not in COMPUTE_DTYPES:
     raise ValueError(ERR_SCOPE_DTYPE.format(compute_dtype))
   return dtype
 
@@ -109,30 +119,38 @@ def scope(compute_dtype: Any) -> Iterator[None]:
     stack.pop()
 
 
-def _keras_compute_dtype() -> tf.DType | None:
-  """The compute dtype of Keras' global policy if it is a mixed one (Keras not imported
-  here: an application that never imported it has no policy)."""
-  keras = sys.modules.get("keras")
-  mixed = getattr(keras, "mixed_precision", None)
-  global_policy = getattr(mixed, "global_policy", None)
-  if global_policy is None:
+def _policy_compute_dtype(policy: Any) -> tf.DType | None:
+  """The compute dtype of a Keras policy if it is a mixed one (float32 variables)."""
+  compute = getattr(policy, "compute_dtype", None)
+  variable = getattr(policy, "variable_dtype", None)
+  if compute is None or variable is None or compute == variable:
     return None
+  try:
+    dtype, variable_dtype = tf.as_dtype(compute), tf.as_dtype(variable)
+  except TypeError:
+    return None
+  return dtype if dtype in COMPUTE_DTYPES and variable_dtype == VARIABLE_DTYPE else None
+
+
+def _keras_compute_dtype() -> tf.DType | None:
+  """The compute dtype of Keras' global policy if it is a mixed one, or None.
+
+  Keras is not imported here: an application that never imported it has no policy. The
+  policy object is compared by identity with the last one seen, so a call costs one call
+  of `keras.mixed_precision.global_policy`.
+  """
+  global_policy = _keras.global_policy
+  if global_policy is None:
+    keras = sys.modules.get("keras")
+    global_policy = getattr(getattr(keras, "mixed_precision", None), "global_policy", None)
+    if global_policy is None:
+      return None
+    _keras.global_policy = global_policy
   policy = global_policy()
-  name = getattr(policy, "name", None)
-  if isinstance(name, str) and name in _keras_policies:
-    return _keras_policies[name]
-  dtype = None
-  compute, variable = (getattr(policy, "compute_dtype", None),
-                       getattr(policy, "variable_dtype", None))
-  if compute is not None and variable is not None and compute != variable:
-    try:
-      candidate = tf.as_dtype(compute)
-    except TypeError:
-      candidate = None
-    if candidate in _COMPUTE_DTYPES and tf.as_dtype(variable) == VARIABLE_DTYPE:
-      dtype = candidate
-  if isinstance(name, str):
-    _keras_policies[name] = dtype
+  last_policy, dtype = _keras.last
+  if policy is not last_policy:
+    dtype = _policy_compute_dtype(policy)
+    _keras.last = (policy, dtype)
   return dtype
 
 
@@ -176,16 +194,6 @@ def cast_inputs(args: tuple[Any, ...], kwargs: dict[str, Any],
     return tf.nest.map_structure(lambda leaf: _cast_leaf(leaf, dtype), (args, kwargs))
   except (TypeError, ValueError):
     return args, kwargs
-
-
-def variable_request(requested: Any, compute: tf.DType | None) -> bool:
-  """Whether a variable requested in `requested` dtype is kept in float32 and cast."""
-  if compute is None or requested is None:
-    return False
-  try:
-    return tf.as_dtype(requested).base_dtype == compute
-  except TypeError:
-    return False
 
 
 def cast_read(value: Any, dtype: tf.DType) -> Any:

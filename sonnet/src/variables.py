@@ -411,9 +411,11 @@ def get_variable(name: str,
   state = module_state.state_of(frame.module)
   full_name = f"{state.scope_name}/{name}"
   getter = _chain_getters(_ModuleVariableStore(frame, state), state.custom_getters)
-  compute = mixed_precision.compute_dtype()
-  if trainable and mixed_precision.variable_request(dtype, compute):
-    # Mixed precision: the variable is float32, the module reads it in the compute dtype.
+  # Mixed precision: a trainable variable asked for in the compute dtype is float32, read
+  # in the compute dtype. (The policy is only looked up for 16-bit requests.)
+  compute = (mixed_precision.compute_dtype()
+             if trainable and dtype in mixed_precision.COMPUTE_DTYPES else None)
+  if compute is not None and tf.as_dtype(dtype).base_dtype == compute:
     variable = getter(name=full_name, shape=shape, dtype=mixed_precision.VARIABLE_DTYPE,
                       initializer=initializer, regularizer=regularizer, trainable=trainable,
                       partitioner=partitioner, collections=collections, **kwargs)
