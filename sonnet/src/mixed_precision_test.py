@@ -203,7 +203,8 @@ class RecurrentDTypeTest(parameterized.TestCase, tf.test.TestCase):
     linear = snt.Linear(2, name="lin")
     linear(_inputs())
     with self.assertRaisesRegex(snt.IncompatibleShapeError,
-                                "lin: .* requested dtype float64 is not the dtype float32"):
+                                r"lin(_\d+)?: .* requested dtype float64 is not the dtype "
+                                "float32"):
       linear(_inputs(tf.float64))
 
 
