@@ -26,6 +26,7 @@ from sonnet import custom_getters
 from sonnet import experimental
 from sonnet import nets
 from sonnet.src import initializers
+from sonnet.src import mixed_precision
 from sonnet.src import nest
 from sonnet.src.affine_warp_constraints import AffineWarpConstraints
 from sonnet.src.attention import AttentionOutput
@@ -246,6 +247,7 @@ __all__ = [
     "MAYBE_SUPPORTED",
     "merge_leading_dims",
     "MergeDims",
+    "mixed_precision",
     "ModelRNN",
     "Module",
     "ModuleInfoError",

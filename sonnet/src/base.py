@@ -22,6 +22,7 @@ import tensorflow as tf
 
 from sonnet.src import custom_getters as custom_getters_lib
 from sonnet.src import errors
+from sonnet.src import mixed_precision
 from sonnet.src import module_info
 from sonnet.src import module_repr
 from sonnet.src import module_state
@@ -434,6 +435,9 @@ def _connect(module: AbstractModule, state: module_state.ModuleState, args: Sequ
   """`AbstractModule.__call__`'s work: runs `_build` in the module's scope."""
   _check_same_graph(state)
   module_state.record_use(module, state)
+  compute_dtype = mixed_precision.compute_dtype()
+  if compute_dtype is not None:  # Mixed precision: floating inputs in the compute dtype.
+    args, kwargs = mixed_precision.cast_inputs(args, kwargs, compute_dtype)
   # Eager ops have no names: skip the name scope there (it costs time on every call).
   op_scope = (contextlib.nullcontext() if tf.executing_eagerly()
               else tf.name_scope(state.module_name))

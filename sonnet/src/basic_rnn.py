@@ -359,7 +359,7 @@ class DeepRNN(rnn_core.RNNCore):
 
   def initial_state(self,
                     batch_size: types.BatchSize,
-                    dtype: types.DTypeLike = tf.float32,
+                    dtype: types.DTypeLike | None = None,
                     trainable: bool = False,
                     trainable_initializers: Sequence[Any] | None = None,
                     trainable_regularizers: Sequence[Any] | None = None,
@@ -369,7 +369,7 @@ class DeepRNN(rnn_core.RNNCore):
 
     Args:
       batch_size: Python int or int scalar tensor.
-      dtype: the states' dtype.
+      dtype: the states' dtype; default: each core's own (see `snt.RNNCore.initial_state`).
       trainable: whether the cores' initial states are learned (each core owns its
         variables).
       trainable_initializers: None, or a sequence with one entry per recurrent core.
@@ -399,7 +399,7 @@ class DeepRNN(rnn_core.RNNCore):
 
   def zero_state(self,
                  batch_size: types.BatchSize,
-                 dtype: types.DTypeLike = tf.float32) -> tuple[Any, ...]:
+                 dtype: types.DTypeLike | None = None) -> tuple[Any, ...]:
     """Zeros with the structure of `state_size` (see `snt.RNNCore.zero_state`)."""
     return tuple(core.zero_state(batch_size, dtype) for core in self._recurrent_cores)
 

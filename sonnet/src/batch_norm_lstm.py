@@ -319,7 +319,7 @@ class BatchNormLSTM(rnn_core.RNNCore):
 
   def initial_state(self,
                     batch_size: types.BatchSize,
-                    dtype: types.DTypeLike = tf.float32,
+                    dtype: types.DTypeLike | None = None,
                     trainable: bool = False,
                     trainable_initializers: types.Nest | None = None,
                     trainable_regularizers: types.Nest | None = None,
@@ -330,7 +330,7 @@ class BatchNormLSTM(rnn_core.RNNCore):
 
     Args:
       batch_size: Python int or int scalar tensor.
-      dtype: dtype of hidden and cell.
+      dtype: dtype of hidden and cell; default as for `snt.RNNCore.initial_state`.
       trainable: whether hidden and cell are learned (see `snt.RNNCore.initial_state`).
       trainable_initializers: with `trainable`, an `LSTMState` of initializers (or None).
       trainable_regularizers: with `trainable`, an `LSTMState` of regularizers (or None).
@@ -343,6 +343,7 @@ class BatchNormLSTM(rnn_core.RNNCore):
     lstm_size = gated_rnn.LSTMState(tf.TensorShape([self._hidden_size]),
                                     tf.TensorShape([self._hidden_size]))
     name = name or f"{self.module_name}_initial_state"
+    dtype = rnn_core.state_dtype(self, dtype)
     if trainable:
       with self._enter_variable_scope():
         hidden, cell = rnn_core.trainable_initial_state(
@@ -357,7 +358,7 @@ class BatchNormLSTM(rnn_core.RNNCore):
       time_step = rnn_core.zero_state_for(tf.TensorShape([1]), batch_size, tf.int32)
     return hidden, cell, time_step
 
-  def zero_state(self, batch_size: types.BatchSize, dtype: types.DTypeLike = tf.float32) -> Any:
+  def zero_state(self, batch_size: types.BatchSize, dtype: types.DTypeLike | None = None) -> Any:
     """Zeros with the structure of `state_size` (see `snt.RNNCore.zero_state`)."""
     return self.initial_state(batch_size, dtype)
 

@@ -102,7 +102,7 @@ class BidirectionalRNN(base.AbstractModule):
 
   def initial_state(self,
                     batch_size: types.BatchSize,
-                    dtype: types.DTypeLike = tf.float32,
+                    dtype: types.DTypeLike | None = None,
                     trainable: bool = False,
                     name: str | None = None,
                     **kwargs) -> tuple[Any, Any]:
@@ -110,7 +110,7 @@ class BidirectionalRNN(base.AbstractModule):
 
     Args:
       batch_size: Python int or int scalar tensor.
-      dtype: the states' dtype.
+      dtype: the states' dtype; default: each core's own (see `snt.RNNCore.initial_state`).
       trainable: whether the initial states are learned (each core owns its variables).
       name: name scope (default `<module_name>_initial_state`).
       **kwargs: further `snt.RNNCore.initial_state` arguments, passed to both cores.

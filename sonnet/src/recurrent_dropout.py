@@ -60,7 +60,7 @@ class RecurrentDropoutWrapper(rnn_core.CoreWrapper):
 
   def initial_state(self,
                     batch_size: types.BatchSize,
-                    dtype: types.DTypeLike = tf.float32,
+                    dtype: types.DTypeLike | None = None,
                     trainable: bool = False,
                     trainable_initializers: types.Nest | None = None,
                     trainable_regularizers: types.Nest | None = None,
@@ -70,7 +70,7 @@ class RecurrentDropoutWrapper(rnn_core.CoreWrapper):
 
     Args:
       batch_size: Python int or int scalar tensor.
-      dtype: the state's dtype.
+      dtype: the state's dtype; default as for `snt.RNNCore.initial_state`.
       trainable: whether the core's initial state is learned.
       trainable_initializers: see `snt.RNNCore.initial_state`.
       trainable_regularizers: see `snt.RNNCore.initial_state`.
@@ -81,6 +81,7 @@ class RecurrentDropoutWrapper(rnn_core.CoreWrapper):
       `(core_state, masks)`: masks with the structure of the core's state, 0 or
       1/keep_prob per unit (ones for components without a keep probability).
     """
+    dtype = rnn_core.state_dtype(self._core, dtype)
     core_state = self._core.initial_state(
         batch_size, dtype=dtype, trainable=trainable,
         trainable_initializers=trainable_initializers,
@@ -103,18 +104,19 @@ class RecurrentDropoutWrapper(rnn_core.CoreWrapper):
 
   def zero_state(self,
                  batch_size: types.BatchSize,
-                 dtype: types.DTypeLike = tf.float32) -> tuple[Any, Any]:
+                 dtype: types.DTypeLike | None = None) -> tuple[Any, Any]:
     """`(core zero state, dropout masks)`: zero masks would drop every unit, so the masks
     are sampled as by `initial_state` (e.g. when `tf.compat.v1.nn.dynamic_rnn` asks for a
     zero state).
 
     Args:
       batch_size: Python int or int scalar tensor.
-      dtype: the state's dtype.
+      dtype: the state's dtype; default as for `snt.RNNCore.initial_state`.
 
     Returns:
       `(core_state, masks)`.
     """
+    dtype = rnn_core.state_dtype(self._core, dtype)
     return self._core.zero_state(batch_size, dtype), self._sample_masks(batch_size, dtype)
 
   @property

@@ -108,7 +108,7 @@ class RelationalMemory(rnn_core.RNNCore):
 
   def initial_state(self,
                     batch_size: types.BatchSize,
-                    dtype: types.DTypeLike = tf.float32,
+                    dtype: types.DTypeLike | None = None,
                     trainable: bool = False,
                     trainable_initializers: types.Nest | None = None,
                     trainable_regularizers: types.Nest | None = None,
@@ -119,7 +119,7 @@ class RelationalMemory(rnn_core.RNNCore):
 
     Args:
       batch_size: Python int or int scalar tensor.
-      dtype: the memory's dtype.
+      dtype: the memory's dtype; default as for `snt.RNNCore.initial_state`.
       trainable: whether the initial memory is learned (owned by this core).
       trainable_initializers: with `trainable`, an initializer (default: the identity).
       trainable_regularizers: with `trainable`, a regularizer.
@@ -132,6 +132,7 @@ class RelationalMemory(rnn_core.RNNCore):
     identity = np.eye(self._mem_slots, max(self._mem_slots, self._mem_size))
     identity = identity[:, :self._mem_size][np.newaxis]
     name = name or f"{self.module_name}_initial_state"
+    dtype = rnn_core.state_dtype(self, dtype)
     if trainable:
       def identity_initializer(shape, dtype=tf.float32, **unused):
         del unused

@@ -19,6 +19,7 @@ import tensorflow as tf
 from sonnet.src import argument_checks
 from sonnet.src import base
 from sonnet.src import errors
+from sonnet.src import mixed_precision
 from sonnet.src import nest_paths
 from sonnet.src import variables
 
@@ -34,6 +35,10 @@ ERR_STATE_SIZE = (
 ERR_STATE_BATCH = (
     "{module}: {arg} component {path} has batch size {actual}, but the inputs have batch size "
     "{expected}.")
+ERR_STATE_DTYPE = (
+    "{module}: {arg} component {path} has dtype {actual}, but the inputs have dtype "
+    "{expected}; make the state in the inputs' dtype (e.g. "
+    "core.initial_state(batch_size, dtype=inputs.dtype)), or cast one of them.")
 ERR_INITIALIZERS_NOT_CALLABLE = "Not all the passed initializers are callable objects."
 ERR_REGULARIZERS_NOT_CALLABLE = "Not all the passed regularizers are callable objects."
 ERR_TRAINABLE_STRUCTURE = (
@@ -163,7 +168,8 @@ def check_state(state: Any,
                 *,
                 module_name: str,
                 arg_name: str,
-                batch_size: Any = None) -> Any:
+                batch_size: Any = None,
+                dtype: tf.DType | None = None) -> Any:
   """Checks a state against a core's `state_size` and packs it into the same structure.
 
   Checks run on static shapes, so they cost nothing at run time; dimensions not known
@@ -175,6 +181,8 @@ def check_state(state: Any,
     module_name: name of the core, for messages.
     arg_name: name of the argument, e.g. `"prev_state"` or `"initial_state"`.
     batch_size: the batch size of the inputs, if statically known (else None).
+    dtype: the floating-point dtype of the inputs, if known (else None): floating-point
+      components must have it.
 
   Returns:
     `state` packed into the structure of `state_size` (so a plain tuple given for an
@@ -183,6 +191,7 @@ def check_state(state: Any,
   Raises:
     ValueError: if the nesting differs, naming the first differing component.
     snt.IncompatibleShapeError: if a component has the wrong rank, size or batch size.
+    TypeError: if a floating-point component's dtype is not `dtype`.
   """
   difference = first_structure_difference(state_size, state, arg_name)
   if difference is not None:
@@ -191,6 +200,10 @@ def check_state(state: Any,
   flat_sizes = flatten_with_paths(state_size, arg_name)
   flat_state = [tf.convert_to_tensor(leaf) for leaf in tf.nest.flatten(state)]
   for (path, size), leaf in zip(flat_sizes, flat_state):
+    if dtype is not None and leaf.dtype.is_floating and leaf.dtype.base_dtype != dtype:
+      raise TypeError(ERR_STATE_DTYPE.format(
+          module=module_name, arg=arg_name, path=path, actual=leaf.dtype.base_dtype.name,
+          expected=tf.as_dtype(dtype).name))
     size = _as_shape(size)
     shape = leaf.shape
     if shape.rank is None or size.rank is None:
@@ -208,6 +221,57 @@ def check_state(state: Any,
           module=module_name, arg=arg_name, path=path, actual=shape[0],
           expected=batch_size))
   return tf.nest.pack_sequence_as(state_size, flat_state)
+
+
+def floating_dtype_of(inputs: Any) -> tf.DType | None:
+  """The dtype of the first floating-point leaf of `inputs` (tensors or arrays), or None."""
+  for leaf in tf.nest.flatten(inputs):
+    leaf_dtype = getattr(leaf, "dtype", None)
+    if leaf_dtype is None:
+      continue
+    try:
+      leaf_dtype = tf.as_dtype(leaf_dtype)
+    except TypeError:
+      continue
+    if leaf_dtype.is_floating:
+      return leaf_dtype.base_dtype
+  return None
+
+
+# The attribute where a core keeps the floating-point dtype of its latest inputs.
+_INPUT_DTYPE_ATTRIBUTE = "_snt_input_dtype"
+
+
+def record_input_dtype(core: Any, inputs: Any) -> tf.DType | None:
+  """Remembers the floating-point dtype of a core's inputs (for `state_dtype`).
+
+  Returns:
+    That dtype, or None if `inputs` has no floating-point leaf.
+  """
+  dtype = floating_dtype_of(inputs)
+  if dtype is not None and core.__dict__.get(_INPUT_DTYPE_ATTRIBUTE) is not dtype:
+    setattr(core, _INPUT_DTYPE_ATTRIBUTE, dtype)
+  return dtype
+
+
+def state_dtype(core: Any, dtype: Any) -> Any:
+  """Resolves the `dtype` argument of `initial_state` / `zero_state`.
+
+  Args:
+    core: the core.
+    dtype: the dtype asked for, or None for the default.
+
+  Returns:
+    `dtype` if given; else the compute dtype of an active mixed-precision policy (see
+    `snt.mixed_precision`); else the floating-point dtype of the inputs of the core's latest
+    call; else float32.
+  """
+  if dtype is not None:
+    return dtype
+  compute = mixed_precision.compute_dtype()
+  if compute is not None:
+    return compute
+  return core.__dict__.get(_INPUT_DTYPE_ATTRIBUTE) or tf.float32
 
 
 # ----------------------------------------------------------------------------------------
@@ -414,7 +478,7 @@ class RNNCore(base.AbstractModule, metaclass=abc.ABCMeta):
 
   def initial_state(self,
                     batch_size: Any,
-                    dtype: Any = tf.float32,
+                    dtype: Any = None,
                     trainable: bool = False,
                     trainable_initializers: Any = None,
                     trainable_regularizers: Any = None,
@@ -424,7 +488,9 @@ class RNNCore(base.AbstractModule, metaclass=abc.ABCMeta):
 
     Args:
       batch_size: Python int or int scalar tensor.
-      dtype: the state's dtype.
+      dtype: the state's dtype; default (None): the compute dtype of an active
+        mixed-precision policy, else the floating-point dtype of the inputs of the core's
+        latest call, else float32.
       trainable: if True, the initial state is learned: one variable per state leaf, owned
         by this core (`<core scope>/initial_state_<suffix>`), created on the first call and
         reused by later calls.
@@ -444,6 +510,7 @@ class RNNCore(base.AbstractModule, metaclass=abc.ABCMeta):
     """
     del unused_kwargs
     name = name or f"{self.module_name}_initial_state"
+    dtype = state_dtype(self, dtype)
     if not trainable:
       with tf.name_scope(name):
         return self.zero_state(batch_size, dtype)
@@ -452,27 +519,30 @@ class RNNCore(base.AbstractModule, metaclass=abc.ABCMeta):
           batch_size, self.state_size, dtype, initializers=trainable_initializers,
           regularizers=trainable_regularizers, name=name)
 
-  def zero_state(self, batch_size: Any, dtype: Any = tf.float32) -> Any:
+  def zero_state(self, batch_size: Any, dtype: Any = None) -> Any:
     """Returns a state of zeros, `[batch_size] + size` per leaf of `state_size`.
 
     Args:
       batch_size: Python int or int scalar tensor.
-      dtype: the dtype (or a nest of dtypes matching `state_size`).
+      dtype: the dtype (or a nest of dtypes matching `state_size`); default as for
+        `initial_state`.
 
     Returns:
       A nest with the structure of `state_size`.
     """
-    return zero_state_for(self.state_size, batch_size, dtype)
+    return zero_state_for(self.state_size, batch_size, state_dtype(self, dtype))
 
   def _check_prev_state(self, prev_state: Any, inputs: Any = None) -> Any:
-    """Checks `prev_state` against `state_size` (static shapes) and returns it packed."""
-    batch = None
+    """Checks `prev_state` against `state_size` (static shapes and, given `inputs`, the
+    inputs' floating-point dtype) and returns it packed."""
+    batch = dtype = None
     if inputs is not None:
       first = tf.nest.flatten(inputs)[0]
       if first.shape.rank:
         batch = first.shape[0]
+      dtype = record_input_dtype(self, inputs)
     return check_state(prev_state, self.state_size, module_name=self.module_name,
-                       arg_name="prev_state", batch_size=batch)
+                       arg_name="prev_state", batch_size=batch, dtype=dtype)
 
   def _prepare_unroll(self, input_sequence: Any) -> tuple[Any, Callable[[Any, Any], Any]]:
     """Hook for `snt.dynamic_unroll`: work done once per sequence instead of once per step.
@@ -564,6 +634,7 @@ class TrainableInitialState(base.AbstractModule):
     flat_mask = (tf.nest.flatten(self._mask) if self._mask is not None
                  else [True] * len(flat_state))
     outputs = []
+    compute = mixed_precision.compute_dtype()
     for i, (state, learn) in enumerate(zip(flat_state, flat_mask)):
       if not learn:
         outputs.append(state)
@@ -573,7 +644,9 @@ class TrainableInitialState(base.AbstractModule):
           state, tf.broadcast_to(first_row, tf.shape(state)),
           message=ERR_ROWS_DIFFER.format(i))
       variable = variables.get_variable(
-          f"initial_state_{i}", shape=first_row.shape, dtype=state.dtype,
+          f"initial_state_{i}", shape=first_row.shape,
+          # Under mixed precision a float32 variable, read in the compute dtype.
+          dtype=compute if compute is not None and state.dtype.is_floating else state.dtype,
           initializer=_first_row_initializer(given[i], i))
       with tf.control_dependencies([check]):
         multiples = tf.concat([tf.shape(state)[:1], tf.ones([state.shape.rank - 1],
@@ -643,6 +716,6 @@ class CoreWrapper(RNNCore):
     """The wrapped core's initial state (see `snt.RNNCore.initial_state`)."""
     return self._core.initial_state(*args, **kwargs)
 
-  def zero_state(self, batch_size: Any, dtype: Any = tf.float32) -> Any:
+  def zero_state(self, batch_size: Any, dtype: Any = None) -> Any:
     """The wrapped core's zero state (see `snt.RNNCore.zero_state`)."""
     return self._core.zero_state(batch_size, dtype)

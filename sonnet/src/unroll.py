@@ -11,12 +11,13 @@ final state is its state at its last valid step. A sequence of length 0 gives em
 of the right shape and the initial state back.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import tensorflow as tf
 
 from sonnet.src import errors
+from sonnet.src import mixed_precision
 from sonnet.src import rnn_core
 
 ERR_EMPTY_INPUT = "{fn}: input_sequence must contain at least one tensor."
@@ -36,6 +37,9 @@ ERR_SEQUENCE_LENGTH_SHAPE = (
     "{fn}: sequence_length must be a vector of shape [batch_size] = [{batch}], got shape "
     "{shape}.")
 ERR_SEQUENCE_LENGTH_DTYPE = "{fn}: sequence_length must be integer, got dtype {dtype}."
+ERR_NO_INITIAL_STATE = (
+    "{fn}: initial_state is None and the core {core} has no initial_state method to make "
+    "one; pass the initial state.")
 ERR_STATE_STRUCTURE_CHANGED = (
     "{fn}: the core {core} returned a next_state whose structure differs from prev_state: "
     "{difference}.")
@@ -109,8 +113,28 @@ def _prepare_inputs(fn: str, input_sequence: Any, time_major: bool):
   return flat, num_steps, batch
 
 
-def _check_initial_state(fn: str, core: Any, initial_state: Any, batch: int | None):
-  """Static checks of the initial state against the core (when it exposes state_size)."""
+def _cast_for_mixed_precision(input_sequence: Any, initial_state: Any) -> tuple[Any, Any]:
+  """Under a mixed-precision policy, the floating-point inputs and state in its compute
+  dtype (the core would cast each step; the loop needs the state's dtype fixed first)."""
+  compute = mixed_precision.compute_dtype()
+  if compute is None:
+    return input_sequence, initial_state
+  (input_sequence, initial_state), _ = mixed_precision.cast_inputs(
+      (input_sequence, initial_state), {}, compute)
+  return input_sequence, initial_state
+
+
+def _check_initial_state(fn: str, core: Any, initial_state: Any, batch: int | None,
+                         flat_inputs: Sequence[tf.Tensor]):
+  """Static checks of the initial state against the core (when it exposes state_size);
+  None makes the core's initial state in the inputs' floating-point dtype."""
+  dtype = rnn_core.floating_dtype_of(flat_inputs)
+  if initial_state is None:
+    make = getattr(core, "initial_state", None)
+    if not callable(make):
+      raise ValueError(ERR_NO_INITIAL_STATE.format(fn=fn, core=_core_name(core)))
+    batch_size = batch if batch is not None else tf.shape(flat_inputs[0])[_BATCH_AXIS]
+    initial_state = make(batch_size, dtype=dtype)
   try:
     state_size = core.state_size
   except (errors.Error, AttributeError, NotImplementedError):
@@ -118,7 +142,7 @@ def _check_initial_state(fn: str, core: Any, initial_state: Any, batch: int | No
   if state_size is None:
     return tf.nest.map_structure(tf.convert_to_tensor, initial_state)
   return rnn_core.check_state(initial_state, state_size, module_name=_core_name(core),
-                              arg_name="initial_state", batch_size=batch)
+                              arg_name="initial_state", batch_size=batch, dtype=dtype)
 
 
 def _prepare_sequence_length(fn: str, sequence_length: Any, batch: int | None):
@@ -233,7 +257,7 @@ def _shape_invariant(*tensors: tf.Tensor) -> tf.TensorShape:
 @tf.autograph.experimental.do_not_convert
 def dynamic_unroll(core: Any,
                    input_sequence: Any,
-                   initial_state: Any,
+                   initial_state: Any = None,
                    sequence_length: Any = None,
                    time_major: bool = True,
                    parallel_iterations: int = 10,
@@ -251,7 +275,10 @@ def dynamic_unroll(core: Any,
     core: an `snt.RNNCore`, or any callable `(inputs, prev_state) -> (output, next_state)`.
     input_sequence: a nest of tensors `[T, B, ...]` (or `[B, T, ...]` if not
       `time_major`). T may be unknown statically, or 0.
-    initial_state: the core's initial state (a nest of `[B, ...]` tensors).
+    initial_state: the core's initial state (a nest of `[B, ...]` tensors); None (the
+      default): `core.initial_state(B, dtype=<the inputs' floating-point dtype>)`. Its
+      floating-point components must have the inputs' dtype. Under a mixed-precision
+      policy (`snt.mixed_precision`) inputs and state are cast to the compute dtype.
     sequence_length: optional int vector `[B]`: the valid length of each sequence. Outputs
       at and past `sequence_length[b]` are zero; the final state of sequence b is its state
       after step `sequence_length[b] - 1` (the initial state if 0). A length above T
@@ -270,11 +297,13 @@ def dynamic_unroll(core: Any,
       the core changes the structure of its state.
     snt.IncompatibleShapeError: if inputs have rank < 2, disagree on time or batch, or a
       state component has the wrong size or batch size.
+    TypeError: if a floating-point state component's dtype is not the inputs' dtype.
   """
   fn = "dynamic_unroll"
   with tf.name_scope(name or fn):
+    input_sequence, initial_state = _cast_for_mixed_precision(input_sequence, initial_state)
     flat_inputs, num_steps, batch = _prepare_inputs(fn, input_sequence, time_major)
-    initial_state = _check_initial_state(fn, core, initial_state, batch)
+    initial_state = _check_initial_state(fn, core, initial_state, batch, flat_inputs)
     sequence_length = _prepare_sequence_length(fn, sequence_length, batch)
     batch_size = batch if batch is not None else tf.shape(flat_inputs[0])[_BATCH_AXIS]
     num_steps_t = (tf.constant(num_steps, tf.int32) if num_steps is not None else
@@ -371,7 +400,7 @@ def dynamic_unroll(core: Any,
 @tf.autograph.experimental.do_not_convert
 def static_unroll(core: Any,
                   input_sequence: Any,
-                  initial_state: Any,
+                  initial_state: Any = None,
                   sequence_length: Any = None,
                   time_major: bool = True,
                   name: str | None = None) -> tuple[Any, Any]:
@@ -384,7 +413,7 @@ def static_unroll(core: Any,
     core: an `snt.RNNCore`, or any callable `(inputs, prev_state) -> (output, next_state)`.
     input_sequence: a nest of tensors `[T, B, ...]` (or `[B, T, ...]` if not `time_major`)
       with T statically known.
-    initial_state: the core's initial state.
+    initial_state: the core's initial state; None (the default): as for `dynamic_unroll`.
     sequence_length: optional int vector `[B]` of valid lengths.
     time_major: whether inputs and outputs are `[T, B, ...]` (True) or `[B, T, ...]`.
     name: name scope (default "static_unroll").
@@ -398,10 +427,11 @@ def static_unroll(core: Any,
   """
   fn = "static_unroll"
   with tf.name_scope(name or fn):
+    input_sequence, initial_state = _cast_for_mixed_precision(input_sequence, initial_state)
     flat_inputs, num_steps, batch = _prepare_inputs(fn, input_sequence, time_major)
     if num_steps is None:
       raise ValueError(ERR_STATIC_TIME.format(shape=flat_inputs[0].shape))
-    initial_state = _check_initial_state(fn, core, initial_state, batch)
+    initial_state = _check_initial_state(fn, core, initial_state, batch, flat_inputs)
     sequence_length = _prepare_sequence_length(fn, sequence_length, batch)
     batch_size = batch if batch is not None else tf.shape(flat_inputs[0])[_BATCH_AXIS]
     if num_steps == 0:

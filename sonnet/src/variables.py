@@ -25,6 +25,7 @@ from typing import Any
 import tensorflow as tf
 
 from sonnet.src import errors
+from sonnet.src import mixed_precision
 from sonnet.src import module_state
 from sonnet.src import naming
 
@@ -395,7 +396,9 @@ def get_variable(name: str,
 
   Returns:
     The variable, or whatever the custom getters of the module (and of the modules it is
-    nested in) return for it, e.g. a `tf.stop_gradient` tensor.
+    nested in) return for it, e.g. a `tf.stop_gradient` tensor. Under a mixed-precision
+    policy (`snt.mixed_precision`), a request for a trainable variable in the compute
+    dtype creates (or finds) a float32 variable and returns it cast to the compute dtype.
 
   Raises:
     snt.Error: if called outside any module.
@@ -410,6 +413,15 @@ def get_variable(name: str,
   state = module_state.state_of(frame.module)
   full_name = f"{state.scope_name}/{name}"
   getter = _chain_getters(_ModuleVariableStore(frame, state), state.custom_getters)
+  # Mixed precision: a trainable variable asked for in the compute dtype is float32, read
+  # in the compute dtype. (The policy is only looked up for 16-bit requests.)
+  compute = (mixed_precision.compute_dtype()
+             if trainable and dtype in mixed_precision.COMPUTE_DTYPES else None)
+  if compute is not None and tf.as_dtype(dtype).base_dtype == compute:
+    variable = getter(name=full_name, shape=shape, dtype=mixed_precision.VARIABLE_DTYPE,
+                      initializer=initializer, regularizer=regularizer, trainable=trainable,
+                      partitioner=partitioner, collections=collections, **kwargs)
+    return mixed_precision.cast_read(variable, compute)
   return getter(name=full_name, shape=shape, dtype=dtype, initializer=initializer,
                 regularizer=regularizer, trainable=trainable, partitioner=partitioner,
                 collections=collections, **kwargs)
