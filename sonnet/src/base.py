@@ -437,7 +437,7 @@ def _connect(module: AbstractModule, state: module_state.ModuleState, args: Sequ
   module_state.record_use(module, state)
   compute_dtype = mixed_precision.compute_dtype()
   if compute_dtype is not None:  # Mixed precision: floating inputs in the compute dtype.
-    args, kwargs = mixed_precision.cast_inputs(args, kwargs, compute_dtype)
+    args, kwargs = mixed_precision.cast_inputs(tuple(args), kwargs, compute_dtype)
   # Eager ops have no names: skip the name scope there (it costs time on every call).
   op_scope = (contextlib.nullcontext() if tf.executing_eagerly()
               else tf.name_scope(state.module_name))

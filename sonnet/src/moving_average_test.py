@@ -180,9 +180,10 @@ class MirroredTest(tf.test.TestCase):
     self.assertEqual(result.returncode, 0, result.stderr[-3000:])
     record = json.loads(result.stdout.split("RESULT", 1)[1])
     # One device fed the mean of the two replicas' inputs: the reference.
-    expected, previous = [], None
+    expected: list[np.ndarray] = []
+    previous = None
     for i in range(3):
-      mean = (np.float32([1., 2.]) + np.float32([3., 5.])) / 2 * (i + 1)
+      mean = (np.array([1., 2.], np.float32) + np.array([3., 5.], np.float32)) / 2 * (i + 1)
       previous = mean if previous is None else 0.5 * previous + 0.5 * mean
       expected.append(previous)
     for outputs, reference in zip(record["outputs"], expected):
