@@ -156,9 +156,43 @@ def hold_eager_name(owner: Any, scope_name: str) -> None:
   weakref.finalize(owner, _release_eager_names, names)
 
 
+# While positive (`names_kept`), names whose holders die are queued instead of freed.
+_keep_depth = 0
+_kept_releases: list[tuple[str, ...]] = []
+
+
+@contextlib.contextmanager
+def names_kept() -> Iterator[None]:
+  """Frees no eager scope name while active (names dropped meanwhile are freed after).
+
+  For code that must hand out the same names twice from a snapshot (`restore_names`),
+  e.g. the two traces `tf.function` makes of a function that creates variables: a module
+  of the first trace garbage-collected during the second must not change its names.
+
+  Yields:
+    None.
+  """
+  global _keep_depth
+  with _used_names_lock:
+    _keep_depth += 1
+  try:
+    yield
+  finally:
+    with _used_names_lock:
+      _keep_depth -= 1
+      pending = list(_kept_releases) if _keep_depth == 0 else []
+      if pending:
+        _kept_releases.clear()
+    for names in pending:
+      _release_eager_names(names)
+
+
 def _release_eager_names(names: tuple[str, ...]) -> None:
   """Drops one holder of each name; frees a name once it has none."""
   with _used_names_lock:
+    if _keep_depth:
+      _kept_releases.append(names)
+      return
     used = _used_names.get(EAGER)
     for name in names:
       _eager_name_holders[name] -= 1

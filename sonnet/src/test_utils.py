@@ -96,7 +96,8 @@ def _call_as_tf_function(fn: Callable[[], Any]) -> Any:
     naming.restore_names(graph, names)
     return fn()
 
-  with variables.reuse_variables_by_full_name():
+  # Names of modules dropped meanwhile are not handed out again until both traces ran.
+  with variables.reuse_variables_by_full_name(), naming.names_kept():
     return tf.function(traced)()
 
 
