@@ -121,7 +121,7 @@ class NamingTest(parameterized.TestCase, tf.test.TestCase):
                   f"{wrapped.scope_name}/own/scale:0"]))
       self.assertIn(net.first, net.submodules)
       self.assertIn(net.second, net.submodules)
-      if mode == "graph":
+      if test_utils.session_mode(mode):
         self.assertEqual(net.scope_name, "net")
       return tf.constant(0)
     test_utils.evaluate_in_mode(mode, fn)

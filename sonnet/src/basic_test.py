@@ -21,7 +21,7 @@ class AddBiasTest(tf.test.TestCase, parameterized.TestCase):
       (None, (3, 4, 5)), ([], ()), ([1], (3, 1, 1)), ([-1], (5,)), ([1, 3], (3, 1, 5)),
       ([2], (4, 1)))
   def test_bias_shape_and_values(self, bias_dims, bias_shape):
-    for mode in test_utils.MODES:
+    for mode in test_utils.in_process_modes():
       def fn():
         module = basic.AddBias(bias_dims=bias_dims, initializers={"b": NORMAL})
         return module(X), module(X, multiplier=tf.constant(-2.0)), module.b

@@ -68,7 +68,7 @@ class LinearTest(parameterized.TestCase, tf.test.TestCase):
   @test_utils.run_in_modes
   def test_unknown_batch_size_signature(self, mode):
     x = np.ones([0, 4], np.float32)
-    if mode == "graph":
+    if test_utils.session_mode(mode):
       with tf.Graph().as_default():
         module = snt.Linear(3)
         placeholder = tf.compat.v1.placeholder(tf.float32, [None, 4])
@@ -201,7 +201,7 @@ class LinearTest(parameterized.TestCase, tf.test.TestCase):
         module = snt.Linear(3)
       with tf.compat.v1.variable_scope("scope2"):
         transposed = module.transpose()
-      if mode == "graph":
+      if test_utils.session_mode(mode):
         self.assertEqual(transposed.scope_name, "scope2/linear_transpose")
       self.assertEqual(transposed.module_name.split("_transpose")[0] + "_transpose",
                        module.module_name + "_transpose")

@@ -21,7 +21,7 @@ class BatchReshapeTest(tf.test.TestCase, parameterized.TestCase):
       ((-1,), 2, (2, 3, 20)), ((2, 2, 5), 2, (2, 3, 2, 2, 5)), ((5,), 3, (2, 3, 4, 5)))
   def test_values_in_modes(self, shape, preserve_dims, expected_shape):
     fn = lambda: reshape.BatchReshape(shape, preserve_dims=preserve_dims)(X)
-    for mode in test_utils.MODES:
+    for mode in test_utils.in_process_modes():
       self.assertAllEqual(test_utils.evaluate_in_mode(mode, fn), X.reshape(expected_shape))
 
   def test_unknown_preserved_dims_in_tf_function(self):

@@ -194,7 +194,8 @@ class Dilation(base.AbstractModule):
       raise errors.IncompatibleShapeError(ERR_IMAGES_RANK.format(module=self.module_name,
                                                                  shape=images.shape))
     if (self._model_size == self.BASIC
-        and images.shape[3] is not None and images.shape[3] != self._num_output_classes):
+        and tf.compat.dimension_value(images.shape[3]) is not None
+        and images.shape[3] != self._num_output_classes):
       raise errors.IncompatibleShapeError(ERR_IMAGES.format(
           module=self.module_name, classes=self._num_output_classes, shape=images.shape))
     if self._conv_modules is None:
