@@ -35,7 +35,8 @@ if os.environ.get(LEGACY_ENV) == "1":
 
 def _params(item):
   """The parameters an absl `parameterized` test case is called with, or ()."""
-  function = getattr(getattr(item, "obj", None), "__func__", None)
+  obj = getattr(item, "obj", None)
+  function = getattr(obj, "__func__", obj)  # The method's function.
   code = getattr(function, "__code__", None)
   if code is None or "testcase_params" not in code.co_freevars or not function.__closure__:
     return ()
@@ -109,6 +110,7 @@ def _shards(items, count):
   return [shard for shard in shards if shard]
 
 
+@pytest.hookimpl(trylast=True)  # After -k / -m deselection: route only the selected cases.
 def pytest_collection_modifyitems(session, config, items):
   """Drops `tf.test.TestCase.test_session` and routes the legacy-mode cases.
 

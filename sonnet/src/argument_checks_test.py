@@ -41,11 +41,28 @@ class CheckPositiveIntTest(parameterized.TestCase):
     self.assertEqual(result, int(value))
     self.assertIs(type(result), int)
 
-  @parameterized.parameters(0, -3, 2.0, True, "4", None)
+  @parameterized.parameters(0, -3, 2.5, -2.0, True, "4", None)
   def test_default_message(self, value):
     expected = f"lstm: hidden_size must be a positive integer, got {value!r}."
     with self.assertRaisesRegex(ValueError, "^" + re.escape(expected) + "$"):
       checks.check_positive_int("lstm", "hidden_size", value)
+
+  @parameterized.parameters(2.0, np.float32(3), np.float64(1))
+  def test_accepts_integral_floats_as_sonnet1(self, value):
+    result = checks.check_positive_int("lstm", "hidden_size", value)
+    self.assertEqual(result, int(value))
+    self.assertIs(type(result), int)
+    self.assertEqual(checks.check_non_negative_int("merge_dims", "start", value), int(value))
+
+  def test_accepts_known_dimensions(self):
+    self.assertEqual(checks.check_positive_int("linear", "output_size",
+                                               tf.compat.v1.Dimension(4)), 4)
+    with self.assertRaisesRegex(ValueError, "got Dimension\\(None\\)"):
+      checks.check_positive_int("linear", "output_size", tf.compat.v1.Dimension(None))
+
+  @parameterized.parameters(2.5, float("inf"), float("nan"), "2", True)
+  def test_as_integral_leaves_other_values(self, value):
+    self.assertIs(checks.as_integral(value), value)
 
   def test_site_templates(self):
     # Keyword, positional and module-less templates, as the modules use them.
@@ -79,7 +96,7 @@ class CheckNonNegativeIntTest(parameterized.TestCase):
     self.assertEqual(result, int(value))
     self.assertIs(type(result), int)
 
-  @parameterized.parameters(-1, 0.0, False, None)
+  @parameterized.parameters(-1, 0.5, -1.0, False, None)
   def test_message(self, value):
     expected = f"act: max_steps must be a non-negative integer, got {value!r}."
     with self.assertRaisesRegex(ValueError, "^" + re.escape(expected) + "$"):

@@ -188,5 +188,18 @@ class TransposableTest(tf.test.TestCase):
 
 
 
+
+class EagerNamesPerDefaultGraphTest(tf.test.TestCase):
+
+  def test_reset_default_graph_starts_eager_names_afresh(self):
+    # As Sonnet 1, whose names came from the default graph's name scopes.
+    first = snt.Linear(2, name="reset_probe")
+    second = snt.Linear(2, name="reset_probe")
+    self.assertEqual((first.scope_name, second.scope_name), ("reset_probe", "reset_probe_1"))
+    tf.compat.v1.reset_default_graph()
+    self.assertEqual(snt.Linear(2, name="reset_probe").scope_name, "reset_probe")
+    self.assertEqual(snt.Linear(2, name="reset_probe").scope_name, "reset_probe_1")
+
+
 if __name__ == "__main__":
   tf.test.main()

@@ -332,9 +332,9 @@ class TrainableVariable(base.AbstractModule):
     if isinstance(shape, tf.TensorShape):
       shape = shape.as_list()
     if not isinstance(shape, (list, tuple)) or not all(
-        argument_checks.is_positive_int(d) for d in shape):
+        argument_checks.is_positive_int(argument_checks.as_integral(d)) for d in shape):
       raise ValueError(ERR_TRAINABLE_SHAPE.format(module=self.module_name, value=shape))
-    self._shape = tuple(int(d) for d in shape)
+    self._shape = tuple(int(argument_checks.as_integral(d)) for d in shape)
     self._dtype = tf.as_dtype(dtype)
     if not self._dtype.is_floating:
       raise ValueError(ERR_TRAINABLE_DTYPE.format(module=self.module_name,

@@ -223,5 +223,16 @@ class SelectInputTest(tf.test.TestCase, parameterized.TestCase):
       basic.SelectInput([0, 3])(tf.ones([1]), tf.ones([1]))
 
 
+
+class Sonnet1SizesTest(tf.test.TestCase):
+
+  def test_trainable_variable_integral_float_and_dimension_shape(self):
+    shape = [2.0, tf.compat.v1.Dimension(3)]
+    module = basic.TrainableVariable(shape, initializers={"w": tf.ones_initializer()})
+    self.assertAllEqual(module(), np.ones([2, 3]))
+    with self.assertRaisesRegex(ValueError, "shape must be a sequence of positive integers"):
+      basic.TrainableVariable([2.5])
+
+
 if __name__ == "__main__":
   tf.test.main()

@@ -113,7 +113,7 @@ class Linear(base.AbstractModule, base.Transposable, util.VariableOptions):
     elif rank != 2:
       raise errors.IncompatibleShapeError(ERR_RANK.format(
           scope=self.scope_name, rank=rank if rank is not None else "unknown"))
-    input_size = input_shape[-1]
+    input_size = tf.compat.dimension_value(input_shape[-1])  # A Dimension in TF1 legacy mode.
     if input_size is None:
       raise errors.IncompatibleShapeError(ERR_INPUT_SIZE_UNKNOWN.format(scope=self.scope_name))
     if self._input_shape is not None and input_size != self._input_shape[-1]:

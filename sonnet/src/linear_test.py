@@ -231,5 +231,30 @@ class LinearTest(parameterized.TestCase, tf.test.TestCase):
     self.assertAllClose(snt.get_regularization_loss(module), tf.nn.l2_loss(module.w))
 
 
+
+def _tf1_ones_initializer(shape, dtype, partition_info):  # TF1 signature, no defaults.
+  assert partition_info is None
+  return tf.ones(shape, dtype)
+
+
+class Sonnet1ArgumentsTest(parameterized.TestCase, tf.test.TestCase):
+
+  @parameterized.parameters(8.0, np.float32(8), tf.compat.v1.Dimension(8))
+  def test_integral_float_or_dimension_output_size(self, output_size):
+    module = snt.Linear(output_size=output_size)
+    self.assertEqual(module.output_size, 8)
+    self.assertIs(type(module.output_size), int)
+    self.assertEqual(module(tf.ones([2, 3])).shape, (2, 8))
+    self.assertEqual(snt.nets.MLP([4.0, 2.0])(tf.ones([1, 3])).shape, (1, 2))
+
+  @test_utils.run_in_modes
+  def test_initializer_with_tf1_signature(self, mode):
+    def fn():
+      module = snt.Linear(2, initializers={"w": _tf1_ones_initializer,
+                                           "b": _tf1_ones_initializer})
+      return module(tf.constant([[1.0, 2.0, 3.0]]))
+    self.assertAllClose(test_utils.evaluate_in_mode(mode, fn), [[7.0, 7.0]])
+
+
 if __name__ == "__main__":
   tf.test.main()
