@@ -593,7 +593,10 @@ def _name_for_callable(build: Any) -> str:
   while isinstance(build, functools.partial):
     build = build.func
   name = getattr(build, "__name__", None)
-  if not isinstance(name, str) or not name.isidentifier():
+  # Leading underscores dropped, as Sonnet 1 (`_build` -> `build`): a graph's root name
+  # scope cannot start with one.
+  name = name.lstrip("_") if isinstance(name, str) else None
+  if not name or not name.isidentifier():
     return "module"
   return naming.camel_to_snake(name)
 

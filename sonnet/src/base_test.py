@@ -166,6 +166,22 @@ class ModuleTest(parameterized.TestCase, tf.test.TestCase):
       self.assertEqual(snt.Module(lambda x: x).module_name, "module")
 
   @test_utils.run_in_modes
+  def test_private_function_name_loses_its_underscores(self, mode):
+    # As Sonnet 1 (`snt.Module(build=self._build)` is named `build`): a graph's root name
+    # scope cannot start with "_", which made such a module fail in graph mode.
+    def _private_net(x):
+      return x * snt.get_variable("scale", shape=[], initializer=tf.ones_initializer())
+
+    def fn():
+      module = snt.Module(build=_private_net)
+      self.assertRegex(module.module_name, r"^private_net(_\d+)?$")
+      return module(tf.constant([2.0])), module.variables[0]
+
+    out, scale = test_utils.evaluate_in_mode(mode, fn)
+    self.assertAllClose(out, [2.0])
+    self.assertAllClose(scale, 1.0)
+
+  @test_utils.run_in_modes
   def test_sharing_through_partial(self, mode):
     def build(x, size):
       return snt.Linear(size, name="inner")(x) + snt.get_variable("bias", shape=[size])
