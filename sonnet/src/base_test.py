@@ -216,6 +216,17 @@ class EagerNamesPerDefaultGraphTest(tf.test.TestCase):
     self.assertEqual(snt.Linear(2, name="reset_probe").scope_name, "reset_probe")
     self.assertEqual(snt.Linear(2, name="reset_probe").scope_name, "reset_probe_1")
 
+  def test_variables_by_scope_after_reset_default_graph(self):
+    old = snt.Linear(2, name="reset_probe")
+    old(tf.ones([1, 3]))
+    tf.compat.v1.reset_default_graph()
+    new = snt.Linear(2, name="reset_probe")
+    new(tf.ones([1, 3]))
+    self.assertEqual(new.scope_name, old.scope_name)
+    # The scope look-up finds the new module's variables only, not the old one's.
+    self.assertEqual([id(v) for v in new.get_variables()], [id(new.b), id(new.w)])
+    self.assertLen(old.variables, 2)  # The old module keeps its own.
+
 
 if __name__ == "__main__":
   tf.test.main()

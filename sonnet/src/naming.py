@@ -77,6 +77,9 @@ _used_names_lock = threading.Lock()
 # names are unique per default graph, as Sonnet 1's, so a reset of the default graph starts
 # them afresh.
 _eager_default_graph: Any = None
+# Incremented by each such reset: `live_modules` leaves out the modules made before it (as
+# a reset graph drops its collections), whose names the new modules may reuse.
+_eager_generation = 0
 
 
 def outer_graph() -> Any:
@@ -124,7 +127,7 @@ def _forget_eager_names_after_graph_reset() -> None:
   Only while executing eagerly: inside a `tf.function` trace the global default graph is
   out of sight, and the names stay.
   """
-  global _eager_default_graph
+  global _eager_default_graph, _eager_generation
   if not tf.executing_eagerly():
     return
   graph = tf.compat.v1.get_default_graph()
@@ -133,6 +136,7 @@ def _forget_eager_names_after_graph_reset() -> None:
     return
   if _eager_default_graph is not None:
     _used_names.pop(EAGER, None)
+    _eager_generation += 1
   _eager_default_graph = weakref.ref(graph)
 
 
@@ -242,18 +246,24 @@ def enclosing_scope_name() -> str:
   return tf.compat.v1.get_variable_scope().name
 
 
-# Every live module, so scope-based look-ups work in eager mode (no graph collections).
-_live_modules: "weakref.WeakSet[Any]" = weakref.WeakSet()
+# Every live module, so scope-based look-ups work in eager mode (no graph collections),
+# with the eager name generation it was made in.
+_live_modules: "weakref.WeakKeyDictionary[Any, int]" = weakref.WeakKeyDictionary()
 
 
 def register_module(module: Any) -> None:
   """Remembers `module` (weakly) for `live_modules()`."""
-  _live_modules.add(module)
+  _live_modules[module] = _eager_generation
 
 
 def live_modules() -> list[Any]:
-  """Returns the modules that are still alive."""
-  return list(_live_modules)
+  """Returns the modules that are still alive, made since the last reset of eager names.
+
+  Modules made before a `tf.compat.v1.reset_default_graph()` that restarted the eager
+  names are left out: a new module may have the same scope name.
+  """
+  generation = _eager_generation
+  return [module for module, made in list(_live_modules.items()) if made == generation]
 
 
 def snapshot_names(graph: Any) -> Any:
