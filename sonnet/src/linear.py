@@ -73,7 +73,8 @@ class Linear(base.AbstractModule, base.Transposable, util.VariableOptions):
       self._output_size: Any = output_size
     else:
       self._output_size = argument_checks.check_positive_int(
-          self.scope_name, "output_size", output_size, type_message=ERR_OUTPUT_SIZE_TYPE)
+          self.scope_name, "output_size", output_size, type_message=ERR_OUTPUT_SIZE_TYPE,
+          tf1_sizes=True)
     self._use_bias = bool(use_bias)
     self._allow_many_batch_dims = bool(allow_many_batch_dims)
     keys = self.get_possible_initializer_keys(use_bias=use_bias)
@@ -190,7 +191,8 @@ class Linear(base.AbstractModule, base.Transposable, util.VariableOptions):
     """
     if callable(self._output_size):
       self._output_size = argument_checks.check_positive_int(self.scope_name, "output_size",
-                                                             self._output_size())
+                                                             self._output_size(),
+                                                             tf1_sizes=True)
     return self._output_size
 
   @property

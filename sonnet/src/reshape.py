@@ -396,7 +396,7 @@ class MergeDims(base.AbstractModule):
       start = negative
     else:
       start = argument_checks.check_non_negative_int(self.module_name, "start", start,
-                                                     message=ERR_MERGE_START)
+                                                     message=ERR_MERGE_START, tf1_sizes=True)
     self._start, self._size = int(start), int(size)
 
   def _merge(self, tensor):

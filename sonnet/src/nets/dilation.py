@@ -149,7 +149,8 @@ class Dilation(base.AbstractModule):
     """
     super().__init__(name=name, custom_getter=custom_getter)
     self._num_output_classes = argument_checks.check_positive_int(
-        self.module_name, "num_output_classes", num_output_classes, message=ERR_NUM_CLASSES)
+        self.module_name, "num_output_classes", num_output_classes, message=ERR_NUM_CLASSES,
+        tf1_sizes=True)
     argument_checks.check_one_of(self.module_name, "model_size", model_size,
                                  (self.BASIC, self.LARGE), message=ERR_MODEL_SIZE)
     self._model_size = model_size
