@@ -12,7 +12,9 @@ are part of the API (tests and Sonnet 1 users match them), so a module's text mu
 change when its check moves here.
 
 Integers are `numbers.Integral` (Python and numpy ints) and numbers are `numbers.Real`;
-bools are neither, although Python counts them as ints.
+bools are neither, although Python counts them as ints. With `tf1_sizes=True` the int
+checks also take what a TF1 program passes for a size, as Sonnet 1's modules did: an
+integral float (`8.0`) or a known `tf.compat.v1.Dimension`.
 """
 
 from collections.abc import Callable, Collection
@@ -64,6 +66,24 @@ def is_positive_int(value: Any) -> bool:
   return is_integer(value) and bool(value > 0)
 
 
+def as_integral(value: Any) -> Any:
+  """Maps a TF1-style size to an int: an integral float or a known `Dimension`.
+
+  Args:
+    value: anything.
+
+  Returns:
+    The int for an integral Python or numpy float (not a bool) or a `Dimension` of known
+    value; `value` itself otherwise.
+  """
+  if isinstance(value, tf.compat.v1.Dimension):
+    return value if value.value is None else value.value
+  if (isinstance(value, (float, np.floating)) and np.isfinite(value)
+      and float(value).is_integer()):
+    return int(value)
+  return value
+
+
 def is_number(value: Any) -> bool:
   """Whether `value` is a Python or numpy real number (bools are not).
 
@@ -78,7 +98,7 @@ def is_number(value: Any) -> bool:
 
 def check_positive_int(module: str | None, arg: str, value: Any, *,
                        message: str = ERR_POSITIVE_INT,
-                       type_message: str | None = None) -> int:
+                       type_message: str | None = None, tf1_sizes: bool = False) -> int:
   """Checks that `value` is a positive integer.
 
   Args:
@@ -88,6 +108,7 @@ def check_positive_int(module: str | None, arg: str, value: Any, *,
     message: the template of the error text (see the module docstring).
     type_message: if given, a value that is not an integer raises TypeError with this
       template instead (and `message` is only used for integers <= 0).
+    tf1_sizes: also accept an integral float or a known `Dimension` (see `as_integral`).
 
   Returns:
     `value` as a Python int.
@@ -96,15 +117,17 @@ def check_positive_int(module: str | None, arg: str, value: Any, *,
     ValueError: if `value` is not a positive integer.
     TypeError: if `type_message` is given and `value` is not an integer.
   """
-  if type_message is not None and not is_integer(value):
+  number = as_integral(value) if tf1_sizes else value
+  if type_message is not None and not is_integer(number):
     raise _fail(TypeError, type_message, module, arg, value)
-  if not is_positive_int(value):
+  if not is_positive_int(number):
     raise _fail(ValueError, message, module, arg, value)
-  return int(value)
+  return int(number)
 
 
 def check_non_negative_int(module: str | None, arg: str, value: Any, *,
-                           message: str = ERR_NON_NEGATIVE_INT) -> int:
+                           message: str = ERR_NON_NEGATIVE_INT,
+                           tf1_sizes: bool = False) -> int:
   """Checks that `value` is an integer >= 0.
 
   Args:
@@ -112,6 +135,7 @@ def check_non_negative_int(module: str | None, arg: str, value: Any, *,
     arg: the argument's name, for the message.
     value: the value given.
     message: the template of the error text.
+    tf1_sizes: also accept an integral float or a known `Dimension` (see `as_integral`).
 
   Returns:
     `value` as a Python int.
@@ -119,9 +143,10 @@ def check_non_negative_int(module: str | None, arg: str, value: Any, *,
   Raises:
     ValueError: if `value` is not a non-negative integer.
   """
-  if not (is_integer(value) and value >= 0):
+  number = as_integral(value) if tf1_sizes else value
+  if not (is_integer(number) and number >= 0):
     raise _fail(ValueError, message, module, arg, value)
-  return int(value)
+  return int(number)
 
 
 @overload

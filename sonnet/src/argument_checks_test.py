@@ -47,6 +47,25 @@ class CheckPositiveIntTest(parameterized.TestCase):
     with self.assertRaisesRegex(ValueError, "^" + re.escape(expected) + "$"):
       checks.check_positive_int("lstm", "hidden_size", value)
 
+  @parameterized.parameters(2.0, np.float32(3), np.float64(1), tf.compat.v1.Dimension(4))
+  def test_tf1_sizes(self, value):
+    # As Sonnet 1's modules: a TF1 program passes integral floats and Dimensions as sizes.
+    result = checks.check_positive_int("lstm", "hidden_size", value, tf1_sizes=True)
+    self.assertEqual(result, int(value))
+    self.assertIs(type(result), int)
+    self.assertEqual(checks.check_non_negative_int("m", "start", value, tf1_sizes=True),
+                     int(value))
+
+  @parameterized.parameters(2.5, -2.0, 0.0, tf.compat.v1.Dimension(None), True)
+  def test_tf1_sizes_refused_with_the_value_given(self, value):
+    expected = f"lstm: hidden_size must be a positive integer, got {value!r}."
+    with self.assertRaisesRegex(ValueError, "^" + re.escape(expected) + "$"):
+      checks.check_positive_int("lstm", "hidden_size", value, tf1_sizes=True)
+
+  @parameterized.parameters(2.5, float("inf"), float("nan"), "2", True)
+  def test_as_integral_leaves_other_values(self, value):
+    self.assertIs(checks.as_integral(value), value)
+
   def test_site_templates(self):
     # Keyword, positional and module-less templates, as the modules use them.
     with self.assertRaisesRegex(ValueError, r"^`groups` must be a positive int, got 0\.$"):
@@ -60,8 +79,9 @@ class CheckPositiveIntTest(parameterized.TestCase):
                                 message="num_dim must be a positive integer, got {value!r}.")
 
   def test_type_message_splits_type_and_value_errors(self):
-    kwargs = dict(message="{module}: n_dims must be >= 1, got {value!r}.",
-                  type_message="{module}: n_dims must be an integer, got {value!r}.")
+    kwargs: dict[str, Any] = dict(
+        message="{module}: n_dims must be >= 1, got {value!r}.",
+        type_message="{module}: n_dims must be an integer, got {value!r}.")
     self.assertEqual(checks.check_positive_int("batch_apply", "n_dims", 2, **kwargs), 2)
     with self.assertRaisesRegex(TypeError, r"^batch_apply: n_dims must be an integer, got 2\.5\.$"):
       checks.check_positive_int("batch_apply", "n_dims", 2.5, **kwargs)

@@ -17,6 +17,7 @@ import functools
 import inspect
 import sys
 from typing import Any
+import weakref
 
 import tensorflow as tf
 
@@ -62,6 +63,10 @@ ERR_REUSE_NOT_METHOD = "reuse_variables can only be used with methods, got {!r}.
 ERR_REUSE_NOT_MODULE = (
     "reuse_variables can only decorate methods of Sonnet modules "
     "(snt.AbstractModule); {!r} is not one.")
+ERR_REUSE_OBJECT_EAGER = (
+    "reuse_variables on a method of {!r}, which is not a Sonnet module but has a "
+    "`variable_scope`, works in graph mode only (as in Sonnet 1); in eager mode use a Sonnet "
+    "module.")
 
 SubgraphInputs = module_info.SubgraphInputs
 ConnectedSubGraph = collections.namedtuple("ConnectedSubGraph",
@@ -615,7 +620,10 @@ def _name_for_callable(build: Any) -> str:
   while isinstance(build, functools.partial):
     build = build.func
   name = getattr(build, "__name__", None)
-  if not isinstance(name, str) or not name.isidentifier():
+  # Leading underscores dropped, as Sonnet 1 (`_build` -> `build`): a graph's root name
+  # scope cannot start with one.
+  name = name.lstrip("_") if isinstance(name, str) else None
+  if not name or not name.isidentifier():
     return "module"
   return naming.camel_to_snake(name)
 
@@ -645,15 +653,21 @@ def reuse_variables(method: Callable[..., Any]) -> Callable[..., Any]:
   (`<scope_name>/<name>`), owned by that method, in eager mode, `tf.function` and graph
   mode alike. Ops are created in the name scope `<module_name>/<method name>`.
 
+  As in Sonnet 1, it also decorates a method of any object with a `variable_scope`
+  attribute (a `tf.compat.v1.VariableScope`), in graph mode: the method's first call in a
+  graph creates its variables in that scope, later calls reuse them.
+
   Args:
-    method: a method of an `snt.AbstractModule` subclass (first argument `self`).
+    method: a method of an `snt.AbstractModule` subclass, or of an object with a
+      `variable_scope` (first argument `self`).
 
   Returns:
     The wrapped method (same name, docstring and signature).
 
   Raises:
-    TypeError: if `method` does not take `self` first; at call time if `self` is not a
-      Sonnet module.
+    TypeError: if `method` does not take `self` first; at call time if `self` is neither
+      a Sonnet module nor has a `variable_scope`.
+    ValueError: at call time in eager mode, if `self` is not a Sonnet module.
   """
   params = list(inspect.signature(method).parameters)
   if not params or params[0] != "self":
@@ -664,7 +678,7 @@ def reuse_variables(method: Callable[..., Any]) -> Callable[..., Any]:
   @tf.autograph.experimental.do_not_convert
   def wrapper(self, *args, **kwargs):
     if not isinstance(self, AbstractModule):
-      raise TypeError(ERR_REUSE_NOT_MODULE.format(self))
+      return _call_in_object_variable_scope(self, method, method_name, args, kwargs)
     state = _state_of(self)
     if method.__name__ in state.tf1_usage["probed"]:
       return _call_method(self, state, method, method_name, args, kwargs)
@@ -686,4 +700,34 @@ def _call_method(module: AbstractModule, state: module_state.ModuleState,
                                         kwargs)
   if state.graph is None:
     state.graph = naming.outer_graph()
+  return outputs
+
+
+# graph -> {(variable scope name, method name)} of the object methods decorated with
+# reuse_variables that have run in that graph (their later calls reuse the variables).
+_object_methods_run: "weakref.WeakKeyDictionary[Any, set[tuple[str, str]]]" = (
+    weakref.WeakKeyDictionary())
+
+
+def _call_in_object_variable_scope(obj: Any, method: Callable[..., Any], method_name: str,
+                                   args: Any, kwargs: Any) -> Any:
+  """`reuse_variables` on an object that is not a module but has a `variable_scope`.
+
+  As Sonnet 1: in graph mode, the first call of the method in a graph creates its
+  variables in `obj.variable_scope` (a `tf.compat.v1.VariableScope`); later calls reuse
+  them. Ops go into the name scope `<scope's name scope>/<method name>`.
+  """
+  scope = getattr(obj, "variable_scope", None)
+  if not isinstance(scope, tf.compat.v1.VariableScope):
+    raise TypeError(ERR_REUSE_NOT_MODULE.format(obj))
+  if tf.executing_eagerly():
+    raise ValueError(ERR_REUSE_OBJECT_EAGER.format(obj))
+  graph = tf.compat.v1.get_default_graph()
+  key = (scope.name, method.__name__)
+  run = _object_methods_run.setdefault(graph, set())
+  with tf.compat.v1.variable_scope(scope, reuse=True if key in run else None,
+                                   auxiliary_name_scope=False):
+    with tf.name_scope(scope.original_name_scope), tf.name_scope(method_name):
+      outputs = method(obj, *args, **kwargs)
+  run.add(key)
   return outputs

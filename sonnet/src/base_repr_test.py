@@ -95,11 +95,11 @@ class ModuleReprTest(tf.test.TestCase):
 
   def test_module_from_function(self):
     first = snt.Module(_double)  # Kept alive: it keeps its name taken.
-    self.assertEqual(repr(first), "Module(build=_double, name='_double')")
+    self.assertEqual(repr(first), "Module(build=_double, name='double')")
     self.assertEqual(repr(snt.Module(lambda x: x, name="ident")),
                      "Module(build=<lambda>, name='ident')")
     self.assertEqual(repr(snt.Module(functools.partial(_double))),
-                     "Module(build=partial(_double), name='_double_1')")
+                     "Module(build=partial(_double), name='double_1')")
 
   def test_only_the_outermost_constructor_records(self):
     self.assertEqual(repr(_NoisyScale(0.5)), "_NoisyScale(noise=0.5, name='__noisy_scale')")

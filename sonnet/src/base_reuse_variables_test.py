@@ -79,5 +79,50 @@ class ReuseVariablesTest(parameterized.TestCase, tf.test.TestCase):
 
 
 
+
+class HasVariableScope:
+  """Not a module: supplies its scope through a `variable_scope` attribute (Sonnet 1)."""
+
+  def __init__(self, name):
+    with tf.compat.v1.variable_scope(name) as scope:
+      self.variable_scope = scope
+
+  @snt.reuse_variables
+  def scale(self, x):
+    a = tf.compat.v1.get_variable("a", [], initializer=tf.constant_initializer(3.0))
+    return a * x
+
+  @snt.reuse_variables
+  def conflicting(self, x):
+    return tf.compat.v1.get_variable("a", []) * x
+
+
+class ObjectWithVariableScopeTest(tf.test.TestCase):
+
+  def test_first_call_creates_later_calls_reuse(self):
+    with tf.Graph().as_default():
+      obj = HasVariableScope("obj")
+      first, second = obj.scale(tf.constant(1.0)), obj.scale(tf.constant(2.0))
+      self.assertEqual([v.name for v in tf.compat.v1.global_variables()], ["obj/a:0"])
+      self.assertStartsWith(first.op.name, "obj/scale/")
+      with tf.compat.v1.Session() as session:
+        session.run(tf.compat.v1.global_variables_initializer())
+        self.assertAllClose(session.run([first, second]), [3.0, 6.0])
+    with tf.Graph().as_default():  # Another graph: created afresh.
+      obj.scale(tf.constant(1.0))
+      self.assertEqual([v.name for v in tf.compat.v1.global_variables()], ["obj/a:0"])
+
+  def test_each_method_owns_its_variables(self):
+    with tf.Graph().as_default():
+      obj = HasVariableScope("obj")
+      obj.scale(tf.constant(1.0))
+      with self.assertRaisesRegex(ValueError, "already exists"):
+        obj.conflicting(tf.constant(1.0))
+
+  def test_eager_refused(self):
+    with self.assertRaisesRegex(ValueError, "graph mode only"):
+      HasVariableScope("obj").scale(tf.constant(1.0))
+
+
 if __name__ == "__main__":
   tf.test.main()

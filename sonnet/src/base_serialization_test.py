@@ -87,13 +87,24 @@ class CheckpointTest(parameterized.TestCase, tf.test.TestCase):
         self.assertAllClose(session.run(outputs, {inputs: x}), expected)
         status.assert_consumed()
 
+  def _save_mlp_checkpoint(self, mode):
+    """Saves an `MLP([3, 2])` on inputs of size 4 (in a session in a legacy process)."""
+    if mode != test_utils.LEGACY:
+      source = snt.nets.MLP([3, 2])
+      source(tf.ones([1, 4]))
+      return tf.train.Checkpoint(model=source).save(self.get_temp_dir() + "/ckpt")
+    with tf.Graph().as_default(), tf.compat.v1.Session() as session:
+      source = snt.nets.MLP([3, 2])
+      source(tf.ones([1, 4]))
+      session.run(tf.compat.v1.global_variables_initializer())
+      checkpoint = tf.compat.v1.train.Checkpoint(model=source)
+      return checkpoint.save(self.get_temp_dir() + "/ckpt", session=session)
+
   @test_utils.run_in_modes
   def test_restore_before_first_call_into_different_shape(self, mode):
     # TensorFlow alone silently skips such a restore (its dict wrapper swallows the
     # ValueError) and assert_consumed() passes; Sonnet raises before creating anything.
-    source = snt.nets.MLP([3, 2])
-    source(tf.ones([1, 4]))
-    path = tf.train.Checkpoint(model=source).save(self.get_temp_dir() + "/ckpt")
+    path = self._save_mlp_checkpoint(mode)
     with test_utils.graph_mode_if(mode):
       target = snt.nets.MLP([3, 5])  # linear_0 fits, linear_1 does not.
       tf.train.Checkpoint(model=target).restore(path)
@@ -106,7 +117,7 @@ class CheckpointTest(parameterized.TestCase, tf.test.TestCase):
       self.assertEmpty(target.variables)
       for layer in target.layers:
         self.assertFalse(layer.is_connected)
-      if mode == "graph":
+      if test_utils.session_mode(mode):
         self.assertEmpty(tf.compat.v1.trainable_variables())
 
   def test_restore_before_first_call_with_another_dtype(self):

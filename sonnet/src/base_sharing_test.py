@@ -198,7 +198,7 @@ class VariablesTest(parameterized.TestCase, tf.test.TestCase):
                                         "b": snt.initializers.ones})
       module(tf.ones([1, 3]))
       collected = tf.compat.v1.get_collection(tf.compat.v1.GraphKeys.REGULARIZATION_LOSSES)
-      if mode == "graph":
+      if test_utils.session_mode(mode):
         self.assertLen(collected, 2)
       return snt.get_regularization_loss(module)
     self.assertAllClose(test_utils.evaluate_in_mode(mode, fn), 0.5 * 6 + 10.0 * 2)

@@ -121,7 +121,7 @@ class NamingTest(parameterized.TestCase, tf.test.TestCase):
                   f"{wrapped.scope_name}/own/scale:0"]))
       self.assertIn(net.first, net.submodules)
       self.assertIn(net.second, net.submodules)
-      if mode == "graph":
+      if test_utils.session_mode(mode):
         self.assertEqual(net.scope_name, "net")
       return tf.constant(0)
     test_utils.evaluate_in_mode(mode, fn)
@@ -166,6 +166,22 @@ class ModuleTest(parameterized.TestCase, tf.test.TestCase):
       self.assertEqual(snt.Module(lambda x: x).module_name, "module")
 
   @test_utils.run_in_modes
+  def test_private_function_name_loses_its_underscores(self, mode):
+    # As Sonnet 1 (`snt.Module(build=self._build)` is named `build`): a graph's root name
+    # scope cannot start with "_", which made such a module fail in graph mode.
+    def _private_net(x):
+      return x * snt.get_variable("scale", shape=[], initializer=tf.ones_initializer())
+
+    def fn():
+      module = snt.Module(build=_private_net)
+      self.assertRegex(module.module_name, r"^private_net(_\d+)?$")
+      return module(tf.constant([2.0])), module.variables[0]
+
+    out, scale = test_utils.evaluate_in_mode(mode, fn)
+    self.assertAllClose(out, [2.0])
+    self.assertAllClose(scale, 1.0)
+
+  @test_utils.run_in_modes
   def test_sharing_through_partial(self, mode):
     def build(x, size):
       return snt.Linear(size, name="inner")(x) + snt.get_variable("bias", shape=[size])
@@ -186,6 +202,30 @@ class TransposableTest(tf.test.TestCase):
     self.assertIsInstance(snt.Linear(2), snt.Transposable)
     self.assertIsInstance(snt.nets.MLP([2]), snt.Transposable)
 
+
+
+
+class EagerNamesPerDefaultGraphTest(tf.test.TestCase):
+
+  def test_reset_default_graph_starts_eager_names_afresh(self):
+    # As Sonnet 1, whose names came from the default graph's name scopes.
+    first = snt.Linear(2, name="reset_probe")
+    second = snt.Linear(2, name="reset_probe")
+    self.assertEqual((first.scope_name, second.scope_name), ("reset_probe", "reset_probe_1"))
+    tf.compat.v1.reset_default_graph()
+    self.assertEqual(snt.Linear(2, name="reset_probe").scope_name, "reset_probe")
+    self.assertEqual(snt.Linear(2, name="reset_probe").scope_name, "reset_probe_1")
+
+  def test_variables_by_scope_after_reset_default_graph(self):
+    old = snt.Linear(2, name="reset_probe")
+    old(tf.ones([1, 3]))
+    tf.compat.v1.reset_default_graph()
+    new = snt.Linear(2, name="reset_probe")
+    new(tf.ones([1, 3]))
+    self.assertEqual(new.scope_name, old.scope_name)
+    # The scope look-up finds the new module's variables only, not the old one's.
+    self.assertEqual([id(v) for v in new.get_variables()], [id(new.b), id(new.w)])
+    self.assertLen(old.variables, 2)  # The old module keeps its own.
 
 
 if __name__ == "__main__":

@@ -264,7 +264,8 @@ class ConcatLinear(base.AbstractModule):
     if not isinstance(inputs_list, (list, tuple)) or not inputs_list:
       raise TypeError(ERR_CONCAT_INPUTS.format(module=self.module_name, value=inputs_list))
     tensors = [tf.convert_to_tensor(x) for x in inputs_list]
-    shapes = [tuple(t.shape) for t in tensors]
+    shapes = [tuple(t.shape.as_list()) if t.shape.rank is not None else tuple(t.shape)
+              for t in tensors]
     for x in tensors:
       if x.shape.rank != 2:
         raise errors.IncompatibleShapeError(ERR_CONCAT_INPUTS.format(
@@ -272,11 +273,11 @@ class ConcatLinear(base.AbstractModule):
     if len({x.dtype for x in tensors}) > 1:
       raise TypeError(ERR_CONCAT_DTYPES.format(
           module=self.module_name, dtypes=[x.dtype.name for x in tensors]))
-    if len({x.shape[0] for x in tensors} - {None}) > 1:
+    if len({tf.compat.dimension_value(x.shape[0]) for x in tensors} - {None}) > 1:
       raise errors.IncompatibleShapeError(ERR_CONCAT_BATCH.format(
           module=self.module_name, shapes=shapes))
     outputs = self._linear(tf.concat(tensors, axis=1))
-    self._input_sizes = tuple(x.shape[-1] for x in tensors)
+    self._input_sizes = tuple(tf.compat.dimension_value(x.shape[-1]) for x in tensors)
     return outputs
 
   @property
@@ -331,9 +332,9 @@ class TrainableVariable(base.AbstractModule):
     if isinstance(shape, tf.TensorShape):
       shape = shape.as_list()
     if not isinstance(shape, (list, tuple)) or not all(
-        argument_checks.is_positive_int(d) for d in shape):
+        argument_checks.is_positive_int(argument_checks.as_integral(d)) for d in shape):
       raise ValueError(ERR_TRAINABLE_SHAPE.format(module=self.module_name, value=shape))
-    self._shape = tuple(int(d) for d in shape)
+    self._shape = tuple(int(argument_checks.as_integral(d)) for d in shape)
     self._dtype = tf.as_dtype(dtype)
     if not self._dtype.is_floating:
       raise ValueError(ERR_TRAINABLE_DTYPE.format(module=self.module_name,

@@ -121,7 +121,7 @@ class VanillaRNN(rnn_core.RNNCore):
     """
     super().__init__(name=name, custom_getter=custom_getter)
     self._hidden_size = argument_checks.check_positive_int(self.module_name, "hidden_size",
-                                                           hidden_size)
+                                                           hidden_size, tf1_sizes=True)
     self._activation = activation
     keys = self.POSSIBLE_INITIALIZER_KEYS
     self._initializers, self._partitioners, self._regularizers = util.check_variable_options(

@@ -21,7 +21,7 @@ class AddBiasTest(tf.test.TestCase, parameterized.TestCase):
       (None, (3, 4, 5)), ([], ()), ([1], (3, 1, 1)), ([-1], (5,)), ([1, 3], (3, 1, 5)),
       ([2], (4, 1)))
   def test_bias_shape_and_values(self, bias_dims, bias_shape):
-    for mode in test_utils.MODES:
+    for mode in test_utils.in_process_modes():
       def fn():
         module = basic.AddBias(bias_dims=bias_dims, initializers={"b": NORMAL})
         return module(X), module(X, multiplier=tf.constant(-2.0)), module.b
@@ -221,6 +221,17 @@ class SelectInputTest(tf.test.TestCase, parameterized.TestCase):
         basic.SelectInput(idx)  # type: ignore[arg-type]  # deliberately wrong
     with self.assertRaisesRegex(ValueError, r"out of bound entries \[0, 3\].*\[0, 2\)"):
       basic.SelectInput([0, 3])(tf.ones([1]), tf.ones([1]))
+
+
+
+class Sonnet1SizesTest(tf.test.TestCase):
+
+  def test_trainable_variable_integral_float_and_dimension_shape(self):
+    shape = [2.0, tf.compat.v1.Dimension(3)]
+    module = basic.TrainableVariable(shape, initializers={"w": tf.ones_initializer()})
+    self.assertAllEqual(module(), np.ones([2, 3]))
+    with self.assertRaisesRegex(ValueError, "shape must be a sequence of positive integers"):
+      basic.TrainableVariable([2.5])  # type: ignore[list-item]
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ class ModeRunner:
 
   def __init__(self, mode, build, specs, run_update_ops=True):
     self.mode = mode
-    if mode == "graph":
+    if test_utils.session_mode(mode):
       self.graph = tf.Graph()
       with self.graph.as_default():
         self.module, step = build()
@@ -40,7 +40,7 @@ class ModeRunner:
       self.step = tf.function(step, input_signature=specs) if mode == "tf_function" else step
 
   def __call__(self, *values):
-    if self.mode == "graph":
+    if test_utils.session_mode(self.mode):
       outputs, _ = self.session.run(
           [self.outputs, self.update_ops], feed_dict=dict(zip(self.inputs, values)))
       return outputs
@@ -48,7 +48,7 @@ class ModeRunner:
 
   def value(self, get):
     """Numpy value of `get(module)` (e.g. a variable) now."""
-    if self.mode == "graph":
+    if test_utils.session_mode(self.mode):
       with self.graph.as_default():
         return self.session.run(get(self.module))
     return tf.nest.map_structure(lambda t: t.numpy(), get(self.module))
@@ -229,7 +229,7 @@ class BatchNormTest(tf.test.TestCase, parameterized.TestCase):
       ("too_large", [0, 4], [2, 3, 4, 5], r"too large for input shape: \[0, 4\] >= 4"),
       ("negative", [-1], [2, 3], r"must be non-negative: \[-1\] < 0"))
   def test_axis_errors(self, axis, shape, message):
-    for mode in test_utils.MODES:
+    for mode in test_utils.in_process_modes():
       bn = batch_norm.BatchNorm(axis=axis)
 
       def connect(bn=bn):

@@ -98,10 +98,11 @@ class Embed(base.AbstractModule, util.VariableOptions):
       if vocab_size is None:
         raise ValueError(ERR_SIZES_MISSING.format(vocab_size=vocab_size))
       self._vocab_size = argument_checks.check_positive_int(
-          self.module_name, "vocab_size", vocab_size, message=ERR_POSITIVE)
+          self.module_name, "vocab_size", vocab_size, message=ERR_POSITIVE, tf1_sizes=True)
       self._embed_dim = (default_embed_dim(self._vocab_size) if embed_dim is None
                          else argument_checks.check_positive_int(
-                             self.module_name, "embed_dim", embed_dim, message=ERR_POSITIVE))
+                             self.module_name, "embed_dim", embed_dim, message=ERR_POSITIVE,
+                             tf1_sizes=True))
       self._existing_vocab = None
     else:
       given = [arg for arg, value in (("vocab_size", vocab_size), ("embed_dim", embed_dim),

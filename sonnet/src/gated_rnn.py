@@ -105,10 +105,10 @@ class LSTM(rnn_core.RNNCore):
     """
     super().__init__(name=name, custom_getter=custom_getter)
     self._hidden_size = argument_checks.check_positive_int(self.module_name, "hidden_size",
-                                                           hidden_size)
+                                                           hidden_size, tf1_sizes=True)
     self._projection_size = (
         None if projection_size is None else argument_checks.check_positive_int(
-            self.module_name, "projection_size", projection_size))
+            self.module_name, "projection_size", projection_size, tf1_sizes=True))
     self._forget_bias = forget_bias
     self._use_peepholes = bool(use_peepholes)
     self._use_layer_norm = bool(use_layer_norm)
@@ -372,7 +372,7 @@ class GRU(rnn_core.RNNCore):
     """
     super().__init__(name=name, custom_getter=custom_getter)
     self._hidden_size = argument_checks.check_positive_int(self.module_name, "hidden_size",
-                                                           hidden_size)
+                                                           hidden_size, tf1_sizes=True)
     keys = self.POSSIBLE_INITIALIZER_KEYS
     self._initializers, self._partitioners, self._regularizers = util.check_variable_options(
         initializers, partitioners, regularizers, keys)

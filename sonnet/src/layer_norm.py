@@ -162,13 +162,13 @@ class LayerNorm(base.AbstractModule, util.VariableOptions):
       axis = tuple(range(1, shape.rank))
     else:
       axis = resolve_axis(self.module_name, self._axis, shape)
-    if shape[-1] is None:
+    if tf.compat.dimension_value(shape[-1]) is None:
       raise errors.UnderspecifiedError(ERR_UNKNOWN_CHANNELS.format(
           module=self.module_name, shape=shape))
 
     original_dtype = inputs.dtype
     dtype = statistics_dtype(original_dtype)
-    params_shape = [shape[-1]]
+    params_shape = [tf.compat.dimension_value(shape[-1])]
     gamma = beta = None
     if self._scale:
       gamma = variables.get_variable(

@@ -86,7 +86,7 @@ class LayerNormTest(tf.test.TestCase, parameterized.TestCase):
       ("axis_duplicate", [2, 3, 4], [1, -2], errors.IncompatibleShapeError,
        "names the same dimension twice"))
   def test_shape_errors(self, shape, axis, error, message):
-    for mode in test_utils.MODES:
+    for mode in test_utils.in_process_modes():
       ln = layer_norm.LayerNorm(axis=axis)
 
       def connect(ln=ln):

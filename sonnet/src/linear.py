@@ -73,7 +73,8 @@ class Linear(base.AbstractModule, base.Transposable, util.VariableOptions):
       self._output_size: Any = output_size
     else:
       self._output_size = argument_checks.check_positive_int(
-          self.scope_name, "output_size", output_size, type_message=ERR_OUTPUT_SIZE_TYPE)
+          self.scope_name, "output_size", output_size, type_message=ERR_OUTPUT_SIZE_TYPE,
+          tf1_sizes=True)
     self._use_bias = bool(use_bias)
     self._allow_many_batch_dims = bool(allow_many_batch_dims)
     keys = self.get_possible_initializer_keys(use_bias=use_bias)
@@ -113,7 +114,7 @@ class Linear(base.AbstractModule, base.Transposable, util.VariableOptions):
     elif rank != 2:
       raise errors.IncompatibleShapeError(ERR_RANK.format(
           scope=self.scope_name, rank=rank if rank is not None else "unknown"))
-    input_size = input_shape[-1]
+    input_size = tf.compat.dimension_value(input_shape[-1])  # A Dimension in TF1 legacy mode.
     if input_size is None:
       raise errors.IncompatibleShapeError(ERR_INPUT_SIZE_UNKNOWN.format(scope=self.scope_name))
     if self._input_shape is not None and input_size != self._input_shape[-1]:
@@ -190,7 +191,8 @@ class Linear(base.AbstractModule, base.Transposable, util.VariableOptions):
     """
     if callable(self._output_size):
       self._output_size = argument_checks.check_positive_int(self.scope_name, "output_size",
-                                                             self._output_size())
+                                                             self._output_size(),
+                                                             tf1_sizes=True)
     return self._output_size
 
   @property

@@ -68,7 +68,7 @@ class LinearTest(parameterized.TestCase, tf.test.TestCase):
   @test_utils.run_in_modes
   def test_unknown_batch_size_signature(self, mode):
     x = np.ones([0, 4], np.float32)
-    if mode == "graph":
+    if test_utils.session_mode(mode):
       with tf.Graph().as_default():
         module = snt.Linear(3)
         placeholder = tf.compat.v1.placeholder(tf.float32, [None, 4])
@@ -201,7 +201,7 @@ class LinearTest(parameterized.TestCase, tf.test.TestCase):
         module = snt.Linear(3)
       with tf.compat.v1.variable_scope("scope2"):
         transposed = module.transpose()
-      if mode == "graph":
+      if test_utils.session_mode(mode):
         self.assertEqual(transposed.scope_name, "scope2/linear_transpose")
       self.assertEqual(transposed.module_name.split("_transpose")[0] + "_transpose",
                        module.module_name + "_transpose")
@@ -229,6 +229,32 @@ class LinearTest(parameterized.TestCase, tf.test.TestCase):
     self.assertBetween(std, 0.6 / 20, 1.1 / 20)
     self.assertAllEqual(module.b, np.zeros([2]))
     self.assertAllClose(snt.get_regularization_loss(module), tf.nn.l2_loss(module.w))
+
+
+
+def _tf1_ones_initializer(shape, dtype, partition_info):  # TF1 signature, no defaults.
+  assert partition_info is None
+  return tf.ones(shape, dtype)
+
+
+class Sonnet1ArgumentsTest(parameterized.TestCase, tf.test.TestCase):
+
+  @parameterized.parameters(8.0, np.float32(8), tf.compat.v1.Dimension(8))
+  def test_integral_float_or_dimension_output_size(self, output_size):
+    module = snt.Linear(output_size=output_size)
+    self.assertEqual(module.output_size, 8)
+    self.assertIs(type(module.output_size), int)
+    self.assertEqual(module(tf.ones([2, 3])).shape, (2, 8))
+    mlp = snt.nets.MLP([4.0, 2.0])  # type: ignore[list-item]  # Sonnet 1 took floats.
+    self.assertEqual(mlp(tf.ones([1, 3])).shape, (1, 2))
+
+  @test_utils.run_in_modes
+  def test_initializer_with_tf1_signature(self, mode):
+    def fn():
+      module = snt.Linear(2, initializers={"w": _tf1_ones_initializer,
+                                           "b": _tf1_ones_initializer})
+      return module(tf.constant([[1.0, 2.0, 3.0]]))
+    self.assertAllClose(test_utils.evaluate_in_mode(mode, fn), [[7.0, 7.0]])
 
 
 if __name__ == "__main__":

@@ -3,8 +3,9 @@
 """Module names, scope names and the stack of modules currently being built.
 
 A module's scope name is fixed when it is constructed: `<enclosing scope>/<name>`, made
-unique per graph (all eager execution counts as one graph), so two `Linear`s are called
-`linear` and `linear_1`. The enclosing scope is the module on top of the module stack (a
+unique per graph (all eager execution counts as one graph, until
+`tf.compat.v1.reset_default_graph()` starts it afresh, as in Sonnet 1), so two `Linear`s are
+called `linear` and `linear_1`. The enclosing scope is the module on top of the module stack (a
 sub-module built in `__init__` under `_enter_variable_scope()` or inside `_build`), or,
 when no module is active, the current `tf.compat.v1.variable_scope` name (TF1-style code).
 """
@@ -72,6 +73,13 @@ EAGER = _EagerGraphKey()
 _used_names: "weakref.WeakKeyDictionary[Any, collections.Counter]" = (
     weakref.WeakKeyDictionary())
 _used_names_lock = threading.Lock()
+# The global default graph when eager names were last handed out (a weak reference): eager
+# names are unique per default graph, as Sonnet 1's, so a reset of the default graph starts
+# them afresh.
+_eager_default_graph: Any = None
+# Incremented by each such reset: `live_modules` leaves out the modules made before it (as
+# a reset graph drops its collections), whose names the new modules may reuse.
+_eager_generation = 0
 
 
 def outer_graph() -> Any:
@@ -100,6 +108,8 @@ def unique_scope_name(prefix: str, name: str, graph: Any) -> str:
   """
   base = f"{prefix}/{name}" if prefix else name
   with _used_names_lock:
+    if graph is EAGER:
+      _forget_eager_names_after_graph_reset()
     used = _used_names.setdefault(graph, collections.Counter())
     candidate = base
     index = used[base]  # Next suffix worth trying for this base name.
@@ -109,6 +119,25 @@ def unique_scope_name(prefix: str, name: str, graph: Any) -> str:
     used[base] = max(used[base], index)
     used.setdefault(candidate, 0)
     return candidate
+
+
+def _forget_eager_names_after_graph_reset() -> None:
+  """Drops the eager names if the global default graph was replaced since they were made.
+
+  Only while executing eagerly: inside a `tf.function` trace the global default graph is
+  out of sight, and the names stay.
+  """
+  global _eager_default_graph, _eager_generation
+  if not tf.executing_eagerly():
+    return
+  graph = tf.compat.v1.get_default_graph()
+  previous = _eager_default_graph() if _eager_default_graph is not None else None
+  if previous is graph:
+    return
+  if _eager_default_graph is not None:
+    _used_names.pop(EAGER, None)
+    _eager_generation += 1
+  _eager_default_graph = weakref.ref(graph)
 
 
 def call_scope_name(frame: "Frame", reserved: Any, name: str) -> str:
@@ -288,18 +317,24 @@ def enclosing_scope_name() -> str:
   return tf.compat.v1.get_variable_scope().name
 
 
-# Every live module, so scope-based look-ups work in eager mode (no graph collections).
-_live_modules: "weakref.WeakSet[Any]" = weakref.WeakSet()
+# Every live module, so scope-based look-ups work in eager mode (no graph collections),
+# with the eager name generation it was made in.
+_live_modules: "weakref.WeakKeyDictionary[Any, int]" = weakref.WeakKeyDictionary()
 
 
 def register_module(module: Any) -> None:
   """Remembers `module` (weakly) for `live_modules()`."""
-  _live_modules.add(module)
+  _live_modules[module] = _eager_generation
 
 
 def live_modules() -> list[Any]:
-  """Returns the modules that are still alive."""
-  return list(_live_modules)
+  """Returns the modules that are still alive, made since the last reset of eager names.
+
+  Modules made before a `tf.compat.v1.reset_default_graph()` that restarted the eager
+  names are left out: a new module may have the same scope name.
+  """
+  generation = _eager_generation
+  return [module for module, made in list(_live_modules.items()) if made == generation]
 
 
 def snapshot_names(graph: Any) -> Any:

@@ -104,7 +104,7 @@ class ACTCore(rnn_core.CoreWrapper):
                                                                 actual=x.shape))
     dtype = x.dtype
     batch = tf.shape(x)[0]
-    self._batch_size = x.shape[0]
+    self._batch_size = tf.compat.dimension_value(x.shape[0])
     self._dtype = dtype
     column = tf.ones(tf.stack([batch, 1]), dtype)
     x_first = tf.concat([x, 0 * column], axis=1)

@@ -67,9 +67,12 @@ class RelationalMemory(rnn_core.RNNCore):
     """
     super().__init__(name=name)
     module = self.module_name
-    self._mem_slots = argument_checks.check_positive_int(module, "mem_slots", mem_slots)
-    self._head_size = argument_checks.check_positive_int(module, "head_size", head_size)
-    self._num_heads = argument_checks.check_positive_int(module, "num_heads", num_heads)
+    self._mem_slots = argument_checks.check_positive_int(module, "mem_slots", mem_slots,
+                                                          tf1_sizes=True)
+    self._head_size = argument_checks.check_positive_int(module, "head_size", head_size,
+                                                          tf1_sizes=True)
+    self._num_heads = argument_checks.check_positive_int(module, "num_heads", num_heads,
+                                                          tf1_sizes=True)
     self._num_blocks = argument_checks.check_positive_int(module, "num_blocks", num_blocks)
     self._attention_mlp_layers = argument_checks.check_positive_int(
         module, "attention_mlp_layers", attention_mlp_layers)

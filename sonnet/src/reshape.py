@@ -32,6 +32,10 @@ ERR_MERGE_START = "{module}: start must be an integer >= 0, but got {value!r}."
 ERR_DIMS_LENGTH = "{name}: {a} and {b} must have the same length, but got {va!r} and {vb!r}."
 ERR_DIMS_REPEATED = "{name}: dims must not contain repeated entries, but got {dims!r}."
 ERR_DIMS_TYPE = "{name}: dims must be a sequence of integers >= 0, but got {dims!r}."
+ERR_SLICE_DIMS_TYPE = "{name}: dims must be a sequence of integers, but got {dims!r}."
+ERR_MERGE_NEGATIVE_START = (
+    "{module}: start must be an integer >= 0, or a negative one counting from the end that "
+    "leaves room for size={size} dimensions (start + size <= 0), but got {value!r}.")
 ERR_N_DIMS = "{module}: n_dims must be an integer >= 1, but got {value!r}."
 ERR_UNKNOWN_RANK = "{name}: cannot handle a tensor of unknown rank."
 
@@ -148,11 +152,14 @@ class BatchReshape(base.AbstractModule, base.Transposable):
   def _check_shape(self, shape) -> tuple[int, ...]:
     if isinstance(shape, tf.TensorShape):
       shape = shape.as_list()
-    if (not isinstance(shape, (list, tuple)) or
-        not all(argument_checks.is_integer(x) and (x > 0 or x == -1) for x in shape) or
-        list(shape).count(-1) > 1):
+    if not isinstance(shape, (list, tuple)):
       raise ValueError(ERR_SHAPE_ENTRIES.format(name=self.module_name, shape=shape))
-    return tuple(int(x) for x in shape)
+    # As Sonnet 1 (TF1 shapes): integral floats and Dimensions of known size are sizes.
+    entries = [argument_checks.as_integral(x) for x in shape]
+    if (not all(argument_checks.is_integer(x) and (x > 0 or x == -1) for x in entries) or
+        entries.count(-1) > 1):
+      raise ValueError(ERR_SHAPE_ENTRIES.format(name=self.module_name, shape=shape))
+    return tuple(int(x) for x in entries)
 
   def _build(self, inputs: tf.Tensor) -> tf.Tensor:
     """Reshapes `inputs`.
@@ -182,7 +189,7 @@ class BatchReshape(base.AbstractModule, base.Transposable):
     if len(trailing_in) == 1 and len(shape) == 1 and (
         shape[0] == -1 or shape[0] == trailing_in[0]):
       self._input_shape = tuple(trailing_in)
-      return tf.identity(inputs)
+      return inputs  # Nothing to reshape: the input itself, as Sonnet 1.
     if None in trailing_in:
       raise ValueError(ERR_UNKNOWN_TRAILING.format(name=name, shape=tuple(trailing_in)))
     size = int(np.prod(trailing_in, dtype=np.int64))
@@ -254,10 +261,11 @@ class FlattenTrailingDimensions(BatchReshape):
     super().__init__(shape=(-1,), preserve_dims=dim_from, name=name)
 
 
-def _check_dims(name, dims, other, other_label):
+def _check_dims(name, dims, other, other_label, allow_negative=False):
   if not isinstance(dims, (list, tuple)) or not all(
-      argument_checks.is_integer(d) and d >= 0 for d in dims):
-    raise ValueError(ERR_DIMS_TYPE.format(name=name, dims=dims))
+      argument_checks.is_integer(d) and (allow_negative or d >= 0) for d in dims):
+    raise ValueError((ERR_SLICE_DIMS_TYPE if allow_negative else ERR_DIMS_TYPE).format(
+        name=name, dims=dims))
   if not isinstance(other, (list, tuple)) or len(other) != len(dims):
     raise ValueError(ERR_DIMS_LENGTH.format(name=name, a="dims", b=other_label, va=dims,
                                             vb=other))
@@ -279,39 +287,45 @@ class SliceByDim(base.AbstractModule):
   """Slices the input along the given dimensions only (`tf.slice` elsewhere full).
 
   Args:
-    dims: dimensions to slice (non-negative, no repeats).
+    dims: dimensions to slice, no repeats (negative ones count from the end, as in
+      Sonnet 1).
     begin: start index per entry of `dims`.
     size: slice size per entry of `dims` (-1: to the end).
     name: module name (default "slice_by_dim").
 
   Raises:
-    ValueError: mismatched lengths, repeated or negative dims.
+    ValueError: mismatched lengths, repeated or non-integer dims.
   """
 
   def __init__(self, dims: Sequence[int], begin: Sequence[int], size: Sequence[int],
                name: str = "slice_by_dim"):
     super().__init__(name=name)
-    _check_dims(self.module_name, dims, begin, "begin")
-    _check_dims(self.module_name, dims, size, "size")
+    _check_dims(self.module_name, dims, begin, "begin", allow_negative=True)
+    _check_dims(self.module_name, dims, size, "size", allow_negative=True)
     self._dims, self._begin, self._size = tuple(dims), tuple(begin), tuple(size)
 
   def _build(self, inputs: tf.Tensor) -> tf.Tensor:
     """Returns the slice of `inputs`.
 
     Args:
-      inputs: a tensor of rank > max(dims).
+      inputs: a tensor of rank > max(dims) and >= -min(dims).
 
     Returns:
       `inputs` sliced along `dims` (other dimensions whole).
 
     Raises:
-      ValueError: if the input's rank is not larger than the largest entry of `dims`.
+      ValueError: if the input's rank is too small for `dims`, or two entries of `dims`
+        name the same dimension.
     """
     inputs = tf.convert_to_tensor(inputs)
-    _check_rank(self.module_name, inputs, max(self._dims) + 1, f"dims={list(self._dims)}")
+    needed = max(max(self._dims) + 1, -min(self._dims))
+    _check_rank(self.module_name, inputs, needed, f"dims={list(self._dims)}")
     rank = inputs.shape.rank
+    dims = [d % rank for d in self._dims]
+    if len(set(dims)) != len(dims):
+      raise ValueError(ERR_DIMS_REPEATED.format(name=self.module_name, dims=list(self._dims)))
     begin, size = [0] * rank, [-1] * rank
-    for d, b, s in zip(self._dims, self._begin, self._size):
+    for d, b, s in zip(dims, self._begin, self._size):
       begin[d], size[d] = b, s
     return tf.slice(inputs, begin, size)
 
@@ -360,7 +374,8 @@ class MergeDims(base.AbstractModule):
   Applies to every tensor of a nested structure. Unknown sizes are handled dynamically.
 
   Args:
-    start: first dimension to merge (>= 0).
+    start: first dimension to merge; a negative one counts from the end (as Sonnet 1),
+      with `start + size <= 0`.
     size: number of dimensions to merge (> 1).
     name: module name (default "merge_dims").
 
@@ -370,15 +385,26 @@ class MergeDims(base.AbstractModule):
 
   def __init__(self, start: int, size: int, name: str = "merge_dims"):
     super().__init__(name=name)
-    start = argument_checks.check_non_negative_int(self.module_name, "start", start,
-                                                   message=ERR_MERGE_START)
+    size = argument_checks.as_integral(size)
     if not argument_checks.is_integer(size) or size <= 1:
       raise ValueError(ERR_MERGE_SIZE.format(name=self.module_name, value=size))
+    negative = argument_checks.as_integral(start)
+    if argument_checks.is_integer(negative) and negative < 0:
+      if negative + size > 0:
+        raise ValueError(ERR_MERGE_NEGATIVE_START.format(module=self.module_name,
+                                                         size=int(size), value=start))
+      start = negative
+    else:
+      start = argument_checks.check_non_negative_int(self.module_name, "start", start,
+                                                     message=ERR_MERGE_START, tf1_sizes=True)
     self._start, self._size = int(start), int(size)
 
   def _merge(self, tensor):
     tensor = tf.convert_to_tensor(tensor)
     start, end = self._start, self._start + self._size
+    if start < 0:  # Counts from the end.
+      _check_rank(self.module_name, tensor, -start, f"start={start}, size={self._size}")
+      start, end = start + tensor.shape.rank, end + tensor.shape.rank
     _check_rank(self.module_name, tensor, end, f"start={start}, size={self._size}")
     shape = _static_or_dynamic(tensor)
     static = tensor.shape.as_list()

@@ -21,7 +21,7 @@ class BatchReshapeTest(tf.test.TestCase, parameterized.TestCase):
       ((-1,), 2, (2, 3, 20)), ((2, 2, 5), 2, (2, 3, 2, 2, 5)), ((5,), 3, (2, 3, 4, 5)))
   def test_values_in_modes(self, shape, preserve_dims, expected_shape):
     fn = lambda: reshape.BatchReshape(shape, preserve_dims=preserve_dims)(X)
-    for mode in test_utils.MODES:
+    for mode in test_utils.in_process_modes():
       self.assertAllEqual(test_utils.evaluate_in_mode(mode, fn), X.reshape(expected_shape))
 
   def test_unknown_preserved_dims_in_tf_function(self):
@@ -164,6 +164,55 @@ class MergeSliceTileTest(tf.test.TestCase, parameterized.TestCase):
     self.assertEqual(reshape.merge_leading_dims(tf.ones([3]), 2).shape, (3,))
     with self.assertRaisesRegex(ValueError, "n_dims must be"):
       reshape.merge_leading_dims(X, 0)
+
+
+
+class Sonnet1ReshapeBehaviourTest(tf.test.TestCase, parameterized.TestCase):
+
+  @test_utils.run_in_modes
+  def test_batch_reshape_with_nothing_to_reshape_returns_its_input(self, mode):
+    with test_utils.graph_mode_if(mode):
+      x = tf.constant(X.reshape(2, 60))
+      for module in (reshape.BatchReshape((60,)), reshape.BatchReshape((-1,)),
+                     reshape.BatchFlatten()):
+        self.assertIs(module(x), x)
+        self.assertEqual(module.input_shape, (60,))
+
+  @test_utils.run_in_modes
+  def test_batch_reshape_takes_integral_floats_and_dimensions(self, mode):
+    out = test_utils.evaluate_in_mode(mode, lambda: reshape.BatchReshape(
+        (4.0, tf.compat.v1.Dimension(15)))(tf.constant(X)))  # type: ignore[arg-type]
+    self.assertAllEqual(out, X.reshape(2, 4, 15))
+
+  @test_utils.run_in_modes
+  def test_slice_by_dim_negative_dims(self, mode):
+    out = test_utils.evaluate_in_mode(mode, lambda: reshape.SliceByDim(
+        dims=[-1, 1], begin=[1, 0], size=[3, 2])(tf.constant(X)))
+    self.assertAllEqual(out, X[:, 0:2, :, 1:4])
+
+  def test_slice_by_dim_negative_dims_errors(self):
+    with self.assertRaisesRegex(ValueError, "dims must not contain repeated entries"):
+      reshape.SliceByDim(dims=[-1, 3], begin=[0, 0], size=[1, 1])(tf.constant(X))
+    with self.assertRaisesRegex(ValueError, "input has 4 dimensions"):
+      reshape.SliceByDim(dims=[-5], begin=[0], size=[1])(tf.constant(X))
+    with self.assertRaisesRegex(ValueError, "dims must be a sequence of integers"):
+      reshape.SliceByDim(dims=[1.5], begin=[0], size=[1])  # type: ignore[list-item]
+
+  @test_utils.run_in_modes
+  def test_merge_dims_negative_start(self, mode):
+    def fn():
+      module = reshape.MergeDims(start=-3, size=2)
+      return module(tf.constant(X)), module([tf.ones([7, 2, 3, 4])])
+    out, nested = test_utils.evaluate_in_mode(mode, fn)
+    self.assertAllEqual(out, X.reshape(2, 12, 5))
+    self.assertEqual(nested[0].shape, (7, 6, 4))
+
+  def test_merge_dims_negative_start_static_shape_and_errors(self):
+    self.assertEqual(reshape.MergeDims(start=-2, size=2)(tf.constant(X)).shape, (2, 3, 20))
+    with self.assertRaisesRegex(ValueError, r"start \+ size <= 0\), but got -1"):
+      reshape.MergeDims(start=-1, size=2)
+    with self.assertRaisesRegex(ValueError, "input has 4 dimensions"):
+      reshape.MergeDims(start=-5, size=2)(tf.constant(X))
 
 
 if __name__ == "__main__":

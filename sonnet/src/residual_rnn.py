@@ -111,7 +111,7 @@ class HighwayCore(rnn_core.RNNCore):
     """
     super().__init__(name=name, custom_getter=custom_getter)
     self._hidden_size = argument_checks.check_positive_int(self.module_name, "hidden_size",
-                                                           hidden_size)
+                                                           hidden_size, tf1_sizes=True)
     self._num_layers = argument_checks.check_positive_int(self.module_name, "num_layers",
                                                           num_layers)
     keys = self.get_possible_initializer_keys(num_layers)

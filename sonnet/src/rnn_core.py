@@ -215,7 +215,8 @@ def check_state(state: Any,
     if not size.is_compatible_with(shape[1:]):
       raise errors.IncompatibleShapeError(ERR_STATE_SIZE.format(
           module=module_name, arg=arg_name, path=path, size=size.as_list(), shape=shape))
-    if (batch_size is not None and shape[0] is not None and
+    batch_size = tf.compat.dimension_value(batch_size)  # A Dimension in TF1 legacy mode.
+    if (batch_size is not None and tf.compat.dimension_value(shape[0]) is not None and
         int(shape[0]) != int(batch_size)):
       raise errors.IncompatibleShapeError(ERR_STATE_BATCH.format(
           module=module_name, arg=arg_name, path=path, actual=shape[0],
@@ -300,7 +301,7 @@ def check_rank2_inputs(module: str, inputs: Any, expected_size: int | None) -> t
   if inputs.shape.rank != 2:
     raise errors.IncompatibleShapeError(ERR_INPUT_RANK.format(module=module,
                                                               shape=inputs.shape))
-  if inputs.shape[1] is None:
+  if tf.compat.dimension_value(inputs.shape[1]) is None:
     raise errors.UnderspecifiedError(ERR_INPUT_UNKNOWN.format(module=module,
                                                               shape=inputs.shape))
   if not inputs.dtype.is_floating:
@@ -320,7 +321,7 @@ def check_sequence_inputs(module: str, input_sequence: Any,
     raise errors.IncompatibleShapeError(ERR_INPUT_RANK.format(
         module=module, shape=shape[1:] if shape.rank else shape))
   step = tf.TensorShape(shape[1:])
-  if step[1] is None:
+  if tf.compat.dimension_value(step[1]) is None:
     raise errors.UnderspecifiedError(ERR_INPUT_UNKNOWN.format(module=module, shape=step))
   if not input_sequence.dtype.is_floating:
     raise TypeError(ERR_INPUT_DTYPE.format(module=module, dtype=input_sequence.dtype.name))
@@ -335,6 +336,7 @@ def check_sequence_inputs(module: str, input_sequence: Any,
 
 
 def _check_batch_size(batch_size: Any) -> Any:
+  batch_size = tf.compat.dimension_value(batch_size)  # A Dimension in TF1 legacy mode.
   if isinstance(batch_size, (int,)) and not isinstance(batch_size, bool):
     if batch_size < 0:
       raise ValueError(ERR_BATCH_SIZE.format(batch_size))
@@ -539,7 +541,7 @@ class RNNCore(base.AbstractModule, metaclass=abc.ABCMeta):
     if inputs is not None:
       first = tf.nest.flatten(inputs)[0]
       if first.shape.rank:
-        batch = first.shape[0]
+        batch = tf.compat.dimension_value(first.shape[0])
       dtype = record_input_dtype(self, inputs)
     return check_state(prev_state, self.state_size, module_name=self.module_name,
                        arg_name="prev_state", batch_size=batch, dtype=dtype)

@@ -62,7 +62,8 @@ def _check_shape(shape: Any, arg: str) -> tuple[int, ...]:
   if isinstance(shape, (str, bytes)):
     raise TypeError(ERR_SHAPE_NOT_ITERABLE.format(arg=arg, actual=shape))
   try:
-    entries = tuple(shape)
+    # dimension_value: a v1 TensorShape (TF1 legacy mode) holds Dimensions.
+    entries = tuple(tf.compat.dimension_value(entry) for entry in shape)
   except TypeError:
     raise TypeError(ERR_SHAPE_NOT_ITERABLE.format(arg=arg, actual=shape)) from None
   if not entries:
@@ -300,7 +301,7 @@ class AffineGridWarper(GridWarper):
     if shape.rank is not None and shape.rank != 2:
       raise errors.IncompatibleShapeError(ERR_PARAMS_RANK.format(
           module=self.module_name, expected=num_free, rank=shape.rank, shape=shape))
-    if shape.rank == 2 and shape[1] is not None:
+    if shape.rank == 2 and tf.compat.dimension_value(shape[1]) is not None:
       if shape[1] != num_free:
         raise errors.IncompatibleShapeError(ERR_PARAMS_SIZE.format(
             module=self.module_name, expected=num_free, actual=shape[1], shape=shape))

@@ -1,6 +1,12 @@
 # Copyright 2026 The Sonnet Authors. All Rights Reserved.
 # Licensed under the Apache License, Version 2.0.
-"""Helpers for testing modules the same way in eager, `tf.function` and graph mode.
+"""Helpers for testing modules the same way in eager, `tf.function`, graph and legacy mode.
+
+Legacy mode is TF1 behaviour after `tf.compat.v1.disable_v2_behavior()` (v1 `TensorShape`s
+of `tf.compat.v1.Dimension`s, reference variables, v1 control flow), which cannot share a
+process with TF2 behaviour: a test run in legacy mode is collected in every pytest run but
+runs in a separate pytest process started with `LEGACY_ENV=1` (see the repository's
+`conftest.py`), where it builds and runs its graph as in graph mode.
 
 ```python
 class MyTest(tf.test.TestCase, parameterized.TestCase):
@@ -14,6 +20,7 @@ class MyTest(tf.test.TestCase, parameterized.TestCase):
 
 from collections.abc import Callable, Iterator
 import contextlib
+import os
 from typing import Any
 
 from absl.testing import parameterized
@@ -23,9 +30,37 @@ import tensorflow as tf
 from sonnet.src import naming
 from sonnet.src import variables
 
-MODES = ("eager", "tf_function", "graph")
+MODES = ("eager", "tf_function", "graph", "legacy")
+"""Every mode; a test parameterized over them runs its legacy case in a legacy process."""
+
+LEGACY = "legacy"
+
+LEGACY_ENV = "SONNET_TF1_LEGACY"
+"""Environment variable: `1` makes `conftest.py` call `disable_v2_behavior` at start-up."""
 
 ERR_BAD_MODE = "mode must be one of {}, got {!r}."
+ERR_WRONG_PROCESS = (
+    "mode {!r} cannot run in this process ({}): legacy mode runs only in a process started "
+    "with {}=1, the other modes only without it.")
+
+
+def legacy_process() -> bool:
+  """Whether this process runs with TF1 behaviour (`disable_v2_behavior`, legacy mode)."""
+  return os.environ.get(LEGACY_ENV) == "1"
+
+
+def in_process_modes() -> tuple[str, ...]:
+  """The modes this process can run: `("legacy",)` in a legacy process, the others else.
+
+  For a test looping over modes in its body (a test parameterized over `MODES` has its
+  legacy case run in a legacy process instead).
+  """
+  return (LEGACY,) if legacy_process() else tuple(m for m in MODES if m != LEGACY)
+
+
+def session_mode(mode: str) -> bool:
+  """Whether `mode` builds a graph and runs it in a `tf.compat.v1.Session` (graph, legacy)."""
+  return mode in ("graph", LEGACY)
 
 run_in_modes = parameterized.named_parameters(*[(mode, mode) for mode in MODES])
 """Decorator: runs a test method once per mode, passing `mode` as an argument."""
@@ -34,6 +69,9 @@ run_in_modes = parameterized.named_parameters(*[(mode, mode) for mode in MODES])
 def _check_mode(mode: str) -> None:
   if mode not in MODES:
     raise ValueError(ERR_BAD_MODE.format(MODES, mode))
+  if (mode == LEGACY) != legacy_process():
+    raise RuntimeError(ERR_WRONG_PROCESS.format(
+        mode, "legacy" if legacy_process() else "TF2 behaviour", LEGACY_ENV))
 
 
 def _to_numpy(value: Any) -> Any:
@@ -49,8 +87,8 @@ def evaluate_in_mode(mode: str, fn: Callable[[], Any]) -> Any:
 
   Args:
     mode: `"eager"` (call `fn()`), `"tf_function"` (call `tf.function(fn)()`), or
-      `"graph"` (call `fn()` inside a fresh `tf.Graph`, initialize all global and local
-      variables, and run the outputs in a `tf.compat.v1.Session`).
+      `"graph"` or `"legacy"` (call `fn()` inside a fresh `tf.Graph`, initialize all global
+      and local variables, and run the outputs in a `tf.compat.v1.Session`).
     fn: a function without arguments that builds and/or calls modules and returns a nest
       of tensors (or variables, or None).
 
@@ -59,6 +97,7 @@ def evaluate_in_mode(mode: str, fn: Callable[[], Any]) -> Any:
 
   Raises:
     ValueError: for an unknown mode.
+    RuntimeError: for legacy mode outside a legacy process, or another mode in one.
   """
   _check_mode(mode)
   if mode == "eager":
@@ -123,7 +162,7 @@ def assert_raises_in_mode(test_case: tf.test.TestCase, mode: str, fn: Callable[[
 
 @contextlib.contextmanager
 def graph_mode_if(mode: str) -> Iterator[tf.Graph | None]:
-  """Opens a fresh `tf.Graph` when `mode == "graph"`, does nothing otherwise.
+  """Opens a fresh `tf.Graph` in graph and legacy mode, does nothing otherwise.
 
   Useful when a test constructs modules outside `evaluate_in_mode` and calls them in it
   several times: in graph mode, modules must be built and connected in the same graph.
@@ -135,7 +174,7 @@ def graph_mode_if(mode: str) -> Iterator[tf.Graph | None]:
     The graph, or None.
   """
   _check_mode(mode)
-  if mode == "graph":
+  if session_mode(mode):
     with tf.Graph().as_default() as graph:
       yield graph
   else:
@@ -145,7 +184,7 @@ def graph_mode_if(mode: str) -> Iterator[tf.Graph | None]:
 def run_fn_in_mode(mode: str, fn: Callable[..., Any], *args: Any) -> Any:
   """Calls `fn(*args)` eagerly or through `tf.function`, returning tensors (no numpy).
 
-  In graph mode (inside `graph_mode_if("graph")`) it just calls `fn`.
+  In graph and legacy mode (inside `graph_mode_if(mode)`) it just calls `fn`.
 
   Args:
     mode: one of `MODES`.

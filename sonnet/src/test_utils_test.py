@@ -55,5 +55,53 @@ class EvaluateInModeTest(parameterized.TestCase, tf.test.TestCase):
       test_utils.assert_raises_in_mode(self, mode, lambda: tf.ones([1]), ValueError)
 
 
+
+class _Item:
+  """Stands in for a pytest item: `obj` is the test method, `nodeid` its id."""
+
+  def __init__(self, obj, nodeid="f_test.py::C::t"):
+    self.obj, self.nodeid = obj, nodeid
+
+
+class LegacyModeTest(parameterized.TestCase, tf.test.TestCase):
+
+  def test_modes_of_this_process(self):
+    self.assertEqual(test_utils.MODES, ("eager", "tf_function", "graph", "legacy"))
+    if test_utils.legacy_process():
+      self.assertEqual(test_utils.in_process_modes(), ("legacy",))
+    else:
+      self.assertEqual(test_utils.in_process_modes(), ("eager", "tf_function", "graph"))
+    self.assertEqual([m for m in test_utils.MODES if test_utils.session_mode(m)],
+                     ["graph", "legacy"])
+
+  def test_other_process_mode_refused(self):
+    other = "eager" if test_utils.legacy_process() else "legacy"
+    with self.assertRaisesRegex(RuntimeError, "legacy mode runs only in a process"):
+      test_utils.evaluate_in_mode(other, lambda: tf.ones([1]))
+
+  @test_utils.run_in_modes
+  def test_legacy_mode_has_tf1_behaviour(self, mode):
+    def fn():
+      x = tf.ones([2, 3])
+      return tf.constant([isinstance(x.shape[1], tf.compat.v1.Dimension),
+                          not tf.compat.v1.resource_variables_enabled(),
+                          not tf.compat.v1.control_flow_v2_enabled()])
+    tf1_behaviour = test_utils.evaluate_in_mode(mode, fn)
+    self.assertAllEqual(tf1_behaviour, [mode == "legacy"] * 3)
+
+  def test_conftest_finds_legacy_cases_and_shards_them(self):
+    import conftest  # pylint: disable=g-import-not-at-top  # The repository's conftest.py.
+    cases = {name: getattr(EvaluateInModeTest, name) for name in dir(EvaluateInModeTest)
+             if name.startswith("test_returns_numpy_nest")}
+    legacy = [n for n, method in cases.items() if conftest.is_legacy_case(_Item(method))]
+    self.assertEqual(legacy, ["test_returns_numpy_nest_legacy"])
+    self.assertFalse(conftest.is_legacy_case(_Item(self.test_other_process_mode_refused)))
+    items = [_Item(None, f"{f}::C::t{i}") for f, n in (("a", 5), ("b", 3), ("c", 2))
+             for i in range(n)]
+    shards = conftest._shards(items, 2)
+    self.assertEqual([len(s) for s in shards], [5, 5])  # Whole files: a | b + c.
+    self.assertEqual(sorted(i for s in shards for i in s), sorted(i.nodeid for i in items))
+
+
 if __name__ == "__main__":
   tf.test.main()

@@ -98,10 +98,12 @@ def _prepare_inputs(fn: str, input_sequence: Any, time_major: bool):
                                                                 shape=x.shape))
   if not time_major:
     flat = [_to_time_major(x) for x in flat]
-  num_steps = flat[0].shape[_TIME_AXIS]
-  batch = flat[0].shape[_BATCH_AXIS]
+  # dimension_value: v1 shapes (TF1 legacy mode) hold Dimensions, never None.
+  num_steps = tf.compat.dimension_value(flat[0].shape[_TIME_AXIS])
+  batch = tf.compat.dimension_value(flat[0].shape[_BATCH_AXIS])
   for path, x in zip(paths[1:], flat[1:]):
-    steps_x, batch_x = x.shape[_TIME_AXIS], x.shape[_BATCH_AXIS]
+    steps_x = tf.compat.dimension_value(x.shape[_TIME_AXIS])
+    batch_x = tf.compat.dimension_value(x.shape[_BATCH_AXIS])
     if num_steps is not None and steps_x is not None and steps_x != num_steps:
       raise errors.IncompatibleShapeError(ERR_TIME_MISMATCH.format(
           fn=fn, path=path, actual=steps_x, expected=num_steps))
@@ -153,7 +155,8 @@ def _prepare_sequence_length(fn: str, sequence_length: Any, batch: int | None):
     raise TypeError(ERR_SEQUENCE_LENGTH_DTYPE.format(fn=fn, dtype=sequence_length.dtype.name))
   shape = sequence_length.shape
   if shape.rank is not None and (shape.rank != 1 or (
-      batch is not None and shape[0] is not None and shape[0] != batch)):
+      batch is not None and tf.compat.dimension_value(shape[0]) is not None and
+      shape[0] != batch)):
     raise errors.IncompatibleShapeError(ERR_SEQUENCE_LENGTH_SHAPE.format(
         fn=fn, batch=batch if batch is not None else "?", shape=shape))
   return tf.cast(sequence_length, tf.int32)

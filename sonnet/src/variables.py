@@ -18,6 +18,7 @@ module's variable scope. Called inside `_build` (or inside a method decorated wi
 from collections.abc import Callable, Iterable, Iterator, Sequence
 import contextlib
 import functools
+import inspect
 import math
 import threading
 from typing import Any
@@ -124,6 +125,36 @@ def reuse_variables_by_full_name() -> Iterator[dict[str, Any]]:
 
 def _as_shape(shape: Any) -> tf.TensorShape:
   return tf.TensorShape(shape)
+
+
+def call_initializer(initializer: Callable[..., Any], shape: Sequence[int],
+                     dtype: tf.DType) -> Any:
+  """Calls `initializer(shape, dtype=dtype)`, adding `partition_info=None` if it takes one.
+
+  As TF1's `get_variable` (and so Sonnet 1): an initializer with the TF1 signature
+  `(shape, dtype=None, partition_info=None)` gets the argument, even with no default.
+
+  Args:
+    initializer: the initializer.
+    shape: the variable's shape.
+    dtype: its dtype.
+
+  Returns:
+    What the initializer returns.
+  """
+  if _takes_partition_info(initializer):
+    return initializer(shape, dtype=dtype, partition_info=None)
+  return initializer(shape, dtype=dtype)
+
+
+def _takes_partition_info(initializer: Callable[..., Any]) -> bool:
+  try:
+    parameters = inspect.signature(initializer).parameters
+  except (TypeError, ValueError):  # Some builtins have no signature.
+    return False
+  parameter = parameters.get("partition_info")
+  return parameter is not None and parameter.kind in (
+      inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
 
 
 def _default_initializer(name: str, dtype: tf.DType) -> Callable[..., tf.Tensor]:
@@ -233,7 +264,8 @@ class _ModuleVariableStore:
       if value is not None:
         result = tf.convert_to_tensor(value, dtype=dtype)
       else:
-        result = tf.convert_to_tensor(initializer(shape_list, dtype=dtype), dtype=dtype)
+        result = tf.convert_to_tensor(call_initializer(initializer, shape_list, dtype),
+                                      dtype=dtype)
       if not result.shape.is_compatible_with(shape):
         raise errors.IncompatibleShapeError(ERR_INITIAL_VALUE_SHAPE.format(
             module=module.module_name, name=name, shape=shape_list,

@@ -65,6 +65,11 @@ def summarize(descriptor):
   module = harness.construct(descriptor)
   outputs = harness.to_numpy(
       harness.build_and_run(descriptor, module, harness.tensor_inputs(descriptor)))
+  return record(descriptor, module, outputs)
+
+
+def record(descriptor, module, outputs):
+  """The golden record of a connected module and its outputs (a nest of numpy arrays)."""
   variables = [{"name": harness.variable_key(v), "shape": v.shape.as_list(),
                 "dtype": v.dtype.name, "trainable": bool(v.trainable)}
                for v in harness.module_variables(module)]
@@ -81,6 +86,31 @@ def summarize(descriptor):
           "variables": variables, "outputs": leaves}
 
 
+def assert_matches_golden(test_case, descriptor, actual):
+  """Asserts a record (from `record`) matches the descriptor's checked-in golden."""
+  path = golden_path(descriptor.name)
+  if not os.path.exists(path):
+    test_case.fail(ERR_MISSING.format(path=path, name=descriptor.name, env=REGENERATE_ENV))
+  with open(path) as f:
+    golden = json.load(f)
+
+  def changed(what, detail=""):
+    return ERR_CHANGED.format(what=what, name=descriptor.name, path=path,
+                              env=REGENERATE_ENV, detail=detail)
+
+  test_case.assertEqual(golden["variables"], actual["variables"], changed("Variables"))
+  strip = lambda leaves: [{k: leaf[k] for k in ("path", "shape", "dtype")}
+                          for leaf in leaves]
+  test_case.assertEqual(strip(golden["outputs"]), strip(actual["outputs"]),
+                        changed("Output structures"))
+  tolerance = golden["tolerance"]
+  for expected, leaf in zip(golden["outputs"], actual["outputs"]):
+    for key in ("sum", "sum_of_squares", "first"):
+      test_case.assertAllClose(expected[key], leaf[key], rtol=tolerance["rtol"],
+                               atol=tolerance["atol"],
+                               msg=changed("Outputs", f"{leaf['path']} {key}"))
+
+
 class GoldensTest(parameterized.TestCase, tf.test.TestCase):
 
   @harness.over_descriptors("goldens")
@@ -92,26 +122,7 @@ class GoldensTest(parameterized.TestCase, tf.test.TestCase):
       with open(path, "w") as f:
         f.write(to_json(actual))
       return
-    if not os.path.exists(path):
-      self.fail(ERR_MISSING.format(path=path, name=descriptor.name, env=REGENERATE_ENV))
-    with open(path) as f:
-      golden = json.load(f)
-
-    def changed(what, detail=""):
-      return ERR_CHANGED.format(what=what, name=descriptor.name, path=path,
-                                env=REGENERATE_ENV, detail=detail)
-
-    self.assertEqual(golden["variables"], actual["variables"], changed("Variables"))
-    strip = lambda leaves: [{k: leaf[k] for k in ("path", "shape", "dtype")}
-                            for leaf in leaves]
-    self.assertEqual(strip(golden["outputs"]), strip(actual["outputs"]),
-                     changed("Output structures"))
-    tolerance = golden["tolerance"]
-    for expected, leaf in zip(golden["outputs"], actual["outputs"]):
-      for key in ("sum", "sum_of_squares", "first"):
-        self.assertAllClose(expected[key], leaf[key], rtol=tolerance["rtol"],
-                            atol=tolerance["atol"],
-                            msg=changed("Outputs", f"{leaf['path']} {key}"))
+    assert_matches_golden(self, descriptor, actual)
 
   def test_no_stale_goldens(self):
     names = {d.name for d in descriptors.DESCRIPTORS}

@@ -119,7 +119,7 @@ def variable_key(variable: tf.Variable) -> str:
 
 def batch_size_of(args: Sequence[Any]) -> Any:
   first = tf.nest.flatten(args)[0]
-  static = first.shape[0]
+  static = tf.compat.dimension_value(first.shape[0])  # Dimension in TF1 legacy mode.
   return static if static is not None else tf.shape(first)[0]
 
 

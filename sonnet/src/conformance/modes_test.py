@@ -5,7 +5,11 @@
 The modes are those of `test_utils.MODES` (a mode added there is covered here at once):
 each runs `harness.build_and_run` through `test_utils.evaluate_in_mode`, so the variables
 get the same deterministic values in every mode and the outputs must match eager mode's.
+Legacy mode runs in a process without eager execution (see `test_utils`): there the
+variables and outputs must match the checked-in goldens of eager mode (`goldens_test`).
 """
+
+import json
 
 from absl.testing import absltest
 from absl.testing import parameterized
@@ -13,6 +17,7 @@ import numpy as np
 import tensorflow as tf
 
 from sonnet.src import test_utils
+from sonnet.src.conformance import goldens_test
 from sonnet.src.conformance import harness
 
 
@@ -31,10 +36,19 @@ class ModesTest(parameterized.TestCase, tf.test.TestCase):
       self.assertEqual(static.rank, len(expected), f"{what}: leaf {i} rank")
       self.assertEqual(static.as_list()[1:], list(expected[1:]), f"{what}: leaf {i} shape")
       if expected:
-        self.assertIn(static[0], (None, expected[0]), f"{what}: leaf {i} dimension 0")
+        self.assertIn(tf.compat.dimension_value(static[0]), (None, expected[0]),
+                      f"{what}: leaf {i} dimension 0")
 
   @harness.over_descriptors("modes", modes=test_utils.MODES)
   def test_same_outputs_as_eager(self, descriptor, mode):
+    if mode == test_utils.LEGACY:
+      module = harness.construct(descriptor)
+      outputs = test_utils.evaluate_in_mode(
+          mode, lambda: harness.build_and_run(descriptor, module,
+                                              harness.tensor_inputs(descriptor)))
+      goldens_test.assert_matches_golden(
+          self, descriptor, goldens_test.record(descriptor, module, outputs))
+      return
     reference = harness.eager_reference(descriptor)
     module = harness.construct(descriptor)
     outputs = test_utils.evaluate_in_mode(
@@ -74,6 +88,29 @@ class ModesTest(parameterized.TestCase, tf.test.TestCase):
                      tf.compat.v1.local_variables_initializer()])
         values = session.run(outputs, feed)
     harness.assert_nests_close(self, reference, values, descriptor.name)
+
+  @harness.over_descriptors("unknown_batch", _batched, modes=(test_utils.LEGACY,))
+  def test_unknown_batch_legacy(self, descriptor, mode):
+    # As test_unknown_batch_graph_placeholder, against the goldens (no eager reference in a
+    # legacy-mode process): v1 shapes hold `Dimension(None)` for the unknown batch.
+    del mode  # Always legacy.
+    with open(goldens_test.golden_path(descriptor.name)) as f:
+      reference = [np.zeros(leaf["shape"]) for leaf in json.load(f)["outputs"]]
+    with tf.Graph().as_default():
+      placeholders = tf.nest.map_structure(
+          lambda spec: tf.compat.v1.placeholder(spec.dtype, spec.shape),
+          harness.input_signature(descriptor, True))
+      module = harness.construct(descriptor)
+      outputs = harness.build_and_run(descriptor, module, placeholders)
+      self.assert_static_shapes(reference, outputs, descriptor.name)
+      feed = dict(zip(tf.nest.flatten(placeholders),
+                      tf.nest.flatten(harness.numpy_inputs(descriptor))))
+      with tf.compat.v1.Session() as session:
+        session.run([tf.compat.v1.global_variables_initializer(),
+                     tf.compat.v1.local_variables_initializer()])
+        values = session.run(outputs, feed)
+    goldens_test.assert_matches_golden(
+        self, descriptor, goldens_test.record(descriptor, module, values))
 
   @harness.over_descriptors("transpose", lambda d: d.transposable)
   def test_transpose_maps_outputs_back_to_input_shape(self, descriptor):

@@ -16,6 +16,12 @@ from sonnet.src.nets import convnet
 
 def _reference(x, weights, rates, strides, paddings, activate_final, norm=None):
   """Plain-TF ConvNet2D (NHWC): conv + bias, optional normalisation, relu."""
+  # Eagerly, or in a session in a legacy-mode process (no eager execution there).
+  return test_utils.evaluate_in_mode(test_utils.in_process_modes()[0], lambda: _reference_net(
+      x, weights, rates, strides, paddings, activate_final, norm))
+
+
+def _reference_net(x, weights, rates, strides, paddings, activate_final, norm):
   net = tf.constant(x)
   for i, (w, b) in enumerate(weights):
     net = tf.nn.conv2d(net, w, strides=strides[i], padding=paddings[i],
@@ -29,7 +35,7 @@ def _reference(x, weights, rates, strides, paddings, activate_final, norm=None):
         mean, var = tf.nn.moments(net, [1, 2, 3], keepdims=True)
         net = (net - mean) / tf.sqrt(var + 1e-5)
       net = tf.nn.relu(net)
-  return net.numpy()
+  return net
 
 
 class ConvNet2DTest(tf.test.TestCase, parameterized.TestCase):

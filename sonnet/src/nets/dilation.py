@@ -149,7 +149,8 @@ class Dilation(base.AbstractModule):
     """
     super().__init__(name=name, custom_getter=custom_getter)
     self._num_output_classes = argument_checks.check_positive_int(
-        self.module_name, "num_output_classes", num_output_classes, message=ERR_NUM_CLASSES)
+        self.module_name, "num_output_classes", num_output_classes, message=ERR_NUM_CLASSES,
+        tf1_sizes=True)
     argument_checks.check_one_of(self.module_name, "model_size", model_size,
                                  (self.BASIC, self.LARGE), message=ERR_MODEL_SIZE)
     self._model_size = model_size
@@ -194,7 +195,8 @@ class Dilation(base.AbstractModule):
       raise errors.IncompatibleShapeError(ERR_IMAGES_RANK.format(module=self.module_name,
                                                                  shape=images.shape))
     if (self._model_size == self.BASIC
-        and images.shape[3] is not None and images.shape[3] != self._num_output_classes):
+        and tf.compat.dimension_value(images.shape[3]) is not None
+        and images.shape[3] != self._num_output_classes):
       raise errors.IncompatibleShapeError(ERR_IMAGES.format(
           module=self.module_name, classes=self._num_output_classes, shape=images.shape))
     if self._conv_modules is None:

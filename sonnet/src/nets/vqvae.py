@@ -34,9 +34,9 @@ class _VectorQuantizerBase(base.AbstractModule):
     super().__init__(name=name)
     module = self.module_name
     self._embedding_dim = argument_checks.check_positive_int(
-        module, "embedding_dim", embedding_dim, message=ERR_POSITIVE_INT)
+        module, "embedding_dim", embedding_dim, message=ERR_POSITIVE_INT, tf1_sizes=True)
     self._num_embeddings = argument_checks.check_positive_int(
-        module, "num_embeddings", num_embeddings, message=ERR_POSITIVE_INT)
+        module, "num_embeddings", num_embeddings, message=ERR_POSITIVE_INT, tf1_sizes=True)
     self._commitment_cost = argument_checks.check_non_negative_number(
         module, "commitment_cost", commitment_cost, message=ERR_NON_NEGATIVE)
     self._w: tf.Variable | None = None  # The codebook, created by the first call.
