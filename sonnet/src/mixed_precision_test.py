@@ -98,7 +98,8 @@ class ScopeTest(parameterized.TestCase, tf.test.TestCase):
       assert [v.dtype for v in linear.variables] == [tf.float32, tf.float32]
       return outputs
     outputs = test_utils.evaluate_in_mode(mode, fn)
-    expected = np.repeat(_inputs().numpy().sum(1, keepdims=True), 2, axis=1)
+    inputs = np.linspace(-1.0, 1.0, 12).reshape(3, 4)  # As _inputs(), read without a session.
+    expected = np.repeat(inputs.sum(1, keepdims=True), 2, axis=1)
     self.assertAllClose(expected, np.asarray(outputs, np.float32), atol=0.02)
 
   def test_no_policy_float16_inputs_make_float16_variables(self):
