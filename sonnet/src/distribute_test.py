@@ -215,3 +215,64 @@ class MultiWorkerMirroredStrategyTest(absltest.TestCase):
 
 if __name__ == "__main__":
   absltest.main()
+
+
+_PARAMETER_SERVER_SCRIPT = """
+import json, socket, sys
+import numpy as np
+import tensorflow as tf
+import sonnet as snt
+
+def free_port():
+  with socket.socket() as s:
+    s.bind(("127.0.0.1", 0))
+    return s.getsockname()[1]
+
+spec = tf.train.ClusterSpec({job: [f"127.0.0.1:{free_port()}"]
+                             for job in ("worker", "ps", "chief")})
+servers = [tf.distribute.Server(spec, job_name=job, task_index=0, protocol="grpc")
+           for job in ("worker", "ps")]
+resolver = tf.distribute.cluster_resolver.SimpleClusterResolver(
+    spec, rpc_layer="grpc", task_type="chief", task_id=0)
+strategy = tf.distribute.experimental.ParameterServerStrategy(resolver)
+coordinator = tf.distribute.experimental.coordinator.ClusterCoordinator(strategy)
+x = tf.constant(np.arange(12, dtype=np.float32).reshape(4, 3) ** 1.5)
+results = {}
+for name, make in (("BatchNorm", lambda: snt.BatchNorm(decay_rate=0.5)),
+                   ("BatchNormV2", lambda: snt.BatchNormV2(decay_rate=0.5)),
+                   ("MovingAverage", lambda: snt.MovingAverage(decay=0.5))):
+  with strategy.scope():
+    module = make()
+  single = make()
+  call = ((lambda m: m(x)) if name == "MovingAverage"
+          else (lambda m: m(x, is_training=True)))
+  step = tf.function(lambda module=module, call=call: strategy.run(lambda: call(module)))
+  for _ in range(3):
+    coordinator.schedule(step)
+    coordinator.join()  # One step at a time, as on one device.
+    call(single)
+  state = lambda m: sorted((v.name.split("/", 1)[1], np.asarray(v.read_value()).tolist())
+                           for v in m.variables if not v.trainable)
+  results[name] = {"distributed": state(module), "single": state(single)}
+print("RESULT" + json.dumps(results))
+"""
+
+
+@pytest.mark.slow
+class ParameterServerStrategyTest(absltest.TestCase):
+  """An in-process cluster (chief, one worker, one parameter server) on 127.0.0.1."""
+
+  def test_state_matches_one_device(self):
+    process = subprocess.run([sys.executable, "-c", _PARAMETER_SERVER_SCRIPT],
+                             env=_environment(), capture_output=True, text=True,
+                             timeout=TIMEOUT_S, check=False)
+    self.assertEqual(process.returncode, 0, process.stderr[-4000:])
+    results = json.loads(process.stdout.split("RESULT", 1)[1])
+    self.assertEqual(set(results), {"BatchNorm", "BatchNormV2", "MovingAverage"})
+    for name, record in results.items():
+      distributed, single = record["distributed"], record["single"]
+      self.assertEqual([n for n, _ in distributed], [n for n, _ in single], name)
+      self.assertNotEmpty(distributed, name)
+      for (variable, value), (_, expected) in zip(distributed, single):
+        np.testing.assert_allclose(value, expected, rtol=RTOL, atol=ATOL,
+                                   err_msg=f"{name} {variable}")
