@@ -72,7 +72,7 @@ class _ConvND(conv_utils.ConvProperties, base.AbstractModule, base.Transposable)
                initializers: types.Initializers | None = None,
                partitioners: types.Partitioners | None = None,
                regularizers: types.Regularizers | None = None,
-               mask: types.ArrayLike | None = None,
+               mask: types.ArrayLike | tf.Tensor | None = None,
                data_format: str | None = None,
                custom_getter: types.CustomGetterArg | None = None,
                name: str | None = None,
@@ -135,7 +135,7 @@ class _ConvND(conv_utils.ConvProperties, base.AbstractModule, base.Transposable)
     Raises:
       errors.IncompatibleShapeError: for a wrong rank or a changed channel count.
       errors.UnderspecifiedError: if the channel count is unknown.
-      ValueError: for a non floating point input.
+      TypeError: for a non floating point input.
     """
     label = self.module_name
     inputs = tf.convert_to_tensor(inputs)
@@ -166,7 +166,8 @@ class _ConvND(conv_utils.ConvProperties, base.AbstractModule, base.Transposable)
           partitioner=self._partitioners.get("b"))
     kernel = w
     if mask is not None:
-      kernel = w * tf.cast(tf.constant(mask), dtype)  # bool and int masks too.
+      # bool and int numpy masks too; a tensor mask may have another float dtype.
+      kernel = w * tf.cast(mask, dtype)
 
     outputs = self._convolve(inputs, kernel)
     if b is not None:
@@ -232,8 +233,8 @@ class _ConvND(conv_utils.ConvProperties, base.AbstractModule, base.Transposable)
     return conv_utils.conv_op_padding(self._padding, self._padding_value)
 
   @property
-  def mask(self) -> np.ndarray | None:
-    """The weight mask given to the constructor (a numpy array), or None."""
+  def mask(self) -> np.ndarray | tf.Tensor | None:
+    """The weight mask given to the constructor (a numpy array or a tensor), or None."""
     return self._mask
 
   @property
@@ -297,8 +298,8 @@ class Conv1D(_ConvND):
     padding: `SAME`, `VALID`, `FULL`, `CAUSAL` or `REVERSE_CAUSAL`.
     use_bias: whether to add a bias `b` of shape `(output_channels,)`.
     initializers, partitioners, regularizers: dicts keyed by "w" / "b".
-    mask: optional numpy array of the kernel shape (or the full weight shape) that
-      multiplies the weights elementwise.
+    mask: optional numpy array or float tensor of the kernel shape (or the full weight
+      shape) that multiplies the weights elementwise.
     data_format: "NWC" (default) or "NCW".
     custom_getter: custom getter(s) applied to the variables.
     name: module name (default "conv_1d").
@@ -325,7 +326,7 @@ class Conv1D(_ConvND):
                initializers: types.Initializers | None = None,
                partitioners: types.Partitioners | None = None,
                regularizers: types.Regularizers | None = None,
-               mask: types.ArrayLike | None = None,
+               mask: types.ArrayLike | tf.Tensor | None = None,
                data_format: str = "NWC",
                custom_getter: types.CustomGetterArg | None = None,
                name: str = "conv_1d",
@@ -354,7 +355,8 @@ class Conv2D(_ConvND):
     padding: `SAME`, `VALID`, `FULL`, `CAUSAL` or `REVERSE_CAUSAL`, or one per dimension.
     use_bias: whether to add a bias `b` of shape `(output_channels,)`.
     initializers, partitioners, regularizers: dicts keyed by "w" / "b".
-    mask: optional numpy array of shape `kernel_shape` (or the full weight shape) that
+    mask: optional numpy array or float tensor of shape `kernel_shape` (or the full weight
+      shape) that
       multiplies the weights elementwise.
     data_format: "NHWC" or "NCHW" (channels-first runs channels-last internally when no
       GPU is visible).
@@ -383,7 +385,7 @@ class Conv2D(_ConvND):
                initializers: types.Initializers | None = None,
                partitioners: types.Partitioners | None = None,
                regularizers: types.Regularizers | None = None,
-               mask: types.ArrayLike | None = None,
+               mask: types.ArrayLike | tf.Tensor | None = None,
                data_format: str = "NHWC",
                custom_getter: types.CustomGetterArg | None = None,
                name: str = "conv_2d",
@@ -406,7 +408,8 @@ class Conv3D(_ConvND):
     padding: `SAME`, `VALID`, `FULL`, `CAUSAL` or `REVERSE_CAUSAL`, or one per dimension.
     use_bias: whether to add a bias `b` of shape `(output_channels,)`.
     initializers, partitioners, regularizers: dicts keyed by "w" / "b".
-    mask: optional numpy array of the kernel shape (or the full weight shape).
+    mask: optional numpy array or float tensor of the kernel shape (or the full weight
+      shape).
     data_format: "NDHWC" or "NCDHW".
     custom_getter: custom getter(s) applied to the variables.
     name: module name (default "conv_3d").
@@ -430,7 +433,7 @@ class Conv3D(_ConvND):
                initializers: types.Initializers | None = None,
                partitioners: types.Partitioners | None = None,
                regularizers: types.Regularizers | None = None,
-               mask: types.ArrayLike | None = None,
+               mask: types.ArrayLike | tf.Tensor | None = None,
                data_format: str = "NDHWC",
                custom_getter: types.CustomGetterArg | None = None,
                name: str = "conv_3d",
@@ -454,7 +457,8 @@ class CausalConv1D(_ConvND):
     rate: dilation rate; rate > 1 with stride > 1 is not supported.
     use_bias: whether to add a bias.
     initializers, partitioners, regularizers: dicts keyed by "w" / "b".
-    mask: optional numpy array of the kernel shape (or the full weight shape).
+    mask: optional numpy array or float tensor of the kernel shape (or the full weight
+      shape).
     data_format: "NWC" or "NCW".
     custom_getter: custom getter(s) applied to the variables.
     name: module name (default "causal_conv_1d").
@@ -477,7 +481,7 @@ class CausalConv1D(_ConvND):
                initializers: types.Initializers | None = None,
                partitioners: types.Partitioners | None = None,
                regularizers: types.Regularizers | None = None,
-               mask: types.ArrayLike | None = None,
+               mask: types.ArrayLike | tf.Tensor | None = None,
                data_format: str = "NWC",
                custom_getter: types.CustomGetterArg | None = None,
                name: str = "causal_conv_1d",

@@ -236,7 +236,8 @@ class DepthwiseConv2D(_PerChannelConv):
       The output, with `input_channels * channel_multiplier` channels.
 
     Raises:
-      errors.IncompatibleShapeError, errors.UnderspecifiedError, ValueError: bad input.
+      errors.IncompatibleShapeError, errors.UnderspecifiedError: bad input shape.
+      TypeError: non floating point input.
     """
     inputs = tf.convert_to_tensor(inputs)
     channels = self._check_input(inputs)
@@ -317,7 +318,8 @@ class InPlaneConv2D(_PerChannelConv):
       The output, with as many channels as the input.
 
     Raises:
-      errors.IncompatibleShapeError, errors.UnderspecifiedError, ValueError: bad input.
+      errors.IncompatibleShapeError, errors.UnderspecifiedError: bad input shape.
+      TypeError: non floating point input.
     """
     inputs = tf.convert_to_tensor(inputs)
     channels = self._check_input(inputs)
@@ -420,7 +422,8 @@ class SeparableConv2D(_PerChannelConv):
       The output, with `output_channels` channels.
 
     Raises:
-      errors.IncompatibleShapeError, errors.UnderspecifiedError, ValueError: bad input.
+      errors.IncompatibleShapeError, errors.UnderspecifiedError: bad input shape.
+      TypeError: non floating point input.
     """
     inputs = tf.convert_to_tensor(inputs)
     channels = self._check_input(inputs)
@@ -515,7 +518,8 @@ class SeparableConv1D(SeparableConv2D):
       The output, with `output_channels` channels.
 
     Raises:
-      errors.IncompatibleShapeError, errors.UnderspecifiedError, ValueError: bad input.
+      errors.IncompatibleShapeError, errors.UnderspecifiedError: bad input shape.
+      TypeError: non floating point input.
     """
     inputs = tf.convert_to_tensor(inputs)
     channels = self._check_input(inputs)

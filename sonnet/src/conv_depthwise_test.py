@@ -206,8 +206,10 @@ class DepthwiseTest(tf.test.TestCase, parameterized.TestCase):
          errors.IncompatibleShapeError, "must have rank 4"),
         (lambda: conv_depthwise.SeparableConv1D(1, 1, 3)(tf.ones([2, 3], tf.int32)),
          errors.IncompatibleShapeError, "must have rank 3"),
+        # Sonnet 1's type and words.
         (lambda: conv_depthwise.InPlaneConv2D(3)(tf.ones([1, 3, 3, 1], tf.int32)),
-         ValueError, "Expected floating point type"),
+         TypeError, "Input must have dtype tf.float16, tf.bfloat16, tf.float32 or "
+         "tf.float64, got int32"),
     ]
     for fn, error, regex in cases:
       test_utils.assert_raises_in_mode(self, mode, fn, error, regex)

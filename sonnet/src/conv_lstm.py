@@ -2,10 +2,10 @@
 # Licensed under the Apache License, Version 2.0.
 """Convolutional LSTM cores (Shi et al., 2015): `Conv1DLSTM`, `Conv2DLSTM`, `Conv3DLSTM`.
 
-The gates are `conv(x, w_input) + conv(h, w_hidden) + b`, split on the channel axis into
-`i, j, f, o`. Unlike Sonnet 1, whose two convolutions each had a bias (so the bias was
-effectively added twice), the bias is added once unless `legacy_bias_behaviour=True` asks
-for Sonnet 1's second bias `b_hidden`. `use_layer_norm=True` layer-normalises the gates.
+The gates are `conv(x, w_input) + b + conv(h, w_hidden) + b_hidden`, split on the channel
+axis into `i, j, f, o`. As in Sonnet 1, each of the two convolutions has its own bias by
+default (`legacy_bias_behaviour=True`, Sonnet 1's default); `legacy_bias_behaviour=False`
+adds the bias once (`b` only). `use_layer_norm=True` layer-normalises the gates.
 """
 
 from collections.abc import Sequence
@@ -73,7 +73,7 @@ class ConvLSTM(rnn_core.RNNCore):
                custom_getter: types.CustomGetterArg | None = None,
                name: str = "conv_lstm",
                use_layer_norm: bool = False,
-               legacy_bias_behaviour: bool = False):
+               legacy_bias_behaviour: bool = True):
     """Constructs the core.
 
     Args:
@@ -84,7 +84,7 @@ class ConvLSTM(rnn_core.RNNCore):
       stride: must be 1 (kept for Sonnet 1's signature).
       rate: dilation rate, int or sequence of `conv_ndims` ints.
       padding: must be "SAME".
-      use_bias: whether to add the bias `b` (once).
+      use_bias: whether to add the biases (`b`, and `b_hidden` with `legacy_bias_behaviour`).
       forget_bias: added to the forget gate's pre-activation.
       initializers: dict with keys `w` (both kernels `w_input` and `w_hidden`; default
         truncated normal 1/sqrt(fan_in)) and `b` (default zeros).
@@ -96,8 +96,8 @@ class ConvLSTM(rnn_core.RNNCore):
         dimension but the batch; a submodule `layer_norm` with `gamma` and `beta` of
         shape `[4 * output_channels]`).
       legacy_bias_behaviour: with `use_bias`, also add Sonnet 1's second bias
-        `b_hidden` (initializer etc. key `b`) to the hidden state's convolution; Sonnet 1's
-        default was True, this project's is False (the bias added once).
+        `b_hidden` (initializer etc. key `b`) to the hidden state's convolution. True by
+        default, as in Sonnet 1; False adds the bias once (`b` only).
 
     Raises:
       ValueError: for a bad `conv_ndims`, `input_shape`, `kernel_shape`, `rate`,

@@ -76,21 +76,30 @@ class ConvLSTMTest(tf.test.TestCase, parameterized.TestCase):
       return core(tf.constant(x), snt.LSTMState(tf.constant(h), tf.constant(c)))
 
     output, state = test_utils.evaluate_in_mode(mode, fn)
-    expected_h, expected_c = np_conv_lstm_step(x, h, c, w_input, w_hidden, b, rate)
+    # Sonnet 1's default (legacy_bias_behaviour=True): `b` and `b_hidden`, both from the
+    # "b" initializer.
+    expected_h, expected_c = np_conv_lstm_step(x, h, c, w_input, w_hidden, b + b, rate)
     self.assertAllClose(output, expected_h, atol=1e-5)
     self.assertAllClose(state.cell, expected_c, atol=1e-5)
 
-  def test_bias_added_once(self):
-    # Zero kernels: the gates are exactly the bias (Sonnet 1 added it twice).
+  @parameterized.parameters((False, 0.5), (True, 1.0))
+  def test_bias_added_once_or_twice(self, legacy_bias_behaviour, gate):
+    # Zero kernels: the gates are exactly the bias, added once without
+    # legacy_bias_behaviour and twice (`b` and `b_hidden`) with it (Sonnet 1's default).
     core = snt.Conv2DLSTM((3, 3, C_IN), C, 3, forget_bias=0.0, initializers={
-        "w": tf.zeros_initializer(), "b": tf.constant_initializer(0.5)})
+        "w": tf.zeros_initializer(), "b": tf.constant_initializer(0.5)},
+                          legacy_bias_behaviour=legacy_bias_behaviour)
     zeros = tf.zeros([B, 3, 3, C])
     output, state = core(tf.ones([B, 3, 3, C_IN]), snt.LSTMState(zeros, zeros))
-    sigmoid = 1 / (1 + np.exp(-0.5))
-    expected_c = sigmoid * np.tanh(0.5)
+    sigmoid = 1 / (1 + np.exp(-gate))
+    expected_c = sigmoid * np.tanh(gate)
     self.assertAllClose(state.cell, np.full([B, 3, 3, C], expected_c), atol=1e-6)
     self.assertAllClose(output, np.full([B, 3, 3, C], np.tanh(expected_c) * sigmoid),
                         atol=1e-6)
+
+  def test_legacy_bias_behaviour_default(self):
+    self.assertTrue(snt.Conv1DLSTM((4, C_IN), C, 3).legacy_bias_behaviour)
+    self.assertTrue(snt.Conv3DLSTM((2, 2, 2, C_IN), C, 1).legacy_bias_behaviour)
 
   def test_unrolls_agree_and_variables(self):
     core = snt.Conv3DLSTM((2, 3, 3, C_IN), C, 2)
@@ -101,7 +110,7 @@ class ConvLSTMTest(tf.test.TestCase, parameterized.TestCase):
     self.assertEqual(dynamic.shape, [3, B, 2, 3, 3, C])
     self.assertEqual(core.state_size.cell, tf.TensorShape([2, 3, 3, C]))
     self.assertEqual(sorted(v.name.split("/")[-1] for v in core.variables),
-                     ["b:0", "w_hidden:0", "w_input:0"])
+                     ["b:0", "b_hidden:0", "w_hidden:0", "w_input:0"])
     with tf.GradientTape() as tape:
       loss = tf.reduce_sum(snt.dynamic_unroll(core, x, core.initial_state(B))[0])
     self.assertNotIn(None, tape.gradient(loss, core.trainable_variables))

@@ -125,6 +125,36 @@ class ConvNumericsTest(tf.test.TestCase, parameterized.TestCase):
     self.assertAllClose(out, expected + (module.b.numpy() if use_bias else 0), atol=1e-4)
     np.testing.assert_array_equal(module.mask, mask)
 
+  @parameterized.parameters(*test_utils.MODES)
+  def test_tensor_mask(self, mode):
+    # Sonnet 1 took float tensors as masks too (any float dtype; cast to the input's).
+    mask_np = np.array([[1, 0, 1], [0, 1, 0], [1, 1, 0]], np.float64)
+    x = _input(2, size=6)
+
+    def fn():
+      mask = tf.constant(mask_np)
+      module = conv.Conv2D(2, 3, padding=conv.VALID, mask=mask, initializers=RANDOM)
+      self.assertIs(module.mask, mask)
+      return module(x), module.w, module.b
+
+    out, w, b = test_utils.evaluate_in_mode(mode, fn)
+    expected = conv_reference.conv(x, w * mask_np[:, :, None, None], (1, 1), (1, 1),
+                                   [(0, 0), (0, 0)])
+    self.assertAllClose(out, expected + b, atol=1e-4)
+
+  def test_tensor_mask_channel_dimensions_checked_at_call(self):
+    module = conv.Conv1D(2, 3, mask=tf.ones([3, 4]))
+    with self.assertRaisesRegex(errors.IncompatibleShapeError,
+                                r"^Invalid mask shape: \(3, 4\): .* weight shape \(3, 2, 2\)"):
+      module(tf.ones([1, 5, 2]))
+
+  def test_tensor_mask_with_unknown_shape(self):
+    with tf.Graph().as_default():
+      mask = tf.compat.v1.placeholder(tf.float32, [3, None])
+      with self.assertRaisesRegex(errors.IncompatibleShapeError,
+                                  r"^Invalid mask shape: \(3, None\): .* statically known"):
+        conv.Conv1D(2, 3, mask=mask)
+
   @parameterized.parameters(tf.float16, tf.bfloat16, tf.float32, tf.float64)
   def test_dtypes(self, dtype):
     module = conv.Conv2D(2, 3)
@@ -378,7 +408,11 @@ class ConvErrorsTest(tf.test.TestCase, parameterized.TestCase):
       (dict(padding=("SAME",)), ValueError, "Invalid padding"),
       (dict(data_format="NWC"), ValueError, "Invalid data_format"),
       (dict(output_channels=0), ValueError, "output_channels must be a positive"),
-      (dict(mask=tf.ones([3, 3])), TypeError, "Invalid type for mask"),
+      (dict(mask=tf.ones([3, 3], tf.int32)), TypeError,
+       "^Mask needs to have dtype float16, bfloat16, float32 or float64, got int32"),
+      (dict(mask=tf.ones([3, 2])), errors.IncompatibleShapeError,
+       r"^Invalid mask shape: \(3, 2\)"),
+      (dict(mask="abc"), TypeError, "Invalid type for mask: str"),
       (dict(mask=np.ones([3, 2])), errors.IncompatibleShapeError, "Invalid mask shape"),
       (dict(initializers={"x": tf.zeros_initializer()}), KeyError, "Invalid initializer"),
       (dict(use_bias=False, initializers={"b": tf.zeros_initializer()}), KeyError,
@@ -396,8 +430,9 @@ class ConvErrorsTest(tf.test.TestCase, parameterized.TestCase):
         (lambda: conv.Conv2D(2, 3)(tf.ones([2, 4, 3])), errors.IncompatibleShapeError,
          r"Input Tensor must have rank 4 corresponding to data_format NHWC, but instead was "
          r"\(2, 4, 3\) of rank 3"),
-        (lambda: conv.Conv1D(2, 3)(tf.ones([2, 4, 3], tf.int32)), ValueError,
-         "Expected floating point type for inputs .* got int32"),
+        (lambda: conv.Conv1D(2, 3)(tf.ones([2, 4, 3], tf.int32)), TypeError,
+         "Input must have dtype tf.float16, tf.bfloat16, tf.float32 or tf.float64, got "
+         "int32"),
         (lambda: conv.Conv2D(2, 3, rate=2, padding="VALID")(tf.ones([1, 5, 4, 1])),
          errors.IncompatibleShapeError, r"size 4 in dimension 1 \(after VALID padding: 4\) "
          "is smaller than the dilated kernel size 5"),

@@ -21,7 +21,8 @@ ERR_OUTPUT_SHAPE = ("{module}: Invalid output_shape {value!r}. Expected None (in
                     "the input), a sequence of {n} positive integers (None entries are "
                     "inferred), or a callable returning one.")
 ERR_OUTPUT_SHAPE_MISMATCH = (
-    "{module}: output_shape {output_shape} cannot give the input's spatial shape {input_shape} "
+    # No apostrophe: graph-mode errors show string tensors with it escaped.
+    "{module}: output_shape {output_shape} cannot give the input spatial shape {input_shape} "
     "with stride {stride}, kernel {kernel} and padding {padding}: a forward convolution of "
     "the output would have spatial shape {expected}.")
 
@@ -91,6 +92,8 @@ class _ConvNDTranspose(conv_utils.ConvProperties, base.AbstractModule,
         initializers, partitioners, regularizers, keys)
     self._input_shape = None
     self._input_channels = None
+    # The spatial output shape of the latest connection (`output_shape` after a call).
+    self._connected_output_shape: tuple[int | None, ...] | None = None
     self._w = None
     self._b = None
     self._ctor_kwargs = dict(
@@ -143,10 +146,11 @@ class _ConvNDTranspose(conv_utils.ConvProperties, base.AbstractModule,
       `input * stride` for SAME, `input * stride + kernel - 1` for VALID).
 
     Raises:
-      errors.IncompatibleShapeError: wrong rank, changed channel count, or an
-        `output_shape` that does not map back to the input's spatial shape.
+      errors.IncompatibleShapeError: wrong rank or changed channel count.
       errors.UnderspecifiedError: unknown channel count.
-      ValueError: non floating point input.
+      TypeError: non floating point input.
+      tf.errors.InvalidArgumentError: when the op runs, for an `output_shape` that does
+        not map back to the input's spatial shape (as in Sonnet 1).
     """
     label = self.module_name
     inputs = tf.convert_to_tensor(inputs)
@@ -168,14 +172,19 @@ class _ConvNDTranspose(conv_utils.ConvProperties, base.AbstractModule,
         o if o is not None else
         (_default_size(i, k, s, padding) if i is not None else None)
         for o, i, k, s in zip(output_spatial, in_spatial, self._kernel_shape, self._stride))
+    # An `output_shape` that does not map back to the input's spatial shape fails when the
+    # op runs, as in Sonnet 1 (connecting succeeds in graph mode). The op's own error is
+    # opaque with oneDNN ("could not create a primitive descriptor", an AbortedError), so
+    # a known mismatch runs an assertion first: InvalidArgumentError with our message.
     expected = tuple(None if o is None else _forward_size(o, k, s, padding)
                      for o, k, s in zip(output_spatial, self._kernel_shape, self._stride))
+    mismatch = []
     if any(i is not None and e is not None and i != e
            for i, e in zip(in_spatial, expected)):
-      raise errors.IncompatibleShapeError(ERR_OUTPUT_SHAPE_MISMATCH.format(
+      mismatch = [tf.debugging.Assert(False, [ERR_OUTPUT_SHAPE_MISMATCH.format(
           module=label, output_shape=output_spatial, input_shape=tuple(in_spatial),
           stride=self._stride, kernel=self._kernel_shape, padding=padding,
-          expected=expected))
+          expected=expected)])]
 
     dtype = inputs.dtype
     kernel_shape = self._kernel_shape + (output_channels, channels)
@@ -213,8 +222,9 @@ class _ConvNDTranspose(conv_utils.ConvProperties, base.AbstractModule,
     else:
       output_shape_arg = tf.stack([tf.cast(d, tf.int32) for d in full])
     kernel = tf.reshape(w, kernel_shape) if self._W_LEADING else w
-    outputs = tf.nn.conv_transpose(x, kernel, output_shape_arg, strides=self._stride,
-                                   padding=padding, data_format=data_format)
+    with tf.control_dependencies(mismatch):
+      outputs = tf.nn.conv_transpose(x, kernel, output_shape_arg, strides=self._stride,
+                                     padding=padding, data_format=data_format)
     if fallback:
       outputs = conv_utils.to_channels_first(outputs)
     static_out = ([static[0], output_channels] + list(output_spatial)
@@ -228,6 +238,7 @@ class _ConvNDTranspose(conv_utils.ConvProperties, base.AbstractModule,
     self._input_channels = channels
     self._output_channels = output_channels
     self._input_shape = tuple(static)
+    self._connected_output_shape = output_spatial
     return outputs
 
   # --- properties ---------------------------------------------------------------------
@@ -241,8 +252,16 @@ class _ConvNDTranspose(conv_utils.ConvProperties, base.AbstractModule,
     return self._output_channels
 
   @property
-  def output_shape(self):
-    """The spatial output shape given to the constructor (None: inferred)."""
+  def output_shape(self) -> tuple[int | None, ...] | None:
+    """The spatial output shape.
+
+    As in Sonnet 1: once connected, the shape used by the latest call (inferred entries
+    filled in; an entry stays None only where it was inferred from an unknown input
+    size). Before that, the shape given to the constructor (a callable is evaluated),
+    or None when it is to be inferred.
+    """
+    if self._connected_output_shape is not None:
+      return self._connected_output_shape
     if callable(self._output_shape):
       return self._check_output_shape(self._output_shape(), self.module_name)
     return self._output_shape

@@ -140,7 +140,8 @@ class ConvTransposeTest(tf.test.TestCase, parameterized.TestCase):
     self.assertEqual(module.stride, (1, 1, 2, 1, 1))
     self.assertEqual(module.kernel_shape, (1, 2, 3))
     self.assertEqual(module.padding, "SAME")
-    self.assertIsNone(module.output_shape)
+    # Sonnet 1: after connection `output_shape` is the inferred (SAME: input * stride).
+    self.assertEqual(module.output_shape, (2, 4, 2))
     self.assertEqual(module.input_shape, (3, 2, 2, 2, 5))
     self.assertEqual(module.clone().module_name, module.module_name + "_clone")
     no_bias = conv_transpose.Conv1DTranspose(2, kernel_shape=1, use_bias=False)
@@ -179,14 +180,47 @@ class ConvTransposeTest(tf.test.TestCase, parameterized.TestCase):
     cases = [
         (lambda: conv_transpose.Conv2DTranspose(2, kernel_shape=3)(tf.ones([2, 3, 3])),
          errors.IncompatibleShapeError, "must have rank 4"),
+        # As in Sonnet 1, a bad output_shape fails when the op runs.
         (lambda: conv_transpose.Conv2DTranspose(2, (9, 9), 3, stride=2)(tf.ones([1, 3, 3, 1])),
-         errors.IncompatibleShapeError,
-         r"output_shape \(9, 9\) cannot give the input's spatial shape \(3, 3\)"),
+         tf.errors.InvalidArgumentError,
+         r"output_shape \(9, 9\) cannot give the input spatial shape \(3, 3\)"),
         (lambda: conv_transpose.Conv1DTranspose(2, kernel_shape=3)(tf.ones([1, 3, 1], tf.int32)),
-         ValueError, "Expected floating point type"),
+         TypeError, "Input must have dtype tf.float"),
     ]
     for fn, error, regex in cases:
       test_utils.assert_raises_in_mode(self, mode, fn, error, regex)
+
+  def test_bad_output_shape_connects_in_graph_mode_and_fails_when_run(self):
+    # Sonnet 1: connecting works (the static output shape is set); running fails.
+    with tf.Graph().as_default():
+      module = conv_transpose.Conv3DTranspose(2, output_shape=4, kernel_shape=3, stride=2)
+      good = module(tf.zeros([1, 2, 2, 2, 1]))
+      bad = module(tf.zeros([1, 2, 3, 2, 1]))
+      self.assertEqual(bad.shape.as_list(), [1, 4, 4, 4, 2])
+      self.assertEqual(module.output_shape, (4, 4, 4))
+      with tf.compat.v1.Session() as session:
+        session.run(tf.compat.v1.global_variables_initializer())
+        self.assertEqual(session.run(good).shape, (1, 4, 4, 4, 2))
+        with self.assertRaisesRegex(tf.errors.InvalidArgumentError,
+                                    r"input spatial shape \(2, 3, 2\)"):
+          session.run(bad)
+
+  @parameterized.parameters(*test_utils.MODES)
+  def test_output_shape_after_connection(self, mode):
+    # Sonnet 1: after a call, `output_shape` is the shape used (inferred if not given).
+    def fn():
+      inferred = conv_transpose.Conv1DTranspose(2, kernel_shape=3, stride=2, padding="VALID")
+      partial = conv_transpose.Conv2DTranspose(2, output_shape=(None, 6), kernel_shape=3,
+                                               stride=2)
+      self.assertIsNone(inferred.output_shape)
+      self.assertEqual(partial.output_shape, (None, 6))
+      inferred(tf.ones([1, 4, 3]))
+      partial(tf.ones([1, 5, 3, 3]))
+      self.assertEqual(inferred.output_shape, (4 * 2 + 3 - 1,))
+      self.assertEqual(partial.output_shape, (10, 6))
+      return tf.constant(0)
+
+    test_utils.evaluate_in_mode(mode, fn)
 
   def test_unknown_channels(self):
     module = conv_transpose.Conv1DTranspose(2, kernel_shape=3)

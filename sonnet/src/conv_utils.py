@@ -61,20 +61,24 @@ ERR_RANK = ("{module}: Input Tensor must have rank {rank} corresponding to data_
             "{data_format}, but instead was {shape} of rank {actual}.")
 ERR_CHANNELS = ("{module}: Number of input channels must be known at module build time; "
                 "input shape was {shape} with data_format {data_format}.")
-ERR_DTYPE = ("{module}: Expected floating point type for inputs (float16, bfloat16, float32 "
-             "or float64), got {dtype}.")
+ERR_DTYPE = ("{module}: Input must have dtype tf.float16, tf.bfloat16, tf.float32 or "
+             "tf.float64, got {dtype}.")
 ERR_TOO_SMALL = ("{module}: Input spatial size {size} in dimension {dim} (after {padding} "
                  "padding: {padded}) is smaller than the dilated kernel size {kernel}; input "
                  "shape was {shape}.")
 ERR_CHANNELS_CHANGED = ("{module}: Number of input channels must stay {expected} (the value "
                         "at the first call), but was {actual}.")
-ERR_MASK_TYPE = ("{module}: Invalid type for mask: {type}. Expected a numpy array, list or "
-                 "tuple.")
+ERR_MASK_TYPE = ("{module}: Invalid type for mask: {type}. Expected a numpy array, list, "
+                 "tuple or tf.Tensor.")
 # Mask errors start with Sonnet 1's words (its users test `str(e).startswith(...)`).
 ERR_MASK_SHAPE = ("Invalid mask shape: {shape}. Expected the leading dimensions of the weight "
                   "shape {kernel} + (input_channels, output_channels) ({module}).")
 ERR_MASK_WEIGHT_SHAPE = ("Invalid mask shape: {shape}: the mask shape does not match the "
                          "weight shape {w_shape} ({module}).")
+ERR_MASK_DTYPE = ("Mask needs to have dtype float16, bfloat16, float32 or float64, got {dtype} "
+                  "({module}).")
+ERR_MASK_UNKNOWN_SHAPE = ("Invalid mask shape: {shape}: a tensor mask needs a statically known "
+                          "shape ({module}).")
 ERR_OUTPUT_CHANNELS = ("{module}: output_channels must be a positive integer (or a callable "
                        "returning one), but got {value!r}.")
 ERR_TRANSPOSE_DILATED = "{module}: Cannot transpose a dilated convolution module (rate={rate})."
@@ -162,7 +166,7 @@ def check_input(inputs: tf.Tensor, data_format: str, module: str) -> int:
 
   Raises:
     errors.IncompatibleShapeError: wrong rank.
-    ValueError: non floating point dtype.
+    TypeError: non floating point dtype (Sonnet 1's type and words).
     errors.UnderspecifiedError: unknown channel count.
   """
   shape = inputs.shape
@@ -171,7 +175,7 @@ def check_input(inputs: tf.Tensor, data_format: str, module: str) -> int:
         module=module, rank=len(data_format), data_format=data_format,
         shape=_shape_str(shape), actual=shape.rank))
   if not inputs.dtype.is_floating:
-    raise ValueError(ERR_DTYPE.format(module=module, dtype=inputs.dtype.name))
+    raise TypeError(ERR_DTYPE.format(module=module, dtype=inputs.dtype.name))
   channels = tf.compat.dimension_value(shape[data_format.index("C")])
   if channels is None:
     raise errors.UnderspecifiedError(ERR_CHANNELS.format(
@@ -222,38 +226,57 @@ def bias_initializer() -> Callable[..., tf.Tensor]:
   return snt_initializers.zeros()
 
 
-def check_mask(mask: Any, kernel_shape: tuple[int, ...], module: str) -> np.ndarray | None:
+def check_mask(mask: Any, kernel_shape: tuple[int, ...],
+               module: str) -> np.ndarray | tf.Tensor | None:
   """Checks a weight mask: the leading dimensions of the weight shape (as in Sonnet 1).
 
   A mask of shape `w_shape[:r]` (1 <= r <= N + 2) is broadcast over the remaining
   dimensions (see `broadcast_mask`); the channel dimensions are checked at the call.
+  Numpy arrays, lists and tuples (of any numeric or bool dtype) become numpy arrays; a
+  `tf.Tensor` (as in Sonnet 1) stays a tensor, must be floating point and have a
+  statically known shape.
 
   Raises:
-    TypeError: the mask is not a numpy array, list or tuple.
+    TypeError: the mask is not a numpy array, list, tuple or tensor, or it is a tensor
+      that is not floating point.
     errors.IncompatibleShapeError: the mask's shape does not start the kernel shape.
   """
   if mask is None:
     return None
-  if not isinstance(mask, (np.ndarray, list, tuple)):
+  if isinstance(mask, tf.Tensor):
+    if not mask.dtype.is_floating:
+      raise TypeError(ERR_MASK_DTYPE.format(module=module, dtype=mask.dtype.name))
+    if not mask.shape.is_fully_defined():
+      raise errors.IncompatibleShapeError(
+          ERR_MASK_UNKNOWN_SHAPE.format(module=module, shape=_shape_str(mask.shape)))
+    shape = tuple(mask.shape.as_list())
+  elif isinstance(mask, (np.ndarray, list, tuple)):
+    mask = np.asarray(mask)
+    shape = mask.shape
+  else:
     raise TypeError(ERR_MASK_TYPE.format(module=module, type=type(mask).__name__))
-  mask = np.asarray(mask)
   n = len(kernel_shape)
-  if not 1 <= mask.ndim <= n + 2 or mask.shape[:n] != kernel_shape[:mask.ndim]:
+  if not 1 <= len(shape) <= n + 2 or shape[:n] != kernel_shape[:len(shape)]:
     raise errors.IncompatibleShapeError(
-        ERR_MASK_SHAPE.format(module=module, shape=mask.shape, kernel=kernel_shape))
+        ERR_MASK_SHAPE.format(module=module, shape=shape, kernel=kernel_shape))
   return mask
 
 
-def broadcast_mask(mask: np.ndarray, w_shape: tuple[int, ...], module: str) -> np.ndarray:
+def broadcast_mask(mask: np.ndarray | tf.Tensor, w_shape: tuple[int, ...],
+                   module: str) -> np.ndarray | tf.Tensor:
   """Checks `mask` against the full weight shape; returns it with trailing 1-dimensions.
 
   Raises:
     errors.IncompatibleShapeError: the mask's channel dimensions do not match.
   """
-  if mask.shape != w_shape[:mask.ndim]:
+  shape = tuple(mask.shape.as_list()) if isinstance(mask, tf.Tensor) else mask.shape
+  if shape != w_shape[:len(shape)]:
     raise errors.IncompatibleShapeError(ERR_MASK_WEIGHT_SHAPE.format(
-        module=module, shape=mask.shape, w_shape=w_shape))
-  return mask.reshape(mask.shape + (1,) * (len(w_shape) - mask.ndim))
+        module=module, shape=shape, w_shape=w_shape))
+  full = shape + (1,) * (len(w_shape) - len(shape))
+  if isinstance(mask, tf.Tensor):
+    return tf.reshape(mask, full)
+  return mask.reshape(full)
 
 
 def channels_first(data_format: str) -> bool:

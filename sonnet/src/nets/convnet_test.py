@@ -118,7 +118,8 @@ class ConvNet2DTest(tf.test.TestCase, parameterized.TestCase):
     for var in net.variables:
       expected = stats_dtype if "batch_norm" in var.name else dtype
       self.assertEqual(var.dtype, expected, var.name)
-    with self.assertRaisesRegex(ValueError, "Expected floating point type.*got int32"):
+    # The convolutions' error: Sonnet 1's type and words.
+    with self.assertRaisesRegex(TypeError, "Input must have dtype tf.float.*got int32"):
       net(tf.ones([2, 4, 4, 1], tf.int32), is_training=True)
 
   def test_variables_names_and_sharing(self):
