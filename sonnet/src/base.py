@@ -205,7 +205,7 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
   def _build(self, *args: Any, **kwargs: Any) -> Any:
     """Connects the module: computes outputs from inputs, creating variables as needed."""
 
-  @tf.autograph.experimental.do_not_convert
+  @variables_lib.not_converted
   def __call__(self, *args: Any, **kwargs: Any) -> Any:
     """Connects the module to the inputs: runs `_build` in the module's scope.
 
@@ -222,9 +222,13 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
     """
     state = _state_of(self)
     if state.is_connected:
-      return _connect(self, state, args, kwargs)
+      usage = state.tf1_usage
+      if (state.graph is naming.EAGER and not usage["used"] and "_build" in usage["probed"]
+          and tf.executing_eagerly()):
+        return _connect_eager(self, state, args, kwargs)
+      return _connect_without_autograph(self, state, args, kwargs)
     with module_state.first_call_lock(self):  # Concurrent first calls: one creates.
-      return _connect(self, state, args, kwargs)
+      return _connect_without_autograph(self, state, args, kwargs)
 
   @contextlib.contextmanager
   def _enter_variable_scope(self, reuse: Any = None) -> Iterator[None]:
@@ -469,6 +473,38 @@ def _connect(module: AbstractModule, state: module_state.ModuleState, args: Sequ
         module_info.register(module, state.graph, state.connected_subgraphs)
       state.connected_subgraphs.append(subgraph)
     module_info.notify(subgraph)
+  return outputs
+
+
+# `_connect` in AutoGraph's disabled context: code traced by `_build` (a `tf.function` or
+# Keras layer it calls) is not converted, as the module's own code is not.
+_connect_without_autograph = tf.autograph.experimental.do_not_convert(_connect)
+
+
+def _connect_eager(module: AbstractModule, state: module_state.ModuleState,
+                   args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
+  """`_connect` for a later eager call of a module connected eagerly (the fast path).
+
+  Does what `_connect` does for such a call, minus what cannot apply there: the graph
+  check (eager both times), the name scope, the TF1 variable scope (`_build` used no
+  `tf.compat.v1.get_variable`), the attribute snapshot (not a first call) and the
+  connected-subgraph list (graph mode only). Nothing is traced, so AutoGraph's context
+  is left alone.
+  """
+  if naming.current_frame() is not None:
+    module_state.record_use(module, state)
+  compute_dtype = mixed_precision.compute_dtype()
+  if compute_dtype is not None:  # Mixed precision: floating inputs in the compute dtype.
+    args, kwargs = mixed_precision.cast_inputs(tuple(args), kwargs, compute_dtype)
+  build = module._build  # noqa: SLF001 (the module's own method, called by its __call__)
+  frame = naming.enter_frame(module, "_build", True)
+  try:
+    outputs = _call_and_undo_on_error(module, frame, build, args, kwargs)
+  finally:
+    naming.exit_frame(frame)
+  if module_info.has_observers():
+    module_info.notify(ConnectedSubGraph(
+        module, state.module_name, SubgraphInputs(tuple(args), kwargs, build), outputs))
   return outputs
 
 

@@ -68,6 +68,35 @@ ERR_INITIALIZER_NOT_CALLABLE = (
     "Tensor, or a Tensor/array value, but got {initializer!r}.")
 
 
+# The attribute `tf.autograph.experimental.do_not_convert` sets on its wrappers: AutoGraph
+# calls a function carrying it unconverted. Read from a wrapper at import, so a TensorFlow
+# without it falls back to the wrapper itself (see `not_converted`).
+_AUTOGRAPH_MARKS = tuple(
+    name for name in vars(tf.autograph.experimental.do_not_convert(lambda: None))
+    if name != "__wrapped__")
+
+
+def not_converted(fn: Callable[..., Any]) -> Callable[..., Any]:
+  """Marks `fn` so that AutoGraph calls it unconverted, without a wrapper per call.
+
+  `tf.autograph.experimental.do_not_convert` would also enter AutoGraph's disabled context
+  on every call, which costs more than a module's own bookkeeping; Sonnet enters that
+  context itself where code can be traced (see `base`).
+
+  Args:
+    fn: a function.
+
+  Returns:
+    `fn`, marked (or the `do_not_convert` wrapper if this TensorFlow marks otherwise).
+  """
+  wrapper = tf.autograph.experimental.do_not_convert(fn)
+  if len(_AUTOGRAPH_MARKS) != 1:
+    return wrapper
+  name = _AUTOGRAPH_MARKS[0]
+  setattr(fn, name, getattr(wrapper, name))
+  return fn
+
+
 def _check_pending_restore(module: Any, key: str, name: str, shape: tf.TensorShape) -> None:
   """Raises if a checkpoint restore waiting for variable `key` holds another shape.
 
@@ -393,7 +422,7 @@ def record_tf1_variable(frame: naming.Frame, use_tf_store: bool,
   return chained(*args, name=name, **kwargs)
 
 
-@tf.autograph.experimental.do_not_convert
+@not_converted
 def get_variable(name: str,
                  shape: Any = None,
                  dtype: Any = tf.float32,
@@ -443,6 +472,16 @@ def get_variable(name: str,
   if frame is None:
     raise errors.Error(ERR_OUTSIDE_MODULE.format(name))
   state = module_state.state_of(frame.module)
+  if not state.custom_getters:
+    # Fast path of a later call without custom getters: the base getter's own fast path
+    # (the key is `name`), unless a 16-bit request needs the mixed-precision policy.
+    spec = state.variable_specs.get(name)
+    if (spec is not None and
+        (dtype is None or (dtype is spec[2] and dtype is not tf.float16 and
+                           dtype is not tf.bfloat16)) and
+        (shape is None or (type(shape) in (list, tuple) and tuple(shape) == spec[1])) and
+        state.variable_owners.get(name, frame.owner) == frame.owner):
+      return spec[0]
   full_name = f"{state.scope_name}/{name}"
   getter = _chain_getters(_ModuleVariableStore(frame, state), state.custom_getters)
   # Mixed precision: a trainable variable asked for in the compute dtype is float32, read
