@@ -178,6 +178,9 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
       naming.hold_eager_name(self, scope_name)
     # The attributes described in module_state's docstring.
     self._snt_state = state = module_state.ModuleState(scope_name, module_name, own_getters)
+    if (graph is naming.EAGER and not tf.executing_eagerly() and
+        not (parent_frame is not None and parent_frame.in_call)):
+      state.made_in_trace = True
     self._custom_getter = custom_getter
     self._snt_submodules: list = []
     first = None

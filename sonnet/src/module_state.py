@@ -61,7 +61,11 @@ class ModuleState:
       sub-modules built in a call).
     canonical: for a module rebuilt by a later call of its parent, the first one built
       (both hold the same variables); None otherwise.
+    made_in_trace: whether the module was constructed inside a `tf.function` being traced,
+      outside any module's call (a new module on every trace).
   """
+
+  made_in_trace = False  # States pickled before the attribute existed.
 
   def __init__(self, scope_name: str, module_name: str, custom_getters: tuple[Any, ...]):
     """Creates the state of a new module.

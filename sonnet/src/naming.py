@@ -158,7 +158,7 @@ def call_scope_name(frame: "Frame", reserved: Any, name: str) -> str:
   while candidate in frame.call_names or candidate in reserved:
     index += 1
     candidate = f"{base}_{index}"
-  frame.call_names[candidate] += 1
+  frame.call_names[candidate] = frame.call_names.get(candidate, 0) + 1
   return candidate
 
 
@@ -267,7 +267,7 @@ class Frame:
     # frame or below it: modules constructed then are rebuilt on every call, and get the
     # same names (and variables) each time, as in Sonnet 1.
     self.in_call = in_call
-    self.call_names: collections.Counter = collections.Counter()
+    self.call_names: dict[str, int] = {}  # A plain dict: made on every call.
 
 
 _stack = _ModuleStack()

@@ -280,6 +280,14 @@ class _ModuleVariableStore:
         raise TypeError(ERR_INITIALIZER_NOT_CALLABLE.format(
             module=module.module_name, name=name, initializer=initializer))
     graph = naming.outer_graph()
+    # Created while a tf.function is traced, lifted out by init_scope below. TensorFlow
+    # would also record the variable as made by the trace, and so trace the function a
+    # second time (to get a trace that creates none): the variable, made and initialized
+    # eagerly and owned by the module, does not need that. A module constructed inside the
+    # trace (a new module, and new variables, on every trace) keeps TensorFlow's refusal of
+    # variables made by a later trace.
+    unlifted = (graph is naming.EAGER and not tf.executing_eagerly() and
+                not self._state.made_in_trace)
     if graph is naming.EAGER:
       _check_not_in_dataset_function(module, name)
     if partitioner is not None and graph is naming.EAGER:
@@ -311,8 +319,10 @@ class _ModuleVariableStore:
           variable = self._create_partitioned(name, shape_list, dtype, initializer, value,
                                               trainable, partitioner, collections)
         elif graph is naming.EAGER:
+          extra = {"experimental_enable_variable_lifting": False} if unlifted else {}
           variable = tf.Variable(initial_value, name=leaf, dtype=dtype, trainable=trainable,
-                                 synchronization=synchronization, aggregation=aggregation)
+                                 synchronization=synchronization, aggregation=aggregation,
+                                 **extra)
         else:
           variable = tf.compat.v1.Variable(
               initial_value, name=leaf, dtype=dtype, trainable=trainable,
