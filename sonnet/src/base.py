@@ -223,7 +223,9 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
       snt.NotInitializedError: if the subclass did not call `super().__init__()`.
       snt.DifferentGraphError: if the module was connected in another graph before.
     """
-    state = _state_of(self)
+    state = self.__dict__.get(module_state.STATE_ATTRIBUTE)
+    if state is None:
+      state = _state_of(self)  # Raises snt.NotInitializedError.
     if state.is_connected:
       usage = state.tf1_usage
       if (state.graph is naming.EAGER and not usage["used"] and "_build" in usage["probed"]
@@ -502,7 +504,10 @@ def _connect_eager(module: AbstractModule, state: module_state.ModuleState,
   build = module._build  # noqa: SLF001 (the module's own method, called by its __call__)
   frame = naming.enter_frame(module, "_build", True)
   try:
-    outputs = _call_and_undo_on_error(module, frame, build, args, kwargs)
+    outputs = build(*args, **kwargs)
+  except BaseException as error:
+    _undo_failed_call(module, frame, args, kwargs, None, error)
+    raise
   finally:
     naming.exit_frame(frame)
   if module_info.has_observers():
@@ -555,15 +560,27 @@ def _call_and_undo_on_error(module: AbstractModule, frame: naming.Frame,
   try:
     return fn(*args, **kwargs)
   except BaseException as error:
-    module_state.undo_creations(frame.created)
-    frame.created.clear()
-    if attributes is not None:
-      module_state.restore_attributes(module, attributes)
-    # Checked only once the call failed: the successful call path stays as fast.
-    if not isinstance(error, _KerasTensorInputError) and _has_keras_tensor((args, kwargs)):
-      raise _KerasTensorInputError(
-          ERR_KERAS_TENSOR.format(module=module.scope_name)) from error
+    _undo_failed_call(module, frame, args, kwargs, attributes, error)
     raise
+
+
+def _undo_failed_call(module: AbstractModule, frame: naming.Frame, args: Sequence[Any],
+                      kwargs: dict[str, Any], attributes: dict[str, Any] | None,
+                      error: BaseException) -> None:
+  """Takes back what a failed call created; the caller then re-raises `error`.
+
+  Raises:
+    _KerasTensorInputError: from `error`, if the call's inputs hold a Keras symbolic
+      tensor (and `error` is not already that error).
+  """
+  module_state.undo_creations(frame.created)
+  frame.created.clear()
+  if attributes is not None:
+    module_state.restore_attributes(module, attributes)
+  # Checked only once the call failed: the successful call path stays as fast.
+  if not isinstance(error, _KerasTensorInputError) and _has_keras_tensor((args, kwargs)):
+    raise _KerasTensorInputError(
+        ERR_KERAS_TENSOR.format(module=module.scope_name)) from error
 
 
 class _KerasTensorInputError(ValueError):

@@ -128,7 +128,7 @@ class Linear(base.AbstractModule, base.Transposable, util.VariableOptions):
 
     w_initializer = self._initializers.get("w")
     # (The state's plain dict: a look-up in the tracked `_snt_variables` costs more.)
-    if w_initializer is None and "w" not in self._state().variable_owners:
+    if w_initializer is None and "w" not in self._snt_state.variable_owners:
       w_initializer = initializers_lib.truncated_normal(
           stddev=variables.fan_in_stddev(input_size))
     w = variables.get_variable(

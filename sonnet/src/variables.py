@@ -481,7 +481,7 @@ def get_variable(name: str,
   frame = naming.current_frame()
   if frame is None:
     raise errors.Error(ERR_OUTSIDE_MODULE.format(name))
-  state = module_state.state_of(frame.module)
+  state = frame.module.__dict__[module_state.STATE_ATTRIBUTE]  # state_of, inlined.
   if not state.custom_getters:
     # Fast path of a later call without custom getters: the base getter's own fast path
     # (the key is `name`), unless a 16-bit request needs the mixed-precision policy.
