@@ -178,6 +178,9 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
       naming.hold_eager_name(self, scope_name)
     # The attributes described in module_state's docstring.
     self._snt_state = state = module_state.ModuleState(scope_name, module_name, own_getters)
+    if (graph is naming.EAGER and not tf.executing_eagerly() and
+        not (parent_frame is not None and parent_frame.in_call)):
+      state.made_in_trace = True
     self._custom_getter = custom_getter
     self._snt_submodules: list = []
     first = None
@@ -205,7 +208,7 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
   def _build(self, *args: Any, **kwargs: Any) -> Any:
     """Connects the module: computes outputs from inputs, creating variables as needed."""
 
-  @tf.autograph.experimental.do_not_convert
+  @variables_lib.not_converted
   def __call__(self, *args: Any, **kwargs: Any) -> Any:
     """Connects the module to the inputs: runs `_build` in the module's scope.
 
@@ -220,11 +223,17 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
       snt.NotInitializedError: if the subclass did not call `super().__init__()`.
       snt.DifferentGraphError: if the module was connected in another graph before.
     """
-    state = _state_of(self)
+    state = self.__dict__.get(module_state.STATE_ATTRIBUTE)
+    if state is None:
+      state = _state_of(self)  # Raises snt.NotInitializedError.
     if state.is_connected:
-      return _connect(self, state, args, kwargs)
+      usage = state.tf1_usage
+      if (state.graph is naming.EAGER and not usage["used"] and "_build" in usage["probed"]
+          and tf.executing_eagerly()):
+        return _connect_eager(self, state, args, kwargs)
+      return _connect_without_autograph(self, state, args, kwargs)
     with module_state.first_call_lock(self):  # Concurrent first calls: one creates.
-      return _connect(self, state, args, kwargs)
+      return _connect_without_autograph(self, state, args, kwargs)
 
   @contextlib.contextmanager
   def _enter_variable_scope(self, reuse: Any = None) -> Iterator[None]:
@@ -472,6 +481,41 @@ def _connect(module: AbstractModule, state: module_state.ModuleState, args: Sequ
   return outputs
 
 
+# `_connect` in AutoGraph's disabled context: code traced by `_build` (a `tf.function` or
+# Keras layer it calls) is not converted, as the module's own code is not.
+_connect_without_autograph = tf.autograph.experimental.do_not_convert(_connect)
+
+
+def _connect_eager(module: AbstractModule, state: module_state.ModuleState,
+                   args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
+  """`_connect` for a later eager call of a module connected eagerly (the fast path).
+
+  Does what `_connect` does for such a call, minus what cannot apply there: the graph
+  check (eager both times), the name scope, the TF1 variable scope (`_build` used no
+  `tf.compat.v1.get_variable`), the attribute snapshot (not a first call) and the
+  connected-subgraph list (graph mode only). Nothing is traced, so AutoGraph's context
+  is left alone.
+  """
+  if naming.current_frame() is not None:
+    module_state.record_use(module, state)
+  compute_dtype = mixed_precision.compute_dtype()
+  if compute_dtype is not None:  # Mixed precision: floating inputs in the compute dtype.
+    args, kwargs = mixed_precision.cast_inputs(tuple(args), kwargs, compute_dtype)
+  build = module._build  # noqa: SLF001 (the module's own method, called by its __call__)
+  frame = naming.enter_frame(module, "_build", True)
+  try:
+    outputs = build(*args, **kwargs)
+  except BaseException as error:
+    _undo_failed_call(module, frame, args, kwargs, None, error)
+    raise
+  finally:
+    naming.exit_frame(frame)
+  if module_info.has_observers():
+    module_info.notify(ConnectedSubGraph(
+        module, state.module_name, SubgraphInputs(tuple(args), kwargs, build), outputs))
+  return outputs
+
+
 def _check_same_graph(state: module_state.ModuleState) -> None:
   """Raises `snt.DifferentGraphError` if the module was connected in another graph."""
   graph = naming.outer_graph()
@@ -516,15 +560,27 @@ def _call_and_undo_on_error(module: AbstractModule, frame: naming.Frame,
   try:
     return fn(*args, **kwargs)
   except BaseException as error:
-    module_state.undo_creations(frame.created)
-    frame.created.clear()
-    if attributes is not None:
-      module_state.restore_attributes(module, attributes)
-    # Checked only once the call failed: the successful call path stays as fast.
-    if not isinstance(error, _KerasTensorInputError) and _has_keras_tensor((args, kwargs)):
-      raise _KerasTensorInputError(
-          ERR_KERAS_TENSOR.format(module=module.scope_name)) from error
+    _undo_failed_call(module, frame, args, kwargs, attributes, error)
     raise
+
+
+def _undo_failed_call(module: AbstractModule, frame: naming.Frame, args: Sequence[Any],
+                      kwargs: dict[str, Any], attributes: dict[str, Any] | None,
+                      error: BaseException) -> None:
+  """Takes back what a failed call created; the caller then re-raises `error`.
+
+  Raises:
+    _KerasTensorInputError: from `error`, if the call's inputs hold a Keras symbolic
+      tensor (and `error` is not already that error).
+  """
+  module_state.undo_creations(frame.created)
+  frame.created.clear()
+  if attributes is not None:
+    module_state.restore_attributes(module, attributes)
+  # Checked only once the call failed: the successful call path stays as fast.
+  if not isinstance(error, _KerasTensorInputError) and _has_keras_tensor((args, kwargs)):
+    raise _KerasTensorInputError(
+        ERR_KERAS_TENSOR.format(module=module.scope_name)) from error
 
 
 class _KerasTensorInputError(ValueError):

@@ -228,5 +228,45 @@ class EagerNamesPerDefaultGraphTest(tf.test.TestCase):
     self.assertLen(old.variables, 2)  # The old module keeps its own.
 
 
+class TracingTest(tf.test.TestCase):
+  """How often tf.function traces a function whose first call creates variables."""
+
+  def test_first_call_creating_variables_traces_once(self):
+    scale = Scale()
+    traces = []
+
+    @tf.function
+    def step(x):
+      traces.append(1)
+      return scale(x)
+
+    self.assertAllClose(step(tf.ones([2, 3])), [[1.0] * 3] * 2)
+    self.assertLen(traces, 1)
+    self.assertAllClose(step(tf.fill([2, 3], 2.0)), [[2.0] * 3] * 2)
+    self.assertLen(traces, 1)
+    self.assertLen(scale.variables, 1)
+    # The variable exists outside the function, initialized.
+    self.assertAllClose(scale.variables[0], [1.0] * 3)
+
+  def test_module_made_inside_the_function_is_still_refused(self):
+
+    @tf.function
+    def step(x):
+      return Scale()(x)  # A new module, with new variables, on every trace.
+
+    # As before: TensorFlow traces again and refuses the second trace's variables.
+    with self.assertRaisesRegex(ValueError, "singleton"):
+      step(tf.ones([2, 3]))
+
+  def test_eager_fast_path_undoes_a_failed_call_of_a_connected_module(self):
+    outer = snt.nets.MLP([4, 2])
+    outer(tf.ones([1, 3]))
+    variables_before = [v.ref() for v in outer.variables]
+    with self.assertRaises(snt.IncompatibleShapeError):
+      outer(tf.ones([1, 5]))
+    self.assertEqual([v.ref() for v in outer.variables], variables_before)
+    self.assertAllClose(outer(tf.ones([1, 3])).shape, [1, 2])
+
+
 if __name__ == "__main__":
   tf.test.main()

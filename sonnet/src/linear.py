@@ -104,7 +104,8 @@ class Linear(base.AbstractModule, base.Transposable, util.VariableOptions):
         other than at the first connection.
       ValueError: for a non-floating input dtype.
     """
-    inputs = tf.convert_to_tensor(inputs)
+    if not isinstance(inputs, tf.Tensor):
+      inputs = tf.convert_to_tensor(inputs)
     input_shape = inputs.shape
     rank = input_shape.rank
     if self._allow_many_batch_dims:
@@ -126,7 +127,8 @@ class Linear(base.AbstractModule, base.Transposable, util.VariableOptions):
     output_size = self.output_size
 
     w_initializer = self._initializers.get("w")
-    if w_initializer is None and "w" not in self._snt_variables:
+    # (The state's plain dict: a look-up in the tracked `_snt_variables` costs more.)
+    if w_initializer is None and "w" not in self._snt_state.variable_owners:
       w_initializer = initializers_lib.truncated_normal(
           stddev=variables.fan_in_stddev(input_size))
     w = variables.get_variable(

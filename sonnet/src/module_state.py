@@ -61,7 +61,15 @@ class ModuleState:
       sub-modules built in a call).
     canonical: for a module rebuilt by a later call of its parent, the first one built
       (both hold the same variables); None otherwise.
+    made_in_trace: whether the module was constructed inside a `tf.function` being traced,
+      outside any module's call (a new module on every trace).
   """
+
+  made_in_trace = False  # States pickled before the attribute existed.
+  # id -> module of the modules `record_use` found in the tracked sub-module list: a plain
+  # dict look-up instead of a scan of TensorFlow's list wrapper on every call. A hit also
+  # checks identity, so a copied state (ids changed) only misses. None: not made yet.
+  recorded_uses: "dict[int, Any] | None" = None
 
   def __init__(self, scope_name: str, module_name: str, custom_getters: tuple[Any, ...]):
     """Creates the state of a new module.
@@ -264,6 +272,9 @@ def detach_submodule(parent: Any, child: Any) -> None:
   for i in range(len(submodules) - 1, -1, -1):
     if submodules[i] is child:
       del submodules[i]
+  recorded = state_of(parent).recorded_uses
+  if recorded is not None:
+    recorded.pop(id(child), None)
   siblings = state_of(parent).call_children
   scope_name = state_of(child).scope_name
   if siblings.get(scope_name) is child:
@@ -288,10 +299,18 @@ def record_use(module: Any, state: ModuleState) -> None:
   caller_state = state_of(caller)
   if caller_state.canonical is not None:
     caller = caller_state.canonical
-  submodules = submodules_of(caller)
-  if used is caller or any(m is used for m in submodules):
+    caller_state = state_of(caller)
+  if used is caller:
     return
-  submodules.append(used)
+  recorded = caller_state.recorded_uses
+  if recorded is not None and recorded.get(id(used)) is used:
+    return
+  submodules = submodules_of(caller)
+  if not any(m is used for m in submodules):
+    submodules.append(used)
+  if recorded is None:
+    recorded = caller_state.recorded_uses = {}
+  recorded[id(used)] = used
 
 
 def attribute_snapshot(module: Any) -> dict[str, Any]:

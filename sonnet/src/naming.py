@@ -158,7 +158,7 @@ def call_scope_name(frame: "Frame", reserved: Any, name: str) -> str:
   while candidate in frame.call_names or candidate in reserved:
     index += 1
     candidate = f"{base}_{index}"
-  frame.call_names[candidate] += 1
+  frame.call_names[candidate] = frame.call_names.get(candidate, 0) + 1
   return candidate
 
 
@@ -267,7 +267,7 @@ class Frame:
     # frame or below it: modules constructed then are rebuilt on every call, and get the
     # same names (and variables) each time, as in Sonnet 1.
     self.in_call = in_call
-    self.call_names: collections.Counter = collections.Counter()
+    self.call_names: dict[str, int] = {}  # A plain dict: made on every call.
 
 
 _stack = _ModuleStack()
@@ -284,6 +284,40 @@ def frames() -> list[Frame]:
   return _stack.frames
 
 
+def enter_frame(module: Any, owner: str, is_call: bool) -> Frame:
+  """Makes `module` the innermost active module until `exit_frame` (no context manager).
+
+  The fast form of `push_frame` for a module's call; the caller must call `exit_frame`
+  with the returned frame in a `finally`.
+
+  Args:
+    module: the module.
+    owner: the method running (owner tag of the variables created).
+    is_call: whether this is a call of the module (False for `_enter_variable_scope`).
+
+  Returns:
+    The new frame.
+  """
+  frames_list = _stack.frames
+  frame = Frame(module, owner, is_call or (bool(frames_list) and frames_list[-1].in_call))
+  frames_list.append(frame)
+  return frame
+
+
+def exit_frame(frame: Frame) -> None:
+  """Takes back `enter_frame`: pops `frame`, whose creations go to the enclosing call.
+
+  Args:
+    frame: what `enter_frame` returned.
+  """
+  frames_list = _stack.frames
+  popped = frames_list.pop()
+  assert popped is frame, "module stack corrupted"
+  # Creations inside an inner frame also belong to the enclosing call.
+  if frames_list and frame.created:
+    frames_list[-1].created.extend(frame.created)
+
+
 @contextlib.contextmanager
 def push_frame(module: Any, owner: str, is_call: bool) -> Iterator[Frame]:
   """Makes `module` the innermost active module while the context is open.
@@ -296,17 +330,11 @@ def push_frame(module: Any, owner: str, is_call: bool) -> Iterator[Frame]:
   Yields:
     The new frame.
   """
-  outer = current_frame()
-  frame = Frame(module, owner, is_call or (outer is not None and outer.in_call))
-  _stack.frames.append(frame)
+  frame = enter_frame(module, owner, is_call)
   try:
     yield frame
   finally:
-    popped = _stack.frames.pop()
-    assert popped is frame, "module stack corrupted"
-    # Creations inside an inner frame also belong to the enclosing call.
-    if _stack.frames:
-      _stack.frames[-1].created.extend(frame.created)
+    exit_frame(frame)
 
 
 def enclosing_scope_name() -> str:

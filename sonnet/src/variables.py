@@ -68,6 +68,35 @@ ERR_INITIALIZER_NOT_CALLABLE = (
     "Tensor, or a Tensor/array value, but got {initializer!r}.")
 
 
+# The attribute `tf.autograph.experimental.do_not_convert` sets on its wrappers: AutoGraph
+# calls a function carrying it unconverted. Read from a wrapper at import, so a TensorFlow
+# without it falls back to the wrapper itself (see `not_converted`).
+_AUTOGRAPH_MARKS = tuple(
+    name for name in vars(tf.autograph.experimental.do_not_convert(lambda: None))
+    if name != "__wrapped__")
+
+
+def not_converted(fn: Callable[..., Any]) -> Callable[..., Any]:
+  """Marks `fn` so that AutoGraph calls it unconverted, without a wrapper per call.
+
+  `tf.autograph.experimental.do_not_convert` would also enter AutoGraph's disabled context
+  on every call, which costs more than a module's own bookkeeping; Sonnet enters that
+  context itself where code can be traced (see `base`).
+
+  Args:
+    fn: a function.
+
+  Returns:
+    `fn`, marked (or the `do_not_convert` wrapper if this TensorFlow marks otherwise).
+  """
+  wrapper = tf.autograph.experimental.do_not_convert(fn)
+  if len(_AUTOGRAPH_MARKS) != 1:
+    return wrapper
+  name = _AUTOGRAPH_MARKS[0]
+  setattr(fn, name, getattr(wrapper, name))
+  return fn
+
+
 def _check_pending_restore(module: Any, key: str, name: str, shape: tf.TensorShape) -> None:
   """Raises if a checkpoint restore waiting for variable `key` holds another shape.
 
@@ -251,6 +280,14 @@ class _ModuleVariableStore:
         raise TypeError(ERR_INITIALIZER_NOT_CALLABLE.format(
             module=module.module_name, name=name, initializer=initializer))
     graph = naming.outer_graph()
+    # Created while a tf.function is traced, lifted out by init_scope below. TensorFlow
+    # would also record the variable as made by the trace, and so trace the function a
+    # second time (to get a trace that creates none): the variable, made and initialized
+    # eagerly and owned by the module, does not need that. A module constructed inside the
+    # trace (a new module, and new variables, on every trace) keeps TensorFlow's refusal of
+    # variables made by a later trace.
+    unlifted = (graph is naming.EAGER and not tf.executing_eagerly() and
+                not self._state.made_in_trace)
     if graph is naming.EAGER:
       _check_not_in_dataset_function(module, name)
     if partitioner is not None and graph is naming.EAGER:
@@ -282,8 +319,10 @@ class _ModuleVariableStore:
           variable = self._create_partitioned(name, shape_list, dtype, initializer, value,
                                               trainable, partitioner, collections)
         elif graph is naming.EAGER:
+          extra = {"experimental_enable_variable_lifting": False} if unlifted else {}
           variable = tf.Variable(initial_value, name=leaf, dtype=dtype, trainable=trainable,
-                                 synchronization=synchronization, aggregation=aggregation)
+                                 synchronization=synchronization, aggregation=aggregation,
+                                 **extra)
         else:
           variable = tf.compat.v1.Variable(
               initial_value, name=leaf, dtype=dtype, trainable=trainable,
@@ -393,7 +432,7 @@ def record_tf1_variable(frame: naming.Frame, use_tf_store: bool,
   return chained(*args, name=name, **kwargs)
 
 
-@tf.autograph.experimental.do_not_convert
+@not_converted
 def get_variable(name: str,
                  shape: Any = None,
                  dtype: Any = tf.float32,
@@ -442,7 +481,17 @@ def get_variable(name: str,
   frame = naming.current_frame()
   if frame is None:
     raise errors.Error(ERR_OUTSIDE_MODULE.format(name))
-  state = module_state.state_of(frame.module)
+  state = frame.module.__dict__[module_state.STATE_ATTRIBUTE]  # state_of, inlined.
+  if not state.custom_getters:
+    # Fast path of a later call without custom getters: the base getter's own fast path
+    # (the key is `name`), unless a 16-bit request needs the mixed-precision policy.
+    spec = state.variable_specs.get(name)
+    if (spec is not None and
+        (dtype is None or (dtype is spec[2] and dtype is not tf.float16 and
+                           dtype is not tf.bfloat16)) and
+        (shape is None or (type(shape) in (list, tuple) and tuple(shape) == spec[1])) and
+        state.variable_owners.get(name, frame.owner) == frame.owner):
+      return spec[0]
   full_name = f"{state.scope_name}/{name}"
   getter = _chain_getters(_ModuleVariableStore(frame, state), state.custom_getters)
   # Mixed precision: a trainable variable asked for in the compute dtype is float32, read
