@@ -40,15 +40,14 @@ ERR_DIFFERENT_GRAPH = (
     "Cannot connect module to multiple Graphs. Module {module} was first connected in "
     "{first} and is now called in {now}.")
 ERR_SUBGRAPHS_EAGER = (
-    "{module}: connected subgraphs are only recorded in tf.compat.v1 graph mode; they are "
-    "not supported in eager mode or inside a tf.function called eagerly.")
-ERR_NO_SUBGRAPH = "{module}: the module has not been connected to a graph yet."
+    "{module}: connected sub-graphs are not tracked in eager mode (nor inside a tf.function "
+    "called eagerly); they are recorded in tf.compat.v1 graph mode only.")
 ERR_PICKLE = (
     "Module {module} was connected in a tf.compat.v1 graph: it cannot be pickled or "
     "deep-copied (its variables belong to the graph). Save the variables with "
     "snt.get_saver(module) or tf.train.Checkpoint and restore them into a newly "
     "constructed module, or clone the module (e.g. Linear.clone()).")
-ERR_MODULE_NOT_CALLABLE = "Input 'build' must be callable, got {!r}."
+ERR_MODULE_NOT_CALLABLE = "Input 'build' must be callable."
 ERR_KERAS_TENSOR = (
     "{module}: a Sonnet module cannot be called on a Keras symbolic tensor (keras.Input or "
     "a Keras functional model's tensor). Wrap it in a Keras layer, snt.KerasLayer(module), "
@@ -322,7 +321,7 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
     """
     state = self._check_subgraphs_supported()
     if not state.connected_subgraphs:
-      raise errors.NotConnectedError(ERR_NO_SUBGRAPH.format(module=self.module_name))
+      raise errors.NotConnectedError(ERR_NOT_CONNECTED.format(scope=self.scope_name))
     return state.connected_subgraphs[-1]
 
   @property
@@ -606,7 +605,7 @@ class Module(AbstractModule):
       name = _name_for_callable(build)
     super().__init__(name=name, custom_getter=custom_getter)
     if not callable(build):
-      raise TypeError(ERR_MODULE_NOT_CALLABLE.format(build))
+      raise TypeError(ERR_MODULE_NOT_CALLABLE)
     self._build_function = build
     doc = getattr(build, "__doc__", None)
     if doc:

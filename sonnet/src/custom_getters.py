@@ -30,8 +30,8 @@ ERR_GETTER_NOT_CALLABLE = (
 ERR_ROUTER_NOT_CALLABLE = "custom_getter for pattern {!r} is not callable: {!r}."
 ERR_ROUTER_BAD_PATTERN = (
     "custom_getter pattern {!r} is not a valid regular expression: {}.")
-ERR_ROUTER_AMBIGUOUS = (
-    "More than one custom_getter pattern matches variable {!r}: {}.")
+# Sonnet 1's text: the full variable name, the relative one, then the patterns.
+ERR_ROUTER_AMBIGUOUS = "More than one custom_getter matched {} ({}): {}."
 
 CustomGetter = types.CustomGetter
 
@@ -67,7 +67,7 @@ def custom_getter_router(custom_getter_map: Mapping[str, CustomGetter],
                if regex.match(relative)]
     if len(matches) > 1:
       raise KeyError(ERR_ROUTER_AMBIGUOUS.format(
-          relative, ", ".join(repr(p) for p, _ in matches)))
+          name, relative, ", ".join(repr(p) for p, _ in matches)))
     if matches:
       return matches[0][1](getter, name, *args, **kwargs)
     return getter(name, *args, **kwargs)
