@@ -34,6 +34,8 @@ from sonnet.src import variables as variables_lib
 ERR_NOT_INITIALIZED = (
     "{cls}: the module's __init__ did not run AbstractModule.__init__. You may have "
     "forgotten to call super().__init__(name=name) at the start of your __init__ method.")
+ERR_INIT_POSITIONAL = (
+    "Calling AbstractModule.__init__ without named arguments is not supported.")
 ERR_NOT_CONNECTED = (
     "Variables in {scope} not instantiated yet, __call__ the module first.")
 ERR_DIFFERENT_GRAPH = (
@@ -124,13 +126,16 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
     state = self.__dict__.get(module_state.STATE_ATTRIBUTE)
     return module_repr.module_repr(self, state.module_name if state is not None else None)
 
-  def __init__(self, *, name: str | None = None,
+  def __init__(self, *args: Any, name: str | None = None,
                custom_getter: types.CustomGetterArg | None = None):
     """Constructs the module and fixes its scope name.
 
     Args:
-      name: the module's name; default: the snake_case of the class name (`MLP` ->
-        `mlp`). The scope name is `<enclosing scope>/<name>`, made unique per graph.
+      *args: must be empty: the arguments are keyword-only (as in Sonnet 1, a positional
+        argument raises `ValueError`).
+      name: the module's name; default (also for `""`): the snake_case of the class name
+        (`MLP` -> `mlp`). The scope name is `<enclosing scope>/<name>`, made unique per
+        graph.
       custom_getter: a callable `getter(getter, name, *args, **kwargs)` or a dict mapping
         regular expressions (matched against the variable name relative to this module)
         to such callables; applied to every variable this module and its sub-modules get.
@@ -138,9 +143,12 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
     Raises:
       TypeError: if `name` is not a string or `custom_getter` is neither callable nor a
         dict of callables.
-      ValueError: if `name` is not a valid Python identifier.
+      ValueError: if `name` is not a valid Python identifier, or given positional
+        arguments.
     """
-    if name is None:
+    if args:
+      raise ValueError(ERR_INIT_POSITIONAL)
+    if name is None or name == "":  # noqa: PLC1901 (None and "" only, not other falsy names)
       name = naming.camel_to_snake(type(self).__name__)
     naming.validate_name(name)
     graph = naming.outer_graph()
@@ -271,6 +279,11 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
     return None if graph is naming.EAGER else graph
 
   @property
+  def _graph(self) -> tf.Graph | None:
+    """Sonnet 1's private name for `graph`, which code written for Sonnet 1 reads."""
+    return self.graph
+
+  @property
   def variable_scope(self) -> tf.compat.v1.VariableScope:
     """Sonnet 1 compatibility: a `tf.compat.v1.VariableScope` named `scope_name`.
 
@@ -391,18 +404,6 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
       snt.NotConnectedError: before the first successful call.
     """
     self._ensure_is_connected()
-    return self.get_all_variables(collection)
-
-  def get_all_variables(self, collection: str = tf.compat.v1.GraphKeys.TRAINABLE_VARIABLES
-                        ) -> tuple[tf.Variable, ...]:
-    """Like `get_variables`, without requiring a connection (sorted by name).
-
-    Args:
-      collection: as for `get_variables`.
-
-    Returns:
-      A tuple of variables, sorted by name.
-    """
     # Imported here: variable_utils builds on this module.
     from sonnet.src import variable_utils
     state = self._state()
@@ -410,6 +411,36 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
       with state.graph.as_default():
         return variable_utils.get_variables_in_scope(self.scope_name, collection)
     return variable_utils.get_variables_in_scope(self.scope_name, collection)
+
+  def get_all_variables(self, collection: str = tf.compat.v1.GraphKeys.TRAINABLE_VARIABLES
+                        ) -> tuple[tf.Variable, ...]:
+    """Returns every variable the module uses that is in `collection` (Sonnet 1 semantics).
+
+    Unlike `get_variables`, this includes the variables of modules passed in at
+    construction (the ones `variables` lists). In graph mode membership is read from the
+    graph collection; in eager mode `TRAINABLE_VARIABLES` selects the trainable ones,
+    `GLOBAL_VARIABLES` all of them and other collection names none.
+
+    Args:
+      collection: a graph collection name; default `TRAINABLE_VARIABLES`.
+
+    Returns:
+      A tuple of variables, sorted by name.
+
+    Raises:
+      snt.NotConnectedError: before the first successful call (as in Sonnet 1).
+    """
+    state = self._state()
+    self._ensure_is_connected()
+    used = self.variables
+    if state.graph is not None and state.graph is not naming.EAGER:
+      members = {id(v) for v in state.graph.get_collection(collection)}
+      return tuple(v for v in used if id(v) in members)
+    if collection == tf.compat.v1.GraphKeys.GLOBAL_VARIABLES:
+      return used
+    if collection == tf.compat.v1.GraphKeys.TRAINABLE_VARIABLES:
+      return tuple(v for v in used if v.trainable)
+    return ()
 
   # --- Serialization ------------------------------------------------------------------
 
