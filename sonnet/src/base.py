@@ -44,6 +44,7 @@ ERR_DIFFERENT_GRAPH = (
 ERR_SUBGRAPHS_EAGER = (
     "{module}: connected sub-graphs are not tracked in eager mode (nor inside a tf.function "
     "called eagerly); they are recorded in tf.compat.v1 graph mode only.")
+ERR_NAME_SCOPES_EAGER = "{module}: the name_scopes property is not supported in eager mode."
 ERR_PICKLE = (
     "Module {module} was connected in a tf.compat.v1 graph: it cannot be pickled or "
     "deep-copied (its variables belong to the graph). Save the variables with "
@@ -307,12 +308,13 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
     if not self._state().is_connected:
       raise errors.NotConnectedError(ERR_NOT_CONNECTED.format(scope=self.scope_name))
 
-  def _check_subgraphs_supported(self) -> module_state.ModuleState:
+  def _check_subgraphs_supported(self, message: str = ERR_SUBGRAPHS_EAGER
+                                  ) -> module_state.ModuleState:
     state = self._state()
     eager = (state.graph is naming.EAGER or
              (state.graph is None and naming.outer_graph() is naming.EAGER))
     if eager:
-      raise errors.NotSupportedError(ERR_SUBGRAPHS_EAGER.format(module=self.module_name))
+      raise errors.NotSupportedError(message.format(module=self.module_name))
     return state
 
   @property
@@ -339,8 +341,13 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
 
   @property
   def name_scopes(self) -> tuple[str, ...]:
-    """Graph mode only: the name scope of each connection."""
-    return tuple(s.name_scope for s in self.connected_subgraphs)
+    """Graph mode only: the name scope of each connection.
+
+    Raises:
+      snt.NotSupportedError: in eager mode.
+    """
+    state = self._check_subgraphs_supported(ERR_NAME_SCOPES_EAGER)
+    return tuple(s.name_scope for s in state.connected_subgraphs)
 
   @classmethod
   def get_possible_initializer_keys(cls, **unused_kwargs: Any) -> set:

@@ -134,6 +134,33 @@ class NamingTest(parameterized.TestCase, tf.test.TestCase):
       self.assertEqual([v.name for v in local], ["inner/b:0", "inner/w:0"])
       self.assertEqual([v.name for v in outer.get_all_variables()], ["outer/own/scale:0"])
 
+  def test_sonnet1_texts_for_subgraphs(self):
+    module = Scale(name="texts")
+    with self.assertRaisesRegex(snt.NotSupportedError, "not tracked in eager mode"):
+      _ = module.connected_subgraphs
+    with self.assertRaisesRegex(snt.NotSupportedError, "not tracked in eager mode"):
+      _ = module.last_connected_subgraph
+    with self.assertRaisesRegex(snt.NotSupportedError, "name_scopes property is not supported "
+                                "in eager mode"):
+      _ = module.name_scopes
+    with tf.Graph().as_default():
+      module = Scale(name="texts")
+      with self.assertRaisesRegex(snt.NotConnectedError, "texts not instantiated yet"):
+        _ = module.last_connected_subgraph
+      module(tf.ones([1, 2]))
+      self.assertEqual(module.name_scopes, ("texts",))
+
+  def test_sonnet1_texts_for_custom_getter_dicts(self):
+    with self.assertRaisesRegex(TypeError, "^Given custom_getter is not callable"):
+      Scale(custom_getter={"scale": 0})
+    with tf.Graph().as_default():
+      with tf.compat.v1.variable_scope("outer"):
+        module = Scale(name="both", custom_getter={".*": lambda g, *a, **k: g(*a, **k),
+                                                   "s.*": lambda g, *a, **k: g(*a, **k)})
+      with self.assertRaisesRegex(KeyError, r"More than one custom_getter matched "
+                                  r"outer/both/scale \(scale\): '\.\*', 's\.\*'"):
+        module(tf.ones([1, 2]))
+
   def test_empty_name_means_default_name(self):
     with tf.Graph().as_default():  # a fresh graph: no earlier "scale" to uniquify against
       self.assertEqual(Scale(name="").module_name, "scale")

@@ -27,7 +27,8 @@ from sonnet.src import types
 
 ERR_GETTER_NOT_CALLABLE = (
     "Given custom_getter is not callable (nor a dict of callables): {!r}.")
-ERR_ROUTER_NOT_CALLABLE = "custom_getter for pattern {!r} is not callable: {!r}."
+ERR_ROUTER_NOT_CALLABLE = (
+    "Given custom_getter is not callable: the one for pattern {!r} is {!r}.")
 ERR_ROUTER_BAD_PATTERN = (
     "custom_getter pattern {!r} is not a valid regular expression: {}.")
 # Sonnet 1's text: the full variable name, the relative one, then the patterns.
