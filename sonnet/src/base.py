@@ -67,8 +67,8 @@ ERR_REUSE_NOT_MODULE = (
     "(snt.AbstractModule); {!r} is not one.")
 ERR_REUSE_OBJECT_EAGER = (
     "reuse_variables on a method of {!r}, which is not a Sonnet module but has a "
-    "`variable_scope`, works in graph mode only (as in Sonnet 1); in eager mode use a Sonnet "
-    "module.")
+    "`variable_scope`, is not supported in eager mode (as in Sonnet 1): it works in graph "
+    "mode only; in eager mode use a Sonnet module.")
 
 SubgraphInputs = module_info.SubgraphInputs
 ConnectedSubGraph = collections.namedtuple("ConnectedSubGraph",

@@ -122,6 +122,9 @@ class ObjectWithVariableScopeTest(tf.test.TestCase):
   def test_eager_refused(self):
     with self.assertRaisesRegex(ValueError, "graph mode only"):
       HasVariableScope("obj").scale(tf.constant(1.0))
+    # Sonnet 1's wording is part of the text.
+    with self.assertRaisesRegex(ValueError, " is not supported in eager mode "):
+      HasVariableScope("obj").scale(tf.constant(1.0))
 
 
 if __name__ == "__main__":
