@@ -752,7 +752,8 @@ def _call_in_object_variable_scope(obj: Any, method: Callable[..., Any], method_
 
   As Sonnet 1: in graph mode, the first call of the method in a graph creates its
   variables in `obj.variable_scope` (a `tf.compat.v1.VariableScope`); later calls reuse
-  them. Ops go into the name scope `<scope's name scope>/<method name>`.
+  them. As in Sonnet 1, ops go into the name scope `<current name scope>/<scope name>/<method
+  name>` (the method's part made unique): `outer/scope1/add_b`, then `outer/scope1/add_b_1`.
   """
   scope = getattr(obj, "variable_scope", None)
   if not isinstance(scope, tf.compat.v1.VariableScope):
@@ -764,7 +765,9 @@ def _call_in_object_variable_scope(obj: Any, method: Callable[..., Any], method_
   run = _object_methods_run.setdefault(graph, set())
   with tf.compat.v1.variable_scope(scope, reuse=True if key in run else None,
                                    auxiliary_name_scope=False):
-    with tf.name_scope(scope.original_name_scope), tf.name_scope(method_name):
+    current = graph.get_name_scope()
+    object_scope = f"{current}/{scope.name}/" if current else f"{scope.name}/"
+    with tf.name_scope(object_scope), tf.name_scope(method_name):
       outputs = method(obj, *args, **kwargs)
   run.add(key)
   return outputs
