@@ -363,11 +363,10 @@ def _current_scope_name() -> str:
   return tf.compat.v1.get_variable_scope().name
 
 
-def _restore_key(filename: str, name: str, scope: Any) -> str:
+def _restore_key(filename: str, name: str, scope: Any, exists: bool = True) -> str:
   """The checkpoint key `restore_initializer` reads (see its docstring)."""
   if scope is None:
-    reader = tf.train.load_checkpoint(filename)
-    if reader.has_tensor(name):
+    if exists and tf.train.load_checkpoint(filename).has_tensor(name):
       return name
     prefix = _current_scope_name()
   elif callable(scope):
@@ -401,6 +400,10 @@ def restore_initializer(filename: str, name: str, scope: Any = None):
   """
 
   def initializer(shape, dtype=tf.float32, partition_info=None, **unused_kwargs):
+    if not tf.executing_eagerly() and not _checkpoint_exists(filename):
+      # Graph mode, checkpoint not written yet: read it when the initializer runs (Sonnet 1).
+      return _deferred_restore(filename, _restore_key(filename, name, scope, exists=False),
+                               shape, dtype, partition_info)
     key = _restore_key(filename, name, scope)
     value = tf.train.load_variable(filename, key)
     requested = tf.TensorShape(shape)
@@ -419,6 +422,30 @@ def restore_initializer(filename: str, name: str, scope: Any = None):
     return tf.constant(value, dtype=dtype)
 
   return initializer
+
+
+def _checkpoint_exists(filename: str) -> bool:
+  try:
+    tf.train.load_checkpoint(filename)
+  except (tf.errors.NotFoundError, ValueError):
+    return False
+  return True
+
+
+def _deferred_restore(filename: str, key: str, shape: Any, dtype: Any,
+                      partition_info: Any) -> tf.Tensor:
+  """A `RestoreV2` op reading `key` (the part's slice, if partitioned) when it runs."""
+  dtype = tf.as_dtype(dtype).base_dtype
+  requested = tf.TensorShape(shape).as_list()
+  slice_spec = ""
+  if partition_info is not None:
+    full = " ".join(str(d) for d in partition_info.full_shape)
+    parts = ":".join(f"{o},{n}" for o, n in zip(partition_info.var_offset, requested))
+    slice_spec = f"{full} {parts}"
+  value = tf.raw_ops.RestoreV2(prefix=filename, tensor_names=[key],
+                               shape_and_slices=[slice_spec], dtypes=[dtype])[0]
+  value.set_shape(requested)
+  return value
 
 
 ERR_RESTORE_MISMATCH = (

@@ -175,6 +175,30 @@ class SaverTest(tf.test.TestCase):
       wrong(tf.ones([1, 4]))
     self.assertEmpty(wrong.variables)
 
+  def test_restore_initializer_reads_a_later_checkpoint_in_graph_mode(self):
+    # Sonnet 1: in graph mode the checkpoint is read when the initializer runs, so it may
+    # be written after the variable is declared.
+    path = os.path.join(self.get_temp_dir(), "later")
+    with tf.Graph().as_default():
+      target = snt.Linear(3, name="lin", initializers={"w": snt.restore_initializer(path, "w"),
+                                                       "b": snt.restore_initializer(path, "b")})
+      out = target(tf.ones([1, 2]))
+      partitioned = tf.compat.v1.get_variable(
+          "lin/w_part", shape=[2, 3], partitioner=tf.compat.v1.fixed_size_partitioner(2),
+          initializer=snt.restore_initializer(path, "w", scope="lin"))
+      parts = list(partitioned)
+      with tf.Graph().as_default():
+        with tf.compat.v1.variable_scope("lin"):
+          w = tf.compat.v1.get_variable("w", initializer=[[1., 2., 3.], [4., 5., 6.]])
+          b = tf.compat.v1.get_variable("b", initializer=[1., 1., 1.])
+        with tf.compat.v1.Session() as sess:
+          sess.run(tf.compat.v1.global_variables_initializer())
+          tf.compat.v1.train.Saver([w, b]).save(sess, path)
+      with tf.compat.v1.Session() as sess:
+        sess.run(tf.compat.v1.global_variables_initializer())
+        self.assertAllClose(sess.run(out), [[6., 8., 10.]])
+        self.assertAllClose(sess.run(parts), [[[1., 2., 3.]], [[4., 5., 6.]]])
+
 
 class RestoreCheckpointTest(tf.test.TestCase):
 
