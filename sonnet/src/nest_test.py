@@ -240,9 +240,9 @@ class NestTest(parameterized.TestCase, tf.test.TestCase):
     with self.assertRaisesRegex(ValueError, "Structure is a scalar"):
       nest.pack_sequence_as("hi", [])
     with self.assertRaisesRegex(TypeError, "flat_sequence must be a sequence"):
-      nest.pack_sequence_as("hi", "bye")  # type: ignore[arg-type]  # deliberately wrong
+      nest.pack_sequence_as("hi", "bye")
     with self.assertRaisesRegex(TypeError, "flat_sequence must be a sequence"):
-      nest.pack_sequence_as(["a"], b"b")  # type: ignore[arg-type]  # deliberately wrong
+      nest.pack_sequence_as(["a"], b"b")
     self.assertEqual(nest.pack_sequence_as("hi", ["bye"]), "bye")
     with self.assertRaisesRegex(TypeError, "must be a sequence"):
       nest.pack_sequence_as([1], 1)  # type: ignore[arg-type]  # deliberately wrong

@@ -189,7 +189,7 @@ def _collections_of(variables: Sequence[Any]) -> dict[int, list[str]]:
   variable is in no graph collection: it is listed as global, and trainable if it is.
   """
   found: dict[int, set] = {id(v): set() for v in variables}
-  graphs = []
+  graphs: list[Any] = []
   for variable in variables:
     try:
       graph = variable.graph
