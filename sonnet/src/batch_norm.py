@@ -133,12 +133,15 @@ def global_moments(mean, variance, count, is_training):
   return state_variables.cross_replica_moments(mean, variance, count)
 
 
-def apply_updates(outputs, make_updates, is_training, update_ops_collection):
+def apply_updates(outputs, make_updates, is_training, update_ops_collection,
+                  num_updates=None):
   """Runs or registers the moving-average updates as Sonnet 1 did.
 
   In eager mode and `tf.function` the updates run with this call (exactly once). In graph
   mode they are added to `update_ops_collection`, or, when it is None, made control
   dependencies of the returned output. A statically False `is_training` adds nothing.
+  With a flag tensor, `num_updates` (the number of ops `make_updates` returns) gives one
+  collection entry per update, as Sonnet 1's batch norm did; None gives a single entry.
   """
   training = static_bool(is_training)
   if training is False:
@@ -154,9 +157,12 @@ def apply_updates(outputs, make_updates, is_training, update_ops_collection):
 
   if training:
     update_ops = make_updates()
+  elif num_updates is None:
+    update_ops = [tf.cond(is_training,
+                          lambda: tf.group(*make_updates()),
+                          tf.no_op)]
   else:
-    # One entry per moving statistic, as in Sonnet 1: a flag tensor that says whether the
-    # update ran.
+    # One entry per update, as in Sonnet 1: a flag tensor that says whether it ran.
     def run_updates():
       flags = []
       for op in make_updates():
@@ -164,8 +170,8 @@ def apply_updates(outputs, make_updates, is_training, update_ops_collection):
           flags.append(tf.constant(True))
       return flags
 
-    def skip_updates():  # make_updates updates the two moving statistics.
-      return [tf.constant(False), tf.constant(False)]
+    def skip_updates():
+      return [tf.constant(False) for _ in range(num_updates)]
 
     update_ops = list(tf.cond(is_training, run_updates, skip_updates))
   if update_ops_collection is None:
@@ -486,4 +492,4 @@ class BatchNorm(base.AbstractModule, util.VariableOptions,
                                     count, self._decay_rate)
 
     return apply_updates(outputs, make_updates, is_training,
-                         self._update_ops_collection)
+                         self._update_ops_collection, num_updates=2)
