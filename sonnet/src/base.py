@@ -34,21 +34,23 @@ from sonnet.src import variables as variables_lib
 ERR_NOT_INITIALIZED = (
     "{cls}: the module's __init__ did not run AbstractModule.__init__. You may have "
     "forgotten to call super().__init__(name=name) at the start of your __init__ method.")
+ERR_INIT_POSITIONAL = (
+    "Calling AbstractModule.__init__ without named arguments is not supported.")
 ERR_NOT_CONNECTED = (
     "Variables in {scope} not instantiated yet, __call__ the module first.")
 ERR_DIFFERENT_GRAPH = (
     "Cannot connect module to multiple Graphs. Module {module} was first connected in "
     "{first} and is now called in {now}.")
 ERR_SUBGRAPHS_EAGER = (
-    "{module}: connected subgraphs are only recorded in tf.compat.v1 graph mode; they are "
-    "not supported in eager mode or inside a tf.function called eagerly.")
-ERR_NO_SUBGRAPH = "{module}: the module has not been connected to a graph yet."
+    "{module}: connected sub-graphs are not tracked in eager mode (nor inside a tf.function "
+    "called eagerly); they are recorded in tf.compat.v1 graph mode only.")
+ERR_NAME_SCOPES_EAGER = "{module}: the name_scopes property is not supported in eager mode."
 ERR_PICKLE = (
     "Module {module} was connected in a tf.compat.v1 graph: it cannot be pickled or "
     "deep-copied (its variables belong to the graph). Save the variables with "
     "snt.get_saver(module) or tf.train.Checkpoint and restore them into a newly "
     "constructed module, or clone the module (e.g. Linear.clone()).")
-ERR_MODULE_NOT_CALLABLE = "Input 'build' must be callable, got {!r}."
+ERR_MODULE_NOT_CALLABLE = "Input 'build' must be callable."
 ERR_KERAS_TENSOR = (
     "{module}: a Sonnet module cannot be called on a Keras symbolic tensor (keras.Input or "
     "a Keras functional model's tensor). Wrap it in a Keras layer, snt.KerasLayer(module), "
@@ -65,8 +67,8 @@ ERR_REUSE_NOT_MODULE = (
     "(snt.AbstractModule); {!r} is not one.")
 ERR_REUSE_OBJECT_EAGER = (
     "reuse_variables on a method of {!r}, which is not a Sonnet module but has a "
-    "`variable_scope`, works in graph mode only (as in Sonnet 1); in eager mode use a Sonnet "
-    "module.")
+    "`variable_scope`, is not supported in eager mode (as in Sonnet 1): it works in graph "
+    "mode only; in eager mode use a Sonnet module.")
 
 SubgraphInputs = module_info.SubgraphInputs
 ConnectedSubGraph = collections.namedtuple("ConnectedSubGraph",
@@ -125,13 +127,16 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
     state = self.__dict__.get(module_state.STATE_ATTRIBUTE)
     return module_repr.module_repr(self, state.module_name if state is not None else None)
 
-  def __init__(self, *, name: str | None = None,
+  def __init__(self, *args: Any, name: str | None = None,
                custom_getter: types.CustomGetterArg | None = None):
     """Constructs the module and fixes its scope name.
 
     Args:
-      name: the module's name; default: the snake_case of the class name (`MLP` ->
-        `mlp`). The scope name is `<enclosing scope>/<name>`, made unique per graph.
+      *args: must be empty: the arguments are keyword-only (as in Sonnet 1, a positional
+        argument raises `ValueError`).
+      name: the module's name; default (also for `""`): the snake_case of the class name
+        (`MLP` -> `mlp`). The scope name is `<enclosing scope>/<name>`, made unique per
+        graph.
       custom_getter: a callable `getter(getter, name, *args, **kwargs)` or a dict mapping
         regular expressions (matched against the variable name relative to this module)
         to such callables; applied to every variable this module and its sub-modules get.
@@ -139,9 +144,12 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
     Raises:
       TypeError: if `name` is not a string or `custom_getter` is neither callable nor a
         dict of callables.
-      ValueError: if `name` is not a valid Python identifier.
+      ValueError: if `name` is not a valid Python identifier, or given positional
+        arguments.
     """
-    if name is None:
+    if args:
+      raise ValueError(ERR_INIT_POSITIONAL)
+    if name is None or name == "":  # noqa: PLC1901 (None and "" only, not other falsy names)
       name = naming.camel_to_snake(type(self).__name__)
     naming.validate_name(name)
     graph = naming.outer_graph()
@@ -281,6 +289,11 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
     return None if graph is naming.EAGER else graph
 
   @property
+  def _graph(self) -> tf.Graph | None:
+    """Sonnet 1's private name for `graph`, which code written for Sonnet 1 reads."""
+    return self.graph
+
+  @property
   def variable_scope(self) -> tf.compat.v1.VariableScope:
     """Sonnet 1 compatibility: a `tf.compat.v1.VariableScope` named `scope_name`.
 
@@ -304,12 +317,13 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
     if not self._state().is_connected:
       raise errors.NotConnectedError(ERR_NOT_CONNECTED.format(scope=self.scope_name))
 
-  def _check_subgraphs_supported(self) -> module_state.ModuleState:
+  def _check_subgraphs_supported(self, message: str = ERR_SUBGRAPHS_EAGER
+                                  ) -> module_state.ModuleState:
     state = self._state()
     eager = (state.graph is naming.EAGER or
              (state.graph is None and naming.outer_graph() is naming.EAGER))
     if eager:
-      raise errors.NotSupportedError(ERR_SUBGRAPHS_EAGER.format(module=self.module_name))
+      raise errors.NotSupportedError(message.format(module=self.module_name))
     return state
 
   @property
@@ -331,13 +345,18 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
     """
     state = self._check_subgraphs_supported()
     if not state.connected_subgraphs:
-      raise errors.NotConnectedError(ERR_NO_SUBGRAPH.format(module=self.module_name))
+      raise errors.NotConnectedError(ERR_NOT_CONNECTED.format(scope=self.scope_name))
     return state.connected_subgraphs[-1]
 
   @property
   def name_scopes(self) -> tuple[str, ...]:
-    """Graph mode only: the name scope of each connection."""
-    return tuple(s.name_scope for s in self.connected_subgraphs)
+    """Graph mode only: the name scope of each connection.
+
+    Raises:
+      snt.NotSupportedError: in eager mode.
+    """
+    state = self._check_subgraphs_supported(ERR_NAME_SCOPES_EAGER)
+    return tuple(s.name_scope for s in state.connected_subgraphs)
 
   @classmethod
   def get_possible_initializer_keys(cls, **unused_kwargs: Any) -> set:
@@ -401,18 +420,6 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
       snt.NotConnectedError: before the first successful call.
     """
     self._ensure_is_connected()
-    return self.get_all_variables(collection)
-
-  def get_all_variables(self, collection: str = tf.compat.v1.GraphKeys.TRAINABLE_VARIABLES
-                        ) -> tuple[tf.Variable, ...]:
-    """Like `get_variables`, without requiring a connection (sorted by name).
-
-    Args:
-      collection: as for `get_variables`.
-
-    Returns:
-      A tuple of variables, sorted by name.
-    """
     # Imported here: variable_utils builds on this module.
     from sonnet.src import variable_utils
     state = self._state()
@@ -420,6 +427,36 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
       with state.graph.as_default():
         return variable_utils.get_variables_in_scope(self.scope_name, collection)
     return variable_utils.get_variables_in_scope(self.scope_name, collection)
+
+  def get_all_variables(self, collection: str = tf.compat.v1.GraphKeys.TRAINABLE_VARIABLES
+                        ) -> tuple[tf.Variable, ...]:
+    """Returns every variable the module uses that is in `collection` (Sonnet 1 semantics).
+
+    Unlike `get_variables`, this includes the variables of modules passed in at
+    construction (the ones `variables` lists). In graph mode membership is read from the
+    graph collection; in eager mode `TRAINABLE_VARIABLES` selects the trainable ones,
+    `GLOBAL_VARIABLES` all of them and other collection names none.
+
+    Args:
+      collection: a graph collection name; default `TRAINABLE_VARIABLES`.
+
+    Returns:
+      A tuple of variables, sorted by name.
+
+    Raises:
+      snt.NotConnectedError: before the first successful call (as in Sonnet 1).
+    """
+    state = self._state()
+    self._ensure_is_connected()
+    used = self.variables
+    if state.graph is not None and state.graph is not naming.EAGER:
+      members = {id(v) for v in state.graph.get_collection(collection)}
+      return tuple(v for v in used if id(v) in members)
+    if collection == tf.compat.v1.GraphKeys.GLOBAL_VARIABLES:
+      return used
+    if collection == tf.compat.v1.GraphKeys.TRAINABLE_VARIABLES:
+      return tuple(v for v in used if v.trainable)
+    return ()
 
   # --- Serialization ------------------------------------------------------------------
 
@@ -662,7 +699,7 @@ class Module(AbstractModule):
       name = _name_for_callable(build)
     super().__init__(name=name, custom_getter=custom_getter)
     if not callable(build):
-      raise TypeError(ERR_MODULE_NOT_CALLABLE.format(build))
+      raise TypeError(ERR_MODULE_NOT_CALLABLE)
     self._build_function = build
     doc = getattr(build, "__doc__", None)
     if doc:
@@ -771,7 +808,8 @@ def _call_in_object_variable_scope(obj: Any, method: Callable[..., Any], method_
 
   As Sonnet 1: in graph mode, the first call of the method in a graph creates its
   variables in `obj.variable_scope` (a `tf.compat.v1.VariableScope`); later calls reuse
-  them. Ops go into the name scope `<scope's name scope>/<method name>`.
+  them. As in Sonnet 1, ops go into the name scope `<current name scope>/<scope name>/<method
+  name>` (the method's part made unique): `outer/scope1/add_b`, then `outer/scope1/add_b_1`.
   """
   scope = getattr(obj, "variable_scope", None)
   if not isinstance(scope, tf.compat.v1.VariableScope):
@@ -783,7 +821,9 @@ def _call_in_object_variable_scope(obj: Any, method: Callable[..., Any], method_
   run = _object_methods_run.setdefault(graph, set())
   with tf.compat.v1.variable_scope(scope, reuse=True if key in run else None,
                                    auxiliary_name_scope=False):
-    with tf.name_scope(scope.original_name_scope), tf.name_scope(method_name):
+    current = graph.get_name_scope()
+    object_scope = f"{current}/{scope.name}/" if current else f"{scope.name}/"
+    with tf.name_scope(object_scope), tf.name_scope(method_name):
       outputs = method(obj, *args, **kwargs)
   run.add(key)
   return outputs

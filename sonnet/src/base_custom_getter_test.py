@@ -105,6 +105,31 @@ class CustomGetterTest(parameterized.TestCase, tf.test.TestCase):
     self.assertEqual(calls, ["inner", "outer"] * 2)
 
 
+  @test_utils.run_in_modes
+  def test_linear_w_is_the_variable_the_latest_call_got(self, mode):
+    # Sonnet 1: Linear.w is what get_variable returned at the latest call; a custom getter
+    # that makes a renamed variable changes it while it applies.
+    def renamed(getter, name, *args, **kwargs):
+      return getter(name + "_other", *args, **kwargs)
+
+    context = snt.custom_getters.Context(renamed)
+    with test_utils.graph_mode_if(mode):
+      with tf.compat.v1.variable_scope("", custom_getter=context):
+        module = snt.Linear(2, name="lin")
+      test_utils.run_fn_in_mode(mode, module, tf.ones([1, 3]))
+      own = module.w
+      self.assertEqual(own.name, "lin/w:0")
+      with context:
+        test_utils.run_fn_in_mode(mode, module, tf.ones([1, 3]))
+      self.assertEqual(module.w.name, "lin/w_other:0")
+      self.assertEqual(module.b.name, "lin/b_other:0")
+      test_utils.run_fn_in_mode(mode, module, tf.ones([1, 3]))
+      self.assertIs(module.w, own)
+      # A tensor returned by a custom getter is not recorded: w stays the variable.
+      frozen = snt.Linear(2, name="frozen", custom_getter=snt.custom_getters.stop_gradient)
+      test_utils.run_fn_in_mode(mode, frozen, tf.ones([1, 3]))
+      self.assertIsInstance(frozen.w, tf.Variable)
+
 
 if __name__ == "__main__":
   tf.test.main()

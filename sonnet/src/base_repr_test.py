@@ -175,8 +175,8 @@ class ModuleReprTest(tf.test.TestCase):
     linear(tf.ones([1, 3]))
     self.assertEqual([v.name for v in linear.variables], ["linear/b:0", "linear/w:0"])
     rows = snt.format_variables(linear.variables, join_lines=False)
-    self.assertEqual(rows[0].split(), ["Variable", "Shape", "Type", "Trainable", "Device"])
-    self.assertEqual(rows[2].split()[:4], ["linear/w", "3x2", "float32", "True"])
+    self.assertEqual(rows[0].split(), ["Variable", "Shape", "Type", "Collections", "Device"])
+    self.assertEqual(rows[2].split()[:4], ["linear/w", "3x2", "float32", "global_variables,"])
 
   def test_graph_mode(self):
     with tf.Graph().as_default():

@@ -119,8 +119,21 @@ class ObjectWithVariableScopeTest(tf.test.TestCase):
       with self.assertRaisesRegex(ValueError, "already exists"):
         obj.conflicting(tf.constant(1.0))
 
+  def test_name_scopes_follow_the_current_name_scope(self):
+    # Sonnet 1: <current name scope>/<variable scope name>/<method>, the method part unique.
+    with tf.Graph().as_default():
+      obj = HasVariableScope("obj")
+      self.assertEqual(obj.scale(tf.constant(1.0)).op.name, "obj/scale/mul")
+      self.assertEqual(obj.scale(tf.constant(1.0)).op.name, "obj/scale_1/mul")
+      with tf.name_scope("outer"):
+        self.assertEqual(obj.scale(tf.constant(1.0)).op.name, "outer/obj/scale/mul")
+      self.assertLen(tf.compat.v1.global_variables(), 1)
+
   def test_eager_refused(self):
     with self.assertRaisesRegex(ValueError, "graph mode only"):
+      HasVariableScope("obj").scale(tf.constant(1.0))
+    # Sonnet 1's wording is part of the text.
+    with self.assertRaisesRegex(ValueError, " is not supported in eager mode "):
       HasVariableScope("obj").scale(tf.constant(1.0))
 
 

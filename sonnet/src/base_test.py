@@ -100,8 +100,78 @@ class NamingTest(parameterized.TestCase, tf.test.TestCase):
       snt.Linear(2, name=name)
 
   def test_positional_name_is_refused(self):
-    with self.assertRaises(TypeError):
+    # Sonnet 1 raised ValueError for positional arguments to AbstractModule.__init__.
+    with self.assertRaisesRegex(ValueError, "without named arguments"):
       Scale.__bases__[0].__init__(Scale.__new__(Scale), "name")
+
+  @test_utils.run_in_modes
+  def test_get_all_variables_includes_passed_in_modules(self, mode):
+    del mode
+    inner = snt.Linear(2, name="inner")
+    outer = Wrapper(inner, name="outer")
+    with self.assertRaisesRegex(snt.NotConnectedError, "outer not instantiated yet"):
+      outer.get_all_variables()
+    outer(tf.ones([1, 3]))
+    names = [v.name for v in outer.get_all_variables()]
+    self.assertEqual(names, ["inner/b:0", "inner/w:0", "outer/own/scale:0"])
+    # get_variables stays scope-based: the passed-in module's variables are not in it.
+    self.assertEqual([v.name for v in outer.get_variables()], ["outer/own/scale:0"])
+    self.assertEqual(len(outer.get_all_variables(tf.compat.v1.GraphKeys.GLOBAL_VARIABLES)),
+                     3)
+    self.assertEmpty(outer.get_all_variables(tf.compat.v1.GraphKeys.LOCAL_VARIABLES))
+
+  def test_get_all_variables_reads_graph_collections(self):
+    def local_getter(getter, *args, **kwargs):
+      kwargs["trainable"] = False
+      kwargs["collections"] = [tf.compat.v1.GraphKeys.LOCAL_VARIABLES]
+      return getter(*args, **kwargs)
+
+    with tf.Graph().as_default():
+      inner = snt.Linear(2, name="inner", custom_getter=local_getter)
+      outer = Wrapper(inner, name="outer")
+      outer(tf.ones([1, 3]))
+      local = outer.get_all_variables(tf.compat.v1.GraphKeys.LOCAL_VARIABLES)
+      self.assertEqual([v.name for v in local], ["inner/b:0", "inner/w:0"])
+      self.assertEqual([v.name for v in outer.get_all_variables()], ["outer/own/scale:0"])
+
+  def test_sonnet1_texts_for_subgraphs(self):
+    module = Scale(name="texts")
+    with self.assertRaisesRegex(snt.NotSupportedError, "not tracked in eager mode"):
+      _ = module.connected_subgraphs
+    with self.assertRaisesRegex(snt.NotSupportedError, "not tracked in eager mode"):
+      _ = module.last_connected_subgraph
+    with self.assertRaisesRegex(snt.NotSupportedError, "name_scopes property is not supported "
+                                "in eager mode"):
+      _ = module.name_scopes
+    with tf.Graph().as_default():
+      module = Scale(name="texts")
+      with self.assertRaisesRegex(snt.NotConnectedError, "texts not instantiated yet"):
+        _ = module.last_connected_subgraph
+      module(tf.ones([1, 2]))
+      self.assertEqual(module.name_scopes, ("texts",))
+
+  def test_sonnet1_texts_for_custom_getter_dicts(self):
+    with self.assertRaisesRegex(TypeError, "^Given custom_getter is not callable"):
+      Scale(custom_getter={"scale": 0})
+    with tf.Graph().as_default():
+      with tf.compat.v1.variable_scope("outer"):
+        module = Scale(name="both", custom_getter={".*": lambda g, *a, **k: g(*a, **k),
+                                                   "s.*": lambda g, *a, **k: g(*a, **k)})
+      with self.assertRaisesRegex(KeyError, r"More than one custom_getter matched "
+                                  r"outer/both/scale \(scale\): '\.\*', 's\.\*'"):
+        module(tf.ones([1, 2]))
+
+  def test_empty_name_means_default_name(self):
+    with tf.Graph().as_default():  # a fresh graph: no earlier "scale" to uniquify against
+      self.assertEqual(Scale(name="").module_name, "scale")
+
+  @test_utils.run_in_modes
+  def test_private_graph_alias(self, mode):
+    del mode
+    module = snt.Linear(2)
+    self.assertIsNone(module._graph)  # noqa: SLF001 (Sonnet 1's private name, tested)
+    module(tf.ones([1, 3]))
+    self.assertIs(module._graph, module.graph)  # noqa: SLF001
 
   @test_utils.run_in_modes
   def test_submodule_names(self, mode):

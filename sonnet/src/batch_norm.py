@@ -46,6 +46,14 @@ MOVING_STATS_COLLECTIONS = (tf.compat.v1.GraphKeys.GLOBAL_VARIABLES,
 FUSED_DTYPES = (tf.float16, tf.bfloat16, tf.float32)
 
 
+class FusedRankError(errors.NotSupportedError, NotImplementedError):
+  """`fused=True` with an input that is not 4-D (Sonnet 1 raised `NotImplementedError`)."""
+
+
+class FusedAxisError(errors.NotSupportedError, ValueError):
+  """`fused=True` with reduction axes the kernel cannot handle (Sonnet 1: `ValueError`)."""
+
+
 # Moved to `argument_checks`; the name stays for the modules that import it from here.
 check_bool_flag = argument_checks.check_bool_flag
 
@@ -125,12 +133,15 @@ def global_moments(mean, variance, count, is_training):
   return state_variables.cross_replica_moments(mean, variance, count)
 
 
-def apply_updates(outputs, make_updates, is_training, update_ops_collection):
+def apply_updates(outputs, make_updates, is_training, update_ops_collection,
+                  num_updates=None):
   """Runs or registers the moving-average updates as Sonnet 1 did.
 
   In eager mode and `tf.function` the updates run with this call (exactly once). In graph
   mode they are added to `update_ops_collection`, or, when it is None, made control
   dependencies of the returned output. A statically False `is_training` adds nothing.
+  With a flag tensor, `num_updates` (the number of ops `make_updates` returns) gives one
+  collection entry per update, as Sonnet 1's batch norm did; None gives a single entry.
   """
   training = static_bool(is_training)
   if training is False:
@@ -146,10 +157,23 @@ def apply_updates(outputs, make_updates, is_training, update_ops_collection):
 
   if training:
     update_ops = make_updates()
-  else:
+  elif num_updates is None:
     update_ops = [tf.cond(is_training,
                           lambda: tf.group(*make_updates()),
                           tf.no_op)]
+  else:
+    # One entry per update, as in Sonnet 1: a flag tensor that says whether it ran.
+    def run_updates():
+      flags = []
+      for op in make_updates():
+        with tf.control_dependencies([op]):
+          flags.append(tf.constant(True))
+      return flags
+
+    def skip_updates():
+      return [tf.constant(False) for _ in range(num_updates)]
+
+    update_ops = list(tf.cond(is_training, run_updates, skip_updates))
   if update_ops_collection is None:
     with tf.control_dependencies(update_ops):
       return tf.identity(outputs)
@@ -185,6 +209,10 @@ def fused_batch_norm(x, gamma, beta, mean, variance, eps, data_format, use_batch
       variance=tf.reshape(tf.cast(variance, tf.float32), [num_channels]),
       epsilon=eps, data_format=data_format, is_training=False)
   return out, None, None, None
+
+
+def _cast_or_none(value, dtype):
+  return None if value is None else tf.cast(value, dtype)
 
 
 class BatchNormProperties:
@@ -345,15 +373,18 @@ class BatchNorm(base.AbstractModule, util.VariableOptions,
 
   def _fused_data_format(self, shape, axis):
     if shape.rank != 4:
-      raise errors.NotSupportedError(ERR_FUSED_RANK.format(
+      raise FusedRankError(ERR_FUSED_RANK.format(
           module=self.module_name, rank=shape.rank, shape=shape))
     if axis == (0, 1, 2):
       return "NHWC"
     if axis == (0, 2, 3):
       return "NCHW"
-    raise errors.NotSupportedError(ERR_FUSED_AXIS.format(module=self.module_name, axis=axis))
+    raise FusedAxisError(ERR_FUSED_AXIS.format(module=self.module_name, axis=axis))
 
-  def _create_variables(self, mean_shape, dtype):
+  def _create_variables(self, mean_shape, dtype, param_dtype=None):
+    # Sonnet 1: gamma and beta in the input's dtype (16-bit included), the moving
+    # statistics in `dtype`; beta first, so the regularisation losses list it first.
+    param_dtype = param_dtype or dtype
     # State variables: replicas under tf.distribute keep equal copies (state_variables).
     self._moving_mean = state_variables.get_state_variable(
         self.MOVING_MEAN, shape=mean_shape, dtype=dtype,
@@ -363,18 +394,18 @@ class BatchNorm(base.AbstractModule, util.VariableOptions,
         self.MOVING_VARIANCE, shape=mean_shape, dtype=dtype,
         initializer=self._initializers.get(self.MOVING_VARIANCE, tf.ones_initializer()),
         collections=MOVING_STATS_COLLECTIONS)
-    if self._scale:
-      self._gamma = variables.get_variable(
-          self.GAMMA, shape=mean_shape, dtype=dtype,
-          initializer=self._initializers.get(self.GAMMA, tf.ones_initializer()),
-          partitioner=self._partitioners.get(self.GAMMA),
-          regularizer=self._regularizers.get(self.GAMMA), trainable=True)
     if self._offset:
       self._beta = variables.get_variable(
-          self.BETA, shape=mean_shape, dtype=dtype,
+          self.BETA, shape=mean_shape, dtype=param_dtype,
           initializer=self._initializers.get(self.BETA, tf.zeros_initializer()),
           partitioner=self._partitioners.get(self.BETA),
           regularizer=self._regularizers.get(self.BETA), trainable=True)
+    if self._scale:
+      self._gamma = variables.get_variable(
+          self.GAMMA, shape=mean_shape, dtype=param_dtype,
+          initializer=self._initializers.get(self.GAMMA, tf.ones_initializer()),
+          partitioner=self._partitioners.get(self.GAMMA),
+          regularizer=self._regularizers.get(self.GAMMA), trainable=True)
 
   def _batch_moments_fn(self, x, axis, use_batch_stats):
     """A function computing the batch moments `(mean, variance, count)` of `x` (unfused).
@@ -422,7 +453,7 @@ class BatchNorm(base.AbstractModule, util.VariableOptions,
     fused = self._fused and input_batch.dtype.base_dtype in FUSED_DTYPES
     data_format = self._fused_data_format(shape, axis) if fused else None
 
-    self._create_variables(mean_shape, dtype)
+    self._create_variables(mean_shape, dtype, input_batch.dtype.base_dtype)
     use_batch_stats = flag_or(is_training, test_local_stats)
 
     if fused:
@@ -450,8 +481,8 @@ class BatchNorm(base.AbstractModule, util.VariableOptions,
                 tf.convert_to_tensor(self._moving_variance), tf.constant(0))
 
       mean, variance, count = smart_cond(use_batch_stats, batch_stats, moving_stats)
-      outputs = tf.nn.batch_normalization(x, mean, variance, self._beta, self._gamma,
-                                          self._eps)
+      outputs = tf.nn.batch_normalization(x, mean, variance, _cast_or_none(self._beta, dtype),
+                                          _cast_or_none(self._gamma, dtype), self._eps)
       outputs = tf.cast(outputs, input_batch.dtype)
 
     mean, variance, count = self._moving_update_moments(mean, variance, count, is_training)
@@ -461,4 +492,4 @@ class BatchNorm(base.AbstractModule, util.VariableOptions,
                                     count, self._decay_rate)
 
     return apply_updates(outputs, make_updates, is_training,
-                         self._update_ops_collection)
+                         self._update_ops_collection, num_updates=2)

@@ -173,6 +173,35 @@ class BatchNormTest(tf.test.TestCase, parameterized.TestCase):
         sess.run(out_train, {x: np.ones([2, 3])})  # updates not run: user's job
         self.assertAllClose(sess.run(bn.moving_mean), np.zeros([1, 3]))
 
+  def test_graph_mode_tensor_flag_one_update_op_per_statistic(self):
+    with tf.Graph().as_default():
+      x = tf.compat.v1.placeholder(tf.float32, [None, 2])
+      is_training = tf.compat.v1.placeholder(tf.bool, [])
+      bn = batch_norm.BatchNorm(decay_rate=0.5)
+      out = bn(x, is_training=is_training)
+      update_ops = tf.compat.v1.get_collection(UPDATE_OPS)
+      self.assertLen(update_ops, 2)
+      with tf.compat.v1.Session() as sess:
+        sess.run(tf.compat.v1.global_variables_initializer())
+        values = np.array([[1., 2.], [3., 6.]], np.float32)
+        sess.run([out, update_ops], {x: values, is_training: False})
+        self.assertAllClose(sess.run(bn.moving_mean), np.zeros([1, 2]))
+        sess.run([out, update_ops], {x: values, is_training: True})
+        self.assertAllClose(sess.run(bn.moving_mean), 0.5 * values.mean(0, keepdims=True))
+        self.assertAllClose(sess.run(bn.moving_variance),
+                            0.5 + 0.5 * values.var(0, keepdims=True))
+
+  def test_graph_mode_regularization_losses_beta_first(self):
+    with tf.Graph().as_default():
+      bn = batch_norm.BatchNorm(scale=True, regularizers={
+          "gamma": lambda v: tf.reduce_sum(v) * 2., "beta": lambda v: tf.reduce_sum(v) + 1.})
+      bn(tf.ones([2, 3]), is_training=True)
+      losses = tf.compat.v1.get_collection(tf.compat.v1.GraphKeys.REGULARIZATION_LOSSES)
+      self.assertLen(losses, 2)
+      with tf.compat.v1.Session() as sess:
+        sess.run(tf.compat.v1.global_variables_initializer())
+        self.assertAllClose(sess.run(losses), [1., 6.])  # beta's, then gamma's
+
   def test_graph_mode_control_dependencies(self):
     with tf.Graph().as_default():
       x = tf.compat.v1.placeholder(tf.float32, [None, 3])
@@ -203,8 +232,11 @@ class BatchNormTest(tf.test.TestCase, parameterized.TestCase):
       bn = batch_norm.BatchNorm(fused=fused, scale=True)
       out = bn(tf.constant(x, dtype), is_training=True)
       self.assertEqual(out.dtype, dtype)
-      for var in (bn.moving_mean, bn.moving_variance, bn.gamma, bn.beta):
+      for var in (bn.moving_mean, bn.moving_variance):
         self.assertEqual(var.dtype, tf.float32)
+      # Sonnet 1: gamma and beta take the input's dtype.
+      for var in (bn.gamma, bn.beta):
+        self.assertEqual(var.dtype, dtype)
       expected = _numpy_bn(x, x.mean((0, 1, 2)), x.var((0, 1, 2)), 1e-3)
       self.assertAllClose(tf.cast(out, tf.float32), expected, atol=0.1)
 
@@ -258,6 +290,14 @@ class BatchNormTest(tf.test.TestCase, parameterized.TestCase):
       batch_norm.BatchNorm(fused=True)(tf.ones([2, 3]), is_training=True)
     with self.assertRaisesRegex(errors.NotSupportedError, r"got axis=\(0, 1\)"):
       batch_norm.BatchNorm(fused=True, axis=[0, 1])(tf.ones([2, 3, 3, 2]), is_training=True)
+
+  def test_fused_errors_are_sonnet1_types(self):
+    # Sonnet 1 raised NotImplementedError for the rank and ValueError for the axis.
+    with self.assertRaises(NotImplementedError):
+      batch_norm.BatchNorm(fused=True)(tf.ones([2, 3]), is_training=True)
+    with self.assertRaises(ValueError):
+      batch_norm.BatchNorm(fused=True, axis=[1, 2, 3])(tf.ones([2, 3, 3, 2]),
+                                                       is_training=True)
 
   def test_fused_matches_unfused(self):
     rng = np.random.RandomState(4)

@@ -219,7 +219,7 @@ class BatchNormV2(base.AbstractModule, util.VariableOptions,
                                                mean, variance, count, self._decay_rate)
 
     return batch_norm.apply_updates(outputs, make_updates, is_training,
-                                    self._update_ops_collection)
+                                    self._update_ops_collection, num_updates=2)
 
   @property
   def data_format(self) -> str | None:

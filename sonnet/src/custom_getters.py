@@ -27,11 +27,12 @@ from sonnet.src import types
 
 ERR_GETTER_NOT_CALLABLE = (
     "Given custom_getter is not callable (nor a dict of callables): {!r}.")
-ERR_ROUTER_NOT_CALLABLE = "custom_getter for pattern {!r} is not callable: {!r}."
+ERR_ROUTER_NOT_CALLABLE = (
+    "Given custom_getter is not callable: the one for pattern {!r} is {!r}.")
 ERR_ROUTER_BAD_PATTERN = (
     "custom_getter pattern {!r} is not a valid regular expression: {}.")
-ERR_ROUTER_AMBIGUOUS = (
-    "More than one custom_getter pattern matches variable {!r}: {}.")
+# Sonnet 1's text: the full variable name, the relative one, then the patterns.
+ERR_ROUTER_AMBIGUOUS = "More than one custom_getter matched {} ({}): {}."
 
 CustomGetter = types.CustomGetter
 
@@ -67,7 +68,7 @@ def custom_getter_router(custom_getter_map: Mapping[str, CustomGetter],
                if regex.match(relative)]
     if len(matches) > 1:
       raise KeyError(ERR_ROUTER_AMBIGUOUS.format(
-          relative, ", ".join(repr(p) for p, _ in matches)))
+          name, relative, ", ".join(repr(p) for p, _ in matches)))
     if matches:
       return matches[0][1](getter, name, *args, **kwargs)
     return getter(name, *args, **kwargs)

@@ -11,6 +11,7 @@ from sonnet.src import argument_checks
 from sonnet.src import base
 from sonnet.src import errors
 from sonnet.src import initializers as initializers_lib
+from sonnet.src import module_state
 from sonnet.src import types
 from sonnet.src import util
 from sonnet.src import variables
@@ -178,7 +179,10 @@ class Linear(base.AbstractModule, base.Transposable, util.VariableOptions):
     return self._own_variable("b")
 
   def _own_variable(self, key: str) -> tf.Variable:
-    variable = self._snt_variables.get(key)
+    # Sonnet 1: another variable a custom getter returned at the latest call comes first.
+    variable = module_state.returned_variable(self, key)
+    if variable is None:
+      variable = self._snt_variables.get(key)
     if variable is None:  # A custom getter created other variables instead.
       raise AttributeError(ERR_NO_VARIABLE.format(
           scope=self.scope_name, key=key, created=sorted(self._snt_variables)))

@@ -55,6 +55,8 @@ class ModuleState:
     regularizers: variable key -> regularizer.
     graph_regularization_losses: variable key -> its loss in the graph's collection.
     call_children: scope name -> the first sub-module built under it by a call.
+    returned: variable key -> the other variable the custom getters returned for it at the
+      latest request (Sonnet 1: a module's `w` is what its latest call got).
     tf1_usage: the methods whose first call succeeded (`"probed"`), and whether any used
       `tf.compat.v1.get_variable` (`"used"`).
     permanent_children: scope names of sub-modules built in `__init__` (never reused by
@@ -94,6 +96,7 @@ class ModuleState:
     self.tf1_usage: dict[str, Any] = {"probed": set(), "used": False}
     self.permanent_children: set = set()
     self.canonical: Any = None
+    self.returned: dict[str, Any] = {}
 
   def adopt(self, first: "ModuleState", first_module: Any) -> None:
     """Shares the variable bookkeeping of `first_module`, the first incarnation.
@@ -222,6 +225,21 @@ def state_of(module: Any) -> ModuleState:
     The module's `ModuleState`.
   """
   return module.__dict__[STATE_ATTRIBUTE]
+
+
+def returned_variable(module: Any, key: str) -> Any:
+  """The variable the custom getters last returned for `key` instead of the module's own.
+
+  Args:
+    module: a Sonnet module.
+    key: the name the module asked `snt.get_variable` for (e.g. `"w"`).
+
+  Returns:
+    That variable, or None when the latest request returned the module's own variable (or
+    something that is not a variable, e.g. a `tf.stop_gradient` tensor).
+  """
+  state = module.__dict__.get(STATE_ATTRIBUTE)
+  return getattr(state, "returned", {}).get(key)  # States pickled before it: no entry.
 
 
 def variables_of(module: Any) -> dict[str, Any]:

@@ -41,8 +41,9 @@ __all__ = [
 ERR_NO_STRUCTURES = "Must provide at least one structure."
 ERR_NOT_CALLABLE = "fn must be callable, got {!r}."
 ERR_PACK_COUNT = (
-    "Could not pack sequence. Structure had {leaves} leaves, but flat_sequence had {items} "
-    "items. Structure: {structure!r:.200}")
+    "Could not pack sequence. Structure had {leaves} elements, but flat_sequence had {items} "
+    "elements. Structure: {structure!r:.200}")
+ERR_PACK_SCALAR = "Structure is a scalar but len(flat_sequence) == {items} > 1."
 ERR_FLAT_NOT_SEQUENCE = (
     "flat_sequence must be a sequence (list or tuple), got {!r:.100} of type {}.")
 ERR_UNSORTABLE = nest_paths.ERR_UNSORTABLE
@@ -251,10 +252,13 @@ def pack_sequence_as(structure: Any, flat_sequence: Sequence[Any] | np.ndarray,
     ValueError: if the number of items differs from the number of leaves.
   """
   if not isinstance(flat_sequence, (list, tuple)):
-    if is_sequence(flat_sequence) or not hasattr(flat_sequence, "__len__"):
+    if (is_sequence(flat_sequence) or not hasattr(flat_sequence, "__len__") or
+        isinstance(flat_sequence, (str, bytes))):  # a string is a leaf, not a sequence
       raise TypeError(ERR_FLAT_NOT_SEQUENCE.format(flat_sequence, type(flat_sequence)))
     flat_sequence = list(flat_sequence)
   if not expand_composites:
+    if not is_sequence(structure) and len(flat_sequence) != 1:
+      raise ValueError(ERR_PACK_SCALAR.format(items=len(flat_sequence)))
     iterator = iter(flat_sequence)
     try:
       packed = _pack(structure, iterator.__next__)

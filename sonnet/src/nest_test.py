@@ -183,7 +183,7 @@ class NestTest(parameterized.TestCase, tf.test.TestCase):
     packed = nest.pack_sequence_as(structure, list(range(8)))
     self.assertEqual(packed["b"], Point([1, 2], {"k": 3}))
     self.assertEqual(dict(packed["d"]), {"y": 6, "z": 7})
-    with self.assertRaisesRegex(ValueError, "Structure had 8 leaves, but flat_sequence had 3"):
+    with self.assertRaisesRegex(ValueError, "Structure had 8 elements, but flat_sequence had 3"):
       nest.pack_sequence_as(structure, [1, 2, 3])
 
   def test_map_errors(self):
@@ -230,15 +230,23 @@ class NestTest(parameterized.TestCase, tf.test.TestCase):
     self.assertEqual(nest.flatten({(1, "a"): 1, (0, "b"): 2}), [2, 1])
 
   def test_pack_errors(self):
-    with self.assertRaisesRegex(ValueError, "Structure had 2 leaves, but flat_sequence had 3"):
+    with self.assertRaisesRegex(ValueError, "Structure had 2 elements, but flat_sequence had 3"):
       nest.pack_sequence_as([1, 2], [1, 2, 3])
-    with self.assertRaisesRegex(ValueError, "Structure had 3 leaves, but flat_sequence had 2"):
+    with self.assertRaisesRegex(ValueError, "Structure had 3 elements, but flat_sequence had 2"):
       nest.pack_sequence_as({"a": [1, 2], "b": 3}, [1, 2])
-    with self.assertRaisesRegex(ValueError, "Structure had 1 leaves, but flat_sequence had 2"):
+    # Sonnet 1's texts: a scalar structure, a string given as the flat sequence.
+    with self.assertRaisesRegex(ValueError, r"Structure is a scalar but len\(flat_sequence\) == 2"):
       nest.pack_sequence_as(1, [1, 2])
+    with self.assertRaisesRegex(ValueError, "Structure is a scalar"):
+      nest.pack_sequence_as("hi", [])
+    with self.assertRaisesRegex(TypeError, "flat_sequence must be a sequence"):
+      nest.pack_sequence_as("hi", "bye")
+    with self.assertRaisesRegex(TypeError, "flat_sequence must be a sequence"):
+      nest.pack_sequence_as(["a"], b"b")
+    self.assertEqual(nest.pack_sequence_as("hi", ["bye"]), "bye")
     with self.assertRaisesRegex(TypeError, "must be a sequence"):
       nest.pack_sequence_as([1], 1)  # type: ignore[arg-type]  # deliberately wrong
-    with self.assertRaisesRegex(ValueError, "Structure had 3 leaves"):
+    with self.assertRaisesRegex(ValueError, "Structure had 3 elements"):
       nest.pack_sequence_as(Point([1, 2], 3), [1])
     self.assertEqual(nest.pack_sequence_as([1, 2], np.array([5, 6])), [5, 6])
 

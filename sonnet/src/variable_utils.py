@@ -176,8 +176,38 @@ def variable_map_items(variable_map: Mapping[str, Any]) -> Iterator[tuple[str, A
 
 
 def _location(variable: Any) -> str:
+  """Sonnet 1's device column: the device (if any), then `(legacy)` or `(resource)`."""
+  kind = "(legacy)" if variable.dtype.name.endswith("_ref") else "(resource)"
   device = getattr(variable, "device", "") or ""
-  return device or "(default)"
+  return f"{device} {kind}" if device else kind
+
+
+def _collections_of(variables: Sequence[Any]) -> dict[int, list[str]]:
+  """Variable id -> the sorted names of the graph collections that list it (Sonnet 1).
+
+  A graph's `GLOBAL_VARIABLES` (`"variables"`) is shown as `global_variables`. An eager
+  variable is in no graph collection: it is listed as global, and trainable if it is.
+  """
+  found: dict[int, set] = {id(v): set() for v in variables}
+  graphs: list[Any] = []
+  for variable in variables:
+    try:
+      graph = variable.graph
+    except (AttributeError, RuntimeError):  # Eager variables have no graph.
+      graph = None
+    if graph is None:
+      found[id(variable)].add("global_variables")
+      if getattr(variable, "trainable", True):
+        found[id(variable)].add("trainable_variables")
+    elif all(graph is not g for g in graphs):
+      graphs.append(graph)
+  for graph in graphs:
+    for name in list(graph.collections):
+      shown = "global_variables" if name == GLOBAL_VARIABLES else name
+      for entry in graph.get_collection(name):
+        if id(entry) in found and isinstance(entry, tf.Variable):
+          found[id(entry)].add(shown)
+  return {key: sorted(names) for key, names in found.items()}
 
 
 def _shape(variable: Any) -> str:
@@ -189,14 +219,14 @@ def _shape(variable: Any) -> str:
 
 def _format_table(rows: Sequence[Sequence[str]], join_lines: bool) -> str | list[str]:
   widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-  lines = ["   ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
+  lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
            for row in rows]
   return "\n".join(lines) if join_lines else lines
 
 
 def format_variables(variables: Iterable[Any], join_lines: bool = True
                      ) -> str | list[str]:
-  """Formats variables as a table: name, shape, dtype, trainable, device.
+  """Formats variables as Sonnet 1's table: name, shape, dtype, collections, device.
 
   Args:
     variables: the variables.
@@ -205,16 +235,18 @@ def format_variables(variables: Iterable[Any], join_lines: bool = True
   Returns:
     The table.
   """
-  rows = [("Variable", "Shape", "Type", "Trainable", "Device")]
+  variables = list(variables)
+  collections_of = _collections_of(variables)
+  rows = [("Variable", "Shape", "Type", "Collections", "Device")]
   for variable in sorted(variables, key=lambda v: v.name):
     rows.append((_op_name(variable), _shape(variable), variable.dtype.base_dtype.name,
-                 str(bool(getattr(variable, "trainable", True))), _location(variable)))
+                 ", ".join(collections_of[id(variable)]), _location(variable)))
   return _format_table(rows, join_lines)
 
 
 def format_variable_map(variable_map: Mapping[str, Any], join_lines: bool = True
                         ) -> str | list[str]:
-  """Formats a variable map as a table: key, variable name, shape, dtype, device.
+  """Formats a variable map as Sonnet 1's table: key, name, shape, dtype, collections, device.
 
   Args:
     variable_map: a dict from names to variables (or lists of parts).
@@ -223,10 +255,12 @@ def format_variable_map(variable_map: Mapping[str, Any], join_lines: bool = True
   Returns:
     The table.
   """
-  rows = [("Key", "Variable", "Shape", "Type", "Device")]
-  for key, variable in sorted(variable_map_items(variable_map), key=lambda kv: kv[0]):
-    rows.append((key, _op_name(variable), _shape(variable),
-                 variable.dtype.base_dtype.name, _location(variable)))
+  items = sorted(variable_map_items(variable_map), key=lambda kv: kv[0])
+  collections_of = _collections_of([variable for _, variable in items])
+  rows = [("Key", "Variable", "Shape", "Type", "Collections", "Device")]
+  for key, variable in items:
+    rows.append((key, _op_name(variable), _shape(variable), variable.dtype.base_dtype.name,
+                 ", ".join(collections_of[id(variable)]), _location(variable)))
   return _format_table(rows, join_lines)
 
 
@@ -329,11 +363,10 @@ def _current_scope_name() -> str:
   return tf.compat.v1.get_variable_scope().name
 
 
-def _restore_key(filename: str, name: str, scope: Any) -> str:
+def _restore_key(filename: str, name: str, scope: Any, exists: bool = True) -> str:
   """The checkpoint key `restore_initializer` reads (see its docstring)."""
   if scope is None:
-    reader = tf.train.load_checkpoint(filename)
-    if reader.has_tensor(name):
+    if exists and tf.train.load_checkpoint(filename).has_tensor(name):
       return name
     prefix = _current_scope_name()
   elif callable(scope):
@@ -367,6 +400,10 @@ def restore_initializer(filename: str, name: str, scope: Any = None):
   """
 
   def initializer(shape, dtype=tf.float32, partition_info=None, **unused_kwargs):
+    if not tf.executing_eagerly() and not _checkpoint_exists(filename):
+      # Graph mode, checkpoint not written yet: read it when the initializer runs (Sonnet 1).
+      return _deferred_restore(filename, _restore_key(filename, name, scope, exists=False),
+                               shape, dtype, partition_info)
     key = _restore_key(filename, name, scope)
     value = tf.train.load_variable(filename, key)
     requested = tf.TensorShape(shape)
@@ -385,6 +422,30 @@ def restore_initializer(filename: str, name: str, scope: Any = None):
     return tf.constant(value, dtype=dtype)
 
   return initializer
+
+
+def _checkpoint_exists(filename: str) -> bool:
+  try:
+    tf.train.load_checkpoint(filename)
+  except (tf.errors.NotFoundError, ValueError):
+    return False
+  return True
+
+
+def _deferred_restore(filename: str, key: str, shape: Any, dtype: Any,
+                      partition_info: Any) -> tf.Tensor:
+  """A `RestoreV2` op reading `key` (the part's slice, if partitioned) when it runs."""
+  dtype = tf.as_dtype(dtype).base_dtype
+  requested = tf.TensorShape(shape).as_list()
+  slice_spec = ""
+  if partition_info is not None:
+    full = " ".join(str(d) for d in partition_info.full_shape)
+    parts = ":".join(f"{o},{n}" for o, n in zip(partition_info.var_offset, requested))
+    slice_spec = f"{full} {parts}"
+  value = tf.raw_ops.RestoreV2(prefix=filename, tensor_names=[key],
+                               shape_and_slices=[slice_spec], dtypes=[dtype])[0]
+  value.set_shape(requested)
+  return value
 
 
 ERR_RESTORE_MISMATCH = (

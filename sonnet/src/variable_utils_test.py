@@ -67,12 +67,42 @@ class FormatTest(tf.test.TestCase):
       with tf.device("/cpu:0"):
         module(tf.ones([1, 4]))
       lines = snt.format_variables(module.variables, join_lines=False)
-      self.assertEqual(lines[0].split(), ["Variable", "Shape", "Type", "Trainable", "Device"])
-      self.assertEqual(lines[1].split()[:4], ["lin/b", "3", "float32", "True"])
-      self.assertEqual(lines[2].split()[:4], ["lin/w", "4x3", "float32", "True"])
+      # Sonnet 1.36's columns: the graph collections that list each variable.
+      self.assertEqual(lines[0].split(),
+                       ["Variable", "Shape", "Type", "Collections", "Device"])
+      self.assertEqual(lines[1].split()[:5],
+                       ["lin/b", "3", "float32", "global_variables,", "trainable_variables"])
+      self.assertEqual(lines[2].split()[:4], ["lin/w", "4x3", "float32", "global_variables,"])
       self.assertIn("CPU:0", lines[2].upper())
       table = snt.format_variable_map(snt.get_normalized_variable_map(module))
-      self.assertRegex(table, r"Key\s+Variable\s+Shape\s+Type\s+Device\nb\s+lin/b\s+3\s+")
+      self.assertRegex(table, r"Key\s+Variable\s+Shape\s+Type\s+Collections\s+Device\n"
+                       r"b\s+lin/b\s+3\s+")
+
+  def test_format_variables_sonnet1_layout(self):
+    with tf.Graph().as_default():
+      with tf.compat.v1.variable_scope("m1"):
+        v1 = tf.compat.v1.get_variable("v1", shape=[3, 4], use_resource=True)
+      with tf.device("/cpu:0"), tf.compat.v1.variable_scope("m2"):
+        v2 = tf.compat.v1.get_local_variable("v2", shape=[5], use_resource=True)
+      self.assertEqual(
+          snt.format_variables([v2, v1]),
+          "Variable  Shape  Type     Collections                            Device\n"
+          "m1/v1     3x4    float32  global_variables, trainable_variables  (resource)\n"
+          "m2/v2     5      float32  local_variables                        "
+          "/device:CPU:0 (resource)")
+      self.assertEqual(
+          snt.format_variable_map({"a": v1}),
+          "Key  Variable  Shape  Type     Collections                            Device\n"
+          "a    m1/v1     3x4    float32  global_variables, trainable_variables  (resource)")
+
+  def test_format_variables_eager(self):
+    trainable = tf.Variable(tf.ones([2]), name="t")
+    frozen = tf.Variable(tf.ones([2]), name="f", trainable=False)
+    lines = snt.format_variables([trainable, frozen], join_lines=False)
+    self.assertEqual(lines[1].split()[:4], ["f", "2", "float32", "global_variables"])
+    self.assertEqual(lines[2].split()[:5], ["t", "2", "float32", "global_variables,",
+                                            "trainable_variables"])
+    self.assertTrue(lines[2].endswith(" (resource)"))  # after the eager device
 
   def test_log_variables(self):
     module = snt.Linear(3)
@@ -144,6 +174,30 @@ class SaverTest(tf.test.TestCase):
                                 r"shape \[4, 2\]"):
       wrong(tf.ones([1, 4]))
     self.assertEmpty(wrong.variables)
+
+  def test_restore_initializer_reads_a_later_checkpoint_in_graph_mode(self):
+    # Sonnet 1: in graph mode the checkpoint is read when the initializer runs, so it may
+    # be written after the variable is declared.
+    path = os.path.join(self.get_temp_dir(), "later")
+    with tf.Graph().as_default():
+      target = snt.Linear(3, name="lin", initializers={"w": snt.restore_initializer(path, "w"),
+                                                       "b": snt.restore_initializer(path, "b")})
+      out = target(tf.ones([1, 2]))
+      partitioned = tf.compat.v1.get_variable(
+          "lin/w_part", shape=[2, 3], partitioner=tf.compat.v1.fixed_size_partitioner(2),
+          initializer=snt.restore_initializer(path, "w", scope="lin"))
+      parts = list(partitioned)
+      with tf.Graph().as_default():
+        with tf.compat.v1.variable_scope("lin"):
+          w = tf.compat.v1.get_variable("w", initializer=[[1., 2., 3.], [4., 5., 6.]])
+          b = tf.compat.v1.get_variable("b", initializer=[1., 1., 1.])
+        with tf.compat.v1.Session() as sess:
+          sess.run(tf.compat.v1.global_variables_initializer())
+          tf.compat.v1.train.Saver([w, b]).save(sess, path)
+      with tf.compat.v1.Session() as sess:
+        sess.run(tf.compat.v1.global_variables_initializer())
+        self.assertAllClose(sess.run(out), [[6., 8., 10.]])
+        self.assertAllClose(sess.run(parts), [[[1., 2., 3.]], [[4., 5., 6.]]])
 
 
 class RestoreCheckpointTest(tf.test.TestCase):

@@ -502,10 +502,28 @@ def get_variable(name: str,
     variable = getter(name=full_name, shape=shape, dtype=mixed_precision.VARIABLE_DTYPE,
                       initializer=initializer, regularizer=regularizer, trainable=trainable,
                       partitioner=partitioner, collections=collections, **kwargs)
+    _note_returned(frame.module, state, name, variable)
     return mixed_precision.cast_read(variable, compute)
-  return getter(name=full_name, shape=shape, dtype=dtype, initializer=initializer,
-                regularizer=regularizer, trainable=trainable, partitioner=partitioner,
-                collections=collections, **kwargs)
+  variable = getter(name=full_name, shape=shape, dtype=dtype, initializer=initializer,
+                    regularizer=regularizer, trainable=trainable, partitioner=partitioner,
+                    collections=collections, **kwargs)
+  _note_returned(frame.module, state, name, variable)
+  return variable
+
+
+def _note_returned(module: Any, state: module_state.ModuleState, key: str,
+                   value: Any) -> None:
+  """Records a variable the custom getters returned instead of the module's own `key`.
+
+  Sonnet 1: properties such as `Linear.w` give what the latest call got (e.g. the renamed
+  variable a custom getter made). Tensors (`tf.stop_gradient`) are not recorded: they belong
+  to the graph or function they were made in.
+  """
+  own = module.__dict__.get(module_state.VARIABLES_ATTRIBUTE, {}).get(key)
+  if value is not own and isinstance(value, tf.Variable):
+    state.returned[key] = value
+  elif state.returned:
+    state.returned.pop(key, None)
 
 
 def get_regularization_loss(

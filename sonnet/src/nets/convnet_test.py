@@ -116,7 +116,7 @@ class ConvNet2DTest(tf.test.TestCase, parameterized.TestCase):
     self.assertEqual(out.dtype, dtype)
     stats_dtype = tf.float64 if dtype == tf.float64 else tf.float32
     for var in net.variables:
-      expected = stats_dtype if "batch_norm" in var.name else dtype
+      expected = stats_dtype if "moving_" in var.name else dtype  # Sonnet 1: gamma, beta
       self.assertEqual(var.dtype, expected, var.name)
     # The convolutions' error: Sonnet 1's type and words.
     with self.assertRaisesRegex(TypeError, "Input must have dtype tf.float.*got int32"):
