@@ -52,8 +52,8 @@ class NumpyBatchNormLSTM:
     cell_out = c2
     if self.bn_c:
       cell_out = v["beta_c"] + v["gamma_c"] * self.bn(c2, "c", t, training, local)
-    if self.peepholes:
-      o = o + v["w_o_diag"] * c2
+    if self.peepholes:  # Sonnet 1's output peephole: on the cell output.
+      cell_out = cell_out + v["w_o_diag"] * cell_out
     return np.tanh(cell_out) * _sigmoid(o), c2
 
 
@@ -159,6 +159,29 @@ class BatchNormLSTMTest(tf.test.TestCase, parameterized.TestCase):
     self.assertLen(grads, 12)
     for variable, grad in zip(core.trainable_variables, grads):
       self.assertIsNotNone(grad, variable.name)
+
+  def test_cell_only_batch_norm_has_one_gate_matrix(self):
+    # Without h or x batch norm, Sonnet 1's single `w_gates` multiplies [x, h].
+    initializers, values = _initializers(3)
+    w_xh = np.concatenate([values["w_gates_x"], values["w_gates_h"]])
+    initializers["w_gates"] = lambda shape, dtype=tf.float32, **u: tf.constant(w_xh, dtype)
+    del initializers["gamma_h"], initializers["gamma_x"]
+    core = snt.BatchNormLSTM(H, use_batch_norm_h=False, use_batch_norm_c=True,
+                             use_peepholes=True, initializers=initializers)
+    rng = np.random.RandomState(4)
+    x, h, c = rng.randn(B, IN), rng.randn(B, H), rng.randn(B, H)
+    out, state = core(tf.constant(x, tf.float32),
+                      snt.LSTMState(tf.constant(h, tf.float32), tf.constant(c, tf.float32)))
+    names = sorted(v.name.split("/")[-1][:-2] for v in core.trainable_variables)
+    self.assertEqual(names, ["b_gates", "beta_c", "gamma_c", "w_f_diag", "w_gates", "w_i_diag",
+                             "w_o_diag"])
+    self.assertIs(core._w_xh, core.trainable_variables[names.index("w_gates")])
+    self.assertAllEqual(core._w_xh.shape, [IN + H, 4 * H])
+    reference = NumpyBatchNormLSTM(values, bn_h=False, bn_x=False, bn_c=True, peepholes=True,
+                                   max_stats=1, decay=0.999)
+    expected_out, expected_cell = reference.step(x, h, c, 0)
+    self.assertAllClose(out, expected_out, atol=1e-5)
+    self.assertAllClose(state.cell, expected_cell, atol=1e-5)
 
   def test_errors(self):
     with self.assertRaisesRegex(ValueError, "max_unique_stats must be >= 1"):
