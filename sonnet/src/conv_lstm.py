@@ -3,9 +3,10 @@
 """Convolutional LSTM cores (Shi et al., 2015): `Conv1DLSTM`, `Conv2DLSTM`, `Conv3DLSTM`.
 
 The gates are `conv(x, w_input) + conv(h, w_hidden) + b`, split on the channel axis into
-`i, j, f, o`. Unlike Sonnet 1, whose two convolutions each had a bias (so the bias was
-effectively added twice), the bias is added once unless `legacy_bias_behaviour=True` asks
-for Sonnet 1's second bias `b_hidden`. `use_layer_norm=True` layer-normalises the gates.
+`i, j, f, o`. As in Sonnet 1, whose two convolutions each had a bias, the hidden state's
+convolution has a second bias `b_hidden` by default (`legacy_bias_behaviour=True`);
+`legacy_bias_behaviour=False` adds the bias once. `use_layer_norm=True` layer-normalises
+the gates.
 """
 
 from collections.abc import Sequence
@@ -73,7 +74,7 @@ class ConvLSTM(rnn_core.RNNCore):
                custom_getter: types.CustomGetterArg | None = None,
                name: str = "conv_lstm",
                use_layer_norm: bool = False,
-               legacy_bias_behaviour: bool = False):
+               legacy_bias_behaviour: bool = True):
     """Constructs the core.
 
     Args:
@@ -97,8 +98,8 @@ class ConvLSTM(rnn_core.RNNCore):
         dimension but the batch; a submodule `layer_norm` with `gamma` and `beta` of
         shape `[4 * output_channels]`).
       legacy_bias_behaviour: with `use_bias`, also add Sonnet 1's second bias
-        `b_hidden` (initializer etc. key `b`) to the hidden state's convolution; Sonnet 1's
-        default was True, this project's is False (the bias added once).
+        `b_hidden` (initializer etc. key `b`) to the hidden state's convolution (Sonnet 1's
+        default, True); False adds the bias once.
 
     Raises:
       ValueError: for a bad `conv_ndims`, `input_shape`, `kernel_shape`, `rate`,

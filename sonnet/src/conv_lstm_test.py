@@ -76,21 +76,25 @@ class ConvLSTMTest(tf.test.TestCase, parameterized.TestCase):
       return core(tf.constant(x), snt.LSTMState(tf.constant(h), tf.constant(c)))
 
     output, state = test_utils.evaluate_in_mode(mode, fn)
-    expected_h, expected_c = np_conv_lstm_step(x, h, c, w_input, w_hidden, b, rate)
+    # Both convolutions' biases (`b`, `b_hidden`) start at `b` (Sonnet 1's default).
+    expected_h, expected_c = np_conv_lstm_step(x, h, c, w_input, w_hidden, 2 * b, rate)
     self.assertAllClose(output, expected_h, atol=1e-5)
     self.assertAllClose(state.cell, expected_c, atol=1e-5)
 
-  def test_bias_added_once(self):
-    # Zero kernels: the gates are exactly the bias (Sonnet 1 added it twice).
-    core = snt.Conv2DLSTM((3, 3, C_IN), C, 3, forget_bias=0.0, initializers={
-        "w": tf.zeros_initializer(), "b": tf.constant_initializer(0.5)})
-    zeros = tf.zeros([B, 3, 3, C])
-    output, state = core(tf.ones([B, 3, 3, C_IN]), snt.LSTMState(zeros, zeros))
-    sigmoid = 1 / (1 + np.exp(-0.5))
-    expected_c = sigmoid * np.tanh(0.5)
-    self.assertAllClose(state.cell, np.full([B, 3, 3, C], expected_c), atol=1e-6)
-    self.assertAllClose(output, np.full([B, 3, 3, C], np.tanh(expected_c) * sigmoid),
-                        atol=1e-6)
+  def test_bias_added_twice_by_default_once_without_legacy_behaviour(self):
+    # Zero kernels: the gates are exactly the bias, added by both convolutions by default
+    # (Sonnet 1's legacy_bias_behaviour=True), once with legacy_bias_behaviour=False.
+    for legacy, gate in ((None, 1.0), (True, 1.0), (False, 0.5)):
+      kwargs = {} if legacy is None else {"legacy_bias_behaviour": legacy}
+      core = snt.Conv2DLSTM((3, 3, C_IN), C, 3, forget_bias=0.0, initializers={
+          "w": tf.zeros_initializer(), "b": tf.constant_initializer(0.5)}, **kwargs)
+      zeros = tf.zeros([B, 3, 3, C])
+      output, state = core(tf.ones([B, 3, 3, C_IN]), snt.LSTMState(zeros, zeros))
+      sigmoid = 1 / (1 + np.exp(-gate))
+      expected_c = sigmoid * np.tanh(gate)
+      self.assertAllClose(state.cell, np.full([B, 3, 3, C], expected_c), atol=1e-6)
+      self.assertAllClose(output, np.full([B, 3, 3, C], np.tanh(expected_c) * sigmoid),
+                          atol=1e-6)
 
   def test_unrolls_agree_and_variables(self):
     core = snt.Conv3DLSTM((2, 3, 3, C_IN), C, 2)
@@ -101,7 +105,7 @@ class ConvLSTMTest(tf.test.TestCase, parameterized.TestCase):
     self.assertEqual(dynamic.shape, [3, B, 2, 3, 3, C])
     self.assertEqual(core.state_size.cell, tf.TensorShape([2, 3, 3, C]))
     self.assertEqual(sorted(v.name.split("/")[-1] for v in core.variables),
-                     ["b:0", "w_hidden:0", "w_input:0"])
+                     ["b:0", "b_hidden:0", "w_hidden:0", "w_input:0"])
     with tf.GradientTape() as tape:
       loss = tf.reduce_sum(snt.dynamic_unroll(core, x, core.initial_state(B))[0])
     self.assertNotIn(None, tape.gradient(loss, core.trainable_variables))
