@@ -27,6 +27,8 @@ ERR_MAX_UNIQUE_STATS = "max_unique_stats must be >= 1, got {!r}."
 ERR_STATS_WITHOUT_BN = "max_unique_stats specified but batch norm disabled."
 ERR_DECAY = "decay_rate must be in [0, 1], got {!r}."
 ERR_EPS = "eps must be a positive number, got {!r}."
+ERR_IS_TRAINING = ("Boolean is_training flag must be explicitly specified when using batch "
+                   "normalization.")
 ERR_NO_V1_VARIABLE = ("'{cls}' object has no attribute '{name}' (the variable does not exist "
                       "before the first connection or in this configuration).")
 
@@ -46,10 +48,11 @@ class BatchNormLSTM(rnn_core.RNNCore):
   tanh(j)`; `h' = tanh(beta_c + gamma_c * BN(c')) * sigmoid(o)` (or `tanh(c')` without
   cell BN). Peepholes as in `snt.LSTM` (`w_o_diag` scales that cell output). Without h or x
   batch norm, one matrix `w_gates` multiplies `[x, h]` (as `snt.LSTM`).
-  `_build(inputs, prev_state, is_training=True, test_local_stats=True)`: in training the
-  batch statistics are used and the moving averages updated; otherwise the batch statistics
-  are used if `test_local_stats`, the moving averages if not. Use
-  `with_batch_norm_control(...)` to fix these flags for `snt.dynamic_unroll`.
+  `_build(inputs, prev_state, is_training, test_local_stats=True)` (`is_training` required
+  with batch norm, as in Sonnet 1): in training the batch statistics are used and the
+  moving averages updated; otherwise the batch statistics are used if `test_local_stats`,
+  the moving averages if not. Use `with_batch_norm_control(...)` to fix these flags for
+  `snt.dynamic_unroll`.
   """
 
   W_GATES = "w_gates"
@@ -239,7 +242,7 @@ class BatchNormLSTM(rnn_core.RNNCore):
         variance = tf.where(use_batch, variance, tf.gather(moving_variance, index))
     return (x - mean) * tf.math.rsqrt(variance + self._eps)
 
-  def _build(self, inputs: Any, prev_state: Any, is_training: Any = True,
+  def _build(self, inputs: Any, prev_state: Any, is_training: Any = None,
              test_local_stats: Any = True) -> tuple[tf.Tensor, tuple[tf.Tensor, ...]]:
     """Runs one step.
 
@@ -248,7 +251,7 @@ class BatchNormLSTM(rnn_core.RNNCore):
       prev_state: `LSTMState(hidden, cell)`, or `(hidden, cell, time_step)` with
         `max_unique_stats` > 1.
       is_training: Python bool or bool tensor: use batch statistics and update the moving
-        averages.
+        averages. Required (as in Sonnet 1) when any batch norm is used.
       test_local_stats: when not training, use the batch statistics (True) or the moving
         averages (False).
 
@@ -257,8 +260,11 @@ class BatchNormLSTM(rnn_core.RNNCore):
 
     Raises:
       snt.IncompatibleShapeError: bad input rank or size; bad state sizes.
-      ValueError: a state of the wrong structure.
+      ValueError: a state of the wrong structure; `is_training` not given with batch norm.
     """
+    if is_training is None and (self._use_batch_norm_h or self._use_batch_norm_x or
+                                self._use_batch_norm_c):
+      raise ValueError(ERR_IS_TRAINING)
     inputs = rnn_core.check_rank2_inputs(self.module_name, inputs, self._input_size)
     prev_state = self._check_prev_state(prev_state, inputs)
     hidden_size, dtype = self._hidden_size, inputs.dtype

@@ -97,7 +97,8 @@ class BatchNormLSTMTest(tf.test.TestCase, parameterized.TestCase):
           config.get("use_batch_norm_x", False), config.get("use_batch_norm_c", False))
       core = snt.BatchNormLSTM(H, initializers={k: initializers[k] for k in keys},
                                max_unique_stats=2, decay_rate=0.5, **config)
-      outputs, final = snt.dynamic_unroll(core, tf.constant(x), core.initial_state(B))
+      training = core.with_batch_norm_control(is_training=True)
+      outputs, final = snt.dynamic_unroll(training, tf.constant(x), core.initial_state(B))
       with tf.control_dependencies(tf.nest.flatten(outputs)):
         stats = {v.name.split("/")[-1][:-2]: tf.identity(v)
                  for v in core.non_trainable_variables}
@@ -152,7 +153,8 @@ class BatchNormLSTMTest(tf.test.TestCase, parameterized.TestCase):
     core = snt.BatchNormLSTM(H, use_batch_norm_x=True, use_batch_norm_c=True,
                              use_peepholes=True)
     with tf.GradientTape() as tape:
-      outputs, _ = snt.dynamic_unroll(core, tf.random.normal([3, B, IN]),
+      outputs, _ = snt.dynamic_unroll(core.with_batch_norm_control(is_training=True),
+                                      tf.random.normal([3, B, IN]),
                                       core.initial_state(B, trainable=True))
       loss = tf.reduce_sum(tf.square(outputs))
     grads = tape.gradient(loss, core.trainable_variables)
@@ -171,7 +173,8 @@ class BatchNormLSTMTest(tf.test.TestCase, parameterized.TestCase):
     rng = np.random.RandomState(4)
     x, h, c = rng.randn(B, IN), rng.randn(B, H), rng.randn(B, H)
     out, state = core(tf.constant(x, tf.float32),
-                      snt.LSTMState(tf.constant(h, tf.float32), tf.constant(c, tf.float32)))
+                      snt.LSTMState(tf.constant(h, tf.float32), tf.constant(c, tf.float32)),
+                      is_training=True)
     names = sorted(v.name.split("/")[-1][:-2] for v in core.trainable_variables)
     self.assertEqual(names, ["b_gates", "beta_c", "gamma_c", "w_f_diag", "w_gates", "w_i_diag",
                              "w_o_diag"])
@@ -192,7 +195,15 @@ class BatchNormLSTMTest(tf.test.TestCase, parameterized.TestCase):
       snt.BatchNormLSTM(H, initializers={"gamma_c": tf.ones_initializer()})
     core = snt.BatchNormLSTM(H, max_unique_stats=2)
     with self.assertRaisesRegex(ValueError, "tuple of length 3"):
-      core(tf.zeros([B, IN]), snt.LSTMState(tf.zeros([B, H]), tf.zeros([B, H])))
+      core(tf.zeros([B, IN]), snt.LSTMState(tf.zeros([B, H]), tf.zeros([B, H])),
+           is_training=True)
+    # As Sonnet 1: with batch norm, is_training must be given.
+    for flag in ("use_batch_norm_h", "use_batch_norm_x", "use_batch_norm_c"):
+      core = snt.BatchNormLSTM(H, **{"use_batch_norm_h": False, flag: True})
+      with self.assertRaisesRegex(ValueError, "is_training flag must be explicitly specified"):
+        core(tf.zeros([B, IN]), core.initial_state(B))
+    core = snt.BatchNormLSTM(H, use_batch_norm_h=False)  # No batch norm: not needed.
+    self.assertEqual(core(tf.zeros([B, IN]), core.initial_state(B))[0].shape, [B, H])
 
 
 if __name__ == "__main__":
