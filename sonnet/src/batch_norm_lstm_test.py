@@ -2,6 +2,8 @@
 # Licensed under the Apache License, Version 2.0.
 """Tests for BatchNormLSTM against a numpy reference with per-step statistics."""
 
+from typing import Any
+
 from absl.testing import parameterized
 import numpy as np
 import tensorflow as tf
@@ -199,7 +201,8 @@ class BatchNormLSTMTest(tf.test.TestCase, parameterized.TestCase):
            is_training=True)
     # As Sonnet 1: with batch norm, is_training must be given.
     for flag in ("use_batch_norm_h", "use_batch_norm_x", "use_batch_norm_c"):
-      core = snt.BatchNormLSTM(H, **{"use_batch_norm_h": False, flag: True})
+      flags: dict[str, Any] = {"use_batch_norm_h": False, flag: True}
+      core = snt.BatchNormLSTM(H, **flags)
       with self.assertRaisesRegex(ValueError, "is_training flag must be explicitly specified"):
         core(tf.zeros([B, IN]), core.initial_state(B))
     core = snt.BatchNormLSTM(H, use_batch_norm_h=False)  # No batch norm: not needed.

@@ -4,6 +4,7 @@
 
 from collections.abc import Callable
 import itertools
+from typing import Any
 
 from absl.testing import parameterized
 import numpy as np
@@ -85,7 +86,7 @@ class ConvLSTMTest(tf.test.TestCase, parameterized.TestCase):
     # Zero kernels: the gates are exactly the bias, added by both convolutions by default
     # (Sonnet 1's legacy_bias_behaviour=True), once with legacy_bias_behaviour=False.
     for legacy, gate in ((None, 1.0), (True, 1.0), (False, 0.5)):
-      kwargs = {} if legacy is None else {"legacy_bias_behaviour": legacy}
+      kwargs: dict[str, Any] = {} if legacy is None else {"legacy_bias_behaviour": legacy}
       core = snt.Conv2DLSTM((3, 3, C_IN), C, 3, forget_bias=0.0, initializers={
           "w": tf.zeros_initializer(), "b": tf.constant_initializer(0.5)}, **kwargs)
       zeros = tf.zeros([B, 3, 3, C])
