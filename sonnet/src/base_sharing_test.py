@@ -203,6 +203,18 @@ class VariablesTest(parameterized.TestCase, tf.test.TestCase):
       return snt.get_regularization_loss(module)
     self.assertAllClose(test_utils.evaluate_in_mode(mode, fn), 0.5 * 6 + 10.0 * 2)
 
+  def test_eager_regularization_loss_reaches_default_graph_collection(self):
+    # As tf.compat.v1.get_variable (and Sonnet 1) eagerly: the loss's value at creation.
+    key = tf.compat.v1.GraphKeys.REGULARIZATION_LOSSES
+    collected = tf.compat.v1.get_collection_ref(key)
+    before = len(collected)
+    module = snt.Linear(2, regularizers={"w": lambda w: tf.reduce_sum(tf.abs(w))},
+                        initializers={"w": snt.initializers.constant(-0.5)})
+    module(tf.ones([1, 3]))
+    self.assertLen(collected, before + 1)
+    self.assertAllClose(collected[-1], 0.5 * 6)
+    del collected[before:]
+
   def test_regularization_loss_without_regularizers_is_zero(self):
     module = snt.Linear(2)
     module(tf.ones([1, 3]))

@@ -29,6 +29,14 @@ ERR_SKIP_OUTPUT_SIZES = (
     "With skip connections, all core outputs must agree beyond the first dimension to be "
     "concatenated; core {index} has output_size {actual}, core 0 has {expected}.")
 ERR_NO_OUTPUT_SIZE = "None of the 'cores' have output_size information."
+WARN_INFERRED_OUTPUT_SIZE = (
+    "Final core does not contain .output_size, but the DeepRNN has been connected into the "
+    "graph, so inferred output size as %s")
+WARN_GUESSED_OUTPUT_SIZE = (
+    "Trying to infer output_size of DeepRNN, but the final core %s does not have the "
+    ".output_size field. The guessed output_size is %s but this may not be correct. If you "
+    "see shape errors following this warning, you must change the cores used in the DeepRNN "
+    "so that the final core used has a correct .output_size property.")
 ERR_NUM_INITIALIZERS = (
     "The number of {kind} and recurrent cores should be the same: got {got} {kind} for "
     "{expected} recurrent cores.")
@@ -74,11 +82,11 @@ def as_shape(size: Any) -> tf.TensorShape:
 
 
 def concat_sizes(sizes: Sequence[Any]) -> Any:
-  """The sizes of nests concatenated leaf by leaf on their first (feature) axis."""
+  """The sizes of nests concatenated leaf by leaf on their last axis (as `concat_last`)."""
   def concat(*leaves):
     shapes = [as_shape(s) for s in leaves]
-    first = sum(int(s[0]) for s in shapes)
-    return tf.TensorShape([first]).concatenate(shapes[0][1:])
+    last = sum(int(s[-1]) for s in shapes)
+    return shapes[0][:-1].concatenate([last])
   return tf.nest.map_structure(concat, *sizes)
 
 
@@ -197,23 +205,28 @@ class VanillaRNN(rnn_core.RNNCore):
 
   @property
   def in_to_hidden_variables(self) -> tuple[tf.Variable, ...]:
-    """The variables of `in_to_hidden_linear`.
+    """The variables of `in_to_hidden_linear`, `(w, b)` (Sonnet 1's order).
 
     Raises:
       snt.NotConnectedError: before the first connection.
     """
     self._ensure_is_connected()
-    return self._in_to_hidden_linear.variables
+    return _weights_then_bias(self._in_to_hidden_linear)
 
   @property
   def hidden_to_hidden_variables(self) -> tuple[tf.Variable, ...]:
-    """The variables of `hidden_to_hidden_linear`.
+    """The variables of `hidden_to_hidden_linear`, `(w, b)` (Sonnet 1's order).
 
     Raises:
       snt.NotConnectedError: before the first connection.
     """
     self._ensure_is_connected()
-    return self._hidden_to_hidden_linear.variables
+    return _weights_then_bias(self._hidden_to_hidden_linear)
+
+
+def _weights_then_bias(linear: Any) -> tuple[tf.Variable, ...]:
+  """A Linear's variables in creation order, `w` first (as Sonnet 1's `get_variables`)."""
+  return tuple(sorted(linear.variables, key=lambda v: not v.name.endswith("/w:0")))
 
 
 class DeepRNN(rnn_core.RNNCore):
@@ -322,6 +335,8 @@ class DeepRNN(rnn_core.RNNCore):
       output = tf.nest.map_structure(concat_last, *outputs)
     else:
       output = outputs[-1]
+    # For `output_size` when the final core has none (as Sonnet 1).
+    self._last_output_size = tf.nest.map_structure(lambda t: t.shape[1:], output)
     return output, tuple(next_states)
 
   def _prepare_unroll(self, input_sequence: Any):
@@ -347,8 +362,18 @@ class DeepRNN(rnn_core.RNNCore):
     """Nest of `tf.TensorShape`: the output's sizes, without the batch dimension."""
     if self._skip_connections and self._concat_final_output_if_skip:
       return concat_sizes([core.output_size for core in self._cores])
+    final_core = self._cores[-1]
+    if hasattr(final_core, "output_size"):
+      return tf.nest.map_structure(as_shape, final_core.output_size)
+    # As Sonnet 1: the size seen in a connection, else a guess from an earlier core, each
+    # with a warning.
+    last_output_size = getattr(self, "_last_output_size", None)
+    if last_output_size is not None:
+      tf.compat.v1.logging.warning(WARN_INFERRED_OUTPUT_SIZE, last_output_size)
+      return last_output_size
     for core in reversed(self._cores):
       if hasattr(core, "output_size"):
+        tf.compat.v1.logging.warning(WARN_GUESSED_OUTPUT_SIZE, final_core, core.output_size)
         return tf.nest.map_structure(as_shape, core.output_size)
     raise ValueError(ERR_NO_OUTPUT_SIZE)
 

@@ -2,6 +2,8 @@
 # Licensed under the Apache License, Version 2.0.
 """Tests for VanillaRNN, DeepRNN and ModelRNN."""
 
+from unittest import mock
+
 from absl.testing import parameterized
 import numpy as np
 import tensorflow as tf
@@ -65,7 +67,11 @@ class VanillaRNNTest(tf.test.TestCase, parameterized.TestCase):
     names = sorted(v.name for v in rnn.variables)
     self.assertEqual(names, [rnn.scope_name + "/" + n + ":0" for n in (
         "hidden_to_hidden/b", "hidden_to_hidden/w", "in_to_hidden/b", "in_to_hidden/w")])
-    self.assertLen(rnn.in_to_hidden_variables, 2)
+    # Sonnet 1's order: (w, b).
+    self.assertEqual([v.name for v in rnn.in_to_hidden_variables],
+                     [rnn.scope_name + "/in_to_hidden/" + n + ":0" for n in ("w", "b")])
+    self.assertEqual([v.name for v in rnn.hidden_to_hidden_variables],
+                     [rnn.scope_name + "/hidden_to_hidden/" + n + ":0" for n in ("w", "b")])
 
   def test_bad_input(self):
     rnn = snt.VanillaRNN(H)
@@ -158,6 +164,29 @@ class DeepRNNTest(tf.test.TestCase, parameterized.TestCase):
     with self.assertRaisesRegex(snt.IncompatibleShapeError, r"prev_state\[0\].cell"):
       deep(tf.zeros([B, IN]), (snt.LSTMState(tf.zeros([B, 3]), tf.zeros([B, 4])),
                                tf.zeros([B, 2])))
+
+
+class DeepRNNOutputSizeTest(tf.test.TestCase):
+
+  def test_final_core_without_output_size_warns(self):
+    rnn = snt.DeepRNN([snt.LSTM(H), snt.Linear(7), tf.nn.relu], skip_connections=False)
+    with mock.patch.object(tf.compat.v1.logging, "warning") as warning:
+      self.assertEqual(rnn.output_size, tf.TensorShape([7]))  # Guessed from the Linear.
+    self.assertIn("final core %s does not have the .output_size field", warning.call_args[0][0])
+    self.assertEqual(warning.call_args[0][2], 7)
+    rnn(tf.zeros([B, IN]), rnn.initial_state(B))
+    with mock.patch.object(tf.compat.v1.logging, "warning") as warning:
+      self.assertEqual(rnn.output_size, tf.TensorShape([7]))  # Seen in the connection.
+    self.assertIn("so inferred output size as %s", warning.call_args[0][0])
+
+  def test_skip_connections_concatenate_multi_dimensional_sizes_on_last_axis(self):
+    cores = [snt.Conv2DLSTM((5, 5, 2), 3, 1), snt.Conv2DLSTM((5, 5, 2), 3, 1)]
+    rnn = snt.DeepRNN(cores)
+    self.assertEqual(rnn.output_size, tf.TensorShape([5, 5, 6]))
+    # The second core's input has 2 + 3 channels, not its input_shape's 2 (as Sonnet 1).
+    output, _ = rnn(tf.zeros([B, 5, 5, 2]), rnn.initial_state(B))
+    self.assertEqual(output.shape, [B, 5, 5, 6])
+    self.assertEqual(cores[1]._w_input.shape, [1, 1, 5, 12])
 
 
 class WrapperCoresTest(tf.test.TestCase):

@@ -27,11 +27,13 @@ ERR_MAX_UNIQUE_STATS = "max_unique_stats must be >= 1, got {!r}."
 ERR_STATS_WITHOUT_BN = "max_unique_stats specified but batch norm disabled."
 ERR_DECAY = "decay_rate must be in [0, 1], got {!r}."
 ERR_EPS = "eps must be a positive number, got {!r}."
+ERR_IS_TRAINING = ("Boolean is_training flag must be explicitly specified when using batch "
+                   "normalization.")
 ERR_NO_V1_VARIABLE = ("'{cls}' object has no attribute '{name}' (the variable does not exist "
                       "before the first connection or in this configuration).")
 
 # Sonnet 1's attribute names of the variables whose names changed (others: "_" + name).
-_SONNET1_NAMES = {"w_gates_x": "_w_x", "w_gates_h": "_w_h", "b_gates": "_b"}
+_SONNET1_NAMES = {"w_gates_x": "_w_x", "w_gates_h": "_w_h", "w_gates": "_w_xh", "b_gates": "_b"}
 
 
 class _Sonnet1Variables:
@@ -44,10 +46,12 @@ class BatchNormLSTM(rnn_core.RNNCore):
   `gates = gamma_h * BN(h w_gates_h) + gamma_x * BN(x w_gates_x) + b_gates` (without the
   BN of a term, the term is used as is); `c' = sigmoid(f + forget_bias) * c + sigmoid(i) *
   tanh(j)`; `h' = tanh(beta_c + gamma_c * BN(c')) * sigmoid(o)` (or `tanh(c')` without
-  cell BN). Peepholes as in `snt.LSTM`. `_build(inputs, prev_state, is_training=True,
-  test_local_stats=True)`: in training the batch statistics are used and the moving
-  averages updated; otherwise the batch statistics are used if `test_local_stats`, the
-  moving averages if not. Use `with_batch_norm_control(...)` to fix these flags for
+  cell BN). Peepholes as in `snt.LSTM` (`w_o_diag` scales that cell output). Without h or x
+  batch norm, one matrix `w_gates` multiplies `[x, h]` (as `snt.LSTM`).
+  `_build(inputs, prev_state, is_training, test_local_stats=True)` (`is_training` required
+  with batch norm, as in Sonnet 1): in training the batch statistics are used and the
+  moving averages updated; otherwise the batch statistics are used if `test_local_stats`,
+  the moving averages if not. Use `with_batch_norm_control(...)` to fix these flags for
   `snt.dynamic_unroll`.
   """
 
@@ -238,7 +242,7 @@ class BatchNormLSTM(rnn_core.RNNCore):
         variance = tf.where(use_batch, variance, tf.gather(moving_variance, index))
     return (x - mean) * tf.math.rsqrt(variance + self._eps)
 
-  def _build(self, inputs: Any, prev_state: Any, is_training: Any = True,
+  def _build(self, inputs: Any, prev_state: Any, is_training: Any = None,
              test_local_stats: Any = True) -> tuple[tf.Tensor, tuple[tf.Tensor, ...]]:
     """Runs one step.
 
@@ -247,7 +251,7 @@ class BatchNormLSTM(rnn_core.RNNCore):
       prev_state: `LSTMState(hidden, cell)`, or `(hidden, cell, time_step)` with
         `max_unique_stats` > 1.
       is_training: Python bool or bool tensor: use batch statistics and update the moving
-        averages.
+        averages. Required (as in Sonnet 1) when any batch norm is used.
       test_local_stats: when not training, use the batch statistics (True) or the moving
         averages (False).
 
@@ -256,8 +260,11 @@ class BatchNormLSTM(rnn_core.RNNCore):
 
     Raises:
       snt.IncompatibleShapeError: bad input rank or size; bad state sizes.
-      ValueError: a state of the wrong structure.
+      ValueError: a state of the wrong structure; `is_training` not given with batch norm.
     """
+    if is_training is None and (self._use_batch_norm_h or self._use_batch_norm_x or
+                                self._use_batch_norm_c):
+      raise ValueError(ERR_IS_TRAINING)
     inputs = rnn_core.check_rank2_inputs(self.module_name, inputs, self._input_size)
     prev_state = self._check_prev_state(prev_state, inputs)
     hidden_size, dtype = self._hidden_size, inputs.dtype
@@ -274,25 +281,34 @@ class BatchNormLSTM(rnn_core.RNNCore):
       cell = tf.clip_by_value(cell, -self._cell_clip_value, self._cell_clip_value)
     default_w = initializers_lib.truncated_normal(
         stddev=variables.fan_in_stddev(input_size + hidden_size))
-    w_x = self._var("w_gates_x", self.W_GATES, [input_size, 4 * hidden_size], dtype,
-                    default_w)
-    w_h = self._var("w_gates_h", self.W_GATES, [hidden_size, 4 * hidden_size], dtype,
-                    default_w)
+    split = self._use_batch_norm_h or self._use_batch_norm_x
+    if split:
+      w_x = self._var("w_gates_x", self.W_GATES, [input_size, 4 * hidden_size], dtype,
+                      default_w)
+      w_h = self._var("w_gates_h", self.W_GATES, [hidden_size, 4 * hidden_size], dtype,
+                      default_w)
+    else:
+      # As Sonnet 1: one matrix for [x, h] when neither product is normalised.
+      w_xh = self._var(self.W_GATES, self.W_GATES, [input_size + hidden_size, 4 * hidden_size],
+                       dtype, default_w)
     b = self._var(self.B_GATES, self.B_GATES, [4 * hidden_size], dtype,
                   initializers_lib.zeros)
     gamma_default = initializers_lib.constant(0.1)
     flags = (is_training, test_local_stats, [hidden, cell])
-    gates_h = tf.matmul(hidden, w_h)
-    if self._use_batch_norm_h:
-      gamma_h = self._var(self.GAMMA_H, self.GAMMA_H, [4 * hidden_size], dtype,
-                          gamma_default)
-      gates_h = gamma_h * self._batch_norm(gates_h, "h", index, *flags)
-    gates_x = tf.matmul(inputs, w_x)
-    if self._use_batch_norm_x:
-      gamma_x = self._var(self.GAMMA_X, self.GAMMA_X, [4 * hidden_size], dtype,
-                          gamma_default)
-      gates_x = gamma_x * self._batch_norm(gates_x, "x", index, *flags)
-    gates = gates_h + gates_x + b
+    if split:
+      gates_h = tf.matmul(hidden, w_h)
+      if self._use_batch_norm_h:
+        gamma_h = self._var(self.GAMMA_H, self.GAMMA_H, [4 * hidden_size], dtype,
+                            gamma_default)
+        gates_h = gamma_h * self._batch_norm(gates_h, "h", index, *flags)
+      gates_x = tf.matmul(inputs, w_x)
+      if self._use_batch_norm_x:
+        gamma_x = self._var(self.GAMMA_X, self.GAMMA_X, [4 * hidden_size], dtype,
+                            gamma_default)
+        gates_x = gamma_x * self._batch_norm(gates_x, "x", index, *flags)
+      gates = gates_h + gates_x + b
+    else:
+      gates = tf.matmul(tf.concat([inputs, hidden], axis=1), w_xh) + b
     i, j, f, o = tf.split(gates, 4, axis=1)
     if self._use_peepholes:
       peephole_init = initializers_lib.truncated_normal(
@@ -310,7 +326,7 @@ class BatchNormLSTM(rnn_core.RNNCore):
                          initializers_lib.zeros)
       cell_output = beta_c + gamma_c * self._batch_norm(next_cell, "c", index, *flags)
     if self._use_peepholes:
-      o += w_o * next_cell
+      cell_output += w_o * cell_output  # Sonnet 1's output peephole (see `snt.LSTM`).
     next_hidden = tf.tanh(cell_output) * tf.sigmoid(o)
     self._input_size = input_size
     if time_step is None:
@@ -410,9 +426,13 @@ class BatchNormLSTM(rnn_core.RNNCore):
     return self._v1_alias("_w_h")
 
   @property
-  def _w_xh(self) -> tf.Tensor:
-    """`[w_gates_x; w_gates_h]`, `[input_size + H, 4H]` (Sonnet 1's `_w_xh`)."""
-    return tf.concat([self._v1_alias("_w_x"), self._v1_alias("_w_h")], axis=0)
+  def _w_xh(self) -> Any:
+    """`w_gates`, `[input_size + H, 4H]` (Sonnet 1's `_w_xh`) without h/x batch norm;
+    with it, the concatenation `[w_gates_x; w_gates_h]`."""
+    try:
+      return self._v1_alias("_w_xh")
+    except AttributeError:
+      return tf.concat([self._v1_alias("_w_x"), self._v1_alias("_w_h")], axis=0)
 
   @property
   def _b(self) -> tf.Variable:

@@ -2,6 +2,8 @@
 # Licensed under the Apache License, Version 2.0.
 """Tests for BatchNormLSTM against a numpy reference with per-step statistics."""
 
+from typing import Any
+
 from absl.testing import parameterized
 import numpy as np
 import tensorflow as tf
@@ -52,8 +54,8 @@ class NumpyBatchNormLSTM:
     cell_out = c2
     if self.bn_c:
       cell_out = v["beta_c"] + v["gamma_c"] * self.bn(c2, "c", t, training, local)
-    if self.peepholes:
-      o = o + v["w_o_diag"] * c2
+    if self.peepholes:  # Sonnet 1's output peephole: on the cell output.
+      cell_out = cell_out + v["w_o_diag"] * cell_out
     return np.tanh(cell_out) * _sigmoid(o), c2
 
 
@@ -97,7 +99,8 @@ class BatchNormLSTMTest(tf.test.TestCase, parameterized.TestCase):
           config.get("use_batch_norm_x", False), config.get("use_batch_norm_c", False))
       core = snt.BatchNormLSTM(H, initializers={k: initializers[k] for k in keys},
                                max_unique_stats=2, decay_rate=0.5, **config)
-      outputs, final = snt.dynamic_unroll(core, tf.constant(x), core.initial_state(B))
+      training = core.with_batch_norm_control(is_training=True)
+      outputs, final = snt.dynamic_unroll(training, tf.constant(x), core.initial_state(B))
       with tf.control_dependencies(tf.nest.flatten(outputs)):
         stats = {v.name.split("/")[-1][:-2]: tf.identity(v)
                  for v in core.non_trainable_variables}
@@ -152,13 +155,38 @@ class BatchNormLSTMTest(tf.test.TestCase, parameterized.TestCase):
     core = snt.BatchNormLSTM(H, use_batch_norm_x=True, use_batch_norm_c=True,
                              use_peepholes=True)
     with tf.GradientTape() as tape:
-      outputs, _ = snt.dynamic_unroll(core, tf.random.normal([3, B, IN]),
+      outputs, _ = snt.dynamic_unroll(core.with_batch_norm_control(is_training=True),
+                                      tf.random.normal([3, B, IN]),
                                       core.initial_state(B, trainable=True))
       loss = tf.reduce_sum(tf.square(outputs))
     grads = tape.gradient(loss, core.trainable_variables)
     self.assertLen(grads, 12)
     for variable, grad in zip(core.trainable_variables, grads):
       self.assertIsNotNone(grad, variable.name)
+
+  def test_cell_only_batch_norm_has_one_gate_matrix(self):
+    # Without h or x batch norm, Sonnet 1's single `w_gates` multiplies [x, h].
+    initializers, values = _initializers(3)
+    w_xh = np.concatenate([values["w_gates_x"], values["w_gates_h"]])
+    initializers["w_gates"] = lambda shape, dtype=tf.float32, **u: tf.constant(w_xh, dtype)
+    del initializers["gamma_h"], initializers["gamma_x"]
+    core = snt.BatchNormLSTM(H, use_batch_norm_h=False, use_batch_norm_c=True,
+                             use_peepholes=True, initializers=initializers)
+    rng = np.random.RandomState(4)
+    x, h, c = rng.randn(B, IN), rng.randn(B, H), rng.randn(B, H)
+    out, state = core(tf.constant(x, tf.float32),
+                      snt.LSTMState(tf.constant(h, tf.float32), tf.constant(c, tf.float32)),
+                      is_training=True)
+    names = sorted(v.name.split("/")[-1][:-2] for v in core.trainable_variables)
+    self.assertEqual(names, ["b_gates", "beta_c", "gamma_c", "w_f_diag", "w_gates", "w_i_diag",
+                             "w_o_diag"])
+    self.assertIs(core._w_xh, core.trainable_variables[names.index("w_gates")])
+    self.assertAllEqual(core._w_xh.shape, [IN + H, 4 * H])
+    reference = NumpyBatchNormLSTM(values, bn_h=False, bn_x=False, bn_c=True, peepholes=True,
+                                   max_stats=1, decay=0.999)
+    expected_out, expected_cell = reference.step(x, h, c, 0)
+    self.assertAllClose(out, expected_out, atol=1e-5)
+    self.assertAllClose(state.cell, expected_cell, atol=1e-5)
 
   def test_errors(self):
     with self.assertRaisesRegex(ValueError, "max_unique_stats must be >= 1"):
@@ -169,7 +197,16 @@ class BatchNormLSTMTest(tf.test.TestCase, parameterized.TestCase):
       snt.BatchNormLSTM(H, initializers={"gamma_c": tf.ones_initializer()})
     core = snt.BatchNormLSTM(H, max_unique_stats=2)
     with self.assertRaisesRegex(ValueError, "tuple of length 3"):
-      core(tf.zeros([B, IN]), snt.LSTMState(tf.zeros([B, H]), tf.zeros([B, H])))
+      core(tf.zeros([B, IN]), snt.LSTMState(tf.zeros([B, H]), tf.zeros([B, H])),
+           is_training=True)
+    # As Sonnet 1: with batch norm, is_training must be given.
+    for flag in ("use_batch_norm_h", "use_batch_norm_x", "use_batch_norm_c"):
+      flags: dict[str, Any] = {"use_batch_norm_h": False, flag: True}
+      core = snt.BatchNormLSTM(H, **flags)
+      with self.assertRaisesRegex(ValueError, "is_training flag must be explicitly specified"):
+        core(tf.zeros([B, IN]), core.initial_state(B))
+    core = snt.BatchNormLSTM(H, use_batch_norm_h=False)  # No batch norm: not needed.
+    self.assertEqual(core(tf.zeros([B, IN]), core.initial_state(B))[0].shape, [B, H])
 
 
 if __name__ == "__main__":

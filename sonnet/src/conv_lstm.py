@@ -78,7 +78,8 @@ class ConvLSTM(rnn_core.RNNCore):
 
     Args:
       conv_ndims: 1, 2 or 3 spatial dimensions.
-      input_shape: the inputs' shape without the batch: spatial dims + channels.
+      input_shape: the inputs' shape without the batch: spatial dims + channels (as in Sonnet
+        1, only the spatial dims are checked; the input channels are those of the inputs).
       output_channels: C, channels of the hidden and cell states.
       kernel_shape: int or sequence of `conv_ndims` ints.
       stride: must be 1 (kept for Sonnet 1's signature).
@@ -161,8 +162,9 @@ class ConvLSTM(rnn_core.RNNCore):
         dtype=dtype, initializer=self._initializers.get("w", default),
         regularizer=self._regularizers.get("w"), partitioner=self._partitioners.get("w"))
 
-  def _create_variables(self, dtype: tf.DType) -> None:
-    self._w_input = self._kernel("w_input", self._input_shape[-1], dtype)
+  def _create_variables(self, dtype: tf.DType, in_channels: int) -> None:
+    # As Sonnet 1's input convolution: the input's channels need not be input_shape's.
+    self._w_input = self._kernel("w_input", in_channels, dtype)
     self._w_hidden = self._kernel("w_hidden", self._output_channels, dtype)
     if self._use_bias:
       self._b = variables.get_variable(
@@ -191,9 +193,10 @@ class ConvLSTM(rnn_core.RNNCore):
   def _check_inputs(self, inputs: Any, extra_leading: int = 1) -> tf.Tensor:
     inputs = tf.convert_to_tensor(inputs)
     expected = list(self._input_shape)
+    spatial = expected[:-1] + [None]  # Any number of channels (as Sonnet 1).
     shape = inputs.shape
     if (shape.rank != len(expected) + extra_leading or
-        not tf.TensorShape(expected).is_compatible_with(shape[extra_leading:])):
+        not tf.TensorShape(spatial).is_compatible_with(shape[extra_leading:])):
       raise errors.IncompatibleShapeError(ERR_INPUTS_SHAPE.format(
           module=self.module_name, expected=expected,
           actual=shape[extra_leading - 1:] if shape.rank else shape))
@@ -223,7 +226,7 @@ class ConvLSTM(rnn_core.RNNCore):
     else:
       inputs = self._check_inputs(inputs)
       prev_state = self._check_prev_state(prev_state, inputs)
-      self._create_variables(inputs.dtype)
+      self._create_variables(inputs.dtype, inputs.shape[-1])
       gates_x = self._conv_inputs(inputs)
     hidden, cell = prev_state
     gates_h = self._conv(hidden, self._w_hidden)
@@ -244,9 +247,9 @@ class ConvLSTM(rnn_core.RNNCore):
     sequence = self._check_inputs(input_sequence, extra_leading=2)
     with self._enter_variable_scope():
       with tf.name_scope(self.module_name + "_input_convolution"):
-        self._create_variables(sequence.dtype)
+        self._create_variables(sequence.dtype, sequence.shape[-1])
         leading = tf.shape(sequence)[:2]
-        merged = tf.reshape(sequence, tf.concat([[-1], self._input_shape], 0))
+        merged = tf.reshape(sequence, tf.concat([[-1], tf.shape(sequence)[2:]], 0))
         gates_x = self._conv_inputs(merged)
         gates_x = tf.reshape(gates_x, tf.concat([leading, tf.shape(gates_x)[1:]], 0))
         gates_x.set_shape(sequence.shape[:2].concatenate(

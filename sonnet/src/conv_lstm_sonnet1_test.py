@@ -137,7 +137,7 @@ class LSTMPrivateAliasesTest(tf.test.TestCase):
                              use_batch_norm_x=True, use_batch_norm_c=True)
     with self.assertRaisesRegex(AttributeError, "_gamma_h"):
       _ = core._gamma_h
-    core(tf.ones([2, 4]), core.initial_state(2))
+    core(tf.ones([2, 4]), core.initial_state(2), is_training=True)
     by_name = {v.name.split("/")[-1][:-2]: v for v in core.variables}
     for alias, name in [("_w_x", "w_gates_x"), ("_w_h", "w_gates_h"), ("_b", "b_gates"),
                         ("_gamma_h", "gamma_h"), ("_gamma_x", "gamma_x"),
@@ -154,7 +154,7 @@ class LSTMPrivateAliasesTest(tf.test.TestCase):
 
   def test_batch_norm_lstm_absent_alias(self):
     core = snt.BatchNormLSTM(hidden_size=3, use_batch_norm_h=True)
-    core(tf.ones([2, 4]), core.initial_state(2))
+    core(tf.ones([2, 4]), core.initial_state(2), is_training=True)
     self.assertFalse(hasattr(core, "_beta_c"))
     self.assertFalse(hasattr(core, "_w_f_diag"))
 

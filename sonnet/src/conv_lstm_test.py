@@ -4,6 +4,7 @@
 
 from collections.abc import Callable
 import itertools
+from typing import Any
 
 from absl.testing import parameterized
 import numpy as np
@@ -76,26 +77,25 @@ class ConvLSTMTest(tf.test.TestCase, parameterized.TestCase):
       return core(tf.constant(x), snt.LSTMState(tf.constant(h), tf.constant(c)))
 
     output, state = test_utils.evaluate_in_mode(mode, fn)
-    # Sonnet 1's default (legacy_bias_behaviour=True): `b` and `b_hidden`, both from the
-    # "b" initializer.
-    expected_h, expected_c = np_conv_lstm_step(x, h, c, w_input, w_hidden, b + b, rate)
+    # Both convolutions' biases (`b`, `b_hidden`) start at `b` (Sonnet 1's default).
+    expected_h, expected_c = np_conv_lstm_step(x, h, c, w_input, w_hidden, 2 * b, rate)
     self.assertAllClose(output, expected_h, atol=1e-5)
     self.assertAllClose(state.cell, expected_c, atol=1e-5)
 
-  @parameterized.parameters((False, 0.5), (True, 1.0))
-  def test_bias_added_once_or_twice(self, legacy_bias_behaviour, gate):
-    # Zero kernels: the gates are exactly the bias, added once without
-    # legacy_bias_behaviour and twice (`b` and `b_hidden`) with it (Sonnet 1's default).
-    core = snt.Conv2DLSTM((3, 3, C_IN), C, 3, forget_bias=0.0, initializers={
-        "w": tf.zeros_initializer(), "b": tf.constant_initializer(0.5)},
-                          legacy_bias_behaviour=legacy_bias_behaviour)
-    zeros = tf.zeros([B, 3, 3, C])
-    output, state = core(tf.ones([B, 3, 3, C_IN]), snt.LSTMState(zeros, zeros))
-    sigmoid = 1 / (1 + np.exp(-gate))
-    expected_c = sigmoid * np.tanh(gate)
-    self.assertAllClose(state.cell, np.full([B, 3, 3, C], expected_c), atol=1e-6)
-    self.assertAllClose(output, np.full([B, 3, 3, C], np.tanh(expected_c) * sigmoid),
-                        atol=1e-6)
+  def test_bias_added_twice_by_default_once_without_legacy_behaviour(self):
+    # Zero kernels: the gates are exactly the bias, added by both convolutions by default
+    # (Sonnet 1's legacy_bias_behaviour=True), once with legacy_bias_behaviour=False.
+    for legacy, gate in ((None, 1.0), (True, 1.0), (False, 0.5)):
+      kwargs: dict[str, Any] = {} if legacy is None else {"legacy_bias_behaviour": legacy}
+      core = snt.Conv2DLSTM((3, 3, C_IN), C, 3, forget_bias=0.0, initializers={
+          "w": tf.zeros_initializer(), "b": tf.constant_initializer(0.5)}, **kwargs)
+      zeros = tf.zeros([B, 3, 3, C])
+      output, state = core(tf.ones([B, 3, 3, C_IN]), snt.LSTMState(zeros, zeros))
+      sigmoid = 1 / (1 + np.exp(-gate))
+      expected_c = sigmoid * np.tanh(gate)
+      self.assertAllClose(state.cell, np.full([B, 3, 3, C], expected_c), atol=1e-6)
+      self.assertAllClose(output, np.full([B, 3, 3, C], np.tanh(expected_c) * sigmoid),
+                          atol=1e-6)
 
   def test_legacy_bias_behaviour_default(self):
     self.assertTrue(snt.Conv1DLSTM((4, C_IN), C, 3).legacy_bias_behaviour)

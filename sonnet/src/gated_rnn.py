@@ -41,10 +41,10 @@ class LSTM(rnn_core.RNNCore):
   `gates = [x, h] @ w_gates (+ b_gates)`, split into `i, j, f, o`;
   `c' = sigmoid(f + forget_bias) * c + sigmoid(i) * tanh(j)`;
   `h' = tanh(c') * sigmoid(o)`. With peepholes, `f += w_f_diag * c`, `i += w_i_diag * c`
-  and `o += w_o_diag * c'` (Gers & Schmidhuber; Sonnet 1 instead added `w_o_diag * c'` to
-  the cell output, a quirk fixed here). With layer norm, the gate pre-activations are
-  normalised (`gamma`, `beta` of size 4H) before the bias. With `projection_size` P,
-  `h' = h' @ w_h_projection`, so hidden state and output have size P.
+  and, as in Sonnet 1, `w_o_diag * c'` is added to the cell output: `h' = tanh(c' + w_o_diag
+  * c') * sigmoid(o)` (not Gers & Schmidhuber's `o += w_o_diag * c'`). With layer norm,
+  the gate pre-activations are normalised (`gamma`, `beta` of size 4H) before the bias.
+  With `projection_size` P, `h' = h' @ w_h_projection`, so hidden state and output have size P.
 
   In `snt.dynamic_unroll` the plain LSTM (no peepholes, layer norm, projection or clipping)
   runs a fused kernel with a hand-written gradient (`fused_lstm.py`); the other
@@ -215,9 +215,11 @@ class LSTM(rnn_core.RNNCore):
       f += self._forget_bias
     forget_gate = tf.sigmoid(f)
     next_cell = forget_gate * cell + tf.sigmoid(i) * tf.tanh(j)
+    cell_output = next_cell
     if self._use_peepholes:
-      o += self._w_o_diag * next_cell
-    next_hidden = tf.tanh(next_cell) * tf.sigmoid(o)
+      # Sonnet 1's output peephole: on the cell output, not on `o`.
+      cell_output += self._w_o_diag * cell_output
+    next_hidden = tf.tanh(cell_output) * tf.sigmoid(o)
     if self._projection_size is not None:
       next_hidden = tf.matmul(next_hidden, self._w_h_projection)
     if not isinstance(inputs, unroll.ProjectedInputs):

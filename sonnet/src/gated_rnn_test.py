@@ -47,9 +47,10 @@ def numpy_lstm_step(x, h, c, v, forget_bias=1.0, peepholes=False, layer_norm=Fal
     f = f + v["w_f_diag"] * c
     i = i + v["w_i_diag"] * c
   c2 = _sigmoid(f + forget_bias) * c + _sigmoid(i) * np.tanh(j)
-  if peepholes:
-    o = o + v["w_o_diag"] * c2
-  h2 = np.tanh(c2) * _sigmoid(o)
+  out = c2
+  if peepholes:  # Sonnet 1's output peephole: on the cell output.
+    out = c2 + v["w_o_diag"] * c2
+  h2 = np.tanh(out) * _sigmoid(o)
   if projection:
     h2 = h2 @ v["w_h_projection"]
   return h2, c2

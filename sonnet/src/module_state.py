@@ -412,7 +412,10 @@ def _remove_from_collections(variable: Any, loss: Any) -> None:
   """Removes a forgotten variable and its regularization loss from its graph's collections."""
   graph = getattr(variable, "graph", None)  # None for eager variables.
   if graph is None:
-    return
+    if loss is None:
+      return
+    with tf.init_scope():  # An eager variable's loss went to the outer default graph.
+      graph = tf.compat.v1.get_default_graph()
   try:
     keys = graph.get_all_collection_keys()
   except AttributeError:

@@ -35,10 +35,12 @@ def _flat_keep_probs(core: Any, keep_probs: Any) -> list:
 
 
 class RecurrentDropoutWrapper(rnn_core.CoreWrapper):
-  """Applies the same dropout mask to a core's incoming state at every step (Gal, 2016).
+  """Applies the same dropout mask to a core's new state at every step (Gal, 2016).
 
   The masks are sampled by `initial_state` and carried in the state:
-  `state = (core_state, masks)`, so each sequence uses one mask throughout.
+  `state = (core_state, masks)`, so each sequence uses one mask throughout. As in Sonnet 1,
+  `masks` is a list with one mask per component of the flattened core state that has a keep
+  probability (e.g. `[hidden_mask]` for `LSTMState(keep_prob, None)`).
   """
 
   def __init__(self, core: rnn_core.RNNCore, keep_probs: types.Nest,
@@ -57,6 +59,8 @@ class RecurrentDropoutWrapper(rnn_core.CoreWrapper):
     """
     super().__init__(core, name or "recurrent_dropout_wrapper")
     self._keep_probs = _flat_keep_probs(core, keep_probs)
+    # Positions in the flattened core state of the components that are dropped out.
+    self._dropout_indexes = [i for i, p in enumerate(self._keep_probs) if p is not None]
 
   def initial_state(self,
                     batch_size: types.BatchSize,
@@ -78,8 +82,8 @@ class RecurrentDropoutWrapper(rnn_core.CoreWrapper):
       **unused_kwargs: ignored.
 
     Returns:
-      `(core_state, masks)`: masks with the structure of the core's state, 0 or
-      1/keep_prob per unit (ones for components without a keep probability).
+      `(core_state, masks)`: a list of masks, one per component with a keep probability
+      (in the order of the flattened core state), 0 or 1/keep_prob per unit.
     """
     dtype = rnn_core.state_dtype(self._core, dtype)
     core_state = self._core.initial_state(
@@ -88,19 +92,20 @@ class RecurrentDropoutWrapper(rnn_core.CoreWrapper):
         trainable_regularizers=trainable_regularizers, name=name)
     return core_state, self._sample_masks(batch_size, dtype)
 
-  def _sample_masks(self, batch_size: Any, dtype: Any) -> Any:
-    zeros = rnn_core.zero_state_for(self._core.state_size, batch_size, dtype)
-    masks = [
-        tf.ones_like(z) if p is None else tf.nn.dropout(tf.ones_like(z), rate=1 - p)
-        for z, p in zip(tf.nest.flatten(zeros), self._keep_probs)]
-    return tf.nest.pack_sequence_as(self._core.state_size, masks)
+  def _sample_masks(self, batch_size: Any, dtype: Any) -> list:
+    zeros = tf.nest.flatten(rnn_core.zero_state_for(self._core.state_size, batch_size, dtype))
+    return [tf.nn.dropout(tf.ones_like(zeros[i]), rate=1 - self._keep_probs[i])
+            for i in self._dropout_indexes]
 
   def _build(self, inputs: Any, prev_state: Any):
-    """Runs the core on its state multiplied by the masks; masks are passed on."""
+    """Runs the core; its next state is multiplied by the masks (as Sonnet 1, so the
+    returned state is the dropped-out one); the masks are passed on."""
     core_state, masks = prev_state
-    dropped = tf.nest.map_structure(lambda s, m: s * m, core_state, masks)
-    output, next_core_state = self._core(inputs, dropped)
-    return output, (next_core_state, masks)
+    output, next_core_state = self._core(inputs, core_state)
+    flat = tf.nest.flatten(next_core_state)
+    for i, mask in zip(self._dropout_indexes, masks):
+      flat[i] = flat[i] * mask
+    return output, (tf.nest.pack_sequence_as(next_core_state, flat), list(masks))
 
   def zero_state(self,
                  batch_size: types.BatchSize,
@@ -121,8 +126,9 @@ class RecurrentDropoutWrapper(rnn_core.CoreWrapper):
 
   @property
   def state_size(self) -> Any:
-    """`(core state_size, core state_size)`: the core's state and the masks."""
-    return (self._core.state_size, self._core.state_size)
+    """`(core state_size, [sizes of the dropped components])`: the state and the masks."""
+    flat = tf.nest.flatten(self._core.state_size)
+    return (self._core.state_size, [flat[i] for i in self._dropout_indexes])
 
 
 class ZoneoutWrapper(rnn_core.CoreWrapper):

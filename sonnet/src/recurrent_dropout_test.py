@@ -16,30 +16,39 @@ class DropoutAndZoneoutTest(tf.test.TestCase):
     train_core, test_core = snt.lstm_with_recurrent_dropout(H, keep_prob=0.5)
     state = train_core.initial_state(B)
     _, masks = state
-    mask = masks.hidden.numpy()
+    # As Sonnet 1: a list with one mask per dropped-out component (the cell has none).
+    self.assertIsInstance(masks, list)
+    self.assertLen(masks, 1)
+    mask = masks[0].numpy()
     self.assertTrue(np.all((mask == 0) | (mask == 2)))
-    self.assertAllEqual(masks.cell.numpy(), np.ones([B, H]))
+    self.assertEqual(train_core.state_size, (snt.LSTMState(tf.TensorShape([H]),
+                                                           tf.TensorShape([H])),
+                                             [tf.TensorShape([H])]))
     x = tf.random.normal([4, B, IN])
     _, (final_lstm, final_masks) = snt.dynamic_unroll(train_core, x, state)
-    self.assertAllEqual(final_masks.hidden, mask)
+    self.assertAllEqual(final_masks[0], mask)
     # The test core is the LSTM itself, sharing the variables.
     test_out, _ = snt.dynamic_unroll(test_core, x, test_core.initial_state(B))
     self.assertEqual(test_out.shape, [4, B, H])
     self.assertLen(test_core.variables, 2)
-    # Step by step by hand: the LSTM sees hidden * mask.
+    # Step by step by hand: as Sonnet 1, the LSTM's next hidden state is multiplied by the
+    # mask (so the next step sees the dropped-out state); the output is the LSTM's.
     h = snt.LSTMState(tf.random.normal([B, H]), tf.random.normal([B, H]))
-    out, _ = train_core(x[0], (h, masks))
-    expected, _ = test_core(x[0], snt.LSTMState(h.hidden * mask, h.cell))
+    out, (next_state, _) = train_core(x[0], (h, masks))
+    expected, expected_state = test_core(x[0], h)
     self.assertAllClose(out, expected)
+    self.assertAllClose(next_state.hidden, expected_state.hidden * mask)
+    self.assertAllClose(next_state.cell, expected_state.cell)
+    self.assertAllEqual(final_lstm.hidden.numpy() == 0, mask == 0)
 
   def test_zero_state_samples_masks(self):
     # Zero masks would drop every unit; TF's dynamic_rnn asks cells for a zero state.
     train_core, _ = snt.lstm_with_recurrent_dropout(H, keep_prob=0.5)
     core_state, masks = train_core.zero_state(64)
     self.assertAllEqual(core_state.cell, np.zeros([64, H]))
-    self.assertTrue(np.all((masks.hidden.numpy() == 0) | (masks.hidden.numpy() == 2)))
-    self.assertGreater(np.mean(masks.hidden.numpy()), 0.5)
-    self.assertAllEqual(masks.cell, np.ones([64, H]))
+    self.assertLen(masks, 1)
+    self.assertTrue(np.all((masks[0].numpy() == 0) | (masks[0].numpy() == 2)))
+    self.assertGreater(np.mean(masks[0].numpy()), 0.5)
 
   def test_zoneout(self):
     train_core, test_core = snt.lstm_with_zoneout(H, keep_prob_c=0.5, keep_prob_h=0.9)
@@ -67,7 +76,7 @@ class DropoutAndZoneoutTest(tf.test.TestCase):
       self.assertNear(np.mean(np.isclose(z, n)), keep_prob, 0.05)
     dropout, _ = snt.lstm_with_recurrent_dropout(H, keep_prob=0.3)
     masks = dropout.initial_state(batch)[1]
-    self.assertNear(np.mean(masks.hidden.numpy() != 0), 0.3, 0.05)
+    self.assertNear(np.mean(masks[0].numpy() != 0), 0.3, 0.05)
 
   def test_bad_keep_prob(self):
     with self.assertRaisesRegex(ValueError, "keep_probs must be None or a number"):

@@ -81,7 +81,7 @@ class SkipConnectionCore(rnn_core.CoreWrapper):
 class HighwayCore(rnn_core.RNNCore):
   """Recurrent highway network core (Zilly et al., 2016), coupled carry gate.
 
-  For each of `num_layers` layers l: `t = sigmoid(s wt_l + bt_l)`, `h = tanh(s wh_l + bh_l)`
+  For each of `num_layers` layers l: `t = sigmoid(s wt<l> + bt<l>)`, `h = tanh(s wh<l> + bh<l>)`
   (layer 0 also adds `x wt` and `x wh`), `s = s * (1 - t) + h * t`. Output = state = s.
   """
 
@@ -99,7 +99,7 @@ class HighwayCore(rnn_core.RNNCore):
       hidden_size: H.
       num_layers: number of highway layers per step.
       initializers: dict with keys from `get_possible_initializer_keys(num_layers)`:
-        `wt`, `wh` and `wt_<l>`, `bt_<l>`, `wh_<l>`, `bh_<l>` per layer.
+        `wt`, `wh` and `wt<l>`, `bt<l>`, `wh<l>`, `bh<l>` per layer (Sonnet 1's names).
       partitioners: likewise (graph mode only).
       regularizers: likewise.
       custom_getter: custom getter(s) for the variables.
@@ -128,11 +128,11 @@ class HighwayCore(rnn_core.RNNCore):
       **unused_kwargs: other constructor arguments, ignored.
 
     Returns:
-      `{wt, wh}` and `wt_l, bt_l, wh_l, bh_l` for every layer l.
+      `{wt, wh}` and `wt<l>, bt<l>, wh<l>, bh<l>` for every layer l (e.g. `wt0`).
     """
     keys = {"wt", "wh"}
     for layer in range(num_layers):
-      keys |= {"wt_%d" % layer, "bt_%d" % layer, "wh_%d" % layer, "bh_%d" % layer}
+      keys |= {"wt%d" % layer, "bt%d" % layer, "wh%d" % layer, "bh%d" % layer}
     return keys
 
   def _var(self, name, shape, dtype, fan_in):
@@ -161,10 +161,10 @@ class HighwayCore(rnn_core.RNNCore):
     wt = self._var("wt", [input_size, hidden], dtype, input_size)
     wh = self._var("wh", [input_size, hidden], dtype, input_size)
     for layer in range(self._num_layers):
-      wt_l = self._var("wt_%d" % layer, [hidden, hidden], dtype, hidden)
-      bt_l = self._var("bt_%d" % layer, [hidden], dtype, hidden)
-      wh_l = self._var("wh_%d" % layer, [hidden, hidden], dtype, hidden)
-      bh_l = self._var("bh_%d" % layer, [hidden], dtype, hidden)
+      wt_l = self._var("wt%d" % layer, [hidden, hidden], dtype, hidden)
+      bt_l = self._var("bt%d" % layer, [hidden], dtype, hidden)
+      wh_l = self._var("wh%d" % layer, [hidden, hidden], dtype, hidden)
+      bh_l = self._var("bh%d" % layer, [hidden], dtype, hidden)
       transform = tf.matmul(state, wt_l) + bt_l
       highway = tf.matmul(state, wh_l) + bh_l
       if layer == 0:

@@ -59,8 +59,8 @@ class HighwayCoreTest(tf.test.TestCase, parameterized.TestCase):
     output, _ = test_utils.evaluate_in_mode(mode, fn)
     s: np.ndarray = h
     for layer in range(2):
-      t = s @ values["wt_%d" % layer] + values["bt_%d" % layer]
-      hh = s @ values["wh_%d" % layer] + values["bh_%d" % layer]
+      t = s @ values["wt%d" % layer] + values["bt%d" % layer]
+      hh = s @ values["wh%d" % layer] + values["bh%d" % layer]
       if layer == 0:
         t, hh = t + x @ values["wt"], hh + x @ values["wh"]
       t = 1 / (1 + np.exp(-t))

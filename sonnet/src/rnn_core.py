@@ -682,7 +682,13 @@ def _first_row_initializer(value: Any, index: int) -> Callable[..., tf.Tensor]:
         if source is None:
           raise ValueError(ERR_INITIAL_STATE_NOT_LIFTABLE.format(index))
     tensor = tf.convert_to_tensor(source)
-    return tf.reshape(tf.cast(tensor[:1], dtype or tensor.dtype), shape)
+    # As Sonnet 1, the initial value also checks the rows (in TF1 graph mode, running the
+    # variables' initializer fails on differing rows).
+    check = tf.debugging.assert_equal(
+        tensor, tf.broadcast_to(tensor[:1], tf.shape(tensor)),
+        message=ERR_ROWS_DIFFER.format(index))
+    with tf.control_dependencies([check]):
+      return tf.reshape(tf.cast(tensor[:1], dtype or tensor.dtype), shape)
 
   return initializer
 

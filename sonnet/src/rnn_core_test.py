@@ -143,6 +143,14 @@ class TrainableInitialStateModuleTest(tf.test.TestCase):
         session.run(tf.compat.v1.global_variables_initializer())
         self.assertAllEqual(session.run(learned), [[1.0, 2.0]] * B)
 
+  def test_graph_mode_initializer_checks_rows(self):
+    # As Sonnet 1: running the variables' initializer already fails on differing rows.
+    with tf.Graph().as_default():
+      snt.TrainableInitialState((tf.constant([[1.0], [2.0]]),))()
+      with tf.compat.v1.Session() as session:
+        with self.assertRaisesRegex(tf.errors.InvalidArgumentError, "initial_state"):
+          session.run(tf.compat.v1.global_variables_initializer())
+
 class CheckStateTest(tf.test.TestCase):
 
   def test_messages_name_components(self):

@@ -344,8 +344,8 @@ CORES = (
     ("lstm", lambda: snt.LSTM(3), [D]),
     ("lstm_options", lambda: snt.LSTM(3, use_peepholes=True, projection_size=2,
                                       use_layer_norm=True, cell_clip_value=5.0), [D]),
-    ("batch_norm_lstm", lambda: snt.BatchNormLSTM(3, use_batch_norm_x=True,
-                                                  max_unique_stats=2), [D]),
+    ("batch_norm_lstm", lambda: snt.BatchNormLSTM(
+        3, use_batch_norm_x=True, max_unique_stats=2).with_batch_norm_control(True), [D]),
     ("gru", lambda: snt.GRU(3), [D]),
     ("highway", lambda: snt.HighwayCore(3, 2), [D]),
     ("conv_lstm", lambda: snt.Conv1DLSTM((4, D), 2, 3), [4, D]),

@@ -335,7 +335,9 @@ class _ModuleVariableStore:
       # Tracking inside init_scope: a pending checkpoint restore applies here, eagerly.
       self._state.record_variable(self._frame, key, variable,
                                   spec=(tuple(shape_list), dtype), regularizer=regularizer)
-      if regularizer is not None and graph is not naming.EAGER:
+      # As Sonnet 1 (`tf.get_variable`) in every mode: eagerly, the loss computed now goes to
+      # the default graph's collection.
+      if regularizer is not None:
         with tf.compat.v1.name_scope(name + "/Regularizer/"):
           loss = regularizer(variable)
         if loss is not None:
@@ -457,8 +459,9 @@ def get_variable(name: str,
       or the initial value itself. Default: Glorot uniform for floating dtypes, zeros
       otherwise (as `tf.compat.v1.get_variable`).
     regularizer: a callable `regularizer(variable) -> scalar Tensor` or None. The loss is
-      available in every mode through `snt.get_regularization_loss(module)`, and in graph
-      mode also in `tf.compat.v1.GraphKeys.REGULARIZATION_LOSSES`.
+      available in every mode through `snt.get_regularization_loss(module)`, and also in
+      `tf.compat.v1.GraphKeys.REGULARIZATION_LOSSES` of the default graph (eagerly: the
+      loss's value when the variable is created, as `tf.compat.v1.get_variable`).
     partitioner: a `tf.compat.v1` partitioner; only supported in `tf.compat.v1` graph mode.
     trainable: whether the variable is trainable.
     collections: graph mode only: the collections to add the variable to (default
