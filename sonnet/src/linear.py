@@ -24,9 +24,6 @@ ERR_NOT_FLOAT = "{scope}: Expected floating point type for inputs, got {dtype}."
 ERR_OUTPUT_SIZE_TYPE = (
     "output_size must be a positive integer or a callable returning one, got {value!r}.")
 ERR_NO_BIAS = "No bias Variable in Linear Module when `use_bias=False`."
-ERR_NO_VARIABLE = (
-    "{scope}: no variable {key!r}: the custom getter created {created} instead; use "
-    "`variables` to reach them.")
 
 
 class Linear(base.AbstractModule, base.Transposable, util.VariableOptions):
@@ -83,6 +80,8 @@ class Linear(base.AbstractModule, base.Transposable, util.VariableOptions):
     self._initializers, self._partitioners, self._regularizers = util.check_variable_options(
         initializers, partitioners, regularizers, keys)
     self._input_shape: tuple[int | None, ...] | None = None
+    self._w: Any = None
+    self._b: Any = None
 
   @classmethod
   def get_possible_initializer_keys(cls, use_bias: bool = True, **unused_kwargs) -> set:
@@ -121,18 +120,22 @@ class Linear(base.AbstractModule, base.Transposable, util.VariableOptions):
       raise errors.IncompatibleShapeError(ERR_INPUT_SIZE_CHANGED.format(
           scope=self.scope_name, expected=self._input_shape[-1], actual=input_size))
     dtype = inputs.dtype
-    if not dtype.is_floating:
-      raise ValueError(ERR_NOT_FLOAT.format(scope=self.scope_name, dtype=dtype.name))
     output_size = self.output_size
 
     w_initializer = self._initializers.get("w")
     if w_initializer is None and "w" not in self._snt_variables:
+      # As Sonnet 1: only the default (truncated normal) initializer needs floats; with a
+      # given `w` initializer integer inputs work (`b` defaults to zeros).
+      if not dtype.is_floating:
+        raise ValueError(ERR_NOT_FLOAT.format(scope=self.scope_name, dtype=dtype.name))
       w_initializer = initializers_lib.truncated_normal(
           stddev=variables.fan_in_stddev(input_size))
     w = variables.get_variable(
         "w", shape=[input_size, output_size], dtype=dtype,
         initializer=w_initializer, partitioner=self._partitioners.get("w"),
         regularizer=self._regularizers.get("w"))
+    # What the custom getters made of the variable, as Sonnet 1's `w` property returns.
+    self._w = w
     if self._allow_many_batch_dims and rank != 2:
       flat = tf.reshape(inputs, [-1, input_size])
     else:
@@ -144,6 +147,7 @@ class Linear(base.AbstractModule, base.Transposable, util.VariableOptions):
           initializer=self._initializers.get("b", initializers_lib.zeros),
           partitioner=self._partitioners.get("b"), regularizer=self._regularizers.get("b"))
       outputs += b
+      self._b = b
     if self._allow_many_batch_dims and rank != 2:
       batch_shape = tf.shape(inputs)[:-1]
       outputs = tf.reshape(outputs, tf.concat([batch_shape, [output_size]], axis=0))
@@ -153,18 +157,22 @@ class Linear(base.AbstractModule, base.Transposable, util.VariableOptions):
     return outputs
 
   @property
-  def w(self) -> tf.Variable:
+  def w(self) -> Any:
     """The weight variable `[input_size, output_size]`.
+
+    With custom getters: what they returned for it at the last call (as Sonnet 1).
 
     Raises:
       snt.NotConnectedError: before the first call.
     """
     self._ensure_is_connected()
-    return self._own_variable("w")
+    return self._w
 
   @property
-  def b(self) -> tf.Variable:
+  def b(self) -> Any:
     """The bias variable `[output_size]`.
+
+    With custom getters: what they returned for it at the last call (as Sonnet 1).
 
     Raises:
       snt.NotConnectedError: before the first call.
@@ -173,14 +181,7 @@ class Linear(base.AbstractModule, base.Transposable, util.VariableOptions):
     self._ensure_is_connected()
     if not self._use_bias:
       raise AttributeError(ERR_NO_BIAS)
-    return self._own_variable("b")
-
-  def _own_variable(self, key: str) -> tf.Variable:
-    variable = self._snt_variables.get(key)
-    if variable is None:  # A custom getter created other variables instead.
-      raise AttributeError(ERR_NO_VARIABLE.format(
-          scope=self.scope_name, key=key, created=sorted(self._snt_variables)))
-    return variable
+    return self._b
 
   @property
   def output_size(self) -> int:
