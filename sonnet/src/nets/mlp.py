@@ -3,9 +3,8 @@
 """`snt.nets.MLP`: a multi-layer perceptron made of `snt.Linear` sub-modules."""
 
 from collections.abc import Callable, Iterable
-from typing import Any
-
 import contextlib
+from typing import Any
 
 import tensorflow as tf
 
@@ -17,9 +16,7 @@ from sonnet.src import types
 from sonnet.src import util
 
 ERR_EMPTY = "output_sizes must not be empty."
-ERR_OUTPUT_SIZES_TYPE = (
-    "output_sizes must be an iterable of positive integers (or callables returning them), "
-    "got {!r}.")
+ERR_OUTPUT_SIZES_TYPE = "output_sizes must be iterable"  # Sonnet 1's text.
 ERR_ACTIVATION = "Input 'activation' must be callable"  # Sonnet 1's text.
 ERR_DROPOUT_RATE = "dropout_keep_prob must be in (0, 1], got {!r}."
 
@@ -64,7 +61,7 @@ class MLP(base.AbstractModule, base.Transposable, util.VariableOptions):
     """
     super().__init__(name=name, custom_getter=custom_getter)
     if isinstance(output_sizes, (str, bytes)) or not isinstance(output_sizes, Iterable):
-      raise TypeError(ERR_OUTPUT_SIZES_TYPE.format(output_sizes))
+      raise TypeError(ERR_OUTPUT_SIZES_TYPE)
     output_sizes = tuple(output_sizes)
     if not output_sizes:
       raise ValueError(ERR_EMPTY)
@@ -126,9 +123,10 @@ class MLP(base.AbstractModule, base.Transposable, util.VariableOptions):
         # As Sonnet 1: dropout wherever the activation is applied (the output too with
         # `activate_final`), before the activation.
         if self._use_dropout and batch_norm.static_bool(is_training) is not False:
+          dtype = outputs.dtype
           keep_prob = batch_norm.smart_cond(
-              is_training, lambda: tf.cast(dropout_keep_prob, outputs.dtype),
-              lambda: tf.constant(1.0, outputs.dtype))
+              is_training, lambda dtype=dtype: tf.cast(dropout_keep_prob, dtype),
+              lambda dtype=dtype: tf.constant(1.0, dtype))
           outputs = tf.nn.dropout(outputs, rate=1.0 - keep_prob)
         outputs = self._activation(outputs)
     if self._input_shape is None:

@@ -64,8 +64,9 @@ class MLPTest(parameterized.TestCase, tf.test.TestCase):
   def test_errors(self):
     with self.assertRaisesRegex(ValueError, "must not be empty"):
       snt.nets.MLP([])
-    with self.assertRaisesRegex(TypeError, "iterable"):
-      snt.nets.MLP(3)  # type: ignore[arg-type]  # deliberately not an iterable
+    for not_iterable in (3, None):
+      with self.assertRaisesRegex(TypeError, "^output_sizes must be iterable$"):
+        snt.nets.MLP(not_iterable)  # type: ignore[arg-type]  # deliberately not an iterable
     with self.assertRaisesRegex(ValueError, "output_size must be a positive"):
       snt.nets.MLP([3, 0])
     with self.assertRaisesRegex(TypeError, "^Input 'activation' must be callable$"):
