@@ -36,8 +36,7 @@ class CustomGetterTest(parameterized.TestCase, tf.test.TestCase):
       return module(tf.ones([1, 3])), module.layers[0].w
     outputs, w = test_utils.evaluate_in_mode(mode, fn)
     self.assertAllClose(outputs, np.full([1, 2], 3 * 100.0 + 100.0))
-    # As Sonnet 1, `w` is what the custom getter made of the (zero) variable.
-    self.assertAllClose(w, np.full([3, 2], 100.0))
+    self.assertAllClose(w, np.zeros([3, 2]))  # The variable itself is untouched.
 
   @test_utils.run_in_modes
   def test_bayes_by_backprop_style_getter(self, mode):
@@ -55,10 +54,9 @@ class CustomGetterTest(parameterized.TestCase, tf.test.TestCase):
       out2 = test_utils.run_fn_in_mode(mode, module, tf.ones([1, 3]))
       names = sorted(v.name.split("/", 1)[1] for v in module.variables)
       self.assertEqual(names, ["b:0", "w/posterior_loc:0", "w/posterior_scale:0"])
-      # As Sonnet 1, `w` is what the custom getter returned (the sample), not a variable.
-      self.assertNotIsInstance(module.w, tf.Variable)
-      if mode == "eager":
-        self.assertAllClose(module.w, np.ones([3, 2]))
+      with self.assertRaisesRegex(AttributeError, "no variable 'w': the custom getter "
+                                  r"created \['b', 'w/posterior_loc', 'w/posterior_scale'\]"):
+        _ = module.w
       if not test_utils.session_mode(mode):
         self.assertAllClose(out1, np.full([1, 2], 3.0))
         self.assertAllClose(out1, out2)

@@ -24,6 +24,9 @@ ERR_NOT_FLOAT = "{scope}: Expected floating point type for inputs, got {dtype}."
 ERR_OUTPUT_SIZE_TYPE = (
     "output_size must be a positive integer or a callable returning one, got {value!r}.")
 ERR_NO_BIAS = "No bias Variable in Linear Module when `use_bias=False`."
+ERR_NO_VARIABLE = (
+    "{scope}: no variable {key!r}: the custom getter created {created} instead; use "
+    "`variables` to reach them.")
 
 
 class Linear(base.AbstractModule, base.Transposable, util.VariableOptions):
@@ -80,8 +83,6 @@ class Linear(base.AbstractModule, base.Transposable, util.VariableOptions):
     self._initializers, self._partitioners, self._regularizers = util.check_variable_options(
         initializers, partitioners, regularizers, keys)
     self._input_shape: tuple[int | None, ...] | None = None
-    self._w: Any = None
-    self._b: Any = None
 
   @classmethod
   def get_possible_initializer_keys(cls, use_bias: bool = True, **unused_kwargs) -> set:
@@ -134,8 +135,6 @@ class Linear(base.AbstractModule, base.Transposable, util.VariableOptions):
         "w", shape=[input_size, output_size], dtype=dtype,
         initializer=w_initializer, partitioner=self._partitioners.get("w"),
         regularizer=self._regularizers.get("w"))
-    # What the custom getters made of the variable, as Sonnet 1's `w` property returns.
-    self._w = w
     if self._allow_many_batch_dims and rank != 2:
       flat = tf.reshape(inputs, [-1, input_size])
     else:
@@ -147,7 +146,6 @@ class Linear(base.AbstractModule, base.Transposable, util.VariableOptions):
           initializer=self._initializers.get("b", initializers_lib.zeros),
           partitioner=self._partitioners.get("b"), regularizer=self._regularizers.get("b"))
       outputs += b
-      self._b = b
     if self._allow_many_batch_dims and rank != 2:
       batch_shape = tf.shape(inputs)[:-1]
       outputs = tf.reshape(outputs, tf.concat([batch_shape, [output_size]], axis=0))
@@ -157,22 +155,18 @@ class Linear(base.AbstractModule, base.Transposable, util.VariableOptions):
     return outputs
 
   @property
-  def w(self) -> Any:
+  def w(self) -> tf.Variable:
     """The weight variable `[input_size, output_size]`.
-
-    With custom getters: what they returned for it at the last call (as Sonnet 1).
 
     Raises:
       snt.NotConnectedError: before the first call.
     """
     self._ensure_is_connected()
-    return self._w
+    return self._own_variable("w")
 
   @property
-  def b(self) -> Any:
+  def b(self) -> tf.Variable:
     """The bias variable `[output_size]`.
-
-    With custom getters: what they returned for it at the last call (as Sonnet 1).
 
     Raises:
       snt.NotConnectedError: before the first call.
@@ -181,7 +175,14 @@ class Linear(base.AbstractModule, base.Transposable, util.VariableOptions):
     self._ensure_is_connected()
     if not self._use_bias:
       raise AttributeError(ERR_NO_BIAS)
-    return self._b
+    return self._own_variable("b")
+
+  def _own_variable(self, key: str) -> tf.Variable:
+    variable = self._snt_variables.get(key)
+    if variable is None:  # A custom getter created other variables instead.
+      raise AttributeError(ERR_NO_VARIABLE.format(
+          scope=self.scope_name, key=key, created=sorted(self._snt_variables)))
+    return variable
 
   @property
   def output_size(self) -> int:

@@ -141,26 +141,6 @@ class LinearTest(parameterized.TestCase, tf.test.TestCase):
     self.assertEqual(b_value.dtype, np.int32)
     self.assertAllEqual(out, x @ w)
 
-  @test_utils.run_in_modes
-  def test_w_and_b_are_what_the_custom_getter_returns(self, mode):
-    def plus_ten(getter, *args, **kwargs):
-      return getter(*args, **kwargs) + 10.0
-
-    def fn():
-      module = _constant_linear(custom_getter=plus_ten)
-      out = module(tf.ones([1, 4]))
-      return out, module.w, module.b, module.variables
-
-    out, w_value, b_value, variables = test_utils.evaluate_in_mode(mode, fn)
-    w_init = np.arange(12, dtype=np.float32).reshape(4, 3) / 10.0
-    b_init = np.arange(3, dtype=np.float32)
-    self.assertAllClose(w_value, w_init + 10.0)
-    self.assertAllClose(b_value, b_init + 10.0)
-    self.assertAllClose(out, np.ones([1, 4]) @ (w_init + 10.0) + b_init + 10.0)
-    b_var, w_var = sorted(variables, key=np.size)  # The variables themselves are unchanged.
-    self.assertAllClose(w_var, w_init)
-    self.assertAllClose(b_var, b_init)
-
   @parameterized.parameters((0, ValueError), (-1, ValueError), (2.5, TypeError),
                             ("3", TypeError), (True, TypeError))
   def test_bad_output_size(self, output_size, error):
