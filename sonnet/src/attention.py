@@ -99,8 +99,9 @@ class AttentiveRead(base.AbstractModule):
     if (not memory.dtype.is_floating or memory.dtype != query.dtype):
       raise TypeError(ERR_DTYPES.format(module=module, memory=memory.dtype.name,
                                         query=query.dtype.name))
-    memory_word_size = memory.shape[2]
-    query_word_size = query.shape[1]
+    # Plain ints (or None) also with TF1 shapes, where entries are `tf.compat.v1.Dimension`s.
+    memory_word_size = tf.compat.dimension_value(memory.shape[2])
+    query_word_size = tf.compat.dimension_value(query.shape[1])
     if memory_word_size is None or query_word_size is None:
       raise errors.UnderspecifiedError(ERR_WORD_SIZE.format(
           module=module, memory_shape=memory.shape, query_shape=query.shape))

@@ -125,6 +125,21 @@ class AttentiveReadTest(tf.test.TestCase, parameterized.TestCase):
     with self.assertRaisesRegex(TypeError, "must be callable"):
       attention.AttentiveRead(3)  # type: ignore[arg-type]  # deliberately wrong
 
+  @parameterized.parameters("graph", test_utils.LEGACY)
+  def test_unknown_word_sizes_in_graphs(self, mode):
+    # In legacy mode the static shapes hold `tf.compat.v1.Dimension`s.
+    del mode
+    with tf.Graph().as_default():
+      module = attention.AttentiveRead(linear.Linear(1))
+      memory = tf.compat.v1.placeholder(tf.float32, [B, M, None])
+      query = tf.compat.v1.placeholder(tf.float32, [B, None])
+      with self.assertRaisesRegex(errors.UnderspecifiedError, "word sizes"):
+        module(memory, tf.zeros([B, DQ]))
+      with self.assertRaisesRegex(errors.UnderspecifiedError, "word sizes"):
+        module(tf.zeros([B, M, DM]), query)
+      read = module(tf.compat.v1.placeholder(tf.float32, [None, M, DM]), tf.zeros([B, DQ]))
+      self.assertEqual(read.read.shape.as_list(), [B, DM])
+
 
 if __name__ == "__main__":
   tf.test.main()

@@ -37,9 +37,10 @@ ERR_NOT_FLOAT = "{module}: Expected floating point type for inputs, got {dtype}.
 ERR_TRAINABLE_SHAPE = ("{module}: shape must be a sequence of positive integers, but got "
                        "{value!r}.")
 ERR_TRAINABLE_DTYPE = "{module}: Expected floating point type for the variable, got {dtype}."
-ERR_IDX_TYPE = "{module}: idx must be an int or a (nested) list/tuple of ints, got {value!r}."
-ERR_IDX_RANGE = ("{module}: idx contains out of bound entries {value}; they should be in "
-                 "the range [0, {n}).")
+# Sonnet 1's texts (after our module-name prefix).
+ERR_IDX_TYPE = "{module}: `idx` should be a (nested) array/tuple, or an integer."
+ERR_IDX_RANGE = ("{module}: `idx` contains out of bound entries (they should be in the range "
+                 "[0, {n}))")
 ERR_CONCAT_INPUTS = ("{module}: inputs_list must be a non-empty list or tuple of tensors of "
                      "rank 2 [batch_size, size], but got {value!r}.")
 ERR_CONCAT_DTYPES = ("{module}: every tensor in inputs_list must have the same dtype, but got "
@@ -367,14 +368,14 @@ class TrainableVariable(base.AbstractModule):
 
 def _check_idx(idx, module) -> None:
   if isinstance(idx, bool):
-    raise TypeError(ERR_IDX_TYPE.format(module=module, value=idx))
+    raise TypeError(ERR_IDX_TYPE.format(module=module))
   if isinstance(idx, numbers.Integral):
     return
   if isinstance(idx, (list, tuple)) and idx:
     for entry in idx:
       _check_idx(entry, module)
     return
-  raise TypeError(ERR_IDX_TYPE.format(module=module, value=idx))
+  raise TypeError(ERR_IDX_TYPE.format(module=module))
 
 
 class SelectInput(base.AbstractModule):
@@ -394,7 +395,6 @@ class SelectInput(base.AbstractModule):
     super().__init__(name=name)
     _check_idx(idx, self.module_name)
     self._idx = idx
-    self._idx_repr = repr(idx)  # tf.Module wraps lists for tracking; keep the user's text.
 
   def _build(self, *inputs: Any) -> Any:
     """Selects from `inputs`.
@@ -410,8 +410,7 @@ class SelectInput(base.AbstractModule):
     """
     flat = tf.nest.flatten(self._idx)
     if any(i < 0 or i >= len(inputs) for i in flat):
-      raise ValueError(ERR_IDX_RANGE.format(module=self.module_name, value=self._idx_repr,
-                                            n=len(inputs)))
+      raise ValueError(ERR_IDX_RANGE.format(module=self.module_name, n=len(inputs)))
 
     def select(idx):
       if isinstance(idx, (list, tuple)):

@@ -217,9 +217,11 @@ class SelectInputTest(tf.test.TestCase, parameterized.TestCase):
 
   def test_errors(self):
     for idx in ("a", 1.5, [], [0, [None]], True):
-      with self.assertRaisesRegex(TypeError, "idx must be an int"):
+      with self.assertRaisesRegex(TypeError, r"`idx` should be a \(nested\) array/tuple, "
+                                  "or an integer."):
         basic.SelectInput(idx)  # type: ignore[arg-type]  # deliberately wrong
-    with self.assertRaisesRegex(ValueError, r"out of bound entries \[0, 3\].*\[0, 2\)"):
+    with self.assertRaisesRegex(ValueError, r"`idx` contains out of bound entries \(they should "
+                                r"be in the range \[0, 2\)\)"):
       basic.SelectInput([0, 3])(tf.ones([1]), tf.ones([1]))
 
 

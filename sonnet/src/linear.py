@@ -123,13 +123,15 @@ class Linear(base.AbstractModule, base.Transposable, util.VariableOptions):
       raise errors.IncompatibleShapeError(ERR_INPUT_SIZE_CHANGED.format(
           scope=self.scope_name, expected=self._input_shape[-1], actual=input_size))
     dtype = inputs.dtype
-    if not dtype.is_floating:
-      raise ValueError(ERR_NOT_FLOAT.format(scope=self.scope_name, dtype=dtype.name))
     output_size = self.output_size
 
     w_initializer = self._initializers.get("w")
     # (The state's plain dict: a look-up in the tracked `_snt_variables` costs more.)
     if w_initializer is None and "w" not in self._snt_state.variable_owners:
+      # As Sonnet 1: only the default (truncated normal) initializer needs floats; with a
+      # given `w` initializer integer inputs work (`b` defaults to zeros).
+      if not dtype.is_floating:
+        raise ValueError(ERR_NOT_FLOAT.format(scope=self.scope_name, dtype=dtype.name))
       w_initializer = initializers_lib.truncated_normal(
           stddev=variables.fan_in_stddev(input_size))
     w = variables.get_variable(

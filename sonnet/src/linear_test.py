@@ -124,6 +124,23 @@ class LinearTest(parameterized.TestCase, tf.test.TestCase):
     with self.assertRaisesRegex(ValueError, "Expected floating point type"):
       snt.Linear(2)(tf.ones([1, 2], tf.int32))
 
+  @test_utils.run_in_modes
+  def test_integer_input_with_given_w_initializer(self, mode):
+    # As Sonnet 1: only the default truncated-normal `w` initializer needs a float dtype.
+    x = np.arange(6, dtype=np.int32).reshape(2, 3)
+    w = np.arange(12, dtype=np.int32).reshape(3, 4) - 5
+
+    def fn():
+      module = snt.Linear(4, initializers={"w": snt.initializers.constant(w)})
+      out = module(tf.constant(x))
+      return out, module.w, module.b
+
+    out, w_value, b_value = test_utils.evaluate_in_mode(mode, fn)
+    self.assertEqual(out.dtype, np.int32)
+    self.assertEqual(w_value.dtype, np.int32)
+    self.assertEqual(b_value.dtype, np.int32)
+    self.assertAllEqual(out, x @ w)
+
   @parameterized.parameters((0, ValueError), (-1, ValueError), (2.5, TypeError),
                             ("3", TypeError), (True, TypeError))
   def test_bad_output_size(self, output_size, error):

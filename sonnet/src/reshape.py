@@ -16,21 +16,24 @@ from sonnet.src import base
 from sonnet.src import types
 
 ERR_PRESERVE_DIMS = "{module}: preserve_dims must be an integer >= 1, but got {value!r}."
+# Sonnet 1's texts (after our module-name prefix).
 ERR_SHAPE_ENTRIES = ("{name}: Desired shape can only contain positive integral numbers and "
-                     "the wildcard -1 (at most once), but got {shape!r}.")
-ERR_RANK_TOO_SMALL = ("{name}: input has {rank} dimensions (shape {shape}), but it needs at "
-                      "least {needed} ({why}).")
-ERR_UNKNOWN_TRAILING = ("{name}: unknown non-preserved dimensions are not allowed in the "
-                        "input unless there is only one and the desired shape is (-1,); "
-                        "non-preserved input shape was {shape}.")
+                     "the wildcard -1. Given shape {shape!r}")
+ERR_SHAPE_WILDCARD = ("{name}: Wildcard -1 can appear only once in desired output shape. "
+                      "Given shape {shape!r}")
+ERR_PRESERVE_RANK = ("{name}: Input tensor has {rank} dimensions, should have at least as many "
+                     "as preserve_dims={preserve_dims}")
+ERR_RANK_TOO_SMALL = "{name}: Rank of inputs must be at least {needed}."
+ERR_UNKNOWN_TRAILING = ("{name}: Unknown non-preserved dimensions are not allowed in the input "
+                        "to BatchReshape unless it is only one and the desired shape is (-1,).")
 ERR_INCOMPATIBLE = ("{name}: Output shape is incompatible with input shape: the desired "
                     "shape {shape} does not fit the non-preserved input shape {input_shape} "
                     "({size} elements).")
 ERR_DIM_FROM = "{module}: dim_from must be an integer >= 1, but got {value!r}."
-ERR_MERGE_SIZE = "{name}: size must be an integer > 1, but got {value!r}."
+ERR_MERGE_SIZE = "{name}: `size` should be strictly greater than 1."
 ERR_MERGE_START = "{module}: start must be an integer >= 0, but got {value!r}."
-ERR_DIMS_LENGTH = "{name}: {a} and {b} must have the same length, but got {va!r} and {vb!r}."
-ERR_DIMS_REPEATED = "{name}: dims must not contain repeated entries, but got {dims!r}."
+ERR_DIMS_LENGTH = "{name}: {other} must have the same length as dims: {n}."
+ERR_DIMS_REPEATED = "{name}: dims must not have any repeated integers."
 ERR_DIMS_TYPE = "{name}: dims must be a sequence of integers >= 0, but got {dims!r}."
 ERR_SLICE_DIMS_TYPE = "{name}: dims must be a sequence of integers, but got {dims!r}."
 ERR_MERGE_NEGATIVE_START = (
@@ -156,9 +159,10 @@ class BatchReshape(base.AbstractModule, base.Transposable):
       raise ValueError(ERR_SHAPE_ENTRIES.format(name=self.module_name, shape=shape))
     # As Sonnet 1 (TF1 shapes): integral floats and Dimensions of known size are sizes.
     entries = [argument_checks.as_integral(x) for x in shape]
-    if (not all(argument_checks.is_integer(x) and (x > 0 or x == -1) for x in entries) or
-        entries.count(-1) > 1):
+    if not all(argument_checks.is_integer(x) and (x > 0 or x == -1) for x in entries):
       raise ValueError(ERR_SHAPE_ENTRIES.format(name=self.module_name, shape=shape))
+    if entries.count(-1) > 1:
+      raise ValueError(ERR_SHAPE_WILDCARD.format(name=self.module_name, shape=shape))
     return tuple(int(x) for x in entries)
 
   def _build(self, inputs: tf.Tensor) -> tf.Tensor:
@@ -181,9 +185,7 @@ class BatchReshape(base.AbstractModule, base.Transposable):
       raise ValueError(ERR_UNKNOWN_RANK.format(name=name))
     p = self._preserve_dims
     if len(static) < p:
-      raise ValueError(ERR_RANK_TOO_SMALL.format(
-          name=name, rank=len(static), shape=tuple(static), needed=p,
-          why=f"preserve_dims={p}"))
+      raise ValueError(ERR_PRESERVE_RANK.format(name=name, rank=len(static), preserve_dims=p))
     shape = self._check_shape(self._shape()) if callable(self._shape) else self._shape
     trailing_in = static[p:]
     if len(trailing_in) == 1 and len(shape) == 1 and (
@@ -191,7 +193,7 @@ class BatchReshape(base.AbstractModule, base.Transposable):
       self._input_shape = tuple(trailing_in)
       return inputs  # Nothing to reshape: the input itself, as Sonnet 1.
     if None in trailing_in:
-      raise ValueError(ERR_UNKNOWN_TRAILING.format(name=name, shape=tuple(trailing_in)))
+      raise ValueError(ERR_UNKNOWN_TRAILING.format(name=name))
     size = int(np.prod(trailing_in, dtype=np.int64))
     if -1 in shape:
       known = int(np.prod([d for d in shape if d != -1], dtype=np.int64))
@@ -267,20 +269,17 @@ def _check_dims(name, dims, other, other_label, allow_negative=False):
     raise ValueError((ERR_SLICE_DIMS_TYPE if allow_negative else ERR_DIMS_TYPE).format(
         name=name, dims=dims))
   if not isinstance(other, (list, tuple)) or len(other) != len(dims):
-    raise ValueError(ERR_DIMS_LENGTH.format(name=name, a="dims", b=other_label, va=dims,
-                                            vb=other))
+    raise ValueError(ERR_DIMS_LENGTH.format(name=name, other=other_label, n=len(dims)))
   if len(set(dims)) != len(dims):
-    raise ValueError(ERR_DIMS_REPEATED.format(name=name, dims=dims))
+    raise ValueError(ERR_DIMS_REPEATED.format(name=name))
 
 
-def _check_rank(name, inputs, needed, why):
+def _check_rank(name, inputs, needed):
   rank = inputs.shape.rank
   if rank is None:
     raise ValueError(ERR_UNKNOWN_RANK.format(name=name))
   if rank < needed:
-    raise ValueError(ERR_RANK_TOO_SMALL.format(name=name, rank=rank,
-                                               shape=tuple(inputs.shape.as_list()),
-                                               needed=needed, why=why))
+    raise ValueError(ERR_RANK_TOO_SMALL.format(name=name, needed=needed))
 
 
 class SliceByDim(base.AbstractModule):
@@ -319,11 +318,11 @@ class SliceByDim(base.AbstractModule):
     """
     inputs = tf.convert_to_tensor(inputs)
     needed = max(max(self._dims) + 1, -min(self._dims))
-    _check_rank(self.module_name, inputs, needed, f"dims={list(self._dims)}")
+    _check_rank(self.module_name, inputs, needed)
     rank = inputs.shape.rank
     dims = [d % rank for d in self._dims]
     if len(set(dims)) != len(dims):
-      raise ValueError(ERR_DIMS_REPEATED.format(name=self.module_name, dims=list(self._dims)))
+      raise ValueError(ERR_DIMS_REPEATED.format(name=self.module_name))
     begin, size = [0] * rank, [-1] * rank
     for d, b, s in zip(dims, self._begin, self._size):
       begin[d], size[d] = b, s
@@ -361,7 +360,7 @@ class TileByDim(base.AbstractModule):
       ValueError: if the input's rank is not larger than the largest entry of `dims`.
     """
     inputs = tf.convert_to_tensor(inputs)
-    _check_rank(self.module_name, inputs, max(self._dims) + 1, f"dims={list(self._dims)}")
+    _check_rank(self.module_name, inputs, max(self._dims) + 1)
     multiples = [1] * inputs.shape.rank
     for d, m in zip(self._dims, self._multiples):
       multiples[d] = m
@@ -387,7 +386,7 @@ class MergeDims(base.AbstractModule):
     super().__init__(name=name)
     size = argument_checks.as_integral(size)
     if not argument_checks.is_integer(size) or size <= 1:
-      raise ValueError(ERR_MERGE_SIZE.format(name=self.module_name, value=size))
+      raise ValueError(ERR_MERGE_SIZE.format(name=self.module_name))
     negative = argument_checks.as_integral(start)
     if argument_checks.is_integer(negative) and negative < 0:
       if negative + size > 0:
@@ -403,9 +402,9 @@ class MergeDims(base.AbstractModule):
     tensor = tf.convert_to_tensor(tensor)
     start, end = self._start, self._start + self._size
     if start < 0:  # Counts from the end.
-      _check_rank(self.module_name, tensor, -start, f"start={start}, size={self._size}")
+      _check_rank(self.module_name, tensor, -start)
       start, end = start + tensor.shape.rank, end + tensor.shape.rank
-    _check_rank(self.module_name, tensor, end, f"start={start}, size={self._size}")
+    _check_rank(self.module_name, tensor, end)
     shape = _static_or_dynamic(tensor)
     static = tensor.shape.as_list()
     result = _reshape(tensor, shape[:start] + [_prod(shape[start:end])] + shape[end:])

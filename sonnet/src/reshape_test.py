@@ -63,17 +63,23 @@ class BatchReshapeTest(tf.test.TestCase, parameterized.TestCase):
     self.assertEqual(reshape.BatchFlatten().variables, ())
 
   @parameterized.parameters(
-      (lambda: reshape.BatchReshape((-1, -1)), "wildcard -1"),
+      (lambda: reshape.BatchReshape((-1, -1)),
+       "Wildcard -1 can appear only once in desired output shape"),
       (lambda: reshape.BatchReshape((0, 2)), "positive integral numbers"),
       (lambda: reshape.BatchReshape((2.5,)),  # type: ignore[arg-type]  # deliberately wrong
        "positive integral numbers"),
       (lambda: reshape.BatchReshape((2,), preserve_dims=0), "preserve_dims must be"),
       (lambda: reshape.FlattenTrailingDimensions(0), "dim_from must be"),
-      (lambda: reshape.MergeDims(0, 1), "size must be an integer > 1"),
+      (lambda: reshape.MergeDims(0, 1), "`size` should be strictly greater than 1."),
       (lambda: reshape.MergeDims(-1, 2), "start must be"),
-      (lambda: reshape.SliceByDim([1, 1], [0, 0], [1, 1]), "repeated"),
-      (lambda: reshape.SliceByDim([1], [0, 0], [1]), "same length"),
-      (lambda: reshape.TileByDim([1], [2, 2]), "same length"),
+      (lambda: reshape.SliceByDim([1, 1], [0, 0], [1, 1]),
+       "dims must not have any repeated integers."),
+      (lambda: reshape.SliceByDim([1], [0, 0], [1]),
+       "begin must have the same length as dims: 1."),
+      (lambda: reshape.SliceByDim([1], [0], [1, 1]),
+       "size must have the same length as dims: 1."),
+      (lambda: reshape.TileByDim([1], [2, 2]),
+       "multiples must have the same length as dims: 1."),
       (lambda: reshape.TileByDim([-1], [2]), "integers >= 0"))
   def test_constructor_errors(self, make, regex):
     with self.assertRaisesRegex(ValueError, regex):
@@ -85,11 +91,12 @@ class BatchReshapeTest(tf.test.TestCase, parameterized.TestCase):
         (lambda: reshape.BatchReshape((7, -1))(X),
          r"Output shape is incompatible with input shape: the desired shape \(7, -1\)"),
         (lambda: reshape.BatchReshape((61,))(X), "incompatible"),
-        (lambda: reshape.BatchReshape((5,), preserve_dims=5)(X), "needs at least 5"),
+        (lambda: reshape.BatchReshape((5,), preserve_dims=5)(X),
+         "Input tensor has 4 dimensions, should have at least as many as preserve_dims=5"),
         (lambda: reshape.BatchReshape((2, 2))(tf.ones([2, 5])), "incompatible"),
-        (lambda: reshape.MergeDims(2, 3)(X), "needs at least 5"),
-        (lambda: reshape.SliceByDim([4], [0], [1])(X), "needs at least 5"),
-        (lambda: reshape.TileByDim([4], [2])(X), "needs at least 5"),
+        (lambda: reshape.MergeDims(2, 3)(X), r"Rank of inputs must be at least 5\.$"),
+        (lambda: reshape.SliceByDim([4], [0], [1])(X), r"Rank of inputs must be at least 5\.$"),
+        (lambda: reshape.TileByDim([4], [2])(X), r"Rank of inputs must be at least 5\.$"),
     ]
     for fn, regex in cases:
       test_utils.assert_raises_in_mode(self, mode, fn, ValueError, regex)
@@ -97,7 +104,8 @@ class BatchReshapeTest(tf.test.TestCase, parameterized.TestCase):
   def test_unknown_trailing_dims_error(self):
     module = reshape.BatchReshape((2, -1))
     apply = tf.function(module, input_signature=[tf.TensorSpec([None, None, 4])])
-    with self.assertRaisesRegex(ValueError, "unknown non-preserved dimensions"):
+    with self.assertRaisesRegex(ValueError, "Unknown non-preserved dimensions are not allowed in "
+                                "the input to BatchReshape"):
       apply(tf.ones([2, 3, 4]))
     self.assertFalse(module.is_connected)
 
@@ -191,9 +199,9 @@ class Sonnet1ReshapeBehaviourTest(tf.test.TestCase, parameterized.TestCase):
     self.assertAllEqual(out, X[:, 0:2, :, 1:4])
 
   def test_slice_by_dim_negative_dims_errors(self):
-    with self.assertRaisesRegex(ValueError, "dims must not contain repeated entries"):
+    with self.assertRaisesRegex(ValueError, "dims must not have any repeated integers."):
       reshape.SliceByDim(dims=[-1, 3], begin=[0, 0], size=[1, 1])(tf.constant(X))
-    with self.assertRaisesRegex(ValueError, "input has 4 dimensions"):
+    with self.assertRaisesRegex(ValueError, "Rank of inputs must be at least 5."):
       reshape.SliceByDim(dims=[-5], begin=[0], size=[1])(tf.constant(X))
     with self.assertRaisesRegex(ValueError, "dims must be a sequence of integers"):
       reshape.SliceByDim(dims=[1.5], begin=[0], size=[1])  # type: ignore[list-item]
@@ -211,7 +219,7 @@ class Sonnet1ReshapeBehaviourTest(tf.test.TestCase, parameterized.TestCase):
     self.assertEqual(reshape.MergeDims(start=-2, size=2)(tf.constant(X)).shape, (2, 3, 20))
     with self.assertRaisesRegex(ValueError, r"start \+ size <= 0\), but got -1"):
       reshape.MergeDims(start=-1, size=2)
-    with self.assertRaisesRegex(ValueError, "input has 4 dimensions"):
+    with self.assertRaisesRegex(ValueError, "Rank of inputs must be at least 5."):
       reshape.MergeDims(start=-5, size=2)(tf.constant(X))
 
 

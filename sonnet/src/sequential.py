@@ -11,7 +11,12 @@ from sonnet.src import argument_checks
 from sonnet.src import base
 
 ERR_NOT_CALLABLE = "Items {indices} not callable with types: {types}"
-ERR_LAYERS_TYPE = "layers must be an iterable of callables, got {value!r}."
+WARN_GET_VARIABLES = (
+    "Calling Sequential.get_variables, which will always return an empty tuple. "
+    "get_variables() can only return variables created directly by a Module, or created by "
+    "submodules directly created inside the Module. Sequential is constructed from already "
+    "constructed submodules and so this will always be empty. Use get_all_variables() or the "
+    "`variables` property instead.")
 
 
 class Sequential(base.AbstractModule):
@@ -30,15 +35,13 @@ class Sequential(base.AbstractModule):
     name: module name (default "sequential").
 
   Raises:
-    TypeError: if `layers` is not iterable or an item is not callable.
+    TypeError: if `layers` is not iterable (Python's own error, as Sonnet 1) or an item is
+      not callable.
   """
 
   def __init__(self, layers: Iterable[Callable[..., Any]], name: str = "sequential"):
     super().__init__(name=name)
-    try:
-      layers = tuple(layers)
-    except TypeError:
-      raise TypeError(ERR_LAYERS_TYPE.format(value=layers)) from None
+    layers = tuple(layers)
     bad = [i for i, layer in enumerate(layers) if not callable(layer)]
     if bad:
       raise TypeError(ERR_NOT_CALLABLE.format(
@@ -66,6 +69,25 @@ class Sequential(base.AbstractModule):
   def layers(self) -> tuple[Callable[..., Any], ...]:
     """The layers, as a tuple."""
     return self._layers
+
+  def get_variables(self, collection: str = tf.compat.v1.GraphKeys.TRAINABLE_VARIABLES
+                    ) -> tuple[tf.Variable, ...]:
+    """As `snt.AbstractModule.get_variables`, with a warning: always empty for Sequential.
+
+    The layers are built outside the Sequential, so none of their variables is in its scope
+    (Sonnet 1 logged the same warning through `tf.compat.v1.logging`).
+
+    Args:
+      collection: the collection to look in.
+
+    Returns:
+      The variables in the module's own scope (none).
+
+    Raises:
+      snt.NotConnectedError: before the first successful call.
+    """
+    tf.compat.v1.logging.warning(WARN_GET_VARIABLES)
+    return super().get_variables(collection)
 
 
 class Residual(base.AbstractModule):

@@ -2,6 +2,8 @@
 # Licensed under the Apache License, Version 2.0.
 """Tests for Sequential and Residual."""
 
+from unittest import mock
+
 from absl.testing import parameterized
 import numpy as np
 import tensorflow as tf
@@ -47,8 +49,19 @@ class SequentialTest(tf.test.TestCase, parameterized.TestCase):
   def test_errors(self):
     with self.assertRaisesRegex(TypeError, "Items 1, 2 not callable with types: int, bool"):
       sequential.Sequential([tf.identity, 1, True])  # type: ignore[list-item]  # deliberately wrong
-    with self.assertRaisesRegex(TypeError, "iterable of callables"):
+    # Python's own error, as Sonnet 1.
+    with self.assertRaisesRegex(TypeError, "'NoneType' object is not iterable"):
       sequential.Sequential(None)  # type: ignore[arg-type]  # deliberately wrong
+
+  def test_get_variables_warns_and_is_empty(self):
+    layer = linear.Linear(2)
+    seq = sequential.Sequential([layer])
+    seq(X)
+    with mock.patch.object(tf.compat.v1.logging, "warning") as warning:
+      self.assertEqual(seq.get_variables(), ())
+    warning.assert_called_once()
+    self.assertIn("will always return an empty tuple", warning.call_args[0][0])
+    self.assertLen(seq.variables, 2)  # The layer's, through the module it holds.
 
 
 class ResidualTest(tf.test.TestCase, parameterized.TestCase):

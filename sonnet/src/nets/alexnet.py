@@ -83,7 +83,7 @@ class AlexNet(base.AbstractModule, util.VariableOptions):
       batch_norm_config: constructor kwargs for the BatchNorm modules.
       initializers: optional dict with keys 'w', 'b' (all conv and fc layers).
       partitioners: optional dict with keys 'w', 'b' (graph mode only).
-      regularizers: optional dict with keys 'w', 'b' (all conv and fc layers).
+      regularizers: optional dict with keys 'w', 'b' (the conv layers only, as Sonnet 1).
       bn_on_fc_layers: with `use_batch_norm`, also normalise the fc layers.
       custom_getter: optional custom getter (callable or dict).
       name: name of the module.
@@ -122,10 +122,11 @@ class AlexNet(base.AbstractModule, util.VariableOptions):
                     partitioners=self._partitioners, regularizers=self._regularizers,
                     name=f"conv_{i}")
         for i, ((channels, kernel, stride), _) in enumerate(self._conv_layers)]
+    # As Sonnet 1, the fc layers take the initializers and partitioners but not the
+    # regularizers.
     self._linear_modules = [
         linear.Linear(output_size=size, initializers=self._initializers,
-                      partitioners=self._partitioners, regularizers=self._regularizers,
-                      name=f"fc_{i}")
+                      partitioners=self._partitioners, name=f"fc_{i}")
         for i, size in enumerate(self._fc_layers)]
     bn_count = 0
     if self._use_batch_norm:
@@ -165,9 +166,9 @@ class AlexNet(base.AbstractModule, util.VariableOptions):
     if None in shape.as_list()[1:]:
       raise errors.UnderspecifiedError(ERR_UNKNOWN_SIZE.format(
           module=self.module_name, min_size=self._min_size, shape=shape))
-    if shape[1] < self._min_size or shape[2] < self._min_size:
-      raise errors.IncompatibleShapeError(ERR_TOO_SMALL.format(shape[1], shape[2],
-                                                               self._min_size))
+    height, width = (tf.compat.dimension_value(d) for d in shape[1:3])  # TF1 Dimensions.
+    if height < self._min_size or width < self._min_size:
+      raise errors.IncompatibleShapeError(ERR_TOO_SMALL.format(height, width, self._min_size))
     if is_training is not None:
       is_training = argument_checks.check_bool_flag(self.module_name, "is_training", is_training)
     if self._conv_modules is None:
@@ -206,6 +207,19 @@ class AlexNet(base.AbstractModule, util.VariableOptions):
         net = tf.nn.dropout(net, rate=1. - keep_prob)
     return net
 
+  def _calc_min_size(self, conv_layers) -> int:
+    """The smallest square input for layers given as Sonnet 1 described them.
+
+    Args:
+      conv_layers: `(output_channels, (kernel, stride), (pool_kernel, pool_stride) or None)`
+        per conv layer.
+
+    Returns:
+      The minimum height (and width).
+    """
+    return _min_input_size([((channels, kernel, stride), pooling)
+                            for channels, (kernel, stride), pooling in conv_layers])
+
   @property
   def min_input_size(self) -> int:
     """The smallest height and width the network accepts."""
@@ -239,7 +253,7 @@ class AlexNetFull(AlexNet):
                initializers: types.Initializers | None = None,
                partitioners: types.Partitioners | None = None,
                regularizers: types.Regularizers | None = None,
-               bn_on_fc_layers: bool = True,
+               bn_on_fc_layers: bool = False,
                custom_getter: types.CustomGetterArg | None = None,
                name: str = "alex_net_full"):
     """Constructs AlexNet in FULL mode.
@@ -249,8 +263,9 @@ class AlexNetFull(AlexNet):
       batch_norm_config: constructor kwargs for the BatchNorm modules.
       initializers: optional dict with keys 'w', 'b' (all conv and fc layers).
       partitioners: optional dict with keys 'w', 'b' (graph mode only).
-      regularizers: optional dict with keys 'w', 'b' (all conv and fc layers).
-      bn_on_fc_layers: with `use_batch_norm`, also normalise the fc layers.
+      regularizers: optional dict with keys 'w', 'b' (the conv layers only, as Sonnet 1).
+      bn_on_fc_layers: with `use_batch_norm`, also normalise the fc layers (default off,
+        as Sonnet 1's subclasses).
       custom_getter: optional custom getter (callable or dict).
       name: name of the module.
 
@@ -273,7 +288,7 @@ class AlexNetMini(AlexNet):
                initializers: types.Initializers | None = None,
                partitioners: types.Partitioners | None = None,
                regularizers: types.Regularizers | None = None,
-               bn_on_fc_layers: bool = True,
+               bn_on_fc_layers: bool = False,
                custom_getter: types.CustomGetterArg | None = None,
                name: str = "alex_net_mini"):
     """Constructs AlexNet in MINI mode.
@@ -283,8 +298,9 @@ class AlexNetMini(AlexNet):
       batch_norm_config: constructor kwargs for the BatchNorm modules.
       initializers: optional dict with keys 'w', 'b' (all conv and fc layers).
       partitioners: optional dict with keys 'w', 'b' (graph mode only).
-      regularizers: optional dict with keys 'w', 'b' (all conv and fc layers).
-      bn_on_fc_layers: with `use_batch_norm`, also normalise the fc layers.
+      regularizers: optional dict with keys 'w', 'b' (the conv layers only, as Sonnet 1).
+      bn_on_fc_layers: with `use_batch_norm`, also normalise the fc layers (default off,
+        as Sonnet 1's subclasses).
       custom_getter: optional custom getter (callable or dict).
       name: name of the module.
 

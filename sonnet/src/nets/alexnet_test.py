@@ -42,7 +42,8 @@ class AlexNetTest(tf.test.TestCase, parameterized.TestCase):
   @parameterized.parameters(*test_utils.MODES)
   def test_modes_with_batch_norm_and_dropout(self, mode):
     def fn():
-      net = alexnet.AlexNetMini(use_batch_norm=True, batch_norm_config={"scale": True})
+      net = alexnet.AlexNetMini(use_batch_norm=True, batch_norm_config={"scale": True},
+                                bn_on_fc_layers=True)
       train = net(tf.ones([2, 17, 17, 1]), keep_prob=0.5, is_training=True)
       test = net(tf.ones([2, 17, 17, 1]), keep_prob=1.0, is_training=False,
                  test_local_stats=False)
@@ -88,8 +89,50 @@ class AlexNetTest(tf.test.TestCase, parameterized.TestCase):
     self.assertNotIn(None, grads)
     net(x)  # shared, nothing new
     self.assertLen(net.variables, 14)
-    # Unlike Sonnet 1, the fc layers get the regularizers too.
-    self.assertIn("w", net.linear_modules[0].regularizers)
+    # As Sonnet 1, the fc layers do not get the regularizers.
+    self.assertIn("w", net.conv_modules[0].regularizers)
+    self.assertEqual(dict(net.linear_modules[0].regularizers), {})
+
+  def test_regularization_losses_of_the_conv_layers_only(self):
+    with tf.Graph().as_default():
+      net = alexnet.AlexNetMini(regularizers={"w": tf.nn.l2_loss, "b": tf.nn.l2_loss},
+                                initializers={"w": tf.compat.v1.constant_initializer(0.5)})
+      net(tf.ones([1, 17, 17, 2]))
+      losses = tf.compat.v1.get_collection(tf.compat.v1.GraphKeys.REGULARIZATION_LOSSES)
+      self.assertLen(losses, 2 * 5)
+      # ...but the initializers reach the fc layers.
+      with tf.compat.v1.Session() as session:
+        session.run(tf.compat.v1.global_variables_initializer())
+        fc_w = session.run(net.linear_modules[1].w)
+    self.assertAllClose(fc_w, np.full([1024, 1024], 0.5))
+
+  @parameterized.parameters((alexnet.AlexNetFull, 5), (alexnet.AlexNetMini, 5),
+                            (alexnet.AlexNet, 7))
+  def test_batch_norm_on_fc_layers_default(self, constructor, batch_norms):
+    # As Sonnet 1: AlexNetFull and AlexNetMini normalise the conv layers only by default.
+    net = constructor(use_batch_norm=True, batch_norm_config={"scale": True})
+    size = net.min_input_size
+    net(tf.ones([2, size, size, 1]), is_training=True)
+    self.assertLen(net.trainable_variables, 7 * 2 + batch_norms * 2)
+
+  def test_calc_min_size_with_sonnet1_layer_tuples(self):
+    net = alexnet.AlexNetMini()
+    self.assertEqual(net._calc_min_size([(None, (3, 1), None)]), 3)
+    self.assertEqual(net._calc_min_size([(None, (3, 1), (3, 2))]), 5)
+    self.assertEqual(net._calc_min_size([(None, (3, 1), (3, 2)), (None, (3, 2), (5, 2))]), 25)
+    self.assertEqual(net._calc_min_size([(48, (3, 1), (3, 1)), (128, (3, 1), (3, 1)),
+                                         (192, (3, 1), None), (192, (3, 1), None),
+                                         (128, (3, 1), (3, 1))]), net.min_input_size)
+
+  @parameterized.parameters("graph", test_utils.LEGACY)
+  def test_too_small_error_in_graphs(self, mode):
+    # In legacy mode the static shapes hold `tf.compat.v1.Dimension`s.
+    del mode
+    with tf.Graph().as_default():
+      net = alexnet.AlexNetMini()
+      with self.assertRaisesRegex(errors.IncompatibleShapeError,
+                                  r"^Image shape too small: \(16, 17\) < 17$"):
+        net(tf.compat.v1.placeholder(tf.float32, [None, 16, 17, 1]))
 
   def test_errors(self):
     with self.assertRaisesRegex(errors.Error, "mode 'TINY' not recognised"):

@@ -24,7 +24,7 @@ ERR_CHANNELS_EQUAL = (
 ERR_CHANNELS_MULTIPLE = (
     "in_channels and out_channels must both be multiples of base_num_channels "
     "({base}), got shape {shape}.")
-ERR_MODEL_SIZE = "`model_size` must be one of {choices}, got {value!r}."
+ERR_MODEL_SIZE = "{module}: Unrecognized model_size: {value}"  # Sonnet 1's text.
 ERR_NUM_CLASSES = "`num_output_classes` must be a positive int, got {value!r}."
 ERR_IMAGES = (
     "{module}: 'images' must have shape [batch_size, height, width, depth] with depth = "
@@ -144,23 +144,22 @@ class Dilation(base.AbstractModule):
       name: name of the module.
 
     Raises:
-      ValueError: unknown `model_size` or a non-positive `num_output_classes`.
+      ValueError: a non-positive `num_output_classes`.
       TypeError, KeyError: bad dicts.
     """
     super().__init__(name=name, custom_getter=custom_getter)
     self._num_output_classes = argument_checks.check_positive_int(
         self.module_name, "num_output_classes", num_output_classes, message=ERR_NUM_CLASSES,
         tf1_sizes=True)
-    argument_checks.check_one_of(self.module_name, "model_size", model_size,
-                                 (self.BASIC, self.LARGE), message=ERR_MODEL_SIZE)
+    # As Sonnet 1, an unknown `model_size` fails at the call.
     self._model_size = model_size
     self._initializers = util.check_initializers(initializers, self.POSSIBLE_INITIALIZER_KEYS)
     self._regularizers = util.check_regularizers(regularizers, self.POSSIBLE_INITIALIZER_KEYS)
     # Fill the defaults now (Sonnet 1 did it at the first call, changing the property).
-    if self.WEIGHTS not in self._initializers:
-      self._initializers[self.WEIGHTS] = (
-          identity_kernel_initializer if model_size == self.BASIC
-          else noisy_identity_kernel_initializer(num_output_classes))
+    if self.WEIGHTS not in self._initializers and model_size == self.BASIC:
+      self._initializers[self.WEIGHTS] = identity_kernel_initializer
+    elif self.WEIGHTS not in self._initializers and model_size == self.LARGE:
+      self._initializers[self.WEIGHTS] = noisy_identity_kernel_initializer(num_output_classes)
     if self.BIASES not in self._initializers:
       self._initializers[self.BIASES] = tf.zeros_initializer()
     self._conv_modules: list[conv.Conv2D] | None = None  # Made by the first call.
@@ -189,7 +188,10 @@ class Dilation(base.AbstractModule):
     Raises:
       snt.IncompatibleShapeError: not rank 4, or (basic model) the depth is not
         `num_output_classes`.
+      ValueError: `model_size` is not 'basic' or 'large' (checked here, as Sonnet 1).
     """
+    if self._model_size not in (self.BASIC, self.LARGE):
+      raise ValueError(ERR_MODEL_SIZE.format(module=self.module_name, value=self._model_size))
     images = tf.convert_to_tensor(images)
     if images.shape.rank != 4:
       raise errors.IncompatibleShapeError(ERR_IMAGES_RANK.format(module=self.module_name,

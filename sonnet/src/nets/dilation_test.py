@@ -83,8 +83,14 @@ class DilationTest(tf.test.TestCase, parameterized.TestCase):
     self.assertAllClose(module(tf.ones([1, 3, 3, 2])), np.ones([1, 3, 3, 2]))
 
   def test_errors(self):
-    with self.assertRaisesRegex(ValueError, "`model_size` must be one of"):
-      dilation.Dilation(2, model_size="huge")
+    # As Sonnet 1: accepted at construction, rejected at the call.
+    module = dilation.Dilation(2, model_size="huge")
+    with self.assertRaisesRegex(ValueError, "^dilation: Unrecognized model_size: huge$"):
+      module(tf.ones([1, 3, 3, 2]))
+    self.assertFalse(module.is_connected)
+    module = dilation.Dilation(2, initializers={"w": tf.zeros_initializer()}, model_size="huge")
+    with self.assertRaisesRegex(ValueError, "Unrecognized model_size: huge"):
+      module(tf.ones([1, 3, 3, 2]))
     with self.assertRaisesRegex(ValueError, "positive int"):
       dilation.Dilation(0)
     with self.assertRaisesRegex(KeyError, "Invalid initializer keys"):

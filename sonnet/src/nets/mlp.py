@@ -3,21 +3,21 @@
 """`snt.nets.MLP`: a multi-layer perceptron made of `snt.Linear` sub-modules."""
 
 from collections.abc import Callable, Iterable
+import contextlib
 from typing import Any
 
 import tensorflow as tf
 
 from sonnet.src import argument_checks
 from sonnet.src import base
+from sonnet.src import batch_norm
 from sonnet.src import linear
 from sonnet.src import types
 from sonnet.src import util
 
 ERR_EMPTY = "output_sizes must not be empty."
-ERR_OUTPUT_SIZES_TYPE = (
-    "output_sizes must be an iterable of positive integers (or callables returning them), "
-    "got {!r}.")
-ERR_ACTIVATION = "activation must be callable, got {!r}."
+ERR_OUTPUT_SIZES_TYPE = "output_sizes must be iterable"  # Sonnet 1's text.
+ERR_ACTIVATION = "Input 'activation' must be callable"  # Sonnet 1's text.
 ERR_DROPOUT_RATE = "dropout_keep_prob must be in (0, 1], got {!r}."
 
 
@@ -61,7 +61,7 @@ class MLP(base.AbstractModule, base.Transposable, util.VariableOptions):
     """
     super().__init__(name=name, custom_getter=custom_getter)
     if isinstance(output_sizes, (str, bytes)) or not isinstance(output_sizes, Iterable):
-      raise TypeError(ERR_OUTPUT_SIZES_TYPE.format(output_sizes))
+      raise TypeError(ERR_OUTPUT_SIZES_TYPE)
     output_sizes = tuple(output_sizes)
     if not output_sizes:
       raise ValueError(ERR_EMPTY)
@@ -77,7 +77,11 @@ class MLP(base.AbstractModule, base.Transposable, util.VariableOptions):
         initializers, partitioners, regularizers, keys)
     self._custom_getter_arg = custom_getter
     layers = []
-    with self._enter_variable_scope():
+    # As Sonnet 1, entering the module's scope here takes its graph name scope, so the
+    # first call's ops are in `<name>_1/` (e.g. `mlp_1/dropout/`).
+    name_scope = (contextlib.nullcontext() if tf.executing_eagerly()
+                  else tf.name_scope(self.module_name))
+    with self._enter_variable_scope(), name_scope:
       for index, output_size in enumerate(output_sizes):
         layers.append(linear.Linear(
             output_size=output_size, use_bias=use_bias, initializers=self._initializers,
@@ -97,7 +101,8 @@ class MLP(base.AbstractModule, base.Transposable, util.VariableOptions):
 
     Args:
       inputs: a float tensor `[batch_size, input_size]`.
-      is_training: with `use_dropout`, whether to apply dropout.
+      is_training: with `use_dropout`, whether to apply dropout (Python bool or bool
+        tensor).
       dropout_keep_prob: the probability of keeping a hidden unit.
 
     Returns:
@@ -115,8 +120,14 @@ class MLP(base.AbstractModule, base.Transposable, util.VariableOptions):
     for index, layer in enumerate(self._layers):
       outputs = layer(outputs)
       if index < last or self._activate_final:
-        if self._use_dropout and index < last and is_training:
-          outputs = tf.nn.dropout(outputs, rate=1.0 - dropout_keep_prob)
+        # As Sonnet 1: dropout wherever the activation is applied (the output too with
+        # `activate_final`), before the activation.
+        if self._use_dropout and batch_norm.static_bool(is_training) is not False:
+          dtype = outputs.dtype
+          keep_prob = batch_norm.smart_cond(
+              is_training, lambda dtype=dtype: tf.cast(dropout_keep_prob, dtype),
+              lambda dtype=dtype: tf.constant(1.0, dtype))
+          outputs = tf.nn.dropout(outputs, rate=1.0 - keep_prob)
         outputs = self._activation(outputs)
     if self._input_shape is None:
       self._input_shape = tuple(tf.convert_to_tensor(inputs).shape.as_list())

@@ -64,11 +64,12 @@ class MLPTest(parameterized.TestCase, tf.test.TestCase):
   def test_errors(self):
     with self.assertRaisesRegex(ValueError, "must not be empty"):
       snt.nets.MLP([])
-    with self.assertRaisesRegex(TypeError, "iterable"):
-      snt.nets.MLP(3)  # type: ignore[arg-type]  # deliberately not an iterable
+    for not_iterable in (3, None):
+      with self.assertRaisesRegex(TypeError, "^output_sizes must be iterable$"):
+        snt.nets.MLP(not_iterable)  # type: ignore[arg-type]  # deliberately not an iterable
     with self.assertRaisesRegex(ValueError, "output_size must be a positive"):
       snt.nets.MLP([3, 0])
-    with self.assertRaisesRegex(TypeError, "activation must be callable"):
+    with self.assertRaisesRegex(TypeError, "^Input 'activation' must be callable$"):
       snt.nets.MLP([3], activation="relu")  # type: ignore[arg-type]  # deliberately wrong
     with self.assertRaisesRegex(KeyError, "Invalid initializer keys"):
       snt.nets.MLP([3], initializers={"x": tf.zeros})
@@ -122,6 +123,34 @@ class MLPTest(parameterized.TestCase, tf.test.TestCase):
     self.assertNotAllClose(train_a, train_b)
     with self.assertRaisesRegex(ValueError, "dropout_keep_prob"):
       mlp(x, dropout_keep_prob=0.0)
+
+  def test_dropout_on_activated_output_and_tensor_flag(self):
+    # As Sonnet 1: dropout before every activation, also the final one with
+    # `activate_final`; `is_training` may be a bool tensor.
+    with tf.Graph().as_default():
+      mlp = snt.nets.MLP([4], use_dropout=True, activate_final=True, name="drop_mlp")
+      is_training = tf.compat.v1.placeholder(tf.bool, [])
+      out = mlp(tf.ones([100, 3]), is_training=is_training, dropout_keep_prob=0.5)
+      names = [op.name for op in tf.compat.v1.get_default_graph().get_operations()]
+      # The constructor took the name scope `drop_mlp`, as in Sonnet 1.
+      self.assertIn("drop_mlp_1/dropout/Shape", names)
+      with tf.compat.v1.Session() as session:
+        session.run(tf.compat.v1.global_variables_initializer())
+        train = session.run(out, {is_training: True})
+        test_a, test_b = session.run([out, out], {is_training: False})
+    self.assertAllClose(test_a, test_b)
+    self.assertTrue(np.any(train == 0.0) and np.any(train > 0.0))
+    dropped = train == 0.0
+    self.assertTrue(np.all(train[~dropped] >= 0.0))  # Scaled kept units, after the ReLU.
+
+  def test_no_dropout_ops_without_use_dropout_or_when_not_training(self):
+    with tf.Graph().as_default():
+      snt.nets.MLP([2], use_dropout=False, activate_final=True)(
+          tf.ones([1, 3]), is_training=True)
+      snt.nets.MLP([2], use_dropout=True, activate_final=True)(
+          tf.ones([1, 3]), is_training=False)
+      names = [op.name for op in tf.compat.v1.get_default_graph().get_operations()]
+      self.assertFalse([n for n in names if "dropout" in n])
 
   def test_custom_getter_reaches_layers(self):
     mlp = snt.nets.MLP([2], custom_getter=snt.custom_getters.stop_gradient)

@@ -17,9 +17,10 @@ from sonnet.src import variables
 ERR_POSITIVE_INT = "`{arg}` must be a positive int, got {value!r}."
 ERR_NON_NEGATIVE = "`{arg}` must be a non-negative number, got {value!r}."
 ERR_DECAY = "`decay` must be in [0, 1], got {value!r}."
+# A ValueError naming the reshape, as the one Sonnet 1 got from TensorFlow's reshape.
 ERR_LAST_DIM = (
-    "{module}: the last dimension of `inputs` must be embedding_dim={embedding_dim}, got "
-    "shape {shape}.")
+    "{module}: Cannot reshape a tensor of shape {shape} to [-1, {embedding_dim}] and back: "
+    "the last dimension of `inputs` must be embedding_dim={embedding_dim}.")
 ERR_RANK = "{module}: `inputs` must have rank at least 1, got shape {shape}."
 ERR_INDICES_DTYPE = "{module}: `encoding_indices` must be int32 or int64, got dtype {dtype}."
 
@@ -47,8 +48,8 @@ class _VectorQuantizerBase(base.AbstractModule):
     if inputs.shape.rank is None or inputs.shape.rank < 1:
       raise errors.IncompatibleShapeError(ERR_RANK.format(module=self.module_name,
                                                           shape=inputs.shape))
-    if inputs.shape[-1] != self._embedding_dim:
-      raise errors.IncompatibleShapeError(ERR_LAST_DIM.format(
+    if tf.compat.dimension_value(inputs.shape[-1]) != self._embedding_dim:
+      raise ValueError(ERR_LAST_DIM.format(
           module=self.module_name, embedding_dim=self._embedding_dim, shape=inputs.shape))
     return inputs
 

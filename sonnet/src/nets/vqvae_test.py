@@ -93,9 +93,14 @@ class VectorQuantizerTest(tf.test.TestCase, parameterized.TestCase):
       vq.embeddings
     with self.assertRaises(errors.NotConnectedError):
       vq.quantize(tf.constant([0]))
-    with self.assertRaisesRegex(errors.IncompatibleShapeError,
-                                "last dimension of `inputs` must be embedding_dim=3"):
+    # A ValueError about the reshape, as Sonnet 1 (there TensorFlow's).
+    with self.assertRaisesRegex(ValueError, r"Cannot reshape a tensor of shape \(2, 4\) to "
+                                r"\[-1, 3\] and back: the last dimension of `inputs` must be "
+                                "embedding_dim=3"):
       vq(tf.ones([2, 4]))
+    ema = vqvae.VectorQuantizerEMA(D, K, 0.25, decay=0.9)
+    with self.assertRaisesRegex(ValueError, "Cannot reshape a tensor"):
+      ema(tf.ones([2, 6]), is_training=False)
     with self.assertRaisesRegex(TypeError, "floating point"):
       vq(tf.ones([2, D], tf.int32))
     self.assertFalse(vq.is_connected)
