@@ -265,6 +265,29 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
     with _connection_scope(self, state, "_build", is_call=False):
       yield
 
+  def _call_eager_cached(self, cache: Any, args: Sequence[Any],
+                         kwargs: dict[str, Any]) -> Any:
+    """The fast path of a later eager call: `_build`'s work from what an earlier call cached.
+
+    A subclass that stores something in its state's `eager_cache` (from `_build`, at an
+    eager call without custom getters or mixed precision) computes here what `_build`
+    would compute from it, or declines. It is only called for an eager call of the
+    connected module without a mixed-precision policy, outside any frame of its own (so it
+    must not create variables or sub-modules). The cache is dropped whenever the module's
+    variables or connection change.
+
+    Args:
+      cache: the module's `eager_cache`.
+      args: the call's positional arguments.
+      kwargs: the call's keyword arguments.
+
+    Returns:
+      What `_build(*args, **kwargs)` would return, or `NotImplemented` for a call the cache
+      does not cover (the call then runs `_build` as usual, which raises its errors).
+    """
+    del cache, args, kwargs
+    return NotImplemented
+
   # --- Names and status ---------------------------------------------------------------
 
   @property
@@ -533,11 +556,22 @@ def _connect_eager(module: AbstractModule, state: module_state.ModuleState,
   connected-subgraph list (graph mode only). Nothing is traced, so AutoGraph's context
   is left alone.
   """
-  if naming.current_frame() is not None:
+  if naming.frames():
     module_state.record_use(module, state)
   compute_dtype = mixed_precision.compute_dtype()
   if compute_dtype is not None:  # Mixed precision: floating inputs in the compute dtype.
     args, kwargs = mixed_precision.cast_inputs(tuple(args), kwargs, compute_dtype)
+  else:
+    cache = state.eager_cache
+    if cache is not None:
+      outputs = module._call_eager_cached(cache, args, kwargs)  # noqa: SLF001 (its own hook)
+      if outputs is not NotImplemented:
+        if module_info.has_observers():
+          module_info.notify(ConnectedSubGraph(
+              module, state.module_name,
+              SubgraphInputs(tuple(args), kwargs, module._build),  # noqa: SLF001 (as below)
+              outputs))
+        return outputs
   build = module._build  # noqa: SLF001 (the module's own method, called by its __call__)
   frame = naming.enter_frame(module, "_build", True)
   try:
