@@ -172,19 +172,23 @@ class Linear(base.AbstractModule, base.Transposable, util.VariableOptions):
                              b: Any) -> None:
     """Caches the variables for the fast path of later eager calls, where it applies.
 
-    Only at an eager call in `_build`'s own frame without custom getters or mixed
-    precision, where `w` and `b` are the module's own variables and `inputs` an eager
-    tensor of a floating dtype the fast path computes with the same ops as `_build`.
+    Only for Linear's own `_build` (a subclass may override it: then every call runs it), at
+    an eager call in `_build`'s own frame without custom getters or mixed precision, where
+    `w` and `b` are the module's own variables (not distributed ones) and `inputs` an
+    eager tensor of a floating dtype the fast path computes with the same ops as `_build`.
     """
     global _eager_tensor_type
     state = self._snt_state
     frame = naming.current_frame()
-    if (state.custom_getters or frame is None or frame.module is not self or
+    if (type(self)._build is not Linear._build or "_build" in self.__dict__ or  # noqa: SLF001
+        state.custom_getters or frame is None or frame.module is not self or
         frame.owner != "_build" or not tf.executing_eagerly() or
         inputs.dtype not in _FAST_DTYPES or mixed_precision.compute_dtype() is not None):
       return
     own = self._snt_variables
     if w is not own.get("w") or (b is not None and b is not own.get("b")):
+      return
+    if isinstance(w, tf.distribute.DistributedValues):  # Read per replica: the full path.
       return
     tensor_type = type(inputs)
     if not callable(getattr(tensor_type, "_shape_tuple", None)):  # A TensorFlow without it.
