@@ -507,7 +507,7 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
 def _connect(module: AbstractModule, state: module_state.ModuleState, args: Sequence[Any],
              kwargs: dict[str, Any]) -> Any:
   """`AbstractModule.__call__`'s work: runs `_build` in the module's scope."""
-  _check_same_graph(state)
+  graph = _check_same_graph(state)  # Found once: inside a trace, a look-up costs.
   module_state.record_use(module, state)
   compute_dtype = mixed_precision.compute_dtype()
   if compute_dtype is not None:  # Mixed precision: floating inputs in the compute dtype.
@@ -520,12 +520,13 @@ def _connect(module: AbstractModule, state: module_state.ModuleState, args: Sequ
   if before is not None and "keras" in sys.modules:
     _check_not_first_called_in_keras_layer(module)
   build = module._build  # noqa: SLF001 (the module's own method, called by its __call__)
-  with _connection_scope(module, state, "_build") as frame, op_scope as name_scope:
+  with _connection_scope(module, state, "_build", graph=graph) as frame, \
+      op_scope as name_scope:
     outputs = _call_and_undo_on_error(module, frame, build, args, kwargs, before)
   if before is not None:  # Undone, as the variables, if an enclosing call fails.
     module_state.record_first_connection(module, state.graph, before)
   if state.graph is None:
-    state.graph = naming.outer_graph()
+    state.graph = graph
   state.is_connected = True
   in_graph = (state.graph is not naming.EAGER and
               tf.compat.v1.get_default_graph() is state.graph)
@@ -587,23 +588,32 @@ def _connect_eager(module: AbstractModule, state: module_state.ModuleState,
   return outputs
 
 
-def _check_same_graph(state: module_state.ModuleState) -> None:
-  """Raises `snt.DifferentGraphError` if the module was connected in another graph."""
+def _check_same_graph(state: module_state.ModuleState) -> Any:
+  """Returns `naming.outer_graph()`, the graph the module is called in.
+
+  Raises:
+    snt.DifferentGraphError: if the module was connected in another graph.
+  """
   graph = naming.outer_graph()
   if state.graph is None:
-    return
+    return graph
   if graph is not state.graph:
     raise errors.DifferentGraphError(ERR_DIFFERENT_GRAPH.format(
         module=state.scope_name, first=_graph_description(state.graph),
         now=_graph_description(graph)))
+  return graph
 
 
 @contextlib.contextmanager
 def _connection_scope(module: AbstractModule, state: module_state.ModuleState, owner: str,
-                      is_call: bool = True) -> Iterator[naming.Frame]:
-  """Pushes `module` on the module stack (and its TF1 variable scope in graph mode)."""
+                      is_call: bool = True, graph: Any = None) -> Iterator[naming.Frame]:
+  """Pushes `module` on the module stack (and its TF1 variable scope in graph mode).
+
+  `graph` is `naming.outer_graph()` if the caller has it.
+  """
   with naming.push_frame(module, owner, is_call) as frame:
-    graph = naming.outer_graph()
+    if graph is None:
+      graph = naming.outer_graph()
     in_tf1_graph = graph is not naming.EAGER and tf.compat.v1.get_default_graph() is graph
     usage = state.tf1_usage
     # Sonnet 1 code calling tf.compat.v1.get_variable inside _build keeps working: in a
@@ -819,14 +829,14 @@ def _call_method(module: AbstractModule, state: module_state.ModuleState,
                  method: Callable[..., Any], method_name: str, args: Sequence[Any],
                  kwargs: dict[str, Any]) -> Any:
   """`reuse_variables`' work: runs `method` in the module's scope."""
-  _check_same_graph(state)
+  graph = _check_same_graph(state)
   module_state.record_use(module, state)
-  with _connection_scope(module, state, method.__name__) as frame:
+  with _connection_scope(module, state, method.__name__, graph=graph) as frame:
     with tf.name_scope(state.module_name), tf.name_scope(method_name):
       outputs = _call_and_undo_on_error(module, frame, method, (module,) + tuple(args),
                                         kwargs)
   if state.graph is None:
-    state.graph = naming.outer_graph()
+    state.graph = graph
   return outputs
 
 
