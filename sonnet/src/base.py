@@ -701,6 +701,10 @@ def _check_not_first_called_in_keras_layer(module: AbstractModule) -> None:
   for _ in range(_KERAS_FRAMES_SEARCHED):
     if frame is None:
       return
+    # An enclosing module's first call (its `_connect` holds an attribute snapshot, `before`)
+    # checked the stack above it: the rest of the search would find what that one found.
+    if frame.f_code is _connect.__code__ and frame.f_locals.get("before") is not None:
+      return
     owner = frame.f_locals.get("self")
     if isinstance(owner, layer_class):
       if getattr(owner, "tracks_sonnet_variables", False) or frame.f_code.co_name != "call":
