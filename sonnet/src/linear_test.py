@@ -2,6 +2,8 @@
 # Licensed under the Apache License, Version 2.0.
 """Tests for snt.Linear."""
 
+import copy
+import pickle
 from unittest import mock
 
 from absl.testing import parameterized
@@ -390,6 +392,17 @@ class EagerCachedCallTest(tf.test.TestCase):
     self.assertIs(seen[0].module, module)
     self.assertIs(seen[0].outputs, out)
     self.assertIs(seen[0].inputs.args[0], x)
+
+  def test_copies_compute_with_their_own_variables(self):
+    x = tf.ones([1, 3])
+    for module in (snt.Linear(2), snt.nets.MLP([4, 2])):
+      module(x)
+      expected = module(x)
+      for copied in (copy.deepcopy(module), pickle.loads(pickle.dumps(module))):
+        for variable in copied.variables:
+          variable.assign(tf.zeros_like(variable))
+        self.assertAllClose(copied(x), np.zeros([1, 2]))
+        self.assertAllClose(module(x), expected)
 
   def test_in_tf_function_after_eager_calls(self):
     module = snt.Linear(2)
