@@ -555,7 +555,9 @@ def _connect_eager(module: AbstractModule, state: module_state.ModuleState,
   check (eager both times), the name scope, the TF1 variable scope (`_build` used no
   `tf.compat.v1.get_variable`), the attribute snapshot (not a first call) and the
   connected-subgraph list (graph mode only). Nothing is traced, so AutoGraph's context
-  is left alone.
+  is left alone. Without mixed precision, a module whose class cached what its later
+  calls need (`state.eager_cache`) computes from that, without `_build` and its frame
+  (see `AbstractModule._call_eager_cached`).
   """
   if naming.frames():
     module_state.record_use(module, state)
