@@ -8,6 +8,8 @@ variables:
 
 * steady-state calls: `snt.Linear` against `tf.matmul(x, w) + b` (batch 1 and 128), a
   3-layer `snt.nets.MLP` against the same matmuls, eagerly and inside one `tf.function`;
+  eagerly also against the ops alone (`tf.raw_ops.MatMul`, `AddV2`, `Relu`, without the
+  Python wrappers of `tf.matmul` and `+`): the cost of the module itself;
 * first calls: the trace and first run of a fresh `tf.function` training step (forward,
   gradient, SGD update) with fresh objects, Sonnet (variables created by the first call)
   against raw TensorFlow (variables created beforehand), for an MLP and an LSTM step.
@@ -59,6 +61,14 @@ def _raw_mlp(layers, inputs):
   return inputs
 
 
+def _ops_mlp(layers, inputs):
+  for index, (w, b) in enumerate(layers):
+    inputs = tf.raw_ops.AddV2(x=tf.raw_ops.MatMul(a=inputs, b=w), y=b)
+    if index < len(layers) - 1:
+      inputs = tf.raw_ops.Relu(features=inputs)
+  return inputs
+
+
 def build_cases():
   """Returns {case: (raw TF call, Sonnet call)}; both compute the same outputs."""
   cases = {}
@@ -74,6 +84,11 @@ def build_cases():
         lambda x=x, w=w, b=b: tf.matmul(x, w) + b, lambda x=x, m=linear: m(x))
     cases[f"MLP (3 layers), eager, batch {batch}"] = (
         lambda x=x, layers=layers: _raw_mlp(layers, x), lambda x=x, m=mlp: m(x))
+    cases[f"Linear, eager, batch {batch}, raw ops"] = (
+        lambda x=x, w=w, b=b: tf.raw_ops.AddV2(x=tf.raw_ops.MatMul(a=x, b=w), y=b),
+        lambda x=x, m=linear: m(x))
+    cases[f"MLP, eager, batch {batch}, raw ops"] = (
+        lambda x=x, layers=layers: _ops_mlp(layers, x), lambda x=x, m=mlp: m(x))
     if batch == 1:
       traced_module = tf.function(lambda v, m=linear: m(v))
       traced_raw = tf.function(lambda v, w=w, b=b: tf.matmul(v, w) + b)

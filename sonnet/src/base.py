@@ -265,6 +265,29 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
     with _connection_scope(self, state, "_build", is_call=False):
       yield
 
+  def _call_eager_cached(self, cache: Any, args: Sequence[Any],
+                         kwargs: dict[str, Any]) -> Any:
+    """The fast path of a later eager call: `_build`'s work from what an earlier call cached.
+
+    A subclass that stores something in its state's `eager_cache` (from `_build`, at an
+    eager call without custom getters or mixed precision) computes here what `_build`
+    would compute from it, or declines. It is only called for an eager call of the
+    connected module without a mixed-precision policy, outside any frame of its own (so it
+    must not create variables or sub-modules). The cache is dropped whenever the module's
+    variables or connection change.
+
+    Args:
+      cache: the module's `eager_cache`.
+      args: the call's positional arguments.
+      kwargs: the call's keyword arguments.
+
+    Returns:
+      What `_build(*args, **kwargs)` would return, or `NotImplemented` for a call the cache
+      does not cover (the call then runs `_build` as usual, which raises its errors).
+    """
+    del cache, args, kwargs
+    return NotImplemented
+
   # --- Names and status ---------------------------------------------------------------
 
   @property
@@ -484,7 +507,7 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
 def _connect(module: AbstractModule, state: module_state.ModuleState, args: Sequence[Any],
              kwargs: dict[str, Any]) -> Any:
   """`AbstractModule.__call__`'s work: runs `_build` in the module's scope."""
-  _check_same_graph(state)
+  graph = _check_same_graph(state)  # Found once: inside a trace, a look-up costs.
   module_state.record_use(module, state)
   compute_dtype = mixed_precision.compute_dtype()
   if compute_dtype is not None:  # Mixed precision: floating inputs in the compute dtype.
@@ -497,12 +520,13 @@ def _connect(module: AbstractModule, state: module_state.ModuleState, args: Sequ
   if before is not None and "keras" in sys.modules:
     _check_not_first_called_in_keras_layer(module)
   build = module._build  # noqa: SLF001 (the module's own method, called by its __call__)
-  with _connection_scope(module, state, "_build") as frame, op_scope as name_scope:
+  with _connection_scope(module, state, "_build", graph=graph) as frame, \
+      op_scope as name_scope:
     outputs = _call_and_undo_on_error(module, frame, build, args, kwargs, before)
   if before is not None:  # Undone, as the variables, if an enclosing call fails.
     module_state.record_first_connection(module, state.graph, before)
   if state.graph is None:
-    state.graph = naming.outer_graph()
+    state.graph = graph
   state.is_connected = True
   in_graph = (state.graph is not naming.EAGER and
               tf.compat.v1.get_default_graph() is state.graph)
@@ -531,13 +555,26 @@ def _connect_eager(module: AbstractModule, state: module_state.ModuleState,
   check (eager both times), the name scope, the TF1 variable scope (`_build` used no
   `tf.compat.v1.get_variable`), the attribute snapshot (not a first call) and the
   connected-subgraph list (graph mode only). Nothing is traced, so AutoGraph's context
-  is left alone.
+  is left alone. Without mixed precision, a module whose class cached what its later
+  calls need (`state.eager_cache`) computes from that, without `_build` and its frame
+  (see `AbstractModule._call_eager_cached`).
   """
-  if naming.current_frame() is not None:
+  if naming.frames():
     module_state.record_use(module, state)
   compute_dtype = mixed_precision.compute_dtype()
   if compute_dtype is not None:  # Mixed precision: floating inputs in the compute dtype.
     args, kwargs = mixed_precision.cast_inputs(tuple(args), kwargs, compute_dtype)
+  else:
+    cache = state.eager_cache
+    if cache is not None:
+      outputs = module._call_eager_cached(cache, args, kwargs)  # noqa: SLF001 (its own hook)
+      if outputs is not NotImplemented:
+        if module_info.has_observers():
+          module_info.notify(ConnectedSubGraph(
+              module, state.module_name,
+              SubgraphInputs(tuple(args), kwargs, module._build),  # noqa: SLF001 (as below)
+              outputs))
+        return outputs
   build = module._build  # noqa: SLF001 (the module's own method, called by its __call__)
   frame = naming.enter_frame(module, "_build", True)
   try:
@@ -553,23 +590,32 @@ def _connect_eager(module: AbstractModule, state: module_state.ModuleState,
   return outputs
 
 
-def _check_same_graph(state: module_state.ModuleState) -> None:
-  """Raises `snt.DifferentGraphError` if the module was connected in another graph."""
+def _check_same_graph(state: module_state.ModuleState) -> Any:
+  """Returns `naming.outer_graph()`, the graph the module is called in.
+
+  Raises:
+    snt.DifferentGraphError: if the module was connected in another graph.
+  """
   graph = naming.outer_graph()
   if state.graph is None:
-    return
+    return graph
   if graph is not state.graph:
     raise errors.DifferentGraphError(ERR_DIFFERENT_GRAPH.format(
         module=state.scope_name, first=_graph_description(state.graph),
         now=_graph_description(graph)))
+  return graph
 
 
 @contextlib.contextmanager
 def _connection_scope(module: AbstractModule, state: module_state.ModuleState, owner: str,
-                      is_call: bool = True) -> Iterator[naming.Frame]:
-  """Pushes `module` on the module stack (and its TF1 variable scope in graph mode)."""
+                      is_call: bool = True, graph: Any = None) -> Iterator[naming.Frame]:
+  """Pushes `module` on the module stack (and its TF1 variable scope in graph mode).
+
+  `graph` is `naming.outer_graph()` if the caller has it.
+  """
   with naming.push_frame(module, owner, is_call) as frame:
-    graph = naming.outer_graph()
+    if graph is None:
+      graph = naming.outer_graph()
     in_tf1_graph = graph is not naming.EAGER and tf.compat.v1.get_default_graph() is graph
     usage = state.tf1_usage
     # Sonnet 1 code calling tf.compat.v1.get_variable inside _build keeps working: in a
@@ -656,6 +702,10 @@ def _check_not_first_called_in_keras_layer(module: AbstractModule) -> None:
   frame: Any = sys._getframe(2)  # noqa: SLF001 (the stack, read on a first call only)
   for _ in range(_KERAS_FRAMES_SEARCHED):
     if frame is None:
+      return
+    # An enclosing module's first call (its `_connect` holds an attribute snapshot, `before`)
+    # checked the stack above it: the rest of the search would find what that one found.
+    if frame.f_code is _connect.__code__ and frame.f_locals.get("before") is not None:
       return
     owner = frame.f_locals.get("self")
     if isinstance(owner, layer_class):
@@ -785,14 +835,14 @@ def _call_method(module: AbstractModule, state: module_state.ModuleState,
                  method: Callable[..., Any], method_name: str, args: Sequence[Any],
                  kwargs: dict[str, Any]) -> Any:
   """`reuse_variables`' work: runs `method` in the module's scope."""
-  _check_same_graph(state)
+  graph = _check_same_graph(state)
   module_state.record_use(module, state)
-  with _connection_scope(module, state, method.__name__) as frame:
+  with _connection_scope(module, state, method.__name__, graph=graph) as frame:
     with tf.name_scope(state.module_name), tf.name_scope(method_name):
       outputs = _call_and_undo_on_error(module, frame, method, (module,) + tuple(args),
                                         kwargs)
   if state.graph is None:
-    state.graph = naming.outer_graph()
+    state.graph = graph
   return outputs
 
 

@@ -245,6 +245,18 @@ class KerasLayerTest(tf.test.TestCase):
     model.fit(x, y, verbose=0)
     self.assertLen(model.trainable_weights, 4)
 
+  def test_sub_module_first_called_in_a_keras_layer_inside_a_module_raises(self):
+    # The enclosing module's first call found no Keras layer above it; the one between
+    # the two modules still decides for the sub-module.
+    lin = linear.Linear(2)
+    outer = base.Module(lambda t: keras.layers.Lambda(lambda u: lin(u))(t), name="outer")
+    with self.assertRaisesRegex(ValueError, r"\(Lambda\).*snt\.KerasLayer"):
+      outer(tf.ones([2, 3]))
+    self.assertFalse(lin.is_connected)
+    # Sub-modules first called directly inside a module inside snt.KerasLayer are fine.
+    wrapped = keras_layer.KerasLayer(base.Module(lambda t: mlp_lib.MLP([4, 1])(t)))
+    self.assertEqual(wrapped(tf.ones([2, 3])).shape, (2, 1))
+
   def test_module_used_outside_a_layers_call_is_allowed(self):
     # A custom train_step that updates a Sonnet module itself is not a layer's `call`.
     lin = linear.Linear(1)

@@ -2,7 +2,7 @@
 # Licensed under the Apache License, Version 2.0.
 """`snt.Linear`: a fully connected layer, `outputs = inputs @ w + b`."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import tensorflow as tf
@@ -11,10 +11,19 @@ from sonnet.src import argument_checks
 from sonnet.src import base
 from sonnet.src import errors
 from sonnet.src import initializers as initializers_lib
+from sonnet.src import mixed_precision
 from sonnet.src import module_state
+from sonnet.src import naming
 from sonnet.src import types
 from sonnet.src import util
 from sonnet.src import variables
+
+# The eager fast path (`Linear._call_eager_cached`): the ops `tf.matmul` and `+` run for
+# rank-2 inputs of these dtypes, and the eager tensor class (set by the first cache).
+_MAT_MUL = tf.raw_ops.MatMul
+_ADD = tf.raw_ops.AddV2
+_FAST_DTYPES = (tf.float16, tf.bfloat16, tf.float32, tf.float64)
+_eager_tensor_type: Any = None
 
 ERR_RANK = "{scope}: rank of shape must be 2 not: {rank}"
 ERR_RANK_MANY = "{scope}: rank of shape must be at least 2 not: {rank}"
@@ -155,6 +164,63 @@ class Linear(base.AbstractModule, base.Transposable, util.VariableOptions):
       outputs.set_shape(input_shape[:-1].concatenate([output_size]))
     if self._input_shape is None:
       self._input_shape = tuple(input_shape.as_list())
+    if self._snt_state.eager_cache is None and not self._allow_many_batch_dims:
+      self._cache_for_eager_calls(inputs, input_size, w, b if self._use_bias else None)
+    return outputs
+
+  def _cache_for_eager_calls(self, inputs: tf.Tensor, input_size: int, w: Any,
+                             b: Any) -> None:
+    """Caches the variables for the fast path of later eager calls, where it applies.
+
+    Only for Linear's own `_build` (a subclass may override it: then every call runs it), at
+    an eager call in `_build`'s own frame without custom getters or mixed precision, where
+    `w` and `b` are the module's own variables (not distributed ones) and `inputs` an
+    eager tensor of a floating dtype the fast path computes with the same ops as `_build`.
+    """
+    global _eager_tensor_type
+    state = self._snt_state
+    frame = naming.current_frame()
+    if (type(self)._build is not Linear._build or "_build" in self.__dict__ or  # noqa: SLF001
+        state.custom_getters or frame is None or frame.module is not self or
+        frame.owner != "_build" or not tf.executing_eagerly() or
+        inputs.dtype not in _FAST_DTYPES or mixed_precision.compute_dtype() is not None):
+      return
+    own = self._snt_variables
+    if w is not own.get("w") or (b is not None and b is not own.get("b")):
+      return
+    if isinstance(w, tf.distribute.DistributedValues):  # Read per replica: the full path.
+      return
+    tensor_type = type(inputs)
+    if not callable(getattr(tensor_type, "_shape_tuple", None)):  # A TensorFlow without it.
+      return
+    _eager_tensor_type = tensor_type
+    state.eager_cache = (input_size, w, b)
+
+  def _call_eager_cached(self, cache: Any, args: Sequence[Any],
+                         kwargs: dict[str, Any]) -> Any:
+    """`inputs @ w + b` from the cached variables, for a later eager call (see `base`).
+
+    Declines (`NotImplemented`: `_build` runs and raises its errors) unless the call has one
+    positional argument, an eager tensor `[batch_size, input_size]` of the variables' dtype.
+    """
+    if kwargs or len(args) != 1:
+      return NotImplemented
+    inputs = args[0]
+    if type(inputs) is not _eager_tensor_type:
+      return NotImplemented
+    input_size, w, b = cache
+    # `inputs.shape` would build a TensorShape (microseconds); `tf.matmul` reads the shape
+    # of eager tensors this way too.
+    shape = inputs._shape_tuple()  # noqa: SLF001 (EagerTensor's, checked when cached)
+    if len(shape) != 2 or shape[1] != input_size:
+      return NotImplemented
+    try:
+      # The ops `inputs @ w + b` runs, without their Python wrappers' checks (done above).
+      outputs = _MAT_MUL(a=inputs, b=w)
+      if b is not None:
+        outputs = _ADD(x=outputs, y=b)
+    except tf.errors.InvalidArgumentError:  # Another dtype: `_build` raises Sonnet's error.
+      return NotImplemented
     return outputs
 
   @property

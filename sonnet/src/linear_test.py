@@ -2,12 +2,17 @@
 # Licensed under the Apache License, Version 2.0.
 """Tests for snt.Linear."""
 
+import copy
+import pickle
+from unittest import mock
+
 from absl.testing import parameterized
 import numpy as np
 import tensorflow as tf
 
 import sonnet as snt
 from sonnet.src import test_utils
+from sonnet.src import variables
 
 
 def _constant_linear(output_size=3, **kwargs):
@@ -272,6 +277,142 @@ class Sonnet1ArgumentsTest(parameterized.TestCase, tf.test.TestCase):
                                            "b": _tf1_ones_initializer})
       return module(tf.constant([[1.0, 2.0, 3.0]]))
     self.assertAllClose(test_utils.evaluate_in_mode(mode, fn), [[7.0, 7.0]])
+
+
+class EagerCachedCallTest(tf.test.TestCase):
+  """Later eager calls compute from the variables the first call cached (no `_build`)."""
+
+  def test_later_calls_match_numpy_and_give_gradients(self):
+    rng = np.random.RandomState(2)
+    module = snt.Linear(3)
+    module(tf.constant(rng.randn(2, 4).astype(np.float32)))
+    x = rng.randn(5, 4).astype(np.float32)
+    with tf.GradientTape() as tape:
+      out = module(tf.constant(x))
+      loss = tf.reduce_sum(out * out)
+    w, b = module.w.numpy(), module.b.numpy()
+    self.assertAllClose(out, x @ w + b, rtol=1e-5)
+    grad_w, grad_b = tape.gradient(loss, [module.w, module.b])
+    self.assertAllClose(grad_w, x.T @ (2 * (x @ w + b)), rtol=1e-4)
+    self.assertAllClose(grad_b, (2 * (x @ w + b)).sum(axis=0), rtol=1e-4)
+    no_bias = snt.Linear(2, use_bias=False)
+    no_bias(tf.constant(x))
+    self.assertAllClose(no_bias(tf.constant(x)), x @ no_bias.w.numpy(), rtol=1e-5)
+
+  def test_later_eager_calls_skip_build(self):
+    module = snt.Linear(3)
+    x = tf.ones([2, 4])
+    first = module(x)
+    with mock.patch.object(variables, "get_variable", wraps=variables.get_variable) as got:
+      self.assertAllClose(module(x), first)
+      self.assertEqual(got.call_count, 0)
+      module(np.ones([2, 4], np.float32))  # Not an eager tensor: the full call.
+      self.assertEqual(got.call_count, 2)
+
+  def test_a_subclass_build_runs_on_every_call(self):
+    builds = []
+
+    class CountingLinear(snt.Linear):
+
+      def _build(self, inputs):
+        builds.append(inputs)
+        return super()._build(inputs)
+
+    module = CountingLinear(3)
+    x = tf.ones([2, 4])
+    for _ in range(3):
+      module(x)
+    self.assertLen(builds, 3)
+
+  def test_bad_inputs_raise_the_errors_of_the_first_call(self):
+    module = snt.Linear(3, name="lin")
+    module(tf.ones([2, 4]))
+    module(tf.ones([2, 4]))
+    with self.assertRaisesRegex(snt.IncompatibleShapeError,
+                                r"Input shape must be \[batch_size, 4\] not: "
+                                r"\[batch_size, 5\]"):
+      module(tf.ones([2, 5]))
+    with self.assertRaisesRegex(snt.IncompatibleShapeError, "rank of shape must be 2 not: 3"):
+      module(tf.ones([2, 2, 4]))
+    with self.assertRaisesRegex(snt.IncompatibleShapeError, "rank of shape must be 2 not: 1"):
+      module(tf.ones([4]))
+    with self.assertRaisesRegex(snt.IncompatibleShapeError, "requested dtype float64"):
+      module(tf.ones([2, 4], tf.float64))
+    with self.assertRaises(TypeError):
+      module(tf.ones([2, 4]), tf.ones([2, 4]))
+    # Other inputs than eager tensors take the full call, with the same result.
+    x = np.ones([2, 4], np.float32)
+    self.assertAllClose(module(x), module(tf.constant(x)))
+    self.assertAllClose(module(inputs=tf.constant(x)), module(tf.constant(x)))
+
+  def test_mixed_precision_after_a_float32_call(self):
+    module = snt.Linear(3)
+    x = tf.ones([2, 4])
+    module(x)
+    with snt.mixed_precision.scope(tf.float16):
+      out = module(x)
+    self.assertEqual(out.dtype, tf.float16)
+    self.assertEqual(module.w.dtype, tf.float32)
+    self.assertAllClose(out, module(x), rtol=1e-2)
+
+  def test_custom_getter_applies_on_every_call(self):
+    def double(getter, *args, **kwargs):
+      return 2.0 * getter(*args, **kwargs)
+
+    module = snt.Linear(2, custom_getter=double,
+                        initializers={"w": snt.initializers.ones,
+                                      "b": snt.initializers.ones})
+    for _ in range(3):
+      self.assertAllClose(module(tf.ones([1, 3])), [[8.0, 8.0]])
+
+  def test_variables_of_an_undone_first_call_are_not_used(self):
+    module = snt.Linear(2)
+
+    def failing(x):
+      module(x)
+      raise RuntimeError("fails after connecting the Linear")
+
+    with self.assertRaises(RuntimeError):
+      snt.Module(failing)(tf.ones([1, 3]))
+    self.assertFalse(module.is_connected)
+    x = np.ones([1, 5], np.float32)
+    out = module(tf.constant(x))
+    self.assertEqual(module.w.shape, (5, 2))
+    self.assertAllClose(module(tf.constant(x)), x @ module.w.numpy() + module.b.numpy())
+    self.assertAllClose(out, x @ module.w.numpy() + module.b.numpy())
+
+  def test_observers_see_later_calls(self):
+    module = snt.Linear(2)
+    x = tf.ones([1, 3])
+    module(x)
+    seen: list = []
+    with snt.observe_connections(seen.append):
+      out = module(x)
+    self.assertLen(seen, 1)
+    self.assertIs(seen[0].module, module)
+    self.assertIs(seen[0].outputs, out)
+    self.assertIs(seen[0].inputs.args[0], x)
+
+  def test_copies_compute_with_their_own_variables(self):
+    x = tf.ones([1, 3])
+    for module in (snt.Linear(2), snt.nets.MLP([4, 2])):
+      module(x)
+      expected = module(x)
+      for copied in (copy.deepcopy(module), pickle.loads(pickle.dumps(module))):
+        for variable in copied.variables:
+          variable.assign(tf.zeros_like(variable))
+        self.assertAllClose(copied(x), np.zeros([1, 2]))
+        self.assertAllClose(module(x), expected)
+
+  def test_in_tf_function_after_eager_calls(self):
+    module = snt.Linear(2)
+    x = tf.ones([1, 3])
+    eager = module(x)
+    module(x)
+    traced = tf.function(module)
+    self.assertAllClose(traced(x), eager)
+    graph = traced.get_concrete_function(x).graph
+    self.assertIn("linear/MatMul", [op.name for op in graph.get_operations()])
 
 
 if __name__ == "__main__":

@@ -65,6 +65,9 @@ class ModuleState:
       (both hold the same variables); None otherwise.
     made_in_trace: whether the module was constructed inside a `tf.function` being traced,
       outside any module's call (a new module on every trace).
+    eager_cache: what the module's class cached at an eager call for its later eager calls
+      (see `AbstractModule._call_eager_cached`), or None; dropped whenever the module's
+      variables or connection change.
   """
 
   made_in_trace = False  # States pickled before the attribute existed.
@@ -72,6 +75,7 @@ class ModuleState:
   # dict look-up instead of a scan of TensorFlow's list wrapper on every call. A hit also
   # checks identity, so a copied state (ids changed) only misses. None: not made yet.
   recorded_uses: "dict[int, Any] | None" = None
+  eager_cache: Any = None  # Also for states pickled before the attribute existed.
 
   def __init__(self, scope_name: str, module_name: str, custom_getters: tuple[Any, ...]):
     """Creates the state of a new module.
@@ -151,6 +155,7 @@ class ModuleState:
       regularizer: the variable's regularizer, or None.
     """
     module = frame.module
+    self.eager_cache = None
     variables_of(module)[key] = variable
     self.variable_owners[key] = frame.owner
     if spec is not None:
@@ -180,6 +185,7 @@ class ModuleState:
     """
     # Deleting from TensorFlow's tracked dict wrapper would make it unsaveable for good
     # ("modified outside the wrapper"); track a fresh dict without the variable instead.
+    self.eager_cache = None
     store = dict(variables_of(module))
     variable = store.pop(key, None)
     setattr(module, VARIABLES_ATTRIBUTE, store)
@@ -195,6 +201,7 @@ class ModuleState:
     Args:
       previous_graph: the module's graph before that connection.
     """
+    self.eager_cache = None
     self.is_connected = False
     self.graph = previous_graph
     self.connected_subgraphs.clear()

@@ -2,7 +2,7 @@
 # Licensed under the Apache License, Version 2.0.
 """`snt.nets.MLP`: a multi-layer perceptron made of `snt.Linear` sub-modules."""
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 import contextlib
 from typing import Any
 
@@ -12,8 +12,22 @@ from sonnet.src import argument_checks
 from sonnet.src import base
 from sonnet.src import batch_norm
 from sonnet.src import linear
+from sonnet.src import module_info
+from sonnet.src import module_state
+from sonnet.src import naming
 from sonnet.src import types
 from sonnet.src import util
+
+# Activations the eager fast path may call outside the MLP's frame: TensorFlow functions
+# that neither build modules nor get variables.
+_PLAIN_ACTIVATIONS = (tf.nn.relu, tf.nn.relu6, tf.nn.elu, tf.nn.selu, tf.nn.gelu,
+                      tf.nn.leaky_relu, tf.nn.softplus, tf.nn.softsign, tf.nn.silu,
+                      tf.nn.tanh, tf.nn.sigmoid, tf.tanh, tf.sigmoid, tf.identity)
+
+
+def _is_plain_activation(activation: Any) -> bool:
+  return any(activation is plain for plain in _PLAIN_ACTIVATIONS)
+
 
 ERR_EMPTY = "output_sizes must not be empty."
 ERR_OUTPUT_SIZES_TYPE = "output_sizes must be iterable"  # Sonnet 1's text.
@@ -131,6 +145,51 @@ class MLP(base.AbstractModule, base.Transposable, util.VariableOptions):
         outputs = self._activation(outputs)
     if self._input_shape is None:
       self._input_shape = tuple(tf.convert_to_tensor(inputs).shape.as_list())
+    if self._snt_state.eager_cache is None:
+      self._cache_for_eager_calls()
+    return outputs
+
+  def _cache_for_eager_calls(self) -> None:
+    """Caches the layers for the fast path of later eager calls, where it applies.
+
+    Only for MLP's own `_build`, without dropout, with an activation that is a plain
+    TensorFlow function (one that builds no modules and gets no variables), at an eager
+    call in `_build`'s own frame whose layers cached their variables.
+    """
+    frame = naming.current_frame()
+    if (type(self)._build is not MLP._build or "_build" in self.__dict__ or  # noqa: SLF001
+        self._use_dropout or not _is_plain_activation(self._activation) or
+        frame is None or frame.module is not self or frame.owner != "_build" or
+        not tf.executing_eagerly()):
+      return
+    states = tuple(module_state.state_of(layer) for layer in self._layers)
+    if any(state.eager_cache is None for state in states):
+      return
+    self._snt_state.eager_cache = (
+        self._activation, self._activate_final, tuple(zip(self._layers, states)))
+
+  def _call_eager_cached(self, cache: Any, args: Sequence[Any],
+                         kwargs: dict[str, Any]) -> Any:
+    """The layers' fast paths and the activations, for a later eager call (see `base`).
+
+    Declines (`NotImplemented`: `_build` runs) for other arguments than one positional one,
+    while connections are observed (each layer's is reported), or when a layer declines.
+    """
+    if kwargs or len(args) != 1 or module_info.has_observers():
+      return NotImplemented
+    activation, activate_final, layers = cache
+    outputs = args[0]
+    last = len(layers) - 1
+    for index, (layer, state) in enumerate(layers):
+      layer_cache = state.eager_cache
+      if layer_cache is None:
+        return NotImplemented
+      # The layers are this MLP's own sub-modules: a call would record nothing new.
+      outputs = layer._call_eager_cached(layer_cache, (outputs,), {})  # noqa: SLF001
+      if outputs is NotImplemented:
+        return NotImplemented
+      if index < last or activate_final:
+        outputs = activation(outputs)
     return outputs
 
   @property

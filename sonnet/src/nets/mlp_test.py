@@ -169,5 +169,66 @@ class MLPTest(parameterized.TestCase, tf.test.TestCase):
     self.assertAllEqual(other(x), expected)
 
 
+def _numpy_of(mlp, x, activation, activate_final):
+  weights = [(layer.w.numpy(), layer.b.numpy()) for layer in mlp.layers]
+  return _numpy_mlp(x, weights, activation, activate_final)
+
+
+class EagerCachedCallTest(parameterized.TestCase, tf.test.TestCase):
+  """Later eager calls run the layers' cached fast paths (without `_build`)."""
+
+  @parameterized.parameters(False, True)
+  def test_later_calls_match_numpy_and_give_gradients(self, activate_final):
+    rng = np.random.RandomState(3)
+    mlp = snt.nets.MLP([5, 4, 3], activate_final=activate_final)
+    mlp(tf.constant(rng.randn(2, 6).astype(np.float32)))
+    x = rng.randn(7, 6).astype(np.float32)
+    with tf.GradientTape() as tape:
+      out = mlp(tf.constant(x))
+      loss = tf.reduce_sum(out)
+    relu = lambda v: np.maximum(v, 0.0)
+    self.assertAllClose(out, _numpy_of(mlp, x, relu, activate_final), rtol=1e-5)
+    grads = tape.gradient(loss, mlp.trainable_variables)
+    self.assertLen(grads, 6)
+    self.assertTrue(all(g is not None for g in grads))
+    last_b = mlp.layers[-1].b
+    grad_last_b = dict(zip([v.ref() for v in mlp.trainable_variables], grads))[last_b.ref()]
+    expected = (_numpy_of(mlp, x, relu, activate_final) > 0).sum(axis=0) if activate_final \
+        else np.full([3], 7.0)
+    self.assertAllClose(grad_last_b, expected)
+
+  def test_other_activations_run_build_on_every_call(self):
+    calls = []
+
+    def activation(v):
+      calls.append(v)
+      return tf.tanh(v)
+
+    mlp = snt.nets.MLP([4, 2], activation=activation)
+    x = np.ones([1, 3], np.float32)
+    for _ in range(3):
+      out = mlp(tf.constant(x))
+    self.assertLen(calls, 3)
+    self.assertAllClose(out, _numpy_of(mlp, x, np.tanh, False), rtol=1e-5)
+
+  def test_observers_see_every_layer_on_later_calls(self):
+    mlp = snt.nets.MLP([4, 2])
+    x = tf.ones([1, 3])
+    mlp(x)
+    seen: list = []
+    with snt.observe_connections(seen.append):
+      mlp(x)
+    self.assertEqual([s.module for s in seen], list(mlp.layers) + [mlp])
+
+  def test_bad_inputs_and_arguments_after_cached_calls(self):
+    mlp = snt.nets.MLP([4, 2], name="mlp")
+    x = tf.ones([1, 3])
+    mlp(x)
+    mlp(x)
+    with self.assertRaisesRegex(snt.IncompatibleShapeError, r"\[batch_size, 3\]"):
+      mlp(tf.ones([1, 5]))
+    self.assertAllClose(mlp(x, is_training=False), mlp(x))
+
+
 if __name__ == "__main__":
   tf.test.main()
