@@ -191,8 +191,6 @@ class Linear(base.AbstractModule, base.Transposable, util.VariableOptions):
     if isinstance(w, tf.distribute.DistributedValues):  # Read per replica: the full path.
       return
     tensor_type = type(inputs)
-    if not callable(getattr(tensor_type, "_shape_tuple", None)):  # A TensorFlow without it.
-      return
     _eager_tensor_type = tensor_type
     state.eager_cache = (input_size, w, b)
 
@@ -208,18 +206,14 @@ class Linear(base.AbstractModule, base.Transposable, util.VariableOptions):
     inputs = args[0]
     if type(inputs) is not _eager_tensor_type:
       return NotImplemented
-    input_size, w, b = cache
-    # `inputs.shape` would build a TensorShape (microseconds); `tf.matmul` reads the shape
-    # of eager tensors this way too.
-    shape = inputs._shape_tuple()  # noqa: SLF001 (EagerTensor's, checked when cached)
-    if len(shape) != 2 or shape[1] != input_size:
-      return NotImplemented
+    _, w, b = cache
     try:
-      # The ops `inputs @ w + b` runs, without their Python wrappers' checks (done above).
+      # The ops `inputs @ w + b` runs, without their Python wrappers. MatMul itself refuses
+      # another rank, input size or dtype: then `_build` runs and raises Sonnet's error.
       outputs = _MAT_MUL(a=inputs, b=w)
       if b is not None:
         outputs = _ADD(x=outputs, y=b)
-    except tf.errors.InvalidArgumentError:  # Another dtype: `_build` raises Sonnet's error.
+    except tf.errors.InvalidArgumentError:
       return NotImplemented
     return outputs
 
