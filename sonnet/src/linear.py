@@ -67,7 +67,6 @@ class Linear(base.AbstractModule, base.Transposable, util.VariableOptions):
       KeyError: for an unknown key in `initializers`, `partitioners` or `regularizers`.
       TypeError: for a non-callable entry, or an `output_size` of the wrong type.
       ValueError: for an `output_size` <= 0.
-      snt.NotSupportedError: for partitioners in eager mode.
     """
     super().__init__(name=name, custom_getter=custom_getter)
     if callable(output_size):
@@ -104,6 +103,7 @@ class Linear(base.AbstractModule, base.Transposable, util.VariableOptions):
       snt.IncompatibleShapeError: for a wrong rank, an unknown input size, or an input size
         other than at the first connection.
       ValueError: for a non-floating input dtype.
+      snt.NotSupportedError: for partitioners outside `tf.compat.v1` graph mode.
     """
     if not isinstance(inputs, tf.Tensor):
       inputs = tf.convert_to_tensor(inputs)

@@ -23,7 +23,6 @@ from absl import logging
 import numpy as np
 import tensorflow as tf
 
-from sonnet.src import errors
 from sonnet.src import module_state
 from sonnet.src import naming
 
@@ -32,10 +31,6 @@ ERR_NOT_DICT = (
     "that you're not using a single {kind} instead of a dict.")
 ERR_INVALID_KEYS = "Invalid {kind} keys {extra}, {kind}s can only be provided for {allowed}"
 ERR_NOT_CALLABLE = "{Kind} for '{key}' is not a callable function or dictionary"
-ERR_PARTITIONERS_EAGER = (
-    "Partitioners are only supported in tf.compat.v1 graph mode (TensorFlow 2 has no "
-    "partitioned variables in eager mode or tf.function; use tf.distribute). Got "
-    "partitioners for {keys}.")
 
 
 def _format_keys(keys: Iterable[Any]) -> str:
@@ -116,8 +111,9 @@ def check_partitioners(partitioners: Mapping[str, Any] | None,
                        keys: Iterable[str]) -> dict[str, Any]:
   """Checks a module's `partitioners` dict (`tf.compat.v1` partitioners).
 
-  Partitioned variables exist only in `tf.compat.v1` graph mode, so a non-empty dict is
-  refused when this is called in eager mode (or in a tf.function called eagerly).
+  Accepted in every mode, as in Sonnet 1: partitioned variables exist only in
+  `tf.compat.v1` graph mode, and a partitioner used elsewhere raises
+  `snt.NotSupportedError` when the module creates the variable (`snt.get_variable`).
 
   Args:
     partitioners: None or a dict, as for `check_initializers`.
@@ -129,13 +125,8 @@ def check_partitioners(partitioners: Mapping[str, Any] | None,
   Raises:
     TypeError: if `partitioners` is not a dict, or an entry is not callable.
     KeyError: for keys not in `keys`.
-    snt.NotSupportedError: for a non-empty dict in eager mode.
   """
-  checked = _check_dict(partitioners, keys, "partitioner")
-  if checked and naming.outer_graph() is naming.EAGER:
-    raise errors.NotSupportedError(ERR_PARTITIONERS_EAGER.format(
-        keys=_format_keys(checked)))
-  return checked
+  return _check_dict(partitioners, keys, "partitioner")
 
 
 def check_variable_options(
@@ -166,7 +157,7 @@ def check_variable_options(
     The checked copies `(initializers, partitioners, regularizers)`.
 
   Raises:
-    TypeError, KeyError, snt.NotSupportedError: as the three `check_*` functions.
+    TypeError, KeyError: as the three `check_*` functions.
   """
   keys = tuple(keys)
   return (check_initializers(initializers, keys),
