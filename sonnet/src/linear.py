@@ -161,6 +161,9 @@ class Linear(base.AbstractModule, base.Transposable, util.VariableOptions):
   def w(self) -> tf.Variable:
     """The weight variable `[input_size, output_size]`.
 
+    As Sonnet 1, what a custom getter returned for it at the latest call, if that was
+    something else (another variable, or a tensor such as `tf.stop_gradient`'s).
+
     Raises:
       snt.NotConnectedError: before the first call.
     """
@@ -169,7 +172,7 @@ class Linear(base.AbstractModule, base.Transposable, util.VariableOptions):
 
   @property
   def b(self) -> tf.Variable:
-    """The bias variable `[output_size]`.
+    """The bias variable `[output_size]` (or what a custom getter returned, as for `w`).
 
     Raises:
       snt.NotConnectedError: before the first call.
@@ -181,7 +184,8 @@ class Linear(base.AbstractModule, base.Transposable, util.VariableOptions):
     return self._own_variable("b")
 
   def _own_variable(self, key: str) -> tf.Variable:
-    # Sonnet 1: another variable a custom getter returned at the latest call comes first.
+    # Sonnet 1: what a custom getter returned at the latest call (another variable, or a
+    # tensor) comes first.
     variable = module_state.returned_variable(self, key)
     if variable is None:
       variable = self._snt_variables.get(key)
