@@ -189,6 +189,12 @@ class VanillaRNN(rnn_core.RNNCore):
     return tf.TensorShape([self._hidden_size])
 
   @property
+  def _prev_state_sizes(self) -> tf.TensorShape:
+    # As Sonnet 1, any state size: `hidden_to_hidden` takes its input size from the first
+    # state it gets (and its own check refuses another size later).
+    return tf.TensorShape([None])
+
+  @property
   def output_size(self) -> tf.TensorShape:
     """Nest of `tf.TensorShape`: the output's sizes, without the batch dimension."""
     return tf.TensorShape([self._hidden_size])
@@ -304,7 +310,7 @@ class DeepRNN(rnn_core.RNNCore):
       ValueError: if `prev_state` does not have one state per recurrent core.
       snt.IncompatibleShapeError: if a state component has the wrong size or batch.
     """
-    prev_state = rnn_core.check_state(prev_state, self.state_size,
+    prev_state = rnn_core.check_state(prev_state, self._prev_state_sizes,
                                       module_name=self.module_name, arg_name="prev_state")
     first_step = None
     if isinstance(inputs, unroll.ProjectedInputs):
@@ -356,6 +362,12 @@ class DeepRNN(rnn_core.RNNCore):
   def state_size(self) -> tuple[Any, ...]:
     """Nest of `tf.TensorShape`: the state's sizes, without the batch dimension."""
     return tuple(core.state_size for core in self._recurrent_cores)
+
+  @property
+  def _prev_state_sizes(self) -> tuple[Any, ...]:
+    # Each core's own (e.g. a VanillaRNN takes any state size, as in Sonnet 1).
+    return tuple(getattr(core, "_prev_state_sizes", core.state_size)
+                 for core in self._recurrent_cores)
 
   @property
   def output_size(self) -> Any:
