@@ -80,6 +80,29 @@ class VanillaRNNTest(tf.test.TestCase, parameterized.TestCase):
     self.assertAllClose(test_utils.evaluate_in_mode(mode, fn),
                         np.tanh(x @ w_ih + h @ w_hh), atol=1e-5)
 
+  @test_utils.run_in_modes
+  def test_single_initializer_for_a_linear_refused_when_called(self, mode):
+    # As Sonnet 1 (its Linears were built at the first call): accepted at construction,
+    # refused by the Linear's check when the core is called, also by an unroll.
+    def fn():
+      rnn = snt.VanillaRNN(H, initializers={"hidden_to_hidden": tf.zeros_initializer()})
+      for call in (lambda: rnn(tf.zeros([B, IN]), rnn.zero_state(B, dtype=tf.float32)),
+                   lambda: snt.dynamic_unroll(rnn, tf.zeros([2, B, IN]),
+                                              rnn.zero_state(B, dtype=tf.float32))):
+        with self.assertRaisesRegex(TypeError, "Expected a dict-like object with possible "
+                                    r"keys \['b', 'w'\], received .*A dict of initializers"):
+          call()
+      self.assertFalse(rnn.is_connected)
+      rnn = snt.VanillaRNN(H, regularizers={"in_to_hidden": tf.nn.l2_loss})
+      with self.assertRaisesRegex(TypeError, "A dict of regularizers was expected"):
+        rnn(tf.zeros([B, IN]), rnn.zero_state(B, dtype=tf.float32))
+      # The entries given as dicts are passed on.
+      rnn = snt.VanillaRNN(H, initializers={"in_to_hidden": {"b": tf.ones_initializer()}},
+                           regularizers={"in_to_hidden": {"b": tf.nn.l2_loss}})
+      return rnn(tf.zeros([B, IN]), rnn.zero_state(B, dtype=tf.float32))[0]
+
+    self.assertAllClose(test_utils.evaluate_in_mode(mode, fn), np.full([B, H], np.tanh(1.0)))
+
   def test_variables_and_unroll(self):
     rnn = snt.VanillaRNN(H)
     x = tf.random.normal([5, B, IN])

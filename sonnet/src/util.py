@@ -26,9 +26,11 @@ import tensorflow as tf
 from sonnet.src import module_state
 from sonnet.src import naming
 
+# Sonnet 1.36's text, then Sonnet 1.1's.
 ERR_NOT_DICT = (
-    "A dict of {kind}s was expected, but not given (got {got!r}). You should double-check "
-    "that you're not using a single {kind} instead of a dict.")
+    "Expected a dict-like object with possible keys {allowed}, received {got!r}. A dict of "
+    "{kind}s was expected, but not given. You should double-check that you're not using a "
+    "single {kind} instead of a dict.")
 ERR_INVALID_KEYS = "Invalid {kind} keys {extra}, {kind}s can only be provided for {allowed}"
 ERR_NOT_CALLABLE = "{Kind} for '{key}' is not a callable function or dictionary"
 
@@ -59,9 +61,10 @@ def _check_dict(dictionary: Mapping[str, Any] | None, keys: Iterable[str],
                 kind: str) -> dict[str, Any]:
   if dictionary is None:
     return CheckedOptions()
-  if not isinstance(dictionary, collections.abc.Mapping):
-    raise TypeError(ERR_NOT_DICT.format(kind=kind, got=dictionary))
   keys = set(keys)
+  if not isinstance(dictionary, collections.abc.Mapping):
+    raise TypeError(ERR_NOT_DICT.format(kind=kind, got=dictionary,
+                                        allowed=sorted(keys, key=str)))
   extra = set(dictionary) - keys
   if extra:
     raise KeyError(ERR_INVALID_KEYS.format(kind=kind, extra=_format_keys(extra),

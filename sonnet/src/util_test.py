@@ -31,6 +31,10 @@ class CheckDictsTest(parameterized.TestCase, tf.test.TestCase):
       check({"w": 1}, {"w"})
     with self.assertRaisesRegex(TypeError, f"A dict of {kind}s was expected"):
       check(tf.zeros, {"w"})
+    # Sonnet 1.36's text first.
+    with self.assertRaisesRegex(
+        TypeError, r"^Expected a dict-like object with possible keys \['b', 'w'\], received "):
+      check(tf.zeros, {"w", "b"})
     nested = check({"w": {"inner": tf.zeros}}, {"w"})
     self.assertIn("inner", nested["w"])
     with self.assertRaisesRegex(TypeError, "'inner' is not a callable"):
