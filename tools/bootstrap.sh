@@ -99,3 +99,39 @@ sonnet_build() {
   (cd "$SONNET_ROOT" && ./configure --python "$SONNET_VENV/bin/python" --quiet)
   (cd "$SONNET_ROOT" && bazel build --jobs="${SONNET_BAZEL_JOBS:-auto}" --noshow_progress "$@")
 }
+
+# Installs the pins of the `bayes` extra of the installed distribution $1 (sonnet1-tf)
+# into the venv (TensorFlow Probability and tf-keras; about 8 s), only those missing or
+# at another version, so that it is quick when they are there. tf-keras asks for the
+# distribution `tensorflow`, which tensorflow-cpu provides under another name: it is
+# installed without dependencies, so that pip does not add `tensorflow` over it.
+sonnet_install_bayes_extra() {
+  local missing pin
+  missing="$("$SONNET_VENV/bin/python" - "$1" <<'PY'
+import importlib.metadata as m
+import sys
+for requirement in m.requires(sys.argv[1]) or ():
+  pin, _, marker = requirement.partition(";")
+  if 'extra == "bayes"' not in marker:
+    continue
+  name, _, version = pin.strip().partition("==")
+  try:
+    installed = m.version(name)
+  except m.PackageNotFoundError:
+    installed = None
+  if installed != version:
+    print(pin.strip())
+PY
+)"
+  if [[ -z "$missing" ]]; then
+    return 0
+  fi
+  sonnet_log "installing the bayes extra of $1:" $missing
+  for pin in $missing; do
+    if [[ "$pin" == tf-keras==* ]]; then
+      "$SONNET_VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps "$pin"
+    else
+      "$SONNET_VENV/bin/python" -m pip install -q --disable-pip-version-check "$pin"
+    fi
+  done
+}

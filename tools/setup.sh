@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # From a fresh Debian 12 machine to a working `import sonnet as snt`:
 # system packages, .venv, ./configure, `bazel build :install`,
-# `./bazel-bin/install dist`, pip-install the wheel (sonnet1-tf) into .venv, then run the
-# main example from outside the source tree. Idempotent.
+# `./bazel-bin/install dist`, pip-install the wheel (sonnet1-tf) and its `bayes` extra into
+# .venv, then run the main example from outside the source tree. Idempotent.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
 
@@ -32,6 +32,9 @@ fi
 "$SONNET_VENV/bin/python" -m pip install -q --disable-pip-version-check \
   --no-deps --force-reinstall "$WHEEL"
 sonnet_log "installed $WHEEL into $SONNET_VENV"
+
+# The wheel's `bayes` extra (snt.custom_getters.bayes_by_backprop, and its tests).
+sonnet_install_bayes_extra sonnet1-tf
 
 EXAMPLE_PATH="$SONNET_ROOT/$MAIN_EXAMPLE"
 RUN_DIR="$(mktemp -d)"

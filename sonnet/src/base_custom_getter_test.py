@@ -2,6 +2,9 @@
 # Licensed under the Apache License, Version 2.0.
 """Tests for sonnet.src.base: custom getters of modules and of the modules they nest in."""
 
+import copy
+import pickle
+
 from absl.testing import parameterized
 import numpy as np
 import tensorflow as tf
@@ -33,10 +36,14 @@ class CustomGetterTest(parameterized.TestCase, tf.test.TestCase):
       module = snt.nets.MLP([2], custom_getter=noisy,
                             initializers={"w": snt.initializers.zeros,
                                           "b": snt.initializers.zeros})
-      return module(tf.ones([1, 3])), module.layers[0].w
-    outputs, w = test_utils.evaluate_in_mode(mode, fn)
+      outputs = module(tf.ones([1, 3]))
+      variable = [v for v in module.get_variables() if v.name.endswith("/w:0")]
+      return outputs, module.layers[0].w, variable
+    outputs, w, variable = test_utils.evaluate_in_mode(mode, fn)
     self.assertAllClose(outputs, np.full([1, 2], 3 * 100.0 + 100.0))
-    self.assertAllClose(w, np.zeros([3, 2]))  # The variable itself is untouched.
+    # As Sonnet 1, the layer's w is what the getter returned; the variable is untouched.
+    self.assertAllClose(w, np.full([3, 2], 100.0))
+    self.assertAllClose(variable, [np.zeros([3, 2])])
 
   @test_utils.run_in_modes
   def test_bayes_by_backprop_style_getter(self, mode):
@@ -54,12 +61,18 @@ class CustomGetterTest(parameterized.TestCase, tf.test.TestCase):
       out2 = test_utils.run_fn_in_mode(mode, module, tf.ones([1, 3]))
       names = sorted(v.name.split("/", 1)[1] for v in module.variables)
       self.assertEqual(names, ["b:0", "w/posterior_loc:0", "w/posterior_scale:0"])
-      with self.assertRaisesRegex(AttributeError, "no variable 'w': the custom getter "
-                                  r"created \['b', 'w/posterior_loc', 'w/posterior_scale'\]"):
-        _ = module.w
+      # As Sonnet 1, w is the sample the getter returned at the latest call.
+      self.assertIsInstance(module.w, tf.Tensor)
+      self.assertNotIsInstance(module.w, tf.Variable)
       if not test_utils.session_mode(mode):
         self.assertAllClose(out1, np.full([1, 2], 3.0))
         self.assertAllClose(out1, out2)
+      if mode == "eager":
+        self.assertAllClose(module.w, np.ones([3, 2]))
+      elif test_utils.session_mode(mode):
+        with tf.compat.v1.Session() as session:
+          session.run(tf.compat.v1.global_variables_initializer())
+          self.assertAllClose(session.run(module.w), np.ones([3, 2]))
 
   @test_utils.run_in_modes
   def test_non_trainable_getter(self, mode):
@@ -125,10 +138,54 @@ class CustomGetterTest(parameterized.TestCase, tf.test.TestCase):
       self.assertEqual(module.b.name, "lin/b_other:0")
       test_utils.run_fn_in_mode(mode, module, tf.ones([1, 3]))
       self.assertIs(module.w, own)
-      # A tensor returned by a custom getter is not recorded: w stays the variable.
+      # As Sonnet 1, a tensor returned by a custom getter is what w and b give.
       frozen = snt.Linear(2, name="frozen", custom_getter=snt.custom_getters.stop_gradient)
       test_utils.run_fn_in_mode(mode, frozen, tf.ones([1, 3]))
-      self.assertIsInstance(frozen.w, tf.Variable)
+      self.assertIsInstance(frozen.w, tf.Tensor)
+      self.assertNotIsInstance(frozen.w, tf.Variable)
+      self.assertIsInstance(frozen.b, tf.Tensor)
+
+  @test_utils.run_in_modes
+  def test_linear_w_and_b_are_the_tensors_a_getter_returned(self, mode):
+    # Sonnet 1: Linear.w / b are what the custom getter returned, even a tensor.
+    def plus_one(getter, *args, **kwargs):
+      return getter(*args, **kwargs) + 1.0
+
+    def fn():
+      module = snt.Linear(2, custom_getter=plus_one,
+                          initializers={"w": tf.constant_initializer(2.0)})
+      out = module(tf.ones([1, 3]))
+      own = {v.name.split("/")[-1][0]: v for v in module.get_variables()}
+      return out, module.w, module.b, own
+
+    if mode == "tf_function":
+      # The tensors belong to the traced function: check them there.
+      def traced():
+        out, w, b, own = fn()
+        self.assertNotIsInstance(w, tf.Variable)
+        return out, tf.identity(w), tf.identity(b), own
+      out, w, b, own = test_utils.evaluate_in_mode(mode, traced)
+    else:
+      out, w, b, own = test_utils.evaluate_in_mode(mode, fn)
+    self.assertAllClose(w, np.full([3, 2], 3.0))
+    self.assertAllClose(b, np.ones([2]))
+    self.assertAllClose(out, np.full([1, 2], 10.0))
+    self.assertAllClose(own["w"], np.full([3, 2], 2.0))
+    self.assertAllClose(own["b"], np.zeros([2]))
+
+  def test_copy_after_tf_function_drops_the_traced_tensor(self):
+    # The tensor the getter returned in the trace stays with the trace: a copy's w is its
+    # own (copied) variable until the copy is called.
+    module = snt.Linear(2, custom_getter=snt.custom_getters.stop_gradient,
+                        initializers={"w": tf.constant_initializer(2.0)})
+    tf.function(module)(tf.ones([1, 3]))
+    self.assertTrue(tf.is_symbolic_tensor(module.w))
+    for copied in (copy.deepcopy(module), pickle.loads(pickle.dumps(module))):
+      self.assertIsInstance(copied.w, tf.Variable)
+      self.assertAllClose(copied.w, np.full([3, 2], 2.0))
+      copied(tf.ones([1, 3]))
+      self.assertNotIsInstance(copied.w, tf.Variable)
+      self.assertAllClose(copied.w, np.full([3, 2], 2.0))
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ The residual, skip-connection and highway cores are in `residual_rnn.py`."""
 
 import collections
 from collections.abc import Callable, Iterable, Mapping, Sequence
+import functools
 import inspect
 from typing import Any
 
@@ -134,17 +135,37 @@ class VanillaRNN(rnn_core.RNNCore):
     keys = self.POSSIBLE_INITIALIZER_KEYS
     self._initializers, self._partitioners, self._regularizers = util.check_variable_options(
         initializers, partitioners, regularizers, keys)
+    # As Sonnet 1, whose Linears were built at the first call: an entry that is not a dict
+    # (e.g. one initializer for all of `hidden_to_hidden`) is refused by the Linear's check
+    # when the core is called.
+    bad: list[Callable[[], Any]] = []
     with self._enter_variable_scope():
       self._in_to_hidden_linear = linear.Linear(
           hidden_size, allow_many_batch_dims=True, name=self.IN_TO_HIDDEN,
-          initializers=self._initializers.get(self.IN_TO_HIDDEN),
-          partitioners=self._partitioners.get(self.IN_TO_HIDDEN),
-          regularizers=self._regularizers.get(self.IN_TO_HIDDEN))
+          **self._sub_options(self.IN_TO_HIDDEN, bad))
       self._hidden_to_hidden_linear = linear.Linear(
           hidden_size, name=self.HIDDEN_TO_HIDDEN,
-          initializers=self._initializers.get(self.HIDDEN_TO_HIDDEN),
-          partitioners=self._partitioners.get(self.HIDDEN_TO_HIDDEN),
-          regularizers=self._regularizers.get(self.HIDDEN_TO_HIDDEN))
+          **self._sub_options(self.HIDDEN_TO_HIDDEN, bad))
+    self._bad_sub_options = tuple(bad)
+
+  def _sub_options(self, key: str, bad: list[Callable[[], Any]]) -> dict[str, Any]:
+    """The options of sub-module `key`; entries that are not dicts are left out, and their
+    checks, run at each call, appended to `bad`."""
+    options = {}
+    for kind, given, check in (("initializers", self._initializers, util.check_initializers),
+                               ("partitioners", self._partitioners, util.check_partitioners),
+                               ("regularizers", self._regularizers, util.check_regularizers)):
+      entry = given.get(key)
+      if entry is None or isinstance(entry, Mapping):
+        options[kind] = entry
+      else:
+        bad.append(functools.partial(check, entry,
+                                     linear.Linear.get_possible_initializer_keys()))
+    return options
+
+  def _check_sub_options(self) -> None:
+    for check in self._bad_sub_options:
+      check()  # Raises the TypeError.
 
   def _build(self, inputs: Any, prev_state: Any) -> tuple[tf.Tensor, tf.Tensor]:
     """Runs one step.
@@ -160,6 +181,8 @@ class VanillaRNN(rnn_core.RNNCore):
       snt.IncompatibleShapeError: inputs of the wrong rank or size; a state of the wrong
         size or batch.
     """
+    if self._bad_sub_options:
+      self._check_sub_options()
     if isinstance(inputs, unroll.ProjectedInputs):
       prev_state = self._check_prev_state(prev_state, inputs.value)
       in_to_hidden = inputs.value
@@ -175,8 +198,8 @@ class VanillaRNN(rnn_core.RNNCore):
 
   def _prepare_unroll(self, input_sequence: Any):
     """Applies `in_to_hidden` to the whole sequence at once (see `RNNCore`)."""
-    if tf.nest.is_nested(input_sequence):
-      return input_sequence, self
+    if tf.nest.is_nested(input_sequence) or self._bad_sub_options:
+      return input_sequence, self  # The step reports the error.
     sequence = tf.convert_to_tensor(input_sequence)
     if sequence.shape.rank != 3:
       return input_sequence, self  # The step reports the error.
@@ -187,6 +210,12 @@ class VanillaRNN(rnn_core.RNNCore):
   def state_size(self) -> tf.TensorShape:
     """Nest of `tf.TensorShape`: the state's sizes, without the batch dimension."""
     return tf.TensorShape([self._hidden_size])
+
+  @property
+  def _prev_state_sizes(self) -> tf.TensorShape:
+    # As Sonnet 1, any state size: `hidden_to_hidden` takes its input size from the first
+    # state it gets (and its own check refuses another size later).
+    return tf.TensorShape([None])
 
   @property
   def output_size(self) -> tf.TensorShape:
@@ -304,7 +333,7 @@ class DeepRNN(rnn_core.RNNCore):
       ValueError: if `prev_state` does not have one state per recurrent core.
       snt.IncompatibleShapeError: if a state component has the wrong size or batch.
     """
-    prev_state = rnn_core.check_state(prev_state, self.state_size,
+    prev_state = rnn_core.check_state(prev_state, self._prev_state_sizes,
                                       module_name=self.module_name, arg_name="prev_state")
     first_step = None
     if isinstance(inputs, unroll.ProjectedInputs):
@@ -356,6 +385,12 @@ class DeepRNN(rnn_core.RNNCore):
   def state_size(self) -> tuple[Any, ...]:
     """Nest of `tf.TensorShape`: the state's sizes, without the batch dimension."""
     return tuple(core.state_size for core in self._recurrent_cores)
+
+  @property
+  def _prev_state_sizes(self) -> tuple[Any, ...]:
+    # Each core's own (e.g. a VanillaRNN takes any state size, as in Sonnet 1).
+    return tuple(getattr(core, "_prev_state_sizes", core.state_size)
+                 for core in self._recurrent_cores)
 
   @property
   def output_size(self) -> Any:

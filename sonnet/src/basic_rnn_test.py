@@ -58,6 +58,51 @@ class VanillaRNNTest(tf.test.TestCase, parameterized.TestCase):
     self.assertAllClose(output, expected, atol=1e-5)
     self.assertAllClose(state, expected, atol=1e-5)
 
+  @test_utils.run_in_modes
+  def test_state_of_another_size_as_sonnet1(self, mode):
+    # Sonnet 1 computed with it: hidden_to_hidden takes its input size from the state.
+    rng = np.random.RandomState(1)
+    other = H + 2
+    w_ih, w_hh = rng.randn(IN, H), rng.randn(other, H)
+    x, h = rng.randn(B, IN).astype(np.float32), rng.randn(B, other).astype(np.float32)
+
+    def fn():
+      rnn = snt.VanillaRNN(H, initializers={"in_to_hidden": {"w": _const(w_ih)},
+                                            "hidden_to_hidden": {"w": _const(w_hh)}})
+      output, state = rnn(tf.constant(x), tf.constant(h))
+      self.assertEqual(rnn.hidden_to_hidden_linear.w.shape, (other, H))
+      # The Linear keeps its input size: the next step's state (size H) is refused.
+      with self.assertRaisesRegex(snt.IncompatibleShapeError,
+                                  rf"\[batch_size, {other}\] not: \[batch_size, {H}\]"):
+        rnn(tf.constant(x), state)
+      return output
+
+    self.assertAllClose(test_utils.evaluate_in_mode(mode, fn),
+                        np.tanh(x @ w_ih + h @ w_hh), atol=1e-5)
+
+  @test_utils.run_in_modes
+  def test_single_initializer_for_a_linear_refused_when_called(self, mode):
+    # As Sonnet 1 (its Linears were built at the first call): accepted at construction,
+    # refused by the Linear's check when the core is called, also by an unroll.
+    def fn():
+      rnn = snt.VanillaRNN(H, initializers={"hidden_to_hidden": tf.zeros_initializer()})
+      for call in (lambda: rnn(tf.zeros([B, IN]), rnn.zero_state(B, dtype=tf.float32)),
+                   lambda: snt.dynamic_unroll(rnn, tf.zeros([2, B, IN]),
+                                              rnn.zero_state(B, dtype=tf.float32))):
+        with self.assertRaisesRegex(TypeError, "Expected a dict-like object with possible "
+                                    r"keys \['b', 'w'\], received .*A dict of initializers"):
+          call()
+      self.assertFalse(rnn.is_connected)
+      rnn = snt.VanillaRNN(H, regularizers={"in_to_hidden": tf.nn.l2_loss})
+      with self.assertRaisesRegex(TypeError, "A dict of regularizers was expected"):
+        rnn(tf.zeros([B, IN]), rnn.zero_state(B, dtype=tf.float32))
+      # The entries given as dicts are passed on.
+      rnn = snt.VanillaRNN(H, initializers={"in_to_hidden": {"b": tf.ones_initializer()}},
+                           regularizers={"in_to_hidden": {"b": tf.nn.l2_loss}})
+      return rnn(tf.zeros([B, IN]), rnn.zero_state(B, dtype=tf.float32))[0]
+
+    self.assertAllClose(test_utils.evaluate_in_mode(mode, fn), np.full([B, H], np.tanh(1.0)))
+
   def test_variables_and_unroll(self):
     rnn = snt.VanillaRNN(H)
     x = tf.random.normal([5, B, IN])
@@ -158,6 +203,28 @@ class DeepRNNTest(tf.test.TestCase, parameterized.TestCase):
       snt.DeepRNN([snt.LSTM(3), tf.tanh])
     with self.assertRaisesRegex(ValueError, "agree beyond the first dimension"):
       snt.DeepRNN([snt.LSTM(3), snt.Conv1DLSTM((4, 2), 3, 1)])
+
+  @test_utils.run_in_modes
+  def test_vanilla_rnn_state_of_another_size_as_sonnet1(self, mode):
+    # Sonnet 1's DeepRNN passed each core its state: a VanillaRNN takes any state size.
+    def fn():
+      cores = [snt.VanillaRNN(4, name="rnn1"), snt.VanillaRNN(5, name="rnn2")]
+      deep = snt.DeepRNN(cores, skip_connections=False)
+      output, state = deep(tf.ones([B, IN]), (tf.ones([B, 4]), tf.ones([B, 4])))
+      shapes = sorted((v.name, tuple(v.shape)) for core in cores for v in core.variables)
+      self.assertEqual(shapes, [
+          ("rnn1/hidden_to_hidden/b:0", (4,)), ("rnn1/hidden_to_hidden/w:0", (4, 4)),
+          ("rnn1/in_to_hidden/b:0", (4,)), ("rnn1/in_to_hidden/w:0", (IN, 4)),
+          ("rnn2/hidden_to_hidden/b:0", (5,)), ("rnn2/hidden_to_hidden/w:0", (4, 5)),
+          ("rnn2/in_to_hidden/b:0", (5,)), ("rnn2/in_to_hidden/w:0", (4, 5))])
+      # rnn2 read rnn1's output (its state) with the given [B, 4] state.
+      return output, state, cores[1](state[0], tf.ones([B, 4]))[0]
+
+    output, state, expected = test_utils.evaluate_in_mode(mode, fn)
+    self.assertEqual(output.shape, (B, 5))
+    self.assertEqual([s.shape for s in state], [(B, 4), (B, 5)])
+    self.assertAllClose(output, state[1])
+    self.assertAllClose(output, expected)
 
   def test_bad_state_names_component(self):
     deep = snt.DeepRNN([snt.LSTM(3), snt.GRU(2)])

@@ -24,14 +24,51 @@ def _is_recurrent(core: Any) -> bool:
       hasattr(core, attr) for attr in ("state_size", "output_size", "initial_state"))
 
 
+class _StatesAsOutputs:
+  """Wraps a core for `snt.dynamic_unroll`: each step outputs `(output, next_state)`.
+
+  Passes on the core's per-sequence work (`_prepare_unroll`), its `state_size` (for the
+  initial state's checks) and its name (for messages).
+  """
+
+  def __init__(self, core: Any):
+    self._core = core
+    # Named as `snt.dynamic_unroll` names the core itself.
+    self.module_name = (getattr(core, "module_name", None) or getattr(core, "name", None) or
+                        repr(core))
+
+  @property
+  def state_size(self) -> Any:
+    return self._core.state_size
+
+  def __call__(self, inputs: Any, prev_state: Any) -> tuple[tuple[Any, Any], Any]:
+    output, next_state = self._core(inputs, prev_state)
+    return (output, next_state), next_state
+
+  def _prepare_unroll(self, input_sequence: Any) -> tuple[Any, Any]:
+    prepare = getattr(self._core, "_prepare_unroll", None)
+    if prepare is None:
+      return input_sequence, self
+    sequence, step = prepare(input_sequence)
+    if step is self._core:
+      return input_sequence, self
+
+    def step_with_state(inputs, prev_state):
+      output, next_state = step(inputs, prev_state)
+      return (output, next_state), next_state
+
+    return sequence, step_with_state
+
+
 class BidirectionalRNN(base.AbstractModule):
   """Runs one core forward and another backward over a sequence.
 
   Returns `{"outputs": {"forward": ..., "backward": ...}, "state": {"forward": ...,
-  "backward": ...}}`; both output sequences are aligned with the input's time order, and
-  the states are the final ones (the backward core's after reading the first step). Sonnet
-  1 returned a state per step instead; a core whose state is wanted at every step can
-  output it.
+  "backward": ...}}`: as in Sonnet 1, a state per step (`[T, B, ...]`, like the outputs).
+  Both sequences are aligned with the input's time order and are zero past a sequence's
+  end (`sequence_length`): `state["forward"][t]` is the forward core's state after reading
+  steps `0..t`, `state["backward"][t]` the backward core's after reading steps `T-1..t`
+  (so its final state is at step 0, the forward core's at the last valid step).
   """
 
   def __init__(self, forward_core: rnn_core.RNNCore, backward_core: rnn_core.RNNCore,
@@ -76,9 +113,10 @@ class BidirectionalRNN(base.AbstractModule):
     if not isinstance(state, (tuple, list)) or len(state) != 2:
       raise ValueError(ERR_BIDIRECTIONAL_STATE.format(module=self.module_name, state=state))
     forward_state, backward_state = state
-    output_f, state_f = unroll.dynamic_unroll(
-        self._forward_core, input_sequence, forward_state, sequence_length=sequence_length,
-        time_major=time_major, name="forward_rnn")
+    # Sonnet 1 returned the states of every step: the cores' states are unrolled as outputs.
+    (output_f, states_f), _ = unroll.dynamic_unroll(
+        _StatesAsOutputs(self._forward_core), input_sequence, forward_state,
+        sequence_length=sequence_length, time_major=time_major, name="forward_rnn")
     time_axis, batch_axis = (0, 1) if time_major else (1, 0)
     if sequence_length is not None:
       # As in the unroll, a length past the end means the whole sequence and a negative
@@ -93,12 +131,12 @@ class BidirectionalRNN(base.AbstractModule):
                                  batch_axis=batch_axis)
 
     reversed_inputs = tf.nest.map_structure(reverse, input_sequence)
-    output_b, state_b = unroll.dynamic_unroll(
-        self._backward_core, reversed_inputs, backward_state,
+    (output_b, states_b), _ = unroll.dynamic_unroll(
+        _StatesAsOutputs(self._backward_core), reversed_inputs, backward_state,
         sequence_length=sequence_length, time_major=time_major, name="backward_rnn")
-    output_b = tf.nest.map_structure(reverse, output_b)
+    output_b, states_b = tf.nest.map_structure(reverse, (output_b, states_b))
     return {"outputs": {"forward": output_f, "backward": output_b},
-            "state": {"forward": state_f, "backward": state_b}}
+            "state": {"forward": states_f, "backward": states_b}}
 
   def initial_state(self,
                     batch_size: types.BatchSize,

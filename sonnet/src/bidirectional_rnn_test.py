@@ -34,12 +34,18 @@ class BidirectionalRNNTest(tf.test.TestCase, parameterized.TestCase):
     result, (expected_f, state_f), (expected_b, state_b) = test_utils.evaluate_in_mode(
         mode, fn)
     self.assertAllClose(result["outputs"]["forward"], expected_f, atol=1e-6)
-    self.assertAllClose(result["state"]["forward"], state_f, atol=1e-6)
-    # Backward outputs are aligned with the input's time; zero past the end.
+    # As Sonnet 1, a state per step [T, B, ...]; the final ones at the last valid step.
+    states_f = result["state"]["forward"]
+    self.assertEqual(states_f.cell.shape, (T, B, 3))
+    self.assertAllClose(states_f.hidden, expected_f, atol=1e-6)  # An LSTM outputs h.
+    self.assertAllClose([states_f.cell[3, 0], states_f.cell[1, 1]], state_f.cell, atol=1e-6)
+    self.assertAllEqual(states_f.cell[2:, 1], np.zeros([2, 3]))
+    # Backward outputs and states are aligned with the input's time; zero past the end.
     self.assertAllClose(result["outputs"]["backward"][:2, 1], expected_b[::-1, 0],
                         atol=1e-6)
     self.assertAllEqual(result["outputs"]["backward"][2:, 1], np.zeros([2, 2]))
-    self.assertAllClose(result["state"]["backward"][1], state_b[0], atol=1e-6)
+    self.assertAllClose(result["state"]["backward"], result["outputs"]["backward"])  # GRU.
+    self.assertAllClose(result["state"]["backward"][0, 1], state_b[0], atol=1e-6)
 
   def test_without_lengths_and_batch_major(self):
     forward, backward = snt.GRU(3), snt.VanillaRNN(2)
@@ -49,7 +55,10 @@ class BidirectionalRNNTest(tf.test.TestCase, parameterized.TestCase):
     expected_b, state_b = snt.dynamic_unroll(backward, tf.reverse(x, [1]),
                                              backward.initial_state(B), time_major=False)
     self.assertAllClose(result["outputs"]["backward"], tf.reverse(expected_b, [1]))
-    self.assertAllClose(result["state"]["backward"], state_b)
+    self.assertEqual(result["state"]["backward"].shape, [B, T, 2])
+    self.assertAllClose(result["state"]["backward"][:, 0], state_b)
+    self.assertAllClose(result["state"]["forward"][:, -1],
+                        snt.static_unroll(forward, x, time_major=False)[1])
     self.assertEqual(result["outputs"]["forward"].shape, [B, T, 3])
     self.assertEqual(bidir.state_size, (tf.TensorShape([3]), tf.TensorShape([2])))
     self.assertEqual(bidir.output_size, (tf.TensorShape([3]), tf.TensorShape([2])))

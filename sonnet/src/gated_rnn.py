@@ -83,8 +83,9 @@ class LSTM(rnn_core.RNNCore):
         projection).
       forget_bias: added to the forget gate's pre-activation.
       initializers: dict with keys from `get_possible_initializer_keys(...)`. Defaults:
-        `w_gates` truncated normal with stddev 1/sqrt(input_size + hidden), biases and
-        `beta` zeros, `gamma` ones, peepholes truncated normal 1/sqrt(H),
+        `w_gates` and (as Sonnet 1) `b_gates` truncated normal with stddev
+        1/sqrt(input_size + hidden), `beta` zeros, `gamma` ones, peepholes truncated
+        normal 1/sqrt(H),
         `w_h_projection` truncated normal 1/sqrt(H).
       partitioners: dict of partitioners (graph mode only), same keys.
       regularizers: dict of regularizers, same keys.
@@ -155,7 +156,7 @@ class LSTM(rnn_core.RNNCore):
     hidden, out = self._hidden_size, self._projection_size or self._hidden_size
     self._w_gates = self._var(self.W_GATES, [input_size + out, 4 * hidden], dtype,
                               _default_w(input_size + out))
-    self._b_gates = self._var(self.B_GATES, [4 * hidden], dtype, initializers_lib.zeros)
+    self._b_gates = self._var(self.B_GATES, [4 * hidden], dtype, _default_w(input_size + out))
     if self._use_peepholes:
       for key in (self.W_F_DIAG, self.W_I_DIAG, self.W_O_DIAG):
         setattr(self, "_" + key, self._var(key, [hidden], dtype, _default_w(hidden)))

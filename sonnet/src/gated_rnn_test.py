@@ -163,7 +163,11 @@ class LSTMTest(tf.test.TestCase, parameterized.TestCase):
     self.assertEqual(lstm.state_size, snt.LSTMState(tf.TensorShape([P]),
                                                      tf.TensorShape([H])))
     self.assertEqual(lstm.output_size, tf.TensorShape([P]))
-    self.assertAllEqual(lstm.b_gates.numpy(), np.zeros([4 * H]))
+    # As Sonnet 1, b_gates defaults to w_gates' truncated normal, 1/sqrt(fan_in), not zeros.
+    stddev = 1.0 / np.sqrt(IN + P)
+    b_gates = lstm.b_gates.numpy()
+    self.assertTrue(np.all(np.abs(b_gates) <= 2 * stddev + 1e-6), b_gates)
+    self.assertGreater(np.std(b_gates), 0.3 * stddev)
 
   def test_not_connected(self):
     with self.assertRaises(snt.NotConnectedError):

@@ -76,7 +76,6 @@ class Linear(base.AbstractModule, base.Transposable, util.VariableOptions):
       KeyError: for an unknown key in `initializers`, `partitioners` or `regularizers`.
       TypeError: for a non-callable entry, or an `output_size` of the wrong type.
       ValueError: for an `output_size` <= 0.
-      snt.NotSupportedError: for partitioners in eager mode.
     """
     super().__init__(name=name, custom_getter=custom_getter)
     if callable(output_size):
@@ -113,6 +112,7 @@ class Linear(base.AbstractModule, base.Transposable, util.VariableOptions):
       snt.IncompatibleShapeError: for a wrong rank, an unknown input size, or an input size
         other than at the first connection.
       ValueError: for a non-floating input dtype.
+      snt.NotSupportedError: for partitioners outside `tf.compat.v1` graph mode.
     """
     if not isinstance(inputs, tf.Tensor):
       inputs = tf.convert_to_tensor(inputs)
@@ -221,6 +221,9 @@ class Linear(base.AbstractModule, base.Transposable, util.VariableOptions):
   def w(self) -> tf.Variable:
     """The weight variable `[input_size, output_size]`.
 
+    As Sonnet 1, what a custom getter returned for it at the latest call, if that was
+    something else (another variable, or a tensor such as `tf.stop_gradient`'s).
+
     Raises:
       snt.NotConnectedError: before the first call.
     """
@@ -229,7 +232,7 @@ class Linear(base.AbstractModule, base.Transposable, util.VariableOptions):
 
   @property
   def b(self) -> tf.Variable:
-    """The bias variable `[output_size]`.
+    """The bias variable `[output_size]` (or what a custom getter returned, as for `w`).
 
     Raises:
       snt.NotConnectedError: before the first call.
@@ -241,7 +244,8 @@ class Linear(base.AbstractModule, base.Transposable, util.VariableOptions):
     return self._own_variable("b")
 
   def _own_variable(self, key: str) -> tf.Variable:
-    # Sonnet 1: another variable a custom getter returned at the latest call comes first.
+    # Sonnet 1: what a custom getter returned at the latest call (another variable, or a
+    # tensor) comes first.
     variable = module_state.returned_variable(self, key)
     if variable is None:
       variable = self._snt_variables.get(key)

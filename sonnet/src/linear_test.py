@@ -163,8 +163,11 @@ class LinearTest(parameterized.TestCase, tf.test.TestCase):
       snt.Linear(2, regularizers=lambda w: w)  # type: ignore[arg-type]  # deliberately wrong
     with self.assertRaisesRegex(KeyError, "Invalid partitioner keys"):
       snt.Linear(2, partitioners={"q": None})  # type: ignore[dict-item]  # deliberately wrong
+    # As Sonnet 1, partitioners are accepted at construction in eager mode too; the first
+    # call, which would create a partitioned variable, refuses them.
+    module = snt.Linear(2, partitioners={"w": tf.compat.v1.fixed_size_partitioner(2)})
     with self.assertRaisesRegex(snt.NotSupportedError, "graph mode"):
-      snt.Linear(2, partitioners={"w": tf.compat.v1.fixed_size_partitioner(2)})
+      module(tf.ones([1, 3]))
 
   def test_user_initializers_dict_not_mutated(self):
     given = {"w": snt.initializers.zeros}

@@ -55,8 +55,8 @@ class ModuleState:
     regularizers: variable key -> regularizer.
     graph_regularization_losses: variable key -> its loss in the graph's collection.
     call_children: scope name -> the first sub-module built under it by a call.
-    returned: variable key -> the other variable the custom getters returned for it at the
-      latest request (Sonnet 1: a module's `w` is what its latest call got).
+    returned: variable key -> the other variable or tensor the custom getters returned for
+      it at the latest request (Sonnet 1: a module's `w` is what its latest call got).
     tf1_usage: the methods whose first call succeeded (`"probed"`), and whether any used
       `tf.compat.v1.get_variable` (`"used"`).
     permanent_children: scope names of sub-modules built in `__init__` (never reused by
@@ -116,6 +116,19 @@ class ModuleState:
     self.call_children = first.call_children
     self.tf1_usage = first.tf1_usage
     self.canonical = first_module
+
+  def __getstate__(self) -> dict[str, Any]:
+    """Pickle / `copy.deepcopy` support (see `AbstractModule.__getstate__`).
+
+    Returns:
+      The attributes, without the tensors custom getters returned inside a `tf.function`
+      (they belong to its trace; a copy's `w` is then its own variable until it is called).
+    """
+    state = self.__dict__.copy()
+    if self.returned:
+      state["returned"] = {key: value for key, value in self.returned.items()
+                           if not tf.is_symbolic_tensor(value)}
+    return state
 
   def claim_call_child(self, scope_name: str, module: Any) -> Any | None:
     """Returns the sub-module a call built first under `scope_name`, or records `module`.
@@ -235,15 +248,15 @@ def state_of(module: Any) -> ModuleState:
 
 
 def returned_variable(module: Any, key: str) -> Any:
-  """The variable the custom getters last returned for `key` instead of the module's own.
+  """What the custom getters last returned for `key` instead of the module's own variable.
 
   Args:
     module: a Sonnet module.
     key: the name the module asked `snt.get_variable` for (e.g. `"w"`).
 
   Returns:
-    That variable, or None when the latest request returned the module's own variable (or
-    something that is not a variable, e.g. a `tf.stop_gradient` tensor).
+    That other variable or tensor (e.g. a `tf.stop_gradient` tensor, as Sonnet 1's
+    `Linear.w`), or None when the latest request returned the module's own variable.
   """
   state = module.__dict__.get(STATE_ATTRIBUTE)
   return getattr(state, "returned", {}).get(key)  # States pickled before it: no entry.

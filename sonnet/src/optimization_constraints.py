@@ -205,6 +205,11 @@ class OptimizationConstraints(base.AbstractModule):
     """The multipliers of the latest call, one per constraint (empty before a call)."""
     return list(self._lagrange_multipliers)
 
+  @property
+  def _is_connected(self) -> bool:
+    """Whether the module was called (Sonnet 1's attribute; see `is_connected`)."""
+    return self.is_connected
+
   def _check_not_connected(self) -> None:
     if self.is_connected:
       raise ValueError(ERR_CONNECTED.format(module=self.module_name))

@@ -124,6 +124,20 @@ class OptimizationConstraintsTest(tf.test.TestCase, parameterized.TestCase):
     self.assertAllClose(multipliers[1], 5.0)  # Clipped to the module's valid range.
     self.assertAllClose(total, 0.5 * -1.0 + 2.0 * 1.0 + 5.0 * 3.0, rtol=1e-5)
 
+  @test_utils.run_in_modes
+  def test_is_connected_flag(self, mode):
+    # Sonnet 1's `_is_connected` attribute, read by its tests: False until the first call.
+    def fn():
+      constraints = snt.OptimizationConstraints().add_leq(tf.constant(3.0), 1.0)
+      before = (constraints._is_connected, constraints.is_connected)  # noqa: SLF001
+      total = constraints()
+      self.assertEqual(before, (False, False))
+      self.assertTrue(constraints._is_connected)  # noqa: SLF001
+      self.assertTrue(constraints.is_connected)
+      return total
+
+    self.assertAllClose(test_utils.evaluate_in_mode(mode, fn), 2.0)
+
   def test_no_constraints(self):
     self.assertAllClose(snt.OptimizationConstraints()(), 0.0)
 

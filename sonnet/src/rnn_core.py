@@ -534,16 +534,22 @@ class RNNCore(base.AbstractModule, metaclass=abc.ABCMeta):
     """
     return zero_state_for(self.state_size, batch_size, state_dtype(self, dtype))
 
+  @property
+  def _prev_state_sizes(self) -> Any:
+    """The sizes a call checks `prev_state` against: `state_size`, unless a core computes
+    with other sizes too (Sonnet 1's `VanillaRNN`), where they are left unknown."""
+    return self.state_size
+
   def _check_prev_state(self, prev_state: Any, inputs: Any = None) -> Any:
-    """Checks `prev_state` against `state_size` (static shapes and, given `inputs`, the
-    inputs' floating-point dtype) and returns it packed."""
+    """Checks `prev_state` against `_prev_state_sizes` (static shapes and, given `inputs`,
+    the inputs' floating-point dtype) and returns it packed."""
     batch = dtype = None
     if inputs is not None:
       first = tf.nest.flatten(inputs)[0]
       if first.shape.rank:
         batch = tf.compat.dimension_value(first.shape[0])
       dtype = record_input_dtype(self, inputs)
-    return check_state(prev_state, self.state_size, module_name=self.module_name,
+    return check_state(prev_state, self._prev_state_sizes, module_name=self.module_name,
                        arg_name="prev_state", batch_size=batch, dtype=dtype)
 
   def _prepare_unroll(self, input_sequence: Any) -> tuple[Any, Callable[[Any, Any], Any]]:

@@ -23,19 +23,16 @@ from absl import logging
 import numpy as np
 import tensorflow as tf
 
-from sonnet.src import errors
 from sonnet.src import module_state
 from sonnet.src import naming
 
+# Sonnet 1.36's text, then Sonnet 1.1's.
 ERR_NOT_DICT = (
-    "A dict of {kind}s was expected, but not given (got {got!r}). You should double-check "
-    "that you're not using a single {kind} instead of a dict.")
+    "Expected a dict-like object with possible keys {allowed}, received {got!r}. A dict of "
+    "{kind}s was expected, but not given. You should double-check that you're not using a "
+    "single {kind} instead of a dict.")
 ERR_INVALID_KEYS = "Invalid {kind} keys {extra}, {kind}s can only be provided for {allowed}"
 ERR_NOT_CALLABLE = "{Kind} for '{key}' is not a callable function or dictionary"
-ERR_PARTITIONERS_EAGER = (
-    "Partitioners are only supported in tf.compat.v1 graph mode (TensorFlow 2 has no "
-    "partitioned variables in eager mode or tf.function; use tf.distribute). Got "
-    "partitioners for {keys}.")
 
 
 def _format_keys(keys: Iterable[Any]) -> str:
@@ -64,9 +61,10 @@ def _check_dict(dictionary: Mapping[str, Any] | None, keys: Iterable[str],
                 kind: str) -> dict[str, Any]:
   if dictionary is None:
     return CheckedOptions()
-  if not isinstance(dictionary, collections.abc.Mapping):
-    raise TypeError(ERR_NOT_DICT.format(kind=kind, got=dictionary))
   keys = set(keys)
+  if not isinstance(dictionary, collections.abc.Mapping):
+    raise TypeError(ERR_NOT_DICT.format(kind=kind, got=dictionary,
+                                        allowed=sorted(keys, key=str)))
   extra = set(dictionary) - keys
   if extra:
     raise KeyError(ERR_INVALID_KEYS.format(kind=kind, extra=_format_keys(extra),
@@ -116,8 +114,9 @@ def check_partitioners(partitioners: Mapping[str, Any] | None,
                        keys: Iterable[str]) -> dict[str, Any]:
   """Checks a module's `partitioners` dict (`tf.compat.v1` partitioners).
 
-  Partitioned variables exist only in `tf.compat.v1` graph mode, so a non-empty dict is
-  refused when this is called in eager mode (or in a tf.function called eagerly).
+  Accepted in every mode, as in Sonnet 1: partitioned variables exist only in
+  `tf.compat.v1` graph mode, and a partitioner used elsewhere raises
+  `snt.NotSupportedError` when the module creates the variable (`snt.get_variable`).
 
   Args:
     partitioners: None or a dict, as for `check_initializers`.
@@ -129,13 +128,8 @@ def check_partitioners(partitioners: Mapping[str, Any] | None,
   Raises:
     TypeError: if `partitioners` is not a dict, or an entry is not callable.
     KeyError: for keys not in `keys`.
-    snt.NotSupportedError: for a non-empty dict in eager mode.
   """
-  checked = _check_dict(partitioners, keys, "partitioner")
-  if checked and naming.outer_graph() is naming.EAGER:
-    raise errors.NotSupportedError(ERR_PARTITIONERS_EAGER.format(
-        keys=_format_keys(checked)))
-  return checked
+  return _check_dict(partitioners, keys, "partitioner")
 
 
 def check_variable_options(
@@ -166,7 +160,7 @@ def check_variable_options(
     The checked copies `(initializers, partitioners, regularizers)`.
 
   Raises:
-    TypeError, KeyError, snt.NotSupportedError: as the three `check_*` functions.
+    TypeError, KeyError: as the three `check_*` functions.
   """
   keys = tuple(keys)
   return (check_initializers(initializers, keys),

@@ -10,6 +10,7 @@ import numpy as np
 import tensorflow as tf
 
 import sonnet as snt
+from sonnet.src import test_utils
 from sonnet.src import util
 
 
@@ -30,30 +31,31 @@ class CheckDictsTest(parameterized.TestCase, tf.test.TestCase):
       check({"w": 1}, {"w"})
     with self.assertRaisesRegex(TypeError, f"A dict of {kind}s was expected"):
       check(tf.zeros, {"w"})
+    # Sonnet 1.36's text first.
+    with self.assertRaisesRegex(
+        TypeError, r"^Expected a dict-like object with possible keys \['b', 'w'\], received "):
+      check(tf.zeros, {"w", "b"})
     nested = check({"w": {"inner": tf.zeros}}, {"w"})
     self.assertIn("inner", nested["w"])
     with self.assertRaisesRegex(TypeError, "'inner' is not a callable"):
       check({"w": {"inner": 3}}, {"w"})
 
-  def test_partitioners(self):
+  @test_utils.run_in_modes
+  def test_partitioners_checked_in_every_mode(self, mode):
+    # As Sonnet 1: accepted in every mode; only creating a partitioned variable outside
+    # tf.compat.v1 graph mode fails (see PartitionersTest below).
     partitioner = tf.compat.v1.fixed_size_partitioner(2)
-    self.assertEqual(snt.check_partitioners(None, {"w"}), {})
-    with self.assertRaisesRegex(snt.NotSupportedError, "graph mode"):
-      snt.check_partitioners({"w": partitioner}, {"w"})
-    with tf.Graph().as_default():
+
+    def check():
+      self.assertEqual(snt.check_partitioners(None, {"w"}), {})
       self.assertEqual(snt.check_partitioners({"w": partitioner}, {"w"}), {"w": partitioner})
       with self.assertRaisesRegex(KeyError, "Invalid partitioner keys 'b'"):
         snt.check_partitioners({"b": partitioner}, {"w"})
       with self.assertRaisesRegex(TypeError, "Partitioner for 'w'"):
         snt.check_partitioners({"w": 2}, {"w"})
+      return tf.constant(0)
 
-  def test_partitioners_refused_inside_eager_tf_function(self):
-    @tf.function
-    def construct():
-      snt.check_partitioners({"w": tf.compat.v1.fixed_size_partitioner(2)}, {"w"})
-      return 0
-    with self.assertRaises(snt.NotSupportedError):
-      construct()
+    test_utils.evaluate_in_mode(mode, check)
 
 
 class CheckVariableOptionsTest(tf.test.TestCase):
@@ -73,9 +75,8 @@ class CheckVariableOptionsTest(tf.test.TestCase):
       util.check_variable_options({"x": tf.zeros}, None, None, {"w"})
     with self.assertRaisesRegex(TypeError, "Regularizer for 'w' is not a callable"):
       util.check_variable_options(None, None, {"w": 2}, {"w"})
-    with self.assertRaisesRegex(snt.NotSupportedError, "graph mode"):
-      util.check_variable_options(None, {"w": tf.compat.v1.fixed_size_partitioner(2)}, None,
-                                  {"w"})
+    with self.assertRaisesRegex(TypeError, "Partitioner for 'w' is not a callable"):
+      util.check_variable_options(None, {"w": 2}, None, {"w"})
 
   def test_separate_partitioner_and_regularizer_keys(self):
     partitioner = tf.compat.v1.fixed_size_partitioner(2)
@@ -117,6 +118,59 @@ class VariableOptionsTest(parameterized.TestCase, tf.test.TestCase):
 
 if __name__ == "__main__":
   tf.test.main()
+
+
+class PartitionersTest(parameterized.TestCase, tf.test.TestCase):
+  """As Sonnet 1: partitioners are accepted at construction in every mode.
+
+  Creating a partitioned variable works in tf.compat.v1 graph mode only; in eager mode and
+  in tf.function it raises NotSupportedError when the variable is created.
+  """
+
+  _MODULES = (
+      ("Linear", lambda p: snt.Linear(3, partitioners=p), [2, 4], "w"),
+      ("Conv2D", lambda p: snt.Conv2D(4, 3, partitioners=p), [1, 5, 5, 2], "w"),
+      ("MLP", lambda p: snt.nets.MLP([3, 2], partitioners=p), [2, 4], "w"),
+      ("Embed", lambda p: snt.Embed(10, 4, partitioners=p), None, "embeddings"),
+      ("LayerNorm", lambda p: snt.LayerNorm(partitioners=p), [2, 4], "gamma"),
+  )
+
+  def _call(self, make, shape, key):
+    partitioners = {key: tf.compat.v1.fixed_size_partitioner(2)}
+    module = make(partitioners)
+    self.assertEqual(module.partitioners, partitioners)
+    if shape is None:
+      return module, module(tf.constant([[1, 2]]))
+    return module, module(tf.ones(shape))
+
+  @test_utils.run_in_modes
+  def test_accepted_at_construction(self, mode):
+    def construct():
+      for _, make, _, key in self._MODULES:
+        partitioners = {key: tf.compat.v1.fixed_size_partitioner(2)}
+        self.assertEqual(make(partitioners).partitioners, partitioners)
+      return tf.constant(0)
+
+    self.assertEqual(test_utils.evaluate_in_mode(mode, construct), 0)
+
+  @parameterized.named_parameters(*[(name, make, shape, key)
+                                    for name, make, shape, key in _MODULES])
+  def test_refused_at_variable_creation_in_eager_and_tf_function(self, make, shape, key):
+    for mode in ("eager", "tf_function"):
+      test_utils.assert_raises_in_mode(
+          self, mode, lambda: self._call(make, shape, key)[1], snt.NotSupportedError,
+          f"Partitioned variables are only supported in tf.compat.v1 graph mode.*{key}")
+
+  @parameterized.named_parameters(*[(name, make, shape, key)
+                                    for name, make, shape, key in _MODULES])
+  def test_partitioned_in_graph_mode(self, make, shape, key):
+    with tf.Graph().as_default():
+      _, out = self._call(make, shape, key)
+      names = [v.name for v in tf.compat.v1.global_variables()]
+      self.assertTrue(any(f"/{key}/part_1:0" in name for name in names), names)
+      with tf.compat.v1.Session() as session:
+        session.run(tf.compat.v1.global_variables_initializer())
+        self.assertEqual(session.run(out).shape[0], shape[0] if shape else 1)
 
 
 class SupportsKwargsTest(tf.test.TestCase):

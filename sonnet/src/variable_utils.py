@@ -333,6 +333,9 @@ def get_saver(scope_or_module: types.ScopeOrModule,
 
   Keys are the names relative to `context` (default the scope), so a checkpoint saved
   from one module restores into another module of the same structure and another name.
+  As in Sonnet 1, the parts of a partitioned variable are saved as slices of one tensor
+  under the variable's name (`w`, not `w/part_0`, ...), so a checkpoint restores whether
+  or not the saving and the restoring module partition it.
 
   Args:
     scope_or_module: a module, `tf.compat.v1.VariableScope` or scope name.
@@ -351,7 +354,7 @@ def get_saver(scope_or_module: types.ScopeOrModule,
   variable_map = {}
   for collection in collections:
     variable_map.update(get_normalized_variable_map(
-        scope_or_module, collection, context, group_sliced_variables=False))
+        scope_or_module, collection, context))
   return tf.compat.v1.train.Saver(var_list=variable_map, **kwargs)
 
 

@@ -555,12 +555,12 @@ def _note_returned(module: Any, state: module_state.ModuleState, key: str,
                    value: Any) -> None:
   """Records a variable the custom getters returned instead of the module's own `key`.
 
-  Sonnet 1: properties such as `Linear.w` give what the latest call got (e.g. the renamed
-  variable a custom getter made). Tensors (`tf.stop_gradient`) are not recorded: they belong
-  to the graph or function they were made in.
+  Sonnet 1: properties such as `Linear.w` give what the latest call got: the renamed
+  variable a custom getter made, or the tensor it returned (e.g. `tf.stop_gradient`), which
+  belongs to the graph or function it was made in.
   """
   own = module.__dict__.get(module_state.VARIABLES_ATTRIBUTE, {}).get(key)
-  if value is not own and isinstance(value, tf.Variable):
+  if value is not own:
     state.returned[key] = value
   elif state.returned:
     state.returned.pop(key, None)
