@@ -50,6 +50,12 @@ ERR_PICKLE = (
     "deep-copied (its variables belong to the graph). Save the variables with "
     "snt.get_saver(module) or tf.train.Checkpoint and restore them into a newly "
     "constructed module, or clone the module (e.g. Linear.clone()).")
+ERR_PICKLE_DEFUN = (
+    "Module {module} is wrapped with defun: it cannot be pickled or deep-copied.")
+ERR_GET_VARIABLES_DEFUN = (
+    "`module.get_variables()` relies on TensorFlow collections which are not supported "
+    "when your module is wrapped with defun. Instead use `module.trainable_variables` or "
+    "`module.variables`.")
 ERR_MODULE_NOT_CALLABLE = "Input 'build' must be callable."
 ERR_KERAS_TENSOR = (
     "{module}: a Sonnet module cannot be called on a Keras symbolic tensor (keras.Input or "
@@ -89,6 +95,42 @@ def _state_of(module: "AbstractModule") -> module_state.ModuleState:
 
 def _graph_description(graph: Any) -> str:
   return "eager mode" if graph is naming.EAGER else f"graph {graph!r}"
+
+
+def _defun_target(module: "AbstractModule", call: Callable[..., Any]) -> Callable[..., Any]:
+  """The function `defun()` traces: the module's own `__call__` (a weak reference to it)."""
+  module_ref = weakref.ref(module)
+
+  @functools.wraps(call)
+  def call_module(*args: Any, **kwargs: Any) -> Any:
+    return call(module_ref(), *args, **kwargs)
+
+  return call_module
+
+
+@variables_lib.not_converted
+def _call_through_defun(self: "AbstractModule", *args: Any, **kwargs: Any) -> Any:
+  """`__call__` of a module after `defun()`: runs the module's `tf.function`."""
+  return _state_of(self).defun(*args, **kwargs)
+
+
+# The attribute of a module class holding its subclass for modules after `defun()`.
+_DEFUN_CLASS_ATTRIBUTE = "_snt_defun_class"
+
+
+def _defun_class(cls: type) -> type:
+  """The subclass of `cls` (same names) whose `__call__` goes through the module's defun.
+
+  Python looks `__call__` up on the class, so `defun()` moves the module to this subclass
+  rather than giving every module's call a check: modules without defun pay nothing.
+  """
+  subclass = cls.__dict__.get(_DEFUN_CLASS_ATTRIBUTE)
+  if subclass is None:
+    subclass = type(cls)(cls.__name__, (cls,), {
+        "__call__": _call_through_defun, "__module__": cls.__module__,
+        "__qualname__": cls.__qualname__, "__doc__": cls.__doc__})
+    setattr(cls, _DEFUN_CLASS_ATTRIBUTE, subclass)
+  return subclass
 
 
 class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
@@ -302,8 +344,9 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
 
   @property
   def is_connected(self) -> bool:
-    """Whether the module has been called successfully at least once."""
-    return self._state().is_connected
+    """Whether the module (or a method decorated with `snt.reuse_variables`) succeeded once."""
+    state = self._state()
+    return state.is_connected or state.method_connected
 
   @property
   def graph(self) -> tf.Graph | None:
@@ -337,7 +380,8 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
     Raises:
       snt.NotConnectedError: before the first successful call.
     """
-    if not self._state().is_connected:
+    state = self._state()
+    if not (state.is_connected or state.method_connected):
       raise errors.NotConnectedError(ERR_NOT_CONNECTED.format(scope=self.scope_name))
 
   def _check_subgraphs_supported(self, message: str = ERR_SUBGRAPHS_EAGER
@@ -411,18 +455,59 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
   @property
   def variables(self) -> tuple[tf.Variable, ...]:
     """Every variable this module uses: its own, its sub-modules' and those of modules
-    passed in at construction; no duplicates, sorted by name."""
+    passed in at construction; no duplicates, sorted by name.
+
+    Raises:
+      snt.NotConnectedError: under TF1 behaviour, before the first successful call (see
+        `_check_variables_readable`).
+    """
+    self._check_variables_readable()
     return self._used_variables(lambda v: True)
 
   @property
   def trainable_variables(self) -> tuple[tf.Variable, ...]:
-    """The trainable ones of `variables`."""
+    """The trainable ones of `variables`.
+
+    Raises:
+      snt.NotConnectedError: under TF1 behaviour, before the first successful call (see
+        `_check_variables_readable`).
+    """
+    self._check_variables_readable()
     return self._used_variables(lambda v: v.trainable)
 
   @property
   def non_trainable_variables(self) -> tuple[tf.Variable, ...]:
-    """The non-trainable ones of `variables`."""
+    """The non-trainable ones of `variables`.
+
+    Raises:
+      snt.NotConnectedError: under TF1 behaviour, before the first successful call (see
+        `_check_variables_readable`).
+    """
+    self._check_variables_readable()
     return self._used_variables(lambda v: not v.trainable)
+
+  def _check_variables_readable(self) -> None:
+    """Sonnet 1's refusal to list the variables of a module never connected (TF1 only).
+
+    Under TF1 behaviour (`tf.compat.v1.disable_v2_behavior()`), as in Sonnet 1, reading
+    `variables` (or `trainable_variables`, `non_trainable_variables`) before the first
+    successful call raises. Under TensorFlow 2 behaviour they are `tf.Module`'s lists
+    (empty before the first call, unless sub-modules or a trainable initial state made
+    variables), as Keras and other TensorFlow 2 code expect.
+
+    Raises:
+      snt.NotConnectedError: under TF1 behaviour, before the first successful call.
+    """
+    state = self._state()
+    if not (state.is_connected or state.method_connected) and module_state.tf1_behaviour():
+      raise errors.NotConnectedError(ERR_NOT_CONNECTED.format(scope=self.scope_name))
+
+  @property
+  def _all_variables(self) -> tuple[tf.Variable, ...]:
+    """Sonnet 1's private name for what `variables` lists; empty before the first call."""
+    if not self.is_connected:
+      return ()
+    return self._used_variables(lambda v: True)
 
   def get_variables(self, collection: str = tf.compat.v1.GraphKeys.TRAINABLE_VARIABLES
                     ) -> tuple[tf.Variable, ...]:
@@ -441,11 +526,14 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
 
     Raises:
       snt.NotConnectedError: before the first successful call.
+      snt.NotSupportedError: in eager mode, after `defun()` (as in Sonnet 1).
     """
     self._ensure_is_connected()
     # Imported here: variable_utils builds on this module.
     from sonnet.src import variable_utils
     state = self._state()
+    if state.defun is not None and tf.executing_eagerly():
+      raise errors.NotSupportedError(ERR_GET_VARIABLES_DEFUN)
     if state.graph is not None and state.graph is not naming.EAGER:
       with state.graph.as_default():
         return variable_utils.get_variables_in_scope(self.scope_name, collection)
@@ -457,8 +545,11 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
 
     Unlike `get_variables`, this includes the variables of modules passed in at
     construction (the ones `variables` lists). In graph mode membership is read from the
-    graph collection; in eager mode `TRAINABLE_VARIABLES` selects the trainable ones,
-    `GLOBAL_VARIABLES` all of them and other collection names none.
+    graph collection, and so it is in eager mode under TF1 behaviour
+    (`tf.compat.v1.disable_v2_behavior()`, which puts eager variables in the default
+    graph's collections); in eager mode under TensorFlow 2 behaviour `TRAINABLE_VARIABLES`
+    selects the trainable ones, `GLOBAL_VARIABLES` all of them and other collection names
+    none.
 
     Args:
       collection: a graph collection name; default `TRAINABLE_VARIABLES`.
@@ -475,11 +566,40 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
     if state.graph is not None and state.graph is not naming.EAGER:
       members = {id(v) for v in state.graph.get_collection(collection)}
       return tuple(v for v in used if id(v) in members)
+    if module_state.tf1_behaviour():  # Eager variables are in the default graph's too.
+      with tf.init_scope():
+        members = {id(v) for v in tf.compat.v1.get_collection(collection)}
+      return tuple(v for v in used if id(v) in members)
     if collection == tf.compat.v1.GraphKeys.GLOBAL_VARIABLES:
       return used
     if collection == tf.compat.v1.GraphKeys.TRAINABLE_VARIABLES:
       return tuple(v for v in used if v.trainable)
     return ()
+
+  # --- defun -------------------------------------------------------------------------
+
+  def defun(self) -> None:
+    """Makes every later call of the module go through a `tf.function` (Sonnet 1's `defun`).
+
+    The function is traced (running `_build`) for each new input signature and replayed
+    otherwise, in eager mode and in graph mode alike; `tf.function`'s `autograph` is off,
+    as with Sonnet 1's defun. Calling it again does nothing; it cannot be undone. In eager
+    mode `get_variables()` then raises `snt.NotSupportedError` (use `variables`).
+
+    Raises:
+      snt.NotInitializedError: if the subclass did not call `super().__init__()`.
+    """
+    state = _state_of(self)
+    if state.defun is not None:
+      return
+    cls = type(self)
+    state.defun = tf.function(_defun_target(self, cls.__call__), autograph=False)
+    object.__setattr__(self, "__class__", _defun_class(cls))
+
+  @property
+  def defun_wrapped(self) -> bool:
+    """Whether `defun()` wrapped the module's calls in a `tf.function`."""
+    return self._state().defun is not None
 
   # --- Serialization ------------------------------------------------------------------
 
@@ -490,11 +610,14 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
     arbitrary code: only unpickle bytes you trust; checkpoints are the safe format.
 
     Raises:
-      snt.NotSupportedError: for a module connected in a `tf.compat.v1` graph.
+      snt.NotSupportedError: for a module connected in a `tf.compat.v1` graph, or wrapped
+        with `defun()`.
     """
     state = self.__dict__.get(module_state.STATE_ATTRIBUTE)
     if state is not None and state.graph is not None and state.graph is not naming.EAGER:
       raise errors.NotSupportedError(ERR_PICKLE.format(module=state.scope_name))
+    if state is not None and state.defun is not None:
+      raise errors.NotSupportedError(ERR_PICKLE_DEFUN.format(module=state.scope_name))
     return self.__dict__.copy()
 
   def __setstate__(self, state: dict[str, Any]) -> None:
@@ -838,12 +961,41 @@ def _call_method(module: AbstractModule, state: module_state.ModuleState,
   graph = _check_same_graph(state)
   module_state.record_use(module, state)
   with _connection_scope(module, state, method.__name__, graph=graph) as frame:
-    with tf.name_scope(state.module_name), tf.name_scope(method_name):
+    with tf.name_scope(state.module_name), tf.name_scope(method_name) as name_scope:
       outputs = _call_and_undo_on_error(module, frame, method, (module,) + tuple(args),
                                         kwargs)
+  previous_graph = state.graph
   if state.graph is None:
     state.graph = graph
+  _record_method_connection(module, state, previous_graph, method, name_scope, args, kwargs,
+                            outputs)
   return outputs
+
+
+def _record_method_connection(module: AbstractModule, state: module_state.ModuleState,
+                              previous_graph: Any, method: Callable[..., Any],
+                              name_scope: str, args: Sequence[Any], kwargs: dict[str, Any],
+                              outputs: Any) -> None:
+  """As Sonnet 1: a `reuse_variables` method's call connects the module and is recorded.
+
+  The module becomes connected (if it was not); in graph mode the call is appended to
+  `connected_subgraphs` (name scope `<module name>/<method name>/`, inputs by the method's
+  parameter names), and `observe_connections` observers see it in every mode.
+  """
+  if not (state.is_connected or state.method_connected):
+    module_state.record_first_method_connection(module, previous_graph)
+  in_graph = (state.graph is not naming.EAGER and
+              tf.compat.v1.get_default_graph() is state.graph)
+  if not in_graph and not module_info.has_observers():
+    return
+  subgraph = ConnectedSubGraph(
+      module, name_scope, SubgraphInputs(tuple(args), kwargs, method.__get__(module)),
+      outputs)
+  if in_graph:
+    if not state.connected_subgraphs:  # The first connection in this graph.
+      module_info.register(module, state.graph, state.connected_subgraphs)
+    state.connected_subgraphs.append(subgraph)
+  module_info.notify(subgraph)
 
 
 # graph -> {(variable scope name, method name)} of the object methods decorated with

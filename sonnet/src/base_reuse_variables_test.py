@@ -2,6 +2,8 @@
 # Licensed under the Apache License, Version 2.0.
 """Tests for sonnet.src.base.reuse_variables: methods that create and share variables."""
 
+from typing import Any
+
 from absl.testing import parameterized
 import numpy as np
 import tensorflow as tf
@@ -77,7 +79,91 @@ class ReuseVariablesTest(parameterized.TestCase, tf.test.TestCase):
   def test_keeps_name_and_doc(self):
     self.assertEqual(WithMethods.add_bias.__name__, "add_bias")
 
+  @test_utils.run_in_modes
+  def test_method_call_connects_the_module(self, mode):
+    # Sonnet 1: a decorated method's first success connects the module, as a call does.
+    def fn():
+      module = WithMethods()
+      self.assertFalse(module.is_connected)
+      with self.assertRaisesRegex(snt.NotConnectedError, "not instantiated yet"):
+        module.get_variables()
+      x = tf.ones([2, 3])
+      outputs = module.scale(x)
+      self.assertTrue(module.is_connected)
+      self.assertEqual([v.name for v in module.get_variables()], ["with_methods/s:0"])
+      self.assertEqual([v.name for v in module.variables], ["with_methods/s:0"])
+      self.assertEqual([v.name for v in module._all_variables], ["with_methods/s:0"])
+      if test_utils.session_mode(mode):
+        (subgraph,) = module.connected_subgraphs
+        self.assertIs(subgraph.module, module)
+        self.assertEqual(subgraph.name_scope, "with_methods/scale/")
+        self.assertEqual(subgraph.inputs, {"inputs": x})
+        self.assertIs(subgraph.outputs, outputs)
+        module(x)  # A call after it: its `_build` calls a method, recorded first.
+        self.assertEqual(module.name_scopes, (
+            "with_methods/scale/", "with_methods_1/with_methods/add_bias/",
+            "with_methods_1"))
+      else:
+        with self.assertRaises(snt.NotSupportedError):
+          module.connected_subgraphs  # pylint: disable=pointless-statement
+      return outputs
+    self.assertAllClose(test_utils.evaluate_in_mode(mode, fn), np.full([2, 3], 2.0))
 
+  def test_method_connections_are_observed(self):
+    seen: list[Any] = []
+    module = WithMethods()
+    x = tf.ones([1, 3])
+    with snt.observe_connections(seen.append):
+      outputs = module.scale(x)
+    (subgraph,) = seen
+    self.assertIs(subgraph.module, module)
+    self.assertIs(subgraph.outputs, outputs)
+    self.assertEqual(subgraph.inputs, {"inputs": x})
+
+  def test_failed_enclosing_call_undoes_the_method_connection(self):
+    inner = WithMethods()
+
+    def fails(x):
+      inner.scale(x)
+      raise ValueError("enclosing call fails")
+
+    with self.assertRaisesRegex(ValueError, "enclosing call fails"):
+      snt.Module(fails)(tf.ones([1, 3]))
+    self.assertFalse(inner.is_connected)
+    self.assertEqual(inner._all_variables, ())
+    self.assertAllClose(inner.scale(tf.ones([1, 3])), [[2.0, 2.0, 2.0]])
+    self.assertTrue(inner.is_connected)
+
+  @parameterized.named_parameters(("graph", "graph"), ("legacy", "legacy"))
+  def test_tf1_get_variable_traced_first_then_in_the_graph(self, mode):
+    # A tf.function traced in a TF1 graph creates the variables (module's own store); calls
+    # outside it, through TensorFlow's variable store, must find them, not make others.
+    del mode  # A session mode: run in a graph (legacy mode in its own process).
+
+    class Tf1Methods(snt.AbstractModule):
+
+      def _build(self, inputs):
+        return self.add_b(inputs + self.a())
+
+      @snt.reuse_variables
+      def a(self):
+        return tf.compat.v1.get_variable("a", shape=[], initializer=tf.ones_initializer())
+
+      @snt.reuse_variables
+      def add_b(self, inputs):
+        return inputs + tf.compat.v1.get_variable(
+            "b", shape=[], initializer=tf.constant_initializer(2.0))
+
+    with tf.Graph().as_default():
+      module = Tf1Methods()
+      traced = tf.function(module)(tf.zeros([]))
+      raw = module.add_b(module.a())
+      self.assertLen(module.variables, 2)
+      self.assertLen(tf.compat.v1.global_variables(), 2)
+      with tf.compat.v1.Session() as session:
+        session.run(tf.compat.v1.global_variables_initializer())
+        session.run([v.assign(v + 1.0) for v in module.variables])
+        self.assertAllClose(session.run([traced, raw]), [5.0, 5.0])
 
 
 class HasVariableScope:

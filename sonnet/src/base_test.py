@@ -120,6 +120,30 @@ class NamingTest(parameterized.TestCase, tf.test.TestCase):
                      3)
     self.assertEmpty(outer.get_all_variables(tf.compat.v1.GraphKeys.LOCAL_VARIABLES))
 
+  @test_utils.run_in_modes
+  def test_variable_properties_before_the_first_call(self, mode):
+    # Under TF1 behaviour (legacy mode), as Sonnet 1: `variables` and the like raise before
+    # the first call, as get_all_variables. Under TF2 behaviour: tf.Module's empty lists.
+    def fn():
+      outer = Wrapper(Scale(name="inner"), name="outer")
+      for name in ("variables", "trainable_variables", "non_trainable_variables"):
+        if mode == test_utils.LEGACY:
+          with self.assertRaisesRegex(
+              snt.NotConnectedError,
+              r"^Variables in outer not instantiated yet, __call__ the module first\.$"):
+            getattr(outer, name)
+        else:
+          self.assertEqual(getattr(outer, name), ())
+      self.assertEqual(outer._all_variables, ())  # Sonnet 1's private name: empty.
+      outputs = outer(tf.fill([1, 2], 3.0))
+      self.assertEqual([v.name for v in outer.variables],
+                       ["inner/scale:0", "outer/own/scale:0"])
+      self.assertEqual(outer.trainable_variables, outer.variables)
+      self.assertEqual(outer.non_trainable_variables, ())
+      self.assertEqual(outer._all_variables, outer.variables)
+      return outputs
+    self.assertAllClose(test_utils.evaluate_in_mode(mode, fn), [[3.0, 3.0]])
+
   def test_get_all_variables_reads_graph_collections(self):
     def local_getter(getter, *args, **kwargs):
       kwargs["trainable"] = False

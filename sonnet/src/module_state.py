@@ -68,9 +68,15 @@ class ModuleState:
     eager_cache: what the module's class cached at an eager call for its later eager calls
       (see `AbstractModule._call_eager_cached`), or None; dropped whenever the module's
       variables or connection change.
+    method_connected: whether a method decorated with `snt.reuse_variables` succeeded (the
+      module then counts as connected, as in Sonnet 1, though `_build` has not run).
+    defun: after `module.defun()`, the `tf.function` the module's calls go through; else
+      None.
   """
 
   made_in_trace = False  # States pickled before the attribute existed.
+  method_connected = False  # Likewise (class attributes: a plain instance sets neither).
+  defun: Any = None
   # id -> module of the modules `record_use` found in the tracked sub-module list: a plain
   # dict look-up instead of a scan of TensorFlow's list wrapper on every call. A hit also
   # checks identity, so a copied state (ids changed) only misses. None: not made yet.
@@ -386,11 +392,14 @@ def restore_attributes(module: Any, snapshot: dict[str, Any]) -> None:
 
 
 class _FirstConnection:
-  """Marks a sub-module's first successful call (undone if the enclosing call fails)."""
+  """Marks a sub-module's first successful call (undone if the enclosing call fails).
+
+  `attributes` is None for the first success of a `snt.reuse_variables` method.
+  """
 
   __slots__ = ("previous_graph", "attributes")
 
-  def __init__(self, previous_graph: Any, attributes: dict[str, Any]):
+  def __init__(self, previous_graph: Any, attributes: dict[str, Any] | None):
     self.previous_graph = previous_graph
     self.attributes = attributes
 
@@ -409,6 +418,20 @@ def record_first_connection(module: Any, previous_graph: Any,
     frame.created.append((module, _FirstConnection(previous_graph, attributes)))
 
 
+def record_first_method_connection(module: Any, previous_graph: Any) -> None:
+  """Marks `module` connected by a `snt.reuse_variables` method (undone with the caller).
+
+  Args:
+    module: the module whose decorated method just succeeded, the first connection of the
+      module.
+    previous_graph: its graph before that call.
+  """
+  state_of(module).method_connected = True
+  frame = naming.current_frame()
+  if frame is not None:
+    frame.created.append((module, _FirstConnection(previous_graph, None)))
+
+
 def undo_creations(created: Sequence[tuple[Any, Any]]) -> None:
   """Forgets the variables and sub-modules created by a call that then failed.
 
@@ -419,6 +442,12 @@ def undo_creations(created: Sequence[tuple[Any, Any]]) -> None:
   """
   for module, entry in reversed(created):
     if isinstance(entry, _FirstConnection):
+      if entry.attributes is None:  # Made by record_first_method_connection.
+        state = state_of(module)
+        state.method_connected = False
+        if not state.is_connected:
+          state.graph = entry.previous_graph
+        continue
       state_of(module).reset_connection(entry.previous_graph)
       restore_attributes(module, entry.attributes)
     elif isinstance(entry, str):  # A variable key.
@@ -428,11 +457,49 @@ def undo_creations(created: Sequence[tuple[Any, Any]]) -> None:
       detach_submodule(entry, module)
 
 
+def tf1_behaviour() -> bool:
+  """Whether TensorFlow 2 behaviour is disabled (`tf.compat.v1.disable_v2_behavior()`).
+
+  Returns:
+    True in a TF1 program (legacy mode), False under TensorFlow 2 behaviour.
+  """
+  tf2 = getattr(getattr(tf, "__internal__", None), "tf2", None)
+  if tf2 is not None:
+    return not tf2.enabled()
+  return not tf.compat.v1.resource_variables_enabled()  # Also turned off by it.
+
+
+def add_eager_variable_to_collections(variable: Any, trainable: bool,
+                                      collections: Sequence[str] | None) -> None:
+  """Puts a variable created eagerly into the default graph's collections (TF1 only).
+
+  As TF1's variable store (and so Sonnet 1) did for eager variables: `collections`
+  (default `GLOBAL_VARIABLES`) and `TRAINABLE_VARIABLES` when trainable, so that
+  `tf.compat.v1.global_variables()` and the like list them and
+  `tf.compat.v1.reset_default_graph()` drops them. Under TensorFlow 2 behaviour eager
+  variables stay out of the collections (which would keep them alive): nothing is done.
+  Call it when the variable is created (inside `tf.init_scope()`), never on reuse.
+
+  Args:
+    variable: the eager variable just created.
+    trainable: whether it is trainable.
+    collections: the collections requested for it, or None.
+  """
+  if not tf1_behaviour():
+    return
+  keys = list(collections) if collections else [tf.compat.v1.GraphKeys.GLOBAL_VARIABLES]
+  if trainable and tf.compat.v1.GraphKeys.TRAINABLE_VARIABLES not in keys:
+    keys.append(tf.compat.v1.GraphKeys.TRAINABLE_VARIABLES)
+  graph = tf.compat.v1.get_default_graph()
+  for key in dict.fromkeys(keys):  # Each collection once, in order.
+    graph.add_to_collection(key, variable)
+
+
 def _remove_from_collections(variable: Any, loss: Any) -> None:
   """Removes a forgotten variable and its regularization loss from its graph's collections."""
   graph = getattr(variable, "graph", None)  # None for eager variables.
   if graph is None:
-    if loss is None:
+    if loss is None and not tf1_behaviour():  # Eager, TF2: in no collection.
       return
     with tf.init_scope():  # An eager variable's loss went to the outer default graph.
       graph = tf.compat.v1.get_default_graph()

@@ -3,9 +3,11 @@
 """Finding, naming, printing, counting, saving and restoring the variables of modules.
 
 In `tf.compat.v1` graph mode, scope look-ups read the graph collections, exactly as in
-Sonnet 1. In eager mode there are no collections: they read the variables that the live
-Sonnet modules created (`GLOBAL_VARIABLES` = all of them, `TRAINABLE_VARIABLES` = the
-trainable ones, any other collection = none).
+Sonnet 1. In eager mode under TensorFlow 2 behaviour there are no collections: they read
+the variables that the live Sonnet modules created (`GLOBAL_VARIABLES` = all of them,
+`TRAINABLE_VARIABLES` = the trainable ones, any other collection = none). Under TF1
+behaviour (`tf.compat.v1.disable_v2_behavior()`) eager variables are in the default graph's
+collections, as in Sonnet 1, and are read from there.
 """
 
 import collections
@@ -64,6 +66,9 @@ def _sorted_unique(variables: Iterable[Any]) -> tuple[Any, ...]:
 
 
 def _eager_variables(collection: str) -> list[Any]:
+  if module_state.tf1_behaviour():  # Eager variables are in the default graph's collections.
+    with tf.init_scope():
+      return list(tf.compat.v1.get_collection(collection))
   if collection not in (GLOBAL_VARIABLES, TRAINABLE_VARIABLES):
     return []
   found = []

@@ -360,6 +360,7 @@ class _ModuleVariableStore:
           variable = tf.Variable(initial_value, name=leaf, dtype=dtype, trainable=trainable,
                                  synchronization=synchronization, aggregation=aggregation,
                                  **extra)
+          module_state.add_eager_variable_to_collections(variable, trainable, collections)
         else:
           variable = tf.compat.v1.Variable(
               initial_value, name=leaf, dtype=dtype, trainable=trainable,
@@ -436,6 +437,15 @@ def getter_for_frame(frame: naming.Frame, base: Callable[..., Any] | None = None
   return _chain_getters(base, state.custom_getters)
 
 
+def _made_by_module_store(frame: naming.Frame, state: module_state.ModuleState,
+                          name: str) -> bool:
+  """Whether the module's own store made the variable `name` (e.g. in a `tf.function`).
+
+  TensorFlow's variable store does not know such a variable: it must not make another.
+  """
+  return _ModuleVariableStore(frame, state).key_for(name) in state.variable_specs
+
+
 def record_tf1_variable(frame: naming.Frame, use_tf_store: bool,
                         getter: Callable[..., Any], name: str, *args: Any, **kwargs: Any
                         ) -> Any:
@@ -444,7 +454,8 @@ def record_tf1_variable(frame: naming.Frame, use_tf_store: bool,
   Args:
     frame: the module's frame.
     use_tf_store: True in a `tf.compat.v1` graph: TensorFlow's own variable store creates
-      the variable (partitioners, collections as in TF1) and the module records it.
+      the variable (partitioners, collections as in TF1) and the module records it, unless
+      the module's store made it before (in a `tf.function` traced in that graph).
       Otherwise (eager, `tf.function`) the module's store creates it, lifted out of traces.
     getter: TensorFlow's getter.
     name: the full variable name.
@@ -456,7 +467,7 @@ def record_tf1_variable(frame: naming.Frame, use_tf_store: bool,
   """
   state = module_state.state_of(frame.module)
   state.mark_tf1_used()
-  if not use_tf_store:
+  if not use_tf_store or _made_by_module_store(frame, state, name):
     return getter_for_frame(frame)(*args, name=name, **kwargs)
 
   def recording_getter(name, *args, **kwargs):
@@ -501,8 +512,10 @@ def get_variable(name: str,
       loss's value when the variable is created, as `tf.compat.v1.get_variable`).
     partitioner: a `tf.compat.v1` partitioner; only supported in `tf.compat.v1` graph mode.
     trainable: whether the variable is trainable.
-    collections: graph mode only: the collections to add the variable to (default
-      `GLOBAL_VARIABLES`, plus `TRAINABLE_VARIABLES` when trainable).
+    collections: the default graph's collections to add the variable to (default
+      `GLOBAL_VARIABLES`, plus `TRAINABLE_VARIABLES` when trainable): in graph mode, and
+      for eager variables under TF1 behaviour (`tf.compat.v1.disable_v2_behavior()`), as
+      TF1's variable store; eager variables under TensorFlow 2 behaviour join none.
     **kwargs: passed on to custom getters (e.g. `synchronization`, `aggregation`).
 
   Returns:
