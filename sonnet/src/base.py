@@ -168,6 +168,9 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
     parent_getters: tuple[Any, ...] = ()
     if parent_state is not None:
       parent_getters = parent_state.custom_getters
+      if parent_frame is not None and parent_frame.in_call:
+        # Sonnet 1: `variable_scope(custom_getter=...)` blocks inside the parent's call.
+        parent_getters += custom_getters_lib.scope_getters_above(_is_frame_scope_getter)
     elif parent_frame is None:
       # Sonnet 1: a module built inside `variable_scope(custom_getter=...)` applies it.
       scope_getter = custom_getters_lib.enclosing_scope_getter()
@@ -587,6 +590,12 @@ def _connection_scope(module: AbstractModule, state: module_state.ModuleState, o
         usage["probed"].add(owner)
     else:
       yield frame
+
+
+def _is_frame_scope_getter(getter: Any) -> bool:
+  """Whether `getter` is the TF1 scope getter `_connection_scope` gives a module's call."""
+  return (isinstance(getter, functools.partial) and
+          getter.func is variables_lib.record_tf1_variable)
 
 
 def _call_and_undo_on_error(module: AbstractModule, frame: naming.Frame,
