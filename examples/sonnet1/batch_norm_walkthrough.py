@@ -23,6 +23,7 @@ from absl import app
 from absl import flags
 import numpy as np
 import tensorflow.compat.v1 as tf
+
 tf.disable_v2_behavior()
 import sonnet as snt  # noqa: E402 (Sonnet 1 programs imported it after the TF1 switch)
 
@@ -55,7 +56,7 @@ class ConvBNNet(snt.AbstractModule):
   """Conv -> BatchNorm -> ReLU, twice, then a linear read-out of the mean features."""
 
   def __init__(self, num_channels, decay_rate, name="conv_bn_net"):
-    super(ConvBNNet, self).__init__(name=name)
+    super().__init__(name=name)
     self._num_channels = num_channels
     self._decay_rate = decay_rate
     with self._enter_variable_scope():

@@ -24,6 +24,7 @@ from absl import app
 from absl import flags
 import numpy as np
 import tensorflow.compat.v1 as tf
+
 tf.disable_v2_behavior()
 import sonnet as snt  # noqa: E402 (Sonnet 1 programs imported it after the TF1 switch)
 
@@ -77,7 +78,7 @@ class TextModel(snt.AbstractModule):
   """Embedding, deep LSTM and output layer; `_build` returns logits `[T, B, vocab]`."""
 
   def __init__(self, num_embedding, num_hidden, num_layers, vocab_size, name="text_model"):
-    super(TextModel, self).__init__(name=name)
+    super().__init__(name=name)
     self._vocab_size = vocab_size
     with self._enter_variable_scope():
       self._embed_linear = snt.Linear(num_embedding, name="embed")

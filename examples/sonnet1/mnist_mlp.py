@@ -15,6 +15,7 @@ from absl import app
 from absl import flags
 import numpy as np
 import tensorflow.compat.v1 as tf
+
 tf.disable_v2_behavior()
 import sonnet as snt  # noqa: E402 (Sonnet 1 programs imported it after the TF1 switch)
 
@@ -39,8 +40,8 @@ def make_digits(num, rng):
       prototypes[label, row - 3:row + 3, col - 3:col + 3] = 1.0
   labels = rng.randint(0, 10, size=num).astype(np.int64)
   shifts = rng.randint(-2, 3, size=(num, 2))
-  images = np.stack([np.roll(prototypes[l], tuple(s), axis=(0, 1))
-                     for l, s in zip(labels, shifts)])
+  images = np.stack([np.roll(prototypes[label], tuple(s), axis=(0, 1))
+                     for label, s in zip(labels, shifts)])
   images = np.clip(images + 0.3 * rng.rand(num, 28, 28).astype(np.float32), 0.0, 1.0)
   return images[..., None].astype(np.float32), labels
 

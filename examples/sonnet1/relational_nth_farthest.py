@@ -17,6 +17,7 @@ from absl import app
 from absl import flags
 import numpy as np
 import tensorflow.compat.v1 as tf
+
 tf.disable_v2_behavior()
 import sonnet as snt  # noqa: E402 (Sonnet 1 programs imported it after the TF1 switch)
 
@@ -57,7 +58,7 @@ class SequenceModel(snt.AbstractModule):
   """Runs a recurrent core over a sequence; an MLP classifies its last output."""
 
   def __init__(self, core, mlp_sizes, num_classes, name="sequence_model"):
-    super(SequenceModel, self).__init__(name=name)
+    super().__init__(name=name)
     self._core = core
     with self._enter_variable_scope():
       self._final_mlp = snt.nets.MLP(list(mlp_sizes) + [num_classes], activate_final=False,

@@ -19,6 +19,7 @@ from absl import app
 from absl import flags
 import numpy as np
 import tensorflow.compat.v1 as tf
+
 tf.disable_v2_behavior()
 import sonnet as snt  # noqa: E402 (Sonnet 1 programs imported it after the TF1 switch)
 
@@ -67,7 +68,7 @@ class Encoder(snt.AbstractModule):
   """Two strided convolutions (16x16 -> 4x4), a 3x3 convolution and a residual stack."""
 
   def __init__(self, num_hiddens, num_residual_layers, num_residual_hiddens, name="encoder"):
-    super(Encoder, self).__init__(name=name)
+    super().__init__(name=name)
     self._num_hiddens = num_hiddens
     self._num_residual_layers = num_residual_layers
     self._num_residual_hiddens = num_residual_hiddens
@@ -87,7 +88,7 @@ class Decoder(snt.AbstractModule):
   """A 3x3 convolution, a residual stack and two transposed convolutions (4x4 -> 16x16)."""
 
   def __init__(self, num_hiddens, num_residual_layers, num_residual_hiddens, name="decoder"):
-    super(Decoder, self).__init__(name=name)
+    super().__init__(name=name)
     self._num_hiddens = num_hiddens
     self._num_residual_layers = num_residual_layers
     self._num_residual_hiddens = num_residual_hiddens
