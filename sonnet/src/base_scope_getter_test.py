@@ -79,5 +79,28 @@ class ScopeGetterInBuildTest(parameterized.TestCase, tf.test.TestCase):
     self.assertAllClose(test_utils.evaluate_in_mode(mode, fn), np.full([1, 2], 44.0))
 
 
+class ScopeNamesInBuildTest(parameterized.TestCase, tf.test.TestCase):
+
+  @test_utils.run_in_modes
+  def test_names_nest_under_the_blocks_in_tf1_graphs_and_calls_share(self, mode):
+    def fn():
+      head = Head([add(0.0)])
+      x = tf.ones([1, 3])
+      first = head(x)
+      first_linear = head.linear
+      second = head(x)
+      # Sonnet 1 (TF1 graphs): under the blocks' variable scopes. Elsewhere variable
+      # scopes opened in a call are not tracked, and the name is the parent's.
+      expected = ("head/scope_0/linear" if test_utils.session_mode(mode)
+                  else "head/linear")
+      self.assertEqual(head.linear.scope_name, expected)
+      self.assertEqual(head.linear.w.name, expected + "/w:0")
+      self.assertIsNot(head.linear, first_linear)
+      self.assertLen(head.get_all_variables(), 4)  # The second call shares them.
+      return first, second
+    first, second = test_utils.evaluate_in_mode(mode, fn)
+    self.assertAllClose(first, second)
+
+
 if __name__ == "__main__":
   tf.test.main()
