@@ -104,7 +104,7 @@ class Sonnet1ProgramsTest(unittest.TestCase):
   def test_bayes_rnn(self):
     out = self.run_and_check("bayes_rnn", "--num_steps=50", "--hidden_size=16",
                              "--report_every=0", min_decrease=1.0)
-    self.assertIn("'bayes_lm/linear/w'", out)  # Made Bayesian by a variable_scope getter.
+    self.assertIn("'bayes_lm/softmax/linear/w'", out)  # By the variable_scope's getter.
 
   def test_bayes_rnn_without_tfp_names_the_package(self):
     status, out, err = run_program("bayes_rnn", "--num_steps=1",
