@@ -7,6 +7,8 @@ such a block inside their own module's `_build`; the sub-module applies the gett
 does when built in such a block outside any module.
 """
 
+from typing import Any
+
 from absl.testing import parameterized
 import numpy as np
 import tensorflow as tf
@@ -35,7 +37,7 @@ class Head(snt.AbstractModule):
   def __init__(self, getters, name="head", custom_getter=None):
     super().__init__(name=name, custom_getter=custom_getter)
     self._getters = getters
-    self.linear = None
+    self.linear: Any = None
 
   def _build(self, x):
     scopes = [tf.compat.v1.variable_scope("scope_%d" % i, custom_getter=getter)
