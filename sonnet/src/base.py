@@ -201,7 +201,7 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
       parent_state = module_state.state_of(parent_frame.module)
     if parent_frame is not None and parent_state is not None and parent_frame.in_call:
       scope_name = naming.call_scope_name(parent_frame, parent_state.permanent_children,
-                                          name)
+                                          _tf1_scopes_in_call(parent_frame, graph) + name)
     else:
       scope_name = naming.unique_scope_name(naming.enclosing_scope_name(), name, graph)
       if parent_state is not None:
@@ -210,6 +210,9 @@ class AbstractModule(tf.Module, metaclass=abc.ABCMeta):
     parent_getters: tuple[Any, ...] = ()
     if parent_state is not None:
       parent_getters = parent_state.custom_getters
+      if parent_frame is not None and parent_frame.in_call:
+        # Sonnet 1: `variable_scope(custom_getter=...)` blocks inside the parent's call.
+        parent_getters += custom_getters_lib.scope_getters_above(_is_frame_scope_getter)
     elif parent_frame is None:
       # Sonnet 1: a module built inside `variable_scope(custom_getter=...)` applies it.
       scope_getter = custom_getters_lib.enclosing_scope_getter()
@@ -756,6 +759,26 @@ def _connection_scope(module: AbstractModule, state: module_state.ModuleState, o
         usage["probed"].add(owner)
     else:
       yield frame
+
+
+def _tf1_scopes_in_call(frame: naming.Frame, graph: Any) -> str:
+  """`a/b/` for `variable_scope("a")` and `("b")` blocks opened in a call, else "".
+
+  In a TF1 graph a module's call runs in its variable scope (`_connection_scope`), so
+  blocks the call's code opens extend that scope; Sonnet 1 nested modules constructed
+  in them under the blocks' names (`parent/a/b/linear`).
+  """
+  if graph is naming.EAGER or tf.compat.v1.get_default_graph() is not graph:
+    return ""
+  prefix = frame.module.scope_name + "/"
+  current = tf.compat.v1.get_variable_scope().name
+  return current[len(prefix):] + "/" if current.startswith(prefix) else ""
+
+
+def _is_frame_scope_getter(getter: Any) -> bool:
+  """Whether `getter` is the TF1 scope getter `_connection_scope` gives a module's call."""
+  return (isinstance(getter, functools.partial) and
+          getter.func is variables_lib.record_tf1_variable)
 
 
 def _call_and_undo_on_error(module: AbstractModule, frame: naming.Frame,

@@ -29,6 +29,7 @@ import contextlib
 import importlib
 from typing import Any
 
+from absl import logging
 import numpy as np
 import tensorflow as tf
 
@@ -37,11 +38,11 @@ ERR_NO_TFP = (
     "snt.custom_getters.bayes_by_backprop.{fn} needs TensorFlow Probability, which is not "
     "installed: pip install \"sonnet1-tf[bayes]\" (installs tensorflow-probability==0.25.0 "
     "and tf-keras==2.21.0).")
-ERR_BAD_MODE = "Unknown estimator mode {!r}: expected one of 'sample', 'mean', 'last_sample'."
+ERR_BAD_MODE = "Unknown estimator mode {!r}: expected one of 'sample', 'mean', 'last'."
 ERR_NO_LAST_SAMPLE = (
     "The posterior of {name} ({dist}) has no last_sample() method, needed for the "
-    "'last_sample' estimator mode.")
-ERR_NO_KL = "There are no Bayes-by-Backprop KL costs{where} to sum."
+    "'last' estimator mode.")
+WARN_NO_KL = "No Bayes by Backprop variables found!"
 
 BAYES_BY_BACKPROP_COLLECTION = "bayes_by_backprop_vars"
 # The posterior's initial scale of the pre-canned posterior builder.
@@ -53,10 +54,10 @@ FIXED_PRIOR_SCALE = 0.01
 class EstimatorModes:
   """How a Bayes-by-Backprop getter turns a posterior into a variable's value (strings)."""
 
-  # Lower case, as Sonnet 1 spelled them.
+  # The values Sonnet 1 used (a program may feed the strings themselves).
   sample = "sample"
   mean = "mean"
-  last_sample = "last_sample"
+  last_sample = "last"
 
 
 _MODES = (EstimatorModes.sample, EstimatorModes.mean, EstimatorModes.last_sample)
@@ -114,7 +115,7 @@ def scale_variable_initializer(desired_scale: float) -> Any:
 
 def diagonal_gaussian_posterior_builder(getter: Callable[..., Any], name: str,
                                         shape: Any = None, *args: Any,
-                                        **kwargs: Any) -> tuple[Any, dict[str, Any]]:
+                                        **kwargs: Any) -> Any:
   """The default posterior: a diagonal Gaussian with a learned mean and scale per element.
 
   Creates `<name>/posterior_loc` (with the variable's own initializer) and
@@ -129,7 +130,9 @@ def diagonal_gaussian_posterior_builder(getter: Callable[..., Any], name: str,
     **kwargs: passed to `getter`.
 
   Returns:
-    `(posterior distribution, {"loc": variable, "scale": variable})`.
+    The posterior distribution (as Sonnet 1's builder); its variables are in its
+    attribute `posterior_vars` (`{"loc": variable, "scale": variable}`), which the
+    records' `posterior_vars` take.
 
   Raises:
     ImportError: without TensorFlow Probability.
@@ -140,7 +143,8 @@ def diagonal_gaussian_posterior_builder(getter: Callable[..., Any], name: str,
   scale = getter(name + "/posterior_scale", *args, shape=shape, **kwargs)
   posterior = tfp.distributions.Normal(loc=loc, scale=tf.nn.softplus(scale),
                                        name=_op_name(name) + "_posterior_dist")
-  return posterior, {"loc": loc, "scale": scale}
+  posterior.posterior_vars = {"loc": loc, "scale": scale}
+  return posterior
 
 
 def fixed_gaussian_prior_builder(getter: Callable[..., Any], name: str, dtype: Any = None,
@@ -232,6 +236,14 @@ def analytic_kl_builder(posterior: Any, prior: Any, sample: Any) -> tf.Tensor:
   return tf.reduce_sum(tfp.distributions.kl_divergence(posterior, prior))
 
 
+def _split_built(built: Any, vars_attribute: str) -> tuple[Any, dict]:
+  """A builder's `(distribution, variables)` pair, or its distribution and the variables
+  the pre-canned builders attach to it (else none)."""
+  if isinstance(built, tuple) and len(built) == 2:
+    return built[0], dict(built[1] or {})
+  return built, dict(getattr(built, vars_attribute, None) or {})
+
+
 def _op_name(name: str) -> str:
   return name.replace("/", "_").replace(":", "_")
 
@@ -273,11 +285,12 @@ def bayes_by_backprop_getter(
   """Returns a custom getter that makes trainable floating-point variables Bayesian.
 
   For each such variable request, the getter builds (once per variable name and graph)
-  the posterior with `posterior_builder(getter, name, *args, **kwargs) -> (distribution,
-  dict of its variables)` and the prior with `prior_builder(getter, name, *args,
-  **kwargs)`, and returns an estimate of the posterior chosen by `sampling_mode_tensor`;
-  the KL cost `kl_builder(posterior, prior, estimate)` of the first connection is
-  recorded. Other requests (non-trainable, integer) are passed through.
+  the posterior with `posterior_builder(getter, name, *args, **kwargs)` and the prior with
+  `prior_builder(getter, name, *args, **kwargs)`; each returns a distribution, or (as
+  Sonnet 1 allowed) a pair `(distribution, dict of its variables)`. The getter returns an
+  estimate of the posterior chosen by `sampling_mode_tensor`; the KL cost
+  `kl_builder(posterior, prior, estimate)` of the first connection is recorded. Other
+  requests (non-trainable, integer) are passed through.
 
   Args:
     posterior_builder: builds the posterior (default: diagonal Gaussian).
@@ -314,11 +327,13 @@ def bayes_by_backprop_getter(
     with (contextlib.nullcontext() if keep_control_dependencies
           else tf.control_dependencies(None)):
       if previous is None:
-        posterior, posterior_vars = posterior_builder(getter, name, *args, **kwargs)
-        prior = prior_builder(getter, name, *args, **kwargs)
+        posterior, posterior_vars = _split_built(
+            posterior_builder(getter, name, *args, **kwargs), "posterior_vars")
+        prior, prior_vars = _split_built(prior_builder(getter, name, *args, **kwargs),
+                                         "prior_vars")
       else:
-        posterior, posterior_vars, prior = (previous.posterior, previous.posterior_vars,
-                                            previous.prior)
+        posterior, posterior_vars, prior, prior_vars = (
+            previous.posterior, previous.posterior_vars, previous.prior, previous.prior_vars)
       estimate = _estimate(posterior, mode, name)
       if previous is None:
         records.append(VariableMetadata(
@@ -326,7 +341,7 @@ def bayes_by_backprop_getter(
             scope_name=name.rpartition("/")[0], posterior=posterior,
             posterior_estimate=estimate, prior=prior,
             kl_cost=kl_builder(posterior, prior, estimate),
-            prior_vars=getattr(prior, "prior_vars", {}), posterior_vars=posterior_vars))
+            prior_vars=prior_vars, posterior_vars=posterior_vars))
     return estimate
 
   return custom_getter
@@ -355,18 +370,15 @@ def get_total_kl_cost(name: str = "total_kl_cost",
     filter_by_name_substring: keep only variables whose name contains it.
 
   Returns:
-    A scalar tensor.
-
-  Raises:
-    ValueError: if there is no KL cost to sum.
+    A scalar tensor; 0.0 (with a logged warning, as Sonnet 1) when there is no KL cost
+    to sum.
   """
   costs = [r.kl_cost for r in _records()
            if filter_by_name_substring is None or
            filter_by_name_substring in r.raw_variable_name]
   if not costs:
-    where = (f" for variables matching {filter_by_name_substring!r}"
-             if filter_by_name_substring else "")
-    raise ValueError(ERR_NO_KL.format(where=where))
+    logging.warning(WARN_NO_KL)
+    return tf.constant(0.0, shape=(), name=name)
   return tf.add_n(costs, name=name)
 
 

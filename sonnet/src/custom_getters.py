@@ -139,6 +139,35 @@ def enclosing_scope_getter() -> CustomGetter | None:
   return tf.compat.v1.get_variable_scope().custom_getter
 
 
+def scope_getters_above(is_base: Callable[[Any], bool]) -> tuple[CustomGetter, ...]:
+  """The getters `variable_scope(custom_getter=...)` blocks put on top of a base getter.
+
+  Inside a module's call, the current TF1 variable scope's getter is the module's own
+  (`is_base`), or TF's composition of the getters of the `variable_scope` blocks the
+  call's code opened around it. Sonnet 1 applied those to modules constructed in the
+  blocks; this recovers them.
+
+  Args:
+    is_base: tells whether a getter is the base (the calling module's scope getter).
+
+  Returns:
+    The getters from the outermost block to the innermost one, or () when the scope's
+    getter is not such a composition ending at the base.
+  """
+  getters = []
+  getter = enclosing_scope_getter()
+  while getter is not None and not is_base(getter):
+    # TF composes getters as `wrapped_custom_getter`, a closure over the new getter
+    # (`custom_getter`) and the one of the enclosing scope (`old_getter`).
+    cells = dict(zip(getattr(getattr(getter, "__code__", None), "co_freevars", ()),
+                     (cell.cell_contents for cell in getattr(getter, "__closure__", None) or ())))
+    if "custom_getter" not in cells or "old_getter" not in cells:
+      return ()
+    getters.append(cells["custom_getter"])
+    getter = cells["old_getter"]
+  return tuple(reversed(getters)) if getter is not None else ()
+
+
 class Context:
   """A custom getter that applies `getter` only inside `with context:` blocks.
 
