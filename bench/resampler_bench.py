@@ -19,6 +19,10 @@ from other processes hits them all alike and each follows every other one
 about equally often (on a busy machine the medians are
 still noisier than the minimums; say which you quote).
 
+For the small shape it also prints what the Python wrapper of the eager
+call costs: `snt.resampler` against the generated op wrapper it calls,
+interleaved (median and minimum, and the difference).
+
 The op is timed both as a plain eager call (one op: the cheapest way to run
 it) and inside a `tf.function` (which adds the function-call overhead, about
 0.1-0.4 ms here, and matters for small inputs); ratios use the faster one.
@@ -48,6 +52,7 @@ import numpy as np
 import tensorflow as tf
 
 import sonnet as snt
+from sonnet.src.ops import resampler as resampler_lib
 
 # torch's OpenMP threads otherwise spin after each call and steal the cores
 # from whatever runs next in the interleaved timing loop (measured: the op
@@ -57,7 +62,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 try:
   import torch
 except ImportError:
-  torch = None
+  torch = None  # type: ignore[assignment]
 
 _REPEATS = flags.DEFINE_integer("repeats", 0,
                                 "Timed runs per measurement (0: per shape).")
@@ -186,7 +191,7 @@ def interleaved_times(candidates, repeats, seed=0):
     fn()
     fn()
   names = list(candidates)
-  samples = {name: [] for name in names}
+  samples: dict[str, list[float]] = {name: [] for name in names}
   rng = np.random.RandomState(seed)
   for _ in range(repeats):
     for index in rng.permutation(len(names)):
@@ -256,7 +261,7 @@ def read_bandwidth(num_bytes=256 << 20, repeats=5):
 
 
 _ELEMENTWISE = "TF data * 1.0"
-_BANDWIDTH = {}
+_BANDWIDTH: dict[str, float] = {}
 
 
 def _bandwidths_once():
@@ -265,6 +270,25 @@ def _bandwidths_once():
     _BANDWIDTH["copy"] = copy_bandwidth()
     _BANDWIDTH["read"] = read_bandwidth()
   return _BANDWIDTH["copy"], _BANDWIDTH["read"]
+
+
+def wrapper_overhead(data, warp, repeats):
+  """Times eager `snt.resampler` against the bare generated op call it wraps.
+
+  Args:
+    data: `data` tensor.
+    warp: `warp` tensor.
+    repeats: interleaved runs of each.
+
+  Returns:
+    {name: (median seconds, minimum seconds)} for "snt.resampler" and
+    "generated op" (the library's own Python wrapper, called directly).
+  """
+  module = resampler_lib.load_op_library()
+  return interleaved_times(
+      {"snt.resampler": lambda: snt.resampler(data, warp),
+       "generated op": lambda: module.sonnet_resampler(data=data, warp=warp)},
+      repeats)
 
 
 def _timed(fn):
@@ -360,6 +384,18 @@ def run_shape(name, repeats):
             n, times[n][0] / times[op_mode][0],
             times[n][1] / times[op_mode][1])
         for n in times if not n.startswith("snt op") and n != _ELEMENTWISE)))
+  if name == "small":
+    # What the Python wrapper adds to the op call: argument checks, choosing
+    # the implementation, error translation.
+    overhead = wrapper_overhead(data_t, warp_t, 10 * repeats)
+    (ours_med, ours_min), (bare_med, bare_min) = (
+        overhead["snt.resampler"], overhead["generated op"])
+    print("  wrapper overhead (eager, %d interleaved runs each): snt.resampler "
+          "%.1f / %.1f us, generated op call %.1f / %.1f us: +%.1f us by "
+          "median (+%.1f us by min)" % (
+              10 * repeats, ours_med * 1e6, ours_min * 1e6, bare_med * 1e6,
+              bare_min * 1e6, (ours_med - bare_med) * 1e6,
+              (ours_min - bare_min) * 1e6))
   if name in ("medium", "large"):
     # Each repetition runs the other candidates in between, which evict the
     # op's inputs from the caches (medium: 17 MB, large: 170 MB): memory

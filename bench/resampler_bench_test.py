@@ -57,6 +57,14 @@ class BenchAgreementTest(tf.test.TestCase):
         repeats=60)
     self.assertEqual(again, calls)
 
+  def test_wrapper_overhead_times_both_calls(self):
+    data, warp = tf.zeros([1, 2, 2, 1]), tf.zeros([1, 3, 2])
+    times = resampler_bench.wrapper_overhead(data, warp, repeats=5)
+    self.assertEqual(set(times), {"snt.resampler", "generated op"})
+    for median, minimum in times.values():
+      self.assertGreaterEqual(median, minimum)
+      self.assertGreater(minimum, 0.0)
+
   def test_copy_bandwidth_is_positive(self):
     self.assertGreater(resampler_bench.copy_bandwidth(1 << 20, repeats=1), 0)
 

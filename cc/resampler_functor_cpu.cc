@@ -121,10 +121,14 @@ struct Workers {
   ThreadPool* pool;
   int num_threads;
   // Every pool thread is asked, though the caller works too: whichever
-  // wakes first helps, and a late one finds no chunk left and costs nothing
-  // (measured, [32,64,64,16] forward after other work: median 1.34-1.44 ms
-  // against 1.48-1.56 ms asking one fewer).
+  // wakes first helps (measured, [32,64,64,16] forward after other work:
+  // median 1.34-1.44 ms against 1.48-1.56 ms asking one fewer).
   int helpers() const { return std::max(0, num_threads); }
+  // But no more threads work at once than the pool has (one per core by
+  // default): the caller is not one of them, and one thread more than cores
+  // leaves a chunk with a thread that is not running while the others wait
+  // for it at the end.
+  int max_workers() const { return std::max(1, num_threads); }
 };
 
 Workers WorkersOf(OpKernelContext* context) {
@@ -172,8 +176,8 @@ absl::Status ResamplerFunctor<CPUDevice, T>::operator()(
   const int64_t work = WorkOf(total_points, g.channels,
                               vectorised ? kVectorPointCost : kPointCost);
   // Chunks start on whole blocks of eight points (the vector width).
-  ShareWork(workers.pool, workers.helpers(), total_points,
-            NumChunks(work, workers.num_threads), /*grain=*/8,
+  ShareWork(workers.pool, workers.helpers(), workers.max_workers(),
+            total_points, NumChunks(work, workers.num_threads), /*grain=*/8,
             sample_range);
   return absl::OkStatus();
 }
@@ -269,8 +273,8 @@ absl::Status ResamplerGradFunctor<CPUDevice, T>::operator()(
       RunLoop<GradLoop>(args, first, last);
     }
   };
-  ShareWork(workers.pool, workers.helpers(), B * slices,
-            parallel ? B * slices : 1, /*grain=*/1, run_units);
+  ShareWork(workers.pool, workers.helpers(), workers.max_workers(),
+            B * slices, parallel ? B * slices : 1, /*grain=*/1, run_units);
 
   if (scratch_copies == 0) return absl::OkStatus();
   // Reduce the slices (and convert to T) into grad_data, in parallel.
@@ -299,9 +303,9 @@ absl::Status ResamplerGradFunctor<CPUDevice, T>::operator()(
       }
     }
   };
-  ShareWork(workers.pool, workers.helpers(), num_elements,
-            NumChunks(num_elements * slices, num_threads), /*grain=*/16,
-            reduce);
+  ShareWork(workers.pool, workers.helpers(), workers.max_workers(),
+            num_elements, NumChunks(num_elements * slices, num_threads),
+            /*grain=*/16, reduce);
   return absl::OkStatus();
 }
 

@@ -37,6 +37,8 @@ namespace work_sharing_internal {
 struct SharedChunks {
   std::atomic<int64_t> next{0};      // next chunk to take
   std::atomic<int64_t> finished{0};  // chunks done
+  std::atomic<int> workers{1};       // threads that have joined, the caller's
+  int max_workers = 1;               // threads that may work at once
   int64_t num_chunks = 0;
   int64_t total = 0;
   int64_t grain = 1;
@@ -52,6 +54,12 @@ struct SharedChunks {
     const int64_t grains = total / grain;
     const int64_t q = grains / num_chunks, r = grains % num_chunks;
     return (chunk * q + std::min(chunk, r)) * grain;
+  }
+
+  // A helper: runs chunks, unless max_workers threads already joined.
+  void Help() {
+    if (workers.fetch_add(1, std::memory_order_relaxed) >= max_workers) return;
+    Work();
   }
 
   // Runs chunks until none is left.
@@ -85,14 +93,18 @@ struct SharedChunks {
 
 // Runs fn(begin, end) over [0, total) in `num_chunks` contiguous chunks whose
 // boundaries are multiples of `grain` (except `total`), on the calling thread
-// and up to `num_helpers` threads of `pool`. Returns when every chunk is
-// done. fn must be safe to run concurrently on disjoint ranges.
+// and up to `num_helpers` threads of `pool`, at most `max_workers` threads
+// in all (the caller included): the first helpers to start join, later ones
+// return at once. Returns when every chunk is done. fn must be safe to run
+// concurrently on disjoint ranges.
 inline void ShareWork(tensorflow::thread::ThreadPool* pool, int num_helpers,
-                      int64_t total, int64_t num_chunks, int64_t grain,
+                      int max_workers, int64_t total, int64_t num_chunks,
+                      int64_t grain,
                       std::function<void(int64_t, int64_t)> fn) {
   grain = std::max<int64_t>(1, grain);
   num_chunks = std::min(num_chunks, total / grain);
-  if (pool == nullptr || num_helpers <= 0 || num_chunks <= 1) {
+  if (pool == nullptr || num_helpers <= 0 || max_workers <= 1 ||
+      num_chunks <= 1) {
     if (total > 0) fn(0, total);
     return;
   }
@@ -100,11 +112,12 @@ inline void ShareWork(tensorflow::thread::ThreadPool* pool, int num_helpers,
   shared->num_chunks = num_chunks;
   shared->total = total;
   shared->grain = grain;
+  shared->max_workers = max_workers;
   shared->fn = std::move(fn);
   num_helpers =
       static_cast<int>(std::min<int64_t>(num_helpers, num_chunks - 1));
   for (int h = 0; h < num_helpers; ++h) {
-    pool->Schedule([shared] { shared->Work(); });
+    pool->Schedule([shared] { shared->Help(); });
   }
   shared->Work();
   shared->WaitForAll();

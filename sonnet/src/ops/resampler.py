@@ -365,14 +365,14 @@ _fallback_warned = False
 _fallback_lock = threading.Lock()
 
 
-def _warn_fallback_once(error: ImportError) -> None:
+def _warn_fallback_once(error: ImportError, stacklevel: int) -> None:
   global _fallback_warned
   with _fallback_lock:
     if _fallback_warned:
       return
     _fallback_warned = True
   warnings.warn(ERR_FALLBACK_WARNING.format(error=error), ResamplerFallbackWarning,
-                stacklevel=4)
+                stacklevel=stacklevel)
 
 
 def _check_implementation(function: str, implementation: str) -> None:
@@ -380,11 +380,13 @@ def _check_implementation(function: str, implementation: str) -> None:
     raise ValueError(ERR_IMPLEMENTATION.format(function=function, value=implementation))
 
 
-def _op_module_for(implementation: str):
+def _op_module_for(implementation: str, stacklevel: int = 3):
   """The op's wrappers if `implementation` runs the op here, else None (the composite).
 
   Args:
     implementation: a checked value of `IMPLEMENTATIONS`.
+    stacklevel: the frame the fallback warning points at, counted from this
+      function's (3: the caller of the function that called this one).
 
   Returns:
     The loaded op module, or None.
@@ -401,8 +403,31 @@ def _op_module_for(implementation: str):
   try:
     return load_op_library()
   except ImportError as e:
-    _warn_fallback_once(e)
+    _warn_fallback_once(e, stacklevel + 1)
     return None
+
+
+# Eager calls: (implementation, device of the call) -> the op module, or None for
+# the composite. In eager mode the choice depends on nothing else (no XLA context;
+# the visible devices are fixed once the runtime started), so it is made once per
+# key: a call then skips the device parsing and the loader. A failed load is never
+# remembered, so that "op" raises the loader's error each time and "auto" tries again.
+_eager_modules: dict[tuple[str, str], object] = {}
+
+
+def _eager_op_module(implementation: str):
+  """`_op_module_for(implementation)` for an eager call, remembered per device."""
+  key = (implementation, _get_device_name() if _get_device_name is not None else "")
+  try:
+    return _eager_modules[key]
+  except (KeyError, TypeError):  # TypeError: an unhashable `implementation`.
+    pass
+  _check_implementation(ENTRY_POINT, implementation)
+  module = _op_module_for(implementation, stacklevel=4)
+  if module is not None or implementation == "composite" or not op_would_run_on_cpu():
+    # Not a failed load (that one warns, and is tried again next time).
+    _eager_modules[key] = module
+  return module
 
 
 def _composite_checks(function: str, data: tf.Tensor, warp: tf.Tensor,
@@ -532,9 +557,9 @@ def resampler(data: tf.Tensor,
   building a `tf.compat.v1` graph too, and checks shapes known only at run time
   with assertions of its own.
   """
-  _check_implementation(ENTRY_POINT, implementation)
   if tf.executing_eagerly():
-    module = _op_module_for(implementation)
+    # Also checks `implementation` (a valid one is a key only once checked).
+    module = _eager_op_module(implementation)
     # Eager ops ignore name scopes: skipping the scope takes the call from
     # about 17 us to 9. Each input is converted on its own, as in graph mode
     # (the generated wrapper would cast a Python warp to data's dtype).
@@ -556,6 +581,7 @@ def resampler(data: tf.Tensor,
       if problem is None or not isinstance(e, problem[0]):
         raise
       raise type(e)(None, None, _with_tf_text(problem[1], e.message)) from e
+  _check_implementation(ENTRY_POINT, implementation)
   with tf.name_scope(name or "resampler"):
     module = _op_module_for(implementation)
     data = tf.convert_to_tensor(data, name="data")

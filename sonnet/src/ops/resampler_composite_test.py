@@ -333,6 +333,29 @@ class ImplementationArgumentTest(tf.test.TestCase, parameterized.TestCase):
       resampler_lib.resampler_grad(tf.ones([1, 2, 2, 1]), tf.zeros([1, 1, 2]),
                                    tf.zeros([1, 1, 1]), implementation=value)
 
+  def test_eager_choice_is_remembered_but_not_a_failed_load(self):
+    data, warp = tf.ones([1, 2, 2, 1]), tf.zeros([1, 1, 2])
+    for _ in range(2):  # The second call takes the remembered choice.
+      self.assertAllEqual(snt.resampler(data, warp), [[[1.0]]])
+    # Still checked after valid calls, unhashable values included.
+    with self.assertRaisesRegex(ValueError, r"but is \['auto'\]$"):
+      snt.resampler(data, warp, implementation=["auto"])  # type: ignore[arg-type]
+    error = ImportError("no library here")
+    with mock.patch.object(resampler_lib, "load_op_library", side_effect=error) as load, \
+         mock.patch.object(resampler_lib, "_eager_modules", {}), \
+         mock.patch.object(resampler_lib, "_fallback_warned", False):
+      for _ in range(2):
+        with self.assertRaisesRegex(ImportError, "no library here"):
+          snt.resampler(data, warp, implementation="op")
+      with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(2):
+          self.assertAllEqual(snt.resampler(data, warp), [[[1.0]]])
+      self.assertEqual(load.call_count, 4)  # Tried again every time.
+      self.assertLen(caught, 1)
+      self.assertIsInstance(caught[0].message, resampler_lib.ResamplerFallbackWarning)
+      self.assertEqual(caught[0].filename, __file__)  # Points at the caller.
+
   def test_positional_name_still_works(self):
     with tf.Graph().as_default():
       out = snt.resampler(tf.zeros([1, 2, 2, 1]), tf.zeros([1, 1, 2]), "my_resampler")
