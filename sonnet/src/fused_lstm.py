@@ -22,7 +22,11 @@ def fused_lstm_sequence(projected: tf.Tensor, hidden: tf.Tensor, cell: tf.Tensor
   Here the forward loop keeps only the gate activations and the cells (and, with
   `sequence_length`, the held states), and the backward loop computes the gates'
   gradients, from which the recurrent weights' gradient is one large matrix product after
-  the loop.
+  the loop. Each op inside a `tf.while_loop` costs several times what it costs outside
+  (executor scheduling per iteration), so the loops hold as few ops as possible: loop
+  invariants (masks, zeros, transposed weights) are made once, the four gate derivatives
+  are one expression on the concatenated activations, and the sequence_length mask
+  selects with `tf.where` (a held step's gradient passes on exactly, even if not finite).
 
   Args:
     projected: `[T, B, 4H]`: inputs times input weights plus biases (forget bias
@@ -44,26 +48,35 @@ def fused_lstm_sequence(projected: tf.Tensor, hidden: tf.Tensor, cell: tf.Tensor
     num_steps = tf.shape(projected)[0]
     dtype = projected.dtype
     gates_shape = projected.shape[1:]
+    hidden = tf.compat.dimension_value(w_h.shape[0])
 
     def array(element_shape, value=None):
       ta = tf.TensorArray(dtype, size=num_steps, element_shape=element_shape)
       return ta if value is None else ta.unstack(value)
 
     inputs = array(gates_shape, projected)
+    if sequence_length is not None:
+      # Loop invariants computed once: every op inside the loop costs far more.
+      valid_ta = tf.TensorArray(tf.bool, size=num_steps, clear_after_read=False,
+                                element_shape=h_0.shape[:1].concatenate([1])).unstack(
+                                    tf.range(num_steps)[:, tf.newaxis, tf.newaxis] <
+                                    sequence_length[:, tf.newaxis])
+      zeros = tf.zeros_like(h_0)
 
     def body(t, h, c, arrays):
       i, j, f, o = tf.split(inputs.read(t) + tf.matmul(h, w_h), 4, axis=1)
       i, j, f, o = tf.sigmoid(i), tf.tanh(j), tf.sigmoid(f), tf.sigmoid(o)
       new_c = f * c + i * j
-      new_h = tf.tanh(new_c) * o
+      tanh_c = tf.tanh(new_c)
+      new_h = tanh_c * o
+      activations = tf.concat([i, j, f, o], 1)
       if masked:
-        valid = (t < sequence_length)[:, tf.newaxis]
-        output = tf.where(valid, new_h, tf.zeros_like(new_h))
-        new_h, new_c, cell_t = tf.where(valid, new_h, h), tf.where(valid, new_c, c), new_c
-        values: tuple[tf.Tensor, ...] = (output, new_h, new_c, cell_t)
+        valid = valid_ta.read(t)
+        output = tf.where(valid, new_h, zeros)
+        new_h, new_c = tf.where(valid, new_h, h), tf.where(valid, new_c, c)
+        values: tuple[tf.Tensor, ...] = (output, new_h, new_c, tanh_c, activations)
       else:
-        values = (new_h, new_c)
-      values += (tf.concat([i, j, f, o], 1),)
+        values = (new_h, new_c, activations)
       return t + 1, new_h, new_c, [a.write(t, v) for a, v in zip(arrays, values)]
 
     shapes = ([h_0.shape, h_0.shape, c_0.shape, c_0.shape] if masked else
@@ -74,37 +87,41 @@ def fused_lstm_sequence(projected: tf.Tensor, hidden: tf.Tensor, cell: tf.Tensor
         parallel_iterations=parallel_iterations, maximum_iterations=num_steps)
     stacked = [a.stack() for a in arrays]
     if masked:
-      outputs, hidden_states, cell_states, new_cells, activations = stacked
+      outputs, hidden_states, cell_states, tanh_cells, activations = stacked
     else:
       outputs, cell_states, activations = stacked
-      hidden_states, new_cells = outputs, cell_states
+      hidden_states, tanh_cells = outputs, None
 
     def grad(d_outputs, d_h_final, d_c_final):
       d_outputs = tf.zeros_like(outputs) if d_outputs is None else d_outputs
       d_h_final = tf.zeros_like(h_0) if d_h_final is None else d_h_final
       d_c_final = tf.zeros_like(c_0) if d_c_final is None else d_c_final
       prev_cells = tf.concat([c_0[tf.newaxis], cell_states], 0)[:num_steps]
-      d_out_ta, cells_ta = array(h_0.shape, d_outputs), array(c_0.shape, new_cells)
-      prev_ta, act_ta = array(c_0.shape, prev_cells), array(gates_shape, activations)
+      d_out_ta, prev_ta = array(h_0.shape, d_outputs), array(c_0.shape, prev_cells)
+      act_ta = array(gates_shape, activations)
+      tanh_ta = array(c_0.shape, tf.tanh(cell_states) if tanh_cells is None else tanh_cells)
       w_h_transposed = tf.transpose(w_h)
+      # sigmoid' = s (1 - s), tanh' = (1 + t)(1 - t): one expression for all four gates.
+      tanh_offset = tf.constant([0] * hidden + [1] * hidden + [0] * (2 * hidden), dtype)
+      gate_zeros = tf.zeros([tf.shape(h_0)[0], 4 * hidden], dtype) if masked else None
 
       def backward(t, d_h, d_c, d_gates):
         # d_h, d_c: gradients of the state after step t.
-        if masked:
-          valid = tf.cast(t < sequence_length, dtype)[:, tf.newaxis]
-          d_h_new, d_c_new = valid * (d_h + d_out_ta.read(t)), valid * d_c
+        d_h_new = d_h + d_out_ta.read(t)
+        activations = act_ta.read(t)
+        i, j, f, o = tf.split(activations, 4, axis=1)
+        tanh_c = tanh_ta.read(t)
+        d_c_new = d_c + d_h_new * (o - o * tanh_c * tanh_c)
+        d_g = (tf.concat([d_c_new, d_c_new, d_c_new, d_h_new], 1) *
+               tf.concat([j, i, prev_ta.read(t), tanh_c], 1) *
+               ((tanh_offset + activations) * (1 - activations)))
+        if masked:  # Past the end the state was held: its gradient passes on unchanged.
+          valid = valid_ta.read(t)
+          d_g = tf.where(valid, d_g, gate_zeros)
+          d_h_prev = tf.where(valid, tf.matmul(d_g, w_h_transposed), d_h)
+          d_c_prev = tf.where(valid, d_c_new * f, d_c)
         else:
-          d_h_new, d_c_new = d_h + d_out_ta.read(t), d_c
-        i, j, f, o = tf.split(act_ta.read(t), 4, axis=1)
-        tanh_c = tf.tanh(cells_ta.read(t))
-        d_c_new += d_h_new * o * (1 - tanh_c * tanh_c)
-        d_g = tf.concat([d_c_new * j * i * (1 - i), d_c_new * i * (1 - j * j),
-                         d_c_new * prev_ta.read(t) * f * (1 - f),
-                         d_h_new * tanh_c * o * (1 - o)], 1)
-        d_h_prev, d_c_prev = tf.matmul(d_g, w_h_transposed), d_c_new * f
-        if masked:  # A held state passes its gradient on unchanged.
-          d_h_prev += (1 - valid) * d_h
-          d_c_prev += (1 - valid) * d_c
+          d_h_prev, d_c_prev = tf.matmul(d_g, w_h_transposed), d_c_new * f
         return t - 1, d_h_prev, d_c_prev, d_gates.write(t, d_g)
 
       _, d_h_0, d_c_0, d_gates = tf.while_loop(
