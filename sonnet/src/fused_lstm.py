@@ -19,14 +19,16 @@ def fused_lstm_sequence(projected: tf.Tensor, hidden: tf.Tensor, cell: tf.Tensor
 
   Automatic differentiation of a `tf.while_loop` stores every intermediate of every step
   and accumulates the recurrent weights' gradient with one small matrix product per step.
-  Here the forward loop keeps only the gate activations and the cells (and, with
-  `sequence_length`, the held states), and the backward loop computes the gates'
-  gradients, from which the recurrent weights' gradient is one large matrix product after
-  the loop. Each op inside a `tf.while_loop` costs several times what it costs outside
-  (executor scheduling per iteration), so the loops hold as few ops as possible: loop
-  invariants (masks, zeros, transposed weights) are made once, the four gate derivatives
-  are one expression on the concatenated activations, and the sequence_length mask
-  selects with `tf.where` (a held step's gradient passes on exactly, even if not finite).
+  Here the forward loop keeps only what the backward loop reads (each step's incoming
+  cell, tanh of its new cell and its gate activations, and with `sequence_length` the held
+  hidden states), in arrays the backward loop reads in place, and the backward loop
+  computes the gates' gradients, from which the recurrent weights' gradient is one large
+  matrix product after the loop. Each op inside a `tf.while_loop` costs several times what
+  it costs outside (executor scheduling per iteration), so the loops hold as few ops as
+  possible: loop invariants (masks, zeros, transposed weights) are made once, the four
+  gate derivatives are one expression on the concatenated activations, and the
+  sequence_length mask selects with `tf.where` (a held step's gradient passes on exactly,
+  even if not finite).
 
   Args:
     projected: `[T, B, 4H]`: inputs times input weights plus biases (forget bias
@@ -51,7 +53,10 @@ def fused_lstm_sequence(projected: tf.Tensor, hidden: tf.Tensor, cell: tf.Tensor
     hidden = tf.compat.dimension_value(w_h.shape[0])
 
     def array(element_shape, value=None):
-      ta = tf.TensorArray(dtype, size=num_steps, element_shape=element_shape)
+      # Not cleared after a read: the backward loop reads the forward loop's arrays, and a
+      # persistent tape may run it twice.
+      ta = tf.TensorArray(dtype, size=num_steps, element_shape=element_shape,
+                          clear_after_read=False)
       return ta if value is None else ta.unstack(value)
 
     inputs = array(gates_shape, projected)
@@ -69,37 +74,32 @@ def fused_lstm_sequence(projected: tf.Tensor, hidden: tf.Tensor, cell: tf.Tensor
       new_c = f * c + i * j
       tanh_c = tf.tanh(new_c)
       new_h = tanh_c * o
-      activations = tf.concat([i, j, f, o], 1)
+      # What the backward loop reads: the step's incoming cell, tanh of its new cell and
+      # its gate activations (and, with a mask, the held hidden state for the weights).
+      values: tuple[tf.Tensor, ...] = (c, tanh_c, tf.concat([i, j, f, o], 1))
       if masked:
         valid = valid_ta.read(t)
         output = tf.where(valid, new_h, zeros)
         new_h, new_c = tf.where(valid, new_h, h), tf.where(valid, new_c, c)
-        values: tuple[tf.Tensor, ...] = (output, new_h, new_c, tanh_c, activations)
+        values = (output, new_h) + values
       else:
-        values = (new_h, new_c, activations)
+        values = (new_h,) + values
       return t + 1, new_h, new_c, [a.write(t, v) for a, v in zip(arrays, values)]
 
-    shapes = ([h_0.shape, h_0.shape, c_0.shape, c_0.shape] if masked else
-              [h_0.shape, c_0.shape]) + [gates_shape]
+    shapes = [h_0.shape] * (2 if masked else 1) + [c_0.shape, c_0.shape, gates_shape]
     _, h_final, c_final, arrays = tf.while_loop(
         lambda t, *_: t < num_steps, body,
         (tf.constant(0), h_0, c_0, [array(shape) for shape in shapes]),
         parallel_iterations=parallel_iterations, maximum_iterations=num_steps)
-    stacked = [a.stack() for a in arrays]
-    if masked:
-      outputs, hidden_states, cell_states, tanh_cells, activations = stacked
-    else:
-      outputs, cell_states, activations = stacked
-      hidden_states, tanh_cells = outputs, None
+    outputs = arrays[0].stack()
+    hidden_states = arrays[1].stack() if masked else outputs
+    prev_ta, tanh_ta, act_ta = arrays[-3:]
 
     def grad(d_outputs, d_h_final, d_c_final):
       d_outputs = tf.zeros_like(outputs) if d_outputs is None else d_outputs
       d_h_final = tf.zeros_like(h_0) if d_h_final is None else d_h_final
       d_c_final = tf.zeros_like(c_0) if d_c_final is None else d_c_final
-      prev_cells = tf.concat([c_0[tf.newaxis], cell_states], 0)[:num_steps]
-      d_out_ta, prev_ta = array(h_0.shape, d_outputs), array(c_0.shape, prev_cells)
-      act_ta = array(gates_shape, activations)
-      tanh_ta = array(c_0.shape, tf.tanh(cell_states) if tanh_cells is None else tanh_cells)
+      d_out_ta = array(h_0.shape, d_outputs)
       w_h_transposed = tf.transpose(w_h)
       # sigmoid' = s (1 - s), tanh' = (1 + t)(1 - t): one expression for all four gates.
       tanh_offset = tf.constant([0] * hidden + [1] * hidden + [0] * (2 * hidden), dtype)
