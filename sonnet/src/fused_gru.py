@@ -50,12 +50,12 @@ def fused_gru_sequence(projected: tf.Tensor, hidden: tf.Tensor, u_zr: tf.Tensor,
       return ta if value is None else ta.unstack(value)
 
     inputs = array(gates_shape, projected)
-    valid_ta = None
+    valid_ta = valid_mask = None
     if sequence_length is not None:
       # Loop invariants made once, outside the loops.
-      valid_ta = array(h_0.shape[:1].concatenate([1]),
-                       tf.range(num_steps)[:, tf.newaxis, tf.newaxis] <
-                       sequence_length[:, tf.newaxis], dtype=tf.bool, clear_after_read=False)
+      valid_mask = (tf.range(num_steps)[:, tf.newaxis, tf.newaxis] <
+                    sequence_length[:, tf.newaxis])
+      valid_ta = array(None, valid_mask, dtype=tf.bool)
       zeros = tf.zeros_like(h_0)
 
     def body(t, h, arrays):
@@ -100,6 +100,9 @@ def fused_gru_sequence(projected: tf.Tensor, hidden: tf.Tensor, u_zr: tf.Tensor,
                                                                             gate_factors)
       keep_ta, r_ta = array(state_shape, 1 - z), array(state_shape, r)
       u_zr_transposed, u_h_transposed = tf.transpose(u_zr), tf.transpose(u_h)
+      # A new array: the gradient function must not capture the forward's (a SavedModel
+      # cannot save a captured array).
+      valid_ta = None if valid_mask is None else array(None, valid_mask, dtype=tf.bool)
 
       def backward(t, d_h, d_gates):
         d_new = d_h + d_out_ta.read(t)

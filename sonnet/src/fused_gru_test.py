@@ -145,6 +145,30 @@ class FusedGRUTest(tf.test.TestCase, parameterized.TestCase):
     self.assertAllEqual(first, second)
     self.assertAllClose(first, tape.gradient(loss, x), atol=1e-12)
 
+  @parameterized.named_parameters(("lstm", snt.LSTM), ("gru", snt.GRU))
+  def test_saved_model_with_sequence_length_and_gradients(self, core_class):
+    # A SavedModel saves the gradient functions too: they must capture no loop arrays.
+    core, module = core_class(H), tf.Module()
+    module.core = core
+    snt.static_unroll(core, tf.zeros([1, B, D]), core.initial_state(B))
+
+    def call(x, lengths):
+      with tf.GradientTape() as tape:
+        tape.watch(x)
+        outputs, _ = snt.dynamic_unroll(core, x, core.initial_state(B),
+                                        sequence_length=lengths)
+        loss = tf.reduce_sum(outputs ** 2)
+      return outputs, tape.gradient(loss, x)
+
+    module.call = tf.function(call, input_signature=[
+        tf.TensorSpec([4, B, D]), tf.TensorSpec([B], tf.int32)])
+    args = (tf.constant(np.random.RandomState(4).randn(4, B, D), tf.float32),
+            tf.constant([4, 2, 0]))
+    path = self.get_temp_dir() + "/saved_" + core.module_name
+    tf.saved_model.save(module, path)
+    loaded = tf.saved_model.load(path)
+    self.assertAllClose(loaded.call(*args), module.call(*args))
+
 
 if __name__ == "__main__":
   tf.test.main()

@@ -21,7 +21,7 @@ def fused_lstm_sequence(projected: tf.Tensor, hidden: tf.Tensor, cell: tf.Tensor
   and accumulates the recurrent weights' gradient with one small matrix product per step.
   Here the forward loop keeps only what the backward loop reads (each step's incoming
   cell, tanh of its new cell and its gate activations, and with `sequence_length` the held
-  hidden states), in arrays the backward loop reads in place, and the backward loop
+  hidden states), and the backward loop
   computes the gates' gradients, from which the recurrent weights' gradient is one large
   matrix product after the loop. Each op inside a `tf.while_loop` costs several times what
   it costs outside (executor scheduling per iteration), so the loops hold as few ops as
@@ -53,19 +53,15 @@ def fused_lstm_sequence(projected: tf.Tensor, hidden: tf.Tensor, cell: tf.Tensor
     hidden = tf.compat.dimension_value(w_h.shape[0])
 
     def array(element_shape, value=None):
-      # Not cleared after a read: the backward loop reads the forward loop's arrays, and a
-      # persistent tape may run it twice.
-      ta = tf.TensorArray(dtype, size=num_steps, element_shape=element_shape,
-                          clear_after_read=False)
+      ta = tf.TensorArray(dtype, size=num_steps, element_shape=element_shape)
       return ta if value is None else ta.unstack(value)
 
     inputs = array(gates_shape, projected)
     if sequence_length is not None:
       # Loop invariants computed once: every op inside the loop costs far more.
-      valid_ta = tf.TensorArray(tf.bool, size=num_steps, clear_after_read=False,
-                                element_shape=h_0.shape[:1].concatenate([1])).unstack(
-                                    tf.range(num_steps)[:, tf.newaxis, tf.newaxis] <
-                                    sequence_length[:, tf.newaxis])
+      valid_mask = (tf.range(num_steps)[:, tf.newaxis, tf.newaxis] <
+                    sequence_length[:, tf.newaxis])
+      valid_ta = tf.TensorArray(tf.bool, size=num_steps).unstack(valid_mask)
       zeros = tf.zeros_like(h_0)
 
     def body(t, h, c, arrays):
@@ -93,13 +89,18 @@ def fused_lstm_sequence(projected: tf.Tensor, hidden: tf.Tensor, cell: tf.Tensor
         parallel_iterations=parallel_iterations, maximum_iterations=num_steps)
     outputs = arrays[0].stack()
     hidden_states = arrays[1].stack() if masked else outputs
-    prev_ta, tanh_ta, act_ta = arrays[-3:]
+    # Stacked, not the arrays themselves: a SavedModel cannot capture the loop's variant
+    # outputs in the gradient function it saves.
+    prev_cells, tanh_cells, activations = (a.stack() for a in arrays[-3:])
 
     def grad(d_outputs, d_h_final, d_c_final):
       d_outputs = tf.zeros_like(outputs) if d_outputs is None else d_outputs
       d_h_final = tf.zeros_like(h_0) if d_h_final is None else d_h_final
       d_c_final = tf.zeros_like(c_0) if d_c_final is None else d_c_final
-      d_out_ta = array(h_0.shape, d_outputs)
+      d_out_ta, prev_ta = array(h_0.shape, d_outputs), array(c_0.shape, prev_cells)
+      tanh_ta, act_ta = array(c_0.shape, tanh_cells), array(gates_shape, activations)
+      if masked:  # A new array: the gradient function must not capture the forward's.
+        valid_ta = tf.TensorArray(tf.bool, size=num_steps).unstack(valid_mask)
       w_h_transposed = tf.transpose(w_h)
       # sigmoid' = s (1 - s), tanh' = (1 + t)(1 - t): one expression for all four gates.
       tanh_offset = tf.constant([0] * hidden + [1] * hidden + [0] * (2 * hidden), dtype)
