@@ -33,7 +33,7 @@ def measure(candidates: Sequence[tuple[str, Callable[[], object]]], repeats: int
   for _, fn in candidates:
     for _ in range(warmup):
       block(fn())
-  times = {name: [] for name, _ in candidates}
+  times: dict[str, list[float]] = {name: [] for name, _ in candidates}
   for _ in range(repeats):
     for name, fn in candidates:
       start = time.perf_counter()

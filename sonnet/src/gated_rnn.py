@@ -11,6 +11,7 @@ from typing import Any
 import tensorflow as tf
 
 from sonnet.src import argument_checks
+from sonnet.src import fused_gru
 from sonnet.src import fused_lstm
 from sonnet.src import initializers as initializers_lib
 from sonnet.src import rnn_core
@@ -345,6 +346,9 @@ class GRU(rnn_core.RNNCore):
 
   `z = sigmoid(x wz + h uz + bz)`, `r = sigmoid(x wr + h ur + br)`,
   `h~ = tanh(x wh + (r * h) uh + bh)`, `h' = (1 - z) * h + z * h~`; output = state = h'.
+
+  In `snt.dynamic_unroll` it runs a fused kernel with a hand-written gradient
+  (`fused_gru.py`).
   """
 
   WZ, UZ, BZ, WR, UR, BR, WH, UH, BH = "wz", "uz", "bz", "wr", "ur", "br", "wh", "uh", "bh"
@@ -416,6 +420,8 @@ class GRU(rnn_core.RNNCore):
         size or batch.
       snt.UnderspecifiedError: unknown input size.
     """
+    if isinstance(inputs, unroll.ProjectedInputs) and inputs.whole_sequence:
+      return self._build_whole_sequence(inputs, prev_state)
     if isinstance(inputs, unroll.ProjectedInputs):
       prev_state = self._check_prev_state(prev_state, inputs.value)
       x_zrh = inputs.value
@@ -437,11 +443,9 @@ class GRU(rnn_core.RNNCore):
       self._input_size = inputs.shape[1]
     return next_hidden, next_hidden
 
-  def _prepare_unroll(self, input_sequence: Any):
-    """Projects the whole input sequence with one matrix product (see `RNNCore`)."""
-    if tf.nest.is_nested(input_sequence):
-      return input_sequence, self
-    sequence = rnn_core.check_sequence_inputs(self.module_name, input_sequence, self._input_size)
+  def _project_inputs(self, sequence: tf.Tensor) -> tuple[tf.Tensor, Mapping[str, Any]]:
+    """Creates the variables and projects a `[T, B, in]` sequence to `[T, B, 3H]`."""
+    sequence = rnn_core.check_sequence_inputs(self.module_name, sequence, self._input_size)
     with self._enter_variable_scope():
       with tf.name_scope(self.module_name + "_input_projection"):
         self._create_variables(sequence.shape[2], sequence.dtype)
@@ -450,7 +454,38 @@ class GRU(rnn_core.RNNCore):
         projected = unroll.project_sequence(sequence, w_zrh, b_zrh)
         extras = {"u_zr": tf.concat([self._uz, self._ur], axis=1)}
     self._input_size = sequence.shape[2]
+    return projected, extras
+
+  def _prepare_unroll(self, input_sequence: Any):
+    """Projects the whole input sequence with one matrix product (see `RNNCore`)."""
+    if tf.nest.is_nested(input_sequence):
+      return input_sequence, self
+    projected, extras = self._project_inputs(input_sequence)
     return projected, lambda x_t, state: self(unroll.ProjectedInputs(x_t, extras), state)
+
+  def _fused_unroll(self, input_sequence: Any, initial_state: Any,
+                    sequence_length: tf.Tensor | None = None,
+                    parallel_iterations: int = 10) -> tuple[tf.Tensor, tf.Tensor] | None:
+    """Overrides `RNNCore._fused_unroll`: the whole unroll with a hand-written gradient.
+
+    Returns None (the step-by-step path) for a nested input sequence, and for subclasses
+    that override `_build`, whose steps the kernel would not run.
+    """
+    overridden = type(self)._build is not GRU._build  # noqa: SLF001 (our own method)
+    if tf.nest.is_nested(input_sequence) or overridden:
+      return None
+    projected, extras = self._project_inputs(input_sequence)
+    extras = dict(extras, parallel_iterations=parallel_iterations,
+                  sequence_length=sequence_length)
+    return self(unroll.ProjectedInputs(projected, extras, whole_sequence=True), initial_state)
+
+  def _build_whole_sequence(self, inputs: "unroll.ProjectedInputs", prev_state: Any):
+    prev_state = rnn_core.check_state(prev_state, self.state_size,
+                                      module_name=self.module_name, arg_name="initial_state",
+                                      batch_size=inputs.value.shape[1])
+    return fused_gru.fused_gru_sequence(
+        inputs.value, prev_state, inputs.extras["u_zr"], self._uh,
+        inputs.extras["sequence_length"], inputs.extras["parallel_iterations"])
 
   @property
   def state_size(self) -> tf.TensorShape:
