@@ -119,7 +119,10 @@ class SpectralNormWrapperTest(tf.test.TestCase, parameterized.TestCase):
       u_before = tf.identity([v for v in module.variables if "u0" in v.name][0])
       with tf.control_dependencies([u_before]):
         outputs = linear(tf.constant(inputs), enable_power_iteration=False)
-      return outputs, module.w, module.b, u_before
+      # The variable itself: `module.w` is what the getter returned (the normalized
+      # weight), as in Sonnet 1.
+      w_variable = [v for v in module.variables if v.name.endswith("/w:0")][0]
+      return outputs, w_variable, module.b, u_before
 
     outputs, w, b, u = test_utils.evaluate_in_mode(mode, fn)
     w_bar, _, _ = _numpy_power_iteration(w, u, 1, 1e-4)
