@@ -126,10 +126,12 @@ class FusedGRUTest(tf.test.TestCase, parameterized.TestCase):
     self.assertAllClose(final_grad(x), tape.gradient(loss, gru._uh))  # noqa: SLF001
     self.assertAllEqual(final_grad(tf.zeros([0, B, D], tf.float64)), np.zeros([H, H]))
 
-  @parameterized.named_parameters(("all_valid", None), ("lengths", [4, 1, 0]))
-  def test_persistent_tape_gradient_twice(self, lengths):
-    # The backward loop reads the forward loop's arrays: twice, with a persistent tape.
-    core = snt.GRU(H)
+  @parameterized.named_parameters(
+      ("gru_all_valid", snt.GRU, None), ("gru_lengths", snt.GRU, [4, 1, 0]),
+      ("lstm_all_valid", snt.LSTM, None), ("lstm_lengths", snt.LSTM, [4, 1, 0]))
+  def test_persistent_tape_gradient_twice(self, core_class, lengths):
+    # Both fused kernels: a persistent tape runs the backward loop twice, alike.
+    core = core_class(H)
     x = tf.constant(np.random.RandomState(3).randn(4, B, D))
     with tf.GradientTape(persistent=True) as tape:
       tape.watch(x)

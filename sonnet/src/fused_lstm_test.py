@@ -95,25 +95,6 @@ class FusedLSTMTest(tf.test.TestCase, parameterized.TestCase):
     self.assertAllEqual(final_cell_grad(tf.zeros([0, B, D], tf.float64)),
                         np.zeros([D + 3, 12]))
 
-  @parameterized.named_parameters(("all_valid", None), ("lengths", [4, 1, 0]))
-  def test_persistent_tape_gradient_twice(self, lengths):
-    # The backward loop reads the forward loop's arrays: twice, with a persistent tape.
-    core = snt.LSTM(3)
-    x = tf.constant(np.random.RandomState(3).randn(4, B, D))
-    with tf.GradientTape(persistent=True) as tape:
-      tape.watch(x)
-      outputs, _ = snt.dynamic_unroll(core, x, core.initial_state(B, tf.float64),
-                                      sequence_length=lengths)
-      loss = tf.reduce_sum(outputs ** 2)
-    first, second = tape.gradient(loss, x), tape.gradient(loss, x)
-    with tf.GradientTape() as tape:
-      tape.watch(x)
-      outputs, _ = snt.static_unroll(core, x, core.initial_state(B, tf.float64),
-                                     sequence_length=lengths)
-      loss = tf.reduce_sum(outputs ** 2)
-    self.assertAllEqual(first, second)
-    self.assertAllClose(first, tape.gradient(loss, x), atol=1e-12)
-
 
 if __name__ == "__main__":
   tf.test.main()
