@@ -165,11 +165,10 @@ class Linear(base.AbstractModule, base.Transposable, util.VariableOptions):
     if self._input_shape is None:
       self._input_shape = tuple(input_shape.as_list())
     if self._snt_state.eager_cache is None and not self._allow_many_batch_dims:
-      self._cache_for_eager_calls(inputs, input_size, w, b if self._use_bias else None)
+      self._cache_for_eager_calls(inputs, w, b if self._use_bias else None)
     return outputs
 
-  def _cache_for_eager_calls(self, inputs: tf.Tensor, input_size: int, w: Any,
-                             b: Any) -> None:
+  def _cache_for_eager_calls(self, inputs: tf.Tensor, w: Any, b: Any) -> None:
     """Caches the variables for the fast path of later eager calls, where it applies.
 
     Only for Linear's own `_build` (a subclass may override it: then every call runs it), at
@@ -192,7 +191,7 @@ class Linear(base.AbstractModule, base.Transposable, util.VariableOptions):
       return
     tensor_type = type(inputs)
     _eager_tensor_type = tensor_type
-    state.eager_cache = (input_size, w, b)
+    state.eager_cache = (w, b)
 
   def _call_eager_cached(self, cache: Any, args: Sequence[Any],
                          kwargs: dict[str, Any]) -> Any:
@@ -206,7 +205,7 @@ class Linear(base.AbstractModule, base.Transposable, util.VariableOptions):
     inputs = args[0]
     if type(inputs) is not _eager_tensor_type:
       return NotImplemented
-    _, w, b = cache
+    w, b = cache
     try:
       # The ops `inputs @ w + b` runs, without their Python wrappers. MatMul itself refuses
       # another rank, input size or dtype: then `_build` runs and raises Sonnet's error.
