@@ -18,6 +18,7 @@ import numpy as np
 import tensorflow as tf
 
 import sonnet as snt
+from sonnet.src import naming
 
 _THREADS = 8
 _TRIALS = 25
@@ -208,6 +209,32 @@ class MemoryTest(tf.test.TestCase):
     # Before the fix: about 72 KB per Linear (TensorFlow's eager kernel cache keeps one
     # entry per distinct variable name, and every module had a new name).
     self.assertLess(growth, 8.0)
+
+
+
+class NameReleaseTest(tf.test.TestCase):
+
+  def test_a_name_released_while_its_thread_holds_the_lock_does_not_deadlock(self):
+    # The garbage collector may run a dropped module's finalizer at any allocation, also
+    # inside a block of the same thread that holds the names' lock (seen: `restore_names`
+    # in a tf.function trace). The release must not wait for that lock.
+    class Owner:
+      pass
+
+    def hold_then_drop_under_the_lock():
+      owner = Owner()
+      naming.hold_eager_name(owner, "name_release_test/module")
+      with naming._used_names_lock:  # noqa: SLF001 (the lock the finalizer needs)
+        del owner  # The finalizer runs here, in this thread.
+
+    thread = threading.Thread(target=hold_then_drop_under_the_lock, daemon=True)
+    thread.start()
+    thread.join(timeout=10)
+    self.assertFalse(thread.is_alive(), "the finalizer deadlocked on the names' lock")
+    # Freed by the next holder of the lock: the name is handed out again.
+    self.assertEqual(
+        naming.unique_scope_name("name_release_test", "module", naming.EAGER),
+        "name_release_test/module")
 
 
 if __name__ == "__main__":

@@ -110,6 +110,7 @@ def unique_scope_name(prefix: str, name: str, graph: Any) -> str:
   with _used_names_lock:
     if graph is EAGER:
       _forget_eager_names_after_graph_reset()
+      _free_released_names_locked()
     used = _used_names.setdefault(graph, collections.Counter())
     candidate = base
     index = used[base]  # Next suffix worth trying for this base name.
@@ -185,9 +186,12 @@ def hold_eager_name(owner: Any, scope_name: str) -> None:
   weakref.finalize(owner, _release_eager_names, names)
 
 
-# While positive (`names_kept`), names whose holders die are queued instead of freed.
+# While positive (`names_kept`), names whose holders die stay queued instead of freed.
 _keep_depth = 0
-_kept_releases: list[tuple[str, ...]] = []
+# Names whose holders died, not yet freed. The finalizers only append here (atomic): one may
+# run in any thread at any allocation, including inside a `with _used_names_lock:` block of
+# that same thread, so it must never wait for the lock.
+_pending_releases: collections.deque = collections.deque()
 
 
 @contextlib.contextmanager
@@ -209,21 +213,26 @@ def names_kept() -> Iterator[None]:
   finally:
     with _used_names_lock:
       _keep_depth -= 1
-      pending = list(_kept_releases) if _keep_depth == 0 else []
-      if pending:
-        _kept_releases.clear()
-    for names in pending:
-      _release_eager_names(names)
+      _free_released_names_locked()
 
 
 def _release_eager_names(names: tuple[str, ...]) -> None:
-  """Drops one holder of each name; frees a name once it has none."""
-  with _used_names_lock:
-    if _keep_depth:
-      _kept_releases.append(names)
-      return
-    used = _used_names.get(EAGER)
-    for name in names:
+  """A holder of each name died (a finalizer): queues the release, frees if it can now."""
+  _pending_releases.append(names)
+  if _used_names_lock.acquire(blocking=False):  # Else freed by the lock's next holder.
+    try:
+      _free_released_names_locked()
+    finally:
+      _used_names_lock.release()
+
+
+def _free_released_names_locked() -> None:
+  """Drops one holder of each queued name; frees a name once it has none (lock held)."""
+  if _keep_depth:
+    return
+  used = _used_names.get(EAGER)
+  while _pending_releases:
+    for name in _pending_releases.popleft():
       _eager_name_holders[name] -= 1
       if _eager_name_holders[name] > 0:
         continue
