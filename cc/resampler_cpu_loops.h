@@ -258,6 +258,9 @@ struct ForwardArgs {
   // The AVX2 loop prefetches into L1 instead of L2 (data under
   // kMinPrefetchBytes; see kMinPrefetchBytesAvx2).
   bool prefetch_to_l1;
+  // The AVX2 loop writes whole vectors with non-temporal stores (see
+  // StreamsOutput); the scalar loops ignore it.
+  bool stream_output = false;
 };
 
 // Samples one point: out[i * C, (i + 1) * C) from this batch entry's image.

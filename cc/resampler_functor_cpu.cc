@@ -34,7 +34,6 @@
 #include "tensorflow/core/framework/tensor.h"
 #include "tensorflow/core/framework/tensor_shape.h"
 #include "tensorflow/core/framework/types.h"
-#include "tensorflow/core/platform/threadpool.h"
 
 namespace sonnet {
 namespace functor {
@@ -44,7 +43,6 @@ using ::tensorflow::DataTypeToEnum;
 using ::tensorflow::OpKernelContext;
 using ::tensorflow::Tensor;
 using ::tensorflow::TensorShape;
-using ::tensorflow::thread::ThreadPool;
 using resampler_cpu::Accumulator;
 using resampler_cpu::ForwardArgs;
 using resampler_cpu::ForwardLoop;
@@ -115,25 +113,12 @@ int64_t NumChunks(int64_t work, int num_threads) {
                            work / kMinWorkPerChunk));
 }
 
-// The pool of this kernel's device and how many of its threads may help the
-// calling thread.
-struct Workers {
-  ThreadPool* pool;
-  int num_threads;
-  // Every pool thread is asked, though the caller works too: whichever
-  // wakes first helps (measured, [32,64,64,16] forward after other work:
-  // median 1.34-1.44 ms against 1.48-1.56 ms asking one fewer).
-  int helpers() const { return std::max(0, num_threads); }
-  // But no more threads work at once than the pool has (one per core by
-  // default): the caller is not one of them, and one thread more than cores
-  // leaves a chunk with a thread that is not running while the others wait
-  // for it at the end.
-  int max_workers() const { return std::max(1, num_threads); }
-};
-
-Workers WorkersOf(OpKernelContext* context) {
-  auto* workers = context->device()->tensorflow_cpu_worker_threads();
-  return Workers{workers->workers, workers->num_threads};
+// How many threads (the caller's included) may work on one call: the
+// device's intra-op thread count, which is one per core unless the user set
+// it (tf.config.threading.set_intra_op_parallelism_threads).
+int MaxWorkersOf(OpKernelContext* context) {
+  return std::max(1, context->device()->tensorflow_cpu_worker_threads()
+                         ->num_threads);
 }
 
 }  // namespace
@@ -158,10 +143,16 @@ absl::Status ResamplerFunctor<CPUDevice, T>::operator()(
       vectorised ? resampler_cpu::kMinPrefetchBytesAvx2 : kMinPrefetchBytes;
   const int64_t data_bytes = static_cast<int64_t>(
       g.batch * g.height * g.width * g.channels * sizeof(T));
-  const ForwardArgs<T> args{data,       warp,         out,
-                            g.height,   g.width,      g.channels,
-                            g.num_points, data_bytes >= min_prefetch_bytes,
-                            /*prefetch_to_l1=*/data_bytes < kMinPrefetchBytes};
+  ForwardArgs<T> args{data,       warp,         out,
+                      g.height,   g.width,      g.channels,
+                      g.num_points, data_bytes >= min_prefetch_bytes,
+                      /*prefetch_to_l1=*/data_bytes < kMinPrefetchBytes};
+  if constexpr (std::is_same<T, float>::value) {
+    args.stream_output =
+        vectorised && resampler_cpu::StreamsOutput(
+                          out, num_outputs * static_cast<int64_t>(sizeof(T)),
+                          g.channels);
+  }
   auto sample_range = [&args, vectorised](int64_t begin, int64_t end) {
 #if SONNET_AVX2_DISPATCH
     if constexpr (std::is_same<T, float>::value) {
@@ -172,13 +163,12 @@ absl::Status ResamplerFunctor<CPUDevice, T>::operator()(
 #endif
     RunLoop<ForwardLoop>(args, begin, end);
   };
-  const Workers workers = WorkersOf(context);
+  const int max_workers = MaxWorkersOf(context);
   const int64_t work = WorkOf(total_points, g.channels,
                               vectorised ? kVectorPointCost : kPointCost);
   // Chunks start on whole blocks of eight points (the vector width).
-  ShareWork(workers.pool, workers.helpers(), workers.max_workers(),
-            total_points, NumChunks(work, workers.num_threads), /*grain=*/8,
-            sample_range);
+  ShareWork(max_workers, total_points, NumChunks(work, max_workers),
+            /*grain=*/8, sample_range);
   return absl::OkStatus();
 }
 
@@ -201,8 +191,7 @@ absl::Status ResamplerGradFunctor<CPUDevice, T>::operator()(
     std::fill(grad_warp, grad_warp + B * P * 2, T(0));
     return absl::OkStatus();
   }
-  const Workers workers = WorkersOf(context);
-  const int num_threads = workers.num_threads;
+  const int num_threads = MaxWorkersOf(context);
   const int64_t work = WorkOf(B * P, C, kPointCost);
   const bool parallel = num_threads > 1 && work >= kMinParallelWork;
 
@@ -273,8 +262,8 @@ absl::Status ResamplerGradFunctor<CPUDevice, T>::operator()(
       RunLoop<GradLoop>(args, first, last);
     }
   };
-  ShareWork(workers.pool, workers.helpers(), workers.max_workers(),
-            B * slices, parallel ? B * slices : 1, /*grain=*/1, run_units);
+  ShareWork(num_threads, B * slices, parallel ? B * slices : 1, /*grain=*/1,
+            run_units);
 
   if (scratch_copies == 0) return absl::OkStatus();
   // Reduce the slices (and convert to T) into grad_data, in parallel.
@@ -303,9 +292,9 @@ absl::Status ResamplerGradFunctor<CPUDevice, T>::operator()(
       }
     }
   };
-  ShareWork(workers.pool, workers.helpers(), workers.max_workers(),
-            num_elements, NumChunks(num_elements * slices, num_threads),
-            /*grain=*/16, reduce);
+  ShareWork(num_threads, num_elements,
+            NumChunks(num_elements * slices, num_threads), /*grain=*/16,
+            reduce);
   return absl::OkStatus();
 }
 

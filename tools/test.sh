@@ -21,12 +21,15 @@ cd "$SONNET_ROOT"
 "$SONNET_VENV/bin/ruff" check --no-cache sonnet bench examples tools
 "$SONNET_VENV/bin/mypy" sonnet
 sonnet_build :install //cc:resampler_loops_test \
-  //cc:resampler_loops_test_ubsan //cc:resampler_access_bench
+  //cc:resampler_loops_test_ubsan //cc:resampler_access_bench \
+  //cc:work_sharing_test
 cd "$SONNET_ROOT"
 # The C++ guard-page test of the AVX2 loops (cc/resampler_loops_test.cc),
 # then the same under UBSan (NaN, infinite and huge coordinates included).
 bazel-bin/cc/resampler_loops_test
 bazel-bin/cc/resampler_loops_test_ubsan
+# ShareWork: every index once, helpers on other cores, fork, CPU masks.
+bazel-bin/cc/work_sharing_test
 # A small run of the access-pattern benchmark: it fails if its forward loop
 # disagrees with the scalar loop.
 bazel-bin/cc/resampler_access_bench 2 16 16 16 8 8 2 >/dev/null

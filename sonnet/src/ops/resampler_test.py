@@ -431,6 +431,19 @@ class ResamplerForwardTest(tf.test.TestCase, parameterized.TestCase):
     self.assertAllClose(grad_data, ref_data, atol=2e-5, rtol=0)
     self.assertAllClose(grad_warp, ref_warp, atol=2e-4, rtol=1e-5)
 
+  @parameterized.parameters(8, 24, 32)
+  def test_large_output_streaming_path_matches_reference(self, channels):
+    # Outputs of 4 MiB and more with channels % 8 == 0 are written with
+    # non-temporal stores (resampler_avx2.h: StreamsOutput), in parallel
+    # chunks; points on and past the border included.
+    rng = np.random.RandomState(9)
+    num_points = (4 << 20) // (4 * channels * 2) + 13
+    data = rng.uniform(size=[2, 24, 40, channels]).astype(np.float32)
+    warp = random_warp(rng, [2, num_points], 24, 40, np.float32)
+    self.assertGreaterEqual(2 * num_points * channels * 4, 4 << 20)
+    self.assertAllClose(snt.resampler(data, warp),
+                        reference_forward(data, warp), atol=2e-5, rtol=0)
+
   def test_baseline_isa_matches_dispatched_code(self):
     # The kernels pick AVX2+FMA code at run time where the CPU has it; the
     # environment variable forces the baseline code in a fresh process.

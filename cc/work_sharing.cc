@@ -1,0 +1,271 @@
+// Copyright 2026 The Sonnet Authors. All Rights Reserved.
+// Licensed under the Apache License, Version 2.0.
+
+#include "cc/work_sharing.h"
+
+#include <algorithm>
+#include <system_error>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#ifdef __linux__
+#include <pthread.h>
+#include <sched.h>
+#include <unistd.h>
+#endif
+
+namespace sonnet {
+namespace work_sharing_internal {
+
+int64_t SharedChunks::Boundary(int64_t chunk) const {
+  if (chunk >= num_chunks) return total;
+  // Grains spread evenly; no product can overflow.
+  const int64_t grains = total / grain;
+  const int64_t q = grains / num_chunks, r = grains % num_chunks;
+  return (chunk * q + std::min(chunk, r)) * grain;
+}
+
+void SharedChunks::Help() {
+  if (workers.fetch_add(1, std::memory_order_relaxed) >= max_workers) return;
+  Work();
+}
+
+void SharedChunks::Work() {
+  for (;;) {
+    const int64_t chunk = next.fetch_add(1, std::memory_order_relaxed);
+    if (chunk >= num_chunks) return;
+    fn(Boundary(chunk), Boundary(chunk + 1));
+    if (finished.fetch_add(1, std::memory_order_acq_rel) + 1 == num_chunks) {
+      std::lock_guard<std::mutex> lock(mutex);
+      all_finished.notify_all();
+    }
+  }
+}
+
+void SharedChunks::WaitForAll() {
+  // Chunks are short (tens to hundreds of microseconds): yield first, then
+  // sleep.
+  for (int spin = 0; spin < 64; ++spin) {
+    if (finished.load(std::memory_order_acquire) == num_chunks) return;
+    std::this_thread::yield();
+  }
+  std::unique_lock<std::mutex> lock(mutex);
+  all_finished.wait(lock, [this] {
+    return finished.load(std::memory_order_acquire) == num_chunks;
+  });
+}
+
+namespace {
+
+// Never more helpers than this, whatever the machine.
+constexpr int kMaxHelpers = 255;
+
+// The CPUs a thread may run on (Linux), or nothing.
+struct CpuMask {
+#ifdef __linux__
+  cpu_set_t set;
+  bool valid = false;
+
+  static CpuMask OfCallingThread() {
+    CpuMask mask;
+    CPU_ZERO(&mask.set);
+    mask.valid = sched_getaffinity(0, sizeof(mask.set), &mask.set) == 0;
+    return mask;
+  }
+  int Count() const { return valid ? CPU_COUNT(&set) : 0; }
+  // The `k`-th CPU of the mask after `cpu`, cyclically, never `cpu`
+  // itself; -1 if there is none.
+  int NthAfter(int cpu, int k) const {
+    if (!valid || cpu < 0 || cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &set)) {
+      return -1;
+    }
+    const int others = Count() - 1;
+    if (others <= 0) return -1;
+    int skip = k % others;
+    for (int step = 1; step < CPU_SETSIZE; ++step) {
+      const int candidate = (cpu + step) % CPU_SETSIZE;
+      if (!CPU_ISSET(candidate, &set)) continue;
+      if (skip-- == 0) return candidate;
+    }
+    return -1;
+  }
+#else
+  static CpuMask OfCallingThread() { return CpuMask(); }
+  int Count() const { return 0; }
+#endif
+};
+
+struct Helper {
+  std::mutex mutex;
+  std::condition_variable wake;
+  std::shared_ptr<SharedChunks> task;  // guarded by mutex
+  bool steered = false;                // guarded by mutex
+  std::atomic<bool> claimed{false};    // by a waker, until the task is done
+  CpuMask mask;                        // the CPUs it may normally run on
+#ifdef __linux__
+  pthread_t thread{};
+#endif
+
+  void Loop() {
+#ifdef __linux__
+    pthread_setname_np(pthread_self(), "snt-resampler");
+#endif
+    for (;;) {
+      std::shared_ptr<SharedChunks> chunks;
+      bool restore_mask;
+      {
+        std::unique_lock<std::mutex> lock(mutex);
+        wake.wait(lock, [this] { return task != nullptr; });
+        chunks = std::move(task);
+        restore_mask = steered;
+        steered = false;
+      }
+#ifdef __linux__
+      // Running now, on the core it was steered to: free it again.
+      if (restore_mask) {
+        pthread_setaffinity_np(pthread_self(), sizeof(mask.set), &mask.set);
+      }
+#else
+      (void)restore_mask;
+#endif
+      chunks->Help();
+      chunks.reset();
+      claimed.store(false, std::memory_order_release);
+    }
+  }
+};
+
+// The helper threads of one process. Never destroyed: detached helpers use
+// it until the process exits.
+class HelperThreads {
+ public:
+  static HelperThreads& Get() {
+    static std::atomic<HelperThreads*> instance{nullptr};
+    const int pid = CurrentProcess();
+    HelperThreads* current = instance.load(std::memory_order_acquire);
+    // A forked child has none of its parent's threads: it starts afresh
+    // (the parent's instance is left alone, its mutexes maybe held).
+    while (current == nullptr || current->pid_ != pid) {
+      auto* fresh = new HelperThreads(pid);
+      if (instance.compare_exchange_strong(current, fresh,
+                                           std::memory_order_acq_rel)) {
+        return *fresh;
+      }
+      delete fresh;  // Another thread installed one: `current` holds it.
+    }
+    return *current;
+  }
+
+  int Wake(int count, const std::shared_ptr<SharedChunks>& chunks) {
+    count = std::min(count, max_helpers_.load(std::memory_order_relaxed));
+    if (count <= 0) return 0;
+    std::vector<Helper*> helpers;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      while (static_cast<int>(helpers_.size()) < count && Add()) {
+      }
+      helpers = helpers_;
+    }
+#ifdef __linux__
+    const int caller_cpu = sched_getcpu();
+#endif
+    int woken = 0;
+    for (Helper* helper : helpers) {
+      if (woken == count) break;
+      if (helper->claimed.exchange(true, std::memory_order_acquire)) continue;
+      bool steered = false;
+#ifdef __linux__
+      const int target = helper->mask.NthAfter(caller_cpu, woken);
+      if (target >= 0) {
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        CPU_SET(target, &one);
+        steered =
+            pthread_setaffinity_np(helper->thread, sizeof(one), &one) == 0;
+      }
+#endif
+      {
+        std::lock_guard<std::mutex> lock(helper->mutex);
+        helper->task = chunks;
+        helper->steered = steered;
+      }
+      helper->wake.notify_one();
+      ++woken;
+    }
+    return woken;
+  }
+
+ private:
+  explicit HelperThreads(int pid) : pid_(pid) {
+    const int cpus = CpuMask::OfCallingThread().Count();
+    const int hardware = static_cast<int>(std::thread::hardware_concurrency());
+    max_helpers_.store(
+        std::min(kMaxHelpers, std::max(cpus > 0 ? cpus : hardware, 1) - 1));
+  }
+
+  static int CurrentProcess() {
+#ifdef __linux__
+    return static_cast<int>(getpid());
+#else
+    return 0;
+#endif
+  }
+
+  // Starts one more helper; false if no thread could be started. Called
+  // with mutex_ held.
+  bool Add() {
+    auto* helper = new Helper;
+    // A new thread inherits the CPU mask of the thread that starts it.
+    helper->mask = CpuMask::OfCallingThread();
+    try {
+      std::thread thread([helper] { helper->Loop(); });
+#ifdef __linux__
+      helper->thread = thread.native_handle();
+#endif
+      thread.detach();
+    } catch (const std::system_error&) {
+      delete helper;
+      max_helpers_.store(static_cast<int>(helpers_.size()));
+      return false;
+    }
+    helpers_.push_back(helper);
+    return true;
+  }
+
+  const int pid_;
+  std::atomic<int> max_helpers_{0};  // one less than the usable CPUs
+  std::mutex mutex_;
+  std::vector<Helper*> helpers_;  // guarded by mutex_; never freed
+};
+
+}  // namespace
+
+int WakeHelpers(int count, const std::shared_ptr<SharedChunks>& chunks) {
+  return HelperThreads::Get().Wake(count, chunks);
+}
+
+}  // namespace work_sharing_internal
+
+void ShareWork(int max_workers, int64_t total, int64_t num_chunks,
+               int64_t grain, std::function<void(int64_t, int64_t)> fn) {
+  grain = std::max<int64_t>(1, grain);
+  num_chunks = std::min(num_chunks, total / grain);
+  if (max_workers <= 1 || num_chunks <= 1) {
+    if (total > 0) fn(0, total);
+    return;
+  }
+  auto shared = std::make_shared<work_sharing_internal::SharedChunks>();
+  shared->num_chunks = num_chunks;
+  shared->total = total;
+  shared->grain = grain;
+  shared->max_workers = max_workers;
+  shared->fn = std::move(fn);
+  work_sharing_internal::WakeHelpers(
+      static_cast<int>(std::min<int64_t>(max_workers - 1, num_chunks - 1)),
+      shared);
+  shared->Work();
+  shared->WaitForAll();
+}
+
+}  // namespace sonnet
