@@ -30,6 +30,7 @@
 #include "cc/resampler_avx2.h"
 #include "cc/resampler_cpu_loops.h"
 #include "cc/work_sharing.h"
+#include "tensorflow/core/platform/threadpool.h"
 #include "tensorflow/core/framework/op_kernel.h"
 #include "tensorflow/core/framework/tensor.h"
 #include "tensorflow/core/framework/tensor_shape.h"
@@ -43,6 +44,7 @@ using ::tensorflow::DataTypeToEnum;
 using ::tensorflow::OpKernelContext;
 using ::tensorflow::Tensor;
 using ::tensorflow::TensorShape;
+using ::tensorflow::thread::ThreadPool;
 using resampler_cpu::Accumulator;
 using resampler_cpu::ForwardArgs;
 using resampler_cpu::ForwardLoop;
@@ -113,12 +115,27 @@ int64_t NumChunks(int64_t work, int num_threads) {
                            work / kMinWorkPerChunk));
 }
 
-// How many threads (the caller's included) may work on one call: the
-// device's intra-op thread count, which is one per core unless the user set
-// it (tf.config.threading.set_intra_op_parallelism_threads).
-int MaxWorkersOf(OpKernelContext* context) {
-  return std::max(1, context->device()->tensorflow_cpu_worker_threads()
-                         ->num_threads);
+// The threads one call may use: how many may work at once (the caller's
+// included) is the device's intra-op thread count, one per core unless the
+// user set it (tf.config.threading.set_intra_op_parallelism_threads). Helpers
+// are this library's own threads (work_sharing.h) and the device's pool,
+// whose threads are often still spinning after other ops and then join at
+// once.
+struct Workers {
+  int max_workers;
+  Scheduler schedule;
+};
+
+Workers WorkersOf(OpKernelContext* context) {
+  const auto* workers = context->device()->tensorflow_cpu_worker_threads();
+  ThreadPool* pool = workers->workers;
+  Scheduler schedule;
+  if (pool != nullptr) {
+    schedule = [pool](std::function<void()> task) {
+      pool->Schedule(std::move(task));
+    };
+  }
+  return Workers{std::max(1, workers->num_threads), std::move(schedule)};
 }
 
 }  // namespace
@@ -163,12 +180,13 @@ absl::Status ResamplerFunctor<CPUDevice, T>::operator()(
 #endif
     RunLoop<ForwardLoop>(args, begin, end);
   };
-  const int max_workers = MaxWorkersOf(context);
+  const Workers workers = WorkersOf(context);
   const int64_t work = WorkOf(total_points, g.channels,
                               vectorised ? kVectorPointCost : kPointCost);
   // Chunks start on whole blocks of eight points (the vector width).
-  ShareWork(max_workers, total_points, NumChunks(work, max_workers),
-            /*grain=*/8, sample_range);
+  ShareWork(workers.max_workers, total_points,
+            NumChunks(work, workers.max_workers), /*grain=*/8, sample_range,
+            workers.schedule);
   return absl::OkStatus();
 }
 
@@ -191,7 +209,8 @@ absl::Status ResamplerGradFunctor<CPUDevice, T>::operator()(
     std::fill(grad_warp, grad_warp + B * P * 2, T(0));
     return absl::OkStatus();
   }
-  const int num_threads = MaxWorkersOf(context);
+  const Workers workers = WorkersOf(context);
+  const int num_threads = workers.max_workers;
   const int64_t work = WorkOf(B * P, C, kPointCost);
   const bool parallel = num_threads > 1 && work >= kMinParallelWork;
 
@@ -263,7 +282,7 @@ absl::Status ResamplerGradFunctor<CPUDevice, T>::operator()(
     }
   };
   ShareWork(num_threads, B * slices, parallel ? B * slices : 1, /*grain=*/1,
-            run_units);
+            run_units, workers.schedule);
 
   if (scratch_copies == 0) return absl::OkStatus();
   // Reduce the slices (and convert to T) into grad_data, in parallel.
@@ -294,7 +313,7 @@ absl::Status ResamplerGradFunctor<CPUDevice, T>::operator()(
   };
   ShareWork(num_threads, num_elements,
             NumChunks(num_elements * slices, num_threads), /*grain=*/16,
-            reduce);
+            reduce, workers.schedule);
   return absl::OkStatus();
 }
 

@@ -99,13 +99,40 @@ struct CpuMask {
 struct Helper {
   std::mutex mutex;
   std::condition_variable wake;
-  std::shared_ptr<SharedChunks> task;  // guarded by mutex
-  bool steered = false;                // guarded by mutex
-  std::atomic<bool> claimed{false};    // by a waker, until the task is done
-  CpuMask mask;                        // the CPUs it may normally run on
+  std::shared_ptr<SharedChunks> pending;  // its next task; guarded by mutex
+  std::shared_ptr<SharedChunks> current;  // the task it runs; by mutex
+  bool steered = false;                   // guarded by mutex
+  CpuMask mask;                           // the CPUs it may normally run on
 #ifdef __linux__
   pthread_t thread{};
 #endif
+
+  // Gives it `chunks` (a waker calls this, then Notify) and, if
+  // `target_cpu` >= 0, restricts it to that CPU until it runs. Refused while
+  // it has a task waiting or runs one with chunks left. A helper that has
+  // taken its last chunk but not returned yet is not busy: it may have been
+  // preempted right after its last chunk and queued behind other threads
+  // (on the VM above the next call found it so in 40 of 250 calls), and
+  // steering it moves it to a CPU where it can run.
+  bool Offer(const std::shared_ptr<SharedChunks>& chunks, int target_cpu) {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (pending != nullptr) return false;
+    if (current != nullptr && !current->AllTaken()) return false;
+#ifdef __linux__
+    if (target_cpu >= 0) {
+      cpu_set_t one;
+      CPU_ZERO(&one);
+      CPU_SET(target_cpu, &one);
+      steered = pthread_setaffinity_np(thread, sizeof(one), &one) == 0;
+    }
+#else
+    (void)target_cpu;
+#endif
+    pending = chunks;
+    return true;
+  }
+
+  void Notify() { wake.notify_one(); }
 
   void Loop() {
 #ifdef __linux__
@@ -116,8 +143,10 @@ struct Helper {
       bool restore_mask;
       {
         std::unique_lock<std::mutex> lock(mutex);
-        wake.wait(lock, [this] { return task != nullptr; });
-        chunks = std::move(task);
+        current.reset();
+        wake.wait(lock, [this] { return pending != nullptr; });
+        current = std::move(pending);
+        chunks = current;
         restore_mask = steered;
         steered = false;
       }
@@ -130,8 +159,6 @@ struct Helper {
       (void)restore_mask;
 #endif
       chunks->Help();
-      chunks.reset();
-      claimed.store(false, std::memory_order_release);
     }
   }
 };
@@ -173,24 +200,13 @@ class HelperThreads {
     int woken = 0;
     for (Helper* helper : helpers) {
       if (woken == count) break;
-      if (helper->claimed.exchange(true, std::memory_order_acquire)) continue;
-      bool steered = false;
 #ifdef __linux__
       const int target = helper->mask.NthAfter(caller_cpu, woken);
-      if (target >= 0) {
-        cpu_set_t one;
-        CPU_ZERO(&one);
-        CPU_SET(target, &one);
-        steered =
-            pthread_setaffinity_np(helper->thread, sizeof(one), &one) == 0;
-      }
+#else
+      const int target = -1;
 #endif
-      {
-        std::lock_guard<std::mutex> lock(helper->mutex);
-        helper->task = chunks;
-        helper->steered = steered;
-      }
-      helper->wake.notify_one();
+      if (!helper->Offer(chunks, target)) continue;
+      helper->Notify();
       ++woken;
     }
     return woken;
@@ -248,7 +264,8 @@ int WakeHelpers(int count, const std::shared_ptr<SharedChunks>& chunks) {
 }  // namespace work_sharing_internal
 
 void ShareWork(int max_workers, int64_t total, int64_t num_chunks,
-               int64_t grain, std::function<void(int64_t, int64_t)> fn) {
+               int64_t grain, std::function<void(int64_t, int64_t)> fn,
+               const Scheduler& schedule) {
   grain = std::max<int64_t>(1, grain);
   num_chunks = std::min(num_chunks, total / grain);
   if (max_workers <= 1 || num_chunks <= 1) {
@@ -261,9 +278,25 @@ void ShareWork(int max_workers, int64_t total, int64_t num_chunks,
   shared->grain = grain;
   shared->max_workers = max_workers;
   shared->fn = std::move(fn);
-  work_sharing_internal::WakeHelpers(
-      static_cast<int>(std::min<int64_t>(max_workers - 1, num_chunks - 1)),
-      shared);
+  const int helpers =
+      static_cast<int>(std::min<int64_t>(max_workers - 1, num_chunks - 1));
+  work_sharing_internal::WakeHelpers(helpers, shared);
+  if (schedule) {
+#ifdef __linux__
+    const int caller_cpu = sched_getcpu();
+#else
+    const int caller_cpu = -1;
+#endif
+    for (int h = 0; h < helpers; ++h) {
+      schedule([shared, caller_cpu] {
+#ifdef __linux__
+        // Queued on the caller's core it could only take turns with it.
+        if (caller_cpu >= 0 && sched_getcpu() == caller_cpu) return;
+#endif
+        shared->Help();
+      });
+    }
+  }
   shared->Work();
   shared->WaitForAll();
 }

@@ -105,6 +105,48 @@ void CheckConcurrentCallers() {
   Expect(bad.load() == 0, "concurrent callers: every index once");
 }
 
+// Closures run through a scheduler join like helpers (or return at once):
+// every index is still covered once, also when the scheduler runs them only
+// after ShareWork returned.
+void CheckScheduler() {
+  std::vector<std::thread> threads;
+  std::mutex mutex;
+  Scheduler schedule = [&](std::function<void()> task) {
+    std::lock_guard<std::mutex> lock(mutex);
+    threads.emplace_back(std::move(task));
+  };
+  std::atomic<int> bad{0};
+  for (int round = 0; round < 20; ++round) {
+    const int64_t total = 5000 + round;
+    std::vector<std::atomic<int>> hits(static_cast<size_t>(total));
+    ShareWork(3, total, 32, 8,
+              [&](int64_t begin, int64_t end) {
+                for (int64_t i = begin; i < end; ++i) hits[i].fetch_add(1);
+              },
+              schedule);
+    for (auto& hit : hits) {
+      if (hit.load() != 1) bad.fetch_add(1);
+    }
+  }
+  std::vector<std::function<void()>> late;
+  Scheduler deferred = [&](std::function<void()> task) {
+    late.push_back(std::move(task));
+  };
+  std::vector<std::atomic<int>> hits(4096);
+  ShareWork(2, 4096, 16, 8,
+            [&](int64_t begin, int64_t end) {
+              for (int64_t i = begin; i < end; ++i) hits[i].fetch_add(1);
+            },
+            deferred);
+  for (auto& task : late) task();  // After ShareWork returned: no-ops.
+  for (auto& hit : hits) {
+    if (hit.load() != 1) bad.fetch_add(1);
+  }
+  for (auto& thread : threads) thread.join();
+  Expect(bad.load() == 0 && !late.empty(),
+         "closures through a scheduler: every index once");
+}
+
 // A child forked after the helpers started has none of them; ShareWork
 // still covers everything there (and does not hang).
 void CheckFork() {
@@ -167,6 +209,7 @@ int Run() {
   }
   CheckHelpersRun();
   CheckConcurrentCallers();
+  CheckScheduler();
   CheckFork();
 #ifdef __linux__
   CheckMaskRestored();
