@@ -7,7 +7,6 @@
 #include <system_error>
 #include <thread>
 #include <utility>
-#include <vector>
 
 #ifdef __linux__
 #include <pthread.h>
@@ -187,19 +186,19 @@ class HelperThreads {
   int Wake(int count, const std::shared_ptr<SharedChunks>& chunks) {
     count = std::min(count, max_helpers_.load(std::memory_order_relaxed));
     if (count <= 0) return 0;
-    std::vector<Helper*> helpers;
-    {
+    int started = num_helpers_.load(std::memory_order_acquire);
+    if (started < count) {
       std::lock_guard<std::mutex> lock(mutex_);
-      while (static_cast<int>(helpers_.size()) < count && Add()) {
+      while (num_helpers_.load(std::memory_order_relaxed) < count && Add()) {
       }
-      helpers = helpers_;
+      started = num_helpers_.load(std::memory_order_relaxed);
     }
 #ifdef __linux__
     const int caller_cpu = sched_getcpu();
 #endif
     int woken = 0;
-    for (Helper* helper : helpers) {
-      if (woken == count) break;
+    for (int h = 0; h < started && woken < count; ++h) {
+      Helper* helper = helpers_[h];
 #ifdef __linux__
       const int target = helper->mask.NthAfter(caller_cpu, woken);
 #else
@@ -242,17 +241,23 @@ class HelperThreads {
       thread.detach();
     } catch (const std::system_error&) {
       delete helper;
-      max_helpers_.store(static_cast<int>(helpers_.size()));
+      max_helpers_.store(num_helpers_.load(std::memory_order_relaxed));
       return false;
     }
-    helpers_.push_back(helper);
+    const int index = num_helpers_.load(std::memory_order_relaxed);
+    helpers_[index] = helper;
+    num_helpers_.store(index + 1, std::memory_order_release);
     return true;
   }
 
   const int pid_;
   std::atomic<int> max_helpers_{0};  // one less than the usable CPUs
   std::mutex mutex_;
-  std::vector<Helper*> helpers_;  // guarded by mutex_; never freed
+  // Started helpers, never freed: the first num_helpers_ are set (added
+  // under mutex_, read without it). A fixed array: a std::vector's
+  // allocator would need a libstdc++ symbol newer than manylinux_2_27.
+  Helper* helpers_[kMaxHelpers] = {};
+  std::atomic<int> num_helpers_{0};
 };
 
 }  // namespace
