@@ -139,24 +139,21 @@ struct Helper {
 #endif
     for (;;) {
       std::shared_ptr<SharedChunks> chunks;
-      bool restore_mask;
       {
         std::unique_lock<std::mutex> lock(mutex);
         current.reset();
         wake.wait(lock, [this] { return pending != nullptr; });
         current = std::move(pending);
         chunks = current;
-        restore_mask = steered;
+#ifdef __linux__
+        // Running now, on the core it was steered to: free it again. Under
+        // the lock, so it never undoes a later Offer's steering.
+        if (steered) {
+          pthread_setaffinity_np(pthread_self(), sizeof(mask.set), &mask.set);
+        }
+#endif
         steered = false;
       }
-#ifdef __linux__
-      // Running now, on the core it was steered to: free it again.
-      if (restore_mask) {
-        pthread_setaffinity_np(pthread_self(), sizeof(mask.set), &mask.set);
-      }
-#else
-      (void)restore_mask;
-#endif
       chunks->Help();
     }
   }
