@@ -36,6 +36,27 @@ def _default_w(fan_in: int):
   return initializers_lib.truncated_normal(stddev=variables.fan_in_stddev(fan_in))
 
 
+def _call_on_whole_sequence(core: Any, input_sequence: tf.Tensor, initial_state: Any,
+                            sequence_length: tf.Tensor | None,
+                            parallel_iterations: int) -> tuple[Any, Any]:
+  """Calls `core` once on its projected `input_sequence`, for its fused unroll.
+
+  The call reaches the core's `_build_whole_sequence` through `AbstractModule.__call__`, so
+  the whole unroll shares the core's variable scope, custom getters and connection records.
+  """
+  projected, extras = core._project_inputs(input_sequence)  # noqa: SLF001 (this file's cores)
+  extras = dict(extras, parallel_iterations=parallel_iterations,
+                sequence_length=sequence_length)
+  return core(unroll.ProjectedInputs(projected, extras, whole_sequence=True), initial_state)
+
+
+def _checked_whole_sequence_state(core: Any, inputs: "unroll.ProjectedInputs",
+                                  prev_state: Any) -> Any:
+  """`prev_state` checked against `core.state_size` and the sequence's batch size."""
+  return rnn_core.check_state(prev_state, core.state_size, module_name=core.module_name,
+                              arg_name="initial_state", batch_size=inputs.value.shape[1])
+
+
 class LSTM(rnn_core.RNNCore):
   """Long short-term memory core (Hochreiter & Schmidhuber, 1997), peepholes optional.
 
@@ -268,15 +289,11 @@ class LSTM(rnn_core.RNNCore):
         or self._projection_size is not None or self._hidden_clip_value is not None or
         self._cell_clip_value is not None):
       return None
-    projected, extras = self._project_inputs(input_sequence)
-    extras = dict(extras, parallel_iterations=parallel_iterations,
-                  sequence_length=sequence_length)
-    return self(unroll.ProjectedInputs(projected, extras, whole_sequence=True), initial_state)
+    return _call_on_whole_sequence(self, input_sequence, initial_state, sequence_length,
+                                   parallel_iterations)
 
   def _build_whole_sequence(self, inputs: "unroll.ProjectedInputs", prev_state: Any):
-    prev_state = rnn_core.check_state(prev_state, self.state_size,
-                                      module_name=self.module_name, arg_name="initial_state",
-                                      batch_size=inputs.value.shape[1])
+    prev_state = _checked_whole_sequence_state(self, inputs, prev_state)
     outputs, hidden, cell = fused_lstm.fused_lstm_sequence(
         inputs.value, prev_state.hidden, prev_state.cell, inputs.extras["w_h"],
         inputs.extras["sequence_length"], inputs.extras["parallel_iterations"])
@@ -474,15 +491,11 @@ class GRU(rnn_core.RNNCore):
     overridden = type(self)._build is not GRU._build  # noqa: SLF001 (our own method)
     if tf.nest.is_nested(input_sequence) or overridden:
       return None
-    projected, extras = self._project_inputs(input_sequence)
-    extras = dict(extras, parallel_iterations=parallel_iterations,
-                  sequence_length=sequence_length)
-    return self(unroll.ProjectedInputs(projected, extras, whole_sequence=True), initial_state)
+    return _call_on_whole_sequence(self, input_sequence, initial_state, sequence_length,
+                                   parallel_iterations)
 
   def _build_whole_sequence(self, inputs: "unroll.ProjectedInputs", prev_state: Any):
-    prev_state = rnn_core.check_state(prev_state, self.state_size,
-                                      module_name=self.module_name, arg_name="initial_state",
-                                      batch_size=inputs.value.shape[1])
+    prev_state = _checked_whole_sequence_state(self, inputs, prev_state)
     return fused_gru.fused_gru_sequence(
         inputs.value, prev_state, inputs.extras["u_zr"], self._uh,
         inputs.extras["sequence_length"], inputs.extras["parallel_iterations"])
