@@ -4,6 +4,10 @@
 #include "cc/work_sharing.h"
 
 #include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
 #include <system_error>
 #include <thread>
 #include <utility>
@@ -15,7 +19,38 @@
 #endif
 
 namespace sonnet {
-namespace work_sharing_internal {
+namespace {
+
+// Owned jointly by the caller and the helpers: a helper may start after the
+// caller has returned.
+struct SharedChunks {
+  std::atomic<int64_t> next{0};      // next chunk to take
+  std::atomic<int64_t> finished{0};  // chunks done
+  std::atomic<int> workers{1};       // threads that have joined, the caller's
+  int max_workers = 1;               // threads that may work at once
+  int64_t num_chunks = 0;
+  int64_t total = 0;
+  int64_t grain = 1;
+  // Only called for a chunk taken before all were taken, i.e. while the
+  // caller still waits, so it may refer to the caller's stack.
+  std::function<void(int64_t, int64_t)> fn;
+  std::mutex mutex;
+  std::condition_variable all_finished;
+
+  // Start of `chunk` (`total` for chunk == num_chunks).
+  int64_t Boundary(int64_t chunk) const;
+  // A helper: runs chunks, unless max_workers threads already joined.
+  void Help();
+  // Runs chunks until none is left.
+  void Work();
+  // Whether every chunk has been taken (some may still run).
+  bool AllTaken() const {
+    return next.load(std::memory_order_relaxed) >= num_chunks;
+  }
+  // Returns when every chunk is done.
+  void WaitForAll();
+};
+
 
 int64_t SharedChunks::Boundary(int64_t chunk) const {
   if (chunk >= num_chunks) return total;
@@ -54,8 +89,6 @@ void SharedChunks::WaitForAll() {
     return finished.load(std::memory_order_acquire) == num_chunks;
   });
 }
-
-namespace {
 
 // Never more helpers than this, whatever the machine.
 constexpr int kMaxHelpers = 255;
@@ -259,12 +292,6 @@ class HelperThreads {
 
 }  // namespace
 
-int WakeHelpers(int count, const std::shared_ptr<SharedChunks>& chunks) {
-  return HelperThreads::Get().Wake(count, chunks);
-}
-
-}  // namespace work_sharing_internal
-
 void ShareWork(int max_workers, int64_t total, int64_t num_chunks,
                int64_t grain, std::function<void(int64_t, int64_t)> fn,
                const Scheduler& schedule) {
@@ -274,7 +301,7 @@ void ShareWork(int max_workers, int64_t total, int64_t num_chunks,
     if (total > 0) fn(0, total);
     return;
   }
-  auto shared = std::make_shared<work_sharing_internal::SharedChunks>();
+  auto shared = std::make_shared<SharedChunks>();
   shared->num_chunks = num_chunks;
   shared->total = total;
   shared->grain = grain;
@@ -282,7 +309,7 @@ void ShareWork(int max_workers, int64_t total, int64_t num_chunks,
   shared->fn = std::move(fn);
   const int helpers =
       static_cast<int>(std::min<int64_t>(max_workers - 1, num_chunks - 1));
-  work_sharing_internal::WakeHelpers(helpers, shared);
+  HelperThreads::Get().Wake(helpers, shared);
   if (schedule) {
 #ifdef __linux__
     const int caller_cpu = sched_getcpu();

@@ -31,52 +31,10 @@
 #ifndef SONNET_CC_WORK_SHARING_H_
 #define SONNET_CC_WORK_SHARING_H_
 
-#include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
-#include <memory>
-#include <mutex>
 
 namespace sonnet {
-
-namespace work_sharing_internal {
-
-// Owned jointly by the caller and the helpers: a helper may start after the
-// caller has returned.
-struct SharedChunks {
-  std::atomic<int64_t> next{0};      // next chunk to take
-  std::atomic<int64_t> finished{0};  // chunks done
-  std::atomic<int> workers{1};       // threads that have joined, the caller's
-  int max_workers = 1;               // threads that may work at once
-  int64_t num_chunks = 0;
-  int64_t total = 0;
-  int64_t grain = 1;
-  // Only called for a chunk taken before all were taken, i.e. while the
-  // caller still waits, so it may refer to the caller's stack.
-  std::function<void(int64_t, int64_t)> fn;
-  std::mutex mutex;
-  std::condition_variable all_finished;
-
-  // Start of `chunk` (`total` for chunk == num_chunks).
-  int64_t Boundary(int64_t chunk) const;
-  // A helper: runs chunks, unless max_workers threads already joined.
-  void Help();
-  // Runs chunks until none is left.
-  void Work();
-  // Whether every chunk has been taken (some may still run).
-  bool AllTaken() const {
-    return next.load(std::memory_order_relaxed) >= num_chunks;
-  }
-  // Returns when every chunk is done.
-  void WaitForAll();
-};
-
-// Wakes up to `count` idle helper threads (created on first use) to call
-// chunks->Help(); returns how many it woke.
-int WakeHelpers(int count, const std::shared_ptr<SharedChunks>& chunks);
-
-}  // namespace work_sharing_internal
 
 // Runs a closure on some other thread, e.g. TensorFlow's thread pool.
 using Scheduler = std::function<void(std::function<void()>)>;
